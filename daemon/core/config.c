@@ -1,0 +1,284 @@
+/*
+ * config: see config.h. One table describes every key: adding a key is one line here, one field in
+ * struct config and one commented line in etc/rampage.conf (tests/integration/002-config.sh checks
+ * that the two lists agree).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+enum key_type { KEY_STRING, KEY_INT, KEY_LISTEN, KEY_LOGLEVEL };
+
+struct key {
+	const char *section, *name;
+	enum key_type type;
+	size_t off;
+	long min, max;             /* KEY_INT */
+	const char *def;           /* default, as text */
+	const char *help;
+};
+
+#define F(field) offsetof(struct config, field)
+static const struct key keys[] = {
+	{ "server", "listen", KEY_LISTEN, F(listen_host), 0, 0, "127.0.0.1:8089",
+	  "Address and port of the one HTTP port (API, dashboard, websocket). Port 0 picks a free port." },
+	{ "server", "db", KEY_STRING, F(db_path), 0, 0, RAMPAGE_LOCALSTATEDIR "/lib/rampage/rampage.db",
+	  "SQLite database file; created with its folder's permissions if missing." },
+	{ "server", "web_root", KEY_STRING, F(web_root), 0, 0, RAMPAGE_PKGDATADIR "/web",
+	  "Folder of the dashboard's static files." },
+	{ "server", "log_level", KEY_LOGLEVEL, F(log_level), 0, 0, "info",
+	  "One of error, warning, notice, info, debug." },
+	{ "server", "http_timeout_s", KEY_INT, F(http_timeout_s), 1, 3600, "10",
+	  "Seconds an idle or stalled HTTP connection is kept." },
+	{ "server", "max_connections", KEY_INT, F(max_connections), 1, 100000, "1000",
+	  "Concurrent HTTP connections served by the API." },
+	{ "server", "pending_timeout_ms", KEY_INT, F(pending_timeout_ms), 100, 600000, "10000",
+	  "Milliseconds a new connection may take to send its request line." },
+	{ "live", "max_clients", KEY_INT, F(live_max_clients), 1, 100000, "256",
+	  "Concurrent websocket clients on /api/live." },
+	{ "live", "heartbeat_ms", KEY_INT, F(live_heartbeat_ms), 100, 60000, "1000",
+	  "Milliseconds between heartbeat messages to websocket clients." },
+	{ "runs", "max_concurrent_runs", KEY_INT, F(max_concurrent_runs), 1, 64, "1",
+	  "Runs executed at the same time; the rest wait in the queue." },
+	{ "runs", "workers", KEY_INT, F(workers), 0, 1024, "0",
+	  "Engine worker threads; 0 means one per core." },
+};
+#undef F
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* Find a key by section and name. */
+static const struct key *
+find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+int
+config_parse_listen(const char *value, char **host, int *port, char **cause)
+{
+	const char *colon, *h = value;
+	size_t hlen;
+	char *end;
+	long p;
+
+	*host = NULL;
+	if (value[0] == '[') {
+		const char *close = strchr(value, ']');
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		h = value + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(value, ':');
+		if (colon == NULL || memchr(value, ':', (size_t)(colon - value)) != NULL)
+			goto bad;
+		hlen = (size_t)(colon - value);
+	}
+	if (hlen == 0 || colon[1] == '\0')
+		goto bad;
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || p < 0 || p > 65535)
+		goto bad;
+	*host = xstrndup(h, hlen);
+	*port = (int)p;
+	return 0;
+bad:
+	*cause = xasprintf("expected ADDR:PORT like 127.0.0.1:8089 or [::1]:8089 (port 0-65535), got \"%s\"",
+	    value);
+	return -1;
+}
+
+/* Parse and store one value; on error *cause says why (without the key's name). */
+static int
+apply(struct config *cfg, const struct key *k, const char *value, char **cause)
+{
+	char *base = (char *)cfg + k->off;
+
+	switch (k->type) {
+	case KEY_STRING:
+		if (value[0] == '\0') {
+			*cause = xstrdup("expected a non-empty value");
+			return -1;
+		}
+		free(*(char **)base);
+		*(char **)base = xstrdup(value);
+		return 0;
+	case KEY_INT: {
+		char *end;
+		errno = 0;
+		long v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v < k->min || v > k->max) {
+			*cause = xasprintf("expected an integer from %ld to %ld, got \"%s\"", k->min,
+			    k->max, value);
+			return -1;
+		}
+		*(int *)base = (int)v;
+		return 0;
+	}
+	case KEY_LISTEN: {
+		char *host;
+		int port;
+		if (config_parse_listen(value, &host, &port, cause) != 0)
+			return -1;
+		free(cfg->listen_host);
+		cfg->listen_host = host;
+		cfg->listen_port = port;
+		return 0;
+	}
+	case KEY_LOGLEVEL: {
+		int saved = log_level;
+		if (log_set_level(value) != 0) {
+			*cause = xasprintf("expected one of error, warning, notice, info, debug; got \"%s\"",
+			    value);
+			return -1;
+		}
+		*(int *)base = log_level;
+		log_level = saved;
+		return 0;
+	}
+	}
+	abort();
+}
+
+void
+config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < NKEYS; i++) {
+		char *cause = NULL;
+		if (apply(cfg, &keys[i], keys[i].def, &cause) != 0)
+			abort(); /* a bad default is a bug */
+	}
+}
+
+void
+config_fini(struct config *cfg)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].type == KEY_STRING || keys[i].type == KEY_LISTEN) {
+			char **p = (char **)((char *)cfg + keys[i].off);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}
+
+struct load_state {
+	struct config *cfg;
+	char *cause;               /* first error, without file:line */
+};
+
+/* inih callback: returning 0 makes ini_parse report this line. */
+static int
+on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_state *ls = user;
+	const struct key *k = find(section, name);
+	char *why = NULL;
+
+	if (ls->cause != NULL)
+		return 0;
+	if (k == NULL) {
+		ls->cause = xasprintf("%s.%s: unknown key (see etc/rampage.conf for the list)",
+		    section[0] ? section : "(no section)", name);
+		return 0;
+	}
+	if (apply(ls->cfg, k, value, &why) != 0) {
+		ls->cause = xasprintf("%s.%s: %s", section, name, why);
+		free(why);
+		return 0;
+	}
+	return 1;
+}
+
+int
+config_load(struct config *cfg, const char *path, int must_exist, char **cause)
+{
+	struct load_state ls = { cfg, NULL };
+	struct stat st;
+	FILE *f;
+	int line;
+
+	*cause = NULL;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		*cause = xasprintf("%s: is a directory, expected an INI file", path);
+		return -1;
+	}
+	line = ini_parse_file(f, on_ini, &ls);
+	fclose(f);
+	if (line == 0)
+		return 0;
+	if (ls.cause != NULL) {
+		*cause = xasprintf("%s:%d: %s", path, line, ls.cause);
+		free(ls.cause);
+	} else if (line > 0) {
+		*cause = xasprintf("%s:%d: syntax error (expected [section] or key = value)", path, line);
+	} else {
+		*cause = xasprintf("%s: could not read the file", path);
+	}
+	return -1;
+}
+
+int
+config_set(struct config *cfg, const char *key, const char *value, char **cause)
+{
+	const char *dot = strchr(key, '.');
+	char section[64];
+	const struct key *k = NULL;
+	char *why = NULL;
+
+	if (dot != NULL && (size_t)(dot - key) < sizeof section) {
+		memcpy(section, key, (size_t)(dot - key));
+		section[dot - key] = '\0';
+		k = find(section, dot + 1);
+	}
+	if (k == NULL) {
+		*cause = xasprintf("%s: unknown key", key);
+		return -1;
+	}
+	if (apply(cfg, k, value, &why) != 0) {
+		*cause = xasprintf("%s: %s", key, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_print_defaults(void)
+{
+	const char *section = "";
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(section, keys[i].section) != 0) {
+			section = keys[i].section;
+			printf("%s[%s]\n", i ? "\n" : "", section);
+		}
+		printf("# %s\n;%s = %s\n", keys[i].help, keys[i].name, keys[i].def);
+	}
+}

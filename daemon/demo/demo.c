@@ -1,0 +1,5 @@
+/* PLACEHOLDER: being written */
+#include "config.h"
+#include <stdlib.h>
+#include "demo/demo.h"
+int demo_main(int argc, char **argv) { return 1; }

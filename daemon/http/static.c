@@ -1,0 +1,4 @@
+/* PLACEHOLDER: being written */
+#include "config.h"
+#include <stdlib.h>
+#include "http/static.h"

@@ -1,0 +1,206 @@
+/*
+ * main: subcommand dispatch. `serve` starts the daemon's modules in order and stops them in reverse;
+ * every other subcommand hands over to its module. No other logic lives here (unit tests link every
+ * object but this one).
+ *
+ * Threads of `serve`: main (config, signals via sigwait), store writer, api (MHD), live (lws),
+ * frontdoor (the listening socket). Signals are blocked before any thread starts, so every thread
+ * inherits the mask and only sigwait() here sees them.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/notify.h"
+#include "core/xmalloc.h"
+#include "demo/demo.h"
+#include "http/api.h"
+#include "http/frontdoor.h"
+#include "http/live.h"
+#include "store/store.h"
+
+#define EXIT_USAGE 2
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rampage <command> [options]\n"
+	    "\n"
+	    "commands:\n"
+	    "  serve [--config PATH] [--listen ADDR:PORT] [--db PATH] [--web-root DIR] [--log-level L]\n"
+	    "                       the daemon: API, dashboard and live push on one port\n"
+	    "  demo-target --listen ADDR:PORT [--latency-ms N] [--error-rate F] [--require-auth]\n"
+	    "              [--node-id ID]  a small HTTP API to aim tests at\n"
+	    "  config-defaults      print every config key with its default and meaning\n"
+	    "  version              print the version\n");
+}
+
+/* Raise the soft fd limit to the hard one: lws sizes its fd table when its context is created. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("could not raise the open-file limit to %llu", (unsigned long long)rl.rlim_max);
+	}
+}
+
+/* Block the signals main waits for; threads started later inherit the mask. */
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Fatal start-up error: log, exit 2. */
+static void __attribute__((noreturn))
+fatal_cause(char *cause)
+{
+	log_err("%s", cause);
+	free(cause);
+	exit(EXIT_USAGE);
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "web-root", required_argument, NULL, 'w' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = RAMPAGE_SYSCONFDIR "/rampage/rampage.conf";
+	int config_given = 0;
+	struct { const char *key, *value; } overrides[8];
+	int noverrides = 0;
+	struct config cfg;
+	char *cause = NULL;
+	sigset_t set;
+	int c, sig;
+
+	while ((c = getopt_long(argc, argv, "c:l:d:w:v:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config_path = optarg; config_given = 1; break;
+		case 'l': overrides[noverrides++] = (typeof(overrides[0])){ "server.listen", optarg }; break;
+		case 'd': overrides[noverrides++] = (typeof(overrides[0])){ "server.db", optarg }; break;
+		case 'w': overrides[noverrides++] = (typeof(overrides[0])){ "server.web_root", optarg }; break;
+		case 'v': overrides[noverrides++] = (typeof(overrides[0])){ "server.log_level", optarg }; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+		if (noverrides == (int)(sizeof overrides / sizeof overrides[0]))
+			fatal_cause(xstrdup("too many options"));
+	}
+	if (optind != argc) {
+		log_err("serve: unexpected argument \"%s\"", argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	config_init(&cfg);
+	if (config_load(&cfg, config_path, config_given, &cause) != 0)
+		fatal_cause(cause);
+	for (int i = 0; i < noverrides; i++) {
+		if (config_set(&cfg, overrides[i].key, overrides[i].value, &cause) != 0) {
+			char *flagged = xasprintf("command line: %s", cause);
+			free(cause);
+			fatal_cause(flagged);
+		}
+	}
+	log_level = cfg.log_level;
+
+	block_signals(&set);
+	raise_nofile();
+
+	/* Start in order; each later module may use the earlier ones. */
+	struct store *store = store_open(cfg.db_path, &cause);
+	if (store == NULL)
+		fatal_cause(cause);
+	struct live *live = live_start(&cfg, &cause);
+	if (live == NULL)
+		fatal_cause(cause);
+	struct api *api = api_start(&cfg, store, &cause);
+	if (api == NULL)
+		fatal_cause(cause);
+	struct frontdoor *door = frontdoor_start(&cfg, api, live, &cause);
+	if (door == NULL)
+		fatal_cause(cause);
+
+	log_notice("rampage %s listening on http://%s%s%s:%d/ (db %s)", PACKAGE_VERSION,
+	    strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+	    strchr(cfg.listen_host, ':') ? "]" : "", frontdoor_port(door), cfg.db_path);
+	char *ready = xasprintf("READY=1\nSTATUS=listening on port %d", frontdoor_port(door));
+	notify_send(ready);
+	free(ready);
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP ignored: restart the daemon to apply configuration changes");
+			continue;
+		}
+		break;
+	}
+	log_notice("%s: stopping", strsignal(sig));
+	notify_send("STOPPING=1");
+
+	/* Stop in reverse: no new connections, then the services, then pending writes. */
+	frontdoor_stop(door);
+	api_stop(api);
+	live_stop(live);
+	store_close(store);
+	config_fini(&cfg);
+	log_notice("stopped");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (cmd == NULL) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "demo-target") == 0)
+		return demo_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "config-defaults") == 0) {
+		config_print_defaults();
+		return 0;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("rampage %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "rampage: unknown command \"%s\"\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,90 @@
+# lib.sh: shared helpers for integration tests (sourced). Each test gets a private sandbox folder,
+# starts its own daemon and demo target on port 0 (the port is read from the log), and cleans up on
+# exit. Output is TAP.
+set -u
+
+: "${RAMPAGE:?RAMPAGE must point to the rampage binary (make check sets it)}"
+: "${TOP_SRCDIR:?TOP_SRCDIR must be set (make check sets it)}"
+SANDBOX=$(mktemp -d "${TMPDIR:-/tmp}/rampage-test.XXXXXX")
+tap_n=0
+tap_failed=0
+PIDS=""
+
+cleanup() {
+	for pid in $PIDS; do kill "$pid" 2>/dev/null; done
+	for pid in $PIDS; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null
+	done
+	rm -rf "$SANDBOX"
+}
+trap cleanup EXIT
+
+ok() { # ok CONDITION-EXIT-CODE DESCRIPTION
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=$((tap_failed + 1)); fi
+}
+is() { # is GOT WANT DESCRIPTION
+	tap_n=$((tap_n + 1))
+	if [ "$1" = "$2" ]; then echo "ok $tap_n - $3"; else
+		echo "not ok $tap_n - $3"; echo "#          got: '$1'"; echo "#     expected: '$2'"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+like() { # like GOT EXTENDED-REGEX DESCRIPTION
+	tap_n=$((tap_n + 1))
+	if printf '%s' "$1" | grep -Eq -- "$2"; then echo "ok $tap_n - $3"; else
+		echo "not ok $tap_n - $3"; printf '%s\n' "$1" | head -20 | sed 's/^/#   got: /'; echo "#   expected to match: $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
+bail() { echo "Bail out! $*"; exit 1; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+
+# wait_for_log FILE REGEX [TIMEOUT_S]: wait until FILE has a line matching REGEX; prints the match.
+wait_for_log() {
+	local i
+	for i in $(seq $(( ${3:-10} * 20 ))); do
+		if grep -Eo -- "$2" "$1" 2>/dev/null | head -1 | grep .; then return 0; fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_demo NAME [ARGS...]: start a demo target on a free port; sets DEMO_URL and DEMO_PID.
+start_demo() {
+	local name=$1; shift
+	"$RAMPAGE" demo-target --listen 127.0.0.1:0 "$@" >"$SANDBOX/$name.log" 2>&1 &
+	DEMO_PID=$!
+	PIDS="$PIDS $DEMO_PID"
+	local port
+	port=$(wait_for_log "$SANDBOX/$name.log" 'listening on http://127\.0\.0\.1:[0-9]+' | grep -Eo '[0-9]+$') ||
+		{ cat "$SANDBOX/$name.log" >&2; bail "demo target $name did not start"; }
+	DEMO_URL="http://127.0.0.1:$port"
+}
+
+# start_daemon [ARGS...]: start `rampage serve` with a db in the sandbox on a free port;
+# sets URL, PORT, DAEMON_PID, DAEMON_LOG. Extra args go to serve (they may override --db).
+daemon_n=0
+start_daemon() {
+	daemon_n=$((daemon_n + 1))
+	DAEMON_LOG="$SANDBOX/daemon.$daemon_n.log"
+	"$RAMPAGE" serve --config /dev/null --listen 127.0.0.1:0 --db "$SANDBOX/rampage.db" \
+		--web-root "$TOP_SRCDIR/web" "$@" >"$DAEMON_LOG" 2>&1 &
+	DAEMON_PID=$!
+	PIDS="$PIDS $DAEMON_PID"
+	PORT=$(wait_for_log "$DAEMON_LOG" 'listening on http://127\.0\.0\.1:[0-9]+' | grep -Eo '[0-9]+$') ||
+		{ cat "$DAEMON_LOG" >&2; bail "daemon did not start"; }
+	URL="http://127.0.0.1:$PORT"
+}
+
+# stop_daemon [SIGNAL]: stop the daemon and wait; sets DAEMON_STATUS to its exit code.
+stop_daemon() {
+	kill -"${1:-TERM}" "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_STATUS=$?
+}
+
+# http_status METHOD URL [curl args...]: prints the status code only.
+http_status() { local m=$1 u=$2; shift 2; curl -s -o /dev/null -w '%{http_code}' -X "$m" "$@" "$u"; }

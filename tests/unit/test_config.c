@@ -1,0 +1,110 @@
+/* Unit tests for core/config: defaults, INI loading, errors naming file:line: key: why. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "tap.h"
+
+static char path[] = "/tmp/rampage-test-config-XXXXXX";
+
+static void
+write_file(const char *text)
+{
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Load text into a fresh config and return the cause (NULL on success). */
+static char *
+load(struct config *cfg, const char *text)
+{
+	char *cause = NULL;
+	write_file(text);
+	config_fini(cfg);
+	config_init(cfg);
+	if (config_load(cfg, path, 1, &cause) == 0)
+		return NULL;
+	return cause;
+}
+
+static int
+contains(const char *s, const char *part)
+{
+	return s != NULL && strstr(s, part) != NULL;
+}
+
+int
+main(void)
+{
+	struct config cfg;
+	char *cause = NULL;
+	int fd = mkstemp(path);
+	close(fd);
+
+	config_init(&cfg);
+	is_str(cfg.listen_host, "127.0.0.1", "default listen host is loopback");
+	is_int(cfg.listen_port, 8089, "default port");
+	is_int(cfg.max_concurrent_runs, 1, "default max_concurrent_runs");
+	is_int(cfg.log_level, LOG_INFO, "default log level");
+
+	cause = load(&cfg, "; comment\n[server]\nlisten = [::1]:0\nlog_level = debug\n[runs]\nmax_concurrent_runs = 3\n");
+	ok(cause == NULL, "a valid file loads (%s)", cause ? cause : "");
+	is_str(cfg.listen_host, "::1", "IPv6 listen host");
+	is_int(cfg.listen_port, 0, "port 0");
+	is_int(cfg.log_level, LOG_DEBUG, "log level by name");
+	is_int(cfg.max_concurrent_runs, 3, "integer key");
+	free(cause);
+
+	cause = load(&cfg, "[server]\nlisten = 127.0.0.1:8089\n\nmax_connections = lots\n");
+	ok(contains(cause, ":4: server.max_connections: expected an integer from 1 to 100000, got \"lots\""),
+	    "a bad integer names file:line: key: why (%s)", cause);
+	ok(contains(cause, path), "and the file");
+	free(cause);
+
+	cause = load(&cfg, "[server]\nlistn = 1\n");
+	ok(contains(cause, ":2: server.listn: unknown key"), "an unknown key is an error (%s)", cause);
+	free(cause);
+
+	cause = load(&cfg, "[server]\nlisten = 127.0.0.1:99999\n");
+	ok(contains(cause, "server.listen: expected ADDR:PORT"), "a port out of range (%s)", cause);
+	free(cause);
+
+	cause = load(&cfg, "[runs]\nmax_concurrent_runs = 0\n");
+	ok(contains(cause, "from 1 to 64"), "below the minimum (%s)", cause);
+	free(cause);
+
+	cause = load(&cfg, "[server]\nthis line has no equals sign\n");
+	ok(contains(cause, ":2: syntax error"), "an INI syntax error names the line (%s)", cause);
+	free(cause);
+
+	cause = load(&cfg, "[server]\nlog_level = loud\n");
+	ok(contains(cause, "server.log_level: expected one of error"), "bad log level (%s)", cause);
+	is_int(log_level, LOG_INFO, "a rejected level leaves the global level alone");
+	free(cause);
+
+	config_fini(&cfg);
+	config_init(&cfg);
+	ok(config_load(&cfg, "/nonexistent/rampage.conf", 0, &cause) == 0, "a missing default file is fine");
+	ok(config_load(&cfg, "/nonexistent/rampage.conf", 1, &cause) != 0 &&
+	    contains(cause, "No such file"), "a missing explicit file is an error (%s)", cause);
+	free(cause);
+
+	ok(config_set(&cfg, "server.db", "/tmp/x.db", &cause) == 0, "set by dotted key");
+	is_str(cfg.db_path, "/tmp/x.db", "value stored");
+	ok(config_set(&cfg, "server.nope", "1", &cause) != 0 && contains(cause, "server.nope: unknown key"),
+	    "set of an unknown key fails (%s)", cause);
+	free(cause);
+	ok(config_set(&cfg, "server.listen", "localhost", &cause) != 0 && contains(cause, "server.listen: expected ADDR:PORT"),
+	    "listen without a port fails (%s)", cause);
+	free(cause);
+
+	config_fini(&cfg);
+	unlink(path);
+	return done_testing();
+}
