@@ -1,7 +1,7 @@
 /*
  * clock: see clock.h.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * struct config and one commented line in etc/rampage.conf (tests/integration/002-config.sh checks
  * that the two lists agree).
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <ini.h>

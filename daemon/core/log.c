@@ -1,7 +1,7 @@
 /*
  * log: see log.h. Called from any thread; formats into a stack buffer and writes once.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * mailbox: see mailbox.h. The condvar uses CLOCK_MONOTONIC so deadlines are immune to wall-clock
  * jumps.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <stddef.h>

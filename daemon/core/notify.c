@@ -1,7 +1,7 @@
 /*
  * notify: see notify.h. Supports filesystem and abstract ("@name") sockets, as sd_notify does.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stddef.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * xmalloc: see xmalloc.h.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stdint.h>

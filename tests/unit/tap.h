@@ -10,12 +10,13 @@
 #include <string.h>
 
 static int tap_n, tap_failed;
+#define TAP_UNUSED __attribute__((unused))
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define is_int(got, want, ...) tap_is_int((long long)(got), (long long)(want), __FILE__, __LINE__, __VA_ARGS__)
 #define is_str(got, want, ...) tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
-static void __attribute__((format(printf, 4, 5)))
+static TAP_UNUSED void __attribute__((format(printf, 4, 5)))
 tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -37,7 +38,7 @@ tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 	if (!(pass)) { tap_failed++; printf("#   failed at %s:%d\n", file, line); } \
 } while (0)
 
-static int __attribute__((format(printf, 5, 6)))
+static TAP_UNUSED int __attribute__((format(printf, 5, 6)))
 tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
 {
 	tap_msg_ok(got == want, file, line, fmt);
@@ -46,7 +47,7 @@ tap_is_int(long long got, long long want, const char *file, int line, const char
 	return got == want;
 }
 
-static int __attribute__((format(printf, 5, 6)))
+static TAP_UNUSED int __attribute__((format(printf, 5, 6)))
 tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
 {
 	int pass = got != NULL && want != NULL ? strcmp(got, want) == 0 : got == want;
@@ -56,7 +57,7 @@ tap_is_str(const char *got, const char *want, const char *file, int line, const 
 	return pass;
 }
 
-static int
+static TAP_UNUSED int
 done_testing(void)
 {
 	printf("1..%d\n", tap_n);
