@@ -3,6 +3,11 @@
  * its mailbox, one transaction per batch; every other thread reads through a connection of its own
  * (store_open_reader). The schema comes from sql/NNN-*.sql, embedded in the binary and applied by
  * PRAGMA user_version. At open, runs left `running`/`stopping` by a crash become `aborted`.
+ *
+ * Writing: a module describes a write as a function (store_write_fn) plus its argument and hands it to
+ * the store; the writer thread runs it inside the current batch's transaction. store_write queues and
+ * returns (the per-second tick writer); store_write_sync waits for the commit (API calls that need an
+ * inserted id or must report failure).
  */
 #ifndef RAMPAGE_STORE_H
 #define RAMPAGE_STORE_H
@@ -11,22 +16,55 @@
 
 struct store;
 
+/* Milliseconds a connection waits for a lock before SQLITE_BUSY (writer and readers). */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
 /*
  * Opens (creating if missing) the database at path in WAL mode, applies pending migrations, marks
- * crashed runs aborted and starts the writer thread. A database newer than this binary is refused.
- * Main thread. NULL and *cause on failure.
+ * crashed runs aborted and starts the writer thread. A database newer than this binary, a file that is
+ * not a SQLite database and a path in a missing folder are refused. Main thread. NULL and *cause
+ * (naming the path) on failure.
  */
 struct store *store_open(const char *path, char **cause);
-/* Finishes every queued write, stops the writer thread and closes the database. NULL is a no-op. */
+/*
+ * Finishes every queued write, stops the writer thread and closes the database. No thread may give
+ * writes any more once it is called. NULL is a no-op. Main thread.
+ */
 void store_close(struct store *st);
 /*
- * Opens a read-only connection for the calling thread's exclusive use (busy timeout set); the caller
- * closes it with sqlite3_close. NULL and *cause on failure.
+ * Opens a read-only connection (busy timeout set) for one thread at a time: it may be opened on one
+ * thread and handed to another, never used by two at once. Its owner closes it with sqlite3_close. It
+ * sees every committed write (WAL: readers never block the writer, nor it them). Any thread. NULL and
+ * *cause on failure.
  */
 sqlite3 *store_open_reader(struct store *st, char **cause);
 /* The schema version this binary creates and understands (the highest sql/NNN number). */
 int store_schema_version(void);
-/* How many runs store_open turned from running into aborted. */
+/* How many runs store_open turned from running or stopping into aborted (it logs them too). */
 int store_aborted_at_open(const struct store *st);
+
+/*
+ * A write, run on the writer thread inside the batch's transaction, in a SAVEPOINT of its own. Returns
+ * 0, or -1 with *cause set (xmalloc'd, saying what failed): then only this job's changes are rolled
+ * back and the other jobs of the batch still commit. It must not BEGIN, COMMIT or ROLLBACK, and must
+ * finalize the statements it prepares. db is valid only during the call.
+ */
+typedef int store_write_fn(sqlite3 *db, void *arg, char **cause);
+
+/*
+ * Queues fn(db, arg) and returns at once. Jobs run in the order they were given (per giving thread,
+ * and overall in mailbox order), batched: everything queued while the writer was busy commits in one
+ * transaction. fn is called exactly once, so when arg was allocated for the job, fn frees it (the store
+ * only allocates and frees its own small job record). Failures are logged by the writer thread, the only
+ * one left to hear them. Any thread but the writer's; never after store_close began.
+ */
+void store_write(struct store *st, store_write_fn *fn, void *arg);
+/*
+ * Runs fn(db, arg) like store_write and waits until its transaction committed. arg stays the caller's:
+ * fn may write results into it (an inserted id: sqlite3_last_insert_rowid). Returns 0 when fn succeeded
+ * and its batch committed; -1 and *cause (fn's, or why the commit failed) otherwise. Any thread but the
+ * writer's (that would deadlock).
+ */
+int store_write_sync(struct store *st, store_write_fn *fn, void *arg, char **cause);
 
 #endif
