@@ -26,6 +26,7 @@
 #include "http/frontdoor.h"
 #include "http/live.h"
 #include "store/store.h"
+#include "testdef/testdef.h"
 
 #define EXIT_USAGE 2
 
@@ -38,8 +39,10 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  serve [--config PATH] [--listen ADDR:PORT] [--db PATH] [--web-root DIR] [--log-level L]\n"
 	    "                       the daemon: API, dashboard and live push on one port\n"
-	    "  demo-target --listen ADDR:PORT [--latency-ms N] [--error-rate F] [--require-auth]\n"
-	    "              [--node-id ID]  a small HTTP API to aim tests at\n"
+	    "  demo-target [--listen ADDR:PORT] [--latency-ms N] [--jitter-ms N] [--error-rate F]\n"
+	    "              [--require-auth] [--node-id ID] [--threads N]\n"
+	    "                       a small HTTP API to aim tests at\n"
+	    "  validate FILE...     check test definitions; errors name their JSON path (exit 0 / 2)\n"
 	    "  config-defaults      print every config key with its default and meaning\n"
 	    "  version              print the version\n");
 }
@@ -188,6 +191,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo-target") == 0)
 		return demo_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "validate") == 0)
+		return testdef_validate_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-defaults") == 0) {
 		config_print_defaults();
 		return 0;
