@@ -1,6 +1,603 @@
-/* PLACEHOLDER: being written */
+/*
+ * api: libmicrohttpd glue and the router (see api.h, api_priv.h). MHD runs its own internal epoll
+ * thread without a listen socket (the front door calls api_add_connection); every callback here,
+ * and every handler, runs on that one thread, which also owns the read-only SQLite connection.
+ *
+ * MHD calls the access handler several times per request: first with the headers, then once per
+ * chunk of body, then once more with no data. We decide the route in the first call, collect the
+ * body, and answer in the last call, never in the first: MHD 0.9.75 closes keep-alive connections
+ * whose answer was queued in the first call. The one exception is a Content-Length above
+ * API_BODY_MAX, answered at once with 413 so the client is not left uploading it.
+ *
+ * URLs reach us still percent-encoded (our unescape callback keeps them): the path is decoded
+ * here exactly once so that %00 is an error rather than a silent cut, and query values are
+ * decoded on demand (api_query).
+ */
 #include "config.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include "http/api.h"
-struct api *api_start(const struct config *cfg, struct store *store, char **cause) { abort(); }
-void api_stop(struct api *api) { }
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "http/api_priv.h"
+#include "http/static.h"
+#include "store/store.h"
+
+#define HEADERS_MAX 8
+
+struct api {
+	/* set by api_start, read-only afterwards */
+	struct MHD_Daemon *mhd;
+	const struct config *cfg;
+	struct store *store;
+	struct static_root *root;
+	int64_t started_ns;
+	/* owned by the api thread (opened by api_start before the thread uses it) */
+	sqlite3 *db;
+};
+
+/* One request's state (MHD's con_cls); the handler sees only `pub`. */
+struct req {
+	struct api_request pub;
+	api_handler_fn *handler;     /* the route's, or NULL when `error` says what to answer */
+	unsigned error;              /* 400, 404, 405, 413: decided before the handler would run */
+	char allow[64];              /* for 405 */
+	char *path;
+	char *body;
+	size_t body_len, body_cap;
+	size_t body_seen;            /* bytes received, kept or not (the cap applies to every request) */
+	int replied;
+	enum MHD_Result result;      /* of MHD_queue_response */
+	struct { char *name, *value; } headers[HEADERS_MAX];
+	int nheaders;
+	char **strings;              /* api_query results, freed with the request */
+	int nstrings;
+};
+
+/* The request state around a handler's view of it. */
+static struct req *
+req_of(struct api_request *pub)
+{
+	return (struct req *)((char *)pub - offsetof(struct req, pub));
+}
+
+/* Free a request's state. */
+static void
+req_free(struct req *r)
+{
+	if (r == NULL)
+		return;
+	for (int i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	for (int i = 0; i < r->nstrings; i++)
+		free(r->strings[i]);
+	free(r->strings);
+	free(r->path);
+	free(r->body);
+	free(r);
+}
+
+/* ---- pure helpers */
+
+/* Value of a hex digit, -1 if not one. */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode (and '+' to space if plus); -1 on a bad escape or NUL. */
+static int
+decode(const char *raw, char *out, size_t size, int plus)
+{
+	size_t n = 0;
+
+	for (const char *s = raw; *s != '\0'; s++) {
+		int c = (unsigned char)*s;
+		if (c == '%') {
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+			if (lo < 0)
+				return -1;
+			c = hi << 4 | lo;
+			if (c == 0)
+				return -1;
+			s += 2;
+		} else if (c == '+' && plus) {
+			c = ' ';
+		}
+		if (n + 1 >= size)
+			return -1;
+		out[n++] = (char)c;
+	}
+	if (size == 0)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+int
+api_decode_path(const char *raw, char *out, size_t size)
+{
+	return decode(raw, out, size, 0);
+}
+
+int
+api_match(const char *pattern, const char *path, long long params[API_PARAMS_MAX], int *nparams)
+{
+	const char *p = pattern, *s = path;
+
+	*nparams = 0;
+	while (*p != '\0' && *s != '\0') {
+		if (*p == '{') {
+			const char *close = strchr(p, '}'), *e = s;
+			assert(close != NULL);
+			while (*e >= '0' && *e <= '9')
+				e++;
+			if (e == s || e - s > 18 || (*e != '\0' && *e != '/'))
+				return 0;
+			assert(*nparams < API_PARAMS_MAX);
+			params[(*nparams)++] = strtoll(s, NULL, 10);
+			s = e;
+			p = close + 1;
+		} else if (*p++ != *s++) {
+			return 0;
+		}
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+/* ---- answering */
+
+/* The error code word for a status. */
+static const char *
+error_code(unsigned status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 413: return "payload_too_large";
+	case 503: return "unavailable";
+	default: return "internal";
+	}
+}
+
+/* A response MHD failed to allocate is out of memory, which is fatal here as everywhere. */
+static struct MHD_Response *
+must(struct MHD_Response *resp)
+{
+	if (resp == NULL) {
+		log_err("libmicrohttpd: out of memory");
+		abort();
+	}
+	return resp;
+}
+
+void
+api_reply_response(struct api_request *pub, unsigned status, struct MHD_Response *resp)
+{
+	struct req *r = req_of(pub);
+
+	assert(!r->replied);
+	r->replied = 1;
+	for (int i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	r->result = MHD_queue_response(pub->conn, status, resp);
+	MHD_destroy_response(resp);
+}
+
+void
+api_reply_raw(struct api_request *req, unsigned status, const char *content_type, const void *data,
+    size_t len)
+{
+	struct MHD_Response *resp = must(MHD_create_response_from_buffer(len, (void *)data,
+	    MHD_RESPMEM_MUST_COPY));
+
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	api_reply_response(req, status, resp);
+}
+
+void
+api_reply_json_new(struct api_request *req, unsigned status, json_t *body)
+{
+	struct MHD_Response *resp;
+	char *text;
+
+	assert(body != NULL);
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL) {
+		log_err("api: cannot encode a JSON reply to %s %s", req->method, req->path);
+		static const char err[] = "{\"error\":{\"code\":\"internal\",\"message\":\"cannot encode reply\"}}";
+		api_reply_raw(req, 500, "application/json", err, sizeof err - 1);
+		return;
+	}
+	resp = must(MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	api_reply_response(req, status, resp);
+}
+
+void
+api_reply_error(struct api_request *req, unsigned status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	json_t *text;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if ((text = json_string(msg)) == NULL) {
+		/* Not UTF-8 (a decoded path can be anything): keep the ASCII, mark the rest. */
+		for (char *s = msg; *s != '\0'; s++) {
+			if ((unsigned char)*s >= 0x80)
+				*s = '?';
+		}
+		text = json_string(msg);
+	}
+	api_reply_json_new(req, status, json_pack("{s:{s:s, s:o}}", "error", "code", code, "message",
+	    text));
+}
+
+void
+api_add_header(struct api_request *req, const char *name, const char *value)
+{
+	struct req *r = req_of(req);
+
+	assert(r->nheaders < HEADERS_MAX);
+	r->headers[r->nheaders].name = xstrdup(name);
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->nheaders++;
+}
+
+/* ---- reading */
+
+const char *
+api_header(struct api_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+api_query(struct api_request *req, const char *name)
+{
+	struct req *r = req_of(req);
+	const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+	char *out;
+
+	if (raw == NULL)
+		return NULL;
+	out = xmalloc(strlen(raw) + 1);
+	if (decode(raw, out, strlen(raw) + 1, 1) != 0) {
+		free(out);
+		return NULL;
+	}
+	r->strings = xreallocarray(r->strings, (size_t)r->nstrings + 1, sizeof *r->strings);
+	r->strings[r->nstrings++] = out;
+	return out;
+}
+
+json_t *
+api_body_json(struct api_request *req)
+{
+	json_error_t err;
+	json_t *v;
+
+	if (req->body_len == 0) {
+		api_reply_error(req, 400, "bad_request", "a JSON body is required");
+		return NULL;
+	}
+	v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (v == NULL)
+		api_reply_error(req, 400, "bad_request", "invalid JSON at line %d column %d: %s",
+		    err.line, err.column, err.text);
+	return v;
+}
+
+int64_t
+api_uptime_s(const struct api *api)
+{
+	return (clock_now_ns() - api->started_ns) / CLOCK_NS_PER_S;
+}
+
+/* ---- routing */
+
+/* The static files: anything outside /api/ for GET and HEAD. */
+static void
+serve_static(struct api_request *req)
+{
+	struct MHD_Response *resp;
+	unsigned status = static_lookup(req->api->root, req->path,
+	    api_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH),
+	    api_header(req, MHD_HTTP_HEADER_IF_MODIFIED_SINCE), &resp);
+
+	if (resp != NULL)
+		api_reply_response(req, status, resp);
+	else
+		api_reply_error(req, status, error_code(status), "%s: %s", req->path,
+		    status == 403 ? "outside the web root" : status == 400 ? "malformed path" :
+		    "no such file");
+}
+
+/* Append a method to an Allow list unless present. */
+static void
+allow_add(char *allow, size_t size, const char *method)
+{
+	size_t n = strlen(allow), m = strlen(method);
+	const char *s = allow;
+
+	while ((s = strstr(s, method)) != NULL) {
+		if ((s == allow || s[-1] == ' ') && (s[m] == ',' || s[m] == '\0'))
+			return;
+		s += m;
+	}
+	snprintf(allow + n, size - n, "%s%s", n ? ", " : "", method);
+}
+
+/* Pick the handler (or the error) for a request whose path is decoded. */
+static void
+route(struct req *r)
+{
+	const char *m = strcmp(r->pub.method, "HEAD") == 0 ? "GET" : r->pub.method;
+	const char *path = r->path;
+	int matched = 0;
+
+	for (size_t i = 0; i < api_nroutes; i++) {
+		const struct api_route *rt = &api_routes[i];
+		long long params[API_PARAMS_MAX];
+		int np;
+
+		if (!api_match(rt->pattern, path, params, &np))
+			continue;
+		if (strcmp(rt->method, m) == 0) {
+			r->handler = rt->handler;
+			memcpy(r->pub.params, params, sizeof params);
+			r->pub.nparams = np;
+			return;
+		}
+		matched = 1;
+		allow_add(r->allow, sizeof r->allow, rt->method);
+		if (strcmp(rt->method, "GET") == 0)
+			allow_add(r->allow, sizeof r->allow, "HEAD");
+	}
+	if (matched) {
+		r->error = 405;
+	} else if (strcmp(path, "/api") == 0 || strncmp(path, "/api/", 5) == 0) {
+		r->error = 404;
+	} else if (strcmp(m, "GET") == 0) {
+		r->handler = serve_static;
+	} else {
+		r->error = 405;
+		snprintf(r->allow, sizeof r->allow, "GET, HEAD");
+	}
+}
+
+/* First call: set up the request, check its size, decode its path, route it. */
+static struct req *
+begin(struct api *api, struct MHD_Connection *conn, const char *url, const char *method)
+{
+	struct req *r = xcalloc(1, sizeof *r);
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	size_t len = strlen(url) + 1;
+
+	r->pub.method = method;
+	r->pub.db = api->db;
+	r->pub.store = api->store;
+	r->pub.cfg = api->cfg;
+	r->pub.api = api;
+	r->pub.conn = conn;
+	r->pub.body = "";
+	r->path = xmalloc(len);
+	r->pub.path = r->path;
+	if (api_decode_path(url, r->path, len) != 0) {
+		snprintf(r->path, len, "%s", url);
+		r->error = 400;
+	}
+	if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX)
+		r->error = 413;
+	else if (r->error == 0)
+		route(r);
+	return r;
+}
+
+/* Answer the error decided for a request. */
+static void
+reply_error(struct req *r)
+{
+	struct api_request *req = &r->pub;
+
+	switch (r->error) {
+	case 400:
+		api_reply_error(req, 400, "bad_request", "malformed URL path");
+		break;
+	case 404:
+		api_reply_error(req, 404, "not_found", "no route for %s", req->path);
+		break;
+	case 405:
+		api_add_header(req, MHD_HTTP_HEADER_ALLOW, r->allow);
+		api_reply_error(req, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
+		    req->method, req->path, r->allow);
+		break;
+	case 413:
+		api_reply_error(req, 413, "payload_too_large", "request bodies are limited to %d bytes",
+		    API_BODY_MAX);
+		break;
+	default:
+		assert(!"unknown request error");
+	}
+}
+
+/* Keep a chunk of body (for a routed request), or note that the body is too large. */
+static void
+take_body(struct req *r, const char *data, size_t size)
+{
+	if (r->error == 413)
+		return;
+	if (size > API_BODY_MAX - r->body_seen) {
+		r->error = 413;   /* chunked (no Content-Length): answered once the upload ends */
+		free(r->body);
+		r->body = NULL;
+		r->body_len = r->body_cap = 0;
+		return;
+	}
+	r->body_seen += size;
+	if (r->error != 0 || r->handler == NULL)
+		return;   /* answered with an error anyway: count, keep nothing */
+	if (r->body_len + size + 1 > r->body_cap) {
+		r->body_cap = r->body_cap ? r->body_cap * 2 : 4096;
+		while (r->body_cap < r->body_len + size + 1)
+			r->body_cap *= 2;
+		if (r->body_cap > API_BODY_MAX + 1)
+			r->body_cap = API_BODY_MAX + 1;
+		r->body = xrealloc(r->body, r->body_cap);
+	}
+	memcpy(r->body + r->body_len, data, size);
+	r->body_len += size;
+	r->body[r->body_len] = '\0';
+}
+
+/* MHD's access handler. */
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct req *r = *con_cls;
+
+	if (r == NULL) {
+		r = begin(cls, conn, url, method);
+		*con_cls = r;
+		if (r->error == 413) {   /* the one early answer: MHD closes the connection after it */
+			reply_error(r);
+			return r->result;
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		if (!r->replied)
+			take_body(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->replied)
+		return MHD_YES;
+	if (r->error != 0) {
+		reply_error(r);
+	} else {
+		if (r->body != NULL) {
+			r->pub.body = r->body;
+			r->pub.body_len = r->body_len;
+		}
+		r->handler(&r->pub);
+		assert(r->replied);
+	}
+	return r->result;
+}
+
+/* MHD's request-completed notice: free our state. */
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	req_free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* Keep URLs and query arguments percent-encoded: we decode them ourselves. */
+static size_t
+keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
+{
+	return strlen(s);
+}
+
+/* MHD's messages (mostly clients that went away) are debug noise for us. */
+static void __attribute__((format(printf, 2, 0)))
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	if (LOG_DEBUG > log_level)
+		return;
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_debug("libmicrohttpd: %s", buf);
+}
+
+/* ---- start and stop */
+
+struct api *
+api_start(const struct config *cfg, struct store *store, char **cause)
+{
+	struct api *api = xcalloc(1, sizeof *api);
+	char *warning;
+
+	api->cfg = cfg;
+	api->store = store;
+	api->started_ns = clock_now_ns();
+	if (store != NULL && (api->db = store_open_reader(store, cause)) == NULL)
+		goto fail;
+	api->root = static_open(cfg->web_root, &warning);
+	if (warning != NULL) {
+		log_warn("%s", warning);
+		free(warning);
+	}
+	api->mhd = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL_INTERNAL_THREAD |
+	    MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, api,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,   /* first, so that it sees every message */
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->http_timeout_s,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+	    MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+	    MHD_OPTION_END);
+	if (api->mhd == NULL) {
+		*cause = xstrdup("cannot start the HTTP server (libmicrohttpd); run with --log-level debug "
+		    "for its reason");
+		goto fail;
+	}
+	return api;
+fail:
+	if (api->db != NULL)
+		sqlite3_close(api->db);
+	static_close(api->root);
+	free(api);
+	return NULL;
+}
+
+int
+api_add_connection(struct api *api, int fd, const struct sockaddr *sa, socklen_t salen)
+{
+	return MHD_add_connection(api->mhd, fd, sa, salen) == MHD_YES ? 0 : -1;
+}
+
+void
+api_stop(struct api *api)
+{
+	if (api == NULL)
+		return;
+	MHD_stop_daemon(api->mhd);
+	if (api->db != NULL)
+		sqlite3_close(api->db);
+	static_close(api->root);
+	free(api);
+}

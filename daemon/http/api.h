@@ -1,7 +1,8 @@
 /*
  * api: the REST API and the static dashboard, served by libmicrohttpd on its own internal epoll
  * thread. It has no listening socket: the front door hands it connections. That thread owns a
- * read-only SQLite connection.
+ * read-only SQLite connection. Routes and the handler-side API are in api_priv.h; the route table
+ * is in routes.c.
  */
 #ifndef RAMPAGE_API_H
 #define RAMPAGE_API_H
@@ -12,11 +13,18 @@ struct config;
 struct store;
 struct api;
 
-/* Starts MHD without a listen socket. NULL and *cause on failure. Main thread. */
+/*
+ * Starts MHD without a listen socket, opens the api thread's read connection on store (store may
+ * be NULL in tests: /api/health then reports the db as "error"). Main thread. NULL and *cause on
+ * failure.
+ */
 struct api *api_start(const struct config *cfg, struct store *store, char **cause);
-/* Hands an accepted connection to MHD; takes ownership of fd (closed on failure). Any thread. */
+/*
+ * Hands an accepted connection to MHD; takes ownership of fd (MHD closes it on failure, e.g. when
+ * max_connections are open). 0, or -1 if refused. Any thread.
+ */
 int api_add_connection(struct api *api, int fd, const struct sockaddr *sa, socklen_t salen);
-/* Stops MHD, closes its connections, frees. NULL is a no-op. Main thread. */
+/* Stops MHD, closes its connections and the read connection, frees. NULL is a no-op. Main thread. */
 void api_stop(struct api *api);
 
 #endif

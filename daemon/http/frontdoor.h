@@ -7,17 +7,45 @@
 #ifndef RAMPAGE_FRONTDOOR_H
 #define RAMPAGE_FRONTDOOR_H
 
+#include <stddef.h>
+
 struct api;
 struct config;
 struct live;
 struct frontdoor;
 
-/* Binds cfg's listen address and starts the accept thread. NULL and *cause (bind errors named). */
+/*
+ * Binds cfg's listen address (an IPv4 or IPv6 literal; port 0 picks a free port) and starts the
+ * accept thread. Main thread, after live_start and api_start. NULL and *cause on failure; a bind
+ * error names the address and the system's reason ("cannot listen on 127.0.0.1:8089: Address
+ * already in use").
+ */
 struct frontdoor *frontdoor_start(const struct config *cfg, struct api *api, struct live *live,
     char **cause);
-/* The bound port (useful with port 0). */
+/* The bound port (useful with port 0). Any thread. */
 int frontdoor_port(const struct frontdoor *fd);
-/* Stops accepting, closes pending connections, joins the thread, frees. NULL is a no-op. */
+/* Stops accepting, closes pending connections, joins the thread, frees. NULL is a no-op. Main. */
 void frontdoor_stop(struct frontdoor *fd);
+
+/* ---- Pure functions, exported for tests/unit/test_http.c. */
+
+/* Bytes the front door peeks at most: a /api/live request's headers must fit (lws gets the same). */
+#define FRONTDOOR_PEEK_MAX 8192
+
+enum frontdoor_class {
+	FRONTDOOR_MORE,     /* undecided: wait for more bytes */
+	FRONTDOOR_HTTP,     /* hand to MHD */
+	FRONTDOOR_LIVE,     /* a complete GET /api/live request head: hand to lws */
+	FRONTDOOR_REFUSE,   /* GET /api/live asking for an upgrade other than websocket: 400, close */
+	FRONTDOOR_REJECT,   /* not HTTP (TLS, binary) or a /api/live head too big: close */
+};
+
+/*
+ * Classifies the first n bytes a client sent. A request whose line starts `GET /api/live` followed
+ * by ' ' or '?' is live, once its whole head (up to the empty line) has arrived and every Upgrade
+ * header in it says "websocket" (or there is none: lws then answers 426). The first byte that
+ * differs from that prefix makes it HTTP. A first byte other than A-Z, CR or LF is rejected.
+ */
+enum frontdoor_class frontdoor_classify(const char *buf, size_t n);
 
 #endif

@@ -1,6 +1,695 @@
-/* PLACEHOLDER: being written */
+/*
+ * live: see live.h. libwebsockets runs single-threaded: everything below except live_adopt,
+ * live_publish, live_clients and the first/last steps of live_start/live_stop runs on the service
+ * thread. Other threads put items (an fd to adopt, a message to send) in one mailbox and wake the
+ * service with lws_cancel_service; the service drains the whole mailbox in
+ * LWS_CALLBACK_EVENT_WAIT_CANCELLED (which lws may coalesce and delivers to every protocol: we have
+ * exactly one protocol, and draining everything each time makes extra wake-ups harmless).
+ *
+ * A message is allocated once, with LWS_PRE bytes of headroom for the frame header, and shared by
+ * reference among the client queues it is put on (a reference count touched only by the service
+ * thread). lws_write copies whatever the socket does not take at once, so a message can be freed
+ * as soon as it is written.
+ *
+ * lws 4.1.6 rules we follow (docs/design.md, research notes): the context has no listen socket and
+ * an explicit vhost that adopts the front door's fds; LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is never
+ * handled (a use-after-free in 4.1.6 depends on it); the path is checked in
+ * FILTER_PROTOCOL_CONNECTION instead, and the front door only lets websocket upgrades through.
+ */
 #include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/mailbox.h"
+#include "core/xmalloc.h"
+#include "http/frontdoor.h"
 #include "http/live.h"
-struct live *live_start(const struct config *cfg, char **cause) { abort(); }
-void live_stop(struct live *lv) { }
+
+#define RX_MAX          4096     /* bytes of one client message */
+#define STOP_GRACE_MS   1000     /* clients have this long to answer our close frame */
+#define CLOSE_TRY_LATER 1013     /* RFC 6455 registry: "Try Again Later" */
+
+enum item_kind { ITEM_ADOPT, ITEM_MESSAGE };
+
+/* An entry of the inbox: an fd to adopt, or a message (then shared by the queues it is on). */
+struct item {
+	struct mailbox_msg link;      /* first: the mailbox's link */
+	enum item_kind kind;
+	int fd;                       /* ITEM_ADOPT */
+	int refs;                     /* ITEM_MESSAGE: client queues holding it (service thread) */
+	int everyone;                 /* topic NULL */
+	char topic[LIVE_TOPIC_MAX];
+	size_t len;
+	unsigned char buf[];          /* LWS_PRE bytes for the frame header, then len bytes of JSON */
+};
+
+/* One websocket client: lws's per-session data (zeroed by lws, freed after LWS_CALLBACK_CLOSED). */
+struct client {
+	struct client *prev, *next;   /* lv->clients */
+	struct lws *wsi;
+	int listed;                   /* on lv->clients (counted against max_clients) */
+	int close_code;               /* nonzero: close with it on the next WRITEABLE */
+	const char *close_reason;
+	struct item *q[LIVE_QUEUE_MAX];
+	unsigned qhead, qlen;
+	int64_t waiting_since_ns;     /* when the head of the queue started waiting */
+	unsigned long long dropped;
+	int ntopics;
+	char topics[LIVE_TOPICS_MAX][LIVE_TOPIC_MAX];
+	size_t rxlen;
+	char rx[RX_MAX];
+};
+
+struct live {
+	/* set by live_start, read-only afterwards */
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	pthread_t thread;
+	int heartbeat_ms, max_clients;
+	struct mailbox inbox;
+
+	/* shared */
+	atomic_int nclients;
+	atomic_int inbox_messages;
+	atomic_int stopping;
+
+	/* owned by the service thread */
+	struct client *clients;
+	int nlisted;
+	lws_sorted_usec_list_t sul_beat, sul_stop;
+	unsigned long long seq;
+	int stop_begun, done;
+	struct {
+		unsigned long long adopted, adopt_failed, refused_full, dropped, stuck;
+	} st;
+};
+
+/* ---- items */
+
+/* A message item holding a copy of json. */
+static struct item *
+message_new(const char *topic, const char *json, size_t len)
+{
+	struct item *it = xmalloc(sizeof *it + LWS_PRE + len);
+
+	memset(it, 0, sizeof *it);
+	it->kind = ITEM_MESSAGE;
+	it->fd = -1;
+	it->everyone = topic == NULL;
+	if (topic != NULL) {
+		assert(strlen(topic) < sizeof it->topic);
+		strcpy(it->topic, topic);
+	}
+	it->len = len;
+	memcpy(it->buf + LWS_PRE, json, len);
+	return it;
+}
+
+/* Drop a queue's reference; free the message when no queue holds it. */
+static void
+unref(struct item *it)
+{
+	assert(it->refs > 0);
+	if (--it->refs == 0)
+		free(it);
+}
+
+/* ---- client queues (service thread) */
+
+/* Close a client at its next writable moment, with a code and reason. */
+static void
+close_soon(struct client *c, int code, const char *reason)
+{
+	if (c->close_code == 0) {
+		c->close_code = code;
+		c->close_reason = reason;
+	}
+	lws_callback_on_writable(c->wsi);
+}
+
+/*
+ * Put a message on a client's queue: the oldest message goes if the queue is full, and a client
+ * whose queue has not moved for LIVE_STUCK_MS is disconnected instead.
+ */
+static void
+enqueue(struct live *lv, struct client *c, struct item *it, int64_t now)
+{
+	if (c->close_code != 0)
+		return;
+	if (c->qlen > 0 && now - c->waiting_since_ns > LIVE_STUCK_MS * CLOCK_NS_PER_MS) {
+		lv->st.stuck++;
+		log_info("live: disconnecting a client that took nothing for %d s (%llu messages dropped)",
+		    LIVE_STUCK_MS / 1000, c->dropped);
+		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (c->qlen == LIVE_QUEUE_MAX) {
+		unref(c->q[c->qhead]);
+		c->qhead = (c->qhead + 1) % LIVE_QUEUE_MAX;
+		c->qlen--;
+		c->dropped++;
+		lv->st.dropped++;
+	}
+	if (c->qlen == 0)
+		c->waiting_since_ns = now;
+	c->q[(c->qhead + c->qlen) % LIVE_QUEUE_MAX] = it;
+	c->qlen++;
+	it->refs++;
+	lws_callback_on_writable(c->wsi);
+}
+
+/* Queue a message for one client only (hello, replies); frees it if it was not queued. */
+static void
+send_to(struct live *lv, struct client *c, struct item *it)
+{
+	enqueue(lv, c, it, clock_now_ns());
+	if (it->refs == 0)
+		free(it);
+}
+
+/* Whether a client subscribed to a topic. */
+static int
+subscribed(const struct client *c, const char *topic)
+{
+	for (int i = 0; i < c->ntopics; i++) {
+		if (strcmp(c->topics[i], topic) == 0 || strcmp(c->topics[i], "*") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Hand a published message to the clients that want it. */
+static void
+deliver(struct live *lv, struct item *it)
+{
+	int64_t now = clock_now_ns();
+
+	for (struct client *c = lv->clients, *next; c != NULL; c = next) {
+		next = c->next;
+		if (it->everyone || subscribed(c, it->topic))
+			enqueue(lv, c, it, now);
+	}
+	if (it->refs == 0)
+		free(it);
+}
+
+/* ---- timers and the inbox (service thread) */
+
+/* Every heartbeat_ms: a heartbeat to every client. */
+static void
+beat(lws_sorted_usec_list_t *sul)
+{
+	struct live *lv = lws_container_of(sul, struct live, sul_beat);
+	char json[128];
+	int n = snprintf(json, sizeof json, "{\"type\":\"heartbeat\",\"seq\":%llu,\"server_time\":%lld}",
+	    ++lv->seq, (long long)clock_wall_ms());
+
+	deliver(lv, message_new(NULL, json, (size_t)n));
+	lws_sul_schedule(lv->ctx, 0, &lv->sul_beat, beat, (lws_usec_t)lv->heartbeat_ms * LWS_US_PER_MS);
+}
+
+/* The grace period for close frames is over. */
+static void
+stop_deadline(lws_sorted_usec_list_t *sul)
+{
+	struct live *lv = lws_container_of(sul, struct live, sul_stop);
+
+	lv->done = 1;
+}
+
+/* live_stop was called: ask every client to close with 1001. */
+static void
+begin_stop(struct live *lv)
+{
+	lv->stop_begun = 1;
+	lws_sul_cancel(&lv->sul_beat);
+	for (struct client *c = lv->clients; c != NULL; c = c->next)
+		close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "server stopping");
+	if (lv->clients == NULL)
+		lv->done = 1;
+	else
+		lws_sul_schedule(lv->ctx, 0, &lv->sul_stop, stop_deadline,
+		    (lws_usec_t)STOP_GRACE_MS * LWS_US_PER_MS);
+}
+
+/* Take everything other threads queued: adopt fds, deliver messages. */
+static void
+drain_inbox(struct live *lv)
+{
+	struct mailbox_msg *m = mailbox_take_all(&lv->inbox);
+
+	while (m != NULL) {
+		struct item *it = (struct item *)m;
+		m = m->next;
+		if (it->kind == ITEM_MESSAGE) {
+			atomic_fetch_sub(&lv->inbox_messages, 1);
+			deliver(lv, it);
+			continue;
+		}
+		if (lv->stop_begun) {
+			close(it->fd);
+		} else if (lws_adopt_descriptor_vhost(lv->vh, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP,
+		    (lws_sock_file_fd_type){ .sockfd = it->fd }, "live", NULL) == NULL) {
+			lv->st.adopt_failed++;   /* lws closed the fd */
+		} else {
+			lv->st.adopted++;
+		}
+		free(it);
+	}
+	if (atomic_load(&lv->stopping) && !lv->stop_begun)
+		begin_stop(lv);
+}
+
+/* ---- protocol callbacks (service thread) */
+
+/* Whether a websocket handshake may proceed: our path, and no foreign Origin. */
+static int
+acceptable(struct lws *wsi)
+{
+	char uri[32], origin[256], host[256];
+	const char *o = origin;
+
+	if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/api/live") != 0)
+		return 0;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+		return 1;   /* not a browser: nothing to check */
+	/*
+	 * A browser page may only listen in if it was served by us: its Origin's host must be our Host.
+	 * (Browsers apply no same-origin policy to websockets.)
+	 */
+	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
+	    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+		return 0;
+	if (strncasecmp(o, "http://", 7) == 0)
+		o += 7;
+	else if (strncasecmp(o, "https://", 8) == 0)
+		o += 8;
+	else
+		return 0;
+	return strcasecmp(o, host) == 0;
+}
+
+/* A handshake completed: count the client (or refuse it) and say hello. */
+static void
+established(struct live *lv, struct client *c, struct lws *wsi)
+{
+	char json[160];
+	int n;
+
+	c->wsi = wsi;
+	if (lv->stop_begun) {
+		close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "server stopping");
+		return;
+	}
+	if (lv->nlisted >= lv->max_clients) {
+		lv->st.refused_full++;
+		close_soon(c, CLOSE_TRY_LATER, "too many clients");
+		return;
+	}
+	c->listed = 1;
+	c->next = lv->clients;
+	if (lv->clients != NULL)
+		lv->clients->prev = c;
+	lv->clients = c;
+	lv->nlisted++;
+	atomic_fetch_add(&lv->nclients, 1);
+	n = snprintf(json, sizeof json, "{\"type\":\"hello\",\"version\":\"%s\",\"server_time\":%lld,"
+	    "\"heartbeat_ms\":%d}", PACKAGE_VERSION, (long long)clock_wall_ms(), lv->heartbeat_ms);
+	send_to(lv, c, message_new(NULL, json, (size_t)n));
+}
+
+/* A client left: unlist it and release its queue. */
+static void
+closed(struct live *lv, struct client *c)
+{
+	if (c->listed) {
+		if (c->prev != NULL)
+			c->prev->next = c->next;
+		else
+			lv->clients = c->next;
+		if (c->next != NULL)
+			c->next->prev = c->prev;
+		c->listed = 0;
+		lv->nlisted--;
+		atomic_fetch_sub(&lv->nclients, 1);
+	}
+	while (c->qlen > 0) {
+		unref(c->q[c->qhead]);
+		c->qhead = (c->qhead + 1) % LIVE_QUEUE_MAX;
+		c->qlen--;
+	}
+	if (lv->stop_begun && lv->clients == NULL)
+		lv->done = 1;
+}
+
+/* Answer a client with an error message. */
+static void
+reply_error(struct live *lv, struct client *c, const char *message)
+{
+	json_t *j = json_pack("{s:s, s:s}", "type", "error", "message", message);
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	send_to(lv, c, message_new(NULL, text, strlen(text)));
+	free(text);
+	json_decref(j);
+}
+
+/* Apply a subscribe or unsubscribe message; NULL, or why it is refused. */
+static const char *
+apply_topics(struct client *c, json_t *topics, int add)
+{
+	size_t i;
+	json_t *t;
+
+	if (!json_is_array(topics))
+		return "\"topics\" must be an array of strings";
+	json_array_foreach(topics, i, t) {
+		if (!json_is_string(t) || json_string_length(t) == 0 ||
+		    json_string_length(t) >= LIVE_TOPIC_MAX)
+			return "each topic must be a string of 1 to 63 bytes";
+	}
+	json_array_foreach(topics, i, t) {
+		const char *name = json_string_value(t);
+		int k;
+		for (k = 0; k < c->ntopics && strcmp(c->topics[k], name) != 0; k++)
+			;
+		if (add && k == c->ntopics) {
+			if (c->ntopics == LIVE_TOPICS_MAX)
+				return "too many subscriptions";
+			strcpy(c->topics[c->ntopics++], name);
+		} else if (!add && k < c->ntopics) {
+			memmove(c->topics[k], c->topics[k + 1], (size_t)(c->ntopics - k - 1) * LIVE_TOPIC_MAX);
+			c->ntopics--;
+		}
+	}
+	return NULL;
+}
+
+/* A complete message from a client. */
+static void
+on_message(struct live *lv, struct client *c, const char *text, size_t len)
+{
+	json_t *msg = json_loadb(text, len, 0, NULL), *list;
+	const char *type = json_string_value(json_object_get(msg, "type")), *why;
+	char *out;
+
+	if (type == NULL || (strcmp(type, "subscribe") != 0 && strcmp(type, "unsubscribe") != 0)) {
+		reply_error(lv, c, "expected {\"type\":\"subscribe\"|\"unsubscribe\",\"topics\":[...]}");
+		json_decref(msg);
+		return;
+	}
+	why = apply_topics(c, json_object_get(msg, "topics"), strcmp(type, "subscribe") == 0);
+	json_decref(msg);
+	if (why != NULL) {
+		reply_error(lv, c, why);
+		return;
+	}
+	list = json_array();
+	for (int i = 0; i < c->ntopics; i++)
+		json_array_append_new(list, json_string(c->topics[i]));
+	msg = json_pack("{s:s, s:o}", "type", "subscribed", "topics", list);
+	out = json_dumps(msg, JSON_COMPACT);
+	send_to(lv, c, message_new(NULL, out, strlen(out)));
+	free(out);
+	json_decref(msg);
+}
+
+/* A piece of a client message. -1 closes the connection. */
+static int
+receive(struct live *lv, struct client *c, const void *in, size_t len)
+{
+	static const char too_big[] = "message too large";
+
+	if (lws_frame_is_binary(c->wsi)) {
+		close_soon(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "text messages only");
+		return 0;
+	}
+	if (len > sizeof c->rx - c->rxlen) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)too_big,
+		    sizeof too_big - 1);
+		return -1;
+	}
+	memcpy(c->rx + c->rxlen, in, len);
+	c->rxlen += len;
+	if (lws_is_final_fragment(c->wsi) && lws_remaining_packet_payload(c->wsi) == 0) {
+		if (c->close_code == 0)
+			on_message(lv, c, c->rx, c->rxlen);
+		c->rxlen = 0;
+	}
+	return 0;
+}
+
+/* The socket can take more: send the next message, or the close frame. -1 closes. */
+static int
+writeable(struct client *c)
+{
+	struct item *it;
+	size_t len;
+	int n;
+
+	if (c->close_code != 0) {
+		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+		    (unsigned char *)c->close_reason, strlen(c->close_reason));
+		return -1;
+	}
+	if (c->qlen == 0)
+		return 0;
+	it = c->q[c->qhead];
+	c->qhead = (c->qhead + 1) % LIVE_QUEUE_MAX;
+	c->qlen--;
+	len = it->len;
+	n = lws_write(c->wsi, it->buf + LWS_PRE, len, LWS_WRITE_TEXT);
+	unref(it);
+	if (n < (int)len)
+		return -1;
+	c->waiting_since_ns = clock_now_ns();
+	if (c->qlen > 0)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* A plain GET /api/live (no upgrade): 426 with a JSON body, then close. */
+static int
+upgrade_required(struct lws *wsi)
+{
+	static const char body[] = "{\"error\":{\"code\":\"upgrade_required\","
+	    "\"message\":\"/api/live is a websocket endpoint\"}}";
+	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	unsigned char out[LWS_PRE + sizeof body];
+
+	if (lws_add_http_common_headers(wsi, 426, "application/json", sizeof body - 1, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_UPGRADE, (const unsigned char *)"websocket", 9,
+	    &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+	    &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	memcpy(out + LWS_PRE, body, sizeof body - 1);
+	lws_write(wsi, out + LWS_PRE, sizeof body - 1, LWS_WRITE_HTTP_FINAL);
+	return -1;
+}
+
+/* The one protocol's callback. */
+static int
+callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct lws_context *ctx = lws_get_context(wsi);
+	struct live *lv = ctx != NULL ? lws_context_user(ctx) : NULL;
+	struct client *c = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (lv != NULL && !lv->done)
+			drain_inbox(lv);
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return acceptable(wsi) ? 0 : 1;
+	case LWS_CALLBACK_ESTABLISHED:
+		established(lv, c, wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return receive(lv, c, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return writeable(c);
+	case LWS_CALLBACK_CLOSED:
+		closed(lv, c);
+		return 0;
+	case LWS_CALLBACK_HTTP:
+		return upgrade_required(wsi);
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "live", callback, sizeof(struct client), RX_MAX, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+/* Ping a client that has been silent for 30 s; hang up at 40 s. */
+static const lws_retry_bo_t idle_policy = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 40,
+};
+
+/* ---- the service thread */
+
+/* The service thread: heartbeats scheduled, then lws_service until the goodbyes are done. */
+static void *
+service(void *arg)
+{
+	struct live *lv = arg;
+
+	lws_sul_schedule(lv->ctx, 0, &lv->sul_beat, beat, (lws_usec_t)lv->heartbeat_ms * LWS_US_PER_MS);
+	while (!lv->done)
+		lws_service(lv->ctx, 0);
+	lws_sul_cancel(&lv->sul_beat);
+	lws_sul_cancel(&lv->sul_stop);
+	return NULL;
+}
+
+/* lws's own log lines: problems as warnings, the rest as debug. */
+static void
+lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if (level & LLL_ERR)
+		log_warn("libwebsockets: %.*s", (int)n, line);
+	else
+		log_debug("libwebsockets: %.*s", (int)n, line);
+}
+
+/* The mailbox's wake hook. */
+static void
+wake(void *arg)
+{
+	struct live *lv = arg;
+
+	lws_cancel_service(lv->ctx);
+}
+
+/* ---- any thread */
+
+struct live *
+live_start(const struct config *cfg, char **cause)
+{
+	struct live *lv = xcalloc(1, sizeof *lv);
+	struct lws_context_creation_info info;
+	int err;
+
+	lws_set_log_level(LLL_ERR | LLL_WARN | (log_level >= LOG_DEBUG ? LLL_NOTICE : 0), lws_log);
+	lv->heartbeat_ms = cfg->live_heartbeat_ms;
+	lv->max_clients = cfg->live_max_clients;
+	mailbox_init(&lv->inbox, wake, lv);
+
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.protocols = protocols;
+	info.gid = -1;
+	info.uid = -1;
+	info.user = lv;
+	info.vhost_name = "live";
+	info.timeout_secs = 5;
+	info.timeout_secs_ah_idle = (unsigned)cfg->http_timeout_s;
+	info.max_http_header_data = FRONTDOOR_PEEK_MAX;
+	info.retry_and_idle_policy = &idle_policy;
+	lv->ctx = lws_create_context(&info);
+	if (lv->ctx == NULL) {
+		*cause = xstrdup("cannot create the websocket context (libwebsockets)");
+		goto fail;
+	}
+	lv->vh = lws_create_vhost(lv->ctx, &info);
+	if (lv->vh == NULL) {
+		*cause = xstrdup("cannot create the websocket vhost (libwebsockets)");
+		goto fail;
+	}
+	if ((err = pthread_create(&lv->thread, NULL, service, lv)) != 0) {
+		*cause = xasprintf("live: cannot start thread: %s", strerror(err));
+		goto fail;
+	}
+	pthread_setname_np(lv->thread, "live");
+	return lv;
+fail:
+	if (lv->ctx != NULL)
+		lws_context_destroy(lv->ctx);
+	mailbox_fini(&lv->inbox);
+	free(lv);
+	return NULL;
+}
+
+void
+live_adopt(struct live *lv, int fd)
+{
+	struct item *it = xcalloc(1, sizeof *it);
+	struct mailbox_msg *m = &it->link;
+
+	it->kind = ITEM_ADOPT;
+	it->fd = fd;
+	mailbox_give(&lv->inbox, &m);
+}
+
+int
+live_publish(struct live *lv, const char *topic, const char *json, size_t len)
+{
+	struct mailbox_msg *m;
+
+	if (atomic_load(&lv->stopping))
+		return -1;
+	if (atomic_fetch_add(&lv->inbox_messages, 1) >= LIVE_INBOX_MAX) {
+		atomic_fetch_sub(&lv->inbox_messages, 1);
+		return -1;
+	}
+	m = &message_new(topic, json, len)->link;
+	mailbox_give(&lv->inbox, &m);
+	return 0;
+}
+
+int
+live_clients(const struct live *lv)
+{
+	return atomic_load(&((struct live *)lv)->nclients);
+}
+
+void
+live_stop(struct live *lv)
+{
+	struct mailbox_msg *m;
+
+	if (lv == NULL)
+		return;
+	atomic_store(&lv->stopping, 1);
+	lws_cancel_service(lv->ctx);
+	pthread_join(lv->thread, NULL);
+	lws_context_destroy(lv->ctx);   /* closes what is left; callbacks now run on this thread */
+	m = mailbox_take_all(&lv->inbox);
+	while (m != NULL) {
+		struct item *it = (struct item *)m;
+		m = m->next;
+		if (it->kind == ITEM_ADOPT)
+			close(it->fd);
+		free(it);
+	}
+	log_info("live: adopted %llu (%llu failed), refused %llu over the limit, dropped %llu messages, "
+	    "disconnected %llu stuck clients", lv->st.adopted, lv->st.adopt_failed, lv->st.refused_full,
+	    lv->st.dropped, lv->st.stuck);
+	mailbox_fini(&lv->inbox);
+	free(lv);
+}

@@ -1,0 +1,111 @@
+/*
+ * api_priv.h: the router, for the files that implement routes (routes.c and later api_*.c). Every
+ * function here runs on the api thread (MHD's internal thread), inside a handler.
+ *
+ * Adding a route is one line in the table in routes.c:
+ *
+ *     { "GET",  "/api/runs/{id}", get_run },
+ *     { "POST", "/api/tests",     post_test },
+ *
+ * A pattern is literal segments and `{name}` segments; a `{name}` segment matches a non-negative
+ * decimal integer (at most 18 digits) and lands in req->params[] in pattern order. Matching is
+ * exact (no trailing slash, no prefix). For a request the router:
+ *
+ *   1. percent-decodes the path (the query is separate): a bad escape or %00 gives 400 bad_request;
+ *   2. refuses a body larger than API_BODY_MAX with 413 payload_too_large (before routing; MHD then
+ *      closes the connection);
+ *   3. finds the routes whose pattern matches: none gives 404 not_found under /api/ (other paths
+ *      are static files for GET and HEAD, 405 otherwise); patterns that match but not for this
+ *      method give 405 method_not_allowed with an `Allow` header listing the methods (GET implies
+ *      HEAD). HEAD runs the GET handler; MHD sends the headers only;
+ *   4. reads the whole body (NUL-terminated, at most API_BODY_MAX bytes) and calls the handler
+ *      once, after the body is complete (MHD's second call: answering in the first call would cost
+ *      keep-alive).
+ *
+ * The handler must answer exactly once with one of the api_reply_* calls. Errors are JSON
+ * everywhere: {"error":{"code":"not_found","message":"..."}}.
+ */
+#ifndef RAMPAGE_API_PRIV_H
+#define RAMPAGE_API_PRIV_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/api.h"
+
+#define API_BODY_MAX    (1024 * 1024)   /* bytes of request body; beyond: 413 */
+#define API_PARAMS_MAX  4               /* {name} segments per pattern */
+
+struct config;
+struct store;
+
+/* What a handler gets. Everything it points to lives until the request completes. */
+struct api_request {
+	const char *method;              /* "GET", "POST"...; "HEAD" reaches GET handlers */
+	const char *path;                /* percent-decoded, without the query: "/api/runs/12" */
+	long long params[API_PARAMS_MAX];/* the {name} segments, in pattern order */
+	int nparams;
+	const char *body;                /* the request body, NUL-terminated; "" if none */
+	size_t body_len;
+	sqlite3 *db;                     /* the api thread's read-only connection (NULL without store) */
+	struct store *store;             /* for writes (through the store's mailbox); may be NULL */
+	const struct config *cfg;
+	struct api *api;
+	struct MHD_Connection *conn;     /* for anything the helpers below do not cover */
+};
+
+typedef void api_handler_fn(struct api_request *req);
+
+struct api_route {
+	const char *method;              /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *pattern;             /* "/api/runs/{id}/ticks" */
+	api_handler_fn *handler;
+};
+
+/* The route table (routes.c). */
+extern const struct api_route api_routes[];
+extern const size_t api_nroutes;
+
+/* ---- answering (exactly one reply per request) */
+
+/* Answers status with body as JSON. Steals body (like json_object_set_new); NULL body is a bug. */
+void api_reply_json_new(struct api_request *req, unsigned status, json_t *body);
+/* Answers status with {"error":{"code":code,"message":<formatted>}}. */
+void api_reply_error(struct api_request *req, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Answers status with a copy of len bytes of data, labelled content_type. */
+void api_reply_raw(struct api_request *req, unsigned status, const char *content_type,
+    const void *data, size_t len);
+/* Answers status with a prepared MHD response (files, streams). Takes ownership of resp. */
+void api_reply_response(struct api_request *req, unsigned status, struct MHD_Response *resp);
+/* Adds a header (copied) to the reply that follows; at most 8 per request. */
+void api_add_header(struct api_request *req, const char *name, const char *value);
+
+/* ---- reading the request */
+
+/* A request header (case-insensitive name), or NULL. */
+const char *api_header(struct api_request *req, const char *name);
+/* A query argument, percent- and '+'-decoded, or NULL if absent (or if it decodes to a NUL). */
+const char *api_query(struct api_request *req, const char *name);
+/*
+ * The body parsed as JSON, or NULL after answering 400 bad_request (the caller then just returns).
+ * The caller owns the result (json_decref).
+ */
+json_t *api_body_json(struct api_request *req);
+/* Seconds since api_start. */
+int64_t api_uptime_s(const struct api *api);
+
+/* ---- pure helpers, exported for tests/unit/test_http.c */
+
+/*
+ * Percent-decodes a URL path into out (size > strlen(raw)). -1 on a malformed escape or one that
+ * decodes to NUL. No '+' translation: that is for queries only.
+ */
+int api_decode_path(const char *raw, char *out, size_t size);
+/* Whether path matches pattern; fills params/nparams from the {name} segments. 1 or 0. */
+int api_match(const char *pattern, const char *path, long long params[API_PARAMS_MAX], int *nparams);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * routes: the REST API's route table, one line per route (see api_priv.h for the rules), and the
+ * small system handlers. Handlers of a resource live in their own api_<resource>.c. Every handler
+ * runs on the api thread.
+ */
+#include "config.h"
+
+#include "http/api_priv.h"
+
+/* GET /api/health: liveness plus a `SELECT 1` on the api thread's read connection. */
+static void
+get_health(struct api_request *req)
+{
+	sqlite3_stmt *st;
+	int db_ok = 0;
+
+	if (req->db != NULL && sqlite3_prepare_v2(req->db, "SELECT 1", -1, &st, NULL) == SQLITE_OK) {
+		db_ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+		sqlite3_finalize(st);
+	}
+	api_reply_json_new(req, db_ok ? 200 : 503, json_pack("{s:s, s:s, s:I, s:s}",
+	    "status", db_ok ? "ok" : "error",
+	    "version", PACKAGE_VERSION,
+	    "uptime_s", (json_int_t)api_uptime_s(req->api),
+	    "db", db_ok ? "ok" : "error"));
+}
+
+const struct api_route api_routes[] = {
+	{ "GET", "/api/health", get_health },
+};
+const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

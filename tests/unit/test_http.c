@@ -1,0 +1,184 @@
+/*
+ * Unit tests for the http modules' pure functions: the front door's request classification, the
+ * router's path decoding and pattern matching, the static module's path normalisation and content
+ * types.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/api_priv.h"
+#include "http/frontdoor.h"
+#include "http/static.h"
+#include "tap.h"
+
+/* Classify a C string. */
+static enum frontdoor_class
+cls(const char *s)
+{
+	return frontdoor_classify(s, strlen(s));
+}
+
+static void
+test_classify(void)
+{
+	static char big[FRONTDOOR_PEEK_MAX + 16];
+
+	is_int(cls(""), FRONTDOOR_MORE, "nothing yet: wait");
+	is_int(cls("G"), FRONTDOOR_MORE, "a prefix of GET /api/live: wait");
+	is_int(cls("GET /api/liv"), FRONTDOOR_MORE, "still a prefix: wait");
+	is_int(cls("GET /api/live"), FRONTDOOR_MORE, "the whole prefix, undecided terminator: wait");
+	is_int(cls("GET /api/live HTTP/1.1\r\nHost: x\r\n"), FRONTDOOR_MORE,
+	    "live request line, head incomplete: wait");
+	is_int(cls("GET /api/live HTTP/1.1\r\nHost: x\r\n\r\n"), FRONTDOOR_LIVE,
+	    "complete live head without Upgrade: live (lws answers 426)");
+	is_int(cls("GET /api/live?x=1 HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
+	    FRONTDOOR_LIVE, "live with a query and Upgrade: websocket");
+	is_int(cls("GET /api/live HTTP/1.1\nUpgrade:  WebSocket \n\n"), FRONTDOOR_LIVE,
+	    "bare LF line ends and a padded, mixed-case upgrade token");
+	is_int(cls("GET /api/live HTTP/1.1\r\nUpgrade: h2c\r\n\r\n"), FRONTDOOR_REFUSE,
+	    "Upgrade: h2c is refused");
+	is_int(cls("GET /api/live HTTP/1.1\r\nupgrade: websocket, h2c\r\n\r\n"), FRONTDOOR_REFUSE,
+	    "a list with more than websocket is refused");
+	is_int(cls("GET /api/live HTTP/1.1\r\nUpgrade: websocket\r\nUpgrade: h2c\r\n\r\n"),
+	    FRONTDOOR_REFUSE, "a second Upgrade header is checked too");
+	is_int(cls("GET /api/live HTTP/1.1\r\nUpgrade:\r\n\r\n"), FRONTDOOR_REFUSE,
+	    "an empty Upgrade is refused");
+	is_int(cls("GET /api/live HTTP/1.1\r\nX: a\r\n  Upgrade: h2c\r\n\r\n"), FRONTDOOR_REFUSE,
+	    "obsolete line folding is refused");
+	is_int(cls("GET /api/lived HTTP/1.1\r\n"), FRONTDOOR_HTTP, "/api/lived is not the live path");
+	is_int(cls("GET /api/live/x HTTP/1.1\r\n"), FRONTDOOR_HTTP, "/api/live/x is not the live path");
+	is_int(cls("GET /api/health HTTP/1.1\r\n"), FRONTDOOR_HTTP, "other paths: http");
+	is_int(cls("GET /"), FRONTDOOR_MORE, "GET / is still a prefix of the live path");
+	is_int(cls("GET /i"), FRONTDOOR_HTTP, "decided on the first differing byte");
+	is_int(cls("POST /api/live HTTP/1.1\r\n"), FRONTDOOR_HTTP, "POST /api/live is http");
+	is_int(cls("P"), FRONTDOOR_HTTP, "a single byte that cannot be GET: http");
+	is_int(cls("\r\nGET / HTTP/1.1\r\n"), FRONTDOOR_HTTP, "a leading CRLF is tolerated (http)");
+	is_int(cls("HELLO THERE\r\n\r\n"), FRONTDOOR_HTTP, "upper-case junk goes to MHD (400 there)");
+	is_int(frontdoor_classify("\x16\x03\x01\x02\x00", 5), FRONTDOOR_REJECT, "TLS ClientHello: rejected");
+	is_int(frontdoor_classify("\0\1\2", 3), FRONTDOOR_REJECT, "binary: rejected");
+	is_int(cls("get / HTTP/1.1\r\n"), FRONTDOOR_REJECT, "lower-case first byte: rejected");
+
+	memset(big, 'a', sizeof big);
+	memcpy(big, "GET /api/live?", 14);
+	is_int(frontdoor_classify(big, FRONTDOOR_PEEK_MAX), FRONTDOOR_REJECT,
+	    "a live head that does not fit the peek buffer: rejected");
+	is_int(frontdoor_classify(big, FRONTDOOR_PEEK_MAX - 1), FRONTDOOR_MORE,
+	    "one byte less: still waiting");
+}
+
+/* Decode a path; the result or "ERR". */
+static const char *
+dec(const char *raw)
+{
+	static char out[256];
+
+	if (api_decode_path(raw, out, sizeof out) != 0)
+		return "ERR";
+	return out;
+}
+
+static void
+test_decode(void)
+{
+	is_str(dec("/api/health"), "/api/health", "plain path unchanged");
+	is_str(dec("/a%20b"), "/a b", "%%20 decodes");
+	is_str(dec("/%2e%2E/x"), "/../x", "%%2e decodes (case-insensitive hex); normalising is later");
+	is_str(dec("/..%2fetc"), "/../etc", "%%2f decodes to a slash");
+	is_str(dec("/%252e"), "/%2e", "double encoding decodes once only");
+	is_str(dec("/a+b"), "/a+b", "no plus translation in paths");
+	is_str(dec("/x%00.html"), "ERR", "%%00 is an error, not a cut");
+	is_str(dec("/x%"), "ERR", "truncated escape");
+	is_str(dec("/x%4"), "ERR", "half escape");
+	is_str(dec("/x%zz"), "ERR", "non-hex escape");
+}
+
+static void
+test_match(void)
+{
+	long long p[API_PARAMS_MAX];
+	int n;
+
+	ok(api_match("/api/health", "/api/health", p, &n) && n == 0, "literal match");
+	ok(!api_match("/api/health", "/api/health/", p, &n), "no trailing slash");
+	ok(!api_match("/api/health", "/api/healthz", p, &n), "no prefix match");
+	ok(!api_match("/api/health", "/api", p, &n), "no partial match");
+	ok(api_match("/api/runs/{id}", "/api/runs/42", p, &n) && n == 1 && p[0] == 42, "{id} captures 42");
+	ok(api_match("/api/runs/{id}/compare/{other}", "/api/runs/7/compare/9", p, &n) && n == 2 &&
+	    p[0] == 7 && p[1] == 9, "two params in order");
+	ok(!api_match("/api/runs/{id}", "/api/runs/abc", p, &n), "{id} needs digits");
+	ok(!api_match("/api/runs/{id}", "/api/runs/12x", p, &n), "{id} needs only digits");
+	ok(!api_match("/api/runs/{id}", "/api/runs/-1", p, &n), "{id} is non-negative");
+	ok(!api_match("/api/runs/{id}", "/api/runs/", p, &n), "{id} is not empty");
+	ok(!api_match("/api/runs/{id}", "/api/runs/1234567890123456789", p, &n), "{id} at most 18 digits");
+	ok(api_match("/api/runs/{id}", "/api/runs/123456789012345678", p, &n) && p[0] == 123456789012345678LL,
+	    "18 digits fit");
+	ok(!api_match("/api/runs/{id}", "/api/runs/1/ticks", p, &n), "extra segments do not match");
+}
+
+/* Normalise; "STATUS" on refusal. */
+static const char *
+norm(const char *path)
+{
+	static char out[64];
+	unsigned st = static_normalize(path, out, sizeof out);
+
+	if (st != 0) {
+		snprintf(out, sizeof out, "%u", st);
+	}
+	return out;
+}
+
+static void
+test_normalize(void)
+{
+	is_str(norm("/"), "", "root");
+	is_str(norm("/index.html"), "index.html", "file");
+	is_str(norm("//a///b/"), "a/b", "empty segments vanish");
+	is_str(norm("/a/./b/."), "a/b", "dot segments vanish");
+	is_str(norm("/a/b/../c"), "a/c", "dot-dot removes the previous segment");
+	is_str(norm("/a/.."), "", "back to the root");
+	is_str(norm("/.."), "403", "dot-dot at the root is refused");
+	is_str(norm("/a/../.."), "403", "climbing above the root is refused");
+	is_str(norm("/a/../../etc/passwd"), "403", "classic traversal refused");
+	is_str(norm("/./../x"), "403", "dot then dot-dot refused");
+	is_str(norm("/.git/config"), "404", "hidden segments are not served");
+	is_str(norm("/a/.hidden"), "404", "hidden file");
+	is_str(norm("/a/..b"), "404", "a name starting with a dot is hidden");
+	is_str(norm("etc/passwd"), "400", "must start with a slash");
+	is_str(norm("http://x/y"), "400", "absolute-form is not a path");
+	is_str(norm("/a\nb"), "400", "control bytes refused");
+	is_str(norm("/a\\..\\..\\x"), "a\\..\\..\\x", "backslashes are ordinary bytes on Linux");
+	is_str(norm("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "404",
+	    "too long for the buffer");
+}
+
+static void
+test_types(void)
+{
+	is_str(static_content_type("index.html"), "text/html; charset=utf-8", "html");
+	is_str(static_content_type("a/app.css"), "text/css; charset=utf-8", "css");
+	is_str(static_content_type("app.js"), "text/javascript; charset=utf-8", "js");
+	is_str(static_content_type("mod.mjs"), "text/javascript; charset=utf-8", "mjs");
+	is_str(static_content_type("x.json"), "application/json", "json");
+	is_str(static_content_type("x.js.map"), "application/json", "map");
+	is_str(static_content_type("logo.svg"), "image/svg+xml", "svg");
+	is_str(static_content_type("logo.PNG"), "image/png", "png, case-insensitive");
+	is_str(static_content_type("favicon.ico"), "image/x-icon", "ico");
+	is_str(static_content_type("f.woff2"), "font/woff2", "woff2");
+	is_str(static_content_type("robots.txt"), "text/plain; charset=utf-8", "txt");
+	is_str(static_content_type("blob.bin"), "application/octet-stream", "unknown");
+	is_str(static_content_type("a.d/README"), "application/octet-stream", "a dot in a folder name only");
+}
+
+int
+main(void)
+{
+	test_classify();
+	test_decode();
+	test_match();
+	test_normalize();
+	test_types();
+	return done_testing();
+}
