@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cli/run.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -39,6 +40,9 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  serve [--config PATH] [--listen ADDR:PORT] [--db PATH] [--web-root DIR] [--log-level L]\n"
 	    "                       the daemon: API, dashboard and live push on one port\n"
+	    "  run FILE | run --url URL [-c N] [-d DURATION] [--rate R]\n"
+	    "       [--summary-export PATH] [--out csv=PATH|json=PATH] [--workers N] [--quiet]\n"
+	    "                       one test in the foreground: progress, k6-style summary, exit code\n"
 	    "  demo-target [--listen ADDR:PORT] [--latency-ms N] [--jitter-ms N] [--error-rate F]\n"
 	    "              [--require-auth] [--node-id ID] [--threads N]\n"
 	    "                       a small HTTP API to aim tests at\n"
@@ -191,6 +195,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo-target") == 0)
 		return demo_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return run_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "validate") == 0)
 		return testdef_validate_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-defaults") == 0) {

@@ -1,0 +1,523 @@
+/*
+ * run: `rampage run FILE` and `rampage run --url URL ...`, one test in the foreground.
+ *
+ * Threads: the main thread (this file) parses, starts the engine and then only waits, in poll(2), on
+ * two descriptors: a signalfd for SIGINT/SIGTERM (blocked before engine_start, so every engine thread
+ * inherits the mask and only this thread sees them) and an eventfd that the engine's controller
+ * thread rings when it gives us a second. The controller's on_tick does the little that must happen
+ * while the tick is valid (add it to the summary series, copy it into plain numbers) and hands the
+ * copy over through a mailbox; every write (progress line, --out files, summary) happens here.
+ *
+ * Quick tests (--url) are built as a JSON definition and parsed by testdef like any file, so they
+ * are validated by the same code and fail the same way.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "cli/output.h"
+#include "cli/run.h"
+#include "core/clock.h"
+#include "core/mailbox.h"
+#include "core/xmalloc.h"
+#include "engine/engine.h"
+#include "metrics/summary.h"
+#include "metrics/tick.h"
+#include "testdef/duration.h"
+#include "testdef/testdef.h"
+
+#define MAX_OUTPUTS 4
+#define QUICK_DEFAULT_VUS 10
+#define QUICK_DEFAULT_DURATION "10s"
+/* --rate: preAllocatedVUs = -c, maxVUs = this many times that (a target 10x slower than at the
+   start can still be offered the rate; beyond that iterations are dropped and reported). */
+#define QUICK_MAX_VUS_FACTOR 10
+
+struct run_msg {
+	struct mailbox_msg msg;    /* first: the list pointer casts back */
+	struct output_second *sec; /* NULL: the run is done */
+};
+
+struct run {
+	const struct plan *plan;
+	bool want_seconds;         /* progress line or --out files: copy each second */
+	int efd;                   /* eventfd rung by the mailbox's wake hook */
+	struct mailbox mb;         /* controller -> main */
+	/* Owned by the controller thread while the engine runs (on_tick writes it); main reads it
+	   only after engine_wait. */
+	struct summary_series series;
+};
+
+/* Prints the usage of `rampage run`. */
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rampage run FILE [options]\n"
+	    "       rampage run --url URL [-c VUS] [-d DURATION] [--rate R] [options]\n"
+	    "\n"
+	    "  FILE                   a JSON test definition (\"-\" reads standard input)\n"
+	    "  --url URL              quick test: GET URL, no file needed\n"
+	    "  -c, --vus N            quick test: N VUs (default %d); with --rate, the VUs allocated up\n"
+	    "                         front (preAllocatedVUs), at most %dx that many (maxVUs)\n"
+	    "  -d, --duration D       quick test: how long, e.g. 30s, 1m (default %s)\n"
+	    "  --rate R               quick test: an open model, R requests per second\n"
+	    "                         (constant-arrival-rate) instead of N looping VUs (constant-vus)\n"
+	    "  --summary-export PATH  write the summary as JSON (k6 handleSummary() shape)\n"
+	    "  -o, --out csv=PATH     write one CSV row per second per endpoint, plus a total row\n"
+	    "  -o, --out json=PATH    write one JSON object per line per second\n"
+	    "  --workers N            worker threads (default: one per core)\n"
+	    "  -q, --quiet            no progress line\n"
+	    "\n"
+	    "exit status: 0 done, 1 could not start, 2 invalid definition or usage,\n"
+	    "             105 stopped by SIGINT/SIGTERM (a second one stops at once)\n",
+	    QUICK_DEFAULT_VUS, QUICK_MAX_VUS_FACTOR, QUICK_DEFAULT_DURATION);
+}
+
+/* Prints one "rampage run: ..." line on stderr. */
+static void __attribute__((format(printf, 1, 2)))
+complain(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rampage run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Parses a whole number in [lo, hi]. */
+static int
+parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Builds the definition of a quick test: one scenario, one task, GET url. New reference. */
+static json_t *
+quick_definition(const char *url, long vus, const char *duration, double rate)
+{
+	json_t *def = json_object(), *scenarios = json_object(), *sc = json_object();
+	json_t *tasks = json_array(), *task = json_object();
+
+	json_object_set_new(task, "method", json_string("GET"));
+	json_object_set_new(task, "url", json_string(url));
+	json_array_append_new(tasks, task);
+
+	if (rate > 0) {
+		json_object_set_new(sc, "executor", json_string("constant-arrival-rate"));
+		json_object_set_new(sc, "rate", json_real(rate));
+		json_object_set_new(sc, "timeUnit", json_string("1s"));
+		json_object_set_new(sc, "duration", json_string(duration));
+		json_object_set_new(sc, "preAllocatedVUs", json_integer(vus));
+		json_object_set_new(sc, "maxVUs", json_integer(vus * QUICK_MAX_VUS_FACTOR));
+	} else {
+		json_object_set_new(sc, "executor", json_string("constant-vus"));
+		json_object_set_new(sc, "vus", json_integer(vus));
+		json_object_set_new(sc, "duration", json_string(duration));
+	}
+	json_object_set_new(sc, "tasks", tasks);
+	json_object_set_new(scenarios, "quick", sc);
+	json_object_set_new(def, "name", json_string("quick test"));
+	json_object_set_new(def, "scenarios", scenarios);
+	return def;
+}
+
+/* The nominal length of the run for the progress line: the latest scenario end without
+   gracefulStop; 0 when an iteration-based scenario makes it unknowable. */
+static int64_t
+nominal_ns(const struct plan *plan)
+{
+	int64_t end = 0;
+
+	for (int i = 0; i < plan->nscenarios; i++) {
+		const struct plan_scenario *sc = &plan->scenarios[i];
+		int64_t d = 0;
+
+		switch (sc->executor) {
+		case PLAN_CONSTANT_VUS:
+		case PLAN_CONSTANT_ARRIVAL_RATE:
+			d = sc->duration_ns;
+			break;
+		case PLAN_RAMPING_VUS:
+		case PLAN_RAMPING_ARRIVAL_RATE:
+			for (int s = 0; s < sc->nstages; s++)
+				d += sc->stages[s].duration_ns;
+			break;
+		case PLAN_PER_VU_ITERATIONS:
+		case PLAN_SHARED_ITERATIONS:
+			return 0;
+		}
+		if (sc->start_time_ns + d > end)
+			end = sc->start_time_ns + d;
+	}
+	return end;
+}
+
+/* How many worker threads the engine will use, as engine_start decides it (one per core, never
+   more than VUs): the CPU budget of the generator-health verdict. */
+static int
+workers_used(const struct plan *plan, int requested)
+{
+	long n = requested > 0 ? requested : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	if (plan->max_vus >= 1 && n > plan->max_vus)
+		n = plan->max_vus;
+	return (int)n;
+}
+
+/* Controller thread: one second of the run. */
+static void
+on_tick(void *arg, const struct tick *second, const struct tick *whole)
+{
+	struct run *r = arg;
+	struct run_msg *m;
+	struct mailbox_msg *mm;
+
+	(void)whole;
+	summary_series_add(&r->series, second);
+	if (!r->want_seconds)
+		return;
+	m = xcalloc(1, sizeof *m);
+	m->sec = output_second_new(r->plan, second);
+	mm = &m->msg;
+	mailbox_give(&r->mb, &mm);
+}
+
+/* Controller thread: the run has ended. */
+static void
+on_done(void *arg, const struct tick *whole)
+{
+	struct run *r = arg;
+	struct run_msg *m = xcalloc(1, sizeof *m);
+	struct mailbox_msg *mm = &m->msg;
+
+	(void)whole;
+	mailbox_give(&r->mb, &mm);
+}
+
+/* Mailbox wake hook (controller thread): ring the eventfd main polls. */
+static void
+wake(void *arg)
+{
+	struct run *r = arg;
+	uint64_t one = 1;
+	ssize_t n = write(r->efd, &one, sizeof one);
+
+	(void)n;   /* EAGAIN: the counter is already non-zero, main will wake anyway */
+}
+
+/* Raises the soft fd limit to the hard one: every VU holds a connection. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Entry point of `rampage run`. */
+int
+run_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "summary-export", required_argument, NULL, 'S' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "vus", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *export_path = NULL, *url = NULL, *duration = NULL, *file = NULL;
+	const char *out_specs[MAX_OUTPUTS];
+	int nout = 0, c, rc = RUN_EXIT_OK, nsignals = 0;
+	long workers = 0, vus = 0;
+	double rate = 0;
+	bool quiet = false, progress, interrupted = false, done = false, stopping = false;
+	struct output *outs[MAX_OUTPUTS] = { NULL };
+	struct testdef_errors errs;
+	struct plan *plan = NULL;
+	struct engine *e = NULL;
+	struct run r;
+	char *cause = NULL, *end;
+	json_t *def;
+	sigset_t set;
+	int sfd = -1;
+	int64_t total_ns;
+
+	memset(&r, 0, sizeof r);
+	r.efd = -1;
+	while ((c = getopt_long(argc, argv, "o:qc:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S': export_path = optarg; break;
+		case 'o':
+			if (nout == MAX_OUTPUTS) {
+				complain("at most %d --out options", MAX_OUTPUTS);
+				return RUN_EXIT_USAGE;
+			}
+			out_specs[nout++] = optarg;
+			break;
+		case 'w':
+			if (parse_int(optarg, 1, 1024, &workers) != 0) {
+				complain("--workers: expected a number from 1 to 1024, got \"%s\"", optarg);
+				return RUN_EXIT_USAGE;
+			}
+			break;
+		case 'q': quiet = true; break;
+		case 'u': url = optarg; break;
+		case 'c':
+			if (parse_int(optarg, 1, 1000000, &vus) != 0) {
+				complain("-c/--vus: expected a number from 1 to 1000000, got \"%s\"", optarg);
+				return RUN_EXIT_USAGE;
+			}
+			break;
+		case 'd': {
+			int64_t ns;
+			if (duration_parse(optarg, &ns) != DURATION_OK || ns <= 0) {
+				complain("-d/--duration: expected a duration like 30s or 1m, got \"%s\"", optarg);
+				return RUN_EXIT_USAGE;
+			}
+			duration = optarg;
+			break;
+		}
+		case 'r':
+			errno = 0;
+			rate = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' || !(rate > 0) || !isfinite(rate)) {
+				complain("--rate: expected a positive number of requests per second, got \"%s\"",
+				    optarg);
+				return RUN_EXIT_USAGE;
+			}
+			break;
+		case 'h': usage(stdout); return RUN_EXIT_OK;
+		default: usage(stderr); return RUN_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		file = argv[optind++];
+	if (optind < argc) {
+		complain("unexpected argument \"%s\"", argv[optind]);
+		return RUN_EXIT_USAGE;
+	}
+	if ((file == NULL) == (url == NULL)) {
+		complain(file == NULL ? "a test definition FILE or --url URL is required" :
+		    "give either a FILE or --url, not both");
+		usage(stderr);
+		return RUN_EXIT_USAGE;
+	}
+	if (url == NULL && (vus != 0 || duration != NULL || rate > 0)) {
+		complain("-c, -d and --rate describe a quick test: use them with --url (a FILE says it all)");
+		return RUN_EXIT_USAGE;
+	}
+
+	/* The definition, through the same parser either way. */
+	testdef_errors_init(&errs);
+	if (file != NULL)
+		def = testdef_load_file(file, 0, &errs);
+	else
+		def = quick_definition(url, vus > 0 ? vus : QUICK_DEFAULT_VUS,
+		    duration != NULL ? duration : QUICK_DEFAULT_DURATION, rate);
+	if (def != NULL) {
+		plan = testdef_parse(def, NULL, &errs);
+		json_decref(def);
+	}
+	if (plan == NULL) {
+		char *prefix = xasprintf("%s: ", file == NULL ? "--url" : strcmp(file, "-") == 0 ? "stdin" : file);
+		testdef_errors_print(&errs, stderr, prefix);
+		free(prefix);
+		testdef_errors_fini(&errs);
+		return RUN_EXIT_USAGE;
+	}
+	testdef_errors_fini(&errs);
+
+	for (int i = 0; i < nout; i++) {
+		outs[i] = output_open(out_specs[i], &cause);
+		if (outs[i] == NULL) {
+			complain("%s", cause);
+			free(cause);
+			/* A malformed spec is usage; a file we cannot create means we could not start. */
+			rc = strncmp(out_specs[i], "csv=", 4) != 0 && strncmp(out_specs[i], "json=", 5) != 0 ?
+			    RUN_EXIT_USAGE : RUN_EXIT_FAILURE;
+			goto out;
+		}
+	}
+
+	progress = !quiet && isatty(STDERR_FILENO);
+	r.plan = plan;
+	r.want_seconds = progress || nout > 0;
+	summary_series_init(&r.series, workers_used(plan, (int)workers));
+	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r.efd < 0) {
+		complain("eventfd: %s", strerror(errno));
+		rc = RUN_EXIT_FAILURE;
+		goto out;
+	}
+	mailbox_init(&r.mb, wake, &r);
+
+	/* Signals: blocked before any engine thread exists, read here through a signalfd. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		complain("signalfd: %s", strerror(errno));
+		rc = RUN_EXIT_FAILURE;
+		goto out_mb;
+	}
+	raise_nofile();
+
+	total_ns = nominal_ns(plan);
+	if (!quiet) {
+		char d[DURATION_FMT_SIZE];
+		fprintf(stderr, "rampage: running \"%s\": %d scenario%s, up to %d VUs, %s%s\n",
+		    plan->name != NULL ? plan->name : "", plan->nscenarios, plan->nscenarios == 1 ? "" : "s",
+		    plan->max_vus, total_ns > 0 ? "" : "at most ",
+		    duration_format(total_ns > 0 ? total_ns : plan->max_end_ns, d));
+	}
+
+	struct engine_options eo = { .workers = (int)workers };
+	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = &r };
+	e = engine_start(plan, &eo, &sink, &cause);
+	if (e == NULL) {
+		complain("could not start: %s", cause);
+		free(cause);
+		rc = RUN_EXIT_FAILURE;
+		goto out_sig;
+	}
+
+	while (!done) {
+		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = r.efd, .events = POLLIN } };
+		struct signalfd_siginfo si;
+		uint64_t cnt;
+
+		if (poll(pfd, 2, 250) < 0 && errno != EINTR) {
+			complain("poll: %s", strerror(errno));
+			engine_stop(e, 1);
+			break;
+		}
+		while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+			nsignals++;
+			interrupted = true;
+			stopping = true;
+			if (progress)
+				output_progress_clear(stderr);
+			if (nsignals == 1) {
+				if (!quiet)
+					fprintf(stderr, "rampage: %s: stopping; in-flight iterations get their "
+					    "gracefulStop (send it again to stop now)\n", strsignal((int)si.ssi_signo));
+				engine_stop(e, 0);
+			} else {
+				if (!quiet)
+					fprintf(stderr, "rampage: %s: stopping now\n", strsignal((int)si.ssi_signo));
+				engine_stop(e, 1);
+			}
+		}
+		if (read(r.efd, &cnt, sizeof cnt) < 0 && errno != EAGAIN)
+			complain("eventfd: %s", strerror(errno));
+		for (struct mailbox_msg *mm = mailbox_take_all(&r.mb), *next; mm != NULL; mm = next) {
+			struct run_msg *m = (struct run_msg *)mm;
+			next = mm->next;
+			if (m->sec == NULL)
+				done = true;
+			else {
+				for (int i = 0; i < nout; i++) {
+					if (output_write(outs[i], m->sec, &cause) != 0) {
+						complain("%s", cause);
+						free(cause);
+					}
+				}
+				if (progress && !done)
+					output_progress(stderr, m->sec, engine_elapsed_ns(e), total_ns, stopping);
+				output_second_free(m->sec);
+			}
+			free(m);
+		}
+		if (engine_state(e) == ENGINE_DONE)
+			done = true;
+	}
+	engine_wait(e);
+	/* Seconds given after the last poll (at most the final one). */
+	for (struct mailbox_msg *mm = mailbox_take_all(&r.mb), *next; mm != NULL; mm = next) {
+		struct run_msg *m = (struct run_msg *)mm;
+		next = mm->next;
+		if (m->sec != NULL) {
+			for (int i = 0; i < nout; i++)
+				if (output_write(outs[i], m->sec, &cause) != 0) {
+					complain("%s", cause);
+					free(cause);
+				}
+			output_second_free(m->sec);
+		}
+		free(m);
+	}
+	if (progress)
+		output_progress_clear(stderr);
+
+	struct summary_run sr = {
+		.plan = plan, .whole = engine_totals(e), .series = &r.series,
+		.duration_ns = engine_elapsed_ns(e), .interrupted = interrupted,
+		.stdout_tty = isatty(STDOUT_FILENO), .stderr_tty = isatty(STDERR_FILENO),
+	};
+	summary_print(stdout, &sr);
+	fflush(stdout);
+	if (export_path != NULL && summary_export(&sr, export_path, &cause) != 0) {
+		complain("%s", cause);
+		free(cause);
+		rc = RUN_EXIT_FAILURE;
+	}
+	if (rc == RUN_EXIT_OK && interrupted)
+		rc = RUN_EXIT_INTERRUPTED;
+	engine_free(e);
+out_sig:
+	/* SIGINT/SIGTERM stay blocked: one arriving now must not kill us before the exit code. */
+	close(sfd);
+out_mb:
+	mailbox_fini(&r.mb);
+	close(r.efd);
+out:
+	for (int i = 0; i < nout; i++) {
+		if (outs[i] != NULL && output_close(outs[i], &cause) != 0) {
+			complain("%s", cause);
+			free(cause);
+			if (rc == RUN_EXIT_OK)
+				rc = RUN_EXIT_FAILURE;
+		}
+	}
+	plan_free(plan);
+	return rc;
+}

@@ -1,0 +1,44 @@
+/*
+ * controller: the one thread per run that owns the schedule and the per-second clock. Every ≤ 10 ms
+ * it asks the pure sched functions how many VUs each closed-model scenario should have and sends
+ * each worker its share when it changes; it collects the workers' per-second ticks, merges them into
+ * that second's tick and the whole-run tick, adds generator health (process CPU per second), and
+ * calls the sink. It ends the run when every scenario has finished on every worker.
+ *
+ * Open-model and iteration executors need no messages: each worker runs its own share from the plan.
+ */
+#ifndef RAMPAGE_CONTROLLER_H
+#define RAMPAGE_CONTROLLER_H
+
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+struct controller;
+struct mailbox;
+struct plan;
+struct tick;
+struct worker;
+
+/* Creates a controller (not started) for plan, reporting to sink (copied). Caller's thread. */
+struct controller *controller_new(const struct plan *plan, const struct engine_sink *sink);
+/* Its inbox: where workers and controller_stop send messages. */
+struct mailbox *controller_inbox(struct controller *c);
+/* Starts the thread that runs the workers (already started at t0_ns; borrowed until
+   controller_free). It joins them before on_done. 0, or -1 + *cause. */
+int controller_start(struct controller *c, struct worker **workers, int nworkers, int64_t t0_ns,
+    char **cause);
+/* Asks for a graceful or forced stop. Any thread, the controller's own (a sink callback) included. */
+void controller_stop(struct controller *c, int force);
+/* Waits until the thread has ended (the run is over, on_done called). */
+void controller_join(struct controller *c);
+/* RUNNING, STOPPING (a stop was asked for) or DONE. Any thread. */
+enum engine_state controller_state(const struct controller *c);
+/* The whole-run tick (complete, with phase histograms, once DONE). */
+const struct tick *controller_totals(const struct controller *c);
+/* When the run ended (CLOCK_MONOTONIC ns), 0 while it runs. Any thread. */
+int64_t controller_end_ns(const struct controller *c);
+/* Frees the controller (after controller_join, or if never started). NULL is a no-op. */
+void controller_free(struct controller *c);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * engine: see engine.h. Assembles one run: checks the environment, creates the controller and the
+ * workers (VUs and easy handles are created here, on the caller's thread, before the clock starts),
+ * fixes t0 and starts the threads. The controller thread drives the run and joins the workers;
+ * engine_wait joins the controller.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "core/clock.h"
+#include "core/xmalloc.h"
+#include "engine/controller.h"
+#include "engine/engine.h"
+#include "engine/worker.h"
+#include "metrics/tick.h"
+#include "testdef/plan.h"
+
+#define DEFAULT_VUS_PER_SHARD 50
+#define DEFAULT_BODY_CAP (64 * 1024)
+#define FD_RESERVE 64              /* for the daemon itself: listening socket, database, logs */
+
+struct engine {
+	const struct plan *plan;
+	struct controller *ctl;
+	struct worker **workers;
+	int nworkers;
+	_Atomic int64_t *claimed;  /* [nscenarios]: shared-iterations claims */
+	int64_t t0_ns;
+	int joined;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void
+curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* The most VUs the plan can have at once, per scenario summed (as the workers will allocate). */
+static int64_t
+plan_vus(const struct plan *plan)
+{
+	int64_t n = 0;
+
+	for (int s = 0; s < plan->nscenarios; s++) {
+		struct worker_sched ws;
+		worker_sched_init(&ws, &plan->scenarios[s]);
+		n += ws.max_vus;
+	}
+	return n;
+}
+
+/* Checks that every VU can hold a connection. */
+static int
+check_fds(int64_t vus, int nworkers, char **cause)
+{
+	struct rlimit rl;
+	int64_t need = vus + 2 * (int64_t)nworkers + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		*cause = xasprintf("cannot read the open-file limit: %s", strerror(errno));
+		return -1;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && (int64_t)rl.rlim_cur < need) {
+		*cause = xasprintf("%lld VUs need about %lld open files (one connection each), but the "
+		    "open-file limit is %llu: raise it (ulimit -n, or LimitNOFILE= for the service)",
+		    (long long)vus, (long long)need, (unsigned long long)rl.rlim_cur);
+		return -1;
+	}
+	return 0;
+}
+
+struct engine *
+engine_start(const struct plan *plan, const struct engine_options *opt,
+    const struct engine_sink *sink, char **cause)
+{
+	struct engine_options o = { 0 };
+	struct engine *e;
+	int64_t vus;
+	int started = 0;
+
+	if (opt != NULL)
+		o = *opt;
+	if (o.workers <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		o.workers = n > 0 ? (int)n : 1;
+	}
+	if (o.vus_per_shard <= 0)
+		o.vus_per_shard = DEFAULT_VUS_PER_SHARD;
+	if (o.body_cap == 0)
+		o.body_cap = DEFAULT_BODY_CAP;
+	vus = plan_vus(plan);
+	if (o.workers > vus)
+		o.workers = vus > 0 ? (int)vus : 1;
+	if (check_fds(vus, o.workers, cause) != 0)
+		return NULL;
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK) {
+		*cause = xasprintf("curl_global_init: %s", curl_easy_strerror(curl_init_rc));
+		return NULL;
+	}
+
+	e = xcalloc(1, sizeof *e);
+	e->plan = plan;
+	e->nworkers = o.workers;
+	e->claimed = xcalloc(plan->nscenarios > 0 ? (size_t)plan->nscenarios : 1, sizeof *e->claimed);
+	for (int s = 0; s < plan->nscenarios; s++)
+		atomic_init(&e->claimed[s], 0);
+	e->ctl = controller_new(plan, sink);
+	e->workers = xcalloc((size_t)e->nworkers, sizeof *e->workers);
+	for (int w = 0; w < e->nworkers; w++) {
+		struct worker_config cfg = {
+			.plan = plan,
+			.index = w,
+			.nworkers = e->nworkers,
+			.vus_per_shard = o.vus_per_shard,
+			.body_cap = o.body_cap,
+			.claimed = e->claimed,
+			.controller = controller_inbox(e->ctl),
+		};
+		e->workers[w] = worker_new(&cfg, cause);
+		if (e->workers[w] == NULL)
+			goto fail;
+	}
+
+	e->t0_ns = clock_now_ns();
+	for (started = 0; started < e->nworkers; started++)
+		if (worker_start(e->workers[started], e->t0_ns, cause) != 0)
+			goto fail;
+	if (controller_start(e->ctl, e->workers, e->nworkers, e->t0_ns, cause) != 0)
+		goto fail;
+	return e;
+
+fail:
+	/* Workers already running: stop them at once and let them end. */
+	for (int w = 0; w < started; w++) {
+		struct worker_msg *m = xcalloc(1, sizeof *m);
+		m->kind = WORKER_MSG_STOP;
+		m->force = 1;
+		worker_give(e->workers[w], &m);
+		m = xcalloc(1, sizeof *m);
+		m->kind = WORKER_MSG_EXIT;
+		worker_give(e->workers[w], &m);
+		worker_join(e->workers[w]);
+	}
+	e->joined = 1;
+	engine_free(e);
+	return NULL;
+}
+
+void
+engine_stop(struct engine *e, int force)
+{
+	controller_stop(e->ctl, force);
+}
+
+int
+engine_wait(struct engine *e)
+{
+	controller_join(e->ctl);
+	e->joined = 1;
+	return 0;
+}
+
+enum engine_state
+engine_state(const struct engine *e)
+{
+	return controller_state(e->ctl);
+}
+
+const struct tick *
+engine_totals(const struct engine *e)
+{
+	return controller_totals(e->ctl);
+}
+
+int64_t
+engine_elapsed_ns(const struct engine *e)
+{
+	int64_t end = controller_end_ns(e->ctl);
+
+	return (end != 0 ? end : clock_now_ns()) - e->t0_ns;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	if (!e->joined)
+		engine_wait(e);
+	controller_free(e->ctl);
+	for (int w = 0; w < e->nworkers; w++)
+		worker_free(e->workers[w]);
+	free(e->workers);
+	free(e->claimed);
+	free(e);
+}

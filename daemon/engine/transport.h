@@ -1,0 +1,91 @@
+/*
+ * transport: the narrow seam between VUs and the HTTP client. A VU hands over a rendered request on
+ * its own handle (which keeps its keep-alive connection, as a real user's browser does) and gets back
+ * one result: status, transport error kind, bytes, k6's timing phases and the first body_cap bytes of
+ * the body. Today the only implementation is libcurl's multi interface (socket_action driven by the
+ * worker's epoll); a native HTTP/1.1 path can replace it behind this header without touching VUs or
+ * metrics.
+ *
+ * Thread: one transport per worker, used only by that worker's thread (it owns the curl multis and
+ * easy handles). Nothing here allocates, locks or logs per request in steady state.
+ *
+ * libcurl rules applied (see docs/design.md, measured): socket_action + one epoll; one easy handle per
+ * VU reused for every request; sockets registered lazily and dropped from epoll only when curl closes
+ * them (CURLOPT_CLOSESOCKETFUNCTION); VUs sharded over several multis (connection reuse is a linear
+ * scan); CURLMOPT_MAXCONNECTS >= VUs per multi; CURLOPT_NOSIGNAL; CURLOPT_MAXAGE_CONN above the run.
+ */
+#ifndef RAMPAGE_TRANSPORT_H
+#define RAMPAGE_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics/tick.h"
+
+struct transport;
+struct transport_handle;
+
+/* A rendered request. Every pointer must stay valid until the result arrives (the VU's buffers). */
+struct transport_request {
+	const char *method;        /* upper case */
+	const char *url;           /* absolute, query included, NUL-terminated */
+	const char *const *headers;/* "Name: value" lines */
+	int nheaders;              /* <= the handle's max_headers */
+	const char *body;          /* NULL: no body */
+	size_t body_len;
+	int64_t timeout_ns;        /* whole request; 0 = none */
+};
+
+/* What happened to one request. Valid only during the done callback. */
+struct transport_result {
+	enum tick_error error;     /* TICK_ERR_NONE when a complete response arrived */
+	int status;                /* HTTP status; 0 when there was no response */
+	uint64_t bytes_sent;       /* request line, headers and body */
+	uint64_t bytes_received;   /* response headers and body (all of it, kept or not) */
+	int64_t phase_us[TICK_NPHASE]; /* k6's http_req_blocked ... _receiving */
+	int64_t service_us;        /* k6's http_req_duration: sending + waiting + receiving */
+	int64_t done_ns;           /* CLOCK_MONOTONIC when the transfer completed */
+	const char *body;          /* the first min(body_bytes, body_cap) bytes */
+	size_t body_len;
+	uint64_t body_bytes;       /* the whole body's size */
+};
+
+/* Called on the worker thread when a request ends (never for a cancelled one). It may send the
+   next request on the same handle, or any other. */
+typedef void transport_done_fn(void *owner, const struct transport_result *r, void *arg);
+
+/* Epoll data values whose top bit is set belong to the transport (the worker owns the others). */
+#define TRANSPORT_EPOLL_TAG (1ULL << 63)
+
+/*
+ * Creates the transport of one worker: `nshards` curl multis of up to `per_shard` handles each, all
+ * driven through the worker's epoll `epfd`. Response bodies keep at most body_cap bytes per handle;
+ * idle connections live at least `maxage_s` seconds. NULL + *cause when curl refuses.
+ */
+struct transport *transport_new(int epfd, int nshards, int per_shard, size_t body_cap,
+    long maxage_s, transport_done_fn *done, void *arg, char **cause);
+/* Frees the transport: every handle must have been freed. NULL is a no-op. Owner thread. */
+void transport_free(struct transport *t);
+/* Creates a handle (one curl easy handle) on shard `shard`, for requests of up to max_headers
+   headers, reporting to `owner`. NULL + *cause when curl refuses. Owner thread. */
+struct transport_handle *transport_handle_new(struct transport *t, int shard, int max_headers,
+    void *owner, char **cause);
+/* Frees a handle, cancelling its request if one is in flight. NULL is a no-op. */
+void transport_handle_free(struct transport_handle *h);
+/* Starts a request; the handle must be idle. The result arrives through the done callback. */
+void transport_send(struct transport_handle *h, const struct transport_request *req);
+/* Cancels the request in flight, if any (its connection is closed); no callback follows. */
+void transport_cancel(struct transport_handle *h);
+/* Whether a request is in flight on h. */
+int transport_busy(const struct transport_handle *h);
+
+/* Handles an epoll event whose data has TRANSPORT_EPOLL_TAG. Completions are reported from here. */
+void transport_event(struct transport *t, uint64_t data, uint32_t events);
+/* Earliest instant (CLOCK_MONOTONIC ns) curl wants to be called back; INT64_MAX if never. */
+int64_t transport_deadline_ns(const struct transport *t);
+/* Runs the curl timers that are due at `now_ns`. Completions are reported from here. */
+void transport_run_timers(struct transport *t, int64_t now_ns);
+/* Requests in flight. */
+int transport_inflight(const struct transport *t);
+
+#endif

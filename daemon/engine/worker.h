@@ -1,0 +1,103 @@
+/*
+ * worker: one load-generating thread. It owns one epoll, a transport (several curl multis) and the
+ * VUs the controller's schedule gives it, and records every request into its own tick, which it hands
+ * to the controller at each second boundary. Workers share nothing but the immutable plan, the run's
+ * start instant and, for shared-iterations, one atomic claim counter per scenario (touched once per
+ * iteration, never per request).
+ *
+ * Talking to a worker: worker_give() from the controller; the worker answers in the controller's
+ * mailbox. Messages are struct worker_msg in both directions.
+ */
+#ifndef RAMPAGE_WORKER_H
+#define RAMPAGE_WORKER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mailbox.h"
+#include "engine/sched.h"
+
+struct hist;
+struct plan;
+struct plan_scenario;
+struct tick;
+struct worker;
+
+enum worker_msg_kind {
+	/* controller -> worker */
+	WORKER_MSG_SPARE,          /* `tick`: an empty tick for a coming second */
+	WORKER_MSG_VUS,            /* closed model: `target` slots loop, `allowed` may finish;
+	                              `final`: the stages are over (target stays 0) */
+	WORKER_MSG_STOP,           /* no new iterations; in-flight ones get gracefulStop (or none if
+	                              `force`) */
+	WORKER_MSG_EXIT,           /* every scenario has finished everywhere: send the last tick, end */
+	/* worker -> controller */
+	WORKER_MSG_TICK,           /* `tick` holds second `second`; `last`: the worker's final one */
+	WORKER_MSG_FINISHED,       /* `scenario` has nothing left to do on this worker */
+	/* engine_stop -> controller */
+	WORKER_MSG_STOP_REQUEST,   /* `force` */
+};
+
+struct worker_msg {
+	struct mailbox_msg link;   /* first: a mailbox_msg pointer is a worker_msg pointer */
+	enum worker_msg_kind kind;
+	int worker;                /* sender or recipient */
+	int scenario;
+	int64_t target, allowed;   /* VUS: this worker's share of the slots */
+	int final;                 /* VUS */
+	int force;                 /* STOP, STOP_REQUEST */
+	struct tick *tick;         /* SPARE, TICK */
+	int64_t second;            /* TICK */
+	int last;                  /* TICK */
+};
+
+/* How a scenario is scheduled, from the pure sched functions (each thread builds its own copy). */
+enum worker_model {
+	WORKER_CLOSED,             /* constant-vus, ramping-vus: VU targets from the controller */
+	WORKER_ITERS,              /* per-vu-iterations, shared-iterations */
+	WORKER_OPEN,               /* constant-arrival-rate, ramping-arrival-rate */
+};
+
+struct worker_sched {
+	enum worker_model model;
+	struct sched_stage stage;  /* the single stage of constant executors (vus/rate point here) */
+	struct sched_vus vus;      /* CLOSED */
+	struct sched_iters iters;  /* ITERS */
+	struct sched_rate rate;    /* OPEN */
+	int64_t duration_ns;       /* no iteration starts from here on (relative to the start) */
+	int64_t end_ns;            /* iterations still running are interrupted here */
+	int64_t max_vus;           /* VUs the scenario may use at once */
+};
+/* Builds the schedule of ps into *s (which must not move afterwards: it points into itself). */
+void worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps);
+/* Workers taking part in a scenario: all of them, or for arrival-rate at most one per VU. */
+int worker_sched_workers(const struct worker_sched *s, int nworkers);
+
+struct worker_config {
+	const struct plan *plan;
+	int index, nworkers;
+	int vus_per_shard;         /* VUs per curl multi */
+	size_t body_cap;           /* response body bytes kept per VU */
+	_Atomic int64_t *claimed;  /* [nscenarios]: shared-iterations claims */
+	struct mailbox *controller;/* where the worker's messages go */
+};
+
+/*
+ * Creates a worker: its epoll, transport, VU slots and the easy handles of every VU it will need at
+ * once (arrival-rate: the preallocated ones; more are created if needed, up to maxVUs). Caller's
+ * thread. NULL + *cause.
+ */
+struct worker *worker_new(const struct worker_config *cfg, char **cause);
+/* Starts the thread; t0_ns (CLOCK_MONOTONIC) is the run's second 0. 0, or -1 + *cause. */
+int worker_start(struct worker *w, int64_t t0_ns, char **cause);
+/* Gives the worker a message (sets *msg to NULL). Any thread. */
+void worker_give(struct worker *w, struct worker_msg **msg);
+/* Waits for the thread to end (it ends after WORKER_MSG_EXIT). */
+void worker_join(struct worker *w);
+/* Adds the worker's whole-run phase histograms into whole's endpoints (after worker_join). */
+void worker_merge_phases(const struct worker *w, struct tick *whole);
+/* Frees the worker and its ticks (after worker_join, or if never started). NULL is a no-op. */
+void worker_free(struct worker *w);
+
+#endif

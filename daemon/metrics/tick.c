@@ -1,0 +1,190 @@
+/*
+ * tick: see tick.h. Plain counters and histograms; every array is sized at tick_new so recording,
+ * resetting and merging never allocate. Runs on whichever thread owns the tick at the moment (a
+ * worker while it records, the controller while it merges).
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xmalloc.h"
+#include "metrics/hist.h"
+#include "metrics/tick.h"
+#include "testdef/plan.h"
+
+static const char *const error_names[TICK_NERR] = {
+	[TICK_ERR_NONE] = "none",
+	[TICK_ERR_CONNECT] = "connect",
+	[TICK_ERR_TIMEOUT] = "timeout",
+	[TICK_ERR_RESET] = "reset",
+	[TICK_ERR_DNS] = "dns",
+	[TICK_ERR_TLS] = "tls",
+	[TICK_ERR_OTHER] = "other",
+};
+
+static const char *const phase_metrics[TICK_NPHASE] = {
+	[TICK_PHASE_BLOCKED] = "http_req_blocked",
+	[TICK_PHASE_CONNECTING] = "http_req_connecting",
+	[TICK_PHASE_TLS] = "http_req_tls_handshaking",
+	[TICK_PHASE_SENDING] = "http_req_sending",
+	[TICK_PHASE_WAITING] = "http_req_waiting",
+	[TICK_PHASE_RECEIVING] = "http_req_receiving",
+};
+
+const char *
+tick_error_name(enum tick_error e)
+{
+	assert(e >= 0 && e < TICK_NERR);
+	return error_names[e];
+}
+
+const char *
+tick_phase_metric(enum tick_phase p)
+{
+	assert(p >= 0 && p < TICK_NPHASE);
+	return phase_metrics[p];
+}
+
+static void
+endpoint_init(struct tick_endpoint *ep, int whole_run)
+{
+	memset(ep, 0, sizeof *ep);
+	ep->duration = hist_new();
+	ep->service = hist_new();
+	if (whole_run)
+		for (int p = 0; p < TICK_NPHASE; p++)
+			ep->phase[p] = hist_new();
+}
+
+static void
+endpoint_fini(struct tick_endpoint *ep)
+{
+	hist_free(ep->duration);
+	hist_free(ep->service);
+	for (int p = 0; p < TICK_NPHASE; p++)
+		hist_free(ep->phase[p]);
+}
+
+/* Zeroes the counters of ep, keeping its histograms (which the caller resets or not). */
+static void
+endpoint_zero_counters(struct tick_endpoint *ep)
+{
+	ep->requests = 0;
+	ep->failed = 0;
+	memset(ep->errors, 0, sizeof ep->errors);
+	memset(ep->status, 0, sizeof ep->status);
+	ep->bytes_sent = 0;
+	ep->bytes_received = 0;
+	memset(ep->phase_sum_us, 0, sizeof ep->phase_sum_us);
+}
+
+static void
+endpoint_reset(struct tick_endpoint *ep)
+{
+	endpoint_zero_counters(ep);
+	hist_reset(ep->duration);
+	hist_reset(ep->service);
+	for (int p = 0; p < TICK_NPHASE; p++)
+		if (ep->phase[p] != NULL)
+			hist_reset(ep->phase[p]);
+}
+
+/* dst += src, counters and histograms; phase histograms only where both sides have them. */
+static void
+endpoint_merge(struct tick_endpoint *dst, const struct tick_endpoint *src)
+{
+	dst->requests += src->requests;
+	dst->failed += src->failed;
+	for (int i = 0; i < TICK_NERR; i++)
+		dst->errors[i] += src->errors[i];
+	for (int i = 0; i < TICK_NSTATUS; i++)
+		dst->status[i] += src->status[i];
+	dst->bytes_sent += src->bytes_sent;
+	dst->bytes_received += src->bytes_received;
+	for (int p = 0; p < TICK_NPHASE; p++)
+		dst->phase_sum_us[p] += src->phase_sum_us[p];
+	hist_merge(dst->duration, src->duration);
+	hist_merge(dst->service, src->service);
+	for (int p = 0; p < TICK_NPHASE; p++)
+		if (dst->phase[p] != NULL && src->phase[p] != NULL)
+			hist_merge(dst->phase[p], src->phase[p]);
+}
+
+struct tick *
+tick_new(const struct plan *plan, int whole_run)
+{
+	struct tick *t = xcalloc(1, sizeof *t);
+
+	t->second = whole_run ? -1 : 0;
+	t->nendpoints = plan->nendpoints;
+	t->endpoints = xcalloc(plan->nendpoints > 0 ? (size_t)plan->nendpoints : 1, sizeof *t->endpoints);
+	for (int i = 0; i < t->nendpoints; i++)
+		endpoint_init(&t->endpoints[i], whole_run);
+	endpoint_init(&t->total, whole_run);
+	t->iteration_duration = hist_new();
+	return t;
+}
+
+void
+tick_free(struct tick *t)
+{
+	if (t == NULL)
+		return;
+	for (int i = 0; i < t->nendpoints; i++)
+		endpoint_fini(&t->endpoints[i]);
+	free(t->endpoints);
+	endpoint_fini(&t->total);
+	hist_free(t->iteration_duration);
+	free(t);
+}
+
+void
+tick_reset(struct tick *t)
+{
+	for (int i = 0; i < t->nendpoints; i++)
+		endpoint_reset(&t->endpoints[i]);
+	endpoint_reset(&t->total);
+	t->iterations = 0;
+	t->interrupted_iterations = 0;
+	t->dropped_iterations = 0;
+	t->late_starts = 0;
+	hist_reset(t->iteration_duration);
+	t->vus = 0;
+	t->vus_max = 0;
+	t->cpu_pct = 0;
+	t->loop_lag_max_us = 0;
+	t->loop_lag_over_10ms = 0;
+}
+
+void
+tick_merge(struct tick *dst, const struct tick *src)
+{
+	assert(dst->nendpoints == src->nendpoints);
+	for (int i = 0; i < dst->nendpoints; i++)
+		endpoint_merge(&dst->endpoints[i], &src->endpoints[i]);
+	endpoint_merge(&dst->total, &src->total);
+	dst->iterations += src->iterations;
+	dst->interrupted_iterations += src->interrupted_iterations;
+	dst->dropped_iterations += src->dropped_iterations;
+	dst->late_starts += src->late_starts;
+	dst->loop_lag_over_10ms += src->loop_lag_over_10ms;
+	hist_merge(dst->iteration_duration, src->iteration_duration);
+	if (src->vus > dst->vus)
+		dst->vus = src->vus;
+	if (src->vus_max > dst->vus_max)
+		dst->vus_max = src->vus_max;
+	if (src->cpu_pct > dst->cpu_pct)
+		dst->cpu_pct = src->cpu_pct;
+	if (src->loop_lag_max_us > dst->loop_lag_max_us)
+		dst->loop_lag_max_us = src->loop_lag_max_us;
+}
+
+void
+tick_sum_total(struct tick *t)
+{
+	endpoint_reset(&t->total);
+	for (int i = 0; i < t->nendpoints; i++)
+		endpoint_merge(&t->total, &t->endpoints[i]);
+}

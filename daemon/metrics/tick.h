@@ -1,0 +1,93 @@
+/*
+ * tick: the metrics of one second of a run (or, merged, of the whole run), per endpoint and in total.
+ *
+ * Each worker records into its own `struct tick` (no locks, no allocation on the request path: every
+ * array is sized from the plan at tick_new). Once a second the controller swaps each worker's tick for
+ * an empty one, merges them into one tick for that second, and hands it (read-only) to its readers:
+ * the store, live push, the CLI progress line; it also merges it into the whole-run tick. Whole-run
+ * percentiles therefore come from merged histograms, never from averaged percentiles.
+ */
+#ifndef RAMPAGE_TICK_H
+#define RAMPAGE_TICK_H
+
+#include <stdint.h>
+
+struct hist;
+struct plan;
+
+/* Why a request failed at the transport level; HTTP statuses are counted separately. */
+enum tick_error {
+	TICK_ERR_NONE,
+	TICK_ERR_CONNECT,          /* connection refused / unreachable */
+	TICK_ERR_TIMEOUT,          /* request timeout */
+	TICK_ERR_RESET,            /* connection reset / closed mid-response */
+	TICK_ERR_DNS,              /* name resolution */
+	TICK_ERR_TLS,              /* TLS handshake or certificate */
+	TICK_ERR_OTHER,
+	TICK_NERR,
+};
+/* Short name of an error kind ("connect", "timeout", ...). */
+const char *tick_error_name(enum tick_error e);
+
+/* libcurl's timing phases, as k6 names them (http_req_blocked, ..._connecting, ...). */
+enum tick_phase {
+	TICK_PHASE_BLOCKED,        /* queued before connecting (name lookup included) */
+	TICK_PHASE_CONNECTING,
+	TICK_PHASE_TLS,
+	TICK_PHASE_SENDING,
+	TICK_PHASE_WAITING,        /* time to first byte after sending */
+	TICK_PHASE_RECEIVING,
+	TICK_NPHASE,
+};
+/* k6 metric name of a phase ("http_req_waiting"). */
+const char *tick_phase_metric(enum tick_phase p);
+
+#define TICK_NSTATUS 600           /* status codes 0..599; 0 = no response */
+
+/* One endpoint (or the total) over one second or the whole run. */
+struct tick_endpoint {
+	uint64_t requests;         /* completed requests, failed or not */
+	uint64_t failed;           /* k6 http_req_failed: transport error or status outside 200-399 */
+	uint64_t errors[TICK_NERR];/* transport errors by kind ([TICK_ERR_NONE] unused) */
+	uint64_t status[TICK_NSTATUS];
+	uint64_t bytes_sent, bytes_received;
+	int64_t phase_sum_us[TICK_NPHASE];   /* sums, for per-second means */
+	struct hist *duration;     /* http_req_duration in µs; open model: from the intended start */
+	struct hist *service;      /* service time in µs (from the actual send); == duration when closed */
+	struct hist *phase[TICK_NPHASE];     /* only in whole-run ticks (NULL per second); the engine
+	                                        fills them when the run ends (workers keep their own) */
+};
+
+struct tick {
+	int64_t second;            /* whole seconds since the run started; -1 for the whole run */
+	int nendpoints;
+	struct tick_endpoint *endpoints;   /* [nendpoints], indexed like plan->endpoints */
+	struct tick_endpoint total;
+	uint64_t iterations;       /* completed iterations */
+	uint64_t interrupted_iterations;   /* cut by gracefulStop / ramp-down / stop */
+	uint64_t dropped_iterations;       /* open model: due with no VU free and maxVUs reached */
+	uint64_t late_starts;      /* open model: started > 1 ms after the intended time */
+	struct hist *iteration_duration;   /* µs */
+	int vus;                   /* active VUs at the end of the second (whole run: last value) */
+	int vus_max;               /* allocated VUs (whole run: peak) */
+	/* generator health */
+	double cpu_pct;            /* process CPU in this second, % of one core (whole run: mean) */
+	int64_t loop_lag_max_us;   /* worst event-loop lag of any worker in this second */
+	int64_t loop_lag_over_10ms;/* whole run: seconds with lag > 10 ms; per second: 0/1 */
+};
+
+/* Allocates an empty tick sized for plan (with per-phase histograms if `whole_run`). */
+struct tick *tick_new(const struct plan *plan, int whole_run);
+/* Frees a tick. NULL is a no-op. */
+void tick_free(struct tick *t);
+/* Zeroes every counter and histogram, keeping the memory. */
+void tick_reset(struct tick *t);
+/* Adds src into dst (same plan): counters and histograms add up (loop_lag_over_10ms included; phase
+   histograms only where both ticks have them); gauges (vus, vus_max, cpu_pct, loop_lag_max_us) keep
+   the max. The engine then sets the gauges a merge cannot know (vus summed over workers, whole-run
+   cpu_pct as the mean). */
+void tick_merge(struct tick *dst, const struct tick *src);
+/* Recomputes dst->total from dst->endpoints (counters and histograms). */
+void tick_sum_total(struct tick *t);
+
+#endif
