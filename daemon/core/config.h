@@ -1,0 +1,61 @@
+/*
+ * config: the daemon's settings. Defaults, then /etc/rampage/rampage.conf (INI, parsed by libinih),
+ * then command-line flags. Every key lives in one table in config.c with its type, range, default
+ * and help text; etc/rampage.conf documents the same keys. Loaded by the main thread before any other
+ * thread starts; read-only afterwards, so every thread may read it without locks.
+ */
+#ifndef RAMPAGE_CONFIG_H
+#define RAMPAGE_CONFIG_H
+
+#include <stdint.h>
+
+struct config {
+	/* [server] */
+	char *listen_host;         /* "127.0.0.1", "::1", "0.0.0.0" */
+	int listen_port;           /* 0 = any free port (logged) */
+	char *db_path;
+	char *web_root;
+	int log_level;             /* syslog priority */
+	int http_timeout_s;        /* idle HTTP connection timeout (MHD) */
+	int max_connections;       /* concurrent HTTP connections (MHD) */
+	int pending_timeout_ms;    /* a connection that has not sent its request line is closed after this */
+	/* [live] */
+	int live_max_clients;      /* concurrent websocket clients */
+	int live_heartbeat_ms;     /* heartbeat period */
+	/* [runs] */
+	int max_concurrent_runs;
+	int workers;               /* engine worker threads; 0 = one per core */
+	/* [security] (see core/security.h) */
+	char *api_tokens;          /* comma-separated tokens, or NULL */
+	char *token_file;          /* one token per line, or NULL */
+	int protect_reads;         /* GETs and /api/live need a token too */
+	int allow_insecure_bind;   /* listen beyond loopback without tokens */
+	char *allow_targets;       /* comma-separated CIDRs, IPs, names, globs */
+	/* [limits] */
+	int max_vus;               /* VUs over all scenarios of a definition */
+	int max_rate;              /* iterations per second over all arrival-rate scenarios */
+	int64_t max_duration_ns;   /* startTime + duration of a scenario, and its gracefulStop */
+	int max_request_body;      /* bytes of an API request body (beyond: 413) */
+	int max_definition_bytes;  /* bytes of a test definition */
+};
+
+/* Fills cfg with the defaults. */
+void config_init(struct config *cfg);
+/* Frees what cfg holds (not cfg itself). */
+void config_fini(struct config *cfg);
+/*
+ * Reads an INI file over cfg. A missing file is an error only if `must_exist`. On error returns -1
+ * and sets *cause to "file:line: section.key: why" (caller frees); cfg keeps the values read so far.
+ */
+int config_load(struct config *cfg, const char *path, int must_exist, char **cause);
+/*
+ * Sets one key ("server.listen") from a string, as the command line does. -1 and *cause
+ * ("server.listen: why") on a bad key or value.
+ */
+int config_set(struct config *cfg, const char *key, const char *value, char **cause);
+/* Parses "ADDR:PORT" ("127.0.0.1:8089", "[::1]:0"); -1 and *cause on error. *host is allocated. */
+int config_parse_listen(const char *value, char **host, int *port, char **cause);
+/* Prints every key with its default and help, in the format of etc/rampage.conf. */
+void config_print_defaults(void);
+
+#endif
