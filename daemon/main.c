@@ -3,9 +3,10 @@
  * every other subcommand hands over to its module. No other logic lives here (unit tests link every
  * object but this one).
  *
- * Threads of `serve`: main (config, signals via sigwait), store writer, api (MHD), live (lws),
- * frontdoor (the listening socket). Signals are blocked before any thread starts, so every thread
- * inherits the mask and only sigwait() here sees them.
+ * Threads of `serve`: main (config, signals via sigwait), store writer, live (lws), run manager
+ * (runq, plus each running run's engine threads), api (MHD), frontdoor (the listening socket).
+ * Signals are blocked before any thread starts, so every thread inherits the mask and only
+ * sigwait() here sees them.
  */
 #include "config.h"
 
@@ -26,6 +27,7 @@
 #include "http/api.h"
 #include "http/frontdoor.h"
 #include "http/live.h"
+#include "runs/runq.h"
 #include "store/store.h"
 #include "testdef/testdef.h"
 
@@ -146,7 +148,10 @@ cmd_serve(int argc, char **argv)
 	struct live *live = live_start(&cfg, &cause);
 	if (live == NULL)
 		fatal_cause(cause);
-	struct api *api = api_start(&cfg, store, &cause);
+	struct runq *runq = runq_start(&cfg, store, live, &cause);
+	if (runq == NULL)
+		fatal_cause(cause);
+	struct api *api = api_start(&cfg, store, runq, &cause);
 	if (api == NULL)
 		fatal_cause(cause);
 	struct frontdoor *door = frontdoor_start(&cfg, api, live, &cause);
@@ -175,6 +180,7 @@ cmd_serve(int argc, char **argv)
 	/* Stop in reverse: no new connections, then the services, then pending writes. */
 	frontdoor_stop(door);
 	api_stop(api);
+	runq_stop(runq);
 	live_stop(live);
 	store_close(store);
 	config_fini(&cfg);

@@ -1,47 +1,96 @@
-// Rampage landing page: shows /api/health and the /api/live websocket's heartbeats.
-// (The dashboard proper replaces this page in a later issue.)
-"use strict";
+// Rampage dashboard: the page's entry point. A hash router (#/tests, #/tests/new,
+// #/tests/12, #/tests/12/edit, #/runs, #/runs/34) mounts one view at a time into <main>; each view
+// is a function (main, params) that may return a cleanup function (close subscriptions, timers,
+// charts). The header holds the live connection state and the API token form; a 401 from any call
+// opens that form with an explanation.
+import { getToken, setToken } from "./js/api.js";
+import * as live from "./js/live.js";
+import { banner, fill, h } from "./js/fmt.js";
+import { testsView } from "./js/view-tests.js";
+import { editView } from "./js/view-edit.js";
+import { testView } from "./js/view-test.js";
+import { runsView } from "./js/view-runs.js";
+import { runView } from "./js/view-run.js";
 
-function setState(id, text, cls) {
-  const el = document.getElementById(id);
-  el.textContent = text;
-  el.className = "pill" + (cls ? " " + cls : "");
-}
+const routes = [
+  [/^#?\/?$/, () => testsView, "tests"],
+  [/^#\/tests$/, () => testsView, "tests"],
+  [/^#\/tests\/new$/, () => editView, "new"],
+  [/^#\/tests\/(\d+)\/edit$/, () => editView, "tests"],
+  [/^#\/tests\/(\d+)$/, () => testView, "tests"],
+  [/^#\/runs$/, () => runsView, "runs"],
+  [/^#\/runs\/(\d+)$/, () => runView, "runs"],
+];
 
-async function loadHealth() {
-  try {
-    const res = await fetch("/api/health", { cache: "no-store" });
-    const body = await res.json();
-    document.getElementById("health").textContent = JSON.stringify(body, null, 2);
-    setState("health-state", res.ok ? "ok" : "HTTP " + res.status, res.ok ? "ok" : "bad");
-  } catch (err) {
-    document.getElementById("health").textContent = String(err);
-    setState("health-state", "unreachable", "bad");
+const main = document.getElementById("main");
+let cleanup = null;
+
+function route() {
+  if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
+  banner(null);
+  const hash = location.hash || "#/tests";
+  for (const [re, view, nav] of routes) {
+    const m = re.exec(hash);
+    if (!m) continue;
+    for (const a of document.querySelectorAll("[data-nav]"))
+      a.toggleAttribute("aria-current", a.dataset.nav === nav);
+    main.replaceChildren();
+    const params = m.slice(1).map(Number);
+    Promise.resolve(view()(main, ...params)).then((c) => { cleanup = c || null; },
+      (err) => { console.error(err); fill(main, h("p", { class: "error" }, String(err.message || err))); });
+    return;
   }
+  fill(main, h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/tests" }, "Back to the tests")));
 }
 
-function connectLive() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(scheme + "//" + location.host + "/api/live");
-  let beats = 0;
-  setState("live-state", "connecting");
-  ws.onopen = () => setState("live-state", "open", "ok");
-  ws.onmessage = (ev) => {
-    let msg;
-    try { msg = JSON.parse(ev.data); } catch { return; }
-    if (msg.type === "heartbeat") {
-      beats += 1;
-      document.getElementById("live-beats").textContent = beats;
-      document.getElementById("live-seq").textContent = msg.seq;
-      document.getElementById("live-time").textContent = new Date(msg.server_time).toISOString();
-    }
+function setupAuth() {
+  const details = document.getElementById("auth");
+  const form = document.getElementById("auth-form");
+  const input = document.getElementById("auth-token");
+  const stateEl = document.getElementById("auth-state");
+  const show = () => {
+    const t = getToken();
+    stateEl.textContent = t ? `A token is saved (…${t.slice(-4)}).` : "No token saved.";
+    details.querySelector("summary").textContent = t ? "API token ✓" : "API token";
   };
-  ws.onclose = (ev) => {
-    setState("live-state", "closed (" + ev.code + ")" + (ev.reason ? ": " + ev.reason : ""), "bad");
-    setTimeout(connectLive, 2000);
-  };
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    setToken(input.value.trim());
+    input.value = "";
+    show();
+    banner(null);
+    live.reconnect();
+    route();
+  });
+  document.getElementById("auth-clear").addEventListener("click", () => {
+    setToken("");
+    show();
+    live.reconnect();
+  });
+  window.addEventListener("rampage:unauthorized", (ev) => {
+    const had = getToken() !== "";
+    banner(had
+      ? `The daemon refused the saved API token (401 on ${ev.detail.method} ${ev.detail.path}): enter a valid token under “API token”.`
+      : `This daemon requires an API token for ${ev.detail.method} ${ev.detail.path} (401 unauthorized): enter one under “API token” (the daemon's [security] api_tokens or token_file).`);
+    details.open = true;
+    input.focus();
+  });
+  show();
 }
 
-loadHealth();
-setInterval(loadHealth, 10000);
-connectLive();
+function setupLive() {
+  const el = document.getElementById("live-state");
+  live.onStatus((s, detail) => {
+    el.textContent = "live: " + (s === "open" ? "connected" : s) + (detail ? ` (${detail})` : "");
+    el.className = "pill " + (s === "open" ? "ok" : s === "closed" ? "bad" : "");
+  });
+  live.start();
+}
+
+if (!window.uPlot) {
+  banner("The chart library is missing (web/vendor/uPlot.iife.min.js): run ./bootstrap build, or npm ci --prefix web and make.");
+}
+setupAuth();
+setupLive();
+window.addEventListener("hashchange", route);
+route();

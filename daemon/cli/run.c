@@ -37,6 +37,7 @@
 #include "core/xmalloc.h"
 #include "engine/engine.h"
 #include "metrics/summary.h"
+#include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "testdef/duration.h"
 #include "testdef/testdef.h"
@@ -50,7 +51,8 @@
 
 struct run_msg {
 	struct mailbox_msg msg;    /* first: the list pointer casts back */
-	struct output_second *sec; /* NULL: the run is done */
+	struct output_second *sec; /* NULL: the run is done (unless abort is set) */
+	char *abort;               /* thresholds: an abortOnFail threshold failed; why (stop the run) */
 };
 
 struct run {
@@ -61,6 +63,7 @@ struct run {
 	/* Owned by the controller thread while the engine runs (on_tick writes it); main reads it
 	   only after engine_wait. */
 	struct summary_series series;
+	struct threshold_set *thresholds;  /* same ownership: judged each second, then at the end */
 };
 
 /* Prints the usage of `rampage run`. */
@@ -85,6 +88,7 @@ usage(FILE *f)
 	    "  -q, --quiet            no progress line\n"
 	    "\n"
 	    "exit status: 0 done, 1 could not start, 2 invalid definition or usage,\n"
+	    "             99 a threshold failed (abortOnFail included),\n"
 	    "             105 stopped by SIGINT/SIGTERM (a second one stops at once)\n",
 	    QUICK_DEFAULT_VUS, QUICK_MAX_VUS_FACTOR, QUICK_DEFAULT_DURATION);
 }
@@ -200,8 +204,23 @@ on_tick(void *arg, const struct tick *second, const struct tick *whole)
 	struct run_msg *m;
 	struct mailbox_msg *mm;
 
-	(void)whole;
 	summary_series_add(&r->series, second);
+	/* thresholds: judged each second; an abortOnFail failure asks main to stop the run */
+	if (threshold_tick(r->thresholds, second, whole)) {
+		struct mailbox_msg *am;
+		m = xcalloc(1, sizeof *m);
+		for (int i = 0; i < threshold_count(r->thresholds); i++) {
+			struct threshold_result tr;
+			threshold_get(r->thresholds, i, &tr);
+			if (tr.aborted)
+				m->abort = xasprintf("threshold '%s' on %s failed at %lld s (abortOnFail): "
+				    "stopping the run", tr.source, tr.metric, (long long)second->second + 1);
+		}
+		if (m->abort == NULL)
+			m->abort = xstrdup("a threshold failed (abortOnFail): stopping the run");
+		am = &m->msg;
+		mailbox_give(&r->mb, &am);
+	}
 	if (!r->want_seconds)
 		return;
 	m = xcalloc(1, sizeof *m);
@@ -351,7 +370,11 @@ run_main(int argc, char **argv)
 		def = quick_definition(url, vus > 0 ? vus : QUICK_DEFAULT_VUS,
 		    duration != NULL ? duration : QUICK_DEFAULT_DURATION, rate);
 	if (def != NULL) {
-		plan = testdef_parse(def, NULL, &errs);
+		struct testdef_options topt = { .base_dir = NULL };
+		char *dir = file != NULL ? testdef_base_dir(file) : NULL;
+		topt.base_dir = dir;           /* feeds' CSV files are next to the definition */
+		plan = testdef_parse(def, &topt, &errs);
+		free(dir);
 		json_decref(def);
 	}
 	if (plan == NULL) {
@@ -378,6 +401,7 @@ run_main(int argc, char **argv)
 	progress = !quiet && isatty(STDERR_FILENO);
 	r.plan = plan;
 	r.want_seconds = progress || nout > 0;
+	r.thresholds = threshold_set_new(plan);
 	summary_series_init(&r.series, workers_used(plan, (int)workers));
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r.efd < 0) {
@@ -452,7 +476,15 @@ run_main(int argc, char **argv)
 		for (struct mailbox_msg *mm = mailbox_take_all(&r.mb), *next; mm != NULL; mm = next) {
 			struct run_msg *m = (struct run_msg *)mm;
 			next = mm->next;
-			if (m->sec == NULL)
+			if (m->abort != NULL) {
+				if (progress)
+					output_progress_clear(stderr);
+				if (!quiet)
+					fprintf(stderr, "rampage: %s\n", m->abort);
+				free(m->abort);
+				stopping = true;
+				engine_stop(e, 0);
+			} else if (m->sec == NULL)
 				done = true;
 			else {
 				for (int i = 0; i < nout; i++) {
@@ -475,6 +507,7 @@ run_main(int argc, char **argv)
 	for (struct mailbox_msg *mm = mailbox_take_all(&r.mb), *next; mm != NULL; mm = next) {
 		struct run_msg *m = (struct run_msg *)mm;
 		next = mm->next;
+		free(m->abort);        /* the run is over already */
 		if (m->sec != NULL) {
 			for (int i = 0; i < nout; i++)
 				if (output_write(outs[i], m->sec, &cause) != 0) {
@@ -488,10 +521,12 @@ run_main(int argc, char **argv)
 	if (progress)
 		output_progress_clear(stderr);
 
+	threshold_final(r.thresholds, engine_totals(e), engine_elapsed_ns(e));
 	struct summary_run sr = {
 		.plan = plan, .whole = engine_totals(e), .series = &r.series,
 		.duration_ns = engine_elapsed_ns(e), .interrupted = interrupted,
 		.stdout_tty = isatty(STDOUT_FILENO), .stderr_tty = isatty(STDERR_FILENO),
+		.thresholds = r.thresholds,
 	};
 	summary_print(stdout, &sr);
 	fflush(stdout);
@@ -502,6 +537,8 @@ run_main(int argc, char **argv)
 	}
 	if (rc == RUN_EXIT_OK && interrupted)
 		rc = RUN_EXIT_INTERRUPTED;
+	else if (rc == RUN_EXIT_OK && !threshold_passed(r.thresholds))
+		rc = RUN_EXIT_THRESHOLDS;
 	engine_free(e);
 out_sig:
 	/* SIGINT/SIGTERM stay blocked: one arriving now must not kill us before the exit code. */
@@ -518,6 +555,7 @@ out:
 				rc = RUN_EXIT_FAILURE;
 		}
 	}
+	threshold_set_free(r.thresholds);
 	plan_free(plan);
 	return rc;
 }

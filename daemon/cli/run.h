@@ -11,7 +11,7 @@
 #define RUN_EXIT_OK          0
 #define RUN_EXIT_FAILURE     1     /* could not start (engine, output files) */
 #define RUN_EXIT_USAGE       2     /* bad flags or an invalid definition */
-#define RUN_EXIT_THRESHOLDS  99    /* reserved: thresholds failed (next issue) */
+#define RUN_EXIT_THRESHOLDS  99    /* a threshold failed (an abortOnFail stop included) */
 #define RUN_EXIT_INTERRUPTED 105   /* stopped by SIGINT / SIGTERM (k6's ExternalAbort) */
 
 /* Entry point of the subcommand (argv[0] is "run"); returns the exit code. */

@@ -16,9 +16,22 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/security.h"
 #include "core/xmalloc.h"
+#include "testdef/duration.h"
 
-enum key_type { KEY_STRING, KEY_INT, KEY_LISTEN, KEY_LOGLEVEL };
+enum key_type {
+	KEY_STRING,
+	KEY_OPTSTRING,             /* may be empty: then NULL */
+	KEY_TOKENS,                /* KEY_OPTSTRING checked by security_tokens_check */
+	KEY_TARGETS,               /* KEY_STRING checked by security_targets_check */
+	KEY_ENVNAMES,              /* KEY_OPTSTRING checked by security_env_names_check */
+	KEY_INT,
+	KEY_BOOL,                  /* true/false, yes/no, on/off, 1/0 */
+	KEY_DURATION,              /* "30s", "24h" (testdef/duration.h) into an int64_t of ns */
+	KEY_LISTEN,
+	KEY_LOGLEVEL,
+};
 
 struct key {
 	const char *section, *name;
@@ -53,6 +66,35 @@ static const struct key keys[] = {
 	  "Runs executed at the same time; the rest wait in the queue." },
 	{ "runs", "workers", KEY_INT, F(workers), 0, 1024, "0",
 	  "Engine worker threads; 0 means one per core." },
+	{ "security", "api_tokens", KEY_TOKENS, F(api_tokens), 0, 0, "",
+	  "Comma-separated API tokens (16-256 characters each, e.g. `openssl rand -hex 32`). When any "
+	  "token is set, POST/PUT/PATCH/DELETE need `Authorization: Bearer <token>`. Prefer token_file: "
+	  "this file is usually readable by every user." },
+	{ "security", "token_file", KEY_OPTSTRING, F(token_file), 0, 0, "",
+	  "File of API tokens, one per line (# comments); refused if readable by every user (chmod 600)." },
+	{ "security", "protect_reads", KEY_BOOL, F(protect_reads), 0, 0, "false",
+	  "Whether GET requests and /api/live need a token too (/api/health and the dashboard's static "
+	  "files stay open). Websocket clients may send it as ?token= or as a \"bearer.<token>\" "
+	  "Sec-WebSocket-Protocol." },
+	{ "security", "allow_insecure_bind", KEY_BOOL, F(allow_insecure_bind), 0, 0, "false",
+	  "Whether server.listen may be beyond loopback (127.0.0.0/8, ::1) without any API token." },
+	{ "security", "allow_targets", KEY_TARGETS, F(allow_targets), 0, 0, "127.0.0.0/8, ::1, localhost",
+	  "Comma-separated hosts tests may target: networks (10.0.0.0/8, fd00::/8), addresses, names and "
+	  "globs (*.staging.example). Names are matched as written (no DNS at validation); when a run "
+	  "connects, the address must be inside a listed network." },
+	{ "security", "env_allow", KEY_ENVNAMES, F(env_allow), 0, 0, "",
+	  "Comma-separated environment variables (names or globs like RAMPAGE_*) that definitions sent to "
+	  "the daemon may read as {{env.NAME}}; the others read as unset. Empty: none." },
+	{ "limits", "max_vus", KEY_INT, F(max_vus), 1, 100000000, "10000",
+	  "Most VUs a test may use, over all its scenarios." },
+	{ "limits", "max_rate", KEY_INT, F(max_rate), 1, 100000000, "100000",
+	  "Most iterations per second a test's arrival-rate scenarios may ask for, together." },
+	{ "limits", "max_duration", KEY_DURATION, F(max_duration_ns), 0, 0, "24h",
+	  "Longest a scenario may run (startTime + duration, stages or maxDuration; and its gracefulStop)." },
+	{ "limits", "max_request_body", KEY_INT, F(max_request_body), 1024, 1073741824, "1048576",
+	  "Bytes of an API request body; larger bodies get 413." },
+	{ "limits", "max_definition_bytes", KEY_INT, F(max_definition_bytes), 1024, 1073741824, "1048576",
+	  "Bytes of a test definition." },
 };
 #undef F
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -113,13 +155,44 @@ apply(struct config *cfg, const struct key *k, const char *value, char **cause)
 
 	switch (k->type) {
 	case KEY_STRING:
-		if (value[0] == '\0') {
+	case KEY_OPTSTRING:
+	case KEY_TOKENS:
+	case KEY_TARGETS:
+	case KEY_ENVNAMES:
+		if (value[0] == '\0' && (k->type == KEY_STRING || k->type == KEY_TARGETS)) {
 			*cause = xstrdup("expected a non-empty value");
 			return -1;
 		}
+		if (k->type == KEY_TOKENS && security_tokens_check(value, cause) != 0)
+			return -1;
+		if (k->type == KEY_TARGETS && security_targets_check(value, cause) != 0)
+			return -1;
+		if (k->type == KEY_ENVNAMES && security_env_names_check(value, cause) != 0)
+			return -1;
 		free(*(char **)base);
-		*(char **)base = xstrdup(value);
+		*(char **)base = value[0] == '\0' ? NULL : xstrdup(value);
 		return 0;
+	case KEY_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0 ||
+		    strcmp(value, "1") == 0) {
+			*(int *)base = 1;
+		} else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+		    strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
+			*(int *)base = 0;
+		} else {
+			*cause = xasprintf("expected true or false, got \"%s\"", value);
+			return -1;
+		}
+		return 0;
+	case KEY_DURATION: {
+		int64_t ns;
+		if (duration_parse(value, &ns) != DURATION_OK || ns <= 0) {
+			*cause = xasprintf("expected a duration like \"30m\" or \"24h\", got \"%s\"", value);
+			return -1;
+		}
+		*(int64_t *)base = ns;
+		return 0;
+	}
 	case KEY_INT: {
 		char *end;
 		errno = 0;
@@ -172,7 +245,10 @@ void
 config_fini(struct config *cfg)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (keys[i].type == KEY_STRING || keys[i].type == KEY_LISTEN) {
+		if (keys[i].type == KEY_STRING || keys[i].type == KEY_OPTSTRING ||
+		    keys[i].type == KEY_TOKENS || keys[i].type == KEY_TARGETS ||
+		    keys[i].type == KEY_ENVNAMES ||
+		    keys[i].type == KEY_LISTEN) {
 			char **p = (char **)((char *)cfg + keys[i].off);
 			free(*p);
 			*p = NULL;
@@ -279,6 +355,7 @@ config_print_defaults(void)
 			section = keys[i].section;
 			printf("%s[%s]\n", i ? "\n" : "", section);
 		}
-		printf("# %s\n;%s = %s\n", keys[i].help, keys[i].name, keys[i].def);
+		printf("# %s\n;%s =%s%s\n", keys[i].help, keys[i].name, keys[i].def[0] ? " " : "",
+		    keys[i].def);
 	}
 }

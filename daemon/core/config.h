@@ -31,6 +31,7 @@ struct config {
 	int protect_reads;         /* GETs and /api/live need a token too */
 	int allow_insecure_bind;   /* listen beyond loopback without tokens */
 	char *allow_targets;       /* comma-separated CIDRs, IPs, names, globs */
+	char *env_allow;           /* environment variables definitions may read ({{env.NAME}}), or NULL */
 	/* [limits] */
 	int max_vus;               /* VUs over all scenarios of a definition */
 	int max_rate;              /* iterations per second over all arrival-rate scenarios */

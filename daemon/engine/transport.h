@@ -78,6 +78,15 @@ void transport_send(struct transport_handle *h, const struct transport_request *
 void transport_cancel(struct transport_handle *h);
 /* Whether a request is in flight on h. */
 int transport_busy(const struct transport_handle *h);
+/* Gives h its own cookie jar (CURLOPT_COOKIEFILE ""): cookies the target sets are sent back on h
+   only, as a browser would. Once, before h's first request. */
+void transport_handle_cookies(struct transport_handle *h);
+/* Empties h's cookie jar (a VU starting a new session). h must be idle. */
+void transport_handle_clear_cookies(struct transport_handle *h);
+/* The first response header called name (any case) of h's last request: its value (NUL-terminated,
+   owned by curl) and length, or NULL. Valid in the done callback, until the next call or request
+   on h. Needs libcurl >= 7.84 (curl_easy_header); older ones always say NULL. */
+const char *transport_header(struct transport_handle *h, const char *name, size_t *len);
 
 /* Handles an epoll event whose data has TRANSPORT_EPOLL_TAG. Completions are reported from here. */
 void transport_event(struct transport *t, uint64_t data, uint32_t events);

@@ -1,11 +1,18 @@
 /*
  * vu: see vu.h. Runs on its worker's thread.
  *
- * An iteration: pick a task by weight (binary search over cum_weight with the VU's own xorshift
- * generator), then for each step render the request into the VU's buffers, send it on the VU's
- * handle and, when the result arrives, record it into the worker's live tick. Every request of an
- * open-model iteration carries the iteration's start delay in its `duration` (coordinated omission:
- * the user would have waited for it too); `service` is the request alone.
+ * An iteration: (a session's first: reset the variables and cookie jar, run onStart) pick a row of
+ * each feed the scenario reads, pick a task by weight (binary search over cum_weight with the VU's
+ * own xorshift generator), then for each step render the request into the VU's buffers, send it on
+ * the VU's handle and, when the result arrives, evaluate checks, extractions and groupBy, record it
+ * into the worker's live tick, and think if the step says so; after the last step the scenario's
+ * think time, then the iteration ends. Every request of an open-model iteration carries the
+ * iteration's start delay in its `duration` (coordinated omission: the user would have waited for it
+ * too); `service` is the request alone.
+ *
+ * Transitions: run() sends the next step or finishes the phase; phase_done() moves from onStart to
+ * the task, from the task to the iteration's end (through the scenario's think time), from onStop to
+ * the end of the session; wake() resumes a thinking VU.
  */
 #include "config.h"
 
@@ -15,9 +22,14 @@
 
 #include "core/clock.h"
 #include "core/xmalloc.h"
+#include "engine/check.h"
+#include "engine/extract.h"
+#include "engine/feed.h"
+#include "engine/think.h"
 #include "engine/vu.h"
 #include "engine/worker_priv.h"
 #include "metrics/hist.h"
+#include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 #include "testdef/template.h"
@@ -47,26 +59,50 @@ xorshift64s(uint64_t *s)
 	return x * 0x2545f4914f6cdd1dULL;
 }
 
+/* Whether any of n steps matches a regex (the VU then needs match data). */
+static int
+steps_need_regex(const struct plan_step *steps, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (steps[i].needs_regex)
+			return 1;
+	return 0;
+}
+
 struct vu *
 vu_new(struct worker *w, struct wscen *sc, int slot, int number, int shard, char **cause)
 {
+	const struct plan *plan = w->plan;
+	const struct plan_scenario *ps = sc->ps;
 	struct vu *vu = xcalloc(1, sizeof *vu);
+	int regex = steps_need_regex(ps->on_start, ps->non_start) ||
+	    steps_need_regex(ps->on_stop, ps->non_stop);
 
 	vu->w = w;
 	vu->sc = sc;
 	vu->slot = slot;
 	vu->number = number;
 	vu->rng = splitmix64(w->seed ^ (uint64_t)number) | 1;
-	vu->max_headers = w->max_headers;
+	vu->max_headers = w->max_headers > plan->max_headers ? w->max_headers : plan->max_headers;
+	vu->timer_pos = -1;
+	vu->vars = xcalloc((size_t)plan->nvars + 1, sizeof *vu->vars);
+	vu->var_buf = xcalloc((size_t)plan->nvars + 1, sizeof *vu->var_buf);
+	for (int t = 0; t < ps->ntasks && !regex; t++)
+		regex = steps_need_regex(ps->tasks[t].steps, ps->tasks[t].nsteps);
+	if (regex)
+		vu->match = extract_match_new(plan->max_regex_groups);
+	if (w->timers == NULL)
+		w->timers = think_timers_new();
+	think_timers_reserve(w->timers, 1);
 	vu->lines = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->lines);
 	vu->hdr_off = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->hdr_off);
 	vu->h = transport_handle_new(w->transport, shard, vu->max_headers, vu, cause);
 	if (vu->h == NULL) {
-		free(vu->hdr_off);
-		free(vu->lines);
-		free(vu);
+		vu_free(vu);
 		return NULL;
 	}
+	if (ps->cookies)
+		transport_handle_cookies(vu->h);
 	return vu;
 }
 
@@ -75,7 +111,14 @@ vu_free(struct vu *vu)
 {
 	if (vu == NULL)
 		return;
+	if (vu->timer_pos >= 0)
+		think_timers_remove(vu->w->timers, &vu->timer_pos);
 	transport_handle_free(vu->h);
+	for (int i = 0; i < vu->w->plan->nvars; i++)
+		free(vu->var_buf[i]);
+	free(vu->var_buf);
+	free(vu->vars);
+	extract_match_free(vu->match);
 	free(vu->url);
 	free(vu->hdr);
 	free(vu->lines);
@@ -142,6 +185,8 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 		.vu = vu->number,
 		.iteration = vu->iteration - 1,
 		.rng = &vu->rng,
+		.vars = vu->vars,
+		.nvars = vu->w->plan->nvars,
 	};
 	size_t off = 0;
 
@@ -209,17 +254,90 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 	return 0;
 }
 
-/* Records one request's result into the worker's live tick. */
+/* transport_header as extract_response's header hook. */
+static const char *
+header_of(void *arg, const char *name, size_t *len)
+{
+	return transport_header(arg, name, len);
+}
+
+/* Stores an extracted value in its slot: the value is written straight into the slot's buffer. */
 static void
-record(struct vu *vu, const struct plan_step *st, const struct transport_result *r)
+extract_into(struct vu *vu, const struct plan_extract *x, struct extract_response *resp,
+    struct tick_endpoint *ep)
+{
+	size_t cap = vu->w->plan->var_cap;
+	char **buf = &vu->var_buf[x->slot];
+	int64_t n;
+
+	if (*buf == NULL)
+		*buf = xmalloc(cap > 0 ? cap : 1);     /* once per slot and VU */
+	n = extract_run(x, resp, *buf, cap);
+	if (n < 0) {
+		ep->extract_failures++;
+		vu->vars[x->slot] = (struct tmpl_var){ NULL, 0 };
+		return;
+	}
+	if ((uint64_t)n > cap) {
+		ep->extract_truncated++;
+		n = (int64_t)cap;
+	}
+	vu->vars[x->slot] = (struct tmpl_var){ *buf, (size_t)n };
+}
+
+/* Runs a step's checks, extractions and groupBy on its response. Returns 1 when a check with
+   failRequest failed. */
+static int
+inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r)
+{
+	struct tick *t = worker_tick(vu->w);
+	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
+	struct extract_response resp = {
+		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
+		.header = header_of, .header_arg = vu->h, .match = vu->match,
+	};
+	int failed = 0;
+
+	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
+		return 0;
+	for (int i = 0; i < st->nchecks; i++) {
+		const struct plan_check *k = &st->checks[i];
+		if (check_eval(k, &resp)) {
+			t->checks[k->index].passes++;
+		} else {
+			t->checks[k->index].fails++;
+			failed |= k->fail_request;
+		}
+	}
+	for (int i = 0; i < st->nextracts; i++)
+		extract_into(vu, &st->extracts[i], &resp, ep);
+	if (st->group > 0) {
+		const struct plan_group *g = &vu->w->plan->groups[st->group - 1];
+		struct tick_group *tg = &t->groups[st->group - 1];
+		char value[TICK_GROUP_VALUE_MAX];
+		int64_t n = extract_source(g->from, g->pointer, g->header, &resp, value, sizeof value);
+		if (n < 0)
+			tg->missing++;
+		else
+			tick_group_add(tg, value, (size_t)n < sizeof value ? (size_t)n : sizeof value, 1);
+	}
+	extract_response_fini(&resp);
+	return failed;
+}
+
+/* Records one request's result into the worker's live tick; check_failed: a failRequest check
+   failed, which fails the request too. */
+static void
+record(struct vu *vu, const struct plan_step *st, const struct transport_result *r, int check_failed)
 {
 	struct worker *w = vu->w;
 	struct tick_endpoint *ep = &worker_tick(w)->endpoints[st->endpoint];
 	struct hist **phase = &w->phase[st->endpoint * TICK_NPHASE];
 	int64_t late_us = (vu->iter_start_ns - vu->intended_ns) / CLOCK_NS_PER_US;
+	int failed = r->error != TICK_ERR_NONE || r->status < 200 || r->status > 399 || check_failed;
 
 	ep->requests++;
-	if (r->error != TICK_ERR_NONE || r->status < 200 || r->status > 399)
+	if (failed)
 		ep->failed++;
 	if (r->error != TICK_ERR_NONE)
 		ep->errors[r->error]++;
@@ -233,6 +351,12 @@ record(struct vu *vu, const struct plan_step *st, const struct transport_result 
 	}
 	hist_record(ep->service, (uint64_t)r->service_us);
 	hist_record(ep->duration, (uint64_t)(r->service_us + (late_us > 0 ? late_us : 0)));
+	/* thresholds: the sub-metric series this step also counts in (metrics/threshold.h); usually
+	   none. `failed` must be what ep->failed counted above. */
+	if (st->nseries > 0)
+		threshold_record(worker_tick(w), st, failed, r->status, r->error,
+		    r->bytes_sent, r->bytes_received, r->phase_us, r->service_us,
+		    r->service_us + (late_us > 0 ? late_us : 0));
 }
 
 /* Ends the iteration: counts it, then lets the worker decide what the VU does next. */
@@ -243,29 +367,40 @@ end_iteration(struct vu *vu, int64_t now_ns)
 
 	vu->state = VU_IDLE;
 	vu->task = NULL;
+	vu->steps = NULL;
 	t->iterations++;
 	hist_record(t->iteration_duration, (uint64_t)((now_ns - vu->intended_ns) / CLOCK_NS_PER_US));
 	worker_iteration_done(vu->w, vu, now_ns);
 }
 
-/* Sends the current step, skipping (and counting as failed) steps that cannot be rendered. */
+/* Sleeps until at_ns; on waking the VU ends its iteration (end) or sends its next step. */
 static void
-send_step(struct vu *vu, int64_t now_ns)
+think(struct vu *vu, int64_t at_ns, int end)
 {
-	while (vu->step < vu->task->nsteps) {
-		const struct plan_step *st = &vu->task->steps[vu->step];
-		struct transport_request req;
+	vu->state = VU_THINK;
+	vu->end_after_think = end;
+	think_timers_add(vu->w->timers, vu, at_ns, &vu->timer_pos);
+}
 
-		if (render(vu, &st->req, &req) == 0) {
-			vu->state = VU_REQUEST;
-			transport_send(vu->h, &req);
-			return;
-		}
-		struct transport_result r = { .error = TICK_ERR_OTHER };
-		record(vu, st, &r);
-		vu->step++;
+/* Whether the VU will start another iteration after this one, as far as can be told now (a
+   shared-iterations claim is only known when made): the scenario's think time before a stop
+   would only delay it. */
+static int
+will_continue(const struct vu *vu)
+{
+	const struct wscen *sc = vu->sc;
+
+	if (sc->no_new || sc->finished || vu->w->stopping)
+		return 0;
+	switch (sc->sched.model) {
+	case WORKER_CLOSED:
+		return vu->slot < sc->target;
+	case WORKER_ITERS:
+		return sc->sched.iters.shared || vu->quota > 0;
+	case WORKER_OPEN:
+		break;
 	}
-	end_iteration(vu, now_ns);
+	return 0;
 }
 
 /* Picks a task by weight. */
@@ -289,16 +424,138 @@ pick_task(struct vu *vu)
 	return &ps->tasks[lo];
 }
 
+static void run(struct vu *vu, int64_t now_ns);
+
+/* Enters a phase with its steps and runs them. */
+static void
+enter(struct vu *vu, enum vu_phase phase, const struct plan_step *steps, int nsteps, int64_t now_ns)
+{
+	vu->phase = phase;
+	vu->steps = steps;
+	vu->nsteps = nsteps;
+	vu->step = 0;
+	run(vu, now_ns);
+}
+
+/* The steps of a phase are done. */
+static void
+phase_done(struct vu *vu, int64_t now_ns)
+{
+	const struct plan_think *pause = &vu->sc->ps->think;
+	int64_t d;
+
+	switch (vu->phase) {
+	case VU_PHASE_START:
+		vu->task = pick_task(vu);
+		enter(vu, VU_PHASE_TASK, vu->task->steps, vu->task->nsteps, now_ns);
+		return;
+	case VU_PHASE_TASK:
+		if (pause->kind != PLAN_THINK_NONE && will_continue(vu) &&
+		    (d = think_draw_ns(pause, &vu->rng, now_ns - vu->iter_start_ns)) > 0) {
+			think(vu, now_ns + d, 1);
+			return;
+		}
+		end_iteration(vu, now_ns);
+		return;
+	case VU_PHASE_STOP:
+		vu->state = VU_IDLE;
+		vu->steps = NULL;
+		vu->in_session = 0;
+		worker_iteration_done(vu->w, vu, now_ns);   /* not an iteration: nothing counted */
+		return;
+	}
+}
+
+/* Sends the current step, skipping (and counting as failed) steps that cannot be rendered; when
+   none is left, the phase is done. */
+static void
+run(struct vu *vu, int64_t now_ns)
+{
+	while (vu->step < vu->nsteps) {
+		const struct plan_step *st = &vu->steps[vu->step];
+		struct transport_request req;
+
+		if (render(vu, &st->req, &req) == 0) {
+			vu->state = VU_REQUEST;
+			vu->step_start_ns = now_ns;
+			transport_send(vu->h, &req);
+			return;
+		}
+		struct transport_result r = { .error = TICK_ERR_OTHER };
+		record(vu, st, &r, 0);
+		vu->step++;
+	}
+	phase_done(vu, now_ns);
+}
+
+/* Begins a session: the scenario's `vars` over empty variables, an empty cookie jar. */
+static void
+begin_session(struct vu *vu)
+{
+	const struct plan_scenario *ps = vu->sc->ps;
+
+	memset(vu->vars, 0, (size_t)vu->w->plan->nvars * sizeof *vu->vars);
+	for (int i = 0; i < ps->ninits; i++)
+		vu->vars[ps->inits[i].slot] = (struct tmpl_var){ ps->inits[i].value, ps->inits[i].len };
+	if (ps->cookies && vu->iteration > 1)
+		transport_handle_clear_cookies(vu->h);
+	vu->in_session = 1;
+}
+
+/* Points the feed columns' variables at this iteration's row of each feed the scenario reads. */
+static void
+pick_rows(struct vu *vu)
+{
+	const struct plan *plan = vu->w->plan;
+	const struct plan_scenario *ps = vu->sc->ps;
+
+	for (int i = 0; i < ps->nfeeds; i++) {
+		const struct plan_feed *f = &plan->feeds[ps->feeds[i]];
+		const struct tmpl_var *row = &f->cells[(size_t)feed_pick(f, vu->number, &vu->rng) * (size_t)f->ncolumns];
+		for (int c = 0; c < f->ncolumns; c++)
+			vu->vars[f->slots[c]] = row[c];
+	}
+}
+
 void
 vu_start(struct vu *vu, int64_t now_ns, int64_t intended_ns)
 {
+	const struct plan_scenario *ps = vu->sc->ps;
+
 	assert(vu->state == VU_IDLE);
 	vu->iteration++;
 	vu->iter_start_ns = now_ns;
 	vu->intended_ns = intended_ns <= now_ns ? intended_ns : now_ns;
+	if (!vu->in_session) {
+		begin_session(vu);
+		pick_rows(vu);
+		if (ps->non_start > 0) {
+			vu->task = NULL;
+			enter(vu, VU_PHASE_START, ps->on_start, ps->non_start, now_ns);
+			return;
+		}
+	} else {
+		pick_rows(vu);
+	}
 	vu->task = pick_task(vu);
-	vu->step = 0;
-	send_step(vu, now_ns);
+	enter(vu, VU_PHASE_TASK, vu->task->steps, vu->task->nsteps, now_ns);
+}
+
+int
+vu_stop(struct vu *vu, int64_t now_ns)
+{
+	const struct plan_scenario *ps = vu->sc->ps;
+
+	assert(vu->state == VU_IDLE);
+	if (!vu->in_session)
+		return 0;
+	if (ps->non_stop == 0) {
+		vu->in_session = 0;
+		return 0;
+	}
+	vu->task = NULL;
+	enter(vu, VU_PHASE_STOP, ps->on_stop, ps->non_stop, now_ns);
+	return 1;
 }
 
 void
@@ -306,21 +563,66 @@ vu_interrupt(struct vu *vu)
 {
 	if (vu->state == VU_IDLE)
 		return;
-	transport_cancel(vu->h);
+	if (vu->state == VU_THINK)
+		think_timers_remove(vu->w->timers, &vu->timer_pos);
+	else
+		transport_cancel(vu->h);
+	if (vu->phase != VU_PHASE_STOP)
+		worker_tick(vu->w)->interrupted_iterations++;
 	vu->state = VU_IDLE;
 	vu->task = NULL;
-	worker_tick(vu->w)->interrupted_iterations++;
+	vu->steps = NULL;
+	vu->in_session = 0;        /* a cut session starts afresh (onStart) if the VU runs again */
 }
 
 void
 vu_on_done(void *owner, const struct transport_result *r, void *arg)
 {
 	struct vu *vu = owner;
+	const struct plan_step *st = &vu->steps[vu->step];
+	int64_t d;
 
 	assert(vu->state == VU_REQUEST);
-	record(vu, &vu->task->steps[vu->step], r);
+	record(vu, st, r, inspect(vu, st, r));
 	vu->step++;
-	/* Think time arrives with the next issue: here the VU would enter VU_THINK with a wake-up
-	   deadline instead of going straight on. */
-	send_step(vu, r->done_ns);
+	if (st->think.kind != PLAN_THINK_NONE &&
+	    (d = think_draw_ns(&st->think, &vu->rng, r->done_ns - vu->step_start_ns)) > 0) {
+		think(vu, r->done_ns + d, 0);
+		return;
+	}
+	run(vu, r->done_ns);
+}
+
+/* A thinking VU's time is up. */
+static void
+wake(struct vu *vu, int64_t now_ns)
+{
+	assert(vu->state == VU_THINK);
+	vu->state = VU_REQUEST;    /* not idle: the worker must not start it meanwhile */
+	if (vu->end_after_think)
+		end_iteration(vu, now_ns);
+	else
+		run(vu, now_ns);
+}
+
+int64_t
+vu_timers_deadline(const struct worker *w)
+{
+	return think_timers_next_ns(w->timers);
+}
+
+void
+vu_timers_run(struct worker *w, int64_t now_ns)
+{
+	struct vu *vu;
+
+	while ((vu = think_timers_pop(w->timers, now_ns)) != NULL)
+		wake(vu, now_ns);
+}
+
+void
+vu_timers_free(struct worker *w)
+{
+	think_timers_free(w->timers);
+	w->timers = NULL;
 }

@@ -1,11 +1,22 @@
 /*
  * vu: one virtual user, a state machine walking its scenario: pick a weighted task, render each step's
  * request from the plan's templates into the VU's own buffers, send it on the VU's own keep-alive
- * handle, record the result into its worker's tick, next step, and at the end of the task tell the
- * worker the iteration is over (which starts the next one at once, or parks the VU).
+ * handle; on the response run the step's checks, extractions and groupBy and record the result into
+ * its worker's tick; think if the step says so; next step; at the end of the task think (the
+ * scenario's thinkTime) and tell the worker the iteration is over (which starts the next one at once,
+ * or parks the VU).
+ *
+ * A VU has a session: it begins with the VU's first iteration (empty cookie jar, the scenario's
+ * `vars`, then the onStart steps) and ends when the VU stops looping (the onStop steps, run when
+ * the worker would park the VU) or is interrupted. Variables live in the VU (a struct tmpl_var per
+ * plan slot); extracted values are copied into per-slot buffers of plan->var_cap bytes, feed and
+ * `vars` values point into the plan.
+ *
+ * A thinking VU is an entry in its worker's timer heap (engine/think.h), not a blocked thread.
  *
  * Thread: the owning worker's only. Steady state allocates nothing: buffers grow to the largest
- * request seen (each capped) and then stay.
+ * request seen (each capped) and then stay; the exceptions are Jansson parsing the body of a step
+ * that reads JSON (extract, check or groupBy) and PCRE2 warming a VU's match data once.
  */
 #ifndef RAMPAGE_VU_H
 #define RAMPAGE_VU_H
@@ -14,13 +25,24 @@
 
 #include "engine/transport.h"
 
+struct extract_match;
+struct plan_task;
+struct plan_step;
+struct tmpl_var;
 struct worker;
 struct wscen;
 
 enum vu_state {
 	VU_IDLE,                   /* no iteration */
-	VU_REQUEST,                /* a request in flight */
-	/* VU_THINK arrives with think time: between steps, with a wake-up deadline. */
+	VU_REQUEST,                /* a request in flight (or, briefly, between two steps) */
+	VU_THINK,                  /* thinking: an entry in the worker's timers until it wakes */
+};
+
+/* What the VU's current steps are. */
+enum vu_phase {
+	VU_PHASE_START,            /* the scenario's onStart (a session's first iteration) */
+	VU_PHASE_TASK,             /* a task picked by weight */
+	VU_PHASE_STOP,             /* the scenario's onStop (not an iteration) */
 };
 
 struct vu {
@@ -34,7 +56,18 @@ struct vu {
 	int active;                /* counted in the `vus` gauge */
 
 	const struct plan_task *task;
+	enum vu_phase phase;
+	const struct plan_step *steps;     /* of the phase */
+	int nsteps;
 	int step;
+	int in_session;            /* the session has begun (see above) */
+	int end_after_think;       /* VU_THINK: the iteration ends on waking (else: the next step) */
+	int timer_pos;             /* place in the worker's timers; -1 when not thinking */
+	int64_t step_start_ns;     /* when the current step's request was sent (step pacing) */
+	struct tmpl_var *vars;     /* [plan->nvars]: the VU's variables ({{name}}) */
+	char **var_buf;            /* [plan->nvars]: storage of extracted values (var_cap bytes, made
+	                              on the slot's first extraction) */
+	struct extract_match *match;       /* regex state, when the scenario uses regexes */
 	int64_t iteration;         /* iterations started by this VU; {{iteration}} is this - 1 */
 	int64_t quota;             /* per-vu-iterations: iterations left */
 	int64_t iter_start_ns;     /* when the iteration actually started */
@@ -65,5 +98,18 @@ void vu_start(struct vu *vu, int64_t now_ns, int64_t intended_ns);
 void vu_interrupt(struct vu *vu);
 /* The transport's completion callback (owner = the VU). */
 void vu_on_done(void *owner, const struct transport_result *r, void *arg);
+/*
+ * The VU stops looping (the worker would park it): ends its session, running the scenario's onStop
+ * steps if it has any. Returns 1 when steps run (the VU is busy until it calls worker_iteration_done,
+ * which does not count an iteration), 0 when there is nothing to run (the VU stays idle). The VU
+ * must be idle.
+ */
+int vu_stop(struct vu *vu, int64_t now_ns);
+/* The worker's think-time timers: the earliest wake-up (INT64_MAX: none), ... */
+int64_t vu_timers_deadline(const struct worker *w);
+/* ... waking every VU due at now_ns (they send their next step or end their iteration), ... */
+void vu_timers_run(struct worker *w, int64_t now_ns);
+/* ... and freeing them with the worker (after every VU). */
+void vu_timers_free(struct worker *w);
 
 #endif

@@ -319,10 +319,15 @@ next_iteration(struct worker *w, struct vu *vu, int64_t now_ns)
 		else if (sc->sched.model == WORKER_ITERS)
 			go = claim(sc, vu);
 	}
-	if (go)
+	if (go) {
 		start(w, vu, now_ns, now_ns);
-	else
-		park(w, vu);
+	} else {
+		sc->busy++;    /* onStop steps, if the VU has a session to end, keep it busy */
+		if (!vu_stop(vu, now_ns)) {
+			sc->busy--;
+			park(w, vu);
+		}
+	}
 }
 
 void
@@ -648,6 +653,8 @@ worker_main(void *arg)
 
 		if (sched_next < deadline)
 			deadline = sched_next;
+		if (vu_timers_deadline(w) < deadline)
+			deadline = vu_timers_deadline(w);
 		if (w->spares != NULL && w->next_boundary_ns < deadline)
 			deadline = w->next_boundary_ns;
 		if (deadline != INT64_MAX) {
@@ -667,6 +674,7 @@ worker_main(void *arg)
 		if (inbox)
 			handle_inbox(w, now);
 		transport_run_timers(w->transport, now);
+		vu_timers_run(w, now);
 		run_ready(w, now);
 		sched_next = run_scenarios(w, now);
 		rotate(w, now);
@@ -736,6 +744,7 @@ worker_free(struct worker *w)
 		free(w->scen[s].vus);
 	}
 	free(w->scen);
+	vu_timers_free(w);
 	transport_free(w->transport);
 	/* Messages still queued (a spare sent after the worker ended, say). */
 	left = mailbox_take_all(&w->inbox);

@@ -13,6 +13,7 @@
 #include "engine/worker.h"
 
 struct hist;
+struct think_timers;
 struct transport;
 struct vu;
 
@@ -79,6 +80,7 @@ struct worker {
 	int64_t next_boundary_ns;  /* t0 + (second + 1) s */
 	struct hist **phase;       /* [nendpoints * TICK_NPHASE]: whole-run phase histograms */
 	struct health_lag lag;
+	struct think_timers *timers;       /* VUs thinking (engine/think.h), made by the first vu_new */
 	int vus_allocated;         /* VUs with an easy handle */
 	int active_vus;            /* sum of the scenarios' `active` */
 	int64_t now_ns;            /* clock read at the top of the current loop turn */

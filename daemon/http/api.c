@@ -7,7 +7,10 @@
  * chunk of body, then once more with no data. We decide the route in the first call, collect the
  * body, and answer in the last call, never in the first: MHD 0.9.75 closes keep-alive connections
  * whose answer was queued in the first call. The one exception is a Content-Length above
- * API_BODY_MAX, answered at once with 413 so the client is not left uploading it.
+ * limits.max_request_body, answered at once with 413 so the client is not left uploading it.
+ *
+ * Before a handler runs, the router checks the request's API token (security.h): a request that
+ * needs one and lacks it gets 401 whatever its route, so unknown routes are not revealed either.
  *
  * URLs reach us still percent-encoded (our unescape callback keeps them): the path is decoded
  * here exactly once so that %00 is an error rather than a silent cut, and query values are
@@ -24,6 +27,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/security.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
 #include "http/static.h"
@@ -36,7 +40,10 @@ struct api {
 	struct MHD_Daemon *mhd;
 	const struct config *cfg;
 	struct store *store;
+	struct runq *runq;
 	struct static_root *root;
+	struct security *sec;        /* tokens, allowlist, caps (immutable) */
+	size_t body_max;             /* limits.max_request_body */
 	int64_t started_ns;
 	/* owned by the api thread (opened by api_start before the thread uses it) */
 	sqlite3 *db;
@@ -46,7 +53,8 @@ struct api {
 struct req {
 	struct api_request pub;
 	api_handler_fn *handler;     /* the route's, or NULL when `error` says what to answer */
-	unsigned error;              /* 400, 404, 405, 413: decided before the handler would run */
+	unsigned error;              /* 400, 401, 404, 405, 413: decided before the handler would run */
+	int bad_token;               /* 401: a token was sent but is not valid */
 	char allow[64];              /* for 405 */
 	char *path;
 	char *body;
@@ -168,10 +176,12 @@ error_code(unsigned status)
 {
 	switch (status) {
 	case 400: return "bad_request";
+	case 401: return "unauthorized";
 	case 403: return "forbidden";
 	case 404: return "not_found";
 	case 405: return "method_not_allowed";
 	case 413: return "payload_too_large";
+	case 429: return "too_many_requests";
 	case 503: return "unavailable";
 	default: return "internal";
 	}
@@ -390,7 +400,25 @@ route(struct req *r)
 	}
 }
 
-/* First call: set up the request, check its size, decode its path, route it. */
+/*
+ * Whether a request must show an API token (once any is configured): every method but GET and
+ * HEAD; with protect_reads, reads too, except static files (the dashboard's shell holds no data).
+ * /api/health is always open, for load balancers and systemd probes.
+ */
+static int
+needs_token(const struct req *r)
+{
+	const struct security *sec = r->pub.api->sec;
+	int read = strcmp(r->pub.method, "GET") == 0 || strcmp(r->pub.method, "HEAD") == 0;
+
+	if (!security_has_tokens(sec) || strcmp(r->path, "/api/health") == 0)
+		return 0;
+	if (!read)
+		return 1;
+	return security_protect_reads(sec) && r->handler != serve_static;
+}
+
+/* First call: set up the request, check its size, decode its path, route it, check its token. */
 static struct req *
 begin(struct api *api, struct MHD_Connection *conn, const char *url, const char *method)
 {
@@ -402,6 +430,7 @@ begin(struct api *api, struct MHD_Connection *conn, const char *url, const char 
 	r->pub.method = method;
 	r->pub.db = api->db;
 	r->pub.store = api->store;
+	r->pub.runq = api->runq;
 	r->pub.cfg = api->cfg;
 	r->pub.api = api;
 	r->pub.conn = conn;
@@ -412,10 +441,19 @@ begin(struct api *api, struct MHD_Connection *conn, const char *url, const char 
 		snprintf(r->path, len, "%s", url);
 		r->error = 400;
 	}
-	if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX)
+	if (cl != NULL && strtoull(cl, NULL, 10) > api->body_max)
 		r->error = 413;
 	else if (r->error == 0)
 		route(r);
+	if ((r->error == 0 || r->error == 404 || r->error == 405) && needs_token(r)) {
+		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_AUTHORIZATION);
+		if (!security_bearer_ok(api->sec, auth)) {
+			r->error = 401;
+			r->bad_token = auth != NULL;
+			r->handler = NULL;
+		}
+	}
 	return r;
 }
 
@@ -429,6 +467,17 @@ reply_error(struct req *r)
 	case 400:
 		api_reply_error(req, 400, "bad_request", "malformed URL path");
 		break;
+	case 401:
+		api_add_header(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->bad_token ?
+		    "Bearer realm=\"rampage\", error=\"invalid_token\"" : "Bearer realm=\"rampage\"");
+		if (r->bad_token)
+			api_reply_error(req, 401, "unauthorized", "the API token is not valid (see "
+			    "security.api_tokens and security.token_file)");
+		else
+			api_reply_error(req, 401, "unauthorized", "%s %s needs an API token: send "
+			    "Authorization: Bearer <token> (see security.api_tokens and security.token_file)",
+			    req->method, req->path);
+		break;
 	case 404:
 		api_reply_error(req, 404, "not_found", "no route for %s", req->path);
 		break;
@@ -438,8 +487,8 @@ reply_error(struct req *r)
 		    req->method, req->path, r->allow);
 		break;
 	case 413:
-		api_reply_error(req, 413, "payload_too_large", "request bodies are limited to %d bytes",
-		    API_BODY_MAX);
+		api_reply_error(req, 413, "payload_too_large", "request bodies are limited to %zu bytes "
+		    "(limits.max_request_body)", r->pub.api->body_max);
 		break;
 	default:
 		assert(!"unknown request error");
@@ -450,9 +499,11 @@ reply_error(struct req *r)
 static void
 take_body(struct req *r, const char *data, size_t size)
 {
+	size_t max = r->pub.api->body_max;
+
 	if (r->error == 413)
 		return;
-	if (size > API_BODY_MAX - r->body_seen) {
+	if (size > max - r->body_seen) {
 		r->error = 413;   /* chunked (no Content-Length): answered once the upload ends */
 		free(r->body);
 		r->body = NULL;
@@ -466,8 +517,8 @@ take_body(struct req *r, const char *data, size_t size)
 		r->body_cap = r->body_cap ? r->body_cap * 2 : 4096;
 		while (r->body_cap < r->body_len + size + 1)
 			r->body_cap *= 2;
-		if (r->body_cap > API_BODY_MAX + 1)
-			r->body_cap = API_BODY_MAX + 1;
+		if (r->body_cap > max + 1)
+			r->body_cap = max + 1;
 		r->body = xrealloc(r->body, r->body_cap);
 	}
 	memcpy(r->body + r->body_len, data, size);
@@ -547,14 +598,18 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 /* ---- start and stop */
 
 struct api *
-api_start(const struct config *cfg, struct store *store, char **cause)
+api_start(const struct config *cfg, struct store *store, struct runq *runq, char **cause)
 {
 	struct api *api = xcalloc(1, sizeof *api);
 	char *warning;
 
 	api->cfg = cfg;
 	api->store = store;
+	api->runq = runq;
 	api->started_ns = clock_now_ns();
+	api->body_max = (size_t)cfg->max_request_body;
+	if ((api->sec = security_new(cfg, cause)) == NULL)
+		goto fail;
 	if (store != NULL && (api->db = store_open_reader(store, cause)) == NULL)
 		goto fail;
 	api->root = static_open(cfg->web_root, &warning);
@@ -580,6 +635,7 @@ fail:
 	if (api->db != NULL)
 		sqlite3_close(api->db);
 	static_close(api->root);
+	security_free(api->sec);
 	free(api);
 	return NULL;
 }
@@ -599,5 +655,12 @@ api_stop(struct api *api)
 	if (api->db != NULL)
 		sqlite3_close(api->db);
 	static_close(api->root);
+	security_free(api->sec);
 	free(api);
+}
+
+const struct security *
+api_security(const struct api *api)
+{
+	return api->sec;
 }

@@ -10,15 +10,19 @@
 #include <sys/socket.h>
 
 struct config;
+struct runq;
+struct security;
 struct store;
 struct api;
 
 /*
- * Starts MHD without a listen socket, opens the api thread's read connection on store (store may
- * be NULL in tests: /api/health then reports the db as "error"). Main thread. NULL and *cause on
- * failure.
+ * Builds the security policy from cfg (security.h: reads security.token_file), starts MHD without
+ * a listen socket, opens the api thread's read connection on store (store may be NULL in tests:
+ * /api/health then reports the db as "error"). Handlers reach the run queue through runq (NULL
+ * in tests: the routes that need it answer 503). Main thread. NULL and *cause on failure.
  */
-struct api *api_start(const struct config *cfg, struct store *store, char **cause);
+struct api *api_start(const struct config *cfg, struct store *store, struct runq *runq,
+    char **cause);
 /*
  * Hands an accepted connection to MHD; takes ownership of fd (MHD closes it on failure, e.g. when
  * max_connections are open). 0, or -1 if refused. Any thread.
@@ -26,5 +30,11 @@ struct api *api_start(const struct config *cfg, struct store *store, char **caus
 int api_add_connection(struct api *api, int fd, const struct sockaddr *sa, socklen_t salen);
 /* Stops MHD, closes its connections and the read connection, frees. NULL is a no-op. Main thread. */
 void api_stop(struct api *api);
+/*
+ * The security policy (API tokens, target allowlist, caps) api_start built from the config: the
+ * front door checks websocket tokens with it, handlers fill testdef_options with it
+ * (security_testdef_options). Immutable; lives until api_stop. Any thread.
+ */
+const struct security *api_security(const struct api *api);
 
 #endif

@@ -12,13 +12,14 @@
  * exact (no trailing slash, no prefix). For a request the router:
  *
  *   1. percent-decodes the path (the query is separate): a bad escape or %00 gives 400 bad_request;
- *   2. refuses a body larger than API_BODY_MAX with 413 payload_too_large (before routing; MHD then
- *      closes the connection);
+ *   2. refuses a body larger than limits.max_request_body with 413 payload_too_large (before
+ *      routing; MHD then closes the connection); then, if API tokens are configured, answers 401
+ *      unauthorized to a request that needs a token and lacks a valid one (see api.c, security.h);
  *   3. finds the routes whose pattern matches: none gives 404 not_found under /api/ (other paths
  *      are static files for GET and HEAD, 405 otherwise); patterns that match but not for this
  *      method give 405 method_not_allowed with an `Allow` header listing the methods (GET implies
  *      HEAD). HEAD runs the GET handler; MHD sends the headers only;
- *   4. reads the whole body (NUL-terminated, at most API_BODY_MAX bytes) and calls the handler
+ *   4. reads the whole body (NUL-terminated, at most limits.max_request_body) and calls the handler
  *      once, after the body is complete (MHD's second call: answering in the first call would cost
  *      keep-alive).
  *
@@ -31,15 +32,16 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "http/api.h"
 
-#define API_BODY_MAX    (1024 * 1024)   /* bytes of request body; beyond: 413 */
 #define API_PARAMS_MAX  4               /* {name} segments per pattern */
 
 struct config;
+struct runq;
 struct store;
 
 /* What a handler gets. Everything it points to lives until the request completes. */
@@ -52,6 +54,7 @@ struct api_request {
 	size_t body_len;
 	sqlite3 *db;                     /* the api thread's read-only connection (NULL without store) */
 	struct store *store;             /* for writes (through the store's mailbox); may be NULL */
+	struct runq *runq;               /* the run queue (runs/runq.h); may be NULL */
 	const struct config *cfg;
 	struct api *api;
 	struct MHD_Connection *conn;     /* for anything the helpers below do not cover */
@@ -68,6 +71,38 @@ struct api_route {
 /* The route table (routes.c). */
 extern const struct api_route api_routes[];
 extern const size_t api_nroutes;
+
+/* ---- handlers of api_tests.c and api_runs.c (the table in routes.c) */
+api_handler_fn api_tests_list, api_tests_create, api_tests_validate, api_tests_get, api_tests_put,
+    api_tests_delete;
+api_handler_fn api_runs_create_for_test, api_runs_create, api_runs_list, api_runs_get,
+    api_runs_stop, api_runs_delete, api_runs_samples, api_runs_samples_csv, api_runs_endpoints,
+    api_runs_summary;
+
+/* Helpers api_tests.c shares with api_runs.c. */
+struct plan;
+struct testdef_errors;
+/* Answers 400 {"error":{"code":code,"message":"<what>: <first error>","errors":[{path,message}]}}. */
+void api_reply_invalid(struct api_request *req, const char *code, const char *what,
+    const struct testdef_errors *errs);
+/* Validates def under the daemon's limits and allowlist: the plan, or NULL after answering 400
+   invalid_definition. */
+struct plan *api_definition_plan(struct api_request *req, json_t *def);
+/* Whether the database and run queue are there; if not, answers 503 and returns false. */
+bool api_need_store(struct api_request *req);
+/* Answers 500 internal with the read connection's last error. */
+void api_reply_db_error(struct api_request *req, const char *what);
+/* A column as JSON: integer or null; text or null. */
+json_t *api_opt_int(sqlite3_stmt *st, int col);
+json_t *api_opt_text(sqlite3_stmt *st, int col);
+/* The run stats of four columns from col on (summary's request count, rate, p95 ms, error rate):
+   {"requests","rps","p95_us","error_rate"}, or null when the first is NULL. */
+json_t *api_run_stats(sqlite3_stmt *st, int col);
+/* A JSON string of s; bytes that are not UTF-8 become '?'. */
+json_t *api_json_text(const char *s);
+/* Whether every query parameter is one of allowed (NULL-terminated) and has a value; if not,
+   answers 400 bad_request naming it ("parameter") and returns false. (api_runs.c) */
+bool api_params_ok(struct api_request *req, const char *const *allowed);
 
 /* ---- answering (exactly one reply per request) */
 

@@ -41,6 +41,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/security.h"
 #include "core/xmalloc.h"
 #include "http/api.h"
 #include "http/frontdoor.h"
@@ -54,6 +55,7 @@
 #define LISTEN_BACKLOG  511
 
 #define CLS_GONE        (-1)    /* beside enum frontdoor_class: the peer closed or failed */
+#define CLS_NO_TOKEN    (-2)    /* ... a /api/live head without a valid token (protect_reads) */
 #define TAG_LISTEN      UINT64_MAX
 #define TAG_WAKE        (UINT64_MAX - 1)
 
@@ -73,6 +75,7 @@ struct frontdoor {
 	/* set by frontdoor_start, read-only afterwards */
 	struct api *api;
 	struct live *live;
+	const struct security *sec;
 	int lfd, epfd, evfd;
 	int port;
 	int64_t timeout_ns;
@@ -87,7 +90,7 @@ struct frontdoor {
 	struct pending *head, *tail;
 	struct {
 		unsigned long long accepted, to_api, to_live, refused, rejected, timed_out, evicted,
-		    gone, shed;
+		    gone, shed, no_token;
 	} st;
 };
 
@@ -252,11 +255,32 @@ refuse(int fd, size_t head_len)
 }
 
 /*
- * Peek at what a connection sent so far and classify it; CLS_GONE if it closed or failed.
- * *head_len is set for FRONTDOOR_REFUSE.
+ * Answer a websocket handshake that lacks a valid token with 401 and close (the head is consumed
+ * first so close sends no RST).
+ */
+static void
+unauthorized(int fd, size_t head_len)
+{
+	static const char body[] = "{\"error\":{\"code\":\"unauthorized\",\"message\":\"/api/live needs "
+	    "an API token: ?token=<token>, Authorization: Bearer <token>, or a Sec-WebSocket-Protocol "
+	    "entry bearer.<token> (security.protect_reads)\"}}";
+	char resp[512], sink[FRONTDOOR_PEEK_MAX];
+	int n = snprintf(resp, sizeof resp, "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+	    "WWW-Authenticate: Bearer realm=\"rampage\"\r\nContent-Length: %zu\r\nConnection: close\r\n"
+	    "\r\n%s", sizeof body - 1, body);
+
+	if (recv(fd, sink, head_len, 0) > 0 && n > 0 && (size_t)n < sizeof resp)
+		(void)!send(fd, resp, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+/*
+ * Peek at what a connection sent so far and classify it; CLS_GONE if it closed or failed,
+ * CLS_NO_TOKEN for a /api/live head without a token when reads are protected. *head_len is set
+ * for FRONTDOOR_REFUSE and CLS_NO_TOKEN.
  */
 static int
-peek(int fd, uint32_t events, size_t *head_len)
+peek(const struct frontdoor *door, int fd, uint32_t events, size_t *head_len)
 {
 	char buf[FRONTDOOR_PEEK_MAX];
 	ssize_t r = recv(fd, buf, sizeof buf, MSG_PEEK);
@@ -274,6 +298,11 @@ peek(int fd, uint32_t events, size_t *head_len)
 		return CLS_GONE;   /* it will never complete */
 	if (c == FRONTDOOR_REFUSE)
 		*head_len = head_end(buf, (size_t)r);
+	if (c == FRONTDOOR_LIVE && security_protect_reads(door->sec)) {
+		*head_len = head_end(buf, (size_t)r);
+		if (!security_head_ok(door->sec, buf, *head_len))
+			return CLS_NO_TOKEN;
+	}
 	return c;
 }
 
@@ -295,6 +324,10 @@ dispatch(struct frontdoor *door, int fd, int cls, size_t head_len, struct sockad
 		door->st.refused++;
 		refuse(fd, head_len);
 		return;
+	case CLS_NO_TOKEN:
+		door->st.no_token++;
+		unauthorized(fd, head_len);
+		return;
 	case FRONTDOOR_LIVE:
 		door->st.to_live++;
 		live_adopt(door->live, fd);
@@ -314,7 +347,7 @@ on_readable(struct frontdoor *door, struct pending *p, uint32_t events)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	size_t head_len = 0;
-	int fd = p->fd, cls = peek(fd, events, &head_len);
+	int fd = p->fd, cls = peek(door, fd, events, &head_len);
 
 	if (cls == FRONTDOOR_MORE)
 		return;   /* the next segment brings a new edge */
@@ -384,7 +417,7 @@ accept_some(struct frontdoor *door)
 
 		if (fd >= 0) {
 			size_t head_len = 0;
-			int cls = peek(fd, 0, &head_len);   /* often the request line is already here */
+			int cls = peek(door, fd, 0, &head_len);   /* often the request line is already here */
 			door->st.accepted++;
 			if (cls == FRONTDOOR_MORE)
 				add_pending(door, fd, &ss, sl);
@@ -539,11 +572,24 @@ frontdoor_start(const struct config *cfg, struct api *api, struct live *live, ch
 
 	door->api = api;
 	door->live = live;
+	door->sec = api_security(api);
 	door->lfd = door->epfd = door->evfd = door->reserve_fd = -1;
 	door->timeout_ns = (int64_t)cfg->pending_timeout_ms * CLOCK_NS_PER_MS;
 	door->lfd = open_listener(cfg->listen_host, cfg->listen_port, &door->port, cause);
 	if (door->lfd < 0)
 		goto fail;
+	/* After the bind, so that a bad or foreign address gets the system's reason; nothing is
+	   accepted before the policy says yes. */
+	switch (security_check_bind(cfg, cause)) {
+	case 0:
+		break;
+	case 1:
+		log_warn("listening beyond loopback without API tokens (security.allow_insecure_bind): "
+		    "anyone who reaches %s can start load tests", cfg->listen_host);
+		break;
+	default:
+		goto fail;
+	}
 	door->epfd = epoll_create1(EPOLL_CLOEXEC);
 	door->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	door->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -601,9 +647,9 @@ frontdoor_stop(struct frontdoor *door)
 	(void)!write(door->evfd, &one, sizeof one);
 	pthread_join(door->thread, NULL);
 	log_info("frontdoor: accepted %llu: %llu to api, %llu to live; refused %llu, rejected %llu, "
-	    "timed out %llu, evicted %llu, gone %llu, shed %llu", door->st.accepted, door->st.to_api,
-	    door->st.to_live, door->st.refused, door->st.rejected, door->st.timed_out, door->st.evicted,
-	    door->st.gone, door->st.shed);
+	    "timed out %llu, evicted %llu, gone %llu, shed %llu, live without token %llu",
+	    door->st.accepted, door->st.to_api, door->st.to_live, door->st.refused, door->st.rejected,
+	    door->st.timed_out, door->st.evicted, door->st.gone, door->st.shed, door->st.no_token);
 	close(door->lfd);
 	close(door->epfd);
 	close(door->evfd);

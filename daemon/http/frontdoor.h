@@ -18,7 +18,9 @@ struct frontdoor;
  * Binds cfg's listen address (an IPv4 or IPv6 literal; port 0 picks a free port) and starts the
  * accept thread. Main thread, after live_start and api_start. NULL and *cause on failure; a bind
  * error names the address and the system's reason ("cannot listen on 127.0.0.1:8089: Address
- * already in use").
+ * already in use"). An address beyond loopback without API tokens is refused unless
+ * security.allow_insecure_bind (security_check_bind). With security.protect_reads, a /api/live
+ * handshake without a valid token (security_head_ok) gets 401 here and never reaches lws.
  */
 struct frontdoor *frontdoor_start(const struct config *cfg, struct api *api, struct live *live,
     char **cause);

@@ -27,5 +27,21 @@ get_health(struct api_request *req)
 
 const struct api_route api_routes[] = {
 	{ "GET", "/api/health", get_health },
+	{ "GET",    "/api/tests",                       api_tests_list },
+	{ "POST",   "/api/tests",                       api_tests_create },
+	{ "POST",   "/api/tests/validate",              api_tests_validate },
+	{ "GET",    "/api/tests/{id}",                  api_tests_get },
+	{ "PUT",    "/api/tests/{id}",                  api_tests_put },
+	{ "DELETE", "/api/tests/{id}",                  api_tests_delete },
+	{ "POST",   "/api/tests/{id}/runs",             api_runs_create_for_test },
+	{ "GET",    "/api/runs",                        api_runs_list },
+	{ "POST",   "/api/runs",                        api_runs_create },
+	{ "GET",    "/api/runs/{id}",                   api_runs_get },
+	{ "DELETE", "/api/runs/{id}",                   api_runs_delete },
+	{ "POST",   "/api/runs/{id}/stop",              api_runs_stop },
+	{ "GET",    "/api/runs/{id}/samples",           api_runs_samples },
+	{ "GET",    "/api/runs/{id}/samples.csv",       api_runs_samples_csv },
+	{ "GET",    "/api/runs/{id}/endpoints",         api_runs_endpoints },
+	{ "GET",    "/api/runs/{id}/summary",           api_runs_summary },
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

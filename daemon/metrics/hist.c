@@ -155,6 +155,49 @@ hist_merge(struct hist *dst, const struct hist *src)
 		dst->max = src->max;
 }
 
+void
+hist_subtract(struct hist *dst, const struct hist *src)
+{
+	unsigned i, lo, hi;
+	uint64_t width;
+
+	if (src->count == 0)
+		return;
+	assert(src->count <= dst->count && src->min >= dst->min && src->max <= dst->max);
+	lo = bucket_of(src->min);
+	hi = bucket_of(src->max);
+	for (i = lo; i <= hi; i++) {
+		assert(dst->counts[i] >= src->counts[i]);
+		dst->counts[i] -= src->counts[i];
+	}
+	dst->count -= src->count;
+	dst->sum = dst->sum >= src->sum ? dst->sum - src->sum : 0;   /* only when sum saturated */
+	dst->clamped -= src->clamped;
+	if (dst->count == 0) {
+		dst->sum = dst->max = dst->clamped = 0;
+		dst->min = UINT64_MAX;
+		return;
+	}
+	/* min and max must keep bounding the non-empty buckets; a sample equal to dst's extreme that
+	   src did not hold is still there, so they only move when src held it. */
+	if (src->min == dst->min) {
+		for (i = bucket_of(dst->min); dst->counts[i] == 0; i++)
+			;
+		if (i != bucket_of(dst->min))
+			bucket_range(i, &dst->min, &width);
+	}
+	if (src->max == dst->max) {
+		for (i = bucket_of(dst->max); dst->counts[i] == 0; i--)
+			;
+		if (i != bucket_of(dst->max)) {
+			bucket_range(i, &dst->max, &width);
+			dst->max += width - 1;
+			if (dst->max > HIST_MAX_US)
+				dst->max = HIST_MAX_US;
+		}
+	}
+}
+
 bool
 hist_equal(const struct hist *a, const struct hist *b)
 {

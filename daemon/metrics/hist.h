@@ -40,6 +40,14 @@ void hist_record(struct hist *h, uint64_t value_us);
 void hist_record_n(struct hist *h, uint64_t value_us, uint64_t n);
 /* Adds every sample of src into dst; the result equals recording both into one histogram. */
 void hist_merge(struct hist *dst, const struct hist *src);
+/*
+ * Removes src's samples from dst, where src was merged into dst before (each of src's buckets holds
+ * at most what dst's does: asserted). For sliding windows: merge the second that enters, subtract
+ * the one that leaves. Buckets, count, sum and clamped are then exact, and so are min and max unless
+ * src held dst's extreme value: then they become the bound of the nearest non-empty bucket, within
+ * the histogram's precision (percentiles stay within their 1/256 bound). O(src's range).
+ */
+void hist_subtract(struct hist *dst, const struct hist *src);
 /* True when a and b hold exactly the same samples (buckets, min, max, sum, clamped). */
 bool hist_equal(const struct hist *a, const struct hist *b);
 

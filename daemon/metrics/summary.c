@@ -18,6 +18,7 @@
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
 #include "metrics/summary.h"
+#include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 
@@ -233,8 +234,8 @@ trend_values(const struct summary_trend *t)
 	return v;
 }
 
-/* Adds one metric entry; takes ownership of values. Thresholds (next issue) go into the same entry
-   as "thresholds": {"<source as written>": {"ok": bool}}, as k6's handleSummary() has them. */
+/* Adds one metric entry; takes ownership of values. Thresholds are added to the entry afterwards
+   (add_thresholds), as "thresholds": {"<source as written>": {"ok": bool}}. */
 static void
 add_metric(json_t *metrics, const char *name, const char *type, const char *contains, json_t *values)
 {
@@ -344,6 +345,164 @@ endpoint_json(const struct summary_run *run, const char *name, const char *metho
 	}
 	json_object_set_new(o, "status", status_object(ep));
 	json_object_set_new(o, "errors", errors_object(ep));
+	json_object_set_new(o, "extract_failures", json_integer((json_int_t)ep->extract_failures));
+	json_object_set_new(o, "extract_truncated", json_integer((json_int_t)ep->extract_truncated));
+	return o;
+}
+
+/* ---- checks and groupBy (JSON) */
+
+/* MD5 (RFC 1321) of s, in hex: k6's check id is the md5 of the check's path ("::name"). */
+static void
+md5_hex(const char *s, size_t n, char out[33])
+{
+	static const uint32_t k[64] = {
+		0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+		0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+		0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+		0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+		0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+		0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+		0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+		0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
+	};
+	static const int r[64] = {
+		7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+		5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+		4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+		6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+	};
+	uint32_t h[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 };
+	size_t total = ((n + 8) / 64 + 1) * 64;
+	unsigned char *msg = xcalloc(total, 1);
+	uint64_t bits = (uint64_t)n * 8;
+
+	memcpy(msg, s, n);
+	msg[n] = 0x80;
+	for (int i = 0; i < 8; i++)
+		msg[total - 8 + i] = (unsigned char)(bits >> (8 * i));
+	for (size_t off = 0; off < total; off += 64) {
+		uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3];
+		for (int i = 0; i < 16; i++)
+			w[i] = (uint32_t)msg[off + 4 * i] | (uint32_t)msg[off + 4 * i + 1] << 8 |
+			    (uint32_t)msg[off + 4 * i + 2] << 16 | (uint32_t)msg[off + 4 * i + 3] << 24;
+		for (int i = 0; i < 64; i++) {
+			uint32_t f, t;
+			int g;
+			if (i < 16) {
+				f = (b & c) | (~b & d);
+				g = i;
+			} else if (i < 32) {
+				f = (d & b) | (~d & c);
+				g = (5 * i + 1) % 16;
+			} else if (i < 48) {
+				f = b ^ c ^ d;
+				g = (3 * i + 5) % 16;
+			} else {
+				f = c ^ (b | ~d);
+				g = (7 * i) % 16;
+			}
+			t = d;
+			d = c;
+			c = b;
+			f += a + k[i] + w[g];
+			b += (f << r[i]) | (f >> (32 - r[i]));
+			a = t;
+		}
+		h[0] += a;
+		h[1] += b;
+		h[2] += c;
+		h[3] += d;
+	}
+	free(msg);
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", (unsigned)(h[i / 4] >> (8 * (i % 4))) & 0xff);
+}
+
+/* root_group.checks, as k6 has them: [{name, path, id, passes, fails}], in definition order. */
+static json_t *
+checks_json(const struct summary_run *run)
+{
+	const struct plan *plan = run->plan;
+	const struct tick *w = run->whole;
+	json_t *a = json_array();
+
+	for (int i = 0; i < plan->nchecks && i < w->nchecks; i++) {
+		char *path = xasprintf("::%s", plan->check_names[i]), id[33];
+		md5_hex(path, strlen(path), id);
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I,s:I}", "name", plan->check_names[i],
+		    "path", path, "id", id, "passes", (json_int_t)w->checks[i].passes,
+		    "fails", (json_int_t)w->checks[i].fails));
+		free(path);
+	}
+	return a;
+}
+
+/* Passes and fails over every check. */
+static void
+checks_total(const struct tick *w, uint64_t *passes, uint64_t *fails)
+{
+	*passes = *fails = 0;
+	for (int i = 0; i < w->nchecks; i++) {
+		*passes += w->checks[i].passes;
+		*fails += w->checks[i].fails;
+	}
+}
+
+/* The entries of g by count, largest first (ties: first seen first); returns the total. */
+static uint64_t
+group_order(const struct tick_group *g, int order[TICK_GROUP_MAX])
+{
+	uint64_t total = g->other + g->missing;
+
+	for (int k = 0; k < g->n; k++) {
+		int j = k;
+		while (j > 0 && g->v[order[j - 1]].count < g->v[k].count) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = k;
+		total += g->v[k].count;
+	}
+	return total;
+}
+
+/* A groupBy value as a JSON string; a value cut inside a UTF-8 character loses that character. */
+static json_t *
+group_value(const struct tick_group_value *v)
+{
+	json_t *s = NULL;
+
+	for (size_t n = v->len, cut = 0; s == NULL && cut < 4 && cut <= n; cut++)
+		s = json_stringn(v->value, n - cut);
+	return s != NULL ? s : json_string("(not UTF-8)");
+}
+
+/* rampage.groupBy: {"<step name>": {source, total, values: {value: count}, other, missing}}, values
+   by count, largest first. */
+static json_t *
+groups_json(const struct summary_run *run)
+{
+	const struct plan *plan = run->plan;
+	const struct tick *w = run->whole;
+	json_t *o = json_object();
+
+	for (int i = 0; i < plan->ngroups && i < w->ngroups; i++) {
+		const struct tick_group *g = &w->groups[i];
+		json_t *values = json_object();
+		int order[TICK_GROUP_MAX];
+		uint64_t total = group_order(g, order);
+
+		for (int k = 0; k < g->n; k++) {
+			json_t *key = group_value(&g->v[order[k]]);
+			json_object_set_new(values, json_string_value(key),
+			    json_integer((json_int_t)g->v[order[k]].count));
+			json_decref(key);
+		}
+		json_object_set_new(o, plan->groups[i].name, json_pack("{s:s,s:I,s:o,s:I,s:I}",
+		    "source", plan->groups[i].source, "total", (json_int_t)total, "values", values,
+		    "other", (json_int_t)g->other, "missing", (json_int_t)g->missing));
+	}
 	return o;
 }
 
@@ -423,7 +582,78 @@ rampage_json(const struct summary_run *run)
 		json_object_set_new(om, "late_starts", json_integer((json_int_t)w->late_starts));
 	}
 	json_object_set_new(o, "open_model", om);
+	json_object_set_new(o, "groupBy", groups_json(run));
 	return o;
+}
+
+/* ---- thresholds (JSON) */
+
+/* Adds the entry of a sub-metric a threshold names, from the tick data it reads. */
+static void
+add_sub_metric(json_t *metrics, const struct summary_run *run, int i, const struct threshold_result *r)
+{
+	const struct tick_endpoint *ep = threshold_sub_endpoint(run->thresholds, i, run->whole);
+	const struct tick *w = run->whole;
+	int64_t dur = run->duration_ns;
+
+	if (r->check >= 0 && r->check < w->nchecks) {
+		add_rate(metrics, r->metric, w->checks[r->check].passes,
+		    w->checks[r->check].passes + w->checks[r->check].fails);
+		return;
+	}
+	if (ep != NULL) {
+		if (strcmp(r->base, "http_reqs") == 0)
+			add_counter(metrics, r->metric, "default", ep->requests, dur);
+		else if (strcmp(r->base, "http_req_duration") == 0)
+			add_trend(metrics, r->metric, ep->duration);
+		else if (strcmp(r->base, "http_req_failed") == 0)
+			add_rate(metrics, r->metric, ep->failed, ep->requests);
+		else if (strcmp(r->base, "data_sent") == 0)
+			add_counter(metrics, r->metric, "data", ep->bytes_sent, dur);
+		else if (strcmp(r->base, "data_received") == 0)
+			add_counter(metrics, r->metric, "data", ep->bytes_received, dur);
+		for (int p = 0; p < TICK_NPHASE; p++) {
+			if (strcmp(r->base, tick_phase_metric(p)) != 0)
+				continue;
+			if (ep->phase[p] != NULL) {
+				add_trend(metrics, r->metric, ep->phase[p]);
+			} else {           /* a tagged series keeps the phase's sum only: its mean */
+				json_t *v = json_object();
+				json_object_set_new(v, "avg", json_real(ep->requests > 0 ?
+				    (double)ep->phase_sum_us[p] / (double)ep->requests / 1000.0 : 0.0));
+				add_metric(metrics, r->metric, "trend", "time", v);
+			}
+		}
+	}
+	if (json_object_get(metrics, r->metric) == NULL)
+		add_metric(metrics, r->metric, r->type, r->contains, json_object());
+}
+
+/* Puts each threshold's verdict into its metric's entry (k6's handleSummary() shape), and the full
+   results under rampage.thresholds. */
+static void
+add_thresholds(json_t *root, json_t *metrics, const struct summary_run *run)
+{
+	int n = run->thresholds != NULL ? threshold_count(run->thresholds) : 0;
+
+	for (int i = 0; i < n; i++) {
+		struct threshold_result r;
+		json_t *m, *th;
+
+		threshold_get(run->thresholds, i, &r);
+		if ((m = json_object_get(metrics, r.metric)) == NULL) {
+			add_sub_metric(metrics, run, i, &r);
+			m = json_object_get(metrics, r.metric);
+		}
+		if ((th = json_object_get(m, "thresholds")) == NULL) {
+			th = json_object();
+			json_object_set_new(m, "thresholds", th);
+		}
+		json_object_set_new(th, r.source, json_pack("{s:b}", "ok", r.ok));
+	}
+	if (run->thresholds != NULL)
+		json_object_set_new(json_object_get(root, "rampage"), "thresholds",
+		    threshold_results_json(run->thresholds));
 }
 
 /* Builds the handleSummary() object. */
@@ -451,7 +681,7 @@ summary_json(const struct summary_run *run)
 	json_object_set_new(g, "path", json_string(""));
 	json_object_set_new(g, "id", json_string(MD5_EMPTY));
 	json_object_set_new(g, "groups", json_array());
-	json_object_set_new(g, "checks", json_array());
+	json_object_set_new(g, "checks", checks_json(run));
 	json_object_set_new(root, "root_group", g);
 
 	g = json_object();
@@ -481,9 +711,15 @@ summary_json(const struct summary_run *run)
 	add_gauge(metrics, "vus_max", w->vus_max, vm_min, vm_max);
 	add_counter(metrics, "data_sent", "data", w->total.bytes_sent, dur);
 	add_counter(metrics, "data_received", "data", w->total.bytes_received, dur);
+	if (run->plan->nchecks > 0) {
+		uint64_t passes, fails;
+		checks_total(w, &passes, &fails);
+		add_rate(metrics, "checks", passes, passes + fails);
+	}
 	json_object_set_new(root, "metrics", metrics);
 
 	json_object_set_new(root, "rampage", rampage_json(run));
+	add_thresholds(root, metrics, run);
 	return root;
 }
 
@@ -686,6 +922,123 @@ endpoint_table(FILE *f, const struct summary_run *run)
 	}
 }
 
+/* ---- thresholds (text) */
+
+/* Formats a threshold's observed value as k6 does: "p(95)=12.3ms", "rate=0.00%", "count=500". */
+static void
+fmt_observed(char *buf, size_t len, const struct threshold_result *r)
+{
+	char v[48];
+
+	if (!r->judged)
+		snprintf(v, sizeof v, "- (no samples)");
+	else if (strcmp(r->type, "trend") == 0)
+		summary_fmt_ms(v, sizeof v, r->value);
+	else if (strcmp(r->type, "rate") == 0)
+		snprintf(v, sizeof v, "%.2f%%", r->value * 100.0);
+	else if (strcmp(r->type, "counter") == 0 && strcmp(r->contains, "data") == 0) {
+		summary_fmt_bytes(v, sizeof v, r->value);
+		if (strcmp(r->agg, "rate") == 0)
+			strcat(v, "/s");
+	} else if (strcmp(r->type, "counter") == 0 && strcmp(r->agg, "rate") == 0) {
+		summary_fmt_num(v, sizeof v, r->value);
+		strcat(v, "/s");
+	} else
+		summary_fmt_num(v, sizeof v, r->value);
+	snprintf(buf, len, "%s=%s", r->agg, v);
+}
+
+/* Prints the THRESHOLDS section: each metric, then its thresholds with ✓ or ✗. */
+static void
+print_thresholds(FILE *f, const struct summary_run *run)
+{
+	int n = run->thresholds != NULL ? threshold_count(run->thresholds) : 0;
+	const char *metric = NULL;
+
+	if (n == 0)
+		return;
+	fprintf(f, "\n  THRESHOLDS\n");
+	for (int i = 0; i < n; i++) {
+		struct threshold_result r;
+		char obs[96], where[96] = "";
+
+		threshold_get(run->thresholds, i, &r);
+		if (metric == NULL || strcmp(metric, r.metric) != 0)
+			fprintf(f, "\n    %s\n", r.metric);
+		metric = r.metric;
+		fmt_observed(obs, sizeof obs, &r);
+		if (r.window_s > 0 && r.judged && r.window_start >= 0)
+			snprintf(where, sizeof where, " (%s %llds-%llds)", r.ok ? "worst window" : "window",
+			    (long long)r.window_start, (long long)(r.window_start + r.window_s));
+		fprintf(f, "    %s '%s' %s%s%s\n", r.ok ? "✓" : "✗", r.source, obs, where,
+		    r.aborted ? ", aborted the run (abortOnFail)" : "");
+	}
+}
+
+/* ---- checks and groupBy (text) */
+
+/* Prints the CHECKS block (k6: ✓ name, or ✗ name with its pass rate and counts) and adds the
+   overall `checks` line to the metric lines. */
+static void
+print_checks(FILE *f, const struct summary_run *run, struct text *tx)
+{
+	const struct plan *plan = run->plan;
+	const struct tick *w = run->whole;
+	uint64_t passes, fails;
+	struct line *l;
+	char b[32];
+
+	if (plan->nchecks == 0)
+		return;
+	fprintf(f, "\n  CHECKS\n");
+	for (int i = 0; i < plan->nchecks && i < w->nchecks; i++) {
+		uint64_t p = w->checks[i].passes, n = p + w->checks[i].fails;
+		if (w->checks[i].fails == 0) {
+			fprintf(f, "    ✓ %s\n", plan->check_names[i]);
+			continue;
+		}
+		fprintf(f, "    ✗ %s\n", plan->check_names[i]);
+		fprintf(f, "     ↳  %.0f%% — ✓ %llu / ✗ %llu\n", n > 0 ? floor(100.0 * (double)p / (double)n) : 0.0,
+		    (unsigned long long)p, (unsigned long long)w->checks[i].fails);
+	}
+	checks_total(w, &passes, &fails);
+	l = text_add(tx, LINE_VALUE, "checks");
+	fmt_rate_pct(b, sizeof b, passes, passes + fails);
+	cell(l, "%s", b);
+	cell(l, "✓ %llu", (unsigned long long)passes);
+	cell(l, "✗ %llu", (unsigned long long)fails);
+}
+
+/* Prints each groupBy's distribution after the endpoint table. */
+static void
+print_groups(FILE *f, const struct summary_run *run)
+{
+	const struct plan *plan = run->plan;
+	const struct tick *w = run->whole;
+
+	for (int i = 0; i < plan->ngroups && i < w->ngroups; i++) {
+		const struct tick_group *g = &w->groups[i];
+		int order[TICK_GROUP_MAX];
+		uint64_t total = group_order(g, order);
+
+		if (i == 0)
+			fprintf(f, "\n  GROUP BY\n");
+		fprintf(f, "  %s (%s): %llu responses\n", plan->groups[i].name, plan->groups[i].source,
+		    (unsigned long long)total);
+		for (int k = 0; k < g->n; k++) {
+			const struct tick_group_value *v = &g->v[order[k]];
+			fprintf(f, "    %-32.*s %10llu %6.2f%%\n", (int)v->len, v->value,
+			    (unsigned long long)v->count, total > 0 ? 100.0 * (double)v->count / (double)total : 0.0);
+		}
+		if (g->other > 0)
+			fprintf(f, "    %-32s %10llu %6.2f%%\n", "(other values)", (unsigned long long)g->other,
+			    100.0 * (double)g->other / (double)total);
+		if (g->missing > 0)
+			fprintf(f, "    %-32s %10llu %6.2f%%\n", "(no value)", (unsigned long long)g->missing,
+			    100.0 * (double)g->missing / (double)total);
+	}
+}
+
 /* Prints the k6-style text summary. */
 void
 summary_print(FILE *f, const struct summary_run *run)
@@ -700,6 +1053,8 @@ summary_print(FILE *f, const struct summary_run *run)
 	int vm_min = s->seconds > 0 ? s->vus_max_min : w->vus_max;
 	bool open = summary_open_model(run->plan);
 
+	print_thresholds(f, run);
+	print_checks(f, run, &tx);
 	text_add(&tx, LINE_SECTION, "HTTP");
 	text_trend(&tx, "http_req_blocked", w->total.phase[TICK_PHASE_BLOCKED]);
 	text_trend(&tx, "http_req_connecting", w->total.phase[TICK_PHASE_CONNECTING]);
@@ -740,6 +1095,7 @@ summary_print(FILE *f, const struct summary_run *run)
 		    (unsigned long long)w->dropped_iterations, (unsigned long long)w->late_starts);
 
 	endpoint_table(f, run);
+	print_groups(f, run);
 
 	summary_fmt_ms(b, sizeof b, (double)dur / 1e6);
 	fprintf(f, "\n  %s (%s), %d/%d VUs, %llu complete and %llu interrupted iterations\n",
@@ -747,4 +1103,17 @@ summary_print(FILE *f, const struct summary_run *run)
 	    (unsigned long long)w->iterations, (unsigned long long)w->interrupted_iterations);
 	summary_verdict(s, verdict, sizeof verdict);
 	fprintf(f, "  %s\n", verdict);
+	if (run->thresholds != NULL && threshold_count(run->thresholds) > 0) {
+		int failed = 0, n = threshold_count(run->thresholds);
+		for (int i = 0; i < n; i++) {
+			struct threshold_result r;
+			threshold_get(run->thresholds, i, &r);
+			failed += !r.ok;
+		}
+		if (failed > 0)
+			fprintf(f, "  thresholds: %d of %d failed%s\n", failed, n,
+			    threshold_aborted(run->thresholds) ? " (the run was stopped by abortOnFail)" : "");
+		else
+			fprintf(f, "  thresholds: all %d passed\n", n);
+	}
 }

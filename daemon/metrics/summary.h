@@ -21,6 +21,7 @@
 
 struct hist;
 struct plan;
+struct threshold_set;
 struct tick;
 
 /* A distribution in milliseconds, as k6 reports a time trend. */
@@ -68,6 +69,7 @@ struct summary_run {
 	const struct summary_series *series;
 	int64_t duration_ns;       /* the run's duration: rates are per second of it */
 	bool interrupted;          /* stopped early by a signal */
+	const struct threshold_set *thresholds;   /* judged (threshold_final); NULL: none */
 	bool stdout_tty, stderr_tty;   /* reported as state.isStdOutTTY / isStdErrTTY */
 };
 
@@ -79,13 +81,15 @@ bool summary_open_model(const struct plan *plan);
  * iteration_duration, dropped_iterations, vus, vus_max, data_sent, data_received; always all of them),
  * root_group, options, state, and "rampage" (endpoints with status codes and error kinds, generator
  * health, open-model note with service-time percentiles, dropped/late/interrupted counts).
- * Thresholds, when they arrive, go into each metric as "thresholds": {"<source>": {"ok": bool}}.
- * Returns a new reference.
+ * Thresholds go into their metric's entry as "thresholds": {"<source as written>": {"ok": bool}};
+ * a sub-metric a threshold names ("http_req_duration{name:login}") gets an entry of its own, as in
+ * k6; rampage.thresholds holds the full results (threshold_results_json). Returns a new reference.
  */
 json_t *summary_json(const struct summary_run *run);
 /* Writes summary_json to path (4-space indent, as k6). 0, or -1 and *cause. */
 int summary_export(const struct summary_run *run, const char *path, char **cause);
-/* Prints the k6-style text summary, the per-endpoint table and the generator verdict to f. */
+/* Prints the k6-style text summary (thresholds first, marked ✓/✗ with their observed values), the
+   per-endpoint table and the generator verdict to f. */
 void summary_print(FILE *f, const struct summary_run *run);
 
 /* Formats like k6's text summary: a duration given in ms ("1.35s", "209.41ms", "7µs", "0s"), a byte

@@ -71,6 +71,8 @@ endpoint_fini(struct tick_endpoint *ep)
 static void
 endpoint_zero_counters(struct tick_endpoint *ep)
 {
+	ep->extract_failures = 0;
+	ep->extract_truncated = 0;
 	ep->requests = 0;
 	ep->failed = 0;
 	memset(ep->errors, 0, sizeof ep->errors);
@@ -103,6 +105,8 @@ endpoint_merge(struct tick_endpoint *dst, const struct tick_endpoint *src)
 		dst->status[i] += src->status[i];
 	dst->bytes_sent += src->bytes_sent;
 	dst->bytes_received += src->bytes_received;
+	dst->extract_failures += src->extract_failures;
+	dst->extract_truncated += src->extract_truncated;
 	for (int p = 0; p < TICK_NPHASE; p++)
 		dst->phase_sum_us[p] += src->phase_sum_us[p];
 	hist_merge(dst->duration, src->duration);
@@ -123,7 +127,15 @@ tick_new(const struct plan *plan, int whole_run)
 	for (int i = 0; i < t->nendpoints; i++)
 		endpoint_init(&t->endpoints[i], whole_run);
 	endpoint_init(&t->total, whole_run);
+	t->nseries = plan->nseries;        /* thresholds' sub-metric series */
+	t->series = xcalloc(plan->nseries > 0 ? (size_t)plan->nseries : 1, sizeof *t->series);
+	for (int i = 0; i < t->nseries; i++)
+		endpoint_init(&t->series[i], 0);
 	t->iteration_duration = hist_new();
+	t->nchecks = plan->nchecks;
+	t->checks = xcalloc(plan->nchecks > 0 ? (size_t)plan->nchecks : 1, sizeof *t->checks);
+	t->ngroups = plan->ngroups;
+	t->groups = xcalloc(plan->ngroups > 0 ? (size_t)plan->ngroups : 1, sizeof *t->groups);
 	return t;
 }
 
@@ -136,7 +148,12 @@ tick_free(struct tick *t)
 		endpoint_fini(&t->endpoints[i]);
 	free(t->endpoints);
 	endpoint_fini(&t->total);
+	for (int i = 0; i < t->nseries; i++)
+		endpoint_fini(&t->series[i]);
+	free(t->series);
 	hist_free(t->iteration_duration);
+	free(t->checks);
+	free(t->groups);
 	free(t);
 }
 
@@ -146,6 +163,8 @@ tick_reset(struct tick *t)
 	for (int i = 0; i < t->nendpoints; i++)
 		endpoint_reset(&t->endpoints[i]);
 	endpoint_reset(&t->total);
+	for (int i = 0; i < t->nseries; i++)
+		endpoint_reset(&t->series[i]);
 	t->iterations = 0;
 	t->interrupted_iterations = 0;
 	t->dropped_iterations = 0;
@@ -156,6 +175,12 @@ tick_reset(struct tick *t)
 	t->cpu_pct = 0;
 	t->loop_lag_max_us = 0;
 	t->loop_lag_over_10ms = 0;
+	memset(t->checks, 0, (size_t)t->nchecks * sizeof *t->checks);
+	for (int i = 0; i < t->ngroups; i++) {
+		t->groups[i].n = 0;    /* the values' bytes need no clearing */
+		t->groups[i].other = 0;
+		t->groups[i].missing = 0;
+	}
 }
 
 void
@@ -165,6 +190,9 @@ tick_merge(struct tick *dst, const struct tick *src)
 	for (int i = 0; i < dst->nendpoints; i++)
 		endpoint_merge(&dst->endpoints[i], &src->endpoints[i]);
 	endpoint_merge(&dst->total, &src->total);
+	assert(dst->nseries == src->nseries);
+	for (int i = 0; i < dst->nseries; i++)
+		endpoint_merge(&dst->series[i], &src->series[i]);
 	dst->iterations += src->iterations;
 	dst->interrupted_iterations += src->interrupted_iterations;
 	dst->dropped_iterations += src->dropped_iterations;
@@ -179,6 +207,55 @@ tick_merge(struct tick *dst, const struct tick *src)
 		dst->cpu_pct = src->cpu_pct;
 	if (src->loop_lag_max_us > dst->loop_lag_max_us)
 		dst->loop_lag_max_us = src->loop_lag_max_us;
+	assert(dst->nchecks == src->nchecks && dst->ngroups == src->ngroups);
+	for (int i = 0; i < dst->nchecks; i++) {
+		dst->checks[i].passes += src->checks[i].passes;
+		dst->checks[i].fails += src->checks[i].fails;
+	}
+	for (int i = 0; i < dst->ngroups; i++) {
+		const struct tick_group *g = &src->groups[i];
+		for (int k = 0; k < g->n; k++)
+			tick_group_add(&dst->groups[i], g->v[k].value, g->v[k].len, g->v[k].count);
+		dst->groups[i].other += g->other;
+		dst->groups[i].missing += g->missing;
+	}
+}
+
+/* FNV-1a: cheap, and good enough to skip most byte comparisons. */
+static uint32_t
+hash_of(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+void
+tick_group_add(struct tick_group *g, const char *s, size_t len, uint64_t count)
+{
+	uint32_t h;
+
+	if (len > TICK_GROUP_VALUE_MAX)
+		len = TICK_GROUP_VALUE_MAX;
+	h = hash_of(s, len);
+	for (int i = 0; i < g->n; i++) {
+		struct tick_group_value *v = &g->v[i];
+		if (v->hash == h && v->len == len && memcmp(v->value, s, len) == 0) {
+			v->count += count;
+			return;
+		}
+	}
+	if (g->n == TICK_GROUP_MAX) {
+		g->other += count;
+		return;
+	}
+	g->v[g->n].hash = h;
+	g->v[g->n].len = (uint8_t)len;
+	memcpy(g->v[g->n].value, s, len);
+	g->v[g->n].count = count;
+	g->n++;
 }
 
 void

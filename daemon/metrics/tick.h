@@ -10,6 +10,7 @@
 #ifndef RAMPAGE_TICK_H
 #define RAMPAGE_TICK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct hist;
@@ -43,6 +44,8 @@ enum tick_phase {
 const char *tick_phase_metric(enum tick_phase p);
 
 #define TICK_NSTATUS 600           /* status codes 0..599; 0 = no response */
+#define TICK_GROUP_MAX 100         /* distinct values a groupBy keeps; the rest count as `other` */
+#define TICK_GROUP_VALUE_MAX 64    /* bytes of a groupBy value kept (longer values are cut) */
 
 /* One endpoint (or the total) over one second or the whole run. */
 struct tick_endpoint {
@@ -56,6 +59,29 @@ struct tick_endpoint {
 	struct hist *service;      /* service time in µs (from the actual send); == duration when closed */
 	struct hist *phase[TICK_NPHASE];     /* only in whole-run ticks (NULL per second); the engine
 	                                        fills them when the run ends (workers keep their own) */
+	uint64_t extract_failures; /* `extract` entries that found nothing (the variable stays unset) */
+	uint64_t extract_truncated;/* extracted values longer than the variable cap, cut */
+};
+
+/* One check name (k6's `checks` rate, per name). */
+struct tick_check {
+	uint64_t passes, fails;
+};
+
+/* One distinct value of a groupBy and its count. */
+struct tick_group_value {
+	uint64_t count;
+	uint32_t hash;             /* of the value: compared before the bytes */
+	uint8_t len;
+	char value[TICK_GROUP_VALUE_MAX];
+};
+
+/* A groupBy's distribution: responses per distinct value (bounded, no allocation). */
+struct tick_group {
+	int n;                     /* distinct values kept, in order of first appearance */
+	struct tick_group_value v[TICK_GROUP_MAX];
+	uint64_t other;            /* responses whose value came after the table was full */
+	uint64_t missing;          /* responses without the value (no such header or JSON value) */
 };
 
 struct tick {
@@ -63,6 +89,8 @@ struct tick {
 	int nendpoints;
 	struct tick_endpoint *endpoints;   /* [nendpoints], indexed like plan->endpoints */
 	struct tick_endpoint total;
+	int nseries;               /* thresholds' sub-metric series (plan->nseries, metrics/threshold.h): */
+	struct tick_endpoint *series;      /* [nseries]; never per-phase histograms, even whole-run */
 	uint64_t iterations;       /* completed iterations */
 	uint64_t interrupted_iterations;   /* cut by gracefulStop / ramp-down / stop */
 	uint64_t dropped_iterations;       /* open model: due with no VU free and maxVUs reached */
@@ -74,6 +102,10 @@ struct tick {
 	double cpu_pct;            /* process CPU in this second, % of one core (whole run: mean) */
 	int64_t loop_lag_max_us;   /* worst event-loop lag of any worker in this second */
 	int64_t loop_lag_over_10ms;/* whole run: seconds with lag > 10 ms; per second: 0/1 */
+	int nchecks;
+	struct tick_check *checks; /* [nchecks], indexed like plan->check_names */
+	int ngroups;
+	struct tick_group *groups; /* [ngroups], indexed like plan->groups */
 };
 
 /* Allocates an empty tick sized for plan (with per-phase histograms if `whole_run`). */
@@ -89,5 +121,8 @@ void tick_reset(struct tick *t);
 void tick_merge(struct tick *dst, const struct tick *src);
 /* Recomputes dst->total from dst->endpoints (counters and histograms). */
 void tick_sum_total(struct tick *t);
+/* Counts `count` responses with value s (len bytes; cut to TICK_GROUP_VALUE_MAX) in g: a new value
+   takes a free entry, or counts as `other` when all TICK_GROUP_MAX are taken. No allocation. */
+void tick_group_add(struct tick_group *g, const char *s, size_t len, uint64_t count);
 
 #endif

@@ -28,6 +28,109 @@ const char *plan_executor_name(enum plan_executor e);
 
 enum plan_body { PLAN_BODY_NONE, PLAN_BODY_RAW, PLAN_BODY_JSON, PLAN_BODY_FORM };
 
+struct extract_pointer;        /* engine/extract.h: a compiled JSON Pointer (RFC 6901) */
+struct threshold_plan;         /* metrics/threshold.h: parsed thresholds */
+struct threshold_series_ref;   /* metrics/threshold.h: a step's sub-metric series */
+struct extract_regex;          /* engine/extract.h: a compiled PCRE2 pattern */
+
+/* Think time: how long a VU waits after a step or an iteration. A waiting VU is a timer in its
+   worker's loop (engine/think.h), never a blocked thread. */
+enum plan_think_kind {
+	PLAN_THINK_NONE,
+	PLAN_THINK_CONSTANT,       /* a_ns */
+	PLAN_THINK_BETWEEN,        /* uniform in [a_ns, b_ns] (Locust's between) */
+	PLAN_THINK_EXPONENTIAL,    /* exponential with mean a_ns (Poisson arrivals of actions) */
+	PLAN_THINK_PACING,         /* until a_ns have passed since the iteration (on a step: the step's
+	                              request) started; 0 if that is over (Locust's constant_pacing) */
+};
+
+struct plan_think {
+	enum plan_think_kind kind;
+	int64_t a_ns, b_ns;
+};
+
+/* Where a value is read from in a response (extract, checks, groupBy). */
+enum plan_source {
+	PLAN_FROM_JSON,            /* a JSON Pointer into the body (parsed once per response, Jansson) */
+	PLAN_FROM_HEADER,          /* a response header, the first of that name */
+	PLAN_FROM_REGEX,           /* a capture group of a regex over the body (extract only) */
+};
+
+/* One `extract` entry: a per-VU variable set from the response. */
+struct plan_extract {
+	char *var;                 /* variable name */
+	int slot;                  /* index in plan->var_names */
+	enum plan_source from;
+	struct extract_pointer *pointer;   /* JSON */
+	char *header;              /* HEADER */
+	struct extract_regex *regex;       /* REGEX */
+	int group;                 /* REGEX: capture group (0: the whole match) */
+};
+
+enum plan_check_kind {
+	PLAN_CHECK_STATUS,         /* status is one of statuses[] */
+	PLAN_CHECK_BODY_CONTAINS,  /* text occurs in the kept part of the body */
+	PLAN_CHECK_JSON,           /* a JSON Pointer: op EXISTS, ABSENT or EQUALS (equals) */
+	PLAN_CHECK_HEADER,         /* a header: op EXISTS, ABSENT, EQUALS (text) or MATCHES (regex) */
+	PLAN_CHECK_MAX_DURATION,   /* http_req_duration (the request's service time) < max_ns */
+};
+
+enum plan_check_op { PLAN_OP_NONE, PLAN_OP_EXISTS, PLAN_OP_ABSENT, PLAN_OP_EQUALS, PLAN_OP_MATCHES };
+
+/* One check of a step's response. Checks are counted (k6's `checks`), and fail the request only
+   with fail_request. */
+struct plan_check {
+	int index;                 /* its counter: plan->check_names[index] (same name, same counter) */
+	enum plan_check_kind kind;
+	enum plan_check_op op;
+	int fail_request;          /* "failRequest": a failed check makes the request failed */
+	int *statuses;             /* STATUS */
+	int nstatuses;
+	char *text;                /* BODY_CONTAINS; HEADER + EQUALS */
+	size_t text_len;
+	struct extract_pointer *pointer;   /* JSON */
+	json_t *equals;            /* JSON + EQUALS (numbers compare by value) */
+	char *header;              /* HEADER */
+	struct extract_regex *regex;       /* HEADER + MATCHES */
+	int64_t max_ns;            /* MAX_DURATION */
+};
+
+/* A groupBy: responses counted per distinct value (plan->groups[i]; the step's own name). */
+struct plan_group {
+	char *name;                /* the step's name: rampage.groupBy.<name> in the summary */
+	char *source;              /* "header X-Served-By", "json /node_id" */
+	enum plan_source from;     /* JSON or HEADER */
+	struct extract_pointer *pointer;
+	char *header;
+};
+
+/* A data feed: rows loaded at parse time (CSV file or inline), read-only afterwards. */
+enum plan_feed_mode {
+	PLAN_FEED_SEQUENTIAL,      /* one shared cursor: each iteration takes the next row, wrapping */
+	PLAN_FEED_RANDOM,          /* each iteration a random row (the VU's generator) */
+	PLAN_FEED_UNIQUE,          /* VU n always has row n-1 (validated: rows >= the run's VUs) */
+};
+
+struct plan_feed {
+	char *name;                /* {{name.column}} */
+	enum plan_feed_mode mode;
+	int ncolumns;
+	char **columns;
+	int *slots;                /* [ncolumns]: the variable slot of "name.column" */
+	int nrows;
+	struct tmpl_var *cells;    /* [nrows * ncolumns], row-major; point into text */
+	char *text;                /* every cell, NUL-terminated, back to back */
+	_Atomic uint64_t *cursor;  /* SEQUENTIAL: the next row. The plan's one piece of run-time state:
+	                              one cell, written with an atomic add once per iteration. */
+};
+
+/* A scenario's `vars` entry: a literal initial value, set when a VU's session starts. */
+struct plan_var_init {
+	int slot;
+	char *value;
+	size_t len;
+};
+
 struct plan_header {
 	char *name;                /* as written */
 	struct tmpl *value;        /* CR/LF in rendered values become spaces */
@@ -60,7 +163,19 @@ struct plan_step {
 	char *name;                /* endpoint name: task/step `name`, default "METHOD path" */
 	int endpoint;              /* index into plan->endpoints (same name = same endpoint) */
 	struct plan_request req;
-	/* Checks, extraction, think time and groupBy arrive with the scenario-features issue. */
+	struct plan_extract *extracts;     /* `extract`: run in order after the response */
+	int nextracts;
+	struct plan_check *checks;         /* `checks` */
+	int nchecks;
+	int group;                 /* `groupBy`: 1 + its index in plan->groups; 0: none */
+	struct plan_think think;   /* `thinkTime` after this step */
+	int needs_json;            /* a JSON extract, check or groupBy: the body is parsed (Jansson
+	                              allocates, only for such steps) */
+	int needs_regex;           /* a regex extract or check: the VU keeps PCRE2 match data */
+	/* thresholds (metrics/threshold.h): the sub-metric series this step's requests also count
+	   in (tick->series); usually none */
+	struct threshold_series_ref *series;
+	int nseries;
 };
 
 /* A weighted task: a single request (nsteps == 1) or a workflow of steps run in order. */
@@ -98,6 +213,21 @@ struct plan_scenario {
 	struct plan_task *tasks;
 	int ntasks;
 	int total_weight;
+
+	/* A VU's session: onStart steps before its first task, onStop steps when it stops looping
+	   (ramp-down, end of the scenario; bounded by gracefulStop / gracefulRampDown). A session
+	   starts with an empty cookie jar and the `vars` values. */
+	struct plan_step *on_start;
+	int non_start;
+	struct plan_step *on_stop;
+	int non_stop;
+	struct plan_think think;   /* `thinkTime` after each iteration (closed model only) */
+	int cookies;               /* per-VU cookie jar (1 unless "cookies": false) */
+	struct plan_var_init *inits;       /* `vars` */
+	int ninits;
+	int *feeds;                /* indexes in plan->feeds that this scenario's templates read: a
+	                              row of each is picked at every iteration start */
+	int nfeeds;
 };
 
 /* An endpoint is a metrics key: every step with the same name shares one. */
@@ -116,9 +246,20 @@ struct plan {
 	int max_vus;               /* sum over scenarios of the most VUs each may use */
 	int64_t max_end_ns;        /* latest scenario end incl. gracefulStop: the run's hard deadline */
 	char **var_names;          /* per-VU variables: a template's {{name}} refers to slot i here, so
-	                              a VU's table is struct tmpl_var[nvars]. None yet (nvars == 0); the
-	                              scenario-features issue fills it (extract, vars, feeds). */
+	                              a VU's table is struct tmpl_var[nvars]: `vars` and `extract` names,
+	                              and "feed.column" for every feed column */
 	int nvars;
+	size_t var_cap;            /* bytes kept of an extracted value (longer ones are cut, counted) */
+	struct plan_feed *feeds;   /* `feeds` */
+	int nfeeds;
+	char **check_names;        /* distinct check names, in order of appearance: tick->checks[i] */
+	int nchecks;
+	struct plan_group *groups; /* groupBy of each step that has one: tick->groups[i] */
+	int ngroups;
+	int max_headers;           /* most headers of any step (onStart/onStop included) */
+	int max_regex_groups;      /* most capture groups of any pattern: the VUs' match data */
+	struct threshold_plan *thresholds; /* `thresholds` (metrics/threshold.h); NULL: none */
+	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
 	json_t *definition;        /* the definition as given (a reference is held) */
 };
 

@@ -21,6 +21,9 @@
 
 #include "core/clock.h"
 #include "core/xmalloc.h"
+#include "engine/extract.h"
+#include "engine/feed.h"
+#include "metrics/threshold.h"
 #include "testdef/duration.h"
 #include "testdef/template.h"
 #include "testdef/testdef.h"
@@ -62,13 +65,19 @@ static const char *const executor_keys[][6] = {
 };
 
 static const char *const root_keys[] = {
-	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks", NULL,
+	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
+	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies",
+	"thresholds", NULL,
 };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
-static const char *const scenario_common_keys[] = { "executor", "startTime", "gracefulStop", "tasks", NULL };
+static const char *const scenario_common_keys[] = {
+	"executor", "startTime", "gracefulStop", "tasks", "onStart", "onStop", "thinkTime", "vars", "cookies",
+	NULL,
+};
 static const char *const stage_keys[] = { "duration", "target", NULL };
 static const char *const request_keys[] = {
-	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout", NULL,
+	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
+	"extract", "checks", "groupBy", "thinkTime", NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 
@@ -171,6 +180,13 @@ struct ctx {
 	int ndef_headers;
 	int64_t def_timeout_ns;
 	int ntasks;                /* over every scenario so far */
+	json_t *var_index;         /* variable name -> slot in plan->var_names */
+	json_t *check_index;       /* check name -> index in plan->check_names */
+	json_t *feed_index;        /* feed name -> index in plan->feeds */
+	json_t *bad_feeds;         /* names of feeds that failed to load: no cascade of unknown columns */
+	unsigned char *feed_use;   /* [nfeeds]: feeds read by the templates being parsed: one of */
+	unsigned char *feed_use_defaults;  /* ... defaults.headers' (every scenario reads them) */
+	unsigned char *feed_use_scenario;  /* ... the current scenario's */
 };
 
 /* Length of the longest prefix of s (n bytes) that is at most max bytes and ends on a UTF-8
@@ -950,6 +966,8 @@ endpoint_of(struct ctx *c, const char *name, const char *method)
 	return p->nendpoints++;
 }
 
+static void parse_step_features(struct ctx *c, json_t *obj, struct plan_step *st);
+
 /*
  * Parses the request of obj (a single-request task, is_task, or a step) into st. name: the task's
  * name (is_task), else the step's own or, without one, "METHOD path".
@@ -1124,6 +1142,7 @@ parse_step(struct ctx *c, json_t *obj, struct plan_step *st, int is_task, const 
 		r->timeout_ns = timeout;
 
 	st->endpoint = endpoint_of(c, st->name, r->method);
+	parse_step_features(c, obj, st);
 }
 
 /* Parses one task (object at the current path). */
@@ -1224,6 +1243,1030 @@ parse_tasks(struct ctx *c, json_t *obj, const char *key, struct plan_scenario *s
 	s->total_weight = sum;
 }
 
+/* ---- scenario features: variables, feeds, extract, checks, groupBy, think time, sessions */
+
+/* Names a template may not use for a variable: the built-in references. */
+static const char *const builtin_names[] = {
+	"vu", "iteration", "uuid", "randomInt", "timestampMs", "env", NULL,
+};
+static const char *const extract_keys[] = { "json", "header", "regex", "group", NULL };
+static const char *const check_keys_all[] = {
+	"name", "failRequest", "status", "bodyContains", "json", "header", "maxDuration", "exists",
+	"equals", "matches", NULL,
+};
+static const char *const group_by_keys[] = { "json", "header", NULL };
+static const char *const think_keys[] = { "between", "exponential", "pacing", NULL };
+static const char *const feed_keys[] = { "csv", "rows", "mode", NULL };
+
+/* Whether s is a variable or feed name: letters, digits, '_' and '-', not starting with a digit
+   or '-'. (A '.' separates a feed from its column, so it is not part of a name.) */
+static int
+is_var_name(const char *s)
+{
+	return feed_column_ok(s, strlen(s));
+}
+
+/* Records an error at member key unless name may name a variable; returns whether it may. */
+static int
+check_var_name(struct ctx *c, const char *key, const char *name, const char *what)
+{
+	if (!is_var_name(name)) {
+		err_key(c, key, "expected a %s name of letters, digits, '_' and '-' (at most 64 bytes, "
+		    "starting with a letter or '_')", what);
+		return 0;
+	}
+	if (in_list(builtin_names, name)) {
+		err_key(c, key, "the %s name \"%s\" clashes with the built-in {{%s}}", what, name,
+		    strcmp(name, "env") == 0 ? "env.NAME" : name);
+		return 0;
+	}
+	return 1;
+}
+
+/* The slot of variable name, added when new. */
+static int
+var_register(struct ctx *c, const char *name)
+{
+	struct plan *p = c->plan;
+	json_t *idx = json_object_get(c->var_index, name);
+
+	if (idx != NULL)
+		return (int)json_integer_value(idx);
+	p->var_names = xreallocarray(p->var_names, (size_t)p->nvars + 1, sizeof *p->var_names);
+	p->var_names[p->nvars] = xstrdup(name);
+	json_object_set_new(c->var_index, name, json_integer(p->nvars));
+	return p->nvars++;
+}
+
+/* tmpl_scope's var_slot: every name the definition defines (vars, extract, feed columns); a feed
+   column read marks its feed as used by the scenario being parsed (or by the defaults). */
+static int
+scope_var(void *arg, const char *name, size_t len)
+{
+	struct ctx *c = arg;
+	char buf[160];
+	json_t *idx;
+	const char *dot;
+
+	if (len >= sizeof buf)
+		return -1;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	dot = strchr(buf, '.');
+	if ((idx = json_object_get(c->var_index, buf)) == NULL) {
+		if (dot != NULL) {
+			/* a column of a feed already reported as broken: accepted quietly (the parse fails) */
+			buf[dot - buf] = '\0';
+			if (json_object_get(c->bad_feeds, buf) != NULL)
+				return 0;
+		}
+		return -1;
+	}
+	if (dot != NULL) {
+		json_t *f;
+		buf[dot - buf] = '\0';
+		if ((f = json_object_get(c->feed_index, buf)) != NULL && c->feed_use != NULL)
+			c->feed_use[json_integer_value(f)] = 1;
+	}
+	return (int)json_integer_value(idx);
+}
+
+/* Registers the `extract` names of one request object (pre-pass: errors come later). */
+static void
+collect_extract(struct ctx *c, json_t *step)
+{
+	json_t *x = json_object_get(step, "extract"), *v;
+	const char *name;
+
+	if (!json_is_object(x))
+		return;
+	json_object_foreach(x, name, v)
+		if (is_var_name(name) && !in_list(builtin_names, name))
+			var_register(c, name);
+}
+
+/* Registers the `extract` names of every step of an array of steps or tasks. */
+static void
+collect_steps(struct ctx *c, json_t *steps)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(steps))
+		return;
+	json_array_foreach(steps, i, e) {
+		if (!json_is_object(e))
+			continue;
+		collect_extract(c, e);
+		collect_steps(c, json_object_get(e, "steps"));
+	}
+}
+
+/* Registers what one scenario object (or the root, for the shortcuts) defines. */
+static void
+collect_scenario(struct ctx *c, json_t *obj)
+{
+	json_t *vars = json_object_get(obj, "vars"), *v;
+	const char *name;
+
+	if (!json_is_object(obj))
+		return;
+	if (json_is_object(vars))
+		json_object_foreach(vars, name, v)
+			if (is_var_name(name) && !in_list(builtin_names, name))
+				var_register(c, name);
+	collect_steps(c, json_object_get(obj, "tasks"));
+	collect_steps(c, json_object_get(obj, "onStart"));
+	collect_steps(c, json_object_get(obj, "onStop"));
+}
+
+/* Reads a CSV file of at most max bytes, relative to the definition's folder. */
+static char *
+read_feed_file(struct ctx *c, const char *file, size_t *len, char **cause)
+{
+	char *path, *buf;
+	FILE *f;
+	size_t n;
+
+	if (c->opt.base_dir == NULL) {
+		*cause = xstrdup("CSV files are read only from definitions given as files (rampage run, "
+		    "rampage validate); use \"rows\"");
+		return NULL;
+	}
+	path = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", c->opt.base_dir, file);
+	if ((f = fopen(path, "rb")) == NULL) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	buf = xmalloc(c->opt.max_feed_bytes + 1);
+	n = fread(buf, 1, c->opt.max_feed_bytes + 1, f);
+	if (ferror(f))
+		*cause = xasprintf("cannot read %s: %s", path, strerror(errno));
+	else if (n > c->opt.max_feed_bytes)
+		*cause = xasprintf("%s: expected at most %zu bytes, got more", path, c->opt.max_feed_bytes);
+	fclose(f);
+	free(path);
+	if (*cause != NULL) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Loads inline rows: an array of objects with the same keys; values are strings, numbers or
+   booleans. */
+static int
+load_rows(struct ctx *c, json_t *rows, struct plan_feed *f)
+{
+	json_t *first = json_array_get(rows, 0), *v;
+	const char *key;
+	char **cols = NULL, **cells;
+	size_t *lens, i, ncol = 0, n;
+	int ok = 1;
+
+	if (!json_is_array(rows) || json_array_size(rows) == 0 || !json_is_object(first) ||
+	    json_object_size(first) == 0) {
+		expected(c, "rows", "a non-empty array of objects like {\"username\": \"a\"}", rows);
+		return -1;
+	}
+	if (json_array_size(rows) > (size_t)c->opt.max_feed_rows) {
+		char *what = xasprintf("at most %d rows", c->opt.max_feed_rows);
+		expected(c, "rows", what, rows);
+		free(what);
+		return -1;
+	}
+	cols = xcalloc(json_object_size(first), sizeof *cols);
+	json_object_foreach(first, key, v) {
+		if (!feed_column_ok(key, strlen(key))) {
+			size_t old = path_key(c, "rows");
+			size_t old2 = path_index(c, 0);
+			err_key(c, key, "expected a column name of letters, digits, '_' and '-' (starting with a "
+			    "letter or '_')");
+			path_pop(c, old2);
+			path_pop(c, old);
+			ok = 0;
+		}
+		cols[ncol++] = (char *)key;
+	}
+	n = json_array_size(rows) * ncol;
+	cells = xcalloc(n, sizeof *cells);
+	lens = xcalloc(n, sizeof *lens);
+	json_array_foreach(rows, i, v) {
+		size_t old = path_key(c, "rows"), old2 = path_index(c, i);
+		if (!json_is_object(v) || json_object_size(v) != ncol) {
+			expected(c, NULL, "an object with the same keys as rows[0]", v);
+			ok = 0;
+		} else {
+			for (size_t k = 0; k < ncol; k++) {
+				json_t *cell = json_object_get(v, cols[k]);
+				char *text = cell != NULL ? scalar_text(cell) : NULL;
+				if (cell == NULL) {
+					err(c, "expected a value for \"%s\" (as in rows[0]), got nothing", cols[k]);
+					ok = 0;
+				} else if (text == NULL) {
+					expected(c, cols[k], "a string, number or boolean", cell);
+					ok = 0;
+				} else {
+					cells[i * ncol + k] = text;
+					lens[i * ncol + k] = strlen(text);
+				}
+			}
+		}
+		path_pop(c, old2);
+		path_pop(c, old);
+	}
+	if (ok)
+		feed_load(f, cols, (int)ncol, cells, lens, (int)json_array_size(rows));
+	for (size_t k = 0; k < n; k++)
+		free(cells[k]);
+	free(cells);
+	free(lens);
+	free(cols);
+	return ok ? 0 : -1;
+}
+
+/* Parses the top-level `feeds` and registers "feed.column" variables. */
+static void
+parse_feeds(struct ctx *c, json_t *root)
+{
+	static const char *const modes[] = { "sequential", "random", "unique", NULL };
+	const char *const *lists[] = { feed_keys };
+	json_t *feeds = json_object_get(root, "feeds"), *v;
+	struct plan *p = c->plan;
+	const char *name;
+	size_t old;
+
+	if (feeds == NULL)
+		return;
+	if (!json_is_object(feeds)) {
+		expected(c, "feeds", "an object of named feeds like {\"users\": {\"csv\": \"users.csv\"}}", feeds);
+		return;
+	}
+	p->feeds = xcalloc(json_object_size(feeds) + 1, sizeof *p->feeds);
+	c->feed_use_defaults = xcalloc(json_object_size(feeds) + 1, 1);
+	c->feed_use_scenario = xcalloc(json_object_size(feeds) + 1, 1);
+	old = path_key(c, "feeds");
+	json_object_foreach(feeds, name, v) {
+		size_t old2 = path_key(c, name);
+		struct plan_feed f = { 0 };
+		json_t *csv = json_object_get(v, "csv"), *rows = json_object_get(v, "rows");
+		const char *mode = "sequential";
+		int bad = 0;
+
+		if (!is_var_name(name) || in_list(builtin_names, name)) {
+			json_t *js = json_string(name);
+			expected(c, NULL, in_list(builtin_names, name) ? "a feed name that is not a built-in" :
+			    "a feed name of letters, digits, '_' and '-' (starting with a letter or '_')", js);
+			json_decref(js);
+			bad = 1;
+		}
+		if (!json_is_object(v)) {
+			expected(c, NULL, "a feed like {\"csv\": \"users.csv\", \"mode\": \"unique\"}", v);
+			path_pop(c, old2);
+			continue;
+		}
+		check_keys(c, v, lists, 1, -1);
+		if (get_string(c, v, "mode", 1, &mode) == 1 && !in_list(modes, mode)) {
+			expected(c, "mode", "one of sequential, random, unique", json_object_get(v, "mode"));
+			bad = 1;
+		}
+		if ((csv == NULL) == (rows == NULL)) {
+			err(c, "expected one of \"csv\" (a file) and \"rows\" (inline), got %s",
+			    csv == NULL ? "neither" : "both");
+			bad = 1;
+		} else if (csv != NULL) {
+			char *cause = NULL, *text;
+			size_t len = 0;
+			if (!json_is_string(csv) || json_string_length(csv) == 0) {
+				expected(c, "csv", "a file name (relative to the definition's folder)", csv);
+				bad = 1;
+			} else if ((text = read_feed_file(c, json_string_value(csv), &len, &cause)) == NULL ||
+			    feed_parse_csv(&f, text, len, c->opt.max_feed_rows, &cause) != 0) {
+				err_key(c, "csv", "%s%s%s", text != NULL ? json_string_value(csv) : "",
+				    text != NULL ? ": " : "", cause);
+				free(text);
+				free(cause);
+				bad = 1;
+			} else {
+				free(text);
+			}
+		} else if (load_rows(c, rows, &f) != 0) {
+			bad = 1;
+		}
+		if (!bad) {
+			struct plan_feed *d = &p->feeds[p->nfeeds];
+			*d = f;
+			d->name = xstrdup(name);
+			d->mode = strcmp(mode, "unique") == 0 ? PLAN_FEED_UNIQUE :
+			    strcmp(mode, "random") == 0 ? PLAN_FEED_RANDOM : PLAN_FEED_SEQUENTIAL;
+			for (int k = 0; k < d->ncolumns; k++) {
+				char *var = xasprintf("%s.%s", name, d->columns[k]);
+				d->slots[k] = var_register(c, var);
+				free(var);
+			}
+			json_object_set_new(c->feed_index, name, json_integer(p->nfeeds));
+			p->nfeeds++;
+		} else {
+			json_object_set_new(c->bad_feeds, name, json_true());
+			if (f.cells != NULL)
+				feed_fini(&f);
+		}
+		path_pop(c, old2);
+	}
+	path_pop(c, old);
+}
+
+/* Before the defaults and scenarios are parsed: feeds, then every variable name defined anywhere,
+   so that templates can refer to variables defined by later steps or other tasks. */
+static void
+collect_variables(struct ctx *c, json_t *root)
+{
+	json_t *scenarios = json_object_get(root, "scenarios"), *v;
+	const char *name;
+
+	parse_feeds(c, root);
+	if (json_is_object(scenarios))
+		json_object_foreach(scenarios, name, v)
+			collect_scenario(c, v);
+	else
+		collect_scenario(c, root);
+	c->feed_use = c->feed_use_defaults;
+}
+
+/* A duration value at the current path (errors there): 1 valid, -1 invalid. */
+static int
+duration_here(struct ctx *c, json_t *v, int64_t *out)
+{
+	if (!json_is_string(v) || duration_parse(json_string_value(v), out) != DURATION_OK ||
+	    *out > SCHED_MAX_STAGE_NS) {
+		expected(c, NULL, "a duration like \"1s\"", v);
+		return -1;
+	}
+	return 1;
+}
+
+/* Parses a thinkTime (member key): "1s", {"between": ["1s", "3s"]}, {"exponential": "2s"} or
+   {"pacing": "5s"}. */
+static void
+parse_think(struct ctx *c, json_t *obj, const char *key, struct plan_think *t)
+{
+	json_t *v = json_object_get(obj, key), *b;
+	const char *const *lists[] = { think_keys };
+	size_t old;
+
+	memset(t, 0, sizeof *t);
+	if (v == NULL)
+		return;
+	if (json_is_string(v)) {
+		if (get_duration(c, obj, key, 0, SCHED_MAX_STAGE_NS, &t->a_ns) == 1)
+			t->kind = t->a_ns > 0 ? PLAN_THINK_CONSTANT : PLAN_THINK_NONE;
+		return;
+	}
+	if (!json_is_object(v) || json_object_size(v) != 1) {
+		expected(c, key, "a duration like \"1s\" or one of {\"between\": [\"1s\", \"3s\"]}, "
+		    "{\"exponential\": \"2s\"}, {\"pacing\": \"5s\"}", v);
+		return;
+	}
+	old = path_key(c, key);
+	check_keys(c, v, lists, 1, -1);
+	if ((b = json_object_get(v, "between")) != NULL) {
+		if (!json_is_array(b) || json_array_size(b) != 2) {
+			expected(c, "between", "two durations like [\"1s\", \"3s\"]", b);
+		} else {
+			size_t o2 = path_key(c, "between");
+			int64_t d[2] = { 0, 0 };
+			int ok = 1;
+			for (size_t i = 0; i < 2; i++) {
+				size_t o3 = path_index(c, i);
+				if (duration_here(c, json_array_get(b, i), &d[i]) != 1)
+					ok = 0;
+				path_pop(c, o3);
+			}
+			if (ok && d[0] > d[1]) {
+				err(c, "expected the shorter duration first, got [\"%s\", \"%s\"]",
+				    json_string_value(json_array_get(b, 0)), json_string_value(json_array_get(b, 1)));
+			} else if (ok && d[1] > 0) {
+				t->kind = PLAN_THINK_BETWEEN;
+				t->a_ns = d[0];
+				t->b_ns = d[1];
+			}
+			path_pop(c, o2);
+		}
+	} else if (json_object_get(v, "exponential") != NULL) {
+		if (get_duration(c, v, "exponential", 1, SCHED_MAX_STAGE_NS, &t->a_ns) == 1)
+			t->kind = PLAN_THINK_EXPONENTIAL;
+	} else if (json_object_get(v, "pacing") != NULL) {
+		if (get_duration(c, v, "pacing", 1, SCHED_MAX_STAGE_NS, &t->a_ns) == 1)
+			t->kind = PLAN_THINK_PACING;
+	}
+	path_pop(c, old);
+}
+
+/* Compiles a JSON Pointer at member key (errors there). */
+static struct extract_pointer *
+pointer_at(struct ctx *c, json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	struct extract_pointer *p;
+	char *cause = NULL;
+
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+		expected(c, key, "a JSON Pointer like \"/items/0/id\"", v);
+		return NULL;
+	}
+	if ((p = extract_pointer_new(json_string_value(v), &cause)) == NULL) {
+		err_key(c, key, "%s", cause);
+		free(cause);
+	}
+	return p;
+}
+
+/* Compiles a regex at member key (errors there); counts its groups for the VUs' match data. */
+static struct extract_regex *
+regex_at(struct ctx *c, json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	struct extract_regex *re;
+	char *cause = NULL;
+
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		expected(c, key, "a regular expression (PCRE2, Perl syntax)", v);
+		return NULL;
+	}
+	if ((re = extract_regex_new(json_string_value(v), &cause)) == NULL) {
+		err_key(c, key, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	if (extract_regex_groups(re) > c->plan->max_regex_groups)
+		c->plan->max_regex_groups = extract_regex_groups(re);
+	return re;
+}
+
+/* A header name at member key (errors there). */
+static char *
+header_name_at(struct ctx *c, json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v) || !is_token(json_string_value(v), json_string_length(v))) {
+		expected(c, key, "a header name like \"Location\"", v);
+		return NULL;
+	}
+	return xstrdup(json_string_value(v));
+}
+
+/* The one key of obj among `kinds` (NULL-terminated); errors when none or several. */
+static const char *
+one_of(struct ctx *c, json_t *obj, const char *const *kinds, const char *what)
+{
+	const char *found = NULL;
+
+	for (const char *const *k = kinds; *k != NULL; k++) {
+		if (json_object_get(obj, *k) == NULL)
+			continue;
+		if (found != NULL) {
+			err_key(c, *k, "conflicts with \"%s\" (%s)", found, what);
+			return NULL;
+		}
+		found = *k;
+	}
+	if (found == NULL)
+		err(c, "expected %s, got none", what);
+	return found;
+}
+
+/* Parses a step's `extract` object. */
+static void
+parse_extract(struct ctx *c, json_t *obj, struct plan_step *st)
+{
+	static const char *const kinds[] = { "json", "header", "regex", NULL };
+	const char *const *lists[] = { extract_keys };
+	json_t *x = json_object_get(obj, "extract"), *v;
+	const char *name;
+	size_t old;
+
+	if (x == NULL)
+		return;
+	if (!json_is_object(x) || json_object_size(x) == 0) {
+		expected(c, "extract", "an object of variable names to sources like {\"token\": {\"json\": "
+		    "\"/token\"}}", x);
+		return;
+	}
+	st->extracts = xcalloc(json_object_size(x), sizeof *st->extracts);
+	old = path_key(c, "extract");
+	json_object_foreach(x, name, v) {
+		struct plan_extract *e = &st->extracts[st->nextracts];
+		const char *kind;
+		size_t old2;
+		int64_t group = -1;
+
+		if (!check_var_name(c, name, name, "variable"))
+			continue;
+		if (json_object_get(c->feed_index, name) != NULL) {
+			err_key(c, name, "the variable name \"%s\" is also a feed's name", name);
+			continue;
+		}
+		if (!json_is_object(v)) {
+			expected(c, name, "a source like {\"json\": \"/token\"}, {\"header\": \"Location\"} or "
+			    "{\"regex\": \"id=(\\\\d+)\", \"group\": 1}", v);
+			continue;
+		}
+		old2 = path_key(c, name);
+		check_keys(c, v, lists, 1, -1);
+		kind = one_of(c, v, kinds, "one of json, header, regex");
+		/* An invalid entry is still kept (for plan_free); its error fails the parse. */
+		if (kind != NULL && strcmp(kind, "regex") != 0 && json_object_get(v, "group") != NULL)
+			err_key(c, "group", "only goes with \"regex\"");
+		if (kind == NULL) {
+			/* error recorded by one_of */
+		} else if (strcmp(kind, "json") == 0) {
+			e->from = PLAN_FROM_JSON;
+			e->pointer = pointer_at(c, v, "json");
+			st->needs_json = 1;
+		} else if (strcmp(kind, "header") == 0) {
+			e->from = PLAN_FROM_HEADER;
+			e->header = header_name_at(c, v, "header");
+		} else {
+			e->from = PLAN_FROM_REGEX;
+			if ((e->regex = regex_at(c, v, "regex")) != NULL) {
+				int groups = extract_regex_groups(e->regex);
+				int have = get_int(c, v, "group", 0, 1000, &group);
+				if (have == 0)
+					group = groups > 0 ? 1 : 0;
+				if (have == 1 && group > groups)
+					err_key(c, "group", "expected a group from 0 to %d (the pattern has %d), got "
+					    "%lld", groups, groups, (long long)group);
+				e->group = group >= 0 && group <= groups ? (int)group : 0;
+				st->needs_regex = 1;
+			}
+		}
+		path_pop(c, old2);
+		e->var = xstrdup(name);
+		e->slot = var_register(c, name);
+		st->nextracts++;
+	}
+	path_pop(c, old);
+}
+
+/* The k6-style name of a check written without one. */
+static char *
+check_default_name(const struct plan_check *k, json_t *spec)
+{
+	const char *s;
+	char *out, *eq;
+
+	switch (k->kind) {
+	case PLAN_CHECK_STATUS: {
+		size_t len = 0, cap = 16 + 12 * (size_t)k->nstatuses;
+		out = xmalloc(cap);
+		len = (size_t)snprintf(out, cap, "status is %d", k->statuses[0]);
+		for (int i = 1; i < k->nstatuses; i++)
+			len += (size_t)snprintf(out + len, cap - len, "%s%d",
+			    i + 1 == k->nstatuses ? " or " : ", ", k->statuses[i]);
+		return out;
+	}
+	case PLAN_CHECK_BODY_CONTAINS:
+		return xasprintf("body contains \"%.*s%s\"", (int)utf8_cut(k->text, k->text_len, 60), k->text,
+		    k->text_len > 60 ? "..." : "");
+	case PLAN_CHECK_JSON:
+		s = json_string_value(json_object_get(spec, "json"));
+		if (k->op == PLAN_OP_EXISTS)
+			return xasprintf("json %s exists", s);
+		if (k->op == PLAN_OP_ABSENT)
+			return xasprintf("json %s does not exist", s);
+		eq = json_dumps(k->equals, JSON_ENCODE_ANY | JSON_COMPACT);
+		out = xasprintf("json %s is %.*s%s", s, (int)utf8_cut(eq, strlen(eq), 60), eq,
+		    strlen(eq) > 60 ? "..." : "");
+		free(eq);
+		return out;
+	case PLAN_CHECK_HEADER:
+		if (k->op == PLAN_OP_EXISTS)
+			return xasprintf("header %s exists", k->header);
+		if (k->op == PLAN_OP_ABSENT)
+			return xasprintf("header %s does not exist", k->header);
+		if (k->op == PLAN_OP_EQUALS)
+			return xasprintf("header %s is \"%s\"", k->header, k->text);
+		return xasprintf("header %s matches /%s/", k->header,
+		    json_string_value(json_object_get(spec, "matches")));
+	case PLAN_CHECK_MAX_DURATION:
+		return xasprintf("response time < %s", json_string_value(json_object_get(spec, "maxDuration")));
+	}
+	return xstrdup("check");
+}
+
+/* The counter index of a check name, added when new. */
+static int
+check_index_of(struct ctx *c, const char *name)
+{
+	struct plan *p = c->plan;
+	json_t *idx = json_object_get(c->check_index, name);
+
+	if (idx != NULL)
+		return (int)json_integer_value(idx);
+	p->check_names = xreallocarray(p->check_names, (size_t)p->nchecks + 1, sizeof *p->check_names);
+	p->check_names[p->nchecks] = xstrdup(name);
+	json_object_set_new(c->check_index, name, json_integer(p->nchecks));
+	return p->nchecks++;
+}
+
+/* Parses one check (object at the current path) into k; 0, or -1 when invalid. */
+static int
+parse_check(struct ctx *c, json_t *v, struct plan_check *k)
+{
+	static const char *const kinds[] = { "status", "bodyContains", "json", "header", "maxDuration", NULL };
+	static const char *const header_ops[] = { "exists", "equals", "matches", NULL };
+	const char *const *lists[] = { check_keys_all };
+	const char *kind, *name = NULL;
+	json_t *st, *ex;
+	int errors = c->errors;
+	char *dflt;
+
+	if (!json_is_object(v)) {
+		expected(c, NULL, "a check like {\"status\": 200}", v);
+		return -1;
+	}
+	check_keys(c, v, lists, 1, -1);
+	if ((kind = one_of(c, v, kinds, "one of status, bodyContains, json, header, maxDuration")) == NULL)
+		return -1;
+	/* operators belong to json and header only */
+	if (strcmp(kind, "json") != 0 && strcmp(kind, "header") != 0) {
+		for (const char *const *op = header_ops; *op != NULL; op++)
+			if (json_object_get(v, *op) != NULL)
+				err_key(c, *op, "only goes with \"json\" or \"header\"");
+	} else if (strcmp(kind, "json") == 0 && json_object_get(v, "matches") != NULL) {
+		err_key(c, "matches", "only goes with \"header\" (use \"equals\" for a JSON value)");
+	}
+	if (json_object_get(v, "failRequest") != NULL) {
+		if (!json_is_boolean(json_object_get(v, "failRequest")))
+			expected(c, "failRequest", "true or false", json_object_get(v, "failRequest"));
+		else
+			k->fail_request = json_is_true(json_object_get(v, "failRequest"));
+	}
+
+	if (strcmp(kind, "status") == 0) {
+		k->kind = PLAN_CHECK_STATUS;
+		st = json_object_get(v, "status");
+		if (json_is_integer(st) && json_integer_value(st) >= 100 && json_integer_value(st) <= 599) {
+			k->statuses = xcalloc(1, sizeof *k->statuses);
+			k->statuses[k->nstatuses++] = (int)json_integer_value(st);
+		} else if (json_is_array(st) && json_array_size(st) > 0 && json_array_size(st) <= 100) {
+			size_t i;
+			json_t *e;
+			k->statuses = xcalloc(json_array_size(st), sizeof *k->statuses);
+			json_array_foreach(st, i, e) {
+				if (!json_is_integer(e) || json_integer_value(e) < 100 || json_integer_value(e) > 599) {
+					size_t o = path_key(c, "status");
+					size_t o2 = path_index(c, i);
+					expected(c, NULL, "an HTTP status from 100 to 599", e);
+					path_pop(c, o2);
+					path_pop(c, o);
+					continue;
+				}
+				k->statuses[k->nstatuses++] = (int)json_integer_value(e);
+			}
+		} else {
+			expected(c, "status", "an HTTP status like 200, or a list like [200, 201]", st);
+		}
+	} else if (strcmp(kind, "bodyContains") == 0) {
+		k->kind = PLAN_CHECK_BODY_CONTAINS;
+		st = json_object_get(v, "bodyContains");
+		if (!json_is_string(st) || json_string_length(st) == 0)
+			expected(c, "bodyContains", "a non-empty string", st);
+		else {
+			k->text = xstrndup(json_string_value(st), json_string_length(st));
+			k->text_len = json_string_length(st);
+		}
+	} else if (strcmp(kind, "json") == 0) {
+		k->kind = PLAN_CHECK_JSON;
+		k->pointer = pointer_at(c, v, "json");
+		k->op = PLAN_OP_EXISTS;
+		if (json_object_get(v, "exists") != NULL && json_object_get(v, "equals") != NULL)
+			err_key(c, "equals", "conflicts with \"exists\" (a check tests one thing)");
+		if ((ex = json_object_get(v, "exists")) != NULL) {
+			if (!json_is_boolean(ex))
+				expected(c, "exists", "true or false", ex);
+			k->op = json_is_false(ex) ? PLAN_OP_ABSENT : PLAN_OP_EXISTS;
+		} else if ((ex = json_object_get(v, "equals")) != NULL) {
+			k->op = PLAN_OP_EQUALS;
+			k->equals = json_incref(ex);
+		}
+	} else if (strcmp(kind, "header") == 0) {
+		int nops = 0;
+		k->kind = PLAN_CHECK_HEADER;
+		k->header = header_name_at(c, v, "header");
+		k->op = PLAN_OP_EXISTS;
+		for (const char *const *op = header_ops; *op != NULL; op++)
+			nops += json_object_get(v, *op) != NULL;
+		if (nops > 1)
+			err(c, "expected at most one of exists, equals, matches (a check tests one thing)");
+		if ((ex = json_object_get(v, "exists")) != NULL) {
+			if (!json_is_boolean(ex))
+				expected(c, "exists", "true or false", ex);
+			k->op = json_is_false(ex) ? PLAN_OP_ABSENT : PLAN_OP_EXISTS;
+		} else if ((ex = json_object_get(v, "equals")) != NULL) {
+			k->op = PLAN_OP_EQUALS;
+			if (!json_is_string(ex))
+				expected(c, "equals", "a string (header values are text)", ex);
+			else {
+				k->text = xstrndup(json_string_value(ex), json_string_length(ex));
+				k->text_len = json_string_length(ex);
+			}
+		} else if (json_object_get(v, "matches") != NULL) {
+			k->op = PLAN_OP_MATCHES;
+			k->regex = regex_at(c, v, "matches");
+		}
+	} else {
+		k->kind = PLAN_CHECK_MAX_DURATION;
+		get_duration(c, v, "maxDuration", 1, INT64_MAX, &k->max_ns);
+	}
+
+	if (get_name(c, v, "name", &name) == 1 && strstr(name, "::") != NULL) {
+		expected(c, "name", "a check name without \"::\" (k6 separates groups with it)",
+		    json_object_get(v, "name"));
+		name = NULL;
+	}
+	if (c->errors != errors)
+		return -1;
+	dflt = name == NULL ? check_default_name(k, v) : NULL;
+	k->index = check_index_of(c, name != NULL ? name : dflt);
+	free(dflt);
+	return 0;
+}
+
+/* Parses a step's `checks` array. */
+static void
+parse_checks(struct ctx *c, json_t *obj, struct plan_step *st)
+{
+	json_t *checks = json_object_get(obj, "checks"), *v;
+	size_t old, i;
+
+	if (checks == NULL)
+		return;
+	if (!json_is_array(checks) || json_array_size(checks) == 0 || json_array_size(checks) > 100) {
+		expected(c, "checks", "an array of 1 to 100 checks like [{\"status\": 200}]", checks);
+		return;
+	}
+	st->checks = xcalloc(json_array_size(checks), sizeof *st->checks);
+	old = path_key(c, "checks");
+	json_array_foreach(checks, i, v) {
+		size_t old2 = path_index(c, i);
+		struct plan_check *k = &st->checks[st->nchecks];
+		if (parse_check(c, v, k) == 0) {
+			st->nchecks++;
+			st->needs_json |= k->kind == PLAN_CHECK_JSON;
+			st->needs_regex |= k->op == PLAN_OP_MATCHES;
+		} else {
+			free(k->statuses);
+			free(k->text);
+			free(k->header);
+			extract_pointer_free(k->pointer);
+			extract_regex_free(k->regex);
+			json_decref(k->equals);
+			memset(k, 0, sizeof *k);
+		}
+		path_pop(c, old2);
+	}
+	path_pop(c, old);
+}
+
+/* Parses a step's `groupBy`: {"json": "/node_id"} or {"header": "X-Served-By"}. */
+static void
+parse_group_by(struct ctx *c, json_t *obj, struct plan_step *st)
+{
+	static const char *const kinds[] = { "json", "header", NULL };
+	const char *const *lists[] = { group_by_keys };
+	json_t *g = json_object_get(obj, "groupBy");
+	struct plan *p = c->plan;
+	struct plan_group grp = { 0 };
+	const char *kind;
+	size_t old;
+
+	st->group = 0;
+	if (g == NULL)
+		return;
+	if (!json_is_object(g)) {
+		expected(c, "groupBy", "{\"json\": \"/node_id\"} or {\"header\": \"X-Served-By\"}", g);
+		return;
+	}
+	old = path_key(c, "groupBy");
+	check_keys(c, g, lists, 1, -1);
+	kind = one_of(c, g, kinds, "one of json, header");
+	if (kind != NULL && strcmp(kind, "json") == 0) {
+		grp.from = PLAN_FROM_JSON;
+		if ((grp.pointer = pointer_at(c, g, "json")) != NULL)
+			grp.source = xasprintf("json %s", json_string_value(json_object_get(g, "json")));
+		st->needs_json = 1;
+	} else if (kind != NULL) {
+		grp.from = PLAN_FROM_HEADER;
+		if ((grp.header = header_name_at(c, g, "header")) != NULL)
+			grp.source = xasprintf("header %s", grp.header);
+	}
+	path_pop(c, old);
+	if (grp.source == NULL) {
+		extract_pointer_free(grp.pointer);
+		free(grp.header);
+		return;
+	}
+	for (int i = 0; i < p->ngroups; i++) {
+		if (strcmp(p->groups[i].name, st->name) != 0)
+			continue;
+		if (strcmp(p->groups[i].source, grp.source) != 0)
+			err_key(c, "groupBy", "conflicts with the groupBy (%s) of another step named \"%s\"",
+			    p->groups[i].source, st->name);
+		else
+			st->group = i + 1;
+		extract_pointer_free(grp.pointer);
+		free(grp.header);
+		free(grp.source);
+		return;
+	}
+	grp.name = xstrdup(st->name);
+	p->groups = xreallocarray(p->groups, (size_t)p->ngroups + 1, sizeof *p->groups);
+	p->groups[p->ngroups] = grp;
+	st->group = ++p->ngroups;
+}
+
+/* What a step does with its response and after it: extract, checks, groupBy, thinkTime. */
+static void
+parse_step_features(struct ctx *c, json_t *obj, struct plan_step *st)
+{
+	parse_extract(c, obj, st);
+	parse_checks(c, obj, st);
+	parse_group_by(c, obj, st);
+	parse_think(c, obj, "thinkTime", &st->think);
+	if (st->req.nheaders > c->plan->max_headers)
+		c->plan->max_headers = st->req.nheaders;
+}
+
+/* Parses onStart / onStop (member key): an array of requests like a workflow's steps. */
+static void
+parse_session_steps(struct ctx *c, json_t *obj, const char *key, struct plan_step **out, int *n)
+{
+	json_t *steps = json_object_get(obj, key), *e;
+	const char *const *lists[] = { request_keys };
+	size_t old, i;
+
+	if (steps == NULL)
+		return;
+	if (!json_is_array(steps) || json_array_size(steps) == 0) {
+		expected(c, key, "a non-empty array of requests", steps);
+		return;
+	}
+	if (json_array_size(steps) > (size_t)c->opt.max_steps) {
+		char *what = xasprintf("at most %d steps", c->opt.max_steps);
+		expected(c, key, what, steps);
+		free(what);
+		return;
+	}
+	*n = (int)json_array_size(steps);
+	*out = xcalloc((size_t)*n, sizeof **out);
+	old = path_key(c, key);
+	json_array_foreach(steps, i, e) {
+		size_t old2 = path_index(c, i);
+		if (!json_is_object(e)) {
+			expected(c, NULL, "a request object like {\"method\": \"POST\", \"path\": \"/login\"}", e);
+			(*out)[i].name = xstrdup("?");
+		} else {
+			check_keys(c, e, lists, 1, -1);
+			parse_step(c, e, &(*out)[i], 0, NULL);
+		}
+		path_pop(c, old2);
+	}
+	path_pop(c, old);
+}
+
+/* Parses a scenario's (or, for the shortcuts, the root's) session keys: onStart, onStop,
+   thinkTime, cookies, vars; and notes which feeds its templates read. */
+static void
+parse_scenario_features(struct ctx *c, json_t *obj, struct plan_scenario *s, int known_executor)
+{
+	int open = known_executor && (s->executor == PLAN_CONSTANT_ARRIVAL_RATE ||
+	    s->executor == PLAN_RAMPING_ARRIVAL_RATE);
+	json_t *vars = json_object_get(obj, "vars"), *v, *cookies = json_object_get(obj, "cookies");
+	const char *name;
+	struct plan *p = c->plan;
+
+	parse_session_steps(c, obj, "onStart", &s->on_start, &s->non_start);
+	parse_session_steps(c, obj, "onStop", &s->on_stop, &s->non_stop);
+	if (open && s->non_stop > 0)
+		err_key(c, "onStop", "not supported by %s: its VUs serve iterations as they come and have no "
+		    "session to end (use onStart, which runs before a VU's first iteration)",
+		    plan_executor_name(s->executor));
+	parse_think(c, obj, "thinkTime", &s->think);
+	if (open && json_object_get(obj, "thinkTime") != NULL) {
+		err_key(c, "thinkTime", "does not apply to %s: iterations start on a clock, so a pause "
+		    "between them changes nothing (put thinkTime on a step to pause inside an iteration)",
+		    plan_executor_name(s->executor));
+		memset(&s->think, 0, sizeof s->think);
+	}
+	s->cookies = 1;
+	if (cookies != NULL) {
+		if (!json_is_boolean(cookies))
+			expected(c, "cookies", "true or false", cookies);
+		else
+			s->cookies = json_is_true(cookies);
+	}
+	if (vars != NULL) {
+		if (!json_is_object(vars)) {
+			expected(c, "vars", "an object of variable names to initial values like {\"page\": \"1\"}",
+			    vars);
+		} else {
+			size_t old = path_key(c, "vars");
+			s->inits = xcalloc(json_object_size(vars) + 1, sizeof *s->inits);
+			json_object_foreach(vars, name, v) {
+				char *text;
+				if (!check_var_name(c, name, name, "variable"))
+					continue;
+				if (json_object_get(c->feed_index, name) != NULL) {
+					err_key(c, name, "the variable name \"%s\" is also a feed's name", name);
+					continue;
+				}
+				if (json_is_object(v) || json_is_array(v) || json_is_null(v) ||
+				    (text = scalar_text(v)) == NULL) {
+					expected(c, name, "a string, number or boolean (used as it is)", v);
+					continue;
+				}
+				s->inits[s->ninits].slot = var_register(c, name);
+				s->inits[s->ninits].len = strlen(text);
+				s->inits[s->ninits].value = text;
+				s->ninits++;
+			}
+			path_pop(c, old);
+		}
+	}
+	for (int i = 0; i < p->nfeeds; i++) {
+		if (!c->feed_use_scenario[i] && !c->feed_use_defaults[i])
+			continue;
+		s->feeds = xreallocarray(s->feeds, (size_t)s->nfeeds + 1, sizeof *s->feeds);
+		s->feeds[s->nfeeds++] = i;
+		c->feed_use_scenario[i] = 0;
+	}
+}
+
+/* Top-level session keys next to `scenarios` belong inside a scenario. */
+static void
+check_root_session_keys(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "onStart", "onStop", "thinkTime", "vars", "cookies", NULL };
+
+	if (json_object_get(root, "scenarios") == NULL)
+		return;
+	for (const char *const *k = keys; *k != NULL; k++)
+		if (json_object_get(root, *k) != NULL)
+			err_key(c, *k, "conflicts with \"scenarios\" (set it inside a scenario)");
+}
+
+/* After every scenario: unique feeds need a row per VU of the run. */
+static void
+check_unique_feeds(struct ctx *c)
+{
+	struct plan *p = c->plan;
+
+	for (int i = 0; i < p->nfeeds; i++) {
+		struct plan_feed *f = &p->feeds[i];
+		int used = 0;
+		size_t old, old2;
+
+		for (int s = 0; s < p->nscenarios && !used; s++)
+			for (int k = 0; k < p->scenarios[s].nfeeds; k++)
+				used |= p->scenarios[s].feeds[k] == i;
+		if (f->mode != PLAN_FEED_UNIQUE || !used || f->nrows >= p->max_vus)
+			continue;
+		old = path_key(c, "feeds");
+		old2 = path_key(c, f->name);
+		err(c, "expected at least as many rows as VUs in the run (%d) for mode \"unique\" (each VU "
+		    "keeps its own row), got %d", p->max_vus, f->nrows);
+		path_pop(c, old2);
+		path_pop(c, old);
+	}
+}
+
+/* Frees what parse_step_features added to a step. */
+static void
+step_features_fini(struct plan_step *st)
+{
+	for (int i = 0; i < st->nextracts; i++) {
+		free(st->extracts[i].var);
+		free(st->extracts[i].header);
+		extract_pointer_free(st->extracts[i].pointer);
+		extract_regex_free(st->extracts[i].regex);
+	}
+	free(st->extracts);
+	for (int i = 0; i < st->nchecks; i++) {
+		free(st->checks[i].statuses);
+		free(st->checks[i].text);
+		free(st->checks[i].header);
+		extract_pointer_free(st->checks[i].pointer);
+		extract_regex_free(st->checks[i].regex);
+		json_decref(st->checks[i].equals);
+	}
+	free(st->checks);
+}
+
 /* ---- executors */
 
 /* JSON keys of the executor parameters; NULL: not settable (the default applies). Scenarios use
@@ -1237,6 +2280,13 @@ static const struct keys scenario_keys = {
 	"vus", "duration", "startVUs", "stages", "gracefulRampDown", "rate", "timeUnit",
 	"preAllocatedVUs", "maxVUs", "startRate", "iterations", "maxDuration",
 };
+
+/* The most VUs one field may ask for: the cap, unless the cap is checked as a named total. */
+static int64_t
+vus_field_max(const struct ctx *c)
+{
+	return c->opt.limits_name != NULL ? SCHED_MAX_VUS : c->opt.max_vus;
+}
 
 /* Parses stages (member key): targets are VUs (integers) or rates (numbers). */
 static void
@@ -1282,7 +2332,7 @@ parse_stages(struct ctx *c, json_t *obj, const char *key, int rate, const char *
 			if (get_number(c, e, "target", 0, 0, SCHED_MAX_RATE, &target) == 0)
 				err_key(c, "target", "expected a number >= 0 (iterations per timeUnit), got nothing");
 		} else {
-			if (get_int(c, e, "target", 0, c->opt.max_vus, &vus) == 0)
+			if (get_int(c, e, "target", 0, vus_field_max(c), &vus) == 0)
 				err_key(c, "target", "expected an integer >= 0 (VUs), got nothing");
 			target = (double)vus;
 		}
@@ -1306,7 +2356,7 @@ static void
 parse_params(struct ctx *c, json_t *obj, struct plan_scenario *s, const struct keys *k, int64_t *run_ns)
 {
 	const char *who = executor_names[s->executor];
-	int64_t v, max = c->opt.max_vus;
+	int64_t v, max = vus_field_max(c);
 	int ok;
 
 	*run_ns = 0;
@@ -1393,6 +2443,40 @@ parse_params(struct ctx *c, json_t *obj, struct plan_scenario *s, const struct k
 	}
 }
 
+/* " (limits.max_vus)" after a cap's message when the caps are named, else "". */
+static const char *
+cap_name(const struct ctx *c, const char *key, char *buf, size_t size)
+{
+	if (c->opt.limits_name == NULL)
+		return "";
+	snprintf(buf, size, " (%s.%s)", c->opt.limits_name, key);
+	return buf;
+}
+
+/* Checks a scenario's run time and gracefulStop against max_duration. */
+static void
+check_duration_cap(struct ctx *c, const struct plan_scenario *s, int64_t run_ns)
+{
+	char cap[DURATION_FMT_SIZE], got_s[DURATION_FMT_SIZE], name[64];
+	int64_t total = run_ns < 0 ? INT64_MAX : add_ns(s->start_time_ns, run_ns);
+	const char *what = "duration";
+
+	if (s->executor == PLAN_PER_VU_ITERATIONS || s->executor == PLAN_SHARED_ITERATIONS)
+		what = "maxDuration";
+	else if (s->executor == PLAN_RAMPING_VUS || s->executor == PLAN_RAMPING_ARRIVAL_RATE)
+		what = "the stages' durations";
+	if (total < 0 || total > c->opt.max_duration_ns)
+		err(c, "expected startTime + %s to be at most %s%s, got %s", what,
+		    duration_format(c->opt.max_duration_ns, cap),
+		    cap_name(c, "max_duration", name, sizeof name),
+		    total < 0 || total == INT64_MAX ? "more than 292 years" : duration_format(total, got_s));
+	if (s->graceful_stop_ns > DEFAULT_GRACEFUL_STOP && s->graceful_stop_ns > c->opt.max_duration_ns)
+		err_key(c, "gracefulStop", "expected at most %s%s, got %s",
+		    duration_format(c->opt.max_duration_ns, cap),
+		    cap_name(c, "max_duration", name, sizeof name),
+		    duration_format(s->graceful_stop_ns, got_s));
+}
+
 /* Fills the scenario's common parts and end time; obj may be the root (shortcuts: no startTime). */
 static void
 finish_scenario(struct ctx *c, struct plan_scenario *s, int64_t run_ns)
@@ -1406,6 +2490,8 @@ finish_scenario(struct ctx *c, struct plan_scenario *s, int64_t run_ns)
 		end = INT64_MAX;
 	}
 	s->end_ns = end;
+	if (c->opt.max_duration_ns > 0)
+		check_duration_cap(c, s, run_ns);
 }
 
 /* Parses one entry of `scenarios` (the path is at it). */
@@ -1472,6 +2558,7 @@ parse_scenario(struct ctx *c, const char *name, json_t *obj, struct plan_scenari
 	if (e >= 0)
 		parse_params(c, obj, s, &scenario_keys, &run_ns);
 	parse_tasks(c, obj, "tasks", s);
+	parse_scenario_features(c, obj, s, e >= 0);
 	if (e >= 0)
 		finish_scenario(c, s, run_ns);
 }
@@ -1514,6 +2601,7 @@ parse_shortcut(struct ctx *c, json_t *root, struct plan_scenario *s)
 	if (iterations == NULL && duration == NULL && stages == NULL && vus != NULL)
 		s->iterations = s->vus;    /* k6: `vus` alone runs one iteration per VU */
 	parse_tasks(c, root, "tasks", s);
+	parse_scenario_features(c, root, s, 1);
 	finish_scenario(c, s, run_ns);
 }
 
@@ -1635,6 +2723,27 @@ options_init(struct testdef_options *o, const struct testdef_options *given)
 		o->max_vus = 1000000;
 	if (o->max_vus > SCHED_MAX_VUS)
 		o->max_vus = SCHED_MAX_VUS;
+	if (o->max_feed_rows <= 0)
+		o->max_feed_rows = 1000000;
+	if (o->max_feed_bytes == 0)
+		o->max_feed_bytes = 64 * 1024 * 1024;
+	if (o->max_var_bytes == 0)
+		o->max_var_bytes = 4096;
+}
+
+/* The most iterations per second an arrival-rate scenario asks for (0 for the other executors). */
+static double
+peak_rate(const struct plan_scenario *s)
+{
+	double peak = s->executor == PLAN_CONSTANT_ARRIVAL_RATE ? s->rate : s->start_rate;
+
+	if (s->executor != PLAN_CONSTANT_ARRIVAL_RATE && s->executor != PLAN_RAMPING_ARRIVAL_RATE)
+		return 0;
+	for (int i = 0; i < s->nstages; i++) {
+		if (s->stages[i].target > peak)
+			peak = s->stages[i].target;
+	}
+	return s->time_unit_ns > 0 ? peak * (double)NS_S / (double)s->time_unit_ns : 0;
 }
 
 /* tmpl_scope's env hook over the options' one. */
@@ -1655,12 +2764,19 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	json_t *scenarios;
 	const char *name = "unnamed";
 	int64_t total_vus = 0;
+	double total_rate = 0;
+	char name_buf[64];
 
 	options_init(&c->opt, opt);
 	c->errs = errs;
 	c->plan = p;
 	c->endpoint_index = json_object();
-	c->scope = (struct tmpl_scope){ NULL, scope_env, c };
+	c->scope = (struct tmpl_scope){ scope_var, scope_env, c };
+	c->var_index = json_object();
+	c->check_index = json_object();
+	c->feed_index = json_object();
+	c->bad_feeds = json_object();
+	p->var_cap = c->opt.max_var_bytes;
 	c->def_timeout_ns = DEFAULT_TIMEOUT;
 
 	if (def == NULL || !json_is_object(def)) {
@@ -1674,7 +2790,10 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	parse_base_url(c, def);
 	if (c->base_url)
 		p->base_url = xstrdup(c->base_url);
+	check_root_session_keys(c, def);
+	collect_variables(c, def);
 	parse_defaults(c, def);
+	c->feed_use = c->feed_use_scenario;
 
 	if ((scenarios = json_object_get(def, "scenarios")) != NULL) {
 		parse_scenarios(c, def, scenarios);
@@ -1686,13 +2805,22 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 
 	for (int i = 0; i < p->nscenarios; i++) {
 		total_vus += p->scenarios[i].max_vus;
+		total_rate += peak_rate(&p->scenarios[i]);
 		if (p->scenarios[i].end_ns > p->max_end_ns)
 			p->max_end_ns = p->scenarios[i].end_ns;
 	}
 	if (total_vus > c->opt.max_vus)
-		err_key(c, scenarios ? "scenarios" : "vus", "expected at most %d VUs over all scenarios, "
-		    "got up to %lld", c->opt.max_vus, (long long)total_vus);
+		err_key(c, scenarios ? "scenarios" : "vus", "expected at most %d VUs over all scenarios%s, "
+		    "got up to %lld", c->opt.max_vus, cap_name(c, "max_vus", name_buf, sizeof name_buf),
+		    (long long)total_vus);
+	if (c->opt.max_rate > 0 && total_rate > c->opt.max_rate)
+		err_key(c, "scenarios", "expected at most %.15g iterations per second over all arrival-rate "
+		    "scenarios%s, got up to %.15g", c->opt.max_rate,
+		    cap_name(c, "max_rate", name_buf, sizeof name_buf), total_rate);
 	p->max_vus = (int)(total_vus > INT_MAX ? INT_MAX : total_vus);
+	check_unique_feeds(c);
+	/* thresholds: after everything they may name (endpoints, scenarios, tasks, checks) */
+	c->errors += threshold_plan_parse(p, json_object_get(def, "thresholds"), errs);
 
 out:
 	for (int i = 0; i < c->ndef_headers; i++) {
@@ -1703,6 +2831,12 @@ out:
 	free(c->def_headers);
 	free(c->base_url);
 	json_decref(c->endpoint_index);
+	json_decref(c->var_index);
+	json_decref(c->check_index);
+	json_decref(c->feed_index);
+	json_decref(c->bad_feeds);
+	free(c->feed_use_defaults);
+	free(c->feed_use_scenario);
 	if (c->errors > 0) {
 		plan_free(p);
 		p = NULL;
@@ -1766,6 +2900,18 @@ testdef_load_file(const char *path, size_t max_bytes, struct testdef_errors *err
 	return v;
 }
 
+char *
+testdef_base_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
 /* ---- freeing */
 
 static void
@@ -1788,23 +2934,38 @@ request_fini(struct plan_request *r)
 	tmpl_free(r->body);
 }
 
+/* Frees an array of n steps. */
+static void
+steps_free(struct plan_step *steps, int n)
+{
+	for (int k = 0; k < n; k++) {
+		free(steps[k].name);
+		request_fini(&steps[k].req);
+		step_features_fini(&steps[k]);
+	}
+	free(steps);
+}
+
 void
 plan_free(struct plan *p)
 {
 	if (p == NULL)
 		return;
+	threshold_plan_free(p);    /* thresholds and the steps' series lists */
 	for (int i = 0; i < p->nscenarios; i++) {
 		struct plan_scenario *s = &p->scenarios[i];
 		for (int j = 0; j < s->ntasks; j++) {
 			struct plan_task *t = &s->tasks[j];
-			for (int k = 0; k < t->nsteps; k++) {
-				free(t->steps[k].name);
-				request_fini(&t->steps[k].req);
-			}
-			free(t->steps);
+			steps_free(t->steps, t->nsteps);
 			free(t->name);
 		}
 		free(s->tasks);
+		steps_free(s->on_start, s->non_start);
+		steps_free(s->on_stop, s->non_stop);
+		for (int j = 0; j < s->ninits; j++)
+			free(s->inits[j].value);
+		free(s->inits);
+		free(s->feeds);
 		free(s->stages);
 		free(s->name);
 	}
@@ -1817,6 +2978,19 @@ plan_free(struct plan *p)
 	for (int i = 0; i < p->nvars; i++)
 		free(p->var_names[i]);
 	free(p->var_names);
+	for (int i = 0; i < p->nfeeds; i++)
+		feed_fini(&p->feeds[i]);
+	free(p->feeds);
+	for (int i = 0; i < p->nchecks; i++)
+		free(p->check_names[i]);
+	free(p->check_names);
+	for (int i = 0; i < p->ngroups; i++) {
+		free(p->groups[i].name);
+		free(p->groups[i].source);
+		free(p->groups[i].header);
+		extract_pointer_free(p->groups[i].pointer);
+	}
+	free(p->groups);
 	free(p->name);
 	free(p->base_url);
 	json_decref(p->definition);

@@ -12,6 +12,7 @@
 #define RAMPAGE_TESTDEF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -38,6 +39,20 @@ struct testdef_options {
 	int max_steps;             /* steps per task [100] */
 	int max_stages;            /* stages per scenario [1000] */
 	int max_vus;               /* the plan's max_vus [1000000] */
+	double max_rate;           /* iterations per second over all arrival-rate scenarios [no cap] */
+	int64_t max_duration_ns;   /* startTime + duration (stages, maxDuration) of any scenario, and any
+	                              gracefulStop above the 30 s default [no cap] */
+	/* Config section of the three caps above ("limits"): errors then name the key
+	   ("limits.max_vus"), and VU counts are checked against max_vus as one total (a single message
+	   naming the key) rather than field by field. NULL: not named. */
+	const char *limits_name;
+	/* Folder that relative feed file names ("csv": "users.csv") resolve against: the definition's
+	   own folder. NULL: CSV files are refused (a definition from the network must not read the
+	   daemon's files); inline "rows" still work. */
+	const char *base_dir;
+	int max_feed_rows;         /* rows per feed [1000000] */
+	size_t max_feed_bytes;     /* bytes of a feed's CSV file [64 MiB] */
+	size_t max_var_bytes;      /* bytes kept of an extracted variable's value [4096]: plan->var_cap */
 	/* Value of {{env.NAME}}, or NULL when unset. NULL: getenv(3). The daemon should pass a lookup
 	   that exposes only what an operator allowed, since definitions may come from the network. */
 	const char *(*env)(void *arg, const char *name);
@@ -75,6 +90,9 @@ struct plan *testdef_parse(json_t *def, const struct testdef_options *opt, struc
 json_t *testdef_load_string(const char *text, size_t len, size_t max_bytes, struct testdef_errors *errs);
 /* The same for a file ("-" reads standard input). */
 json_t *testdef_load_file(const char *path, size_t max_bytes, struct testdef_errors *errs);
+/* The folder of a definition file, for testdef_options.base_dir: "dir" of "dir/x.json", "." for
+   "x.json" and "-" (standard input: the working folder). Caller frees. */
+char *testdef_base_dir(const char *path);
 
 /* `rampage validate [-v] FILE...`: prints "ok" (with -v, a one-line summary per scenario) or the
    errors, one per line; exits 0 when every file is valid, 2 otherwise. argv[0] is "validate". */

@@ -67,8 +67,13 @@ testdef_validate_main(int argc, char **argv)
 		json_t *def;
 
 		testdef_errors_init(&errs);
-		if ((def = testdef_load_file(argv[i], 0, &errs)) != NULL)
-			plan = testdef_parse(def, NULL, &errs);
+		if ((def = testdef_load_file(argv[i], 0, &errs)) != NULL) {
+			struct testdef_options opt = { .base_dir = NULL };
+			char *dir = testdef_base_dir(argv[i]);
+			opt.base_dir = dir;        /* feeds' CSV files are next to the definition */
+			plan = testdef_parse(def, &opt, &errs);
+			free(dir);
+		}
 		if (plan != NULL) {
 			printf("%sok\n", prefix);
 			if (verbose)

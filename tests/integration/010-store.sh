@@ -1,7 +1,8 @@
 #!/bin/sh
 # The database across daemon restarts: the first start creates it with the current schema in WAL mode,
 # a clean restart leaves existing data untouched, and a run that was live when the daemon was killed
-# (kill -9) is marked aborted at the next start while queued and finished runs stay as they were.
+# (kill -9) is marked aborted at the next start while finished runs stay as they were; a run still
+# queued is not aborted but handed to the run queue again (here its empty definition makes it `error`).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 command -v sqlite3 >/dev/null 2>&1 || bail "the sqlite3 command is needed (apt-get install sqlite3)"
@@ -53,12 +54,14 @@ q "INSERT INTO runs (id, name, definition, state, trigger, queued_ms, started_ms
 stop_daemon KILL
 is "$(q 'SELECT state FROM runs WHERE id = 2')" running "after kill -9 the run is still marked running"
 start_daemon
-is "$(q 'SELECT state FROM runs ORDER BY id' | tr '\n' ' ')" "passed aborted aborted queued " \
-	"the restart marks running and stopping runs aborted, leaves passed and queued ones"
+for _ in $(seq 100); do [ "$(q 'SELECT state FROM runs WHERE id = 4')" = queued ] || break; sleep 0.05; done
+is "$(q 'SELECT state FROM runs ORDER BY id' | tr '\n' ' ')" "passed aborted aborted error " \
+	"the restart marks running and stopping runs aborted, leaves passed ones, requeues queued ones"
 like "$(q 'SELECT error FROM runs WHERE id = 2')" 'daemon stopped unexpectedly' "an aborted run says why"
 is "$(q 'SELECT ended_ms - started_ms FROM runs WHERE id = 2')" 3000 "and ends after its last recorded second"
 is "$(q 'SELECT ended_ms IS NOT NULL FROM runs WHERE id = 3')" 1 "a run without samples gets an end time too"
-is "$(q 'SELECT ended_ms IS NULL FROM runs WHERE id = 4')" 1 "the queued run is untouched"
+like "$(q 'SELECT error FROM runs WHERE id = 4')" 'definition' "the requeued run was validated again (its definition is empty)"
+is "$(q 'SELECT started_ms IS NULL FROM runs WHERE id = 4')" 1 "and never started"
 like "$(cat "$DAEMON_LOG")" '2 runs left running .* marked aborted' "the daemon logs how many runs it aborted"
 is "$(q 'SELECT count(*) FROM samples WHERE run_id = 2')" 3 "the crashed run's samples are kept"
 stop_daemon

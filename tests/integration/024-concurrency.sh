@@ -79,7 +79,7 @@ is "$(grep -Ec '^200 http://[^/]+/$' "$SANDBOX/par.out")" 25 "25 x /: 200"
 is "$(grep -c '^404 .*/api/nope' "$SANDBOX/par.out")" 25 "25 x unknown: 404"
 
 # 40 processes at once, each two requests on one keep-alive connection.
-seq 40 | xargs -P 40 -I{} curl -s --max-time 20 -o /dev/null -w '%{http_code} %{num_connects}\n' \
+seq 40 | xargs -P 40 -I{} curl -s --max-time 20 -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
 	"$URL/api/health" "$URL/app.css" >"$SANDBOX/xargs.out" 2>&1
 is "$(grep -c '^200 ' "$SANDBOX/xargs.out")" 80 "xargs -P 40: 80 requests, all 200"
 is "$(awk '{ s += $2 } END { print s }' "$SANDBOX/xargs.out")" 40 "on 40 connections (keep-alive reuse)"

@@ -204,6 +204,85 @@ test_merge(void)
 	hist_free(empty);
 }
 
+/* hist_subtract: the inverse of hist_merge, for sliding windows. */
+static void
+test_subtract(void)
+{
+	struct hist *a = hist_new(), *b = hist_new(), *sum = hist_new(), *win = hist_new(), *ref = hist_new();
+	struct hist *sec[20];
+	int exact = 1, close = 1, bounds = 1;
+
+	for (int i = 0; i < 20000; i++)
+		hist_record(a, 1000 + sample(LOGNORMAL));
+	for (int i = 0; i < 5000; i++)
+		hist_record(b, i % 2 ? sample(BIMODAL) : sample(SMALL));
+	hist_record(b, HIST_MAX_US + 9);
+	hist_merge(sum, a);
+	hist_merge(sum, b);
+	hist_subtract(sum, b);
+	is_int(hist_count(sum), hist_count(a), "subtract: count exact");
+	is_int(hist_sum(sum), hist_sum(a), "subtract: sum exact");
+	is_int(hist_clamped(sum), 0, "subtract: clamped exact");
+	ok(hist_min(sum) <= hist_min(a) && (hist_min(a) - hist_min(sum)) * 128 <= hist_min(a),
+	    "subtract: b held the min: it becomes a bucket's bound, within a bucket (%llu vs %llu)",
+	    (unsigned long long)hist_min(sum), (unsigned long long)hist_min(a));
+	ok(hist_max(sum) >= hist_max(a) && (hist_max(sum) - hist_max(a)) * 128 <= hist_max(a),
+	    "subtract: b held the max: within a bucket (%llu vs %llu)", (unsigned long long)hist_max(sum),
+	    (unsigned long long)hist_max(a));
+	for (double p = 0; p <= 100; p += 0.5) {
+		uint64_t g = hist_percentile(sum, p), w = hist_percentile(a, p);
+		if ((g > w ? g - w : w - g) * 128 > w)
+			close = 0;
+	}
+	ok(close, "subtract: every percentile within a bucket of the direct one");
+	hist_subtract(sum, a);
+	ok(hist_count(sum) == 0 && hist_min(sum) == 0 && hist_max(sum) == 0 && hist_sum(sum) == 0,
+	    "subtract everything: empty again");
+	hist_merge(sum, b);
+	ok(hist_equal(sum, b), "and usable: merge after emptying equals b");
+	hist_merge(sum, a);
+	hist_subtract(sum, a);       /* a did not hold b's extremes: min and max stay exact */
+	ok(hist_equal(sum, b), "subtract of a sample set not holding the extremes: exactly b again");
+
+	/* A sliding window of 5 over 20 seconds equals re-merging the 5 seconds, bucket for bucket. */
+	for (int i = 0; i < 20; i++) {
+		sec[i] = hist_new();
+		for (int k = 0; k < 500; k++)
+			hist_record(sec[i], i % 7 == 3 ? sample(HUGE) / 1000 : sample(i % 2 ? UNIFORM : LOGNORMAL));
+		hist_merge(win, sec[i]);
+		if (i >= 5)
+			hist_subtract(win, sec[i - 5]);
+		if (i >= 4) {
+			hist_reset(ref);
+			for (int j = i - 4; j <= i; j++)
+				hist_merge(ref, sec[j]);
+			if (hist_count(win) != hist_count(ref) || hist_sum(win) != hist_sum(ref))
+				exact = 0;
+			if (hist_min(win) > hist_min(ref) || hist_max(win) < hist_max(ref))
+				bounds = 0;
+			for (double p = 1; p <= 100; p += 1) {
+				uint64_t g = hist_percentile(win, p), w = hist_percentile(ref, p);
+				if ((g > w ? g - w : w - g) * 128 > w)
+					close = 0;
+			}
+			for (uint64_t x = 1; x < 1000000; x = x * 3 + 1)
+				if (hist_count_le(win, x) != hist_count_le(ref, x) &&
+				    x >= hist_min(ref) && x < hist_max(ref) && x >= hist_min(win) && x < hist_max(win))
+					exact = 0;
+		}
+	}
+	ok(exact, "sliding window: counts, sums and count_le match a re-merge");
+	ok(bounds, "sliding window: min/max still bound the samples");
+	ok(close, "sliding window: percentiles within a bucket of a re-merge");
+	for (int i = 0; i < 20; i++)
+		hist_free(sec[i]);
+	hist_free(a);
+	hist_free(b);
+	hist_free(sum);
+	hist_free(win);
+	hist_free(ref);
+}
+
 static void
 test_edges(void)
 {
@@ -464,6 +543,7 @@ main(void)
 	for (int d = 0; d < NDIST; d++)
 		test_accuracy(d);
 	test_merge();
+	test_subtract();
 	test_edges();
 	test_hostile();
 	test_blob_sizes();

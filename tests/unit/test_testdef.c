@@ -340,7 +340,9 @@ test_errors(void)
 	only_error("\"x\"", "definition: expected a JSON object, got \"x\"");
 	only_error("{\"name\":\"\",\"baseUrl\":\"http://h\",\"tasks\":[{\"path\":\"/\"}]}",
 	    "name: expected a non-empty string of at most 256 bytes, got \"\"");
-	only_error("{\"baseUrl\":\"http://h\",\"tasks\":[{\"path\":\"/\"}],\"treshold\":{}}", "treshold: unknown key");
+	only_error("{\"baseUrl\":\"http://h\",\"tasks\":[{\"path\":\"/\"}],\"treshold\":{}}",
+	    "treshold: unknown key (did you mean \"thresholds\"?)");
+	only_error("{\"baseUrl\":\"http://h\",\"tasks\":[{\"path\":\"/\"}],\"frobnicate\":{}}", "frobnicate: unknown key");
 	only_error("{\"baseUrl\":\"http://h\",\"tasks\":[{\"path\":\"/\"}],\"Scenarios\":{}}",
 	    "Scenarios: unknown key (did you mean \"scenarios\"?)");
 

@@ -1,0 +1,107 @@
+/*
+ * security: who may use the daemon's API and where its load may go. A load daemon aims traffic
+ * wherever a definition says, so its API is privileged:
+ *
+ *   - API tokens ([security] api_tokens, token_file): when any is set, requests that change state
+ *     need `Authorization: Bearer <token>` (and reads too with protect_reads); the router and the
+ *     front door ask this module. Tokens are compared in constant time.
+ *   - Bind policy: listening beyond loopback without tokens needs allow_insecure_bind.
+ *   - Target allowlist ([security] allow_targets): literal IPs must fall in a listed network (CIDR),
+ *     names must match a listed name or glob. DNS is NOT consulted when a definition is validated;
+ *     instead the engine checks, when it connects, the address the name resolved to
+ *     (security_check_addr from CURLOPT_OPENSOCKETFUNCTION), which must be inside a listed network
+ *     too. So a listed name cannot be pointed elsewhere by DNS, and the address checked is the one
+ *     used: that is the pin.
+ *   - The environment ([security] env_allow): which variables a definition may read as
+ *     {{env.NAME}} (none by default: the daemon's environment may hold secrets).
+ *   - Caps ([limits]) handed to testdef with the hooks above (security_testdef_options).
+ *
+ * A struct security is built once at start-up (main thread) from the config and is immutable
+ * afterwards: every function below may be called from any thread without locks, and none of the
+ * checks allocates unless it has to explain a refusal.
+ */
+#ifndef RAMPAGE_SECURITY_H
+#define RAMPAGE_SECURITY_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct config;
+struct security;
+struct testdef_options;
+
+#define SECURITY_TOKEN_MIN 16      /* characters of an API token, at least */
+#define SECURITY_TOKEN_MAX 256     /* ... and at most */
+#define SECURITY_TOKENS_MAX 64     /* tokens over api_tokens and token_file */
+#define SECURITY_TARGETS_MAX 256   /* entries of allow_targets */
+
+/*
+ * Builds the policy from cfg: parses api_tokens and allow_targets, reads token_file (refused if it
+ * is not a regular file, is readable or writable by every user, or holds no token). Main thread.
+ * NULL and *cause ("security.token_file: /etc/rampage/tokens: readable by every user ...").
+ */
+struct security *security_new(const struct config *cfg, char **cause);
+/* Frees. NULL is a no-op. */
+void security_free(struct security *sec);
+
+/* Whether any API token is configured (then state-changing requests need one). */
+int security_has_tokens(const struct security *sec);
+/* Whether reads (GET, /api/live) need a token too: protect_reads and some token configured. */
+int security_protect_reads(const struct security *sec);
+
+/* Whether the len bytes at token are one of the configured tokens (constant time per token). */
+int security_token_ok(const struct security *sec, const char *token, size_t len);
+/* Whether an Authorization header value is "Bearer <a configured token>" (NULL: no). */
+int security_bearer_ok(const struct security *sec, const char *authorization);
+/*
+ * Whether a websocket request head (request line and headers, as the front door peeked them)
+ * carries a configured token: `?token=` in the request target (percent-encoded), an
+ * `Authorization: Bearer` header, or an entry "bearer.<token>" in Sec-WebSocket-Protocol (browsers
+ * cannot set Authorization on websockets: `new WebSocket(url, ["live", "bearer." + token])`).
+ */
+int security_head_ok(const struct security *sec, const char *head, size_t len);
+
+/*
+ * The bind policy: 0 if cfg's listen address is loopback (127.0.0.0/8, ::1) or tokens are
+ * configured; 1 if it is neither but security.allow_insecure_bind is set (worth a warning); else
+ * -1 and *cause naming the keys to set.
+ */
+int security_check_bind(const struct config *cfg, char **cause);
+
+/*
+ * The target allowlist, in the shape of testdef_options.check_target: arg is a struct security.
+ * origin is "scheme://host[:port]" ("http://127.0.0.1:8080", "https://[::1]", "http://api.local").
+ * 0 if allowed, else -1 and *why (caller frees) naming the host and security.allow_targets.
+ */
+int security_check_target(void *arg, const char *origin, char **why);
+/*
+ * The run-time check, for the engine's CURLOPT_OPENSOCKETFUNCTION (the address curl is about to
+ * connect to): 0 if sa (AF_INET or AF_INET6; IPv4-mapped IPv6 counts as IPv4) is inside a listed
+ * network, else -1 and, if why is not NULL, *why (caller frees). No allocation when allowed or
+ * when why is NULL, so it may run on a worker's request path.
+ */
+int security_check_addr(const struct security *sec, const struct sockaddr *sa, char **why);
+/* The same for an address in text ("10.0.0.1", "::1"), e.g. CURLINFO_PRIMARY_IP. */
+int security_check_ip(const struct security *sec, const char *ip, char **why);
+
+/*
+ * Fills opt for a definition that came from the network: the caps (limits.max_vus, max_rate,
+ * max_duration, named "limits" in errors), the target hook (allow_targets) and the environment
+ * hook (env_allow), with opt->arg = sec; leaves the other fields alone.
+ */
+void security_testdef_options(const struct security *sec, struct testdef_options *opt);
+/*
+ * testdef_options.env for the daemon (arg: a struct security): the variable's value if its name
+ * is listed in security.env_allow, else NULL (it reads as unset).
+ */
+const char *security_env(void *arg, const char *name);
+/* ---- Syntax checks for the config table (pure): 0, or -1 and *why (caller frees). */
+
+/* A comma-separated list of tokens (api_tokens); empty entries are ignored. */
+int security_tokens_check(const char *list, char **why);
+/* A comma-separated list of targets (allow_targets): CIDRs, IPs, names and globs. */
+int security_targets_check(const char *list, char **why);
+/* A comma-separated list of environment variable names or globs (env_allow). */
+int security_env_names_check(const char *list, char **why);
+
+#endif

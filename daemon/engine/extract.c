@@ -1,0 +1,313 @@
+/*
+ * extract: see extract.h. Runs on a worker thread (matching, pointers) or the parsing thread
+ * (compiling). The only allocations after compiling are Jansson's, when a step that reads JSON
+ * parses a body, and PCRE2's first use of a VU's match data.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "core/xmalloc.h"
+#include "engine/extract.h"
+
+/* PCRE2's backtracking budget per match: a pathological pattern on a large body gives up (no
+   match) instead of stalling the worker. */
+#define MATCH_LIMIT 1000000
+
+struct extract_pointer {
+	int ntokens;
+	char **tokens;             /* unescaped reference tokens */
+	long *index;               /* [ntokens]: the token as an array index, or -1 */
+};
+
+struct extract_regex {
+	pcre2_code *code;
+	int groups;
+};
+
+struct extract_match {
+	pcre2_match_data *data;
+	pcre2_match_context *ctx;
+	int max_groups;
+};
+
+/* ---- JSON Pointer */
+
+/* The token as an array index (RFC 6901: "0" or digits without a leading zero), or -1. */
+static long
+token_index(const char *s)
+{
+	long v = 0;
+
+	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+struct extract_pointer *
+extract_pointer_new(const char *text, char **cause)
+{
+	struct extract_pointer *p;
+	const char *s = text;
+
+	if (text[0] != '\0' && text[0] != '/') {
+		*cause = xasprintf("expected a JSON Pointer like \"/items/0/id\" (starting with \"/\"), got "
+		    "\"%.60s\"", text);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	while (*s == '/') {
+		const char *end = strchr(s + 1, '/');
+		size_t n = end ? (size_t)(end - s - 1) : strlen(s + 1);
+		char *tok = xmalloc(n + 1), *w = tok;
+
+		for (size_t i = 0; i < n; i++) {
+			char ch = s[1 + i];
+			if (ch == '~') {
+				char next = i + 1 < n ? s[2 + i] : '\0';
+				if (next != '0' && next != '1') {
+					*cause = xasprintf("invalid JSON Pointer \"%.60s\": \"~\" must be followed by "
+					    "0 or 1", text);
+					free(tok);
+					extract_pointer_free(p);
+					return NULL;
+				}
+				*w++ = next == '0' ? '~' : '/';
+				i++;
+			} else {
+				*w++ = ch;
+			}
+		}
+		*w = '\0';
+		p->tokens = xreallocarray(p->tokens, (size_t)p->ntokens + 1, sizeof *p->tokens);
+		p->index = xreallocarray(p->index, (size_t)p->ntokens + 1, sizeof *p->index);
+		p->tokens[p->ntokens] = tok;
+		p->index[p->ntokens] = token_index(tok);
+		p->ntokens++;
+		s += 1 + n;
+	}
+	return p;
+}
+
+void
+extract_pointer_free(struct extract_pointer *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->ntokens; i++)
+		free(p->tokens[i]);
+	free(p->tokens);
+	free(p->index);
+	free(p);
+}
+
+json_t *
+extract_pointer_get(const struct extract_pointer *p, json_t *v)
+{
+	for (int i = 0; i < p->ntokens && v != NULL; i++) {
+		if (json_is_object(v))
+			v = json_object_get(v, p->tokens[i]);
+		else if (json_is_array(v) && p->index[i] >= 0)
+			v = json_array_get(v, (size_t)p->index[i]);
+		else
+			v = NULL;
+	}
+	return v;
+}
+
+/* ---- regex */
+
+struct extract_regex *
+extract_regex_new(const char *pattern, char **cause)
+{
+	struct extract_regex *re;
+	PCRE2_SIZE erroff;
+	uint32_t groups = 0;
+	int errcode;
+	pcre2_code *code;
+
+	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
+	if (code == NULL) {
+		PCRE2_UCHAR msg[160];
+		pcre2_get_error_message(errcode, msg, sizeof msg);
+		*cause = xasprintf("invalid regex at offset %zu: %s", (size_t)erroff, (char *)msg);
+		return NULL;
+	}
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);    /* no JIT: the interpreter serves */
+	pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
+	re = xcalloc(1, sizeof *re);
+	re->code = code;
+	re->groups = (int)groups;
+	return re;
+}
+
+void
+extract_regex_free(struct extract_regex *re)
+{
+	if (re == NULL)
+		return;
+	pcre2_code_free(re->code);
+	free(re);
+}
+
+int
+extract_regex_groups(const struct extract_regex *re)
+{
+	return re->groups;
+}
+
+struct extract_match *
+extract_match_new(int max_groups)
+{
+	struct extract_match *m = xcalloc(1, sizeof *m);
+
+	assert(max_groups >= 0);
+	m->max_groups = max_groups;
+	m->data = pcre2_match_data_create((uint32_t)max_groups + 1, NULL);
+	m->ctx = pcre2_match_context_create(NULL);
+	if (m->data == NULL || m->ctx == NULL)
+		abort();               /* out of memory: fatal, as in xmalloc */
+	pcre2_set_match_limit(m->ctx, MATCH_LIMIT);
+	return m;
+}
+
+void
+extract_match_free(struct extract_match *m)
+{
+	if (m == NULL)
+		return;
+	pcre2_match_data_free(m->data);
+	pcre2_match_context_free(m->ctx);
+	free(m);
+}
+
+int
+extract_regex_find(const struct extract_regex *re, struct extract_match *m, const char *s, size_t n,
+    int group, size_t *off, size_t *len)
+{
+	PCRE2_SIZE *ov;
+	int rc;
+
+	assert(re->groups <= m->max_groups && group >= 0 && group <= re->groups);
+	rc = pcre2_match(re->code, (PCRE2_SPTR)(s != NULL ? s : ""), n, 0, 0, m->data, m->ctx);
+	if (rc <= 0 || group >= rc)
+		return 0;
+	ov = pcre2_get_ovector_pointer(m->data);
+	if (ov[2 * group] == PCRE2_UNSET)
+		return 0;
+	*off = ov[2 * group];
+	*len = ov[2 * group + 1] - ov[2 * group];
+	return 1;
+}
+
+/* ---- responses */
+
+json_t *
+extract_response_json(struct extract_response *r)
+{
+	if (r->json_state == 0) {
+		r->json = json_loadb(r->body != NULL ? r->body : "", r->body_len,
+		    JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		r->json_state = r->json != NULL ? 1 : -1;
+	}
+	return r->json;
+}
+
+void
+extract_response_fini(struct extract_response *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+	r->json_state = 0;
+}
+
+/* Copies n bytes of s into buf (up to size); returns n. */
+static size_t
+put(char *buf, size_t size, const char *s, size_t n)
+{
+	memcpy(buf, s, n < size ? n : size);
+	return n;
+}
+
+size_t
+extract_json_text(json_t *v, char *buf, size_t size)
+{
+	char tmp[40];
+	int n;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return put(buf, size, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		n = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return put(buf, size, tmp, (size_t)n);
+	case JSON_REAL:
+		n = snprintf(tmp, sizeof tmp, "%.17g", json_real_value(v));
+		return put(buf, size, tmp, (size_t)n);
+	case JSON_TRUE:
+		return put(buf, size, "true", 4);
+	case JSON_FALSE:
+		return put(buf, size, "false", 5);
+	case JSON_NULL:
+		return put(buf, size, "null", 4);
+	default:
+		/* json_dumpb returns the size it needs and writes nothing when it does not fit. */
+		return json_dumpb(v, buf, size, JSON_COMPACT | JSON_ENCODE_ANY);
+	}
+}
+
+int64_t
+extract_source(enum plan_source from, const struct extract_pointer *p, const char *header,
+    struct extract_response *r, char *buf, size_t size)
+{
+	const char *s;
+	size_t n;
+	json_t *root, *v;
+
+	switch (from) {
+	case PLAN_FROM_JSON:
+		if ((root = extract_response_json(r)) == NULL || (v = extract_pointer_get(p, root)) == NULL)
+			return -1;
+		n = extract_json_text(v, buf, size);
+		if (n > size && (json_is_object(v) || json_is_array(v))) {
+			/* a container that does not fit: json_dumpb wrote nothing; keep its start */
+			char *all = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			if (all != NULL)
+				memcpy(buf, all, size);
+			free(all);
+		}
+		return (int64_t)n;
+	case PLAN_FROM_HEADER:
+		if (r->header == NULL || (s = r->header(r->header_arg, header, &n)) == NULL)
+			return -1;
+		return (int64_t)put(buf, size, s, n);
+	case PLAN_FROM_REGEX:
+		break;
+	}
+	assert(!"a regex is not a plain source");
+	return -1;
+}
+
+int64_t
+extract_run(const struct plan_extract *x, struct extract_response *r, char *buf, size_t size)
+{
+	size_t off, n;
+
+	if (x->from != PLAN_FROM_REGEX)
+		return extract_source(x->from, x->pointer, x->header, r, buf, size);
+	assert(r->match != NULL);
+	if (!extract_regex_find(x->regex, r->match, r->body, r->body_len, x->group, &off, &n))
+		return -1;
+	return (int64_t)put(buf, size, r->body + off, n);
+}

@@ -1,0 +1,977 @@
+/*
+ * runq: see runq.h.
+ *
+ * DESIGN. One manager thread owns the queue and every engine, and is the only thread that changes a
+ * run's state: the api thread asks it (a message and a wait, like store_write_sync), the engine's
+ * controller threads tell it (a message, never a wait). So every transition is serialised in one
+ * place, the one transition function below, which writes the new state (and what comes with it: the
+ * endpoints at the start; histograms, status codes and summary at the end) in one synchronous store
+ * job, then updates the status cell, then publishes. Anything a client sees published is therefore
+ * already in the database.
+ *
+ * Each second, on the controller thread, on_tick copies the tick (run_store.h), gives the copy to the
+ * store (store_write: no waiting) and gives the manager a message with the live JSON. The manager,
+ * before publishing the ticks it took, waits for one empty store job: jobs run in order, so when it
+ * commits, the rows of every tick it is about to publish have committed too. That ordering is what
+ * lets a late client join REST history and the live stream without a gap or a duplicate.
+ *
+ * Shared state: the list of runs that have not ended, with each run's state, stop flags and latest
+ * second (the "status cell"), under `lock`; the manager writes it, runq_status reads it. Everything
+ * else of a run is the manager's, except `series`, which its controller thread writes between
+ * engine_start and engine_wait.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/mailbox.h"
+#include "core/security.h"
+#include "core/xmalloc.h"
+#include "engine/engine.h"
+#include "http/live.h"
+#include "metrics/hist.h"
+#include "metrics/summary.h"
+#include "metrics/threshold.h"
+#include "metrics/tick.h"
+#include "runs/run_store.h"
+#include "runs/runq.h"
+#include "store/store.h"
+#include "testdef/testdef.h"
+
+static const char *const state_names[RUN_NSTATES] = {
+	[RUN_QUEUED] = "queued",
+	[RUN_RUNNING] = "running",
+	[RUN_STOPPING] = "stopping",
+	[RUN_PASSED] = "passed",
+	[RUN_FAILED] = "failed",
+	[RUN_STOPPED] = "stopped",
+	[RUN_ABORTED] = "aborted",
+	[RUN_ERROR] = "error",
+};
+
+/* legal[from] is the set of states `from` may move to (bit per state). */
+#define S(x) (1u << (x))
+static const unsigned legal[RUN_NSTATES] = {
+	[RUN_QUEUED] = S(RUN_RUNNING) | S(RUN_STOPPED) | S(RUN_ERROR),
+	[RUN_RUNNING] = S(RUN_STOPPING) | S(RUN_PASSED) | S(RUN_FAILED) | S(RUN_ERROR) | S(RUN_ABORTED),
+	[RUN_STOPPING] = S(RUN_STOPPED) | S(RUN_ERROR) | S(RUN_ABORTED),
+};
+#undef S
+
+const char *
+run_state_name(enum run_state s)
+{
+	assert(s >= 0 && s < RUN_NSTATES);
+	return state_names[s];
+}
+
+int
+run_state_from_name(const char *name)
+{
+	for (int s = 0; s < RUN_NSTATES; s++)
+		if (strcmp(state_names[s], name) == 0)
+			return s;
+	return -1;
+}
+
+bool
+run_state_final(enum run_state s)
+{
+	assert(s >= 0 && s < RUN_NSTATES);
+	return s >= RUN_PASSED;
+}
+
+bool
+run_state_legal(enum run_state from, enum run_state to)
+{
+	assert(from >= 0 && from < RUN_NSTATES && to >= 0 && to < RUN_NSTATES);
+	return (legal[from] & (1u << to)) != 0;
+}
+
+/* A caller waiting for the manager (lives on the caller's stack). */
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;                 /* under lock */
+	enum runq_result result;
+	int64_t id;
+	enum run_state state;
+	char *cause;
+};
+
+enum msg_kind { MSG_SUBMIT, MSG_STOP, MSG_DELETE, MSG_TICK, MSG_THRESHOLD, MSG_DONE, MSG_QUIT };
+
+struct msg {
+	struct mailbox_msg link;   /* first: the mailbox links messages through it */
+	enum msg_kind kind;
+	struct waiter *w;          /* SUBMIT, STOP, DELETE */
+	const struct runq_new *nr; /* SUBMIT */
+	int64_t id;                /* STOP, DELETE */
+	bool force;                /* STOP */
+	struct qrun *run;          /* TICK, THRESHOLD, DONE */
+	char *json;                /* TICK: the live message */
+	size_t len;
+	struct runq_live live;     /* TICK */
+};
+
+/* A run that has not ended. */
+struct qrun {
+	struct qrun *next;         /* under lock: the list is in id order */
+	struct runq *q;
+	int64_t id;
+	char topic[LIVE_TOPIC_MAX];/* "run:<id>" */
+	struct plan *plan;         /* set by the manager before the engine starts; then read-only */
+	/* under q->lock (written by the manager, read by runq_status) */
+	enum run_state state;
+	bool stop_requested, force;
+	bool have_live;
+	struct runq_live live;
+	/* the manager's */
+	char *name;
+	int64_t test_id;
+	int64_t queued_ms, started_ms;
+	struct engine *engine;
+	bool user_stop;            /* ends `stopped` */
+	bool shutdown;             /* ends `aborted` */
+	/* the controller thread's while the engine runs (on_tick), then the manager's */
+	struct summary_series series;
+	struct threshold_set *thresholds;   /* judged each second, then at the end */
+};
+
+struct runq {
+	/* set by runq_start */
+	const struct config *cfg;
+	struct store *store;
+	struct live *live;
+	struct security *sec;      /* limits and target allowlist, re-checked when a run starts */
+	pthread_t thread;
+	struct mailbox mb;         /* locks itself */
+	/* shared, under lock */
+	pthread_mutex_t lock;
+	struct qrun *runs;
+	/* the manager's */
+	sqlite3 *db;               /* read connection */
+	bool quitting;
+	bool queue_changed;        /* publish the queue when this batch is handled */
+};
+
+/* ---- small helpers */
+
+/* Frees a run and what it holds (its engine must have ended). */
+static void
+qrun_free(struct qrun *r)
+{
+	if (r == NULL)
+		return;
+	engine_free(r->engine);
+	threshold_set_free(r->thresholds);
+	plan_free(r->plan);
+	free(r->name);
+	free(r);
+}
+
+/* A run of the list, or NULL. Under lock or on the manager thread. */
+static struct qrun *
+find(struct runq *q, int64_t id)
+{
+	for (struct qrun *r = q->runs; r != NULL; r = r->next)
+		if (r->id == id)
+			return r;
+	return NULL;
+}
+
+/* Appends a new run (ids only grow) to the list. Manager thread (or runq_start). */
+static struct qrun *
+qrun_add(struct runq *q, int64_t id, const char *name, int64_t test_id, int64_t queued_ms)
+{
+	struct qrun *r = xcalloc(1, sizeof *r), **p;
+
+	r->q = q;
+	r->id = id;
+	snprintf(r->topic, sizeof r->topic, "run:%lld", (long long)id);
+	r->state = RUN_QUEUED;
+	r->name = xstrdup(name);
+	r->test_id = test_id;
+	r->queued_ms = queued_ms;
+	pthread_mutex_lock(&q->lock);
+	for (p = &q->runs; *p != NULL; p = &(*p)->next)
+		assert((*p)->id < id);
+	*p = r;
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+/* Takes a run off the list and frees it. Manager thread. */
+static void
+qrun_remove(struct runq *q, struct qrun *r)
+{
+	pthread_mutex_lock(&q->lock);
+	for (struct qrun **p = &q->runs; *p != NULL; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&q->lock);
+	qrun_free(r);
+}
+
+/* Publishes a message to a topic when there is a live module. */
+static void
+publish(struct runq *q, const char *topic, json_t *msg)
+{
+	char *text = json_dumps(msg, JSON_COMPACT);
+
+	json_decref(msg);
+	if (q->live != NULL && text != NULL && live_publish(q->live, topic, text, strlen(text)) != 0)
+		log_debug("runq: live message to %s dropped", topic);
+	free(text);
+}
+
+/* An integer that 0 means "none" as JSON. */
+static json_t *
+opt_int(int64_t v)
+{
+	return v > 0 ? json_integer(v) : json_null();
+}
+
+/* Publishes a run's state on `runs` and on its own topic. Manager thread. */
+static void
+publish_state(struct runq *q, struct qrun *r, int previous, int64_t ended_ms, const char *error,
+    int position)
+{
+	json_t *m = json_pack("{s:s, s:I, s:s, s:o, s:o, s:s, s:I, s:o, s:o, s:o}",
+	    "type", "run_state",
+	    "run_id", (json_int_t)r->id,
+	    "state", run_state_name(r->state),
+	    "previous", previous >= 0 ? json_string(run_state_name(previous)) : json_null(),
+	    "test_id", opt_int(r->test_id),
+	    "name", r->name,
+	    "queued_ms", (json_int_t)r->queued_ms,
+	    "started_ms", opt_int(r->started_ms),
+	    "ended_ms", opt_int(ended_ms),
+	    "error", error != NULL ? json_string(error) : json_null());
+
+	if (r->state == RUN_QUEUED)
+		json_object_set_new(m, "position", json_integer(position));
+	/* the same change on both topics; `topic` tells a client subscribed to both which copy it got */
+	json_object_set_new(m, "topic", json_string("runs"));
+	publish(q, "runs", json_incref(m));
+	json_object_set_new(m, "topic", json_string(r->topic));
+	publish(q, r->topic, m);
+}
+
+/* Position of a queued run (1 = next). Under lock or on the manager thread. */
+static int
+position_of(struct runq *q, const struct qrun *run)
+{
+	int n = 0;
+
+	for (struct qrun *r = q->runs; r != NULL; r = r->next) {
+		if (r->state == RUN_QUEUED)
+			n++;
+		if (r == run)
+			return r->state == RUN_QUEUED ? n : 0;
+	}
+	return 0;
+}
+
+/* Publishes the queue (every queued run and its position) on `runs`. Manager thread. */
+static void
+publish_queue(struct runq *q)
+{
+	json_t *list = json_array();
+	int n = 0;
+
+	for (struct qrun *r = q->runs; r != NULL; r = r->next)
+		if (r->state == RUN_QUEUED)
+			json_array_append_new(list, json_pack("{s:I, s:i}", "run_id", (json_int_t)r->id,
+			    "position", ++n));
+	publish(q, "runs", json_pack("{s:s, s:o}", "type", "queue", "queued", list));
+}
+
+/* Answers a waiting caller. */
+static void
+answer(struct waiter *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* A store job that writes nothing: when it has committed, every job given before it has too. */
+static int
+barrier(sqlite3 *db, void *arg, char **cause)
+{
+	(void)db;
+	(void)arg;
+	(void)cause;
+	return 0;
+}
+
+/* ---- the one transition function */
+
+/*
+ * Moves run r to state `to`: writes the state, with whatever extra the caller put in *with (may be
+ * NULL), in one synchronous store job; then updates the status cell and publishes. A final state
+ * takes the run off the list and frees it: r is gone when this returns. Manager thread.
+ */
+static void
+transition(struct runq *q, struct qrun *r, enum run_state to, const struct run_store_state *with)
+{
+	struct run_store_state s = { 0 };
+	enum run_state from = r->state;
+	char *cause = NULL;
+
+	assert(run_state_legal(from, to));
+	if (with != NULL)
+		s = *with;
+	s.run_id = r->id;
+	s.state = run_state_name(to);
+	if (run_state_final(to) && s.ended_ms == 0)
+		s.ended_ms = clock_wall_ms();
+	if (s.started_ms > 0)
+		r->started_ms = s.started_ms;
+	if (store_write_sync(q->store, run_store_state, &s, &cause) != 0) {
+		/* The run goes on in memory; its row says less than it should. */
+		log_err("run %lld: cannot record its state %s: %s", (long long)r->id, s.state, cause);
+		free(cause);
+	}
+	pthread_mutex_lock(&q->lock);
+	r->state = to;
+	pthread_mutex_unlock(&q->lock);
+	log_info("run %lld: %s -> %s%s%s", (long long)r->id, run_state_name(from), s.state,
+	    s.error != NULL ? ": " : "", s.error != NULL ? s.error : "");
+	publish_state(q, r, (int)from, s.ended_ms, s.error, 0);
+	if (from == RUN_QUEUED)
+		q->queue_changed = true;
+	if (run_state_final(to))
+		qrun_remove(q, r);
+}
+
+/* ---- the engine's side (controller thread) */
+
+/* Gives the manager a message. Any thread. */
+static void
+give(struct runq *q, struct msg *m)
+{
+	struct mailbox_msg *mm = &m->link;
+
+	mailbox_give(&q->mb, &mm);
+}
+
+/* The live tick: the second's rows, with the endpoints' names. Controller thread. */
+static char *
+tick_json(const struct qrun *r, const struct run_tick *rt, const struct tick *sec,
+    const struct tick *whole, size_t *len)
+{
+	const struct run_row *total = &rt->rows[0];
+	json_t *eps = json_array(), *m;
+	char *text;
+	double req = (double)total->v[RUN_COL_REQUESTS];
+
+	for (int i = 1; i < rt->nrows; i++) {
+		json_t *row = run_row_json(&rt->rows[i]);
+		json_object_set_new(row, "idx", json_integer(i));
+		json_object_set_new(row, "name", json_string(r->plan->endpoints[i - 1].name));
+		json_object_set_new(row, "method", json_string(r->plan->endpoints[i - 1].method));
+		json_array_append_new(eps, row);
+	}
+	m = json_pack("{s:s, s:I, s:I, s:I, s:i, s:i, s:f, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+	    "type", "tick",
+	    "run_id", (json_int_t)r->id,
+	    "second", (json_int_t)rt->second,
+	    "elapsed_ms", (json_int_t)((rt->second + 1) * 1000),
+	    "vus", sec->vus,
+	    "vus_max", sec->vus_max,
+	    "error_rate", req > 0 ? (double)total->v[RUN_COL_FAILURES] / req : 0.0,
+	    "total", run_row_json(total),
+	    "endpoints", eps,
+	    "run", "requests", (json_int_t)whole->total.requests,
+	    "failures", (json_int_t)whole->total.failed,
+	    "iterations", (json_int_t)whole->iterations,
+	    "dropped_iterations", (json_int_t)whole->dropped_iterations);
+	text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	*len = text != NULL ? strlen(text) : 0;
+	return text;
+}
+
+/* engine_sink.on_tick: copy, hand the rows to the store and the rest to the manager. */
+static void
+on_tick(void *arg, const struct tick *sec, const struct tick *whole)
+{
+	struct qrun *r = arg;
+	struct runq *q = r->q;
+	struct run_tick *rt;
+	struct msg *m = xcalloc(1, sizeof *m);
+	const struct run_row *total;
+
+	summary_series_add(&r->series, sec);
+	if (threshold_tick(r->thresholds, sec, whole)) {
+		/* an abortOnFail threshold failed: the manager stops the run (it ends `failed`) */
+		struct msg *stop = xcalloc(1, sizeof *stop);
+		stop->kind = MSG_THRESHOLD;
+		stop->run = r;
+		give(q, stop);
+	}
+	rt = run_tick_new(r->id, r->plan, sec);
+	total = &rt->rows[0];
+	m->kind = MSG_TICK;
+	m->run = r;
+	m->json = tick_json(r, rt, sec, whole, &m->len);
+	m->live = (struct runq_live){
+		.second = rt->second,
+		.elapsed_ms = (rt->second + 1) * 1000,
+		.vus = sec->vus,
+		.requests = (uint64_t)total->v[RUN_COL_REQUESTS],
+		.rps = (double)total->v[RUN_COL_REQUESTS],
+		.error_rate = total->v[RUN_COL_REQUESTS] > 0 ?
+		    (double)total->v[RUN_COL_FAILURES] / (double)total->v[RUN_COL_REQUESTS] : 0.0,
+		.p95_us = total->null[RUN_COL_LAT_P95] ? -1 : total->v[RUN_COL_LAT_P95],
+		.total_requests = whole->total.requests,
+		.total_failures = whole->total.failed,
+	};
+	store_write(q->store, run_store_tick, rt);   /* the job frees rt */
+	give(q, m);
+}
+
+/* engine_sink.on_done: tell the manager. */
+static void
+on_done(void *arg, const struct tick *whole)
+{
+	struct qrun *r = arg;
+	struct msg *m = xcalloc(1, sizeof *m);
+
+	(void)whole;
+	m->kind = MSG_DONE;
+	m->run = r;
+	give(r->q, m);
+}
+
+/* ---- the manager */
+
+/* Worker threads the engine will use (its own rule: one per core, never more than VUs). */
+static int
+workers_used(const struct runq *q, const struct plan *plan)
+{
+	long n = q->cfg->workers > 0 ? q->cfg->workers : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	if (plan->max_vus >= 1 && n > plan->max_vus)
+		n = plan->max_vus;
+	return (int)n;
+}
+
+/* A run's definition snapshot, parsed into a plan; NULL and *cause (every error, joined). */
+static struct plan *
+load_plan(struct runq *q, int64_t id, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	struct testdef_options opt = { 0 };
+	struct testdef_errors errs;
+	struct plan *plan = NULL;
+	json_t *def = NULL;
+
+	/* the limits of now, not of when it was queued: a run queued before a restart that tightened
+	   them does not slip through */
+	security_testdef_options(q->sec, &opt);
+	testdef_errors_init(&errs);
+	if (sqlite3_prepare_v2(q->db, "SELECT definition FROM runs WHERE id = ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		*cause = xasprintf("cannot read the run's definition: %s", sqlite3_errmsg(q->db));
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		*cause = xasprintf("cannot read the run's definition: %s", sqlite3_errmsg(q->db));
+		goto out;
+	}
+	def = testdef_load_string((const char *)sqlite3_column_text(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), 0, &errs);
+	if (def != NULL)
+		plan = testdef_parse(def, &opt, &errs);
+	if (plan == NULL) {
+		size_t cap = 1024, n;
+		char *text = xmalloc(cap);
+		n = (size_t)snprintf(text, cap, "invalid definition:");
+		for (int i = 0; i < errs.n && n < cap; i++)
+			n += (size_t)snprintf(text + n, cap - n, "%s %s: %s", i ? ";" : "",
+			    errs.v[i].path[0] != '\0' ? errs.v[i].path : "definition", errs.v[i].message);
+		*cause = text;
+	}
+out:
+	sqlite3_finalize(st);
+	json_decref(def);
+	testdef_errors_fini(&errs);
+	return plan;
+}
+
+/* Starts a queued run: queued -> running, or -> error when it cannot. */
+static void
+start_run(struct runq *q, struct qrun *r)
+{
+	struct engine_options eo = { .workers = q->cfg->workers };
+	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = r };
+	struct run_store_state with = { 0 };
+	char *cause = NULL;
+
+	assert(r->state == RUN_QUEUED && r->engine == NULL);
+	r->plan = load_plan(q, r->id, &cause);
+	if (r->plan != NULL) {
+		summary_series_init(&r->series, workers_used(q, r->plan));
+		r->thresholds = threshold_set_new(r->plan);
+		r->engine = engine_start(r->plan, &eo, &sink, &cause);
+	}
+	if (r->engine == NULL) {
+		with.error = cause;
+		transition(q, r, RUN_ERROR, &with);
+		free(cause);
+		return;
+	}
+	with.plan = r->plan;
+	with.started_ms = clock_wall_ms() - engine_elapsed_ns(r->engine) / CLOCK_NS_PER_MS;
+	transition(q, r, RUN_RUNNING, &with);
+}
+
+/* Starts queued runs while there is room. */
+static void
+start_next(struct runq *q)
+{
+	for (;;) {
+		struct qrun *next = NULL;
+		int active = 0;
+
+		if (q->quitting)
+			return;
+		for (struct qrun *r = q->runs; r != NULL; r = r->next) {
+			if (r->state == RUN_RUNNING || r->state == RUN_STOPPING)
+				active++;
+			else if (r->state == RUN_QUEUED && next == NULL)
+				next = r;
+		}
+		if (next == NULL || active >= q->cfg->max_concurrent_runs)
+			return;
+		start_run(q, next);
+	}
+}
+
+/* The engine of r has ended: store what it measured and move to the final state. */
+static void
+finish_run(struct runq *q, struct qrun *r)
+{
+	struct run_store_state with = { 0 };
+	enum run_state to;
+	char *summary, *thresholds = NULL, *error = NULL;
+	json_t *sj;
+
+	engine_wait(r->engine);
+	threshold_final(r->thresholds, engine_totals(r->engine), engine_elapsed_ns(r->engine));
+	struct summary_run sr = {
+		.plan = r->plan,
+		.whole = engine_totals(r->engine),
+		.series = &r->series,
+		.duration_ns = engine_elapsed_ns(r->engine),
+		.interrupted = r->user_stop || r->shutdown,
+		.thresholds = r->thresholds,
+	};
+	sj = summary_json(&sr);
+	summary = json_dumps(sj, JSON_COMPACT);
+	json_decref(sj);
+	if (threshold_count(r->thresholds) > 0) {
+		json_t *tj = threshold_results_json(r->thresholds);
+		thresholds = json_dumps(tj, JSON_COMPACT);
+		json_decref(tj);
+	}
+	if (r->shutdown) {
+		to = RUN_ABORTED;
+		error = xasprintf("the daemon stopped while the run was %s", run_state_name(r->state));
+	} else if (r->user_stop) {
+		to = RUN_STOPPED;
+	} else {
+		to = threshold_passed(r->thresholds) ? RUN_PASSED : RUN_FAILED;
+	}
+	with.whole = sr.whole;
+	with.check_names = r->plan->check_names;
+	with.summary = summary;
+	with.thresholds = thresholds;
+	with.error = error;
+	transition(q, r, to, &with);   /* frees r */
+	free(summary);
+	free(thresholds);
+	free(error);
+}
+
+/* The state a run that the manager does not hold has in the database (-1: no such run). */
+static int
+stored_state(struct runq *q, int64_t id)
+{
+	sqlite3_stmt *st;
+	int s = -1;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT state FROM runs WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s = run_state_from_name((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return s;
+}
+
+/* SUBMIT: insert the row, queue the run. */
+static void
+handle_submit(struct runq *q, struct msg *m)
+{
+	const struct runq_new *nr = m->nr;
+	struct run_store_insert in = {
+		.test_id = nr->test_id, .schedule_id = nr->schedule_id, .name = nr->name,
+		.definition = nr->definition, .trigger = nr->trigger, .note = nr->note, .tags = nr->tags,
+		.queued_ms = clock_wall_ms(),
+	};
+	struct qrun *r;
+
+	if (store_write_sync(q->store, run_store_insert, &in, &m->w->cause) != 0) {
+		m->w->result = RUNQ_FAILED;
+		return;
+	}
+	r = qrun_add(q, in.id, nr->name, nr->test_id, in.queued_ms);
+	m->w->result = RUNQ_OK;
+	m->w->id = in.id;
+	log_info("run %lld: queued (%s)", (long long)in.id, nr->name);
+	publish_state(q, r, -1, 0, NULL, position_of(q, r));
+	q->queue_changed = true;
+}
+
+/* STOP: cancel a queued run, stop a running one. */
+static void
+handle_stop(struct runq *q, struct msg *m)
+{
+	struct qrun *r = find(q, m->id);
+	int s;
+
+	m->w->result = RUNQ_OK;
+	if (r == NULL) {
+		s = stored_state(q, m->id);
+		m->w->result = s < 0 ? RUNQ_NOT_FOUND : RUNQ_CONFLICT;
+		m->w->state = s < 0 ? RUN_ERROR : (enum run_state)s;
+		return;
+	}
+	switch (r->state) {
+	case RUN_QUEUED:
+		transition(q, r, RUN_STOPPED, NULL);
+		break;
+	case RUN_RUNNING:
+	case RUN_STOPPING:
+		r->user_stop = true;
+		engine_stop(r->engine, m->force);
+		pthread_mutex_lock(&q->lock);
+		r->stop_requested = true;
+		r->force = r->force || m->force;
+		pthread_mutex_unlock(&q->lock);
+		if (r->state == RUN_RUNNING)
+			transition(q, r, RUN_STOPPING, NULL);
+		break;
+	default:
+		assert(!"a final run on the list");
+	}
+}
+
+/* DELETE: remove a run that is not running (a queued one is cancelled first). */
+static void
+handle_delete(struct runq *q, struct msg *m)
+{
+	struct qrun *r = find(q, m->id);
+	int64_t id = m->id;
+
+	if (r != NULL && r->state != RUN_QUEUED) {
+		m->w->result = RUNQ_CONFLICT;
+		m->w->state = r->state;
+		return;
+	}
+	if (r != NULL)
+		transition(q, r, RUN_STOPPED, NULL);
+	if (store_write_sync(q->store, run_store_delete, &id, &m->w->cause) != 0) {
+		m->w->result = RUNQ_FAILED;
+		return;
+	}
+	m->w->result = id == 0 ? RUNQ_NOT_FOUND : RUNQ_OK;
+	if (id != 0) {
+		log_info("run %lld: deleted", (long long)id);
+		publish(q, "runs", json_pack("{s:s, s:I}", "type", "run_deleted", "run_id",
+		    (json_int_t)id));
+	}
+}
+
+/* Handles one message; frees it. */
+static void
+handle(struct runq *q, struct msg *m)
+{
+	struct qrun *r = m->run;
+
+	switch (m->kind) {
+	case MSG_SUBMIT:
+		handle_submit(q, m);
+		answer(m->w);
+		break;
+	case MSG_STOP:
+		handle_stop(q, m);
+		answer(m->w);
+		break;
+	case MSG_DELETE:
+		handle_delete(q, m);
+		answer(m->w);
+		break;
+	case MSG_TICK:
+		pthread_mutex_lock(&q->lock);
+		r->live = m->live;
+		r->have_live = true;
+		pthread_mutex_unlock(&q->lock);
+		if (q->live != NULL && m->json != NULL &&
+		    live_publish(q->live, r->topic, m->json, m->len) != 0)
+			log_debug("runq: tick %lld of run %lld dropped", (long long)m->live.second,
+			    (long long)r->id);
+		free(m->json);
+		break;
+	case MSG_THRESHOLD:
+		if (r->engine != NULL && r->state == RUN_RUNNING) {
+			log_info("run %lld: an abortOnFail threshold failed: stopping it", (long long)r->id);
+			engine_stop(r->engine, 0);
+		}
+		break;
+	case MSG_DONE:
+		finish_run(q, r);
+		break;
+	case MSG_QUIT:
+		q->quitting = true;
+		for (r = q->runs; r != NULL; r = r->next) {
+			if (r->engine != NULL) {
+				r->shutdown = true;
+				engine_stop(r->engine, 1);
+			}
+		}
+		break;
+	}
+	free(m);
+}
+
+/* Whether an engine still runs. */
+static bool
+engines_running(struct runq *q)
+{
+	for (struct qrun *r = q->runs; r != NULL; r = r->next)
+		if (r->engine != NULL)
+			return true;
+	return false;
+}
+
+static void *
+manager_main(void *arg)
+{
+	struct runq *q = arg;
+
+	start_next(q);
+	if (q->queue_changed)
+		publish_queue(q);
+	q->queue_changed = false;
+	for (;;) {
+		struct mailbox_msg *all = mailbox_wait(&q->mb, 0);
+		char *cause = NULL;
+
+		for (struct mailbox_msg *mm = all; mm != NULL; mm = mm->next) {
+			if (((struct msg *)mm)->kind == MSG_TICK) {
+				if (store_write_sync(q->store, barrier, NULL, &cause) != 0) {
+					log_err("runq: waiting for the ticks' commit: %s", cause);
+					free(cause);
+				}
+				break;
+			}
+		}
+		while (all != NULL) {
+			struct msg *m = (struct msg *)all;
+			all = all->next;
+			handle(q, m);
+		}
+		start_next(q);
+		if (q->queue_changed)
+			publish_queue(q);
+		q->queue_changed = false;
+		if (q->quitting && !engines_running(q))
+			break;
+	}
+	return NULL;
+}
+
+/* ---- the public side */
+
+struct runq *
+runq_start(const struct config *cfg, struct store *store, struct live *live, char **cause)
+{
+	struct runq *q = xcalloc(1, sizeof *q);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	q->cfg = cfg;
+	q->store = store;
+	q->live = live;
+	pthread_mutex_init(&q->lock, NULL);
+	mailbox_init(&q->mb, NULL, NULL);
+	if ((q->sec = security_new(cfg, cause)) == NULL)
+		goto fail;
+	if ((q->db = store_open_reader(store, cause)) == NULL)
+		goto fail;
+	if (sqlite3_prepare_v2(q->db, "SELECT id, name, coalesce(test_id, 0), queued_ms FROM runs "
+	    "WHERE state = 'queued' ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		*cause = xasprintf("cannot read the queued runs: %s", sqlite3_errmsg(q->db));
+		goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		qrun_add(q, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("cannot read the queued runs: %s", sqlite3_errmsg(q->db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (q->runs != NULL) {
+		int n = 0;
+		for (struct qrun *r = q->runs; r != NULL; r = r->next)
+			n++;
+		log_notice("runq: %d queued run%s picked up again", n, n == 1 ? "" : "s");
+	}
+	if ((rc = pthread_create(&q->thread, NULL, manager_main, q)) != 0) {
+		*cause = xasprintf("cannot start the run manager: %s", strerror(rc));
+		goto fail;
+	}
+	return q;
+fail:
+	sqlite3_finalize(st);
+	while (q->runs != NULL) {
+		struct qrun *r = q->runs;
+		q->runs = r->next;
+		qrun_free(r);
+	}
+	sqlite3_close(q->db);
+	security_free(q->sec);
+	mailbox_fini(&q->mb);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+	return NULL;
+}
+
+void
+runq_stop(struct runq *q)
+{
+	struct msg *m;
+
+	if (q == NULL)
+		return;
+	m = xcalloc(1, sizeof *m);
+	m->kind = MSG_QUIT;
+	give(q, m);
+	pthread_join(q->thread, NULL);
+	while (q->runs != NULL) {
+		struct qrun *r = q->runs;
+		q->runs = r->next;
+		assert(r->engine == NULL);
+		qrun_free(r);
+	}
+	sqlite3_close(q->db);
+	security_free(q->sec);
+	mailbox_fini(&q->mb);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+/* Gives m (with a waiter) to the manager and waits for its answer. */
+static void
+ask(struct runq *q, struct msg *m, struct waiter *w)
+{
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	m->w = w;
+	give(q, m);
+	pthread_mutex_lock(&w->lock);
+	while (!w->done)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+}
+
+int
+runq_submit(struct runq *q, const struct runq_new *nr, int64_t *id, char **cause)
+{
+	struct msg *m = xcalloc(1, sizeof *m);
+	struct waiter w = { .done = false };
+
+	m->kind = MSG_SUBMIT;
+	m->nr = nr;
+	ask(q, m, &w);
+	if (w.result != RUNQ_OK) {
+		*cause = w.cause;
+		return -1;
+	}
+	*id = w.id;
+	return 0;
+}
+
+enum runq_result
+runq_stop_run(struct runq *q, int64_t id, bool force, enum run_state *state)
+{
+	struct msg *m = xcalloc(1, sizeof *m);
+	struct waiter w = { .done = false };
+
+	m->kind = MSG_STOP;
+	m->id = id;
+	m->force = force;
+	ask(q, m, &w);
+	*state = w.state;
+	assert(w.cause == NULL);
+	return w.result;
+}
+
+enum runq_result
+runq_delete(struct runq *q, int64_t id, enum run_state *state, char **cause)
+{
+	struct msg *m = xcalloc(1, sizeof *m);
+	struct waiter w = { .done = false };
+
+	m->kind = MSG_DELETE;
+	m->id = id;
+	ask(q, m, &w);
+	*state = w.state;
+	*cause = w.cause;
+	return w.result;
+}
+
+bool
+runq_status(struct runq *q, int64_t id, struct runq_status *st)
+{
+	struct qrun *r;
+
+	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&q->lock);
+	r = find(q, id);
+	if (r != NULL) {
+		st->state = r->state;
+		st->position = position_of(q, r);
+		st->stop_requested = r->stop_requested;
+		st->force = r->force;
+		st->have_live = r->have_live;
+		st->live = r->live;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return r != NULL;
+}

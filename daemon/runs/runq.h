@@ -1,0 +1,142 @@
+/*
+ * runq: the run queue and run manager of `rampage serve`. A run is queued (a `runs` row in state
+ * `queued`), waits its turn (at most runs.max_concurrent_runs run at once, the rest in id order),
+ * runs on the engine, and ends in a final state with its summary stored. Every state change goes
+ * through one transition function on the manager thread, is committed to the database first and
+ * then published on the live topics `runs` and `run:<id>`.
+ *
+ * Threads: runq_start/runq_stop on the main thread; runq_submit, runq_stop_run, runq_delete and
+ * runq_status on any other thread (the api thread); a manager thread started here owns the queue,
+ * the engines and every transition; each running run's controller thread hands it a copy of every
+ * second (see run_store.h) without ever waiting on SQLite.
+ *
+ * Live messages (JSON text frames, see docs/api.md):
+ *   topic "runs" and "run:<id>"  {"type":"run_state","run_id":..,"state":..,"previous":..,...}
+ *   topic "runs"                 {"type":"queue","queued":[{"run_id":..,"position":..},...]}
+ *                                {"type":"run_deleted","run_id":..}
+ *   topic "run:<id>"             {"type":"tick","run_id":..,"second":..,...} once a second
+ * A tick is published only after its rows are committed, so a client that holds tick N can read
+ * every second before N over REST: history and stream join without gap or duplicate.
+ */
+#ifndef RAMPAGE_RUNQ_H
+#define RAMPAGE_RUNQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config;
+struct live;
+struct store;
+struct runq;
+
+/*
+ * The states of a run (the `runs.state` CHECK in sql/001-init.sql). Legal moves:
+ *   queued   -> running | stopped (cancelled) | error
+ *   running  -> stopping | passed | failed | error | aborted
+ *   stopping -> stopped | error | aborted
+ * passed/failed: the run ended by itself (failed = a threshold failed; thresholds come later);
+ * stopped: a user stopped it; aborted: the daemon went away while it ran (store_open sets it after a
+ * crash, runq_stop at a shutdown); error: it could not run. The last five are final.
+ */
+enum run_state {
+	RUN_QUEUED,
+	RUN_RUNNING,
+	RUN_STOPPING,
+	RUN_PASSED,
+	RUN_FAILED,
+	RUN_STOPPED,
+	RUN_ABORTED,
+	RUN_ERROR,
+	RUN_NSTATES,
+};
+
+/* The state's name as stored and shown ("queued"). */
+const char *run_state_name(enum run_state s);
+/* The state of a name, or -1. */
+int run_state_from_name(const char *name);
+/* Whether a run in state s is over. */
+bool run_state_final(enum run_state s);
+/* Whether from -> to is a legal transition (the table above). */
+bool run_state_legal(enum run_state from, enum run_state to);
+
+/* A run to queue; everything is borrowed for the call. */
+struct runq_new {
+	int64_t test_id;           /* 0: an inline run */
+	int64_t schedule_id;       /* 0: none */
+	const char *trigger;       /* "api", "schedule", "cli" */
+	const char *name;
+	const char *definition;    /* JSON text, already validated by testdef; the immutable snapshot */
+	const char *note;          /* NULL: none */
+	const char *tags;          /* JSON object text; NULL: {} */
+};
+
+/* The latest second of a running run (its status cell, overwritten once a second). */
+struct runq_live {
+	int64_t second;            /* samples.second of that tick */
+	int64_t elapsed_ms;        /* since the run started */
+	int vus;
+	uint64_t requests;         /* in that second */
+	double rps;                /* = requests: one second */
+	double error_rate;         /* failures / requests of that second (0 when none) */
+	int64_t p95_us;            /* of that second; -1 when it completed no request */
+	uint64_t total_requests;   /* whole run so far */
+	uint64_t total_failures;
+};
+
+/* What the run manager knows of a run that has not ended. */
+struct runq_status {
+	enum run_state state;
+	int position;              /* queued: 1 = next to start; 0 otherwise */
+	bool stop_requested;
+	bool force;                /* the stop asked for is immediate */
+	bool have_live;            /* live is filled (a second has passed) */
+	struct runq_live live;
+};
+
+/* Outcomes of the requests below. */
+enum runq_result {
+	RUNQ_OK,
+	RUNQ_NOT_FOUND,            /* no such run */
+	RUNQ_CONFLICT,             /* the run's state forbids it (*state says which) */
+	RUNQ_FAILED,               /* the database refused; *cause says why */
+};
+
+/*
+ * Starts the manager thread: queues again the runs left `queued` in the database (id order) and
+ * starts as many as max_concurrent_runs allows. A run's definition snapshot is validated again
+ * when it starts, under cfg's limits and target allowlist of that moment (security.h); one that no
+ * longer passes ends `error`. live may be NULL (nothing is published: tests). Main thread. NULL
+ * and *cause on failure.
+ */
+struct runq *runq_start(const struct config *cfg, struct store *store, struct live *live,
+    char **cause);
+/*
+ * Stops every running run at once (they end `aborted`, with their samples, histograms and summary
+ * stored), leaves queued runs queued for the next start, joins the manager thread and frees. Callers
+ * of the functions below must have stopped first. NULL is a no-op. Main thread.
+ */
+void runq_stop(struct runq *q);
+
+/*
+ * Inserts a queued run (a `runs` row) and queues it. Waits for the manager (and the commit). 0 and
+ * *id, or -1 and *cause. Any thread but the manager's.
+ */
+int runq_submit(struct runq *q, const struct runq_new *nr, int64_t *id, char **cause);
+/*
+ * Stops a run: a queued one is cancelled (-> stopped at once); a running one gets a graceful stop
+ * (-> stopping; in-flight iterations get their gracefulStop), or an immediate one with force; a
+ * stopping one may still be forced. RUNQ_OK, RUNQ_NOT_FOUND, or RUNQ_CONFLICT when it has ended
+ * (*state: its final state). Waits for the manager. Any thread but the manager's.
+ */
+enum runq_result runq_stop_run(struct runq *q, int64_t id, bool force, enum run_state *state);
+/*
+ * Deletes a run and everything it owns. A queued run is cancelled and deleted; a running or stopping
+ * one is refused (RUNQ_CONFLICT, *state). RUNQ_OK, RUNQ_NOT_FOUND, RUNQ_FAILED + *cause. Waits for
+ * the manager and the commit. Any thread but the manager's.
+ */
+enum runq_result runq_delete(struct runq *q, int64_t id, enum run_state *state, char **cause);
+/* Fills *st for a run that has not ended yet: true; false when the manager holds no such run. Any
+   thread. */
+bool runq_status(struct runq *q, int64_t id, struct runq_status *st);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * fuzz_security: a libFuzzer harness for the parsers of core/security that see outside input. The
+ * first byte picks one, the rest is its input:
+ *   0  a websocket request head, as the front door peeks it (security_head_ok)
+ *   1  a target origin, as testdef hands it over (security_check_target)
+ *   2  an allow_targets list (security_targets_check, then a policy built from it)
+ *   3  an api_tokens list (security_tokens_check)
+ *   4  an address in text (security_check_ip)
+ * Built like fuzz_testdef.c (see there).
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/security.h"
+#include "core/xmalloc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct security *sec;
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s, *why = NULL;
+	int r;
+
+	if (sec == NULL) {
+		struct config cfg;
+		char *cause = NULL;
+		config_init(&cfg);
+		if (config_set(&cfg, "security.api_tokens", "0123456789abcdef0123, tok-2_fedcba9876543210",
+		    &cause) != 0 || config_set(&cfg, "security.protect_reads", "true", &cause) != 0 ||
+		    config_set(&cfg, "security.allow_targets", "127.0.0.0/8, ::1, localhost, 10.1.0.0/16, "
+		    "fd00::/8, *.internal.example, a?c.test", &cause) != 0 ||
+		    (sec = security_new(&cfg, &cause)) == NULL)
+			abort();
+		config_fini(&cfg);
+	}
+	if (size < 1)
+		return 0;
+	s = xstrndup((const char *)data + 1, size - 1);   /* text inputs stop at a NUL */
+	switch (data[0] % 5) {
+	case 0:
+		security_head_ok(sec, (const char *)data + 1, size - 1);
+		break;
+	case 1:
+		r = security_check_target(sec, s, &why);
+		if ((r == 0) != (why == NULL))
+			abort();   /* a refusal always says why, an allowed target never */
+		break;
+	case 2:
+		if (security_targets_check(s, &why) == 0) {
+			struct config cfg;
+			struct security *other;
+			char *cause = NULL;
+			config_init(&cfg);
+			if (config_set(&cfg, "security.allow_targets", s, &cause) != 0 ||
+			    (other = security_new(&cfg, &cause)) == NULL)
+				abort();   /* a list that checks out must build */
+			free(why);
+			why = NULL;
+			security_check_target(other, "http://127.0.0.1:8080", &why);
+			free(why);
+			why = NULL;
+			security_check_target(other, "http://a.internal.example", &why);
+			security_free(other);
+			config_fini(&cfg);
+		}
+		break;
+	case 3:
+		security_tokens_check(s, &why);
+		break;
+	case 4:
+		security_check_ip(sec, s, &why);
+		break;
+	}
+	free(why);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,444 @@
+/*
+ * Unit tests for daemon/runs: the run state table (names, every legal and illegal move), the
+ * overrides (each executor, the shortcut forms, what applies to nothing), the per-second copy and
+ * its store job (percentiles, status classes, NULL latency, blobs that decode to the same
+ * histogram), and the run manager on a real database: queue positions, cancel, delete rules, a
+ * forced stop with its summary, a definition that cannot run (error), and a shutdown that aborts
+ * the running run and leaves the queued one for the next start.
+ *
+ * The runs aim at a local socket that listens but never answers, so a run lasts until stopped and
+ * sends no traffic anywhere else.
+ */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "metrics/hist.h"
+#include "metrics/tick.h"
+#include "runs/overrides.h"
+#include "runs/run_store.h"
+#include "runs/runq.h"
+#include "store/store.h"
+#include "testdef/testdef.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/rampage-test-runq-XXXXXX";
+
+/* ---- states */
+
+static void
+test_states(void)
+{
+	static const char *const names[] = { "queued", "running", "stopping", "passed", "failed",
+	    "stopped", "aborted", "error" };
+	/* expected[from] = the states it may move to, by initial letter pairs */
+	static const char *const moves[] = { "running stopped error", "stopping passed failed error aborted",
+	    "stopped error aborted", "", "", "", "", "" };
+	int bad = 0;
+
+	for (int s = 0; s < RUN_NSTATES; s++) {
+		is_str(run_state_name(s), names[s], "state %d is named %s", s, names[s]);
+		is_int(run_state_from_name(names[s]), s, "%s parses back", names[s]);
+		is_int(run_state_final(s), s >= RUN_PASSED, "%s is %sfinal", names[s], s >= RUN_PASSED ? "" : "not ");
+	}
+	is_int(run_state_from_name("done"), -1, "an unknown name is -1");
+	for (int from = 0; from < RUN_NSTATES; from++) {
+		for (int to = 0; to < RUN_NSTATES; to++) {
+			char word[16];
+			const char *m = moves[from];
+			bool want = false;
+			while (sscanf(m, "%15s", word) == 1) {
+				if (strcmp(word, names[to]) == 0)
+					want = true;
+				m = strstr(m, word) + strlen(word);
+			}
+			if (run_state_legal(from, to) != want) {
+				printf("# %s -> %s: legal %d, expected %d\n", names[from], names[to],
+				    run_state_legal(from, to), want);
+				bad++;
+			}
+		}
+	}
+	is_int(bad, 0, "the transition table is exactly the documented one");
+}
+
+/* ---- overrides */
+
+/* Applies the overrides in ov_text to def_text; returns the result (compact) or "ERR:<paths>". */
+static char *
+apply(const char *def_text, const char *ov_text)
+{
+	json_t *def = json_loads(def_text, 0, NULL), *ov = json_loads(ov_text, 0, NULL);
+	struct testdef_errors errs;
+	struct overrides o;
+	char *out;
+
+	testdef_errors_init(&errs);
+	if (overrides_parse(ov, &o, &errs) != 0 || overrides_apply(def, &o, &errs) != 0) {
+		size_t n = 0;
+		out = xcalloc(1, 256);
+		n += (size_t)snprintf(out, 256, "ERR:");
+		for (int i = 0; i < errs.n; i++)
+			n += (size_t)snprintf(out + n, 256 - n, "%s%s", i ? "," : "", errs.v[i].path);
+	} else {
+		out = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
+	}
+	testdef_errors_fini(&errs);
+	json_decref(def);
+	json_decref(ov);
+	return out;
+}
+
+#define APPLY(def, ov, want, ...) do { char *got_ = apply(def, ov); is_str(got_, want, __VA_ARGS__); \
+	free(got_); } while (0)
+
+static void
+test_overrides(void)
+{
+	const char *mixed = "{\"scenarios\":{"
+	    "\"a\":{\"executor\":\"constant-vus\",\"vus\":1,\"duration\":\"1s\"},"
+	    "\"b\":{\"executor\":\"ramping-vus\",\"stages\":[]},"
+	    "\"c\":{\"executor\":\"constant-arrival-rate\",\"rate\":5,\"duration\":\"1s\",\"preAllocatedVUs\":1,\"maxVUs\":2},"
+	    "\"d\":{\"executor\":\"ramping-arrival-rate\",\"stages\":[],\"preAllocatedVUs\":9,\"maxVUs\":20},"
+	    "\"e\":{\"executor\":\"per-vu-iterations\"},"
+	    "\"f\":{\"executor\":\"shared-iterations\"}}}";
+
+	APPLY(mixed, "{\"vus\":7,\"duration\":\"9s\",\"rate\":2.5}",
+	    "{\"scenarios\":{"
+	    "\"a\":{\"duration\":\"9s\",\"executor\":\"constant-vus\",\"vus\":7},"
+	    "\"b\":{\"executor\":\"ramping-vus\",\"stages\":[]},"
+	    "\"c\":{\"duration\":\"9s\",\"executor\":\"constant-arrival-rate\",\"maxVUs\":7,\"preAllocatedVUs\":7,\"rate\":2.5},"
+	    "\"d\":{\"executor\":\"ramping-arrival-rate\",\"maxVUs\":20,\"preAllocatedVUs\":7,\"stages\":[]},"
+	    "\"e\":{\"executor\":\"per-vu-iterations\",\"maxDuration\":\"9s\",\"vus\":7},"
+	    "\"f\":{\"executor\":\"shared-iterations\",\"maxDuration\":\"9s\",\"vus\":7}}}",
+	    "each override lands on the parameter its executor has (maxVUs raised, never lowered)");
+	APPLY("{\"scenarios\":{\"b\":{\"executor\":\"ramping-vus\"}}}", "{\"vus\":3,\"duration\":\"1s\",\"rate\":1}",
+	    "ERR:vus,duration,rate", "a ramping-vus scenario takes no override: each is an error");
+	APPLY("{\"vus\":2,\"duration\":\"5s\"}", "{\"vus\":4,\"duration\":\"1m\"}",
+	    "{\"duration\":\"1m\",\"vus\":4}", "shortcut duration (constant-vus): vus and duration");
+	APPLY("{\"iterations\":10}", "{\"duration\":\"1m\"}", "{\"duration\":\"1m\",\"iterations\":10}",
+	    "shortcut iterations: duration is its maxDuration");
+	APPLY("{\"stages\":[]}", "{\"vus\":4}", "ERR:vus", "shortcut stages: no vus override");
+	APPLY("{\"vus\":3}", "{\"duration\":\"1s\"}", "ERR:duration", "shortcut vus alone: no duration");
+	APPLY("{}", "{\"vus\":3}", "{\"vus\":3}", "no shortcut at all: vus is the number of VUs");
+	APPLY("{\"duration\":\"1s\"}", "{\"rate\":3}", "ERR:rate", "rate needs constant-arrival-rate");
+	APPLY("{}", "{\"vus\":0,\"duration\":\"0s\",\"rate\":-1}", "ERR:vus,duration,rate",
+	    "values out of range are errors at their key");
+	APPLY("{}", "{\"vus\":\"3\",\"duration\":30,\"rate\":\"x\"}", "ERR:vus,duration,rate",
+	    "values of the wrong type are errors at their key");
+	APPLY("{\"scenarios\":[]}", "{\"vus\":3}", "{\"scenarios\":[]}",
+	    "a definition the validator will refuse is left for it to report");
+	APPLY("{\"duration\":\"1s\"}", "{\"note\":\"x\"}", "{\"duration\":\"1s\"}", "no override: unchanged");
+}
+
+/* ---- the per-second copy and its job */
+
+static struct plan *
+plan_of(const char *text)
+{
+	struct testdef_errors errs;
+	json_t *def;
+	struct plan *plan = NULL;
+
+	testdef_errors_init(&errs);
+	def = testdef_load_string(text, strlen(text), 0, &errs);
+	if (def != NULL)
+		plan = testdef_parse(def, NULL, &errs);
+	if (plan == NULL)
+		testdef_errors_print(&errs, stdout, "# ");
+	testdef_errors_fini(&errs);
+	json_decref(def);
+	return plan;
+}
+
+static int64_t
+q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -2;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		printf("# %s: %s\n", sql, sqlite3_errmsg(db));
+		return -2;
+	}
+	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return v;
+}
+
+static char *
+q_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+test_tick_rows(struct store *st, sqlite3 *db)
+{
+	struct plan *plan = plan_of("{\"baseUrl\":\"http://127.0.0.1:9\",\"tasks\":["
+	    "{\"name\":\"a\",\"path\":\"/a\"},{\"name\":\"b\",\"path\":\"/b\"}]}");
+	struct tick *t = tick_new(plan, 0);
+	struct run_tick *rt;
+	struct run_store_insert in = { .name = "rows", .definition = "{}", .trigger = "api", .queued_ms = 1 };
+	char *cause = NULL;
+	struct hist *h = hist_new();
+	sqlite3_stmt *q;
+
+	ok(store_write_sync(st, run_store_insert, &in, &cause) == 0 && in.id > 0, "a run row to hang rows on");
+	for (int i = 1; i <= 100; i++)
+		hist_record(t->endpoints[0].duration, (uint64_t)i * 1000);
+	t->endpoints[0].requests = 100;
+	t->endpoints[0].failed = 3;
+	t->endpoints[0].status[200] = 90;
+	t->endpoints[0].status[204] = 5;
+	t->endpoints[0].status[503] = 3;
+	t->endpoints[0].errors[TICK_ERR_CONNECT] = 2;
+	t->endpoints[0].phase_sum_us[TICK_PHASE_WAITING] = 100 * 700;
+	tick_sum_total(t);
+	t->second = 7;
+	t->vus = 4;
+	t->iterations = 100;
+	t->cpu_pct = 12.3456;
+	t->loop_lag_max_us = 321;
+
+	rt = run_tick_new(in.id, plan, t);
+	is_int(rt->nrows, 3, "a tick of 2 endpoints gives 3 rows (total first)");
+	is_int(rt->rows[1].v[RUN_COL_LAT_P95], hist_percentile(t->endpoints[0].duration, 95),
+	    "p95 is the histogram's");
+	is_int(rt->rows[1].v[RUN_COL_LAT_MAX], 100000, "max is exact");
+	is_int(rt->rows[1].v[RUN_COL_STATUS_2XX], 95, "2xx adds 200 and 204");
+	is_int(rt->rows[1].v[RUN_COL_STATUS_5XX], 3, "5xx counted");
+	is_int(rt->rows[1].v[RUN_COL_FAIL_REFUSED], 2, "refused connections counted");
+	is_int(rt->rows[1].v[RUN_COL_WAITING], 700, "waiting mean is sum / requests");
+	ok(rt->rows[1].null[RUN_COL_VUS] && !rt->rows[0].null[RUN_COL_VUS], "vus only on the total row");
+	is_int(rt->rows[0].v[RUN_COL_VUS], 4, "total row: vus");
+	is_int(rt->rows[0].v[RUN_COL_ITERATIONS], 100, "total row: iterations");
+	ok(rt->rows[2].null[RUN_COL_LAT_P50] && rt->rows[2].blob == NULL,
+	    "an endpoint without requests has NULL latency and no blob");
+	ok(hist_decode(h, rt->rows[1].blob, rt->rows[1].blob_len, NULL) == 0 &&
+	    hist_equal(h, t->endpoints[0].duration), "the blob decodes to the same histogram");
+
+	json_t *j = run_row_json(&rt->rows[0]);
+	ok(json_object_size(j) == RUN_NCOLS && json_is_null(json_object_get(j, "lat_p50_us")) == 0 &&
+	    json_integer_value(json_object_get(j, "requests")) == 100, "a row as JSON has one key per column");
+	ok(json_real_value(json_object_get(j, "cpu_pct")) == 12.35, "cpu_pct rounded to 2 decimals");
+	json_decref(j);
+
+	store_write(st, run_store_tick, rt);   /* frees rt */
+	ok(store_write_sync(st, run_store_state, &(struct run_store_state){ .run_id = in.id,
+	    .state = "queued" }, &cause) == 0, "a later job commits too");
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM samples WHERE run_id = %lld AND second = 7",
+	    (long long)in.id);
+	is_int(q_int(db, sql), 3, "one transaction wrote the 3 rows");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM sample_histograms WHERE run_id = %lld", (long long)in.id);
+	is_int(q_int(db, sql), 2, "and a histogram for each row with requests");
+	snprintf(sql, sizeof sql, "SELECT lat_p95_us FROM samples WHERE run_id = %lld AND endpoint = 1",
+	    (long long)in.id);
+	is_int(q_int(db, sql), hist_percentile(t->endpoints[0].duration, 95), "p95 stored");
+	snprintf(sql, sizeof sql, "SELECT hist FROM sample_histograms WHERE run_id = %lld AND endpoint = 1",
+	    (long long)in.id);
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		ok(hist_decode(h, sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0), NULL) == 0 &&
+		    hist_equal(h, t->endpoints[0].duration), "the stored blob is the histogram");
+	else
+		ok(0, "the stored blob is the histogram");
+	sqlite3_finalize(q);
+	hist_free(h);
+	tick_free(t);
+	plan_free(plan);
+}
+
+/* ---- the run manager */
+
+/* A listening socket that never accepts: connections complete in the backlog, requests get no
+   answer, so a VU waits for its timeout (60 s) and a run lasts until it is stopped. */
+static int
+silent_listener(int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Waits (up to 10 s) until run id has state want in the database. */
+static bool
+wait_state(sqlite3 *db, int64_t id, const char *want)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql, "SELECT state FROM runs WHERE id = %lld", (long long)id);
+	for (int i = 0; i < 1000; i++) {
+		char *s = q_text(db, sql);
+		bool match = s != NULL && strcmp(s, want) == 0;
+		free(s);
+		if (match)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static int64_t
+submit(struct runq *q, const char *name, const char *definition)
+{
+	struct runq_new nr = { .name = name, .definition = definition, .trigger = "api" };
+	char *cause = NULL;
+	int64_t id = 0;
+
+	if (runq_submit(q, &nr, &id, &cause) != 0) {
+		printf("# submit: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	return id;
+}
+
+static void
+test_manager(struct store *st, sqlite3 *db, struct config *cfg)
+{
+	struct runq_status s;
+	struct runq *q;
+	enum run_state state;
+	char *cause = NULL, *def, *text, sql[256];
+	int port, lfd = silent_listener(&port);
+	int64_t a, b, c, d, e;
+
+	ok(lfd >= 0, "a silent listener");
+	def = xasprintf("{\"name\":\"hang\",\"baseUrl\":\"http://127.0.0.1:%d\",\"vus\":1,\"duration\":\"60s\","
+	    "\"tasks\":[{\"name\":\"slow\",\"path\":\"/\"}]}", port);
+	cfg->max_concurrent_runs = 1;
+	cfg->workers = 1;
+	q = runq_start(cfg, st, NULL, &cause);
+	ok(q != NULL, "runq_start: %s", cause ? cause : "ok");
+
+	a = submit(q, "a", def);
+	b = submit(q, "b", def);
+	c = submit(q, "c", def);
+	ok(a > 0 && b == a + 1 && c == b + 1, "three runs queued with growing ids");
+	ok(wait_state(db, a, "running"), "the first starts");
+	ok(runq_status(q, b, &s) && s.state == RUN_QUEUED && s.position == 1, "the second waits at position 1");
+	ok(runq_status(q, c, &s) && s.state == RUN_QUEUED && s.position == 2, "the third at position 2");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM endpoints WHERE run_id = %lld", (long long)a);
+	is_int(q_int(db, sql), 1, "a started run has its endpoints");
+
+	is_int(runq_delete(q, a, &state, &cause), RUNQ_CONFLICT, "a running run cannot be deleted");
+	is_int(state, RUN_RUNNING, "the conflict says it is running");
+	is_int(runq_stop_run(q, b, false, &state), RUNQ_OK, "stopping a queued run cancels it");
+	ok(wait_state(db, b, "stopped"), "it is stopped");
+	snprintf(sql, sizeof sql, "SELECT started_ms IS NULL AND ended_ms > 0 FROM runs WHERE id = %lld",
+	    (long long)b);
+	is_int(q_int(db, sql), 1, "without ever starting");
+	ok(!runq_status(q, b, &s), "and the manager forgot it");
+	ok(runq_status(q, c, &s) && s.position == 1, "the third moved up to position 1");
+	is_int(runq_stop_run(q, b, false, &state), RUNQ_CONFLICT, "stopping it again is a conflict");
+	is_int(state, RUN_STOPPED, "naming its final state");
+	is_int(runq_delete(q, c, &state, &cause), RUNQ_OK, "deleting a queued run cancels and deletes it");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE id = %lld", (long long)c);
+	is_int(q_int(db, sql), 0, "its row is gone");
+	is_int(runq_delete(q, c, &state, &cause), RUNQ_NOT_FOUND, "deleting it again: not found");
+	is_int(runq_stop_run(q, 999999, false, &state), RUNQ_NOT_FOUND, "stopping a run that never was: not found");
+
+	usleep(1200 * 1000);
+	ok(runq_status(q, a, &s) && s.have_live && s.live.second >= 0, "a running run has a live second");
+	is_int(runq_stop_run(q, a, true, &state), RUNQ_OK, "a forced stop of the running run");
+	ok(wait_state(db, a, "stopped"), "ends it stopped");
+	snprintf(sql, sizeof sql, "SELECT json_extract(summary, '$.rampage.interrupted') FROM runs WHERE id = %lld",
+	    (long long)a);
+	is_int(q_int(db, sql), 1, "with a summary that says it was interrupted");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM samples WHERE run_id = %lld AND endpoint = 0", (long long)a);
+	ok(q_int(db, sql) >= 1, "and its seconds stored");
+
+	/* a definition that no longer validates: error */
+	d = submit(q, "broken", "{\"vus\": -1}");
+	ok(wait_state(db, d, "error"), "a run whose definition does not validate ends in error");
+	snprintf(sql, sizeof sql, "SELECT error FROM runs WHERE id = %lld", (long long)d);
+	text = q_text(db, sql);
+	ok(text != NULL && strstr(text, "vus") != NULL, "its error names the problem: %s", text ? text : "(null)");
+	free(text);
+
+	/* shutdown: the running run is aborted, the queued one stays queued */
+	a = submit(q, "long", def);
+	e = submit(q, "next", def);
+	ok(wait_state(db, a, "running"), "another run starts");
+	runq_stop(q);
+	ok(wait_state(db, a, "aborted"), "runq_stop aborts the running run");
+	snprintf(sql, sizeof sql, "SELECT error FROM runs WHERE id = %lld", (long long)a);
+	text = q_text(db, sql);
+	ok(text != NULL && strstr(text, "daemon stopped") != NULL, "saying why: %s", text ? text : "(null)");
+	free(text);
+	snprintf(sql, sizeof sql, "SELECT summary IS NOT NULL FROM runs WHERE id = %lld", (long long)a);
+	is_int(q_int(db, sql), 1, "with its summary");
+	snprintf(sql, sizeof sql, "SELECT state FROM runs WHERE id = %lld", (long long)e);
+	text = q_text(db, sql);
+	is_str(text, "queued", "the queued run stays queued");
+	free(text);
+
+	q = runq_start(cfg, st, NULL, &cause);
+	ok(q != NULL && wait_state(db, e, "running"), "the next start picks it up and runs it");
+	is_int(runq_stop_run(q, e, true, &state), RUNQ_OK, "stop it");
+	ok(wait_state(db, e, "stopped"), "it ends");
+	runq_stop(q);
+	close(lfd);
+	free(def);
+}
+
+int
+main(void)
+{
+	struct config cfg;
+	struct store *st;
+	sqlite3 *db;
+	char *cause = NULL, *path;
+
+	log_level = LOG_WARNING;
+	test_states();
+	test_overrides();
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	path = xasprintf("%s/runs.db", dir);
+	st = store_open(path, &cause);
+	ok(st != NULL, "store_open: %s", cause ? cause : "ok");
+	db = store_open_reader(st, &cause);
+	config_init(&cfg);
+	test_tick_rows(st, db);
+	test_manager(st, db, &cfg);
+	sqlite3_close(db);
+	store_close(st);
+	config_fini(&cfg);
+	{
+		char *cmd = xasprintf("rm -rf %s", dir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", dir);
+		free(cmd);
+	}
+	free(path);
+	return done_testing();
+}

@@ -1,0 +1,783 @@
+/*
+ * Unit tests for core/security: token syntax, parsing and comparison, the token file's permission
+ * check, the bind policy, the websocket head parser, the target allowlist (CIDRs incl. IPv6 and
+ * IPv4-mapped, globs, resolver-style numeric hosts, origins), the run-time address check, the
+ * config keys, and the caps and allowlist plumbed into testdef (env-derived hosts included).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/security.h"
+#include "testdef/testdef.h"
+#include "tap.h"
+
+#define TOK_A "aaaaaaaaaaaaaaaaaaaa"              /* 20 characters */
+#define TOK_B "0123456789abcdef0123456789abcdef"  /* 32 */
+
+static char dir[] = "/tmp/rampage-test-security-XXXXXX";
+
+static int
+contains(const char *s, const char *part)
+{
+	return s != NULL && strstr(s, part) != NULL;
+}
+
+/* A config with defaults and the given security/limits keys ("key", "value", ..., NULL). */
+static void
+cfg_with(struct config *cfg, ...)
+{
+	va_list ap;
+	const char *k, *v;
+	char *cause = NULL;
+
+	config_init(cfg);
+	va_start(ap, cfg);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		if (config_set(cfg, k, v, &cause) != 0) {
+			printf("# config_set %s=%s: %s\n", k, v, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	va_end(ap);
+}
+
+/* security_new over a config; NULL and *cause on failure. */
+static struct security *
+sec_with_cfg(const struct config *cfg, char **cause)
+{
+	*cause = NULL;
+	return security_new(cfg, cause);
+}
+
+/* A policy whose allowlist is `targets` (and no tokens). */
+static struct security *
+sec_targets(const char *targets)
+{
+	struct config cfg;
+	struct security *sec;
+	char *cause = NULL;
+
+	cfg_with(&cfg, "security.allow_targets", targets, NULL);
+	sec = security_new(&cfg, &cause);
+	if (sec == NULL)
+		printf("# security_new: %s\n", cause);
+	free(cause);
+	config_fini(&cfg);
+	return sec;
+}
+
+/* Whether origin is allowed; keeps the last refusal for inspection. */
+static char last_why[512];
+
+static int
+allowed(struct security *sec, const char *origin)
+{
+	char *why = NULL;
+	int r = security_check_target(sec, origin, &why);
+
+	snprintf(last_why, sizeof last_why, "%s", why ? why : "");
+	free(why);
+	return r == 0;
+}
+
+/* Writes a file with a mode; returns its path (static buffer). */
+static const char *
+write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+	return path;
+}
+
+static void
+test_token_syntax(void)
+{
+	char *why = NULL;
+	int r;
+
+	ok(security_tokens_check("", &why) == 0, "an empty list is fine (no tokens)");
+	ok(security_tokens_check(" , ,", &why) == 0, "so are empty entries");
+	ok(security_tokens_check(TOK_A ", " TOK_B, &why) == 0, "two tokens, spaces trimmed");
+	ok(security_tokens_check("abc-DEF_123.~+/xyz==", &why) == 0, "b64token characters and = padding");
+	r = security_tokens_check("short", &why);
+	ok(r != 0 && contains(why, "16 to 256 characters") && contains(why, "openssl rand"),
+	    "a short token is refused with advice (%s)", why);
+	free(why);
+	why = NULL;
+	r = security_tokens_check("aaaaaaaaaaaaaaaa=a", &why);
+	ok(r != 0 && contains(why, "only letters"), "= only at the end (%s)", why);
+	free(why);
+	why = NULL;
+	ok(security_tokens_check("aaaaaaaa aaaaaaaaaaaa", &why) != 0, "no inner space");
+	free(why);
+	why = NULL;
+	ok(security_tokens_check("aaaaaaaaaaaaaaaa\"x", &why) != 0, "no quote");
+	free(why);
+	why = NULL;
+	{
+		char big[300];
+		memset(big, 'a', 257);
+		big[257] = '\0';
+		ok(security_tokens_check(big, &why) != 0, "257 characters is too long");
+		free(why);
+		why = NULL;
+		big[256] = '\0';
+		ok(security_tokens_check(big, &why) == 0, "256 is fine");
+	}
+}
+
+static void
+test_tokens(void)
+{
+	struct config cfg;
+	struct security *sec;
+	char *cause;
+
+	cfg_with(&cfg, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec != NULL && !security_has_tokens(sec) && !security_protect_reads(sec),
+	    "defaults: no tokens, reads open");
+	ok(!security_bearer_ok(sec, "Bearer " TOK_A), "no token matches when none is set");
+	security_free(sec);
+	config_fini(&cfg);
+
+	cfg_with(&cfg, "security.api_tokens", " " TOK_A " ," TOK_B, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec != NULL && security_has_tokens(sec), "tokens from api_tokens");
+	ok(security_token_ok(sec, TOK_A, strlen(TOK_A)), "the first token");
+	ok(security_token_ok(sec, TOK_B, strlen(TOK_B)), "the second token");
+	ok(!security_token_ok(sec, TOK_A, strlen(TOK_A) - 1), "a prefix is not the token");
+	ok(!security_token_ok(sec, TOK_A "a", strlen(TOK_A) + 1), "nor a longer string");
+	ok(!security_token_ok(sec, "aaaaaaaaaaaaaaaaaaab", 20), "one character off");
+	ok(!security_token_ok(sec, "", 0), "the empty string");
+	ok(!security_token_ok(sec, TOK_A "\0", strlen(TOK_A) + 1), "a NUL after the token counts");
+	ok(security_bearer_ok(sec, "Bearer " TOK_A), "Authorization: Bearer <token>");
+	ok(security_bearer_ok(sec, "bearer   " TOK_B "  "), "scheme case and blanks do not matter");
+	ok(!security_bearer_ok(sec, "Bearer" TOK_A), "the scheme needs a blank after it");
+	ok(!security_bearer_ok(sec, "Basic " TOK_A), "Basic is not Bearer");
+	ok(!security_bearer_ok(sec, TOK_A), "a bare token is not a Bearer header");
+	ok(!security_bearer_ok(sec, "Bearer " TOK_A " " TOK_B), "two tokens are not one");
+	ok(!security_bearer_ok(sec, NULL), "no header");
+	ok(!security_protect_reads(sec), "reads stay open without protect_reads");
+	security_free(sec);
+	config_fini(&cfg);
+
+	cfg_with(&cfg, "security.protect_reads", "true", NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec == NULL && contains(cause, "security.protect_reads: needs a token"),
+	    "protect_reads without a token is refused (%s)", cause);
+	free(cause);
+	config_fini(&cfg);
+
+	cfg_with(&cfg, "security.protect_reads", "yes", "security.api_tokens", TOK_A, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec != NULL && security_protect_reads(sec), "protect_reads with a token");
+	security_free(sec);
+	config_fini(&cfg);
+}
+
+static void
+test_token_file(void)
+{
+	struct config cfg;
+	struct security *sec;
+	const char *path;
+	char *cause;
+
+	path = write_file("tokens", "# API tokens\n\n  " TOK_A "  \r\n" TOK_B "\n", 0600);
+	cfg_with(&cfg, "security.token_file", path, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec != NULL, "a 0600 token file loads (%s)", cause ? cause : "ok");
+	ok(sec != NULL && security_token_ok(sec, TOK_A, strlen(TOK_A)) &&
+	    security_token_ok(sec, TOK_B, strlen(TOK_B)), "both tokens (comments, blanks, CRLF skipped)");
+	ok(sec != NULL && !security_token_ok(sec, "# API tokens", 12), "a comment is not a token");
+	security_free(sec);
+	config_fini(&cfg);
+
+	path = write_file("tokens-640", TOK_A "\n", 0640);
+	cfg_with(&cfg, "security.token_file", path, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec != NULL, "0640 (a group) is fine");
+	security_free(sec);
+	config_fini(&cfg);
+
+	path = write_file("tokens-644", TOK_A "\n", 0644);
+	cfg_with(&cfg, "security.token_file", path, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec == NULL, "a world-readable token file is refused");
+	ok(contains(cause, "security.token_file: ") && contains(cause, "tokens-644: readable by every "
+	    "user (mode 0644)") && contains(cause, "chmod 600"), "naming key, file, mode and fix (%s)",
+	    cause);
+	free(cause);
+	config_fini(&cfg);
+
+	path = write_file("tokens-602", TOK_A "\n", 0602);
+	cfg_with(&cfg, "security.token_file", path, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec == NULL && contains(cause, "writable by every user"), "so is a world-writable one (%s)",
+	    cause);
+	free(cause);
+	config_fini(&cfg);
+
+	path = write_file("tokens-empty", "# nothing yet\n\n", 0600);
+	cfg_with(&cfg, "security.token_file", path, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec == NULL && contains(cause, "no token in it"), "a file without tokens is refused (%s)",
+	    cause);
+	free(cause);
+	config_fini(&cfg);
+
+	path = write_file("tokens-bad", TOK_A "\nshort\n", 0600);
+	cfg_with(&cfg, "security.token_file", path, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec == NULL && contains(cause, "tokens-bad:2: a token must be"), "a bad line is named "
+	    "file:line (%s)", cause);
+	free(cause);
+	config_fini(&cfg);
+
+	cfg_with(&cfg, "security.token_file", dir, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec == NULL && contains(cause, "not a regular file"), "a directory is refused (%s)", cause);
+	free(cause);
+	config_fini(&cfg);
+
+	cfg_with(&cfg, "security.token_file", "/nonexistent/tokens", NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec == NULL && contains(cause, "/nonexistent/tokens: No such file"), "a missing file (%s)",
+	    cause);
+	free(cause);
+	config_fini(&cfg);
+
+	/* Tokens from both places add up. */
+	path = write_file("tokens2", TOK_B "\n", 0600);
+	cfg_with(&cfg, "security.token_file", path, "security.api_tokens", TOK_A, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec != NULL && security_token_ok(sec, TOK_A, strlen(TOK_A)) &&
+	    security_token_ok(sec, TOK_B, strlen(TOK_B)), "api_tokens and token_file together");
+	security_free(sec);
+	config_fini(&cfg);
+}
+
+static void
+test_bind(void)
+{
+	static const char *const loop[] = { "127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1" };
+	static const char *const wide[] = { "0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "::2" };
+	struct config cfg;
+	char *cause = NULL;
+
+	for (size_t i = 0; i < sizeof loop / sizeof loop[0]; i++) {
+		cfg_with(&cfg, NULL);
+		free(cfg.listen_host);
+		cfg.listen_host = strdup(loop[i]);
+		ok(security_check_bind(&cfg, &cause) == 0, "%s is loopback: no token needed", loop[i]);
+		config_fini(&cfg);
+	}
+	for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+		cfg_with(&cfg, NULL);
+		free(cfg.listen_host);
+		cfg.listen_host = strdup(wide[i]);
+		cause = NULL;
+		ok(security_check_bind(&cfg, &cause) != 0 && contains(cause, "security.api_tokens") &&
+		    contains(cause, "security.allow_insecure_bind = true"), "%s without tokens is refused, "
+		    "naming the keys", wide[i]);
+		free(cause);
+		config_fini(&cfg);
+	}
+	cfg_with(&cfg, "server.listen", "0.0.0.0:8089", NULL);
+	cause = NULL;
+	security_check_bind(&cfg, &cause);
+	ok(contains(cause, "refusing to listen on 0.0.0.0:8089"), "the message names the address (%s)",
+	    cause);
+	free(cause);
+	config_fini(&cfg);
+	cfg_with(&cfg, "server.listen", "[::]:0", NULL);
+	cause = NULL;
+	security_check_bind(&cfg, &cause);
+	ok(contains(cause, "[::]:0"), "IPv6 in brackets (%s)", cause);
+	free(cause);
+	config_fini(&cfg);
+	cfg_with(&cfg, "server.listen", "0.0.0.0:0", "security.api_tokens", " , ", NULL);
+	cause = NULL;
+	ok(security_check_bind(&cfg, &cause) != 0, "an api_tokens of only commas has no token");
+	free(cause);
+	config_fini(&cfg);
+
+	cfg_with(&cfg, "server.listen", "0.0.0.0:0", "security.api_tokens", TOK_A, NULL);
+	ok(security_check_bind(&cfg, &cause) == 0, "0.0.0.0 with a token is fine");
+	config_fini(&cfg);
+	cfg_with(&cfg, "server.listen", "0.0.0.0:0", "security.token_file", "/x", NULL);
+	ok(security_check_bind(&cfg, &cause) == 0, "so with a token file (security_new reads it)");
+	config_fini(&cfg);
+	cfg_with(&cfg, "server.listen", "[::]:0", "security.allow_insecure_bind", "true", NULL);
+	ok(security_check_bind(&cfg, &cause) == 1, "allow_insecure_bind accepts the risk (1: warn)");
+	config_fini(&cfg);
+}
+
+static void
+test_head(void)
+{
+	struct config cfg;
+	struct security *sec;
+	char *cause;
+	const char *h;
+
+	cfg_with(&cfg, "security.api_tokens", TOK_A "," TOK_B, "security.protect_reads", "on", NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+#define HEAD_OK(text) security_head_ok(sec, (text), strlen(text))
+	ok(HEAD_OK("GET /api/live?token=" TOK_A " HTTP/1.1\r\nHost: x\r\n\r\n"), "?token=");
+	ok(HEAD_OK("GET /api/live?a=1&token=" TOK_B "&b=2 HTTP/1.1\r\n\r\n"), "among other arguments");
+	ok(HEAD_OK("GET /api/live?token=%61aaaaaaaaaaaaaaaaaa%61 HTTP/1.1\r\n\r\n"), "percent-encoded");
+	ok(!HEAD_OK("GET /api/live?token=%6 HTTP/1.1\r\n\r\n"), "a broken escape is no token");
+	ok(!HEAD_OK("GET /api/live?xtoken=" TOK_A " HTTP/1.1\r\n\r\n"), "xtoken= is not token=");
+	ok(!HEAD_OK("GET /api/live?token=" TOK_A "x HTTP/1.1\r\n\r\n"), "a longer value is not the token");
+	ok(!HEAD_OK("GET /api/live?token= HTTP/1.1\r\n\r\n"), "an empty value");
+	ok(!HEAD_OK("GET /api/live HTTP/1.1\r\nHost: x\r\n\r\n"), "no token at all");
+	ok(HEAD_OK("GET /api/live HTTP/1.1\r\nHost: x\r\nauthorization: Bearer " TOK_A "\r\n\r\n"),
+	    "an Authorization header (any case)");
+	ok(!HEAD_OK("GET /api/live HTTP/1.1\r\nAuthorization: Basic " TOK_A "\r\n\r\n"), "not Basic");
+	ok(HEAD_OK("GET /api/live HTTP/1.1\r\nSec-WebSocket-Protocol: live, bearer." TOK_B "\r\n\r\n"),
+	    "a bearer.<token> subprotocol");
+	ok(HEAD_OK("GET /api/live HTTP/1.1\nSec-WebSocket-Protocol:bearer." TOK_A ",live\n\n"),
+	    "first in the list, LF line ends");
+	ok(!HEAD_OK("GET /api/live HTTP/1.1\r\nSec-WebSocket-Protocol: live, " TOK_A "\r\n\r\n"),
+	    "a bare token is not a bearer. entry");
+	ok(!HEAD_OK("GET /api/live HTTP/1.1\r\nSec-WebSocket-Protocol: bearer.nope\r\n\r\n"),
+	    "a wrong subprotocol token");
+	ok(!HEAD_OK("GET /api/live HTTP/1.1\r\nHost: x\r\n\r\nAuthorization: Bearer " TOK_A "\r\n"),
+	    "a header after the head does not count");
+	h = "GET /api/live HTTP/1.1\r\nAuthorization: Bearer " TOK_A "\r\n\r\n";
+	ok(!security_head_ok(sec, h, 20), "only the given bytes are read");
+	ok(!HEAD_OK(""), "nothing");
+	ok(!HEAD_OK("GET"), "no line end");
+#undef HEAD_OK
+	security_free(sec);
+	config_fini(&cfg);
+}
+
+static void
+test_targets_syntax(void)
+{
+	static const char *const good[] = {
+		"127.0.0.0/8, ::1, localhost", "10.0.0.0/8", "fd00::/8", "::/0", "0.0.0.0/0", "*",
+		"*.internal.example", "api-1.staging_x.example.", "10.1.2.3", "::ffff:0:0/96",
+		"10.1.2.3/8", "a?c.example",
+	};
+	static const char *const bad[][2] = {
+		{ "10.0.0.0/33", "prefix length must be 0 to 32" },
+		{ "::1/129", "0 to 128" },
+		{ "10.0.0.0/", "prefix length" },
+		{ "10.0.0.0/x", "prefix length" },
+		{ "10.0.0.0/-1", "prefix length" },
+		{ "example.com/8", "expected a network" },
+		{ "10.0.0", "not a valid IPv4 address" },
+		{ "1.2.3.4.5", "not a valid IPv4 address" },
+		{ "http://x.example", "without scheme or port" },
+		{ "x.example:80", "without scheme or port" },
+		{ "a..b", "expected a network" },
+		{ ".a", "expected a network" },
+		{ "a b", "expected a network" },
+		{ "", "at least one" },
+		{ " , ", "at least one" },
+	};
+	struct config cfg;
+	char *why = NULL, *cause = NULL;
+	int r;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ok(security_targets_check(good[i], &why) == 0, "allow_targets \"%s\" is valid (%s)", good[i],
+		    why ? why : "ok");
+		free(why);
+		why = NULL;
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = security_targets_check(bad[i][0], &why);
+		ok(r != 0 && contains(why, bad[i][1]), "allow_targets \"%s\" is refused: %s", bad[i][0], why);
+		free(why);
+		why = NULL;
+	}
+	{
+		char list[2000] = "";
+		for (int i = 0; i < SECURITY_TARGETS_MAX + 1; i++)
+			strcat(list, "a,");
+		ok(security_targets_check(list, &why) != 0 && contains(why, "at most"),
+		    "at most %d entries", SECURITY_TARGETS_MAX);
+		free(why);
+		why = NULL;
+	}
+	/* Through the config, with file:line. */
+	config_init(&cfg);
+	r = config_set(&cfg, "security.allow_targets", "10.0.0.0/40", &cause);
+	ok(r != 0 && contains(cause, "security.allow_targets: \"10.0.0.0/40\": the prefix length"),
+	    "config_set names the key (%s)", cause);
+	free(cause);
+	cause = NULL;
+	r = config_set(&cfg, "security.api_tokens", "tiny", &cause);
+	ok(r != 0 && contains(cause, "security.api_tokens: a token must be"), "a bad token too (%s)", cause);
+	free(cause);
+	cause = NULL;
+	r = config_set(&cfg, "security.protect_reads", "maybe", &cause);
+	ok(r != 0 && contains(cause, "expected true or false"), "booleans (%s)", cause);
+	free(cause);
+	cause = NULL;
+	r = config_set(&cfg, "limits.max_duration", "forever", &cause);
+	ok(r != 0 && contains(cause, "limits.max_duration: expected a duration"), "durations (%s)", cause);
+	free(cause);
+	cause = NULL;
+	ok(config_set(&cfg, "limits.max_duration", "0s", &cause) != 0, "a zero max_duration");
+	free(cause);
+	cause = NULL;
+	ok(cfg.max_duration_ns == 86400LL * 1000000000, "default max_duration 24h");
+	ok(config_set(&cfg, "limits.max_duration", "1h30m", &cause) == 0 &&
+	    cfg.max_duration_ns == 5400LL * 1000000000, "1h30m");
+	ok(config_set(&cfg, "security.api_tokens", "", &cause) == 0 && cfg.api_tokens == NULL,
+	    "an empty api_tokens means none");
+	ok(config_set(&cfg, "security.allow_targets", "", &cause) != 0, "an empty allow_targets is refused");
+	free(cause);
+	cause = NULL;
+	is_int(cfg.max_vus, 10000, "default limits.max_vus");
+	is_int(cfg.max_rate, 100000, "default limits.max_rate");
+	is_int(cfg.max_request_body, 1048576, "default limits.max_request_body");
+	is_int(cfg.max_definition_bytes, 1048576, "default limits.max_definition_bytes");
+	is_str(cfg.allow_targets, "127.0.0.0/8, ::1, localhost", "default allow_targets");
+	config_fini(&cfg);
+}
+
+static void
+test_targets(void)
+{
+	struct security *sec = sec_targets("127.0.0.0/8, ::1, localhost");
+
+	ok(sec != NULL, "the default allowlist");
+	ok(allowed(sec, "http://127.0.0.1:8080"), "127.0.0.1");
+	ok(allowed(sec, "https://127.255.255.254"), "the whole 127/8");
+	ok(!allowed(sec, "http://128.0.0.1"), "128.0.0.1 is outside");
+	ok(contains(last_why, "128.0.0.1 is not in security.allow_targets (127.0.0.0/8, ::1, localhost)"),
+	    "the refusal names host, key and list (%s)", last_why);
+	ok(!allowed(sec, "http://10.0.0.1:80"), "10.0.0.1");
+	ok(!allowed(sec, "http://0.0.0.0:80"), "0.0.0.0 (which would reach loopback) is not listed");
+	ok(allowed(sec, "http://[::1]:8080"), "[::1]");
+	ok(allowed(sec, "http://[0:0:0:0:0:0:0:1]"), "[::1] written in full");
+	ok(!allowed(sec, "http://[::2]"), "[::2]");
+	ok(!allowed(sec, "http://[::]"), "[::]");
+	ok(allowed(sec, "http://[::ffff:127.0.0.1]"), "IPv4-mapped loopback is loopback");
+	ok(!allowed(sec, "http://[::ffff:10.0.0.1]"), "IPv4-mapped 10.0.0.1 is 10.0.0.1");
+	ok(!allowed(sec, "http://[fe80::1%25eth0]"), "a zone id is not an address we allow");
+	ok(allowed(sec, "http://localhost:3000"), "localhost");
+	ok(allowed(sec, "http://LocalHost."), "any case, trailing dot");
+	ok(!allowed(sec, "http://localhost.evil.example"), "localhost.evil.example");
+	ok(contains(last_why, "DNS is not consulted"), "a refused name says DNS is not used (%s)",
+	    last_why);
+	ok(!allowed(sec, "http://evil-localhost"), "evil-localhost");
+	ok(allowed(sec, "http://127.1"), "127.1 is 127.0.0.1 to the resolver");
+	ok(allowed(sec, "http://0x7f000001"), "so is 0x7f000001");
+	ok(allowed(sec, "http://2130706433:80"), "and 2130706433");
+	ok(!allowed(sec, "http://0x0a000001"), "0x0a000001 is 10.0.0.1");
+	ok(!allowed(sec, "http://167772161"), "167772161 is 10.0.0.1");
+	ok(!allowed(sec, "ftp://127.0.0.1"), "only http(s)");
+	ok(!allowed(sec, "http://user@127.0.0.1"), "no userinfo");
+	ok(!allowed(sec, "http://"), "no host");
+	ok(!allowed(sec, "http://[::1"), "an unclosed bracket");
+	ok(!allowed(sec, "http://a_b!c"), "a name with a bad character");
+	ok(!allowed(sec, "http://.localhost"), "a name starting with a dot");
+	security_free(sec);
+
+	sec = sec_targets("10.0.0.0/8, fd00::/8, *.internal.example, api.local, b?.example, "
+	    "192.168.1.128/25, 172.16.5.5/12");
+	ok(sec != NULL, "a custom list");
+	ok(allowed(sec, "http://10.255.1.1"), "inside 10/8");
+	ok(!allowed(sec, "http://11.0.0.1"), "outside 10/8");
+	ok(!allowed(sec, "http://127.0.0.1"), "loopback is only allowed when listed");
+	ok(!allowed(sec, "http://localhost"), "so is localhost");
+	ok(allowed(sec, "http://[fd12:3456::1]:8443"), "inside fd00::/8");
+	ok(!allowed(sec, "http://[fe80::1]"), "outside fd00::/8");
+	ok(allowed(sec, "http://a.internal.example"), "*.internal.example: one label");
+	ok(allowed(sec, "http://a.b.internal.example"), "several labels");
+	ok(!allowed(sec, "http://internal.example"), "not the bare domain");
+	ok(!allowed(sec, "http://xinternal.example"), "not a name merely ending the same");
+	ok(!allowed(sec, "http://a.internal.example.evil"), "not a longer name");
+	ok(allowed(sec, "https://API.local:443"), "an exact name, any case");
+	ok(!allowed(sec, "http://api.local.evil"), "an exact name is exact");
+	ok(allowed(sec, "http://b1.example") && !allowed(sec, "http://b12.example"), "? is one character");
+	ok(!allowed(sec, "http://192.168.1.127") && allowed(sec, "http://192.168.1.128") &&
+	    allowed(sec, "http://192.168.1.255"), "a /25 boundary");
+	ok(allowed(sec, "http://172.31.0.1") && !allowed(sec, "http://172.32.0.1"),
+	    "host bits of 172.16.5.5/12 are ignored");
+	security_free(sec);
+
+	sec = sec_targets("0.0.0.0/0");
+	ok(allowed(sec, "http://8.8.8.8") && allowed(sec, "http://[::ffff:8.8.8.8]") &&
+	    !allowed(sec, "http://[2001:db8::1]") && !allowed(sec, "http://example.com"),
+	    "0.0.0.0/0: every IPv4 address, no IPv6, no name");
+	security_free(sec);
+	sec = sec_targets("::/0, *");
+	ok(allowed(sec, "http://8.8.8.8") && allowed(sec, "http://[2001:db8::1]") &&
+	    allowed(sec, "http://example.com"), "::/0 and *: everything");
+	security_free(sec);
+	sec = sec_targets("::ffff:0:0/96");
+	ok(allowed(sec, "http://1.2.3.4") && !allowed(sec, "http://[::1]"), "::ffff:0:0/96 is all IPv4");
+	security_free(sec);
+}
+
+static void
+test_addr(void)
+{
+	struct security *sec = sec_targets("127.0.0.0/8, ::1, localhost, *.corp.example");
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	char *why = NULL;
+	int r;
+
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	ok(security_check_addr(sec, (struct sockaddr *)&sin, &why) == 0 && why == NULL,
+	    "127.0.0.1 may be connected to");
+	inet_pton(AF_INET, "10.1.2.3", &sin.sin_addr);
+	ok(security_check_addr(sec, (struct sockaddr *)&sin, NULL) != 0, "10.1.2.3 may not (why NULL)");
+	r = security_check_addr(sec, (struct sockaddr *)&sin, &why);
+	ok(r != 0 && contains(why, "10.1.2.3 is not in security.allow_targets") &&
+	    contains(why, "must resolve inside a listed network"), "and says why (%s)", why);
+	free(why);
+	why = NULL;
+	inet_pton(AF_INET6, "::1", &sin6.sin6_addr);
+	ok(security_check_addr(sec, (struct sockaddr *)&sin6, NULL) == 0, "::1");
+	inet_pton(AF_INET6, "::ffff:127.0.0.2", &sin6.sin6_addr);
+	ok(security_check_addr(sec, (struct sockaddr *)&sin6, NULL) == 0, "::ffff:127.0.0.2 (mapped)");
+	inet_pton(AF_INET6, "::ffff:10.0.0.1", &sin6.sin6_addr);
+	r = security_check_addr(sec, (struct sockaddr *)&sin6, &why);
+	ok(r != 0 && contains(why, "10.0.0.1 "),
+	    "::ffff:10.0.0.1 is judged and shown as 10.0.0.1 (%s)", why);
+	free(why);
+	why = NULL;
+	{
+		struct sockaddr sa = { .sa_family = AF_UNIX };
+		ok(security_check_addr(sec, &sa, NULL) != 0, "other families are refused");
+	}
+	ok(security_check_ip(sec, "127.3.3.3", NULL) == 0, "check_ip 127.3.3.3");
+	ok(security_check_ip(sec, "192.168.0.1", &why) != 0 && why != NULL, "check_ip 192.168.0.1");
+	free(why);
+	why = NULL;
+	r = security_check_ip(sec, "not-an-ip", &why);
+	ok(r != 0 && contains(why, "not an IP address"), "check_ip of a name (%s)", why);
+	free(why);
+	security_free(sec);
+}
+
+static char *parse(const char *text, const struct testdef_options *opt);
+
+/* env_allow: which variables definitions may read. */
+static void
+test_env(void)
+{
+	struct config cfg;
+	struct security *sec;
+	struct testdef_options opt;
+	char *cause = NULL, *e;
+	int r;
+
+	setenv("RAMPAGE_T_HOST", "http://10.9.9.9:80", 1);
+	setenv("RAMPAGE_T_PATH", "/p", 1);
+	setenv("RAMPAGE_SECRET", "hunter2", 1);
+	cfg_with(&cfg, NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(security_env(sec, "RAMPAGE_T_HOST") == NULL && security_env(sec, "PATH") == NULL,
+	    "by default definitions see no environment variable");
+	security_free(sec);
+	config_fini(&cfg);
+
+	cfg_with(&cfg, "security.env_allow", "RAMPAGE_T_*, HOME", NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	is_str(security_env(sec, "RAMPAGE_T_HOST"), "http://10.9.9.9:80", "a glob lets RAMPAGE_T_HOST in");
+	is_str(security_env(sec, "HOME"), getenv("HOME"), "an exact name");
+	ok(security_env(sec, "RAMPAGE_SECRET") == NULL, "RAMPAGE_SECRET is not listed: unset");
+	ok(security_env(sec, "rampage_t_host") == NULL, "names are case-sensitive");
+	ok(security_env(sec, "RAMPAGE_T_NOT_SET") == NULL, "a listed but unset variable is unset");
+	memset(&opt, 0, sizeof opt);
+	security_testdef_options(sec, &opt);
+	e = parse("{\"baseUrl\":\"{{env.RAMPAGE_T_HOST}}\",\"tasks\":[{\"path\":\"{{env.RAMPAGE_T_PATH}}\"}]}", &opt);
+	ok(contains(e, "baseUrl: target http://10.9.9.9:80 is not allowed: 10.9.9.9 is not in "
+	    "security.allow_targets"), "a host from an allowed variable is still checked (%s)", e);
+	free(e);
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"tasks\":[{\"path\":\"/\",\"headers\":"
+	    "{\"X\":\"{{env.RAMPAGE_SECRET}}\"}}]}", &opt);
+	ok(contains(e, "environment variable \"RAMPAGE_SECRET\" is not set"),
+	    "an unlisted variable cannot be sent anywhere (%s)", e);
+	free(e);
+	security_free(sec);
+	config_fini(&cfg);
+
+	config_init(&cfg);
+	r = config_set(&cfg, "security.env_allow", "PATH, A-B", &cause);
+	ok(r != 0 && contains(cause, "\"A-B\": expected a variable name"), "env_allow syntax (%s)", cause);
+	free(cause);
+	config_fini(&cfg);
+}
+
+/* testdef's env hook for the tests below (arg is the struct security: ignored). */
+static const char *
+env(void *arg, const char *name)
+{
+	(void)arg;
+	if (strcmp(name, "GOOD") == 0)
+		return "http://127.0.0.1:9";
+	if (strcmp(name, "EVIL") == 0)
+		return "http://10.9.8.7:80";
+	if (strcmp(name, "EVILHOST") == 0)
+		return "metadata.evil.example";
+	return NULL;
+}
+
+/* Parses text with opt; returns the errors joined ("" if it is valid). */
+static char *
+parse(const char *text, const struct testdef_options *opt)
+{
+	struct testdef_errors errs;
+	json_error_t je;
+	json_t *def = json_loads(text, 0, &je);
+	struct plan *p;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	testdef_errors_init(&errs);
+	p = testdef_parse(def, opt, &errs);
+	testdef_errors_print(&errs, f, NULL);
+	fclose(f);
+	if ((p != NULL) == (errs.n > 0))
+		printf("# a plan and errors, or neither!\n");
+	plan_free(p);
+	json_decref(def);
+	testdef_errors_fini(&errs);
+	return out;
+}
+
+static void
+test_testdef(void)
+{
+	struct config cfg;
+	struct security *sec;
+	struct testdef_options opt;
+	char *cause, *e;
+
+	cfg_with(&cfg, "limits.max_vus", "10", "limits.max_rate", "50", "limits.max_duration", "1h", NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	memset(&opt, 0, sizeof opt);
+	opt.max_scenarios = 7;
+	security_testdef_options(sec, &opt);
+	ok(opt.max_vus == 10 && opt.max_rate == 50 && opt.max_duration_ns == 3600LL * 1000000000 &&
+	    opt.check_target == security_check_target && opt.env == security_env && opt.arg == sec &&
+	    opt.max_scenarios == 7 && opt.base_dir == NULL, "security_testdef_options fills the caps and "
+	    "the hooks, and leaves the rest alone");
+	opt.env = env;   /* a fake environment for what follows */
+
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"vus\":5,\"duration\":\"10m\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
+	is_str(e, "", "within every cap");
+	free(e);
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"vus\":11,\"duration\":\"1s\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
+	is_str(e, "vus: expected at most 10 VUs over all scenarios (limits.max_vus), got up to 11\n",
+	    "max_vus: one message naming the key");
+	free(e);
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"stages\":[{\"duration\":\"1s\",\"target\":500000}],"
+	    "\"tasks\":[{\"path\":\"/\"}]}", &opt);
+	is_str(e, "vus: expected at most 10 VUs over all scenarios (limits.max_vus), got up to 500000\n",
+	    "a stage target over the cap");
+	free(e);
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"scenarios\":{"
+	    "\"a\":{\"executor\":\"constant-arrival-rate\",\"rate\":30,\"duration\":\"1s\",\"preAllocatedVUs\":1,"
+	    "\"tasks\":[{\"path\":\"/\"}]},"
+	    "\"b\":{\"executor\":\"ramping-arrival-rate\",\"timeUnit\":\"1m\",\"stages\":[{\"duration\":\"1s\","
+	    "\"target\":1260}],\"preAllocatedVUs\":1,\"tasks\":[{\"path\":\"/\"}]}}}", &opt);
+	is_str(e, "scenarios: expected at most 50 iterations per second over all arrival-rate scenarios "
+	    "(limits.max_rate), got up to 51\n", "max_rate sums scenarios, per second (30/s + 1260/min)");
+	free(e);
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"scenarios\":{"
+	    "\"a\":{\"executor\":\"constant-arrival-rate\",\"rate\":50,\"duration\":\"1s\",\"preAllocatedVUs\":1,"
+	    "\"tasks\":[{\"path\":\"/\"}]}}}", &opt);
+	is_str(e, "", "a rate at the cap");
+	free(e);
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"duration\":\"61m\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
+	is_str(e, "definition: expected startTime + duration to be at most 1h0m0s (limits.max_duration), "
+	    "got 1h1m0s\n", "max_duration");
+	free(e);
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"scenarios\":{\"s\":{\"executor\":\"ramping-vus\","
+	    "\"startTime\":\"30m\",\"stages\":[{\"duration\":\"20m\",\"target\":1},{\"duration\":\"20m\",\"target\":1}],"
+	    "\"gracefulStop\":\"2h\",\"tasks\":[{\"path\":\"/\"}]}}}", &opt);
+	is_str(e, "scenarios.s: expected startTime + the stages' durations to be at most 1h0m0s "
+	    "(limits.max_duration), got 1h10m0s\nscenarios.s.gracefulStop: expected at most 1h0m0s "
+	    "(limits.max_duration), got 2h0m0s\n", "startTime counts; so does a long gracefulStop");
+	free(e);
+	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"scenarios\":{\"s\":{\"executor\":\"per-vu-iterations\","
+	    "\"maxDuration\":\"2h\",\"tasks\":[{\"path\":\"/\"}]}}}", &opt);
+	ok(contains(e, "scenarios.s: expected startTime + maxDuration to be at most 1h0m0s"),
+	    "maxDuration of iteration executors (%s)", e);
+	free(e);
+
+	/* The allowlist, literal and env-derived hosts. */
+	e = parse("{\"baseUrl\":\"http://10.0.0.1\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
+	is_str(e, "baseUrl: target http://10.0.0.1 is not allowed: 10.0.0.1 is not in "
+	    "security.allow_targets (127.0.0.0/8, ::1, localhost)\n", "a literal target outside the list");
+	free(e);
+	e = parse("{\"baseUrl\":\"{{env.GOOD}}\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
+	is_str(e, "", "an env-derived baseUrl inside the list");
+	free(e);
+	e = parse("{\"baseUrl\":\"{{env.EVIL}}\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
+	ok(contains(e, "baseUrl: target http://10.9.8.7:80 is not allowed: 10.9.8.7 is not in"),
+	    "an env-derived baseUrl outside it is checked too (%s)", e);
+	free(e);
+	e = parse("{\"tasks\":[{\"url\":\"http://{{env.EVILHOST}}:8080/x\"}]}", &opt);
+	ok(contains(e, "tasks[0].url: target http://metadata.evil.example:8080 is not allowed"),
+	    "an env-derived host inside a url (%s)", e);
+	free(e);
+	e = parse("{\"tasks\":[{\"url\":\"http://localhost:1/{{env.EVILHOST}}\"}]}", &opt);
+	is_str(e, "", "env after the host does not matter");
+	free(e);
+	security_free(sec);
+	config_fini(&cfg);
+
+	/* Without limits_name the messages stay as before (rampage run, validate). */
+	memset(&opt, 0, sizeof opt);
+	opt.max_vus = 10;
+	e = parse("{\"baseUrl\":\"http://h\",\"vus\":11,\"duration\":\"1s\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
+	is_str(e, "vus: expected an integer from 1 to 10, got 11\n", "unnamed caps keep per-field errors");
+	free(e);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	test_token_syntax();
+	test_tokens();
+	test_token_file();
+	test_bind();
+	test_head();
+	test_targets_syntax();
+	test_targets();
+	test_addr();
+	test_testdef();
+	test_env();
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", dir);
+	}
+	return done_testing();
+}

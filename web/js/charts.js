@@ -1,0 +1,181 @@
+// charts: the run's time series drawn with uPlot (web/vendor/, from npm; loaded by index.html as
+// the global `uPlot`). RunCharts holds one column store for three charts -- throughput
+// (requests/s and errors/s), latency (p50/p95/p99/max, log scale) and active VUs -- fed either with
+// sample rows from the REST API (possibly downsampled: a row then covers `seconds` seconds) or with
+// live ticks, and times every redraw (setData to the last chart's draw hook) so that the page and
+// the browser test can read what a redraw costs.
+import { ms, count } from "./fmt.js";
+
+const uPlot = window.uPlot;
+
+const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
+// The columns kept per point.
+const COLS = ["x", "rps", "eps", "p50", "p95", "p99", "max", "vus"];
+
+function lat(v) {
+  // µs -> ms for a log scale (which cannot show 0)
+  return v === null || v === undefined ? null : Math.max(v / 1000, 0.001);
+}
+
+// One point from a sample row or a tick's `total` (the same keys): its rates are per second of
+// the `span` seconds it covers.
+export function pointOf(row, span) {
+  const n = Math.max(span || 1, 1);
+  return {
+    rps: row.requests / n,
+    eps: row.failures / n,
+    p50: lat(row.lat_p50_us),
+    p95: lat(row.lat_p95_us),
+    p99: lat(row.lat_p99_us),
+    max: lat(row.lat_max_us),
+    vus: row.vus ?? null,
+  };
+}
+
+export class RunCharts {
+  constructor(container, { startedMs }) {
+    this.container = container;
+    this.base = Math.round((startedMs || Date.now()) / 1000);   // x = wall-clock seconds, shown in local time
+    this.cols = Object.fromEntries(COLS.map((c) => [c, []]));
+    this.seconds = [];   // run second each point starts at
+    this.spans = [];     // seconds each point covers
+    this.redraws = [];   // ms per redraw (all three charts)
+    this.pending = null;
+    this.drawn = 0;
+    const w = this.width();
+    // whole seconds at least: a run's points are seconds apart
+    const incrs = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+    const axisX = { stroke: css("--muted"), space: 70, incrs, grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") } };
+    const axisY = (fmt, size = 70) => ({
+      stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, size,
+      values: (u, vals) => vals.map((v) => v === null ? "" : fmt(v)),
+    });
+    const onDraw = () => this.onDraw();
+    const common = (title, height) => ({
+      title, width: w, height, hooks: { draw: [onDraw] },
+      cursor: { sync: { key: "run" }, drag: { x: true, y: false } },
+      legend: { live: true },
+    });
+    const fmtRate = (v) => count(v) + "/s";
+    this.throughput = new uPlot({
+      ...common("Throughput", 220),
+      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 1) * 1.05] } },
+      axes: [axisX, axisY(fmtRate)],
+      series: [{},
+        { label: "requests/s", stroke: css("--c-rps"), width: 2, fill: css("--c-rps-fill"), value: (u, v) => v === null ? "–" : count(v) + " req/s" },
+        { label: "errors/s", stroke: css("--bad"), width: 2, value: (u, v) => v === null ? "–" : count(v) + " err/s" }],
+    }, [[], [], []], this.slot("chart-throughput"));
+    this.latency = new uPlot({
+      ...common("Latency", 220),
+      scales: { x: { time: true }, y: { distr: 3 } },
+      axes: [axisX, axisY((v) => ms(v))],
+      series: [{},
+        { label: "p50", stroke: css("--c-p50"), width: 2, value: (u, v) => ms(v) },
+        { label: "p95", stroke: css("--c-p95"), width: 2, value: (u, v) => ms(v) },
+        { label: "p99", stroke: css("--c-p99"), width: 2, value: (u, v) => ms(v) },
+        { label: "max", stroke: css("--c-max"), width: 1, dash: [4, 4], value: (u, v) => ms(v) }],
+    }, [[], [], [], [], []], this.slot("chart-latency"));
+    this.vus = new uPlot({
+      ...common("Active VUs", 160),
+      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 1) * 1.1] } },
+      axes: [axisX, axisY((v) => count(v), 70)],
+      series: [{}, { label: "VUs", stroke: css("--c-vus"), width: 2, fill: css("--c-vus-fill"), value: (u, v) => v === null ? "–" : count(v) }],
+    }, [[], []], this.slot("chart-vus"));
+    this.charts = [this.throughput, this.latency, this.vus];
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(container);
+  }
+
+  slot(cls) {
+    const el = document.createElement("div");
+    el.className = "chart " + cls;
+    this.container.append(el);
+    return el;
+  }
+
+  width() {
+    return Math.max(320, this.container.clientWidth - 8);
+  }
+
+  resize() {
+    const w = this.width();
+    if (Math.abs(w - this.throughput.width) < 4) return;
+    for (const c of this.charts) c.setSize({ width: w, height: c.height });
+  }
+
+  onDraw() {
+    if (this.pending === null) return;
+    this.drawn++;
+    if (this.drawn === this.charts.length) {
+      this.redraws.push(performance.now() - this.pending);
+      if (this.redraws.length > 1000) this.redraws.shift();
+      this.pending = null;
+    }
+  }
+
+  get length() { return this.seconds.length; }
+  get lastSecond() {
+    const n = this.seconds.length;
+    return n ? this.seconds[n - 1] + this.spans[n - 1] - 1 : -1;
+  }
+
+  // Replaces every point with sample rows (`second`, and `seconds` when downsampled by step).
+  setRows(rows, step) {
+    this.cols = Object.fromEntries(COLS.map((c) => [c, []]));
+    this.seconds = [];
+    this.spans = [];
+    for (const r of rows) this.push(r.second, step > 1 ? step : 1, r, step > 1 ? (r.seconds || step) : 1);
+    this.draw();
+  }
+
+  // Adds points after the last one (ticks, or rows that fill a gap); drops what is not newer.
+  append(rows) {
+    let added = 0;
+    for (const r of rows) {
+      if (r.second <= this.lastSecond) continue;
+      this.push(r.second, 1, r, 1);
+      added++;
+    }
+    if (added) this.draw();
+    return added;
+  }
+
+  push(second, span, row, covered) {
+    const p = pointOf(row, covered);
+    this.seconds.push(second);
+    this.spans.push(span);
+    this.cols.x.push(this.base + second);
+    for (const c of COLS) if (c !== "x") this.cols[c].push(p[c]);
+  }
+
+  // Redraws all three charts; the time until the last one has drawn goes to `redraws`.
+  draw() {
+    const c = this.cols;
+    this.pending = performance.now();
+    this.drawn = 0;
+    this.throughput.setData([c.x, c.rps, c.eps]);
+    this.latency.setData([c.x, c.p50, c.p95, c.p99, c.max]);
+    this.vus.setData([c.x, c.vus]);
+  }
+
+  destroy() {
+    this.resizeObserver.disconnect();
+    for (const ch of this.charts) ch.destroy();
+  }
+}
+
+// A tiny trend line (no axes, no legend) for the tests list; values may hold nulls.
+export function sparkline(el, values, { color = css("--c-rps"), label = "" } = {}) {
+  const x = values.map((_, i) => i);
+  const u = new uPlot({
+    width: 110, height: 28, pxAlign: 0,
+    cursor: { show: false }, legend: { show: false }, select: { show: false },
+    scales: { x: { time: false }, y: { range: (uu, min, max) => [Math.min(0, min ?? 0), (max ?? 1) * 1.1 || 1] } },
+    axes: [{ show: false }, { show: false }],
+    series: [{}, { stroke: color, width: 1.5, points: { show: values.length < 2 } }],
+  }, [x, values], el);
+  el.setAttribute("role", "img");
+  el.setAttribute("aria-label", label);
+  return u;
+}
