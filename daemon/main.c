@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/notify.h"
+#include "core/security.h"
 #include "core/xmalloc.h"
 #include "demo/demo.h"
 #include "http/api.h"
@@ -141,17 +142,21 @@ cmd_serve(int argc, char **argv)
 	block_signals(&set);
 	raise_nofile();
 
-	/* Start in order; each later module may use the earlier ones. */
+	/* Start in order; each later module may use the earlier ones. The security policy (tokens, target
+	   allowlist, caps) is read-only once built, so every thread shares this one. */
+	struct security *sec = security_new(&cfg, &cause);
+	if (sec == NULL)
+		fatal_cause(cause);
 	struct store *store = store_open(cfg.db_path, &cause);
 	if (store == NULL)
 		fatal_cause(cause);
 	struct live *live = live_start(&cfg, &cause);
 	if (live == NULL)
 		fatal_cause(cause);
-	struct runq *runq = runq_start(&cfg, store, live, &cause);
+	struct runq *runq = runq_start(&cfg, sec, store, live, &cause);
 	if (runq == NULL)
 		fatal_cause(cause);
-	struct api *api = api_start(&cfg, store, runq, &cause);
+	struct api *api = api_start(&cfg, sec, store, runq, &cause);
 	if (api == NULL)
 		fatal_cause(cause);
 	struct frontdoor *door = frontdoor_start(&cfg, api, live, &cause);
@@ -183,6 +188,7 @@ cmd_serve(int argc, char **argv)
 	runq_stop(runq);
 	live_stop(live);
 	store_close(store);
+	security_free(sec);
 	config_fini(&cfg);
 	log_notice("stopped");
 	return 0;

@@ -42,7 +42,7 @@ struct api {
 	struct store *store;
 	struct runq *runq;
 	struct static_root *root;
-	struct security *sec;        /* tokens, allowlist, caps (immutable) */
+	const struct security *sec;  /* tokens, allowlist, caps (main's; immutable) */
 	size_t body_max;             /* limits.max_request_body */
 	int64_t started_ns;
 	/* owned by the api thread (opened by api_start before the thread uses it) */
@@ -598,7 +598,8 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 /* ---- start and stop */
 
 struct api *
-api_start(const struct config *cfg, struct store *store, struct runq *runq, char **cause)
+api_start(const struct config *cfg, const struct security *sec, struct store *store,
+    struct runq *runq, char **cause)
 {
 	struct api *api = xcalloc(1, sizeof *api);
 	char *warning;
@@ -608,8 +609,7 @@ api_start(const struct config *cfg, struct store *store, struct runq *runq, char
 	api->runq = runq;
 	api->started_ns = clock_now_ns();
 	api->body_max = (size_t)cfg->max_request_body;
-	if ((api->sec = security_new(cfg, cause)) == NULL)
-		goto fail;
+	api->sec = sec;
 	if (store != NULL && (api->db = store_open_reader(store, cause)) == NULL)
 		goto fail;
 	api->root = static_open(cfg->web_root, &warning);
@@ -635,7 +635,6 @@ fail:
 	if (api->db != NULL)
 		sqlite3_close(api->db);
 	static_close(api->root);
-	security_free(api->sec);
 	free(api);
 	return NULL;
 }
@@ -655,7 +654,6 @@ api_stop(struct api *api)
 	if (api->db != NULL)
 		sqlite3_close(api->db);
 	static_close(api->root);
-	security_free(api->sec);
 	free(api);
 }
 

@@ -16,13 +16,13 @@ struct store;
 struct api;
 
 /*
- * Builds the security policy from cfg (security.h: reads security.token_file), starts MHD without
- * a listen socket, opens the api thread's read connection on store (store may be NULL in tests:
+ * Starts MHD without
+ * a listen socket, with sec (tokens, caps; the caller's, it must outlive the api), opens the api thread's read connection on store (store may be NULL in tests:
  * /api/health then reports the db as "error"). Handlers reach the run queue through runq (NULL
  * in tests: the routes that need it answer 503). Main thread. NULL and *cause on failure.
  */
-struct api *api_start(const struct config *cfg, struct store *store, struct runq *runq,
-    char **cause);
+struct api *api_start(const struct config *cfg, const struct security *sec, struct store *store,
+    struct runq *runq, char **cause);
 /*
  * Hands an accepted connection to MHD; takes ownership of fd (MHD closes it on failure, e.g. when
  * max_connections are open). 0, or -1 if refused. Any thread.

@@ -152,7 +152,7 @@ struct runq {
 	const struct config *cfg;
 	struct store *store;
 	struct live *live;
-	struct security *sec;      /* limits and target allowlist, re-checked when a run starts */
+	const struct security *sec;/* limits and target allowlist (main's), re-checked when a run starts */
 	pthread_t thread;
 	struct mailbox mb;         /* locks itself */
 	/* shared, under lock */
@@ -815,7 +815,8 @@ manager_main(void *arg)
 /* ---- the public side */
 
 struct runq *
-runq_start(const struct config *cfg, struct store *store, struct live *live, char **cause)
+runq_start(const struct config *cfg, const struct security *sec, struct store *store,
+    struct live *live, char **cause)
 {
 	struct runq *q = xcalloc(1, sizeof *q);
 	sqlite3_stmt *st = NULL;
@@ -826,8 +827,7 @@ runq_start(const struct config *cfg, struct store *store, struct live *live, cha
 	q->live = live;
 	pthread_mutex_init(&q->lock, NULL);
 	mailbox_init(&q->mb, NULL, NULL);
-	if ((q->sec = security_new(cfg, cause)) == NULL)
-		goto fail;
+	q->sec = sec;
 	if ((q->db = store_open_reader(store, cause)) == NULL)
 		goto fail;
 	if (sqlite3_prepare_v2(q->db, "SELECT id, name, coalesce(test_id, 0), queued_ms FROM runs "
@@ -863,7 +863,6 @@ fail:
 		qrun_free(r);
 	}
 	sqlite3_close(q->db);
-	security_free(q->sec);
 	mailbox_fini(&q->mb);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
@@ -888,7 +887,6 @@ runq_stop(struct runq *q)
 		qrun_free(r);
 	}
 	sqlite3_close(q->db);
-	security_free(q->sec);
 	mailbox_fini(&q->mb);
 	pthread_mutex_destroy(&q->lock);
 	free(q);

@@ -26,6 +26,7 @@
 
 struct config;
 struct live;
+struct security;
 struct store;
 struct runq;
 
@@ -104,11 +105,13 @@ enum runq_result {
 /*
  * Starts the manager thread: queues again the runs left `queued` in the database (id order) and
  * starts as many as max_concurrent_runs allows. A run's definition snapshot is validated again
- * when it starts, under cfg's limits and target allowlist of that moment (security.h); one that no
+ * when it starts, under sec's limits and target allowlist (security.h; the caller's, it must
+ * outlive the queue), so a restart with tighter limits applies to runs still queued; one that no
  * longer passes ends `error`. live may be NULL (nothing is published: tests). Main thread. NULL
  * and *cause on failure.
  */
-struct runq *runq_start(const struct config *cfg, struct store *store, struct live *live,
+struct runq *runq_start(const struct config *cfg, const struct security *sec, struct store *store,
+    struct live *live,
     char **cause);
 /*
  * Stops every running run at once (they end `aborted`, with their samples, histograms and summary

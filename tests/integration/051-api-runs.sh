@@ -132,7 +132,7 @@ is "$(printf '%s' "$OV" | jq -c '.definition.scenarios.load | [.vus, .duration]'
 is "$(curl -s "$URL/api/tests/$TEST" | jq -c '.definition.scenarios.load | [.vus, .duration]')" '[2,"30s"]' \
 	"and not in the saved test"
 is "$(http_status DELETE "$URL/api/runs/$RUN2")" 409 "deleting a run that is not over: 409"
-for _ in $(seq 100); do
+for _ in $(seq 400); do
 	st=$(curl -s "$URL/api/runs/$RUN2" | jq -r .state)
 	case $st in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
 done

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/security.h"
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
@@ -333,7 +334,9 @@ test_manager(struct store *st, sqlite3 *db, struct config *cfg)
 	    "\"tasks\":[{\"name\":\"slow\",\"path\":\"/\"}]}", port);
 	cfg->max_concurrent_runs = 1;
 	cfg->workers = 1;
-	q = runq_start(cfg, st, NULL, &cause);
+	struct security *sec = security_new(cfg, &cause);
+	ok(sec != NULL, "the default security policy");
+	q = runq_start(cfg, sec, st, NULL, &cause);
 	ok(q != NULL, "runq_start: %s", cause ? cause : "ok");
 
 	a = submit(q, "a", def);
@@ -398,11 +401,12 @@ test_manager(struct store *st, sqlite3 *db, struct config *cfg)
 	is_str(text, "queued", "the queued run stays queued");
 	free(text);
 
-	q = runq_start(cfg, st, NULL, &cause);
+	q = runq_start(cfg, sec, st, NULL, &cause);
 	ok(q != NULL && wait_state(db, e, "running"), "the next start picks it up and runs it");
 	is_int(runq_stop_run(q, e, true, &state), RUNQ_OK, "stop it");
 	ok(wait_state(db, e, "stopped"), "it ends");
 	runq_stop(q);
+	security_free(sec);
 	close(lfd);
 	free(def);
 }
