@@ -262,7 +262,7 @@ echo "bench/engine.sh ($MODE): $(nproc) CPUs, $(uname -sr), $("$NGINX" -v 2>&1 |
 	"$(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'), $("$RAMPAGE" --version 2>/dev/null | head -1)"\
 	"($(curl-config --version 2>/dev/null || echo libcurl))"
 echo "nginx on $NGINX_URL (CPU 1), demo target on $DEMO_URL (CPU 1), generators on CPU 0;"\
-	"runs of ${DUR}s, median of $REPEAT; details on stderr"
+	"runs of ${DUR}s, median of $REPEAT; load average $(cut -d' ' -f1-3 /proc/loadavg); details on stderr"
 
 # --- CPU per request against wrk --------------------------------------------------------------
 
@@ -332,7 +332,7 @@ report "$(printf 'latency p50 against a %s ms target: %.2f ms (wrk %.2f ms), %s 
 	"$LATENCY_MS" "$p50" "$P50_MS" "$REQS" "$LATENCY_MS" "$lim" "$(verdict "$off" '<=' "$lim")")"
 
 want=$((RATE * RATE_DUR))
-rampage_run "$DEMO_URL/api/users" 100 "$RATE_DUR" --rate "$RATE"
+rampage_run "$DEMO_URL/api/users" 200 "$RATE_DUR" --rate "$RATE"
 iters=$(jmetric "$work/sum.json" iterations count)
 dropped=$(jmetric "$work/sum.json" dropped_iterations count)
 off=$(calc "($iters - $want) < 0 ? $want - $iters : $iters - $want")

@@ -401,6 +401,19 @@ tick_json(const struct qrun *r, const struct run_tick *rt, const struct tick *se
 	    "failures", (json_int_t)whole->total.failed,
 	    "iterations", (json_int_t)whole->iterations,
 	    "dropped_iterations", (json_int_t)whole->dropped_iterations);
+	/* the thresholds as judged so far (threshold_tick ran for this second) and every check name's
+	   counts over the run so far: what a dashboard shows live */
+	if (threshold_count(r->thresholds) > 0)
+		json_object_set_new(m, "thresholds", threshold_results_json(r->thresholds));
+	if (whole->nchecks > 0) {
+		json_t *checks = json_array();
+		for (int i = 0; i < whole->nchecks && i < r->plan->nchecks; i++)
+			json_array_append_new(checks, json_pack("{s:s, s:I, s:I}",
+			    "name", r->plan->check_names[i],
+			    "passes", (json_int_t)whole->checks[i].passes,
+			    "fails", (json_int_t)whole->checks[i].fails));
+		json_object_set_new(m, "checks", checks);
+	}
 	text = json_dumps(m, JSON_COMPACT);
 	json_decref(m);
 	*len = text != NULL ? strlen(text) : 0;

@@ -182,7 +182,7 @@ try {
 
   // ---- stop (with confirm) -> stopped, with its summary
   await page.locator("#stop").click();
-  await until(async () => (await page.locator("h1 .badge").textContent()) === "stopped", 20000);
+  await until(async () => (await page.locator("h1 .badge").textContent()) === "stopped", 40000);
   is(await page.locator("h1 .badge").textContent(), "stopped", "Stop (confirmed) stops the run");
   await until(async () => (await tab.locator("h1 .badge").textContent()) === "stopped", 10000);
   is(await tab.locator("h1 .badge").textContent(), "stopped", "the second tab learns it from the live stream");

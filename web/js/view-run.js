@@ -202,7 +202,22 @@ export async function runView(main, id) {
     }
   }
 
+  // Reads the run again and rebuilds the page for its state; calls while one is under way make it
+  // run once more afterwards (the newest state wins).
   async function reloadRun() {
+    if (state.reloading) { state.reloadAgain = true; return; }
+    state.reloading = true;
+    try {
+      do {
+        state.reloadAgain = false;
+        await reloadOnce();
+      } while (state.reloadAgain && !state.destroyed);
+    } finally {
+      state.reloading = false;
+    }
+  }
+
+  async function reloadOnce() {
     try {
       state.run = await get("/api/runs/" + id);
     } catch (err) { banner(errorText(err)); return; }
@@ -378,8 +393,8 @@ export async function runView(main, id) {
     if (!confirm(msg)) return;
     try {
       const r = await post(`/api/runs/${id}/stop` + (force ? "?force=true" : ""));
-      Object.assign(state.run, { state: r.state });
-      renderHead();
+      // the live stream may already have told a later state (the run ended before this answer)
+      if (!ENDED.has(state.run.state)) { state.run.state = r.state; renderHead(); }
     } catch (err) {
       banner("Cannot stop: " + errorText(err));
     }
