@@ -11,6 +11,14 @@ tap_failed=0
 PIDS=""
 
 cleanup() {
+	# A failing test shows the end of each process log it started, for a diagnosis from CI output.
+	if [ "$tap_failed" -gt 0 ]; then
+		for log in "$SANDBOX"/*.log; do
+			[ -f "$log" ] || continue
+			echo "# ---- last lines of $(basename "$log")"
+			tail -n 25 "$log" | sed 's/^/#   /'
+		done
+	fi
 	for pid in $PIDS; do kill "$pid" 2>/dev/null; done
 	for pid in $PIDS; do
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
