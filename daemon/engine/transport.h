@@ -43,7 +43,8 @@ struct transport_result {
 	uint64_t bytes_sent;       /* request line, headers and body */
 	uint64_t bytes_received;   /* response headers and body (all of it, kept or not) */
 	int64_t phase_us[TICK_NPHASE]; /* k6's http_req_blocked ... _receiving */
-	int64_t service_us;        /* k6's http_req_duration: sending + waiting + receiving */
+	int64_t service_us;        /* k6's http_req_duration: sending + waiting + receiving, timed on
+	                              our CLOCK_MONOTONIC (never shorter than libcurl's own figure) */
 	int64_t done_ns;           /* CLOCK_MONOTONIC when the transfer completed */
 	const char *body;          /* the first min(body_bytes, body_cap) bytes */
 	size_t body_len;
