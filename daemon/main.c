@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cli/client.h"
 #include "cli/run.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -50,6 +51,10 @@ usage(FILE *f)
 	    "              [--require-auth] [--node-id ID] [--threads N]\n"
 	    "                       a small HTTP API to aim tests at\n"
 	    "  validate FILE...     check test definitions; errors name their JSON path (exit 0 / 2)\n"
+	    "  tests | runs [--test ID] [--state S] [--limit N] | show RUN | stop RUN [--force]\n"
+	    "  start TEST [--vus N] [--duration D] [--rate R] [--note TEXT] [--wait]\n"
+	    "                       drive a daemon (--server URL, $RAMPAGE_TOKEN, --json); see\n"
+	    "                       `rampage tests --help`\n"
 	    "  config-defaults      print every config key with its default and meaning\n"
 	    "  version              print the version\n");
 }
@@ -209,6 +214,11 @@ main(int argc, char **argv)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return run_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "tests") == 0) return client_tests_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "runs") == 0) return client_runs_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "start") == 0) return client_start_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "stop") == 0) return client_stop_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "validate") == 0)
 		return testdef_validate_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-defaults") == 0) {

@@ -16,7 +16,9 @@
  * lets a late client join REST history and the live stream without a gap or a duplicate.
  *
  * Shared state: the list of runs that have not ended, with each run's state, stop flags and latest
- * second (the "status cell"), under `lock`; the manager writes it, runq_status reads it. Everything
+ * second (the "status cell", which also holds the run-so-far copy GET /metrics reads: a struct
+ * runq_metrics, immutable and reference-counted under the same lock), under `lock`; the manager
+ * writes it, runq_status and runq_metrics_take read it. Everything
  * else of a run is the manager's, except `series`, which its controller thread writes between
  * engine_start and engine_wait.
  */
@@ -121,6 +123,7 @@ struct msg {
 	char *json;                /* TICK: the live message */
 	size_t len;
 	struct runq_live live;     /* TICK */
+	struct runq_metrics *metrics;   /* TICK: the run so far, for the status cell */
 };
 
 /* A run that has not ended. */
@@ -135,6 +138,7 @@ struct qrun {
 	bool stop_requested, force;
 	bool have_live;
 	struct runq_live live;
+	struct runq_metrics *metrics;   /* the run so far (NULL before its first second) */
 	/* the manager's */
 	char *name;
 	int64_t test_id;
@@ -164,7 +168,91 @@ struct runq {
 	bool queue_changed;        /* publish the queue when this batch is handled */
 };
 
+const double runq_metrics_le_s[RUNQ_METRICS_NLE] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
 /* ---- small helpers */
+
+/* Frees a metrics copy. */
+static void
+metrics_free(struct runq_metrics *m)
+{
+	for (int i = 0; i < m->nendpoints; i++) {
+		free(m->endpoints[i].name);
+		free(m->endpoints[i].status);
+	}
+	for (int i = 0; i < m->nchecks; i++)
+		free(m->check_names[i]);
+	free(m->endpoints);
+	free(m->check_names);
+	free(m->check_passes);
+	free(m->check_fails);
+	free(m->test);
+	free(m);
+}
+
+/* Drops a reference to a metrics copy (NULL is a no-op); frees it with the last. Not under lock. */
+static void
+metrics_unref(struct runq *q, struct runq_metrics *m)
+{
+	int refs;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&q->lock);
+	refs = --m->refs;
+	pthread_mutex_unlock(&q->lock);
+	assert(refs >= 0);
+	if (refs == 0)
+		metrics_free(m);
+}
+
+/* The run so far as GET /metrics shows it (one reference). Controller thread. */
+static struct runq_metrics *
+metrics_new(const struct qrun *r, const struct tick *sec, const struct tick *whole)
+{
+	struct runq_metrics *m = xcalloc(1, sizeof *m);
+
+	m->refs = 1;
+	m->run_id = r->id;
+	m->test = xstrdup(r->name);
+	m->second = sec->second;
+	m->vus = sec->vus;
+	m->bytes_sent = whole->total.bytes_sent;
+	m->bytes_received = whole->total.bytes_received;
+	m->nendpoints = whole->nendpoints < r->plan->nendpoints ? whole->nendpoints :
+	    r->plan->nendpoints;
+	m->endpoints = xcalloc((size_t)m->nendpoints + 1, sizeof *m->endpoints);
+	for (int i = 0; i < m->nendpoints; i++) {
+		const struct tick_endpoint *te = &whole->endpoints[i];
+		struct runq_metrics_endpoint *me = &m->endpoints[i];
+		int n = 0;
+
+		me->name = xstrdup(r->plan->endpoints[i].name);
+		for (int c = 0; c < TICK_NSTATUS; c++)
+			n += te->status[c] != 0;
+		me->status = xcalloc((size_t)n + 1, sizeof *me->status);
+		for (int c = 0; c < TICK_NSTATUS; c++)
+			if (te->status[c] != 0)
+				me->status[me->nstatus++] = (struct runq_metrics_status){ c, te->status[c] };
+		for (int b = 0; b < RUNQ_METRICS_NLE; b++)
+			me->le[b] = hist_count_le(te->duration,
+			    (uint64_t)(runq_metrics_le_s[b] * 1e6 + 0.5));
+		me->count = hist_count(te->duration);
+		me->sum_us = hist_sum(te->duration);
+	}
+	m->nchecks = whole->nchecks < r->plan->nchecks ? whole->nchecks : r->plan->nchecks;
+	m->check_names = xcalloc((size_t)m->nchecks + 1, sizeof *m->check_names);
+	m->check_passes = xcalloc((size_t)m->nchecks + 1, sizeof *m->check_passes);
+	m->check_fails = xcalloc((size_t)m->nchecks + 1, sizeof *m->check_fails);
+	for (int i = 0; i < m->nchecks; i++) {
+		m->check_names[i] = xstrdup(r->plan->check_names[i]);
+		m->check_passes[i] = whole->checks[i].passes;
+		m->check_fails[i] = whole->checks[i].fails;
+	}
+	return m;
+}
 
 /* Frees a run and what it holds (its engine must have ended). */
 static void
@@ -172,6 +260,7 @@ qrun_free(struct qrun *r)
 {
 	if (r == NULL)
 		return;
+	metrics_unref(r->q, r->metrics);
 	engine_free(r->engine);
 	threshold_set_free(r->thresholds);
 	plan_free(r->plan);
@@ -455,6 +544,7 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 		.total_requests = whole->total.requests,
 		.total_failures = whole->total.failed,
 	};
+	m->metrics = metrics_new(r, sec, whole);
 	store_write(q->store, run_store_tick, rt);   /* the job frees rt */
 	give(q, m);
 }
@@ -745,17 +835,23 @@ handle(struct runq *q, struct msg *m)
 		handle_delete(q, m);
 		answer(m->w);
 		break;
-	case MSG_TICK:
+	case MSG_TICK: {
+		struct runq_metrics *old;
+
 		pthread_mutex_lock(&q->lock);
 		r->live = m->live;
 		r->have_live = true;
+		old = r->metrics;
+		r->metrics = m->metrics;
 		pthread_mutex_unlock(&q->lock);
+		metrics_unref(q, old);
 		if (q->live != NULL && m->json != NULL &&
 		    live_publish(q->live, r->topic, m->json, m->len) != 0)
 			log_debug("runq: tick %lld of run %lld dropped", (long long)m->live.second,
 			    (long long)r->id);
 		free(m->json);
 		break;
+	}
 	case MSG_THRESHOLD:
 		if (r->engine != NULL && r->state == RUN_RUNNING) {
 			log_info("run %lld: an abortOnFail threshold failed: stopping it", (long long)r->id);
@@ -985,4 +1081,44 @@ runq_status(struct runq *q, int64_t id, struct runq_status *st)
 	}
 	pthread_mutex_unlock(&q->lock);
 	return r != NULL;
+}
+
+struct runq_metrics **
+runq_metrics_take(struct runq *q, int *n, int *queued)
+{
+	struct runq_metrics **list;
+	int cap = 0;
+
+	*n = 0;
+	*queued = 0;
+	pthread_mutex_lock(&q->lock);
+	for (struct qrun *r = q->runs; r != NULL; r = r->next)
+		cap++;
+	list = xcalloc((size_t)cap + 1, sizeof *list);
+	for (struct qrun *r = q->runs; r != NULL; r = r->next) {
+		if (r->state == RUN_QUEUED)
+			(*queued)++;
+		else if ((r->state == RUN_RUNNING || r->state == RUN_STOPPING) && r->metrics != NULL) {
+			r->metrics->refs++;
+			list[(*n)++] = r->metrics;
+		}
+	}
+	pthread_mutex_unlock(&q->lock);
+	return list;
+}
+
+void
+runq_metrics_release(struct runq *q, struct runq_metrics **list, int n)
+{
+	if (list == NULL)
+		return;
+	for (int i = 0; i < n; i++)
+		metrics_unref(q, list[i]);
+	free(list);
+}
+
+int
+runq_live_clients(const struct runq *q)
+{
+	return q->live != NULL ? live_clients(q->live) : 0;
 }

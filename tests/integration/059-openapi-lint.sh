@@ -25,7 +25,7 @@ like "$out" 'Your API description is valid' "Redocly calls it valid"
 ok $? "the description bundles into one JSON document"
 jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | select(. != "parameters") |
 	"\(ascii_upcase) \($p)"' "$SANDBOX/openapi.json" | sort >"$SANDBOX/spec.routes"
-sed -n 's/^[[:space:]]*{ *"\([A-Z]*\)", *"\(\/api[^"]*\)".*/\1 \2/p' "$TOP_SRCDIR/daemon/http/routes.c" |
+sed -n 's/^[[:space:]]*{ *"\([A-Z]*\)", *"\(\/[^"]*\)".*/\1 \2/p' "$TOP_SRCDIR/daemon/http/routes.c" |
 	sort >"$SANDBOX/router.routes"
 ok "$([ -s "$SANDBOX/router.routes" ]; echo $?)" "read $(wc -l <"$SANDBOX/router.routes") routes from routes.c"
 missing=$(comm -23 "$SANDBOX/router.routes" "$SANDBOX/spec.routes")
