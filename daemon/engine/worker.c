@@ -439,12 +439,16 @@ apply_stop(struct worker *w, int force, int64_t now_ns)
 static void
 handle_inbox(struct worker *w, int64_t now_ns)
 {
-	struct mailbox_msg *all = mailbox_take_all(&w->inbox);
 	uint64_t count;
+	struct mailbox_msg *all;
 
+	/* Consume the wake-up BEFORE draining: a message given between a drain and a later read would
+	   find the mailbox non-empty (so no new wake-up) and wait forever. This order lost an EXIT once
+	   and left a finished run hanging. */
 	if (read(w->evfd, &count, sizeof count) < 0) {
-		/* EAGAIN: nothing pending; the take above is what matters */
+		/* EAGAIN: no wake-up pending; the take below is what matters */
 	}
+	all = mailbox_take_all(&w->inbox);
 	while (all != NULL) {
 		struct worker_msg *m = (struct worker_msg *)all;
 		all = all->next;
