@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "cli/client.h"
 #include "cli/run.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/notify.h"
 #include "core/security.h"
@@ -57,19 +57,6 @@ usage(FILE *f)
 	    "                       `rampage tests --help`\n"
 	    "  config-defaults      print every config key with its default and meaning\n"
 	    "  version              print the version\n");
-}
-
-/* Raise the soft fd limit to the hard one: lws sizes its fd table when its context is created. */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			log_warn("could not raise the open-file limit to %llu", (unsigned long long)rl.rlim_max);
-	}
 }
 
 /* Block the signals main waits for; threads started later inherit the mask. */
@@ -145,7 +132,11 @@ cmd_serve(int argc, char **argv)
 	log_level = cfg.log_level;
 
 	block_signals(&set);
-	raise_nofile();
+	if (fdlimit_raise(&cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+		cause = NULL;
+	}
 
 	/* Start in order; each later module may use the earlier ones. The security policy (tokens, target
 	   allowlist, caps) is read-only once built, so every thread shares this one. */

@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -33,6 +32,7 @@
 #include "cli/output.h"
 #include "cli/run.h"
 #include "core/clock.h"
+#include "core/fdlimit.h"
 #include "core/mailbox.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
@@ -252,18 +252,6 @@ wake(void *arg)
 	(void)n;   /* EAGAIN: the counter is already non-zero, main will wake anyway */
 }
 
-/* Raises the soft fd limit to the hard one: every VU holds a connection. */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* Entry point of `rampage run`. */
 int
 run_main(int argc, char **argv)
@@ -423,7 +411,11 @@ run_main(int argc, char **argv)
 		rc = RUN_EXIT_FAILURE;
 		goto out_mb;
 	}
-	raise_nofile();
+	if (fdlimit_raise(&cause) != 0) {
+		/* the engine checks the limit against the plan's VUs and says so if it is too low */
+		free(cause);
+		cause = NULL;
+	}
 
 	total_ns = nominal_ns(plan);
 	if (!quiet) {
