@@ -126,6 +126,8 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 			.nworkers = e->nworkers,
 			.vus_per_shard = o.vus_per_shard,
 			.body_cap = o.body_cap,
+			.allow_addr = o.allow_addr,
+			.allow_arg = o.allow_arg,
 			.claimed = e->claimed,
 			.controller = controller_inbox(e->ctl),
 		};

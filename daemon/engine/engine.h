@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct plan;
 struct tick;
@@ -37,6 +38,11 @@ struct engine_options {
 	int vus_per_shard;         /* VUs per curl multi (0 = 50) */
 	size_t body_cap;           /* response body bytes kept per VU for checks/extraction
 	                              (0 = 64 KiB); the rest is counted, not kept */
+	/* Connect guard (NULL: none): called on a worker thread with the address libcurl is about to
+	   connect to (the resolved one: a DNS name cannot slip past it); non-zero refuses the
+	   connection, which the run counts as a connect error. Must not block or allocate. */
+	int (*allow_addr)(void *arg, const struct sockaddr *sa);
+	void *allow_arg;
 };
 
 /* Validates the environment (fd limits, ...), starts the workers and the controller. NULL + *cause. */

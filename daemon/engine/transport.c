@@ -61,6 +61,8 @@ struct transport {
 	int nfds;
 	int inflight;
 	int nhandles;
+	int (*allow)(void *arg, const struct sockaddr *sa);   /* connect guard, or NULL */
+	void *allow_arg;
 };
 
 struct transport_handle {
@@ -156,6 +158,25 @@ sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 	if (!e->registered || e->mask != mask || e->shard != sh->index)
 		epoll_set(t, e, fd, sh->index, mask);
 	return 0;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION, set only with a guard: refuse addresses the guard refuses. */
+static curl_socket_t
+open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct transport *t = arg;
+
+	if (purpose == CURLSOCKTYPE_IPCXN && t->allow(t->allow_arg, &a->addr) != 0)
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+void
+transport_set_guard(struct transport *t, int (*allow)(void *arg, const struct sockaddr *sa),
+    void *arg)
+{
+	t->allow = allow;
+	t->allow_arg = arg;
 }
 
 /* CURLOPT_CLOSESOCKETFUNCTION: forget the fd, then close it (which also removes it from epoll). */
@@ -428,6 +449,10 @@ transport_handle_new(struct transport *t, int shard, int max_headers, void *owne
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+	if (t->allow != NULL) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
+	}
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, t);
 	curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, t->maxage_s);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "metrics/tick.h"
 
@@ -65,6 +66,13 @@ typedef void transport_done_fn(void *owner, const struct transport_result *r, vo
  */
 struct transport *transport_new(int epfd, int nshards, int per_shard, size_t body_cap,
     long maxage_s, transport_done_fn *done, void *arg, char **cause);
+/*
+ * Sets a connect guard for the handles created from now on: libcurl's CURLOPT_OPENSOCKETFUNCTION
+ * asks allow(arg, address) before each new connection and a non-zero answer refuses it
+ * (CURLE_COULDNT_CONNECT: a connect error). Owner thread, before transport_handle_new.
+ */
+void transport_set_guard(struct transport *t, int (*allow)(void *arg, const struct sockaddr *sa),
+    void *arg);
 /* Frees the transport: every handle must have been freed. NULL is a no-op. Owner thread. */
 void transport_free(struct transport *t);
 /* Creates a handle (one curl easy handle) on shard `shard`, for requests of up to max_headers

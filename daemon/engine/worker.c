@@ -195,6 +195,8 @@ worker_new(const struct worker_config *cfg, char **cause)
 	    (long)(plan->max_end_ns / CLOCK_NS_PER_S) + 3600, vu_on_done, w, cause);
 	if (w->transport == NULL)
 		goto fail;
+	if (cfg->allow_addr != NULL)
+		transport_set_guard(w->transport, cfg->allow_addr, cfg->allow_arg);
 
 	/* The VUs (and easy handles) of every slot that can be needed at once; arrival-rate
 	   scenarios start with their preallocated share and grow up to maxVUs. */

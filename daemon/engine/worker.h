@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "core/mailbox.h"
 #include "engine/sched.h"
@@ -79,6 +80,8 @@ struct worker_config {
 	int index, nworkers;
 	int vus_per_shard;         /* VUs per curl multi */
 	size_t body_cap;           /* response body bytes kept per VU */
+	int (*allow_addr)(void *arg, const struct sockaddr *sa);   /* connect guard, or NULL */
+	void *allow_arg;
 	_Atomic int64_t *claimed;  /* [nscenarios]: shared-iterations claims */
 	struct mailbox *controller;/* where the worker's messages go */
 };

@@ -621,11 +621,19 @@ out:
 	return plan;
 }
 
+/* The engine's connect guard: the resolved address must be inside security.allow_targets. */
+static int
+allow_addr(void *arg, const struct sockaddr *sa)
+{
+	return security_check_addr(arg, sa, NULL);
+}
+
 /* Starts a queued run: queued -> running, or -> error when it cannot. */
 static void
 start_run(struct runq *q, struct qrun *r)
 {
-	struct engine_options eo = { .workers = q->cfg->workers };
+	struct engine_options eo = { .workers = q->cfg->workers, .allow_addr = allow_addr,
+	    .allow_arg = (void *)q->sec };
 	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = r };
 	struct run_store_state with = { 0 };
 	char *cause = NULL;
