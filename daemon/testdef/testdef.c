@@ -1283,19 +1283,25 @@ check_var_name(struct ctx *c, const char *key, const char *name, const char *wha
 	return 1;
 }
 
+/* The position of name in the list names[*n] (index maps names to positions), appended when new. */
+static int
+intern(json_t *index, char ***names, int *n, const char *name)
+{
+	json_t *idx = json_object_get(index, name);
+
+	if (idx != NULL)
+		return (int)json_integer_value(idx);
+	*names = xreallocarray(*names, (size_t)*n + 1, sizeof **names);
+	(*names)[*n] = xstrdup(name);
+	json_object_set_new(index, name, json_integer(*n));
+	return (*n)++;
+}
+
 /* The slot of variable name, added when new. */
 static int
 var_register(struct ctx *c, const char *name)
 {
-	struct plan *p = c->plan;
-	json_t *idx = json_object_get(c->var_index, name);
-
-	if (idx != NULL)
-		return (int)json_integer_value(idx);
-	p->var_names = xreallocarray(p->var_names, (size_t)p->nvars + 1, sizeof *p->var_names);
-	p->var_names[p->nvars] = xstrdup(name);
-	json_object_set_new(c->var_index, name, json_integer(p->nvars));
-	return p->nvars++;
+	return intern(c->var_index, &c->plan->var_names, &c->plan->nvars, name);
 }
 
 /* tmpl_scope's var_slot: every name the definition defines (vars, extract, feed columns); a feed
@@ -1862,15 +1868,7 @@ check_default_name(const struct plan_check *k, json_t *spec)
 static int
 check_index_of(struct ctx *c, const char *name)
 {
-	struct plan *p = c->plan;
-	json_t *idx = json_object_get(c->check_index, name);
-
-	if (idx != NULL)
-		return (int)json_integer_value(idx);
-	p->check_names = xreallocarray(p->check_names, (size_t)p->nchecks + 1, sizeof *p->check_names);
-	p->check_names[p->nchecks] = xstrdup(name);
-	json_object_set_new(c->check_index, name, json_integer(p->nchecks));
-	return p->nchecks++;
+	return intern(c->check_index, &c->plan->check_names, &c->plan->nchecks, name);
 }
 
 /* Parses one check (object at the current path) into k; 0, or -1 when invalid. */
