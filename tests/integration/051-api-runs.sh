@@ -85,8 +85,10 @@ RUN=$(printf '%s' "$W" | jq .run)
 is "$(printf '%s' "$W" | jq .start_status)" 202 "POST /api/tests/$TEST/runs: 202"
 is "$(printf '%s' "$W" | jq -c .states)" '["queued","running","stopping","stopped"]' \
 	"state changes arrive on the websocket: queued, running, stopping, stopped"
-is "$(printf '%s' "$W" | jq -c '[.stop_status, .stop_state]')" '[202,"stopping"]' \
-	"POST /api/runs/$RUN/stop: 202 with the run stopping"
+# The answer shows the run as it is when written: stopping, or already stopped when the in-flight
+# requests were done first (a fast target). The websocket sequence above proves the stopping state.
+is "$(printf '%s' "$W" | jq -c '[.stop_status, (.stop_state | IN("stopping", "stopped"))]')" '[202,true]' \
+	"POST /api/runs/$RUN/stop: 202 with the run stopping (or already stopped) ($(printf '%s' "$W" | jq -r .stop_state))"
 nticks=$(printf '%s' "$W" | jq '.ticks | length')
 ok "$([ "$nticks" -ge 3 ] && echo 0 || echo 1)" "at least 3 ticks arrived ($nticks)"
 is "$(printf '%s' "$W" | jq -c '[.ticks[].second] == [range(0; (.ticks | length))]')" true \
