@@ -8,11 +8,12 @@
 # is pinned to CPU 0. Generator CPU is user + sys of the child (the shell's `times`, read before and
 # after), peak RSS is VmHWM from /proc/PID/status (polled), requests come from the summary export
 # or from wrk's output. One line per figure, with its goal and PASS or FAIL; exit 0 when every goal
-# is met, 1 when one is not, 2 when something needed is missing. Installs nothing. Full: ~2.5 minutes.
+# is met, 1 when one is not, 2 when something needed is missing. Installs nothing. Full: ~4 minutes.
 #
 # Figures (docs/performance.md explains each one and what limits it):
 #   cpu/req small, 16k   generator CPU per request, Rampage vs wrk, 50 keep-alive connections
-#   cpu/req growth       Rampage at 50, 1000 and 10,000 VUs (wrk at the same counts for context)
+#   cpu/req growth       Rampage at 50, 1000 and 10,000 VUs (wrk at the same counts for context);
+#                        and in steady state (a 3 x DUR run minus a DUR run), Rampage and wrk
 #   rss/VU               peak RSS at 10,000 VUs minus a 1-VU run, per VU
 #   latency p50          against the demo target with a fixed 50 ms delay
 #   arrival rate         constant-arrival-rate 1000/s: iterations delivered
@@ -317,6 +318,30 @@ wgrowth=$(calc "${G_WRK[$CONNS]} > 0 ? ${G_WRK[$last]} / ${G_WRK[$CONNS]} : 99")
 report "$(printf '%s: %s -> %s VUs %.2fx (goal <= %sx) %s' "${line%,}" "$CONNS" "$last" "$growth" "$GOAL_GROWTH" \
 	"$(verdict "$growth" '<=' "$GOAL_GROWTH")")"
 printf '%s: %.2fx\n%s\n' "${ctx%,}" "$wgrowth" "${steady%,}"
+
+# Steady state, the same way for both tools: the difference between a run of 3 x DUR and a run of
+# DUR seconds (CPU and requests), so that opening and closing the connections, which both runs pay
+# once, drops out. Rampage's own per-second figure above cannot be had from wrk.
+LONG=$((3 * DUR))
+# steady_diff TOOL VUS: sets DIFF_US, the CPU per request of the extra 2 x DUR seconds.
+steady_diff() {
+	local cpu1 req1
+	DIFF_US=0
+	"$1" "$NGINX_URL/small" "$2" "$DUR" || return 1
+	cpu1=$CPU_MS req1=$REQS
+	"$1" "$NGINX_URL/small" "$2" "$LONG" || return 1
+	[ "$REQS" -gt "$req1" ] && DIFF_US=$(calc "($CPU_MS - $cpu1) * 1000 / ($REQS - $req1)")
+}
+declare -A D_R D_W
+for vus in "$CONNS" "$BIG"; do
+	steady_diff rampage_run "$vus"; D_R[$vus]=$DIFF_US
+	steady_diff wrk_run "$vus"; D_W[$vus]=$DIFF_US
+done
+sgrowth=$(calc "${D_R[$CONNS]} > 0 ? ${D_R[$BIG]} / ${D_R[$CONNS]} : 99")
+swgrowth=$(calc "${D_W[$CONNS]} > 0 ? ${D_W[$BIG]} / ${D_W[$CONNS]} : 99")
+report "$(printf 'cpu/req growth, steady state (%ss run minus %ss run): rampage %.1fus -> %.1fus %.2fx, wrk %.1fus -> %.1fus %.2fx, %s -> %s VUs (goal <= %sx) %s' \
+	"$LONG" "$DUR" "${D_R[$CONNS]}" "${D_R[$BIG]}" "$sgrowth" "${D_W[$CONNS]}" "${D_W[$BIG]}" "$swgrowth" \
+	"$CONNS" "$BIG" "$GOAL_GROWTH" "$(verdict "$sgrowth" '<=' "$GOAL_GROWTH")")"
 
 HWM_KB=0
 rampage_run "$NGINX_URL/small" 1 1
