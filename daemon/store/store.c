@@ -26,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -38,6 +41,7 @@
 struct store {
 	/* set once at open */
 	char *path;
+	int lock_fd;              /* PATH.lock, flock()ed for the store's life (one daemon per file) */
 	int aborted_at_open;
 	pthread_t thread;
 	/* owned by the store thread while it runs; by the main thread before and after */
@@ -521,16 +525,67 @@ store_write_sync(struct store *st, store_write_fn *fn, void *arg, char **cause)
 	return w.rc;
 }
 
+/*
+ * Takes PATH.lock (created 0600 if missing) with flock(LOCK_EX | LOCK_NB) and writes our pid in it:
+ * two daemons on one database would each take the other's running runs for crashed ones and mark
+ * them aborted. The kernel drops the lock when the process ends, however it ends (kill -9
+ * included), so a stale file never blocks a restart. A separate file, because SQLite's own POSIX
+ * locks on the database file are dropped by any close() of that file in the process. The fd or -1
+ * and *cause.
+ */
+static int
+take_lock(const char *path, char **cause)
+{
+	char *lock_path = xasprintf("%s.lock", path);
+	char pid[32] = "";
+	int fd, len;
+	ssize_t got;
+
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			*cause = open_cause(NULL, path);   /* names the missing folder */
+		else
+			*cause = xasprintf("%s: cannot open the lock file: %s", lock_path, strerror(errno));
+		free(lock_path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int err = errno;
+
+		got = pread(fd, pid, sizeof pid - 1, 0);
+		pid[got > 0 ? (size_t)got : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (err == EWOULDBLOCK)
+			*cause = xasprintf("%s is in use by another rampage (pid %s, lock %s): one database, "
+			    "one daemon; stop it or give this one another --db", path, *pid ? pid : "unknown",
+			    lock_path);
+		else
+			*cause = xasprintf("%s: cannot lock: %s", lock_path, strerror(err));
+		close(fd);
+		free(lock_path);
+		return -1;
+	}
+	len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+		log_warn("%s: cannot write our pid: %s", lock_path, strerror(errno));
+	free(lock_path);
+	return fd;
+}
+
 struct store *
 store_open_with(const char *path, const struct migration *m, int n, char **cause)
 {
 	struct store *st;
 	sqlite3 *db = NULL;
-	int version, rc;
+	int version, rc, lock_fd;
 
 	assert(path != NULL && *path != '\0');
 	assert(n > 0);
 	*cause = NULL;
+	lock_fd = take_lock(path, cause);
+	if (lock_fd < 0)
+		return NULL;
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		*cause = open_cause(db, path);
@@ -547,6 +602,7 @@ store_open_with(const char *path, const struct migration *m, int n, char **cause
 
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
+	st->lock_fd = lock_fd;
 	st->db = db;
 	st->aborted_at_open = abort_crashed(db, path, cause);
 	if (st->aborted_at_open < 0) {
@@ -568,6 +624,7 @@ store_open_with(const char *path, const struct migration *m, int n, char **cause
 	return st;
 fail:
 	sqlite3_close(db);
+	close(lock_fd);
 	return NULL;
 }
 
@@ -595,6 +652,7 @@ store_close(struct store *st)
 	rc = sqlite3_close(st->db);
 	assert(rc == SQLITE_OK); /* SQLITE_BUSY here: a write job leaked a statement */
 	(void)rc;
+	close(st->lock_fd);      /* last: the file is free for the next daemon once SQLite is done */
 	free(st->path);
 	free(st);
 }

@@ -282,6 +282,20 @@ test_fresh_and_reopen(void)
 	is_int(q_int(db, "SELECT count(*) FROM tests"), 2, "its data is kept");
 	is_int(q_int(db, "PRAGMA user_version"), 1, "and its version");
 	sqlite3_close(db);
+
+	/* One store per file: a second open while the first is open is refused (flock conflicts
+	   between open file descriptions, within one process too). */
+	struct store *second = store_open(path, &cause);
+	char *want = xasprintf("%s is in use by another rampage (pid %ld, lock %s.lock)", path, (long)getpid(), path);
+	ok(second == NULL, "a second store on an open database is refused");
+	ok(contains(cause, want), "with a message naming the path, our pid and the lock file (%s)", cause);
+	free(want);
+	free(cause);
+	cause = NULL;
+	store_close(second);
+	store_close(st);
+	st = store_open(path, &cause);
+	ok(st != NULL, "once the first is closed, it opens again (%s)", cause ? cause : "");
 	store_close(st);
 	free(path);
 }
