@@ -309,6 +309,12 @@ route_of(const char *method, const char *url, const char **id, int *wrong_method
 		if (post)
 			return DEMO_ROUTE_STATS_RESET;
 		*wrong_method = ALLOW_POST;
+	} else if (strncmp(url, "redirect/", 9) == 0 && url[9] != '\0' && strchr(url + 9, '/') == NULL) {
+		if (get || post) {
+			*id = url + 9;
+			return DEMO_ROUTE_REDIRECT;
+		}
+		*wrong_method = ALLOW_GET_POST;
 	}
 	return DEMO_ROUTE_OTHER;
 }
@@ -409,6 +415,26 @@ create_user(struct demo_api *api, struct MHD_Connection *conn, const struct req 
 	return a;
 }
 
+/* GET|POST /api/redirect/{n}: 302 to /api/redirect/{n-1}, /api/redirect/1 to /api/health. */
+static struct answer
+redirect(struct demo_api *api, const char *n_text)
+{
+	char body[96], location[48];
+	long n;
+	struct answer a;
+
+	if (parse_uint(n_text, DEMO_REDIRECT_MAX, &n) != 0 || n < 1)
+		return (struct answer){ MHD_HTTP_NOT_FOUND, api->not_found, 0 };
+	if (n == 1)
+		snprintf(location, sizeof location, "/api/health");
+	else
+		snprintf(location, sizeof location, "/api/redirect/%ld", n - 1);
+	snprintf(body, sizeof body, "{\"location\":\"%s\"}", location);
+	a = copied_json(api, MHD_HTTP_FOUND, body, strlen(body));
+	MHD_add_response_header(a.resp, MHD_HTTP_HEADER_LOCATION, location);
+	return a;
+}
+
 /* POST /api/auth/login: only test/password gets a token; anything else is 401. */
 static struct answer
 login(struct demo_api *api, struct MHD_Connection *conn, const struct req *req)
@@ -495,6 +521,9 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 			break;
 		case DEMO_ROUTE_STATS:
 			a = taken_json(api, MHD_HTTP_OK, demo_state_stats_json(api->state));
+			break;
+		case DEMO_ROUTE_REDIRECT:
+			a = redirect(api, id);
 			break;
 		case DEMO_ROUTE_STATS_RESET:
 			demo_state_reset(api->state);

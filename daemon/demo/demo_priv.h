@@ -21,6 +21,7 @@ struct MHD_Connection;
 #define DEMO_TOKENS_LISTED 10000           /* tokens listed one by one in the stats, first seen first */
 #define DEMO_USER_RING    4096             /* created users whose name and email are kept */
 #define DEMO_USER_FIELD_MAX 128            /* bytes of a user's name or email */
+#define DEMO_REDIRECT_MAX 20               /* /api/redirect/{n}: the longest chain */
 
 /* Settings from the command line; read-only once the server runs. */
 struct demo_opts {
@@ -47,6 +48,7 @@ enum demo_route {
 	DEMO_ROUTE_TASKS,
 	DEMO_ROUTE_STATS,
 	DEMO_ROUTE_STATS_RESET,
+	DEMO_ROUTE_REDIRECT,
 	DEMO_ROUTE_OTHER,          /* unknown path or method */
 	DEMO_ROUTE_COUNT
 };

@@ -80,6 +80,7 @@ struct transport_handle {
 	enum { KIND_NONE, KIND_GET, KIND_HEAD, KIND_BODY } kind;
 	char custom[32];           /* CURLOPT_CUSTOMREQUEST in effect, "" = none */
 	int64_t timeout_ns;
+	int max_redirects;         /* CURLOPT_MAXREDIRS in effect; 0: FOLLOWLOCATION off */
 	/* Request headers: our own list nodes pointing at the caller's strings (no curl_slist_append). */
 	struct curl_slist *nodes;
 	int max_nodes;
@@ -236,6 +237,7 @@ error_kind(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_OK:
+	case CURLE_TOO_MANY_REDIRECTS:  /* the last redirect response is the answer, as in k6 */
 		return TICK_ERR_NONE;
 	case CURLE_COULDNT_CONNECT:
 		return TICK_ERR_CONNECT;
@@ -460,6 +462,12 @@ transport_handle_new(struct transport *t, int shard, int max_headers, void *owne
 	curl_easy_setopt(e, CURLOPT_PROXY, "");   /* never an *_proxy from the environment */
 	curl_easy_setopt(e, CURLOPT_NOPROXY, "");  /* nor no_proxy: curl reads it on every request */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	/* When a request follows redirects: only to http and https (curl 7.88 would also follow ftp). */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
 	h->rxbuf = RXBUF_MIN;
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, h->rxbuf);
 	t->nhandles++;
@@ -572,6 +580,11 @@ transport_send(struct transport_handle *h, const struct transport_request *req)
 	*tail = NULL;
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
 
+	if (req->max_redirects != h->max_redirects) {
+		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, req->max_redirects > 0 ? 1L : 0L);
+		curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)req->max_redirects);
+		h->max_redirects = req->max_redirects;
+	}
 	if (req->timeout_ns != h->timeout_ns) {
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
 		    (long)((req->timeout_ns + CLOCK_NS_PER_MS - 1) / CLOCK_NS_PER_MS));

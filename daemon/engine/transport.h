@@ -34,7 +34,9 @@ struct transport_request {
 	int nheaders;              /* <= the handle's max_headers */
 	const char *body;          /* NULL: no body */
 	size_t body_len;
-	int64_t timeout_ns;        /* whole request; 0 = none */
+	int64_t timeout_ns;        /* whole request, redirects included; 0 = none */
+	int max_redirects;         /* redirects followed (http and https only); 0: none. Past the
+	                              limit the last redirect response is the result (as k6) */
 };
 
 /* What happened to one request. Valid only during the done callback. */

@@ -251,6 +251,7 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 	out->headers = vu->lines;
 	out->nheaders = rq->nheaders;
 	out->timeout_ns = rq->timeout_ns;
+	out->max_redirects = rq->max_redirects;
 	return 0;
 }
 

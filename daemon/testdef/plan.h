@@ -156,6 +156,7 @@ struct plan_request {
 	struct tmpl *body;         /* RAW: as written; JSON: serialised JSON with templates in string
 	                              values JSON-escaped on render; FORM: a=b&c=d; NULL when NONE */
 	int64_t timeout_ns;        /* step timeout, else defaults.timeout, else 60 s */
+	int max_redirects;         /* `redirects`, else the test's maxRedirects, else 10; 0: none */
 };
 
 /* One step of a task: a request plus what to do with the response. */

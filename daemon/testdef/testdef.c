@@ -41,6 +41,8 @@
 #define DEFAULT_TIME_UNIT NS_S
 #define DEFAULT_MAX_DURATION (600 * NS_S)
 #define DEFAULT_TIMEOUT (60 * NS_S)
+#define DEFAULT_REDIRECTS 10     /* k6's maxRedirects default */
+#define MAX_REDIRECTS 100
 
 #define DURATION_LIKE "a duration like \"30s\""
 
@@ -66,7 +68,7 @@ static const char *const executor_keys[][6] = {
 
 static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
-	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies",
+	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"thresholds", NULL,
 };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
@@ -77,7 +79,7 @@ static const char *const scenario_common_keys[] = {
 static const char *const stage_keys[] = { "duration", "target", NULL };
 static const char *const request_keys[] = {
 	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
-	"extract", "checks", "groupBy", "thinkTime", NULL,
+	"redirects", "extract", "checks", "groupBy", "thinkTime", NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 
@@ -179,6 +181,7 @@ struct ctx {
 	struct plan_header *def_headers;
 	int ndef_headers;
 	int64_t def_timeout_ns;
+	int def_redirects;         /* top-level maxRedirects, else 10 */
 	int ntasks;                /* over every scenario so far */
 	json_t *var_index;         /* variable name -> slot in plan->var_names */
 	json_t *check_index;       /* check name -> index in plan->check_names */
@@ -980,7 +983,7 @@ parse_step(struct ctx *c, json_t *obj, struct plan_step *st, int is_task, const 
 	json_t *query = json_object_get(obj, "query");
 	const char *method = "GET", *s, *target_src = NULL, *bodies[] = { "json", "body", "form" };
 	const char *body_key = NULL;
-	int64_t timeout;
+	int64_t timeout, redirects;
 	int has_query_mark = 0;
 
 	/* method */
@@ -1140,6 +1143,9 @@ parse_step(struct ctx *c, json_t *obj, struct plan_step *st, int is_task, const 
 	r->timeout_ns = c->def_timeout_ns;
 	if (get_duration(c, obj, "timeout", 1, INT64_MAX, &timeout) == 1)
 		r->timeout_ns = timeout;
+	r->max_redirects = c->def_redirects;
+	if (get_int(c, obj, "redirects", 0, MAX_REDIRECTS, &redirects) == 1)
+		r->max_redirects = (int)redirects;
 
 	st->endpoint = endpoint_of(c, st->name, r->method);
 	parse_step_features(c, obj, st);
@@ -2763,6 +2769,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	const char *name = "unnamed";
 	int64_t total_vus = 0;
 	double total_rate = 0;
+	int64_t redirects;
 	char name_buf[64];
 
 	options_init(&c->opt, opt);
@@ -2776,6 +2783,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	c->bad_feeds = json_object();
 	p->var_cap = c->opt.max_var_bytes;
 	c->def_timeout_ns = DEFAULT_TIMEOUT;
+	c->def_redirects = DEFAULT_REDIRECTS;
 
 	if (def == NULL || !json_is_object(def)) {
 		expected(c, NULL, "a JSON object", def);
@@ -2791,6 +2799,8 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	check_root_session_keys(c, def);
 	collect_variables(c, def);
 	parse_defaults(c, def);
+	if (get_int(c, def, "maxRedirects", 0, MAX_REDIRECTS, &redirects) == 1)
+		c->def_redirects = (int)redirects;
 	c->feed_use = c->feed_use_scenario;
 
 	if ((scenarios = json_object_get(def, "scenarios")) != NULL) {
