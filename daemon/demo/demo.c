@@ -16,7 +16,7 @@
  *   POST /api/tasks          202 {"task_id":N,"status":"queued"}
  *   GET  /api/stats          counters per route and status class, tokens seen (never auth-gated)
  *   POST /api/stats/reset    zeroes the counters (issued tokens stay valid)
- *   GET|POST /api/redirect/{n}  n = 1..20: 302 to /api/redirect/{n-1}, the last one to /api/health
+ *   ANY  /api/redirect/{n}   n = 1..20: 302 to /api/redirect/{n-1}, the last one to /api/health
  *                            (a redirect chain; ?status=301|303|307|308 picks another code)
  * With --require-auth the users and tasks routes answer 401 without "Authorization: Bearer <token>"
  * of a token this process issued; those routes count requests per token whether or not it is set.

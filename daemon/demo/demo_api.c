@@ -310,11 +310,8 @@ route_of(const char *method, const char *url, const char **id, int *wrong_method
 			return DEMO_ROUTE_STATS_RESET;
 		*wrong_method = ALLOW_POST;
 	} else if (strncmp(url, "redirect/", 9) == 0 && url[9] != '\0' && strchr(url + 9, '/') == NULL) {
-		if (get || post) {
-			*id = url + 9;
-			return DEMO_ROUTE_REDIRECT;
-		}
-		*wrong_method = ALLOW_GET_POST;
+		*id = url + 9;             /* any method: a redirect does not care */
+		return DEMO_ROUTE_REDIRECT;
 	}
 	return DEMO_ROUTE_OTHER;
 }

@@ -32,7 +32,7 @@ static const char *const route_names[DEMO_ROUTE_COUNT] = {
 	[DEMO_ROUTE_TASKS] = "POST /api/tasks",
 	[DEMO_ROUTE_STATS] = "GET /api/stats",
 	[DEMO_ROUTE_STATS_RESET] = "POST /api/stats/reset",
-	[DEMO_ROUTE_REDIRECT] = "GET|POST /api/redirect/{n}",
+	[DEMO_ROUTE_REDIRECT] = "* /api/redirect/{n}",
 	[DEMO_ROUTE_OTHER] = "other",
 };
 

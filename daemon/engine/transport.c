@@ -81,6 +81,7 @@ struct transport_handle {
 	char custom[32];           /* CURLOPT_CUSTOMREQUEST in effect, "" = none */
 	int64_t timeout_ns;
 	int max_redirects;         /* CURLOPT_MAXREDIRS in effect; 0: FOLLOWLOCATION off */
+	long postredir;            /* CURLOPT_POSTREDIR in effect */
 	/* Request headers: our own list nodes pointing at the caller's strings (no curl_slist_append). */
 	struct curl_slist *nodes;
 	int max_nodes;
@@ -558,7 +559,16 @@ transport_send(struct transport_handle *h, const struct transport_request *req)
 			curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
-		set_custom(h, strcmp(req->method, "POST") == 0 ? NULL : req->method);
+		int custom = strcmp(req->method, "POST") != 0;
+		set_custom(h, custom ? req->method : NULL);
+		/* On a 301/302/303 libcurl turns a POST into a GET without its body (as browsers do), but
+		   it keeps a custom method, and would send that PUT or PATCH on without its body: keep
+		   the body with it. */
+		long postredir = custom ? CURL_REDIR_POST_ALL : 0;
+		if (postredir != h->postredir) {
+			curl_easy_setopt(e, CURLOPT_POSTREDIR, postredir);
+			h->postredir = postredir;
+		}
 		h->kind = KIND_BODY;
 	} else {
 		if (h->kind != KIND_GET)

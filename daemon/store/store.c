@@ -525,29 +525,65 @@ store_write_sync(struct store *st, store_write_fn *fn, void *arg, char **cause)
 	return w.rc;
 }
 
+/* The lock file of the database at path: beside the file the path really names (symbolic links
+   resolved, the file's or its folder's), so that two spellings of one database share one lock. */
+static char *
+lock_path_of(const char *path)
+{
+	char *real = realpath(path, NULL), *dir, *slash, *rdir, *lock;
+
+	if (real != NULL) {
+		lock = xasprintf("%s.lock", real);
+		free(real);
+		return lock;
+	}
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		rdir = realpath(".", NULL);
+	else if (slash == dir)
+		rdir = xstrdup("");       /* in / */
+	else {
+		*slash = '\0';
+		rdir = realpath(dir, NULL);
+	}
+	lock = rdir != NULL ? xasprintf("%s/%s.lock", rdir, slash != NULL ? slash + 1 : path) :
+	    xasprintf("%s.lock", path);   /* a missing folder: the open below says so */
+	free(rdir);
+	free(dir);
+	return lock;
+}
+
 /*
- * Takes PATH.lock (created 0600 if missing) with flock(LOCK_EX | LOCK_NB) and writes our pid in it:
- * two daemons on one database would each take the other's running runs for crashed ones and mark
- * them aborted. The kernel drops the lock when the process ends, however it ends (kill -9
- * included), so a stale file never blocks a restart. A separate file, because SQLite's own POSIX
- * locks on the database file are dropped by any close() of that file in the process. The fd or -1
- * and *cause.
+ * Takes the database's lock file (PATH.lock, created 0600 if missing) with flock(LOCK_EX | LOCK_NB)
+ * and writes our pid in it: two daemons on one database would each take the other's running runs
+ * for crashed ones and mark them aborted. The kernel drops the lock when the process ends, however
+ * it ends (kill -9 included), so a stale file never blocks a restart. A separate file, because
+ * SQLite's own POSIX locks on the database file are dropped by any close() of that file in the
+ * process. The fd, *lock_path and *created (the file is new: release_lock removes it), or -1 and
+ * *cause.
  */
 static int
-take_lock(const char *path, char **cause)
+take_lock(const char *path, char **lock_path, int *created, char **cause)
 {
-	char *lock_path = xasprintf("%s.lock", path);
 	char pid[32] = "";
 	int fd, len;
 	ssize_t got;
 
-	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	*lock_path = lock_path_of(path);
+	*created = 1;
+	fd = open(*lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		*created = 0;
+		fd = open(*lock_path, O_RDWR | O_CLOEXEC);
+	}
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			*cause = open_cause(NULL, path);   /* names the missing folder */
 		else
-			*cause = xasprintf("%s: cannot open the lock file: %s", lock_path, strerror(errno));
-		free(lock_path);
+			*cause = xasprintf("%s: cannot open the lock file: %s", *lock_path, strerror(errno));
+		free(*lock_path);
+		*lock_path = NULL;
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -559,18 +595,29 @@ take_lock(const char *path, char **cause)
 		if (err == EWOULDBLOCK)
 			*cause = xasprintf("%s is in use by another rampage (pid %s, lock %s): one database, "
 			    "one daemon; stop it or give this one another --db", path, *pid ? pid : "unknown",
-			    lock_path);
+			    *lock_path);
 		else
-			*cause = xasprintf("%s: cannot lock: %s", lock_path, strerror(err));
+			*cause = xasprintf("%s: cannot lock: %s", *lock_path, strerror(err));
 		close(fd);
-		free(lock_path);
+		free(*lock_path);
+		*lock_path = NULL;
 		return -1;
 	}
 	len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
-		log_warn("%s: cannot write our pid: %s", lock_path, strerror(errno));
-	free(lock_path);
+		log_warn("%s: cannot write our pid: %s", *lock_path, strerror(errno));
 	return fd;
+}
+
+/* Gives the lock back after a failed open; a lock file this open created goes too (a refused
+   database leaves nothing beside it). Unlinked while still locked, so no one else holds it. */
+static void
+release_lock(int fd, char *lock_path, int created)
+{
+	if (created)
+		unlink(lock_path);
+	close(fd);
+	free(lock_path);
 }
 
 struct store *
@@ -578,12 +625,13 @@ store_open_with(const char *path, const struct migration *m, int n, char **cause
 {
 	struct store *st;
 	sqlite3 *db = NULL;
-	int version, rc, lock_fd;
+	int version, rc, lock_fd, lock_created;
+	char *lock_path;
 
 	assert(path != NULL && *path != '\0');
 	assert(n > 0);
 	*cause = NULL;
-	lock_fd = take_lock(path, cause);
+	lock_fd = take_lock(path, &lock_path, &lock_created, cause);
 	if (lock_fd < 0)
 		return NULL;
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -621,10 +669,11 @@ store_open_with(const char *path, const struct migration *m, int n, char **cause
 		abort();
 	}
 	pthread_setname_np(st->thread, "store");
+	free(lock_path);
 	return st;
 fail:
 	sqlite3_close(db);
-	close(lock_fd);
+	release_lock(lock_fd, lock_path, lock_created);
 	return NULL;
 }
 

@@ -28,6 +28,7 @@ is "$STATUS" 2 "a file that is not a database: exit 2"
 like "$ERR" "$db: not a SQLite database" "the message names the path"
 cmp -s "$db" "$SANDBOX/notes.orig"; ok $? "the file is left as it was"
 [ ! -e "$db-wal" ]; ok $? "no WAL file was created beside it"
+[ ! -e "$db.lock" ]; ok $? "nor a lock file (the refused open removes the one it made)"
 
 db="$SANDBOX/future.db"
 sqlite3 "$db" 'CREATE TABLE from_the_future (x); PRAGMA user_version = 7;'

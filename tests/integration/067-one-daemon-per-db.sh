@@ -24,6 +24,13 @@ STATUS=$?
 is "$STATUS" 2 "a second daemon on the same database: exit 2"
 like "$ERR" "$SANDBOX/rampage.db is in use by another rampage \(pid $FIRST_PID" \
 	"the message names the database and the first daemon's pid"
+# The same database by another name (a symbolic link to its folder) shares the lock.
+ln -s "$SANDBOX" "$SANDBOX/alias"
+ERR=$(timeout 10 "$RAMPAGE" serve --config /dev/null --listen 127.0.0.1:0 --db "$SANDBOX/alias/rampage.db" \
+	--web-root "$TOP_SRCDIR/web" 2>&1)
+is "$?" 2 "the same database through a symbolic link: exit 2 too"
+like "$ERR" "in use by another rampage \(pid $FIRST_PID, lock $SANDBOX/rampage.db.lock\)" \
+	"the message names the real lock file"
 is "$(curl -s "$FIRST_URL/api/runs/$RUN" | jq -r .state)" running "the first daemon's run is still running"
 is "$(sqlite3 "$SANDBOX/rampage.db" "SELECT state FROM runs WHERE id = $RUN")" running \
 	"and the database says so (not aborted)"
