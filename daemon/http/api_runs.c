@@ -740,7 +740,7 @@ struct window {
 	double cpu;                /* max cpu_pct */
 	double wsum[RUN_NCOLS];    /* MEAN: sum of value x requests */
 	int64_t wn[RUN_NCOLS];     /* MEAN: requests behind wsum */
-	struct hist *h, *scratch;
+	struct hist *h;
 };
 
 /* Writes one row (of step > 1 when seconds > 0) as JSON or CSV. */
@@ -825,8 +825,8 @@ window_add(struct window *w, const struct run_row *row, const void *blob, int bl
 			break;     /* from the histogram */
 		}
 	}
-	if (blob != NULL && hist_decode(w->scratch, blob, (size_t)blob_len, NULL) == 0)
-		hist_merge(w->h, w->scratch);
+	if (blob != NULL)
+		hist_merge_blob(w->h, blob, (size_t)blob_len, NULL);
 }
 
 /* The row a window adds up to. */
@@ -868,13 +868,12 @@ window_row(const struct window *w, struct run_row *row)
 static void
 window_reset(struct window *w, int64_t start)
 {
-	struct hist *h = w->h, *scratch = w->scratch;
+	struct hist *h = w->h;
 
 	if (w->n > 0 || hist_count(h) > 0)
 		hist_reset(h);
 	memset(w, 0, sizeof *w);
 	w->h = h;
-	w->scratch = scratch;
 	w->start = start;
 }
 
@@ -920,7 +919,6 @@ samples_write(sqlite3 *db, const struct samples_query *q, struct buf *b)
 		bind_range(hst, q);
 		hrc = sqlite3_step(hst);
 		w.h = hist_new();
-		w.scratch = hist_new();
 		window_reset(&w, -1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -959,7 +957,6 @@ samples_write(sqlite3 *db, const struct samples_query *q, struct buf *b)
 	sqlite3_finalize(st);
 	sqlite3_finalize(hst);
 	hist_free(w.h);
-	hist_free(w.scratch);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1112,7 +1109,6 @@ api_runs_endpoints(struct api_request *req)
 	int64_t id = req->params[0];
 	sqlite3_stmt *st = NULL;
 	struct ep_acc *acc = NULL;
-	struct hist *scratch = NULL;
 	int n = 1, rc;
 	double duration_s = 0;
 	const char *source = "run_histograms";
@@ -1144,7 +1140,6 @@ api_runs_endpoints(struct api_request *req)
 		acc[i].obj = json_pack("{s:i, s:s, s:n}", "idx", i, "name", "total", "method");
 		acc[i].h = hist_new();
 	}
-	scratch = hist_new();
 	if (sqlite3_prepare_v2(req->db, "SELECT idx, name, method FROM endpoints WHERE run_id = ? "
 	    "ORDER BY idx", -1, &st, NULL) != SQLITE_OK)
 		goto dberr;
@@ -1206,11 +1201,9 @@ api_runs_endpoints(struct api_request *req)
 		sqlite3_bind_int64(st, 1, id);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			int i = sqlite3_column_int(st, 0);
-			if (i >= 0 && i < n && hist_decode(scratch, sqlite3_column_blob(st, 1),
-			    (size_t)sqlite3_column_bytes(st, 1), NULL) == 0) {
-				hist_merge(acc[i].h, scratch);
+			if (i >= 0 && i < n && hist_merge_blob(acc[i].h, sqlite3_column_blob(st, 1),
+			    (size_t)sqlite3_column_bytes(st, 1), NULL) == 0)
 				acc[i].have_hist = true;
-			}
 		}
 		sqlite3_finalize(st);
 	}
@@ -1274,7 +1267,6 @@ out:
 		}
 	}
 	free(acc);
-	hist_free(scratch);
 }
 
 /* GET /api/runs/{id}/summary: the k6 handleSummary-shaped document stored at the end. */

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
@@ -349,28 +350,10 @@ hist_next(const struct hist *h, size_t *pos, struct hist_bucket *b)
 
 /* ---- serialisation */
 
-/* CRC-32 (IEEE 802.3, reflected), continued from crc (start with 0), four bits at a time. */
-static uint32_t
-crc32_update(uint32_t crc, const unsigned char *p, size_t n)
-{
-	static const uint32_t nibble[16] = {
-		0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4, 0x4DB26158, 0x5005713C,
-		0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C, 0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C,
-	};
-
-	crc = ~crc;
-	while (n-- > 0) {
-		crc = (crc >> 4) ^ nibble[(crc ^ *p) & 0xf];
-		crc = (crc >> 4) ^ nibble[(crc ^ (*p++ >> 4)) & 0xf];
-	}
-	return ~crc;
-}
-
-/* Writes into a bounded buffer while counting the full size and the CRC of what was produced. */
+/* Writes into a bounded buffer while counting the full size of what was produced. */
 struct out {
 	unsigned char *buf;
 	size_t len, pos;
-	uint32_t crc;
 };
 
 static void
@@ -379,7 +362,6 @@ put_byte(struct out *o, unsigned char c)
 	if (o->pos < o->len)
 		o->buf[o->pos] = c;
 	o->pos++;
-	o->crc = crc32_update(o->crc, &c, 1);
 }
 
 static void
@@ -395,7 +377,7 @@ put_varint(struct out *o, uint64_t v)
 size_t
 hist_encode(const struct hist *h, void *buf, size_t len)
 {
-	struct out o = { buf, len, 0, 0 };
+	struct out o = { buf, len, 0 };
 	uint32_t crc;
 
 	put_byte(&o, BLOB_MAGIC);
@@ -417,7 +399,9 @@ hist_encode(const struct hist *h, void *buf, size_t len)
 			prev = i + 1;
 		}
 	}
-	crc = o.crc;
+	/* CRC-32 of everything before it (zlib's crc32: IEEE, reflected); only a blob that fits is
+	   written whole, so only then does the value matter. */
+	crc = o.pos <= len ? (uint32_t)crc32(0L, buf, (uInt)o.pos) : 0;
 	for (int k = 0; k < 4; k++)
 		put_byte(&o, (unsigned char)(crc >> (8 * k)));
 	return o.pos;
@@ -428,11 +412,17 @@ struct in {
 	size_t len, pos;
 };
 
-/* Reads a minimal LEB128 varint of at most 64 bits; -1 if truncated, overlong or too large. */
-static int
+/* Reads a minimal LEB128 varint of at most 64 bits; -1 if truncated, overlong or too large. Most
+   are one byte (bucket gaps and per-second counts): that case first, inline. */
+static inline int
 get_varint(struct in *in, uint64_t *v)
 {
 	uint64_t r = 0;
+
+	if (in->pos < in->len && in->p[in->pos] < 0x80) {
+		*v = in->p[in->pos++];
+		return 0;
+	}
 
 	for (unsigned shift = 0; shift < 64; shift += 7) {
 		unsigned char c;
@@ -452,9 +442,12 @@ get_varint(struct in *in, uint64_t *v)
 	return -1;
 }
 
-/* Parses and checks a blob; writes into dst only when dst is not NULL. NULL or a reason. */
+enum parse_mode { PARSE_CHECK, PARSE_WRITE, PARSE_ADD };
+
+/* Parses and checks a blob (PARSE_CHECK, CRC included), or, once checked, writes it into dst
+   (PARSE_WRITE, dst reset first) or adds it to dst (PARSE_ADD). NULL or a reason. */
 static const char *
-parse(struct hist *dst, const unsigned char *p, size_t len)
+parse(struct hist *dst, enum parse_mode mode, const unsigned char *p, size_t len)
 {
 	struct in in = { p, len - 4, 2 };
 	uint64_t count, min, span, extra, clamped, cum = 0, gap, n, max;
@@ -467,17 +460,19 @@ parse(struct hist *dst, const unsigned char *p, size_t len)
 		return "unsupported histogram blob version";
 	crc = (uint32_t)p[len - 4] | (uint32_t)p[len - 3] << 8 | (uint32_t)p[len - 2] << 16 |
 	    (uint32_t)p[len - 1] << 24;
-	if (dst == NULL && crc != crc32_update(0, p, len - 4))   /* the writing pass comes after a check */
+	if (mode == PARSE_CHECK && crc != (uint32_t)crc32(0L, p, (uInt)(len - 4)))
 		return "checksum mismatch";
 	if (get_varint(&in, &count) != 0)
 		return "bad count";
 	if (count == 0) {
 		if (in.pos != in.len)
 			return "trailing bytes";
-		if (dst != NULL)
+		if (mode == PARSE_WRITE)
 			hist_reset(dst);
 		return NULL;
 	}
+	if (mode == PARSE_WRITE)
+		hist_reset(dst);
 	if (get_varint(&in, &min) != 0 || get_varint(&in, &span) != 0 ||
 	    get_varint(&in, &extra) != 0 || get_varint(&in, &clamped) != 0)
 		return "truncated header";
@@ -502,8 +497,8 @@ parse(struct hist *dst, const unsigned char *p, size_t len)
 			return "min is not in the first bucket";
 		if (n == 0 || n > count - cum)
 			return "bucket counts do not add up";
-		if (dst != NULL)
-			dst->counts[i] = n;
+		if (mode != PARSE_CHECK)
+			dst->counts[i] += n;
 		cum += n;
 		last = i++;
 	}
@@ -511,12 +506,14 @@ parse(struct hist *dst, const unsigned char *p, size_t len)
 		return "max is not in the last bucket";
 	if (in.pos != in.len)
 		return "trailing bytes";
-	if (dst != NULL) {
-		dst->count = count;
-		dst->min = min;
-		dst->max = max;
-		dst->sum = min * count + extra;
-		dst->clamped = clamped;
+	if (mode != PARSE_CHECK) {
+		dst->count += count;
+		if (min < dst->min)
+			dst->min = min;
+		if (max > dst->max)
+			dst->max = max;
+		dst->sum = sat_add(dst->sum, min * count + extra);
+		dst->clamped += clamped;
 	}
 	return NULL;
 }
@@ -531,13 +528,32 @@ hist_decode(struct hist *dst, const void *blob, size_t len, char **cause)
 	else if (len > HIST_BLOB_MAX)
 		why = "too long";
 	else
-		why = parse(NULL, blob, len);
+		why = parse(NULL, PARSE_CHECK, blob, len);
 	if (why != NULL) {
 		if (cause != NULL)
 			*cause = xasprintf("histogram blob (%zu bytes): %s", len, why);
 		return -1;
 	}
-	hist_reset(dst);
-	parse(dst, blob, len);
+	parse(dst, PARSE_WRITE, blob, len);
+	return 0;
+}
+
+int
+hist_merge_blob(struct hist *dst, const void *blob, size_t len, char **cause)
+{
+	const char *why;
+
+	if (len < 7)
+		why = "truncated";
+	else if (len > HIST_BLOB_MAX)
+		why = "too long";
+	else
+		why = parse(NULL, PARSE_CHECK, blob, len);
+	if (why != NULL) {
+		if (cause != NULL)
+			*cause = xasprintf("histogram blob (%zu bytes): %s", len, why);
+		return -1;
+	}
+	parse(dst, PARSE_ADD, blob, len);
 	return 0;
 }

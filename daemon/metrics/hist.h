@@ -98,5 +98,8 @@ size_t hist_encode(const struct hist *h, void *buf, size_t len);
  * unchanged.
  */
 int hist_decode(struct hist *dst, const void *blob, size_t len, char **cause);
+/* Adds the histogram in blob to dst (hist_decode + hist_merge without the copy): the same checks,
+   and on -1 (with *cause, as hist_decode) dst is unchanged. */
+int hist_merge_blob(struct hist *dst, const void *blob, size_t len, char **cause);
 
 #endif

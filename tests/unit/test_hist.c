@@ -190,6 +190,23 @@ test_merge(void)
 	hist_record(b, HIST_MAX_US + 5);
 	hist_record(all, HIST_MAX_US + 5);
 	ok(!hist_equal(a, all), "a alone differs from everything");
+
+	/* hist_merge_blob adds a stored histogram in one pass: the same as decode + merge */
+	{
+		static unsigned char ba[HIST_BLOB_MAX], bb[HIST_BLOB_MAX], be[64];
+		size_t la = hist_encode(a, ba, sizeof ba), lb = hist_encode(b, bb, sizeof bb);
+		size_t le = hist_encode(empty, be, sizeof be);
+		struct hist *m = hist_new();
+		hist_record(m, 7);
+		is_int(hist_merge_blob(m, be, le, NULL), 0, "merge_blob of an empty histogram's blob");
+		is_int(hist_count(m), 1, "... changes nothing");
+		hist_reset(m);
+		is_int(hist_merge_blob(m, ba, la, NULL), 0, "merge_blob(a) into an empty histogram");
+		ok(hist_equal(m, a), "... equals a");
+		is_int(hist_merge_blob(m, bb, lb, NULL), 0, "merge_blob(b) on top");
+		ok(hist_equal(m, all), "... equals recording both into one (counts, min, max, sum, clamped)");
+		hist_free(m);
+	}
 	hist_merge(a, b);
 	ok(hist_equal(a, all), "merge(a, b) equals recording both into one");
 	is_int(hist_clamped(a), 1, "merge adds clamped counts");
@@ -383,13 +400,19 @@ seal(unsigned char *b, size_t n)
 static int
 rejects(struct hist *dst, const struct hist *twin, const unsigned char *blob, size_t len, const char *want)
 {
-	char *cause = NULL;
+	char *cause = NULL, *cause2 = NULL;
 	int r = hist_decode(dst, blob, len, &cause);
 	int good = r == -1 && hist_equal(dst, twin) && cause != NULL && (want == NULL || strstr(cause, want));
 	if (!good)
 		printf("#   decode of %zu bytes: r=%d cause=%s\n", len, r, cause ? cause : "(null)");
+	/* hist_merge_blob checks the same way and leaves dst alone too */
+	int r2 = hist_merge_blob(dst, blob, len, &cause2);
+	int good2 = r2 == -1 && hist_equal(dst, twin) && cause2 != NULL && cause != NULL && strcmp(cause, cause2) == 0;
+	if (!good2)
+		printf("#   merge_blob of %zu bytes: r=%d cause=%s\n", len, r2, cause2 ? cause2 : "(null)");
 	free(cause);
-	return good;
+	free(cause2);
+	return good && good2;
 }
 
 static void
