@@ -85,6 +85,9 @@ usage(FILE *f)
 	    "  -o, --out csv=PATH     write one CSV row per second per endpoint, plus a total row\n"
 	    "  -o, --out json=PATH    write one JSON object per line per second\n"
 	    "  --workers N            worker threads (default: one per core)\n"
+	    "  --insecure-skip-tls-verify\n"
+	    "                         do not check https targets' certificates (k6's flag; the same as\n"
+	    "                         \"insecureSkipTLSVerify\": true in the definition)\n"
 	    "  -q, --quiet            no progress line\n"
 	    "\n"
 	    "exit status: 0 done, 1 could not start, 2 invalid definition or usage,\n"
@@ -265,6 +268,7 @@ run_main(int argc, char **argv)
 		{ "vus", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "insecure-skip-tls-verify", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -273,7 +277,7 @@ run_main(int argc, char **argv)
 	int nout = 0, c, rc = RUN_EXIT_OK, nsignals = 0;
 	long workers = 0, vus = 0;
 	double rate = 0;
-	bool quiet = false, progress, interrupted = false, done = false, stopping = false;
+	bool quiet = false, insecure = false, progress, interrupted = false, done = false, stopping = false;
 	struct output *outs[MAX_OUTPUTS] = { NULL };
 	struct testdef_errors errs;
 	struct plan *plan = NULL;
@@ -304,6 +308,7 @@ run_main(int argc, char **argv)
 			}
 			break;
 		case 'q': quiet = true; break;
+		case 'k': insecure = true; break;
 		case 'u': url = optarg; break;
 		case 'c':
 			if (parse_int(optarg, 1, 1000000, &vus) != 0) {
@@ -357,6 +362,8 @@ run_main(int argc, char **argv)
 	else
 		def = quick_definition(url, vus > 0 ? vus : QUICK_DEFAULT_VUS,
 		    duration != NULL ? duration : QUICK_DEFAULT_DURATION, rate);
+	if (def != NULL && insecure && json_is_object(def))
+		json_object_set_new(def, "insecureSkipTLSVerify", json_true());
 	if (def != NULL) {
 		struct testdef_options topt = { .base_dir = NULL };
 		char *dir = file != NULL ? testdef_base_dir(file) : NULL;

@@ -62,6 +62,8 @@ struct transport {
 	int inflight;
 	int nhandles;
 	int (*allow)(void *arg, const struct sockaddr *sa);   /* connect guard, or NULL */
+	int insecure;              /* new handles: CURLOPT_SSL_VERIFYPEER/HOST off */
+	int no_reuse;              /* new handles: CURLOPT_FORBID_REUSE */
 	void *allow_arg;
 };
 
@@ -179,6 +181,13 @@ transport_set_guard(struct transport *t, int (*allow)(void *arg, const struct so
 {
 	t->allow = allow;
 	t->allow_arg = arg;
+}
+
+void
+transport_set_options(struct transport *t, int insecure, int no_reuse)
+{
+	t->insecure = insecure;
+	t->no_reuse = no_reuse;
 }
 
 /* CURLOPT_CLOSESOCKETFUNCTION: forget the fd, then close it (which also removes it from epoll). */
@@ -463,6 +472,12 @@ transport_handle_new(struct transport *t, int shard, int max_headers, void *owne
 	curl_easy_setopt(e, CURLOPT_PROXY, "");   /* never an *_proxy from the environment */
 	curl_easy_setopt(e, CURLOPT_NOPROXY, "");  /* nor no_proxy: curl reads it on every request */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	if (t->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (t->no_reuse)
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	/* When a request follows redirects: only to http and https (curl 7.88 would also follow ftp). */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");

@@ -75,6 +75,10 @@ struct transport *transport_new(int epfd, int nshards, int per_shard, size_t bod
  */
 void transport_set_guard(struct transport *t, int (*allow)(void *arg, const struct sockaddr *sa),
     void *arg);
+/* Options for the handles created from now on (the test's k6 options): `insecure` skips the
+   certificate and host name checks of https targets (insecureSkipTLSVerify); `no_reuse` closes each
+   connection after its request (noConnectionReuse). Owner thread, before transport_handle_new. */
+void transport_set_options(struct transport *t, int insecure, int no_reuse);
 /* Frees the transport: every handle must have been freed. NULL is a no-op. Owner thread. */
 void transport_free(struct transport *t);
 /* Creates a handle (one curl easy handle) on shard `shard`, for requests of up to max_headers

@@ -197,6 +197,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 		goto fail;
 	if (cfg->allow_addr != NULL)
 		transport_set_guard(w->transport, cfg->allow_addr, cfg->allow_arg);
+	transport_set_options(w->transport, plan->insecure_tls, plan->no_connection_reuse);
 
 	/* The VUs (and easy handles) of every slot that can be needed at once; arrival-rate
 	   scenarios start with their preallocated share and grow up to maxVUs. */

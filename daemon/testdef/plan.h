@@ -257,6 +257,8 @@ struct plan {
 	int nchecks;
 	struct plan_group *groups; /* groupBy of each step that has one: tick->groups[i] */
 	int ngroups;
+	int insecure_tls;          /* insecureSkipTLSVerify: certificates and host names not checked */
+	int no_connection_reuse;   /* noConnectionReuse: a new connection for every request */
 	int max_headers;           /* most headers of any step (onStart/onStop included) */
 	int max_regex_groups;      /* most capture groups of any pattern: the VUs' match data */
 	struct threshold_plan *thresholds; /* `thresholds` (metrics/threshold.h); NULL: none */

@@ -69,6 +69,7 @@ static const char *const executor_keys[][6] = {
 static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
+	"insecureSkipTLSVerify", "noConnectionReuse",
 	"thresholds", NULL,
 };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
@@ -496,6 +497,20 @@ bad:
 }
 
 /* A duration string; positive: must be > 0; at most max ns. */
+/* A boolean key: *out 0 or 1 when present (else left alone); an error when it is not a boolean. */
+static void
+get_flag(struct ctx *c, json_t *obj, const char *key, int *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return;
+	if (!json_is_boolean(v))
+		expected(c, key, "true or false", v);
+	else
+		*out = json_is_true(v);
+}
+
 static int
 get_duration(struct ctx *c, json_t *obj, const char *key, int positive, int64_t max, int64_t *out)
 {
@@ -2801,6 +2816,8 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	parse_defaults(c, def);
 	if (get_int(c, def, "maxRedirects", 0, MAX_REDIRECTS, &redirects) == 1)
 		c->def_redirects = (int)redirects;
+	get_flag(c, def, "insecureSkipTLSVerify", &p->insecure_tls);
+	get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);
 	c->feed_use = c->feed_use_scenario;
 
 	if ((scenarios = json_object_get(def, "scenarios")) != NULL) {
