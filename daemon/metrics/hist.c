@@ -518,8 +518,9 @@ parse(struct hist *dst, enum parse_mode mode, const unsigned char *p, size_t len
 	return NULL;
 }
 
-int
-hist_decode(struct hist *dst, const void *blob, size_t len, char **cause)
+/* Checks an untrusted blob, then writes or adds it into dst. 0, or -1 with *cause and dst unchanged. */
+static int
+load(struct hist *dst, enum parse_mode mode, const void *blob, size_t len, char **cause)
 {
 	const char *why;
 
@@ -534,26 +535,18 @@ hist_decode(struct hist *dst, const void *blob, size_t len, char **cause)
 			*cause = xasprintf("histogram blob (%zu bytes): %s", len, why);
 		return -1;
 	}
-	parse(dst, PARSE_WRITE, blob, len);
+	parse(dst, mode, blob, len);
 	return 0;
+}
+
+int
+hist_decode(struct hist *dst, const void *blob, size_t len, char **cause)
+{
+	return load(dst, PARSE_WRITE, blob, len, cause);
 }
 
 int
 hist_merge_blob(struct hist *dst, const void *blob, size_t len, char **cause)
 {
-	const char *why;
-
-	if (len < 7)
-		why = "truncated";
-	else if (len > HIST_BLOB_MAX)
-		why = "too long";
-	else
-		why = parse(NULL, PARSE_CHECK, blob, len);
-	if (why != NULL) {
-		if (cause != NULL)
-			*cause = xasprintf("histogram blob (%zu bytes): %s", len, why);
-		return -1;
-	}
-	parse(dst, PARSE_ADD, blob, len);
-	return 0;
+	return load(dst, PARSE_ADD, blob, len, cause);
 }

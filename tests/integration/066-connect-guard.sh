@@ -9,11 +9,12 @@
 start_demo demo
 DEMO_PORT=${DEMO_URL##*:}
 
-# run_once: an inline 1 s run against http://localhost:PORT; prints the run id once it has ended
+# run_once [BASE-URL PATH]: an inline 1 s run, by default of GET /api/users on http://localhost:PORT;
+# prints the run id once it has ended
 run_once() {
 	id=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"guard\",
-		\"baseUrl\": \"http://localhost:$DEMO_PORT\", \"vus\": 2, \"duration\": \"1s\",
-		\"tasks\": [{\"name\": \"health\", \"path\": \"/api/users\"}]}}" | jq .id)
+		\"baseUrl\": \"${1:-http://localhost:$DEMO_PORT}\", \"vus\": 2, \"duration\": \"1s\",
+		\"tasks\": [{\"name\": \"req\", \"path\": \"${2:-/api/users}\"}]}}" | jq .id)
 	for _ in $(seq 300); do
 		case $(curl -s "$URL/api/runs/$id" | jq -r .state) in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
 	done
@@ -67,19 +68,9 @@ python3 "$SANDBOX/redirector.py" "$FAR" >"$SANDBOX/redirector.port" 2>"$SANDBOX/
 PIDS="$PIDS $!"
 for _ in $(seq 100); do [ -s "$SANDBOX/redirector.port" ] && break; sleep 0.05; done
 NEAR_PORT=$(cat "$SANDBOX/redirector.port")
-# redirected_run: a 1 s run against the redirector; prints the run id once it has ended
-redirected_run() {
-	id=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"hop\",
-		\"baseUrl\": \"http://127.0.0.1:$NEAR_PORT\", \"vus\": 1, \"duration\": \"1s\",
-		\"tasks\": [{\"name\": \"hop\", \"path\": \"/start\"}]}}" | jq .id)
-	for _ in $(seq 300); do
-		case $(curl -s "$URL/api/runs/$id" | jq -r .state) in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
-	done
-	echo "$id"
-}
 printf '[security]\nallow_targets = 127.0.0.1/32\n' >"$SANDBOX/near-only.conf"
 start_daemon --config "$SANDBOX/near-only.conf"
-ID=$(redirected_run)
+ID=$(run_once "http://127.0.0.1:$NEAR_PORT" /start)
 S=$(curl -s "$URL/api/runs/$ID/summary")
 ok $([ "$(printf '%s' "$S" | jq '.metrics.http_reqs.values.count')" -gt 0 ]; echo $?) \
 	"a run against the redirector on 127.0.0.1 is accepted and makes requests"
@@ -89,7 +80,7 @@ is "$(curl -s "$FAR/api/stats" | jq '.requests.by_route["GET /api/users"]')" 0 \
 	"the target behind the redirect never saw a request"
 stop_daemon
 start_daemon
-ID=$(redirected_run)
+ID=$(run_once "http://127.0.0.1:$NEAR_PORT" /start)
 S=$(curl -s "$URL/api/runs/$ID/summary")
 is "$(printf '%s' "$S" | jq '[.metrics.http_req_failed.values.rate, (.rampage.endpoints[0].status | keys)]' -c)" \
 	'[0,["200"]]' "with the default list the redirect is followed to a 200"
