@@ -29,6 +29,7 @@
 
 #include "core/config.h"
 #include "core/security.h"
+#include "core/text.h"
 #include "core/xmalloc.h"
 #include "testdef/testdef.h"
 
@@ -288,19 +289,6 @@ security_protect_reads(const struct security *sec)
 
 /* ---- the websocket request head */
 
-/* Value of a hex digit, -1 if not one. */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Whether the query string q (n bytes, no '?') has token=<a configured token>. */
 static int
 query_ok(const struct security *sec, const char *q, size_t n)
@@ -311,27 +299,8 @@ query_ok(const struct security *sec, const char *q, size_t n)
 		const char *amp = memchr(q, '&', (size_t)(end - q)), *pe = amp ? amp : end;
 		if (pe - q > 6 && memcmp(q, "token=", 6) == 0) {
 			char tok[SECURITY_TOKEN_MAX + 1];
-			size_t len = 0;
-			int bad = 0;
-			for (const char *s = q + 6; s < pe && !bad; s++) {
-				int c = (unsigned char)*s;
-				if (c == '%') {
-					int hi = s + 2 < pe ? hexval(s[1]) : -1, lo = hi < 0 ? -1 : hexval(s[2]);
-					if (lo < 0) {
-						bad = 1;
-						break;
-					}
-					c = hi << 4 | lo;
-					s += 2;
-				} else if (c == '+') {
-					c = ' ';
-				}
-				if (len == sizeof tok)
-					bad = 1;
-				else
-					tok[len++] = (char)c;
-			}
-			if (!bad && security_token_ok(sec, tok, len))
+			long len = text_pct_decode(q + 6, (size_t)(pe - q - 6), tok, sizeof tok, 1);
+			if (len >= 0 && security_token_ok(sec, tok, (size_t)len))
 				return 1;
 		}
 		q = pe + 1;

@@ -28,6 +28,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/security.h"
+#include "core/text.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
 #include "http/static.h"
@@ -95,43 +96,14 @@ req_free(struct req *r)
 
 /* ---- pure helpers */
 
-/* Value of a hex digit, -1 if not one. */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode (and '+' to space if plus); -1 on a bad escape or NUL. */
+/* Percent-decode the string raw into out (size bytes, NUL included), '+' to space if plus; -1 on
+   a bad escape, %00 or no room. */
 static int
 decode(const char *raw, char *out, size_t size, int plus)
 {
-	size_t n = 0;
+	long n = size > 0 ? text_pct_decode(raw, strlen(raw), out, size - 1, plus) : -1;
 
-	for (const char *s = raw; *s != '\0'; s++) {
-		int c = (unsigned char)*s;
-		if (c == '%') {
-			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
-			if (lo < 0)
-				return -1;
-			c = hi << 4 | lo;
-			if (c == 0)
-				return -1;
-			s += 2;
-		} else if (c == '+' && plus) {
-			c = ' ';
-		}
-		if (n + 1 >= size)
-			return -1;
-		out[n++] = (char)c;
-	}
-	if (size == 0)
+	if (n < 0)
 		return -1;
 	out[n] = '\0';
 	return 0;

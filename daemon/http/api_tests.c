@@ -354,11 +354,12 @@ api_tests_list(struct api_request *req)
 	api_reply_json_new(req, 200, json_pack("{s:o}", "tests", list));
 }
 
-/* POST /api/tests: validate and save a definition (the body). 201 with the test. */
-void
-api_tests_create(struct api_request *req)
+/* Validates the body as a definition and saves it (op TEST_INSERT, or TEST_UPDATE of test id), then
+   answers with the test as stored: 201 + Location for a new one, 200 for a replaced one. */
+static void
+save_test(struct api_request *req, enum test_op op, int64_t id)
 {
-	struct test_write w = { .op = TEST_INSERT };
+	struct test_write w = { .op = op, .id = id };
 	struct plan *plan;
 	json_t *def, *t;
 	char *cause = NULL, loc[48];
@@ -373,15 +374,26 @@ api_tests_create(struct api_request *req)
 	if (store_write_sync(req->store, test_write, &w, &cause) != 0) {
 		api_reply_error(req, 500, "internal", "saving the test: %s", cause);
 		free(cause);
+	} else if (op == TEST_UPDATE && w.changes == 0) {
+		api_reply_error(req, 404, "not_found", "no test %lld", (long long)id);
 	} else if ((t = load_test(req->db, w.id, &dberr)) == NULL) {
 		api_reply_db_error(req, "reading the test back");
-	} else {
+	} else if (op == TEST_INSERT) {
 		snprintf(loc, sizeof loc, "/api/tests/%lld", (long long)w.id);
 		api_add_header(req, "Location", loc);
 		api_reply_json_new(req, 201, t);
+	} else {
+		api_reply_json_new(req, 200, t);
 	}
 	plan_free(plan);
 	json_decref(def);
+}
+
+/* POST /api/tests: validate and save a definition (the body). 201 with the test. */
+void
+api_tests_create(struct api_request *req)
+{
+	save_test(req, TEST_INSERT, 0);
 }
 
 /* POST /api/tests/validate: validate without saving. 200 with what the plan holds, or 400. */
@@ -437,30 +449,7 @@ api_tests_get(struct api_request *req)
 void
 api_tests_put(struct api_request *req)
 {
-	struct test_write w = { .op = TEST_UPDATE, .id = req->params[0] };
-	struct plan *plan;
-	json_t *def, *t;
-	char *cause = NULL;
-	bool dberr;
-
-	if (!api_need_store(req) || !api_params_ok(req, no_params) ||
-	    (plan = body_definition(req, &def)) == NULL)
-		return;
-	w.name = plan->name != NULL ? plan->name : "unnamed";
-	w.definition = req->body;
-	w.now_ms = clock_wall_ms();
-	if (store_write_sync(req->store, test_write, &w, &cause) != 0) {
-		api_reply_error(req, 500, "internal", "saving the test: %s", cause);
-		free(cause);
-	} else if (w.changes == 0) {
-		api_reply_error(req, 404, "not_found", "no test %lld", req->params[0]);
-	} else if ((t = load_test(req->db, w.id, &dberr)) == NULL) {
-		api_reply_db_error(req, "reading the test back");
-	} else {
-		api_reply_json_new(req, 200, t);
-	}
-	plan_free(plan);
-	json_decref(def);
+	save_test(req, TEST_UPDATE, req->params[0]);
 }
 
 /* DELETE /api/tests/{id}: its runs stay (their test_id becomes null). 204. */

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
 #include "metrics/threshold.h"
@@ -380,33 +381,6 @@ key_path(char *buf, size_t len, const char *key)
 	free(q);
 }
 
-/* Edit distance (ASCII), for "did you mean". */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[65];
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]));
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			if (up + 1 < best)
-				best = up + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* The metric named name, or -1. */
 static int
 metric_find(const char *name, size_t n)
@@ -667,7 +641,7 @@ parse_key(struct pctx *c, const char *key, int *metric, int *endpoint, int *seri
 		size_t bd = SIZE_MAX;
 		char *name = xstrndup(key, n), *q;
 		for (int i = 0; i < NMETRICS; i++) {
-			size_t d = distance(name, metrics[i].name);
+			size_t d = text_distance(name, metrics[i].name);
 			if (d < bd)
 				bd = d, best = metrics[i].name;
 		}

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "core/xmalloc.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
@@ -332,38 +333,6 @@ expected(struct ctx *c, const char *key, const char *what, json_t *v)
 
 /* ---- key checks */
 
-/* Edit distance, ASCII case folded; large if either string is long. */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[KEY_SHOWN + 1];
-
-	if (la > KEY_SHOWN || lb > KEY_SHOWN)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			int ca = a[i - 1], cb = b[j - 1];
-			if (ca >= 'A' && ca <= 'Z')
-				ca += 'a' - 'A';
-			if (cb >= 'A' && cb <= 'Z')
-				cb += 'a' - 'A';
-			size_t best = diag + (ca != cb);
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			if (up + 1 < best)
-				best = up + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 static int
 in_list(const char *const *list, const char *key)
 {
@@ -383,7 +352,7 @@ suggest(const char *key, const char *const *lists[], int nlists)
 
 	for (int l = 0; l < nlists; l++) {
 		for (const char *const *k = lists[l]; k != NULL && *k != NULL; k++) {
-			size_t d = distance(key, *k);
+			size_t d = text_distance(key, *k);
 			if (d < bestd) {
 				bestd = d;
 				best = *k;
@@ -1358,16 +1327,17 @@ scope_var(void *arg, const char *name, size_t len)
 	return (int)json_integer_value(idx);
 }
 
-/* Registers the `extract` names of one request object (pre-pass: errors come later). */
+/* Registers the keys of obj that are valid variable names (`extract`, `vars`; pre-pass: errors
+   come later). */
 static void
-collect_extract(struct ctx *c, json_t *step)
+collect_names(struct ctx *c, json_t *obj)
 {
-	json_t *x = json_object_get(step, "extract"), *v;
+	json_t *v;
 	const char *name;
 
-	if (!json_is_object(x))
+	if (!json_is_object(obj))
 		return;
-	json_object_foreach(x, name, v)
+	json_object_foreach(obj, name, v)
 		if (is_var_name(name) && !in_list(builtin_names, name))
 			var_register(c, name);
 }
@@ -1384,7 +1354,7 @@ collect_steps(struct ctx *c, json_t *steps)
 	json_array_foreach(steps, i, e) {
 		if (!json_is_object(e))
 			continue;
-		collect_extract(c, e);
+		collect_names(c, json_object_get(e, "extract"));
 		collect_steps(c, json_object_get(e, "steps"));
 	}
 }
@@ -1393,15 +1363,9 @@ collect_steps(struct ctx *c, json_t *steps)
 static void
 collect_scenario(struct ctx *c, json_t *obj)
 {
-	json_t *vars = json_object_get(obj, "vars"), *v;
-	const char *name;
-
 	if (!json_is_object(obj))
 		return;
-	if (json_is_object(vars))
-		json_object_foreach(vars, name, v)
-			if (is_var_name(name) && !in_list(builtin_names, name))
-				var_register(c, name);
+	collect_names(c, json_object_get(obj, "vars"));
 	collect_steps(c, json_object_get(obj, "tasks"));
 	collect_steps(c, json_object_get(obj, "onStart"));
 	collect_steps(c, json_object_get(obj, "onStop"));

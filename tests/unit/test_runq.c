@@ -32,6 +32,7 @@
 #include "store/store.h"
 #include "testdef/testdef.h"
 #include "tap.h"
+#include "sqlq.h"
 
 static char dir[] = "/tmp/rampage-test-runq-XXXXXX";
 
@@ -160,35 +161,6 @@ plan_of(const char *text)
 	testdef_errors_fini(&errs);
 	json_decref(def);
 	return plan;
-}
-
-static int64_t
-q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -2;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		printf("# %s: %s\n", sql, sqlite3_errmsg(db));
-		return -2;
-	}
-	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	return v;
-}
-
-static char *
-q_text(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	char *v = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
 }
 
 static void
