@@ -49,7 +49,6 @@ try {
   const rd = stats(await redraws(20));
   diag(`redraw, 3 charts x ${d.points} points (step ${d.step}): median ${rd.median.toFixed(1)} ms, max ${rd.max.toFixed(1)} ms (${rd.n} redraws)`);
   ok(rd.n === 20, "every redraw was measured");
-  ok(rd.max < 1000, `redraws stay well under a second (max ${rd.max.toFixed(1)} ms)`);
   const endpoints = await page.locator("#endpoints tbody tr").count();
   is(endpoints, 3, "the endpoint table has the 2 endpoints and the total");
   await shot(page, "soak-8h", { fullPage: true });
@@ -62,6 +61,9 @@ try {
   is(full.points, 28800, "step=1 gives 28,800 points");
   const rf = stats(await redraws(5));
   diag(`redraw, 3 charts x ${full.points} points (step 1): median ${rf.median.toFixed(1)} ms, max ${rf.max.toFixed(1)} ms (${rf.n} redraws)`);
+  // No wall-clock bound (a shared machine can stall any one redraw); the ratio in one run instead:
+  // downsampling is what keeps a long run's redraw cheap.
+  ok(rd.median < rf.median, `a downsampled redraw costs less than one at full resolution (median ${rd.median.toFixed(1)} ms vs ${rf.median.toFixed(1)} ms)`);
   // (the synthetic run has no stored summary: its 404 is expected)
   is(errors.filter((e) => !/status of 404/.test(e)).join("\n"), "", "no script error in the page");
 } catch (err) {
