@@ -8,7 +8,7 @@
  * Signals are blocked before any thread starts, so every thread inherits the mask and only
  * sigwait() here sees them.
  */
-#include "config.h"
+#include <config.h>
 
 #include <getopt.h>
 #include <signal.h>
@@ -18,12 +18,13 @@
 
 #include "cli/client.h"
 #include "cli/run.h"
+#include "cli/validate.h"
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/notify.h"
-#include "core/security.h"
+#include "security/security.h"
 #include "core/xmalloc.h"
 #include "demo/demo.h"
 #include "http/api.h"
@@ -31,7 +32,6 @@
 #include "http/live.h"
 #include "runs/runq.h"
 #include "store/store.h"
-#include "testdef/testdef.h"
 
 #define EXIT_USAGE 2
 
@@ -96,7 +96,7 @@ cmd_serve(int argc, char **argv)
 	int config_given = 0;
 	struct { const char *key, *value; } overrides[8];
 	int noverrides = 0;
-	struct config cfg;
+	struct conf cfg;
 	char *cause = NULL;
 	sigset_t set;
 	int c, sig;
@@ -119,11 +119,11 @@ cmd_serve(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	config_init(&cfg);
-	if (config_load(&cfg, config_path, config_given, &cause) != 0)
+	conf_init(&cfg);
+	if (conf_load(&cfg, config_path, config_given, &cause) != 0)
 		fatal_cause(cause);
 	for (int i = 0; i < noverrides; i++) {
-		if (config_set(&cfg, overrides[i].key, overrides[i].value, &cause) != 0) {
+		if (conf_set(&cfg, overrides[i].key, overrides[i].value, &cause) != 0) {
 			char *flagged = xasprintf("command line: %s", cause);
 			free(cause);
 			fatal_cause(flagged);
@@ -185,7 +185,7 @@ cmd_serve(int argc, char **argv)
 	live_stop(live);
 	store_close(store);
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	log_notice("stopped");
 	return 0;
 }
@@ -211,9 +211,9 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "stop") == 0) return client_stop_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "validate") == 0)
-		return testdef_validate_main(argc - 1, argv + 1);
+		return validate_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-defaults") == 0) {
-		config_print_defaults();
+		conf_print_defaults();
 		return 0;
 	}
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

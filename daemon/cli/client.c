@@ -7,7 +7,7 @@
  * printed as received with --json. `start --wait` polls GET /api/runs/{id} once a second (a
  * progress line on a terminal) and exits the way `rampage run` does.
  */
-#include "config.h"
+#include <config.h>
 
 #include <getopt.h>
 #include <inttypes.h>

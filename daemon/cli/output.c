@@ -3,7 +3,7 @@
  * line. output_second_new runs on the engine's controller thread (inside on_tick); everything else on
  * the main thread. See output.h.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <string.h>

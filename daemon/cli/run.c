@@ -11,7 +11,7 @@
  * Quick tests (--url) are built as a JSON definition and parsed by testdef like any file, so they
  * are validated by the same code and fail the same way.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -39,7 +39,7 @@
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
-#include "testdef/duration.h"
+#include "core/duration.h"
 #include "testdef/testdef.h"
 
 #define MAX_OUTPUTS 4

@@ -41,7 +41,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "demo/demo.h"
@@ -172,7 +172,7 @@ parse_flags(int argc, char **argv, struct demo_opts *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (config_parse_listen(listen, &o->listen_host, &o->listen_port, &cause) != 0) {
+	if (conf_parse_listen(listen, &o->listen_host, &o->listen_port, &cause) != 0) {
 		fprintf(stderr, "rampage demo-target: --listen: %s\n", cause);
 		free(cause);
 		return EXIT_USAGE;

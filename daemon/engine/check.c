@@ -1,7 +1,7 @@
 /*
  * check: see check.h. Runs on a worker thread, once per check per response.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <string.h>

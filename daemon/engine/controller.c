@@ -8,7 +8,7 @@
  * once a second, numbered 0, 1, 2, ... with no gaps, and every request lands in exactly one second.
  * Process CPU is sampled at each second boundary (the 10 ms wake-ups are aligned to t0).
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <pthread.h>
@@ -135,12 +135,12 @@ steer(struct controller *c, int64_t now_ns)
 
 		if (cs->sched.model != WORKER_CLOSED || cs->finished == c->nworkers || rel < 0)
 			continue;
-		int64_t target = sched_vus_target(&cs->sched.vus, rel);
-		int64_t allowed = sched_vus_allowed(&cs->sched.vus, rel);
+		int64_t target = executor_vus_target(&cs->sched.vus, rel);
+		int64_t allowed = executor_vus_allowed(&cs->sched.vus, rel);
 		int final = rel >= cs->sched.duration_ns;
 		for (int w = 0; w < c->nworkers; w++) {
-			int64_t t = sched_share(target, c->nworkers, w);
-			int64_t a = sched_share(allowed, c->nworkers, w);
+			int64_t t = executor_share(target, c->nworkers, w);
+			int64_t a = executor_share(allowed, c->nworkers, w);
 			if (cs->sent[w].target == t && cs->sent[w].allowed == a && cs->sent[w].final == final)
 				continue;
 			cs->sent[w].target = t;

@@ -4,7 +4,7 @@
  * fixes t0 and starts the threads. The controller thread drives the run and joins the workers;
  * engine_wait joins the controller.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <pthread.h>

@@ -3,7 +3,7 @@
  * (compiling). The only allocations after compiling are Jansson's, when a step that reads JSON
  * parses a body, and PCRE2's first use of a VU's match data.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * by the caller), collecting cells into growing arrays, then handing them to feed_load, which packs
  * them into the plan's one text buffer.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <stdatomic.h>

@@ -2,7 +2,7 @@
  * health: see health.h. getrusage(RUSAGE_SELF) sums every thread of the process, which is what a
  * saturated generator looks like (workers and controller together).
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/resource.h>
 

@@ -3,7 +3,7 @@
  * timers are a binary min-heap whose entries remember a pointer to their owner's position field so
  * that a VU interrupted while thinking leaves the heap in O(log n).
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <math.h>

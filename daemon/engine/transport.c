@@ -17,7 +17,7 @@
  * is trimmed here from the outside: the URL goes in parsed (set_url), curl's receive buffer and our
  * body buffer start small and grow to fit (memory per VU), no proxy environment is read.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <errno.h>

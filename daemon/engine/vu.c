@@ -14,7 +14,7 @@
  * the task, from the task to the iteration's end (through the scenario's think time), from onStop to
  * the end of the session; wake() resumes a thinking VU.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <stdlib.h>

@@ -13,12 +13,12 @@
  *   iterations (per-vu-, shared-iterations): run by the worker itself from the plan; shared ones
  *     claim each iteration from an atomic counter.
  *   open (arrival-rate): worker p of n takes iterations k = p, p + n, p + 2n, ... at their intended
- *     times from sched_rate_time_of; no message per iteration.
+ *     times from executor_rate_time_of; no message per iteration.
  * Metrics: recorded into `live`; at each second boundary live goes to the controller and a spare
  * (sent back by the controller once merged) takes its place. A worker without a spare keeps
  * recording into live and catches up when one arrives, so seconds are never skipped.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <errno.h>
@@ -49,7 +49,7 @@ worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
 	case PLAN_RAMPING_VUS:
 		s->model = WORKER_CLOSED;
 		if (ps->executor == PLAN_CONSTANT_VUS) {
-			sched_vus_constant(&s->vus, &s->stage, ps->vus, ps->duration_ns, ps->graceful_stop_ns);
+			executor_vus_constant(&s->vus, &s->stage, ps->vus, ps->duration_ns, ps->graceful_stop_ns);
 		} else {
 			s->vus.start_vus = ps->start_vus;
 			s->vus.stages = ps->stages;
@@ -57,15 +57,15 @@ worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
 			s->vus.graceful_ramp_down_ns = ps->graceful_ramp_down_ns;
 			s->vus.graceful_stop_ns = ps->graceful_stop_ns;
 		}
-		s->duration_ns = sched_vus_duration_ns(&s->vus);
-		s->end_ns = sched_vus_end_ns(&s->vus);
-		s->max_vus = sched_vus_max(&s->vus);
+		s->duration_ns = executor_vus_duration_ns(&s->vus);
+		s->end_ns = executor_vus_end_ns(&s->vus);
+		s->max_vus = executor_vus_max(&s->vus);
 		break;
 	case PLAN_CONSTANT_ARRIVAL_RATE:
 	case PLAN_RAMPING_ARRIVAL_RATE:
 		s->model = WORKER_OPEN;
 		if (ps->executor == PLAN_CONSTANT_ARRIVAL_RATE) {
-			sched_rate_constant(&s->rate, &s->stage, ps->rate, ps->time_unit_ns, ps->duration_ns,
+			executor_rate_constant(&s->rate, &s->stage, ps->rate, ps->time_unit_ns, ps->duration_ns,
 			    ps->graceful_stop_ns);
 		} else {
 			s->rate.start_rate = ps->start_rate;
@@ -75,8 +75,8 @@ worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
 			s->rate.graceful_stop_ns = ps->graceful_stop_ns;
 			s->rate.first_at_zero = false;
 		}
-		s->duration_ns = sched_rate_duration_ns(&s->rate);
-		s->end_ns = sched_rate_end_ns(&s->rate);
+		s->duration_ns = executor_rate_duration_ns(&s->rate);
+		s->end_ns = executor_rate_end_ns(&s->rate);
 		s->max_vus = ps->max_vus > ps->pre_allocated_vus ? ps->max_vus : ps->pre_allocated_vus;
 		break;
 	case PLAN_PER_VU_ITERATIONS:
@@ -88,8 +88,8 @@ worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
 		s->iters.max_duration_ns = ps->max_duration_ns;
 		s->iters.graceful_stop_ns = ps->graceful_stop_ns;
 		s->duration_ns = ps->max_duration_ns;
-		s->end_ns = sched_iters_end_ns(&s->iters);
-		s->max_vus = sched_iters_vus(&s->iters);
+		s->end_ns = executor_iters_end_ns(&s->iters);
+		s->max_vus = executor_iters_vus(&s->iters);
 		break;
 	}
 }
@@ -175,7 +175,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 		sc->nparts = worker_sched_workers(&sc->sched, w->nworkers);
 		sc->part = w->index;
 		sc->max_vus = w->index < sc->nparts ?
-		    (int)sched_share(sc->sched.max_vus, sc->nparts, w->index) : 0;
+		    (int)executor_share(sc->sched.max_vus, sc->nparts, w->index) : 0;
 		sc->number_base = (int)number_base;
 		number_base += sc->sched.max_vus;
 		sc->vus = xcalloc(sc->max_vus > 0 ? (size_t)sc->max_vus : 1, sizeof *sc->vus);
@@ -206,7 +206,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 		int n = sc->max_vus;
 		if (sc->sched.model == WORKER_OPEN) {
 			n = w->index < sc->nparts ?
-			    (int)sched_share(sc->ps->pre_allocated_vus, sc->nparts, w->index) : 0;
+			    (int)executor_share(sc->ps->pre_allocated_vus, sc->nparts, w->index) : 0;
 			if (n > sc->max_vus)
 				n = sc->max_vus;
 		}
@@ -306,7 +306,7 @@ claim(struct wscen *sc, struct vu *vu)
 		return 1;
 	}
 	return atomic_fetch_add_explicit(sc->claimed, 1, memory_order_relaxed) <
-	    sched_iters_total(&sc->sched.iters);
+	    executor_iters_total(&sc->sched.iters);
 }
 
 /* What an idle closed-model or iterations VU does now: another iteration, or park. */
@@ -481,11 +481,11 @@ handle_inbox(struct worker *w, int64_t now_ns)
 static void
 arrivals(struct worker *w, struct wscen *sc, int64_t now_ns)
 {
-	const struct sched_rate *r = &sc->sched.rate;
+	const struct executor_rate *r = &sc->sched.rate;
 
 	for (;;) {
-		int64_t rel = sched_rate_time_of(r, sc->next_k);
-		if (rel == SCHED_NEVER || rel >= sc->sched.duration_ns) {
+		int64_t rel = executor_rate_time_of(r, sc->next_k);
+		if (rel == EXECUTOR_NEVER || rel >= sc->sched.duration_ns) {
 			sc->next_at = INT64_MAX;
 			sc->no_new = 1;
 			return;
@@ -534,7 +534,7 @@ begin(struct worker *w, struct wscen *sc, int64_t now_ns)
 	for (int i = 0; i < sc->nvus; i++) {
 		struct vu *vu = sc->vus[i];
 		if (!sc->sched.iters.shared)
-			vu->quota = sched_iters_quota(&sc->sched.iters, (int64_t)i * sc->nparts + sc->part);
+			vu->quota = executor_iters_quota(&sc->sched.iters, (int64_t)i * sc->nparts + sc->part);
 		next_iteration(w, vu, now_ns);
 	}
 }

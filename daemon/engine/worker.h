@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 
 #include "core/mailbox.h"
-#include "engine/sched.h"
+#include "engine/executor.h"
 
 struct hist;
 struct plan;
@@ -62,10 +62,10 @@ enum worker_model {
 
 struct worker_sched {
 	enum worker_model model;
-	struct sched_stage stage;  /* the single stage of constant executors (vus/rate point here) */
-	struct sched_vus vus;      /* CLOSED */
-	struct sched_iters iters;  /* ITERS */
-	struct sched_rate rate;    /* OPEN */
+	struct plan_stage stage;  /* the single stage of constant executors (vus/rate point here) */
+	struct executor_vus vus;      /* CLOSED */
+	struct executor_iters iters;  /* ITERS */
+	struct executor_rate rate;    /* OPEN */
 	int64_t duration_ns;       /* no iteration starts from here on (relative to the start) */
 	int64_t end_ns;            /* iterations still running are interrupted here */
 	int64_t max_vus;           /* VUs the scenario may use at once */

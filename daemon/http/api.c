@@ -16,7 +16,7 @@
  * here exactly once so that %00 is an error rather than a silent cut, and query values are
  * decoded on demand (api_query).
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <stdarg.h>
@@ -25,9 +25,9 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
-#include "core/security.h"
+#include "security/security.h"
 #include "core/text.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
@@ -39,7 +39,7 @@
 struct api {
 	/* set by api_start, read-only afterwards */
 	struct MHD_Daemon *mhd;
-	const struct config *cfg;
+	const struct conf *cfg;
 	struct store *store;
 	struct runq *runq;
 	struct static_root *root;
@@ -570,7 +570,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 /* ---- start and stop */
 
 struct api *
-api_start(const struct config *cfg, const struct security *sec, struct store *store,
+api_start(const struct conf *cfg, const struct security *sec, struct store *store,
     struct runq *runq, char **cause)
 {
 	struct api *api = xcalloc(1, sizeof *api);

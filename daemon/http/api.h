@@ -9,7 +9,7 @@
 
 #include <sys/socket.h>
 
-struct config;
+struct conf;
 struct runq;
 struct security;
 struct store;
@@ -21,7 +21,7 @@ struct api;
  * /api/health then reports the db as "error"). Handlers reach the run queue through runq (NULL
  * in tests: the routes that need it answer 503). Main thread. NULL and *cause on failure.
  */
-struct api *api_start(const struct config *cfg, const struct security *sec, struct store *store,
+struct api *api_start(const struct conf *cfg, const struct security *sec, struct store *store,
     struct runq *runq, char **cause);
 /*
  * Hands an accepted connection to MHD; takes ownership of fd (MHD closes it on failure, e.g. when

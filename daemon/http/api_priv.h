@@ -40,7 +40,7 @@
 
 #define API_PARAMS_MAX  4               /* {name} segments per pattern */
 
-struct config;
+struct conf;
 struct runq;
 struct store;
 
@@ -55,7 +55,7 @@ struct api_request {
 	sqlite3 *db;                     /* the api thread's read-only connection (NULL without store) */
 	struct store *store;             /* for writes (through the store's mailbox); may be NULL */
 	struct runq *runq;               /* the run queue (runs/runq.h); may be NULL */
-	const struct config *cfg;
+	const struct conf *cfg;
 	struct api *api;
 	struct MHD_Connection *conn;     /* for anything the helpers below do not cover */
 };

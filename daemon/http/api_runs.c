@@ -9,7 +9,7 @@
  * 28,800 rows of 35 columns, and building a million JSON values to print them would cost more than
  * reading them.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>

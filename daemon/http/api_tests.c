@@ -7,7 +7,7 @@
  * limits and target allowlist (security_testdef_options), and a test keeps the text it was given,
  * byte for byte, so a GET shows what was written.
  */
-#include "config.h"
+#include <config.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/config.h"
-#include "core/security.h"
+#include "core/conf.h"
+#include "security/security.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
 #include "store/store.h"

@@ -19,7 +19,7 @@
  * a reserve fd on /dev/null is closed to accept and drop one client, then reopened. If even that
  * fails, accepting pauses for a moment.
  */
-#include "config.h"
+#include <config.h>
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -39,9 +39,9 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
-#include "core/security.h"
+#include "security/security.h"
 #include "core/xmalloc.h"
 #include "http/api.h"
 #include "http/frontdoor.h"
@@ -564,7 +564,7 @@ pending_slots(void)
 }
 
 struct frontdoor *
-frontdoor_start(const struct config *cfg, struct api *api, struct live *live, char **cause)
+frontdoor_start(const struct conf *cfg, struct api *api, struct live *live, char **cause)
 {
 	struct frontdoor *door = xcalloc(1, sizeof *door);
 	struct epoll_event ev = { .events = EPOLLIN };

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 struct api;
-struct config;
+struct conf;
 struct live;
 struct frontdoor;
 
@@ -22,7 +22,7 @@ struct frontdoor;
  * security.allow_insecure_bind (security_check_bind). With security.protect_reads, a /api/live
  * handshake without a valid token (security_head_ok) gets 401 here and never reaches lws.
  */
-struct frontdoor *frontdoor_start(const struct config *cfg, struct api *api, struct live *live,
+struct frontdoor *frontdoor_start(const struct conf *cfg, struct api *api, struct live *live,
     char **cause);
 /* The bound port (useful with port 0). Any thread. */
 int frontdoor_port(const struct frontdoor *fd);

@@ -16,7 +16,7 @@
  * handled (a use-after-free in 4.1.6 depends on it); the path is checked in
  * FILTER_PROTOCOL_CONNECTION instead, and the front door only lets websocket upgrades through.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <errno.h>
@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
 #include "core/mailbox.h"
 #include "core/xmalloc.h"
@@ -588,7 +588,7 @@ wake(void *arg)
 /* ---- any thread */
 
 struct live *
-live_start(const struct config *cfg, char **cause)
+live_start(const struct conf *cfg, char **cause)
 {
 	struct live *lv = xcalloc(1, sizeof *lv);
 	struct lws_context_creation_info info;

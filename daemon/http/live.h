@@ -28,14 +28,14 @@
 #define LIVE_STUCK_MS   10000    /* a client whose queue does not move for this long is dropped */
 #define LIVE_INBOX_MAX  65536    /* published messages waiting for the service thread */
 
-struct config;
+struct conf;
 struct live;
 
 /*
  * Creates the lws context (no listen socket) and starts the service thread. Main thread, after
  * RLIMIT_NOFILE is raised (lws sizes its fd table now). NULL and *cause.
  */
-struct live *live_start(const struct config *cfg, char **cause);
+struct live *live_start(const struct conf *cfg, char **cause);
 /* Queues an accepted connection for adoption by lws; takes ownership of fd. Any thread. */
 void live_adopt(struct live *lv, int fd);
 /*

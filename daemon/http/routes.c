@@ -3,7 +3,7 @@
  * small system handlers. Handlers of a resource live in their own api_<resource>.c. Every handler
  * runs on the api thread.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stdio.h>

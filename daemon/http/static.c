@@ -7,7 +7,7 @@
  * the root's real path: that catches symlinks that point outside. The resolved path is opened with
  * O_NOFOLLOW | O_NONBLOCK (a FIFO must not block the api thread) and fstat decides what it is.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>

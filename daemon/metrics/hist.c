@@ -3,7 +3,7 @@
  * its highest bit gives the power-of-two range, the next 7 bits the linear sub-bucket. min and max
  * bound the non-empty buckets, so reset, merge, encode and the queries only touch that range.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <math.h>

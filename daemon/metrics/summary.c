@@ -6,7 +6,7 @@
  *
  * Runs on the caller's thread after the run, except summary_series_add (see the header).
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <errno.h>

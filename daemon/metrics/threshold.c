@@ -20,7 +20,7 @@
  * Parsing runs on the caller's thread; a threshold_set on one thread at a time; threshold_record on
  * a worker thread.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <ctype.h>
@@ -35,7 +35,7 @@
 #include "metrics/hist.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
-#include "testdef/duration.h"
+#include "core/duration.h"
 #include "testdef/plan.h"
 #include "testdef/testdef.h"
 

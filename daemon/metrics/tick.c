@@ -3,7 +3,7 @@
  * resetting and merging never allocate. Runs on whichever thread owns the tick at the moment (a
  * worker while it records, the controller while it merges).
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <stdlib.h>

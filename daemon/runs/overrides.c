@@ -1,13 +1,13 @@
 /*
  * overrides: see overrides.h. Pure JSON edits on the api thread.
  */
-#include "config.h"
+#include <config.h>
 
 #include <math.h>
 #include <string.h>
 
 #include "runs/overrides.h"
-#include "testdef/duration.h"
+#include "core/duration.h"
 #include "testdef/testdef.h"
 
 /* Which parameter of an executor each override sets (NULL: none). */

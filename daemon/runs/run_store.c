@@ -7,7 +7,7 @@
  * microseconds per endpoint, so the copy is small (a few hundred bytes per row) and the writer only
  * binds values.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <math.h>

@@ -22,7 +22,7 @@
  * else of a run is the manager's, except `series`, which its controller thread writes between
  * engine_start and engine_wait.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <pthread.h>
@@ -33,10 +33,10 @@
 #include <jansson.h>
 
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
 #include "core/mailbox.h"
-#include "core/security.h"
+#include "security/security.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
 #include "http/live.h"
@@ -153,7 +153,7 @@ struct qrun {
 
 struct runq {
 	/* set by runq_start */
-	const struct config *cfg;
+	const struct conf *cfg;
 	struct store *store;
 	struct live *live;
 	const struct security *sec;/* limits and target allowlist (main's), re-checked when a run starts */
@@ -932,7 +932,7 @@ manager_main(void *arg)
 /* ---- the public side */
 
 struct runq *
-runq_start(const struct config *cfg, const struct security *sec, struct store *store,
+runq_start(const struct conf *cfg, const struct security *sec, struct store *store,
     struct live *live, char **cause)
 {
 	struct runq *q = xcalloc(1, sizeof *q);

@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct config;
+struct conf;
 struct live;
 struct security;
 struct store;
@@ -158,7 +158,7 @@ enum runq_result {
  * longer passes ends `error`. live may be NULL (nothing is published: tests). Main thread. NULL
  * and *cause on failure.
  */
-struct runq *runq_start(const struct config *cfg, const struct security *sec, struct store *store,
+struct runq *runq_start(const struct conf *cfg, const struct security *sec, struct store *store,
     struct live *live,
     char **cause);
 /*

@@ -12,8 +12,19 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "engine/sched.h"      /* struct sched_stage { int64_t duration_ns; double target; } */
 #include "testdef/template.h"  /* struct tmpl: a parsed string with {{...}} references */
+
+/* Limits of a load shape (testdef validates them; the engine's executors assert them). */
+#define PLAN_MAX_VUS 100000000        /* k6's sanity cap on concurrent VUs */
+#define PLAN_MAX_RATE 10000000.0      /* iterations per time unit */
+#define PLAN_MAX_STAGE_NS 1000000000000000LL  /* 1e15 ns (11.6 days): keeps the executors' arithmetic exact */
+
+/* One stage: reach `target` (VUs, or iterations per time unit) linearly over duration_ns. The engine's
+   executors (engine/executor.h) take arrays of them. */
+struct plan_stage {
+	int64_t duration_ns;       /* >= 0; 0 jumps to target at once */
+	double target;             /* >= 0; a whole number for VUs */
+};
 
 enum plan_executor {
 	PLAN_CONSTANT_VUS,
@@ -199,7 +210,7 @@ struct plan_scenario {
 	int64_t duration_ns;       /* constant-vus, constant-arrival-rate */
 	int start_vus;             /* ramping-vus (1) */
 	int64_t graceful_ramp_down_ns; /* ramping-vus (30 s) */
-	struct sched_stage *stages;/* ramping-vus, ramping-arrival-rate */
+	struct plan_stage *stages;/* ramping-vus, ramping-arrival-rate */
 	int nstages;
 	double rate;               /* constant-arrival-rate: iterations per time_unit */
 	double start_rate;         /* ramping-arrival-rate (0) */

@@ -5,7 +5,7 @@
  * template. Built on the thread that validates a definition; rendered by workers, so rendering
  * touches only the template (read-only), the caller's context and the caller's buffer.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <stdio.h>

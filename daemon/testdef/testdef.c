@@ -7,7 +7,7 @@
  * k6 is the reference for names, defaults and rules (lib/executor/ and execution_config_shortcuts.go);
  * where Rampage differs the difference is documented in docs/test-definition.md.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <errno.h>
@@ -25,7 +25,7 @@
 #include "engine/extract.h"
 #include "engine/feed.h"
 #include "metrics/threshold.h"
-#include "testdef/duration.h"
+#include "core/duration.h"
 #include "testdef/template.h"
 #include "testdef/testdef.h"
 
@@ -1591,7 +1591,7 @@ static int
 duration_here(struct ctx *c, json_t *v, int64_t *out)
 {
 	if (!json_is_string(v) || duration_parse(json_string_value(v), out) != DURATION_OK ||
-	    *out > SCHED_MAX_STAGE_NS) {
+	    *out > PLAN_MAX_STAGE_NS) {
 		expected(c, NULL, "a duration like \"1s\"", v);
 		return -1;
 	}
@@ -1611,7 +1611,7 @@ parse_think(struct ctx *c, json_t *obj, const char *key, struct plan_think *t)
 	if (v == NULL)
 		return;
 	if (json_is_string(v)) {
-		if (get_duration(c, obj, key, 0, SCHED_MAX_STAGE_NS, &t->a_ns) == 1)
+		if (get_duration(c, obj, key, 0, PLAN_MAX_STAGE_NS, &t->a_ns) == 1)
 			t->kind = t->a_ns > 0 ? PLAN_THINK_CONSTANT : PLAN_THINK_NONE;
 		return;
 	}
@@ -1646,10 +1646,10 @@ parse_think(struct ctx *c, json_t *obj, const char *key, struct plan_think *t)
 			path_pop(c, o2);
 		}
 	} else if (json_object_get(v, "exponential") != NULL) {
-		if (get_duration(c, v, "exponential", 1, SCHED_MAX_STAGE_NS, &t->a_ns) == 1)
+		if (get_duration(c, v, "exponential", 1, PLAN_MAX_STAGE_NS, &t->a_ns) == 1)
 			t->kind = PLAN_THINK_EXPONENTIAL;
 	} else if (json_object_get(v, "pacing") != NULL) {
-		if (get_duration(c, v, "pacing", 1, SCHED_MAX_STAGE_NS, &t->a_ns) == 1)
+		if (get_duration(c, v, "pacing", 1, PLAN_MAX_STAGE_NS, &t->a_ns) == 1)
 			t->kind = PLAN_THINK_PACING;
 	}
 	path_pop(c, old);
@@ -2268,7 +2268,7 @@ static const struct keys scenario_keys = {
 static int64_t
 vus_field_max(const struct ctx *c)
 {
-	return c->opt.limits_name != NULL ? SCHED_MAX_VUS : c->opt.max_vus;
+	return c->opt.limits_name != NULL ? PLAN_MAX_VUS : c->opt.max_vus;
 }
 
 /* Parses stages (member key): targets are VUs (integers) or rates (numbers). */
@@ -2309,10 +2309,10 @@ parse_stages(struct ctx *c, json_t *obj, const char *key, int rate, const char *
 			continue;
 		}
 		check_keys(c, e, lists, 1, -1);
-		if (get_duration(c, e, "duration", 0, SCHED_MAX_STAGE_NS, &d) == 0)
+		if (get_duration(c, e, "duration", 0, PLAN_MAX_STAGE_NS, &d) == 0)
 			err_key(c, "duration", "expected %s, got nothing", DURATION_LIKE);
 		if (rate) {
-			if (get_number(c, e, "target", 0, 0, SCHED_MAX_RATE, &target) == 0)
+			if (get_number(c, e, "target", 0, 0, PLAN_MAX_RATE, &target) == 0)
 				err_key(c, "target", "expected a number >= 0 (iterations per timeUnit), got nothing");
 		} else {
 			if (get_int(c, e, "target", 0, vus_field_max(c), &vus) == 0)
@@ -2348,7 +2348,7 @@ parse_params(struct ctx *c, json_t *obj, struct plan_scenario *s, const struct k
 		s->vus = 1;
 		if (get_int(c, obj, k->vus, 1, max, &v) == 1)
 			s->vus = (int)v;
-		if (get_duration(c, obj, k->duration, 1, SCHED_MAX_STAGE_NS, &s->duration_ns) == 0)
+		if (get_duration(c, obj, k->duration, 1, PLAN_MAX_STAGE_NS, &s->duration_ns) == 0)
 			missing(c, k->duration, DURATION_LIKE, who);
 		s->max_vus = s->vus;
 		*run_ns = s->duration_ns;
@@ -2374,19 +2374,19 @@ parse_params(struct ctx *c, json_t *obj, struct plan_scenario *s, const struct k
 	case PLAN_CONSTANT_ARRIVAL_RATE:
 	case PLAN_RAMPING_ARRIVAL_RATE:
 		if (s->executor == PLAN_CONSTANT_ARRIVAL_RATE) {
-			if (get_number(c, obj, k->rate, 0, 1, SCHED_MAX_RATE, &s->rate) == 0)
+			if (get_number(c, obj, k->rate, 0, 1, PLAN_MAX_RATE, &s->rate) == 0)
 				missing(c, k->rate, "a number > 0 (iterations per timeUnit)", who);
-			if (get_duration(c, obj, k->duration, 1, SCHED_MAX_STAGE_NS, &s->duration_ns) == 0)
+			if (get_duration(c, obj, k->duration, 1, PLAN_MAX_STAGE_NS, &s->duration_ns) == 0)
 				missing(c, k->duration, DURATION_LIKE, who);
 			*run_ns = s->duration_ns;
 		} else {
-			get_number(c, obj, k->start_rate, 0, 0, SCHED_MAX_RATE, &s->start_rate);
+			get_number(c, obj, k->start_rate, 0, 0, PLAN_MAX_RATE, &s->start_rate);
 			parse_stages(c, obj, k->stages, 1, who, s);
 			for (int i = 0; i < s->nstages && *run_ns >= 0; i++)
 				*run_ns = add_ns(*run_ns, s->stages[i].duration_ns);
 		}
 		s->time_unit_ns = DEFAULT_TIME_UNIT;
-		get_duration(c, obj, k->time_unit, 1, SCHED_MAX_STAGE_NS, &s->time_unit_ns);
+		get_duration(c, obj, k->time_unit, 1, PLAN_MAX_STAGE_NS, &s->time_unit_ns);
 		if ((ok = get_int(c, obj, k->pre_allocated_vus, 0, max, &v)) == 1)
 			s->pre_allocated_vus = (int)v;
 		else if (ok == 0)
@@ -2704,8 +2704,8 @@ options_init(struct testdef_options *o, const struct testdef_options *given)
 		o->max_stages = 1000;
 	if (o->max_vus <= 0)
 		o->max_vus = 1000000;
-	if (o->max_vus > SCHED_MAX_VUS)
-		o->max_vus = SCHED_MAX_VUS;
+	if (o->max_vus > PLAN_MAX_VUS)
+		o->max_vus = PLAN_MAX_VUS;
 	if (o->max_feed_rows <= 0)
 		o->max_feed_rows = 1000000;
 	if (o->max_feed_bytes == 0)

@@ -94,8 +94,5 @@ json_t *testdef_load_file(const char *path, size_t max_bytes, struct testdef_err
    "x.json" and "-" (standard input: the working folder). Caller frees. */
 char *testdef_base_dir(const char *path);
 
-/* `rampage validate [-v] FILE...`: prints "ok" (with -v, a one-line summary per scenario) or the
-   errors, one per line; exits 0 when every file is valid, 2 otherwise. argv[0] is "validate". */
-int testdef_validate_main(int argc, char **argv);
 
 #endif

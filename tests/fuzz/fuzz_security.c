@@ -8,14 +8,14 @@
  *   4  an address in text (security_check_ip)
  * Built like fuzz_testdef.c (see there).
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/security.h"
+#include "core/conf.h"
+#include "security/security.h"
 #include "core/xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,16 +29,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	if (sec == NULL) {
-		struct config cfg;
+		struct conf cfg;
 		char *cause = NULL;
-		config_init(&cfg);
-		if (config_set(&cfg, "security.api_tokens", "0123456789abcdef0123, tok-2_fedcba9876543210",
-		    &cause) != 0 || config_set(&cfg, "security.protect_reads", "true", &cause) != 0 ||
-		    config_set(&cfg, "security.allow_targets", "127.0.0.0/8, ::1, localhost, 10.1.0.0/16, "
+		conf_init(&cfg);
+		if (conf_set(&cfg, "security.api_tokens", "0123456789abcdef0123, tok-2_fedcba9876543210",
+		    &cause) != 0 || conf_set(&cfg, "security.protect_reads", "true", &cause) != 0 ||
+		    conf_set(&cfg, "security.allow_targets", "127.0.0.0/8, ::1, localhost, 10.1.0.0/16, "
 		    "fd00::/8, *.internal.example, a?c.test", &cause) != 0 ||
 		    (sec = security_new(&cfg, &cause)) == NULL)
 			abort();
-		config_fini(&cfg);
+		conf_fini(&cfg);
 	}
 	if (size < 1)
 		return 0;
@@ -54,11 +54,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		if (security_targets_check(s, &why) == 0) {
-			struct config cfg;
+			struct conf cfg;
 			struct security *other;
 			char *cause = NULL;
-			config_init(&cfg);
-			if (config_set(&cfg, "security.allow_targets", s, &cause) != 0 ||
+			conf_init(&cfg);
+			if (conf_set(&cfg, "security.allow_targets", s, &cause) != 0 ||
 			    (other = security_new(&cfg, &cause)) == NULL)
 				abort();   /* a list that checks out must build */
 			free(why);
@@ -68,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			why = NULL;
 			security_check_target(other, "http://a.internal.example", &why);
 			security_free(other);
-			config_fini(&cfg);
+			conf_fini(&cfg);
 		}
 		break;
 	case 3:

@@ -11,19 +11,19 @@
  * Built two ways: by tests/fuzz/run.sh with clang -fsanitize=fuzzer,address,undefined, and into
  * tests/fuzz/replay_testdef by `make check` (with tests/fuzz/replay.c as main) to replay the corpus.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/security.h"
+#include "core/conf.h"
+#include "security/security.h"
 #include "testdef/testdef.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct config cfg;
+static struct conf cfg;
 static struct security *sec;
 
 /* A fixed environment: some values are URLs, some hosts, some odd bytes. */
@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sec == NULL) {
 		char *cause = NULL;
-		config_init(&cfg);
+		conf_init(&cfg);
 		if ((sec = security_new(&cfg, &cause)) == NULL)
 			abort();
 	}

@@ -1,5 +1,5 @@
 /* Unit tests for core/clock. */
-#include "config.h"
+#include <config.h>
 
 #include <stdlib.h>
 

@@ -1,11 +1,11 @@
 /* Unit tests for testdef/duration: Go's ParseDuration grammar plus k6's "d", no negatives,
    overflow detected; Go-style formatting. */
-#include "config.h"
+#include <config.h>
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include "testdef/duration.h"
+#include "core/duration.h"
 #include "tap.h"
 
 #define MS 1000000LL

@@ -4,7 +4,7 @@
  * accepts and never answers, a small server in a thread of this process. Plans are built by hand.
  * Each run is bounded to a few seconds.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,7 @@
 
 #include "core/clock.h"
 #include "engine/engine.h"
+#include "engine/executor.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
@@ -256,7 +257,7 @@ struct tplan {
 	struct plan_task task;
 	struct plan_step step;
 	struct plan_endpoint ep;
-	struct sched_stage stages[8];
+	struct plan_stage stages[8];
 };
 
 static struct plan *
@@ -579,11 +580,11 @@ test_ramping_vus(void)
 	snprintf(url, sizeof url, "%s/api/health?delay_ms=5", demo_url);
 	struct plan *p = mkplan(&tp, PLAN_RAMPING_VUS, url);
 	tp.sc.start_vus = 2;
-	tp.stages[0] = (struct sched_stage){ CLOCK_NS_PER_S, 2 };
-	tp.stages[1] = (struct sched_stage){ CLOCK_NS_PER_S, 8 };
-	tp.stages[2] = (struct sched_stage){ CLOCK_NS_PER_S, 8 };
-	tp.stages[3] = (struct sched_stage){ CLOCK_NS_PER_S, 4 };
-	tp.stages[4] = (struct sched_stage){ CLOCK_NS_PER_S, 4 };
+	tp.stages[0] = (struct plan_stage){ CLOCK_NS_PER_S, 2 };
+	tp.stages[1] = (struct plan_stage){ CLOCK_NS_PER_S, 8 };
+	tp.stages[2] = (struct plan_stage){ CLOCK_NS_PER_S, 8 };
+	tp.stages[3] = (struct plan_stage){ CLOCK_NS_PER_S, 4 };
+	tp.stages[4] = (struct plan_stage){ CLOCK_NS_PER_S, 4 };
 	tp.sc.nstages = 5;
 	if (run(p, 2, &r, -1, 0) != 0) {
 		ok(0, "ramping-vus: engine started");
@@ -616,14 +617,14 @@ test_ramping_arrival_rate(void)
 	snprintf(url, sizeof url, "%s/api/health", demo_url);
 	struct plan *p = mkplan(&tp, PLAN_RAMPING_ARRIVAL_RATE, url);
 	tp.sc.start_rate = 0;
-	tp.stages[0] = (struct sched_stage){ CLOCK_NS_PER_S, 100 };
-	tp.stages[1] = (struct sched_stage){ CLOCK_NS_PER_S, 100 };
+	tp.stages[0] = (struct plan_stage){ CLOCK_NS_PER_S, 100 };
+	tp.stages[1] = (struct plan_stage){ CLOCK_NS_PER_S, 100 };
 	tp.sc.nstages = 2;
 	tp.sc.pre_allocated_vus = 5;
 	tp.sc.max_vus = 20;
-	struct sched_rate sr = { .start_rate = 0, .time_unit_ns = CLOCK_NS_PER_S, .stages = tp.stages,
+	struct executor_rate sr = { .start_rate = 0, .time_unit_ns = CLOCK_NS_PER_S, .stages = tp.stages,
 	    .nstages = 2, .graceful_stop_ns = tp.sc.graceful_stop_ns };
-	int64_t want = sched_rate_total(&sr);
+	int64_t want = executor_rate_total(&sr);
 	if (run(p, 2, &r, -1, 0) != 0) {
 		ok(0, "ramping-arrival-rate: engine started");
 		return;
@@ -711,9 +712,9 @@ test_ramp_down_interrupts(void)
 	snprintf(url, sizeof url, "%s/api/health?delay_ms=10000", demo_url);
 	struct plan *p = mkplan(&tp, PLAN_RAMPING_VUS, url);
 	tp.sc.start_vus = 3;
-	tp.stages[0] = (struct sched_stage){ CLOCK_NS_PER_S, 3 };
-	tp.stages[1] = (struct sched_stage){ 0, 1 };
-	tp.stages[2] = (struct sched_stage){ CLOCK_NS_PER_S, 1 };
+	tp.stages[0] = (struct plan_stage){ CLOCK_NS_PER_S, 3 };
+	tp.stages[1] = (struct plan_stage){ 0, 1 };
+	tp.stages[2] = (struct plan_stage){ CLOCK_NS_PER_S, 1 };
 	tp.sc.nstages = 3;
 	tp.sc.graceful_ramp_down_ns = 300 * CLOCK_NS_PER_MS;
 	tp.sc.graceful_stop_ns = 300 * CLOCK_NS_PER_MS;

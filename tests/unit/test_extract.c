@@ -4,7 +4,7 @@
  * kind of check, the CSV reader (quotes, doubled quotes, CRLF, errors with line numbers) and row
  * picking in each mode.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>

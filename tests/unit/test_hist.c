@@ -1,5 +1,5 @@
 /* Unit tests for metrics/hist: accuracy against exact percentiles, merge, blobs, hostile blobs. */
-#include "config.h"
+#include <config.h>
 
 #include <math.h>
 #include <stdint.h>

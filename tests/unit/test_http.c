@@ -3,7 +3,7 @@
  * router's path decoding and pattern matching, the static module's path normalisation and content
  * types.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <string.h>

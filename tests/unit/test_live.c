@@ -5,7 +5,7 @@
  * kept) without slowing a reading client, that a client stuck for LIVE_STUCK_MS is disconnected,
  * and that live_stop sends close 1001. Takes about 12 s (the stuck timeout).
  */
-#include "config.h"
+#include <config.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
 #include "http/live.h"
 #include "tap.h"
@@ -223,7 +223,7 @@ read_to_close(void *arg)
 int
 main(void)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct live *lv;
 	char *cause = NULL, *msg;
 	int good_srv, good, deaf1_srv, deaf1, deaf2_srv, deaf2, fails = 0;
@@ -239,7 +239,7 @@ main(void)
 	bind(listener, (struct sockaddr *)&sin, sizeof sin);
 	listen(listener, 16);
 
-	config_init(&cfg);
+	conf_init(&cfg);
 	cfg.live_heartbeat_ms = 100;
 	lv = live_start(&cfg, &cause);
 	ok(lv != NULL, "live_start: %s", cause ? cause : "ok");
@@ -320,6 +320,6 @@ main(void)
 	close(deaf1);
 	close(deaf2);
 	close(listener);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	return done_testing();
 }

@@ -1,5 +1,5 @@
 /* Unit tests for core/mailbox: FIFO order, wake hook on empty->non-empty only, many writers. */
-#include "config.h"
+#include <config.h>
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
-#include "core/security.h"
+#include "security/security.h"
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
@@ -292,7 +292,7 @@ submit(struct runq *q, const char *name, const char *definition)
 }
 
 static void
-test_manager(struct store *st, sqlite3 *db, struct config *cfg)
+test_manager(struct store *st, sqlite3 *db, struct conf *cfg)
 {
 	struct runq_status s;
 	struct runq *q;
@@ -386,7 +386,7 @@ test_manager(struct store *st, sqlite3 *db, struct config *cfg)
 int
 main(void)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct store *st;
 	sqlite3 *db;
 	char *cause = NULL, *path;
@@ -403,12 +403,12 @@ main(void)
 	st = store_open(path, &cause);
 	ok(st != NULL, "store_open: %s", cause ? cause : "ok");
 	db = store_open_reader(st, &cause);
-	config_init(&cfg);
+	conf_init(&cfg);
 	test_tick_rows(st, db);
 	test_manager(st, db, &cfg);
 	sqlite3_close(db);
 	store_close(st);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	{
 		char *cmd = xasprintf("rm -rf %s", dir);
 		if (system(cmd) != 0)

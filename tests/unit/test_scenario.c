@@ -5,7 +5,7 @@
  * their k6-style default names; groupBy; think time and its rules per executor; onStart/onStop;
  * the per-second groupBy tables (bounded, merged); and the summary's k6 shapes for checks.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>

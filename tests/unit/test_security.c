@@ -4,7 +4,7 @@
  * IPv4-mapped, globs, resolver-style numeric hosts, origins), the run-time address check, the
  * config keys, and the caps and allowlist plumbed into testdef (env-derived hosts included).
  */
-#include "config.h"
+#include <config.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
-#include "core/security.h"
+#include "core/conf.h"
+#include "security/security.h"
 #include "testdef/testdef.h"
 #include "tap.h"
 
@@ -33,17 +33,17 @@ contains(const char *s, const char *part)
 
 /* A config with defaults and the given security/limits keys ("key", "value", ..., NULL). */
 static void
-cfg_with(struct config *cfg, ...)
+cfg_with(struct conf *cfg, ...)
 {
 	va_list ap;
 	const char *k, *v;
 	char *cause = NULL;
 
-	config_init(cfg);
+	conf_init(cfg);
 	va_start(ap, cfg);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		if (config_set(cfg, k, v, &cause) != 0) {
+		if (conf_set(cfg, k, v, &cause) != 0) {
 			printf("# config_set %s=%s: %s\n", k, v, cause);
 			free(cause);
 			cause = NULL;
@@ -54,7 +54,7 @@ cfg_with(struct config *cfg, ...)
 
 /* security_new over a config; NULL and *cause on failure. */
 static struct security *
-sec_with_cfg(const struct config *cfg, char **cause)
+sec_with_cfg(const struct conf *cfg, char **cause)
 {
 	*cause = NULL;
 	return security_new(cfg, cause);
@@ -64,7 +64,7 @@ sec_with_cfg(const struct config *cfg, char **cause)
 static struct security *
 sec_targets(const char *targets)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct security *sec;
 	char *cause = NULL;
 
@@ -73,7 +73,7 @@ sec_targets(const char *targets)
 	if (sec == NULL)
 		printf("# security_new: %s\n", cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	return sec;
 }
 
@@ -146,7 +146,7 @@ test_token_syntax(void)
 static void
 test_tokens(void)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct security *sec;
 	char *cause;
 
@@ -156,7 +156,7 @@ test_tokens(void)
 	    "defaults: no tokens, reads open");
 	ok(!security_bearer_ok(sec, "Bearer " TOK_A), "no token matches when none is set");
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	cfg_with(&cfg, "security.api_tokens", " " TOK_A " ," TOK_B, NULL);
 	sec = sec_with_cfg(&cfg, &cause);
@@ -177,26 +177,26 @@ test_tokens(void)
 	ok(!security_bearer_ok(sec, NULL), "no header");
 	ok(!security_protect_reads(sec), "reads stay open without protect_reads");
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	cfg_with(&cfg, "security.protect_reads", "true", NULL);
 	sec = sec_with_cfg(&cfg, &cause);
 	ok(sec == NULL && contains(cause, "security.protect_reads: needs a token"),
 	    "protect_reads without a token is refused (%s)", cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	cfg_with(&cfg, "security.protect_reads", "yes", "security.api_tokens", TOK_A, NULL);
 	sec = sec_with_cfg(&cfg, &cause);
 	ok(sec != NULL && security_protect_reads(sec), "protect_reads with a token");
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 }
 
 static void
 test_token_file(void)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct security *sec;
 	const char *path;
 	char *cause;
@@ -209,14 +209,14 @@ test_token_file(void)
 	    security_token_ok(sec, TOK_B, strlen(TOK_B)), "both tokens (comments, blanks, CRLF skipped)");
 	ok(sec != NULL && !security_token_ok(sec, "# API tokens", 12), "a comment is not a token");
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	path = write_file("tokens-640", TOK_A "\n", 0640);
 	cfg_with(&cfg, "security.token_file", path, NULL);
 	sec = sec_with_cfg(&cfg, &cause);
 	ok(sec != NULL, "0640 (a group) is fine");
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	path = write_file("tokens-644", TOK_A "\n", 0644);
 	cfg_with(&cfg, "security.token_file", path, NULL);
@@ -226,7 +226,7 @@ test_token_file(void)
 	    "user (mode 0644)") && contains(cause, "chmod 600"), "naming key, file, mode and fix (%s)",
 	    cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	path = write_file("tokens-602", TOK_A "\n", 0602);
 	cfg_with(&cfg, "security.token_file", path, NULL);
@@ -234,7 +234,7 @@ test_token_file(void)
 	ok(sec == NULL && contains(cause, "writable by every user"), "so is a world-writable one (%s)",
 	    cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	path = write_file("tokens-empty", "# nothing yet\n\n", 0600);
 	cfg_with(&cfg, "security.token_file", path, NULL);
@@ -242,7 +242,7 @@ test_token_file(void)
 	ok(sec == NULL && contains(cause, "no token in it"), "a file without tokens is refused (%s)",
 	    cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	path = write_file("tokens-bad", TOK_A "\nshort\n", 0600);
 	cfg_with(&cfg, "security.token_file", path, NULL);
@@ -250,20 +250,20 @@ test_token_file(void)
 	ok(sec == NULL && contains(cause, "tokens-bad:2: a token must be"), "a bad line is named "
 	    "file:line (%s)", cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	cfg_with(&cfg, "security.token_file", dir, NULL);
 	sec = sec_with_cfg(&cfg, &cause);
 	ok(sec == NULL && contains(cause, "not a regular file"), "a directory is refused (%s)", cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	cfg_with(&cfg, "security.token_file", "/nonexistent/tokens", NULL);
 	sec = sec_with_cfg(&cfg, &cause);
 	ok(sec == NULL && contains(cause, "/nonexistent/tokens: No such file"), "a missing file (%s)",
 	    cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	/* Tokens from both places add up. */
 	path = write_file("tokens2", TOK_B "\n", 0600);
@@ -272,7 +272,7 @@ test_token_file(void)
 	ok(sec != NULL && security_token_ok(sec, TOK_A, strlen(TOK_A)) &&
 	    security_token_ok(sec, TOK_B, strlen(TOK_B)), "api_tokens and token_file together");
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 }
 
 static void
@@ -280,7 +280,7 @@ test_bind(void)
 {
 	static const char *const loop[] = { "127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1" };
 	static const char *const wide[] = { "0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "::2" };
-	struct config cfg;
+	struct conf cfg;
 	char *cause = NULL;
 
 	for (size_t i = 0; i < sizeof loop / sizeof loop[0]; i++) {
@@ -288,7 +288,7 @@ test_bind(void)
 		free(cfg.listen_host);
 		cfg.listen_host = strdup(loop[i]);
 		ok(security_check_bind(&cfg, &cause) == 0, "%s is loopback: no token needed", loop[i]);
-		config_fini(&cfg);
+		conf_fini(&cfg);
 	}
 	for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
 		cfg_with(&cfg, NULL);
@@ -299,7 +299,7 @@ test_bind(void)
 		    contains(cause, "security.allow_insecure_bind = true"), "%s without tokens is refused, "
 		    "naming the keys", wide[i]);
 		free(cause);
-		config_fini(&cfg);
+		conf_fini(&cfg);
 	}
 	cfg_with(&cfg, "server.listen", "0.0.0.0:8089", NULL);
 	cause = NULL;
@@ -307,34 +307,34 @@ test_bind(void)
 	ok(contains(cause, "refusing to listen on 0.0.0.0:8089"), "the message names the address (%s)",
 	    cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	cfg_with(&cfg, "server.listen", "[::]:0", NULL);
 	cause = NULL;
 	security_check_bind(&cfg, &cause);
 	ok(contains(cause, "[::]:0"), "IPv6 in brackets (%s)", cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	cfg_with(&cfg, "server.listen", "0.0.0.0:0", "security.api_tokens", " , ", NULL);
 	cause = NULL;
 	ok(security_check_bind(&cfg, &cause) != 0, "an api_tokens of only commas has no token");
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	cfg_with(&cfg, "server.listen", "0.0.0.0:0", "security.api_tokens", TOK_A, NULL);
 	ok(security_check_bind(&cfg, &cause) == 0, "0.0.0.0 with a token is fine");
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	cfg_with(&cfg, "server.listen", "0.0.0.0:0", "security.token_file", "/x", NULL);
 	ok(security_check_bind(&cfg, &cause) == 0, "so with a token file (security_new reads it)");
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	cfg_with(&cfg, "server.listen", "[::]:0", "security.allow_insecure_bind", "true", NULL);
 	ok(security_check_bind(&cfg, &cause) == 1, "allow_insecure_bind accepts the risk (1: warn)");
-	config_fini(&cfg);
+	conf_fini(&cfg);
 }
 
 static void
 test_head(void)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct security *sec;
 	char *cause;
 	const char *h;
@@ -369,7 +369,7 @@ test_head(void)
 	ok(!HEAD_OK("GET"), "no line end");
 #undef HEAD_OK
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 }
 
 static void
@@ -397,7 +397,7 @@ test_targets_syntax(void)
 		{ "", "at least one" },
 		{ " , ", "at least one" },
 	};
-	struct config cfg;
+	struct conf cfg;
 	char *why = NULL, *cause = NULL;
 	int r;
 
@@ -423,33 +423,33 @@ test_targets_syntax(void)
 		why = NULL;
 	}
 	/* Through the config, with file:line. */
-	config_init(&cfg);
-	r = config_set(&cfg, "security.allow_targets", "10.0.0.0/40", &cause);
+	conf_init(&cfg);
+	r = conf_set(&cfg, "security.allow_targets", "10.0.0.0/40", &cause);
 	ok(r != 0 && contains(cause, "security.allow_targets: \"10.0.0.0/40\": the prefix length"),
 	    "config_set names the key (%s)", cause);
 	free(cause);
 	cause = NULL;
-	r = config_set(&cfg, "security.api_tokens", "tiny", &cause);
+	r = conf_set(&cfg, "security.api_tokens", "tiny", &cause);
 	ok(r != 0 && contains(cause, "security.api_tokens: a token must be"), "a bad token too (%s)", cause);
 	free(cause);
 	cause = NULL;
-	r = config_set(&cfg, "security.protect_reads", "maybe", &cause);
+	r = conf_set(&cfg, "security.protect_reads", "maybe", &cause);
 	ok(r != 0 && contains(cause, "expected true or false"), "booleans (%s)", cause);
 	free(cause);
 	cause = NULL;
-	r = config_set(&cfg, "limits.max_duration", "forever", &cause);
+	r = conf_set(&cfg, "limits.max_duration", "forever", &cause);
 	ok(r != 0 && contains(cause, "limits.max_duration: expected a duration"), "durations (%s)", cause);
 	free(cause);
 	cause = NULL;
-	ok(config_set(&cfg, "limits.max_duration", "0s", &cause) != 0, "a zero max_duration");
+	ok(conf_set(&cfg, "limits.max_duration", "0s", &cause) != 0, "a zero max_duration");
 	free(cause);
 	cause = NULL;
 	ok(cfg.max_duration_ns == 86400LL * 1000000000, "default max_duration 24h");
-	ok(config_set(&cfg, "limits.max_duration", "1h30m", &cause) == 0 &&
+	ok(conf_set(&cfg, "limits.max_duration", "1h30m", &cause) == 0 &&
 	    cfg.max_duration_ns == 5400LL * 1000000000, "1h30m");
-	ok(config_set(&cfg, "security.api_tokens", "", &cause) == 0 && cfg.api_tokens == NULL,
+	ok(conf_set(&cfg, "security.api_tokens", "", &cause) == 0 && cfg.api_tokens == NULL,
 	    "an empty api_tokens means none");
-	ok(config_set(&cfg, "security.allow_targets", "", &cause) != 0, "an empty allow_targets is refused");
+	ok(conf_set(&cfg, "security.allow_targets", "", &cause) != 0, "an empty allow_targets is refused");
 	free(cause);
 	cause = NULL;
 	is_int(cfg.max_vus, 10000, "default limits.max_vus");
@@ -457,7 +457,7 @@ test_targets_syntax(void)
 	is_int(cfg.max_request_body, 1048576, "default limits.max_request_body");
 	is_int(cfg.max_definition_bytes, 1048576, "default limits.max_definition_bytes");
 	is_str(cfg.allow_targets, "127.0.0.0/8, ::1, localhost", "default allow_targets");
-	config_fini(&cfg);
+	conf_fini(&cfg);
 }
 
 static void
@@ -585,7 +585,7 @@ static char *parse(const char *text, const struct testdef_options *opt);
 static void
 test_env(void)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct security *sec;
 	struct testdef_options opt;
 	char *cause = NULL, *e;
@@ -599,7 +599,7 @@ test_env(void)
 	ok(security_env(sec, "RAMPAGE_T_HOST") == NULL && security_env(sec, "PATH") == NULL,
 	    "by default definitions see no environment variable");
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	cfg_with(&cfg, "security.env_allow", "RAMPAGE_T_*, HOME", NULL);
 	sec = sec_with_cfg(&cfg, &cause);
@@ -620,13 +620,13 @@ test_env(void)
 	    "an unlisted variable cannot be sent anywhere (%s)", e);
 	free(e);
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
-	config_init(&cfg);
-	r = config_set(&cfg, "security.env_allow", "PATH, A-B", &cause);
+	conf_init(&cfg);
+	r = conf_set(&cfg, "security.env_allow", "PATH, A-B", &cause);
 	ok(r != 0 && contains(cause, "\"A-B\": expected a variable name"), "env_allow syntax (%s)", cause);
 	free(cause);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 }
 
 /* testdef's env hook for the tests below (arg is the struct security: ignored). */
@@ -670,7 +670,7 @@ parse(const char *text, const struct testdef_options *opt)
 static void
 test_testdef(void)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct security *sec;
 	struct testdef_options opt;
 	char *cause, *e;
@@ -748,7 +748,7 @@ test_testdef(void)
 	is_str(e, "", "env after the host does not matter");
 	free(e);
 	security_free(sec);
-	config_fini(&cfg);
+	conf_fini(&cfg);
 
 	/* Without limits_name the messages stay as before (rampage run, validate). */
 	memset(&opt, 0, sizeof opt);

@@ -3,7 +3,7 @@
  * the exact k6 handleSummary() shape (types, contains, value keys), ms conversions, rates over the
  * run's duration, the generator verdict both ways, the aligned text lines, and the CSV / JSON lines.
  */
-#include "config.h"
+#include <config.h>
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Unit tests for testdef/template: parsing, built-ins, variables, escaping modes, truncation. */
-#include "config.h"
+#include <config.h>
 
 #include <stdint.h>
 #include <stdio.h>

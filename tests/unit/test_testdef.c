@@ -3,7 +3,7 @@
  * validation error with its exact path and message, many errors at once, requests as the engine will
  * render them, plan precomputations, the loaders, and robustness against arbitrary JSON.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>

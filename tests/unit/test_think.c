@@ -3,7 +3,7 @@
  * the closed forms, within tolerances several standard errors wide), pacing, and the timer heap
  * against a brute-force reference under random adds, removals and pops.
  */
-#include "config.h"
+#include <config.h>
 
 #include <math.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  * errors in the last 10 s of a 600-second run fails "rate<0.05 over 30s" while the whole-run rate
  * passes; windowed percentiles match a re-merge of the window's seconds).
  */
-#include "config.h"
+#include <config.h>
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * requests, merged, must equal one tick that saw every request; tick_sum_total must equal recording
  * every request into the total directly; reset must leave nothing behind.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdlib.h>
 #include <string.h>

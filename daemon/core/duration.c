@@ -3,12 +3,12 @@
  * fraction kept as digits + scale, the unit is the longest run of non-digits, overflow checked before
  * every multiply and add) so that k6 users get exactly the values they are used to.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <string.h>
 
-#include "testdef/duration.h"
+#include "core/duration.h"
 
 #define MAX_NS ((uint64_t)INT64_MAX)
 

@@ -1,12 +1,12 @@
-/* Unit tests for core/config: defaults, INI loading, errors naming file:line: key: why. */
-#include "config.h"
+/* Unit tests for core/conf: defaults, INI loading, errors naming file:line: key: why. */
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
 #include "tap.h"
 
@@ -22,13 +22,13 @@ write_file(const char *text)
 
 /* Load text into a fresh config and return the cause (NULL on success). */
 static char *
-load(struct config *cfg, const char *text)
+load(struct conf *cfg, const char *text)
 {
 	char *cause = NULL;
 	write_file(text);
-	config_fini(cfg);
-	config_init(cfg);
-	if (config_load(cfg, path, 1, &cause) == 0)
+	conf_fini(cfg);
+	conf_init(cfg);
+	if (conf_load(cfg, path, 1, &cause) == 0)
 		return NULL;
 	return cause;
 }
@@ -42,12 +42,12 @@ contains(const char *s, const char *part)
 int
 main(void)
 {
-	struct config cfg;
+	struct conf cfg;
 	char *cause = NULL;
 	int fd = mkstemp(path);
 	close(fd);
 
-	config_init(&cfg);
+	conf_init(&cfg);
 	is_str(cfg.listen_host, "127.0.0.1", "default listen host is loopback");
 	is_int(cfg.listen_port, 8089, "default port");
 	is_int(cfg.max_concurrent_runs, 1, "default max_concurrent_runs");
@@ -88,24 +88,24 @@ main(void)
 	is_int(log_level, LOG_INFO, "a rejected level leaves the global level alone");
 	free(cause);
 
-	config_fini(&cfg);
-	config_init(&cfg);
+	conf_fini(&cfg);
+	conf_init(&cfg);
 	int rc;
-	ok(config_load(&cfg, "/nonexistent/rampage.conf", 0, &cause) == 0, "a missing default file is fine");
-	rc = config_load(&cfg, "/nonexistent/rampage.conf", 1, &cause);
+	ok(conf_load(&cfg, "/nonexistent/rampage.conf", 0, &cause) == 0, "a missing default file is fine");
+	rc = conf_load(&cfg, "/nonexistent/rampage.conf", 1, &cause);
 	ok(rc != 0 && contains(cause, "No such file"), "a missing explicit file is an error (%s)", cause);
 	free(cause);
 
-	ok(config_set(&cfg, "server.db", "/tmp/x.db", &cause) == 0, "set by dotted key");
+	ok(conf_set(&cfg, "server.db", "/tmp/x.db", &cause) == 0, "set by dotted key");
 	is_str(cfg.db_path, "/tmp/x.db", "value stored");
-	rc = config_set(&cfg, "server.nope", "1", &cause);
+	rc = conf_set(&cfg, "server.nope", "1", &cause);
 	ok(rc != 0 && contains(cause, "server.nope: unknown key"), "set of an unknown key fails (%s)", cause);
 	free(cause);
-	rc = config_set(&cfg, "server.listen", "localhost", &cause);
+	rc = conf_set(&cfg, "server.listen", "localhost", &cause);
 	ok(rc != 0 && contains(cause, "server.listen: expected ADDR:PORT"), "listen without a port fails (%s)", cause);
 	free(cause);
 
-	config_fini(&cfg);
+	conf_fini(&cfg);
 	unlink(path);
 	return done_testing();
 }

@@ -1,16 +1,17 @@
 /*
- * validate_cmd: `rampage validate [-v] FILE...`, the definition checker for people and CI: the same
+ * validate: `rampage validate [-v] FILE...`, the definition checker for people and CI: the same
  * loader and parser the daemon uses, nothing else. Runs on the main thread of its own process.
  */
-#include "config.h"
+#include <config.h>
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/validate.h"
+#include "core/duration.h"
 #include "core/xmalloc.h"
-#include "testdef/duration.h"
 #include "testdef/testdef.h"
 
 /* One line per scenario: what it runs and for how long. */
@@ -36,7 +37,7 @@ print_summary(const struct plan *p, const char *prefix)
 }
 
 int
-testdef_validate_main(int argc, char **argv)
+validate_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },

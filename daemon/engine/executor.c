@@ -1,5 +1,5 @@
 /*
- * sched: see sched.h. Everything is integer arithmetic on the stage boundaries (128-bit where
+ * executor: see executor.h. Everything is integer arithmetic on the stage boundaries (128-bit where
  * products of durations meet), so a value at t never depends on the values before it: no state, no
  * accumulated rounding. Floating point only guesses where a quadratic's root is; an exact search
  * around the guess decides.
@@ -11,29 +11,29 @@
  * 2U' * D_i * integral = S_i * D_i + G(e) with G(e) = 2 a e D_i + (b - a) e^2 (a, b: the stage's start
  * and end rates), which is non-decreasing on [0, D_i] because the rate is never negative.
  */
-#include "config.h"
+#include <config.h>
 
 #include <assert.h>
 #include <math.h>
 
-#include "engine/sched.h"
+#include "engine/executor.h"
 
 typedef __int128 i128;
 
 int64_t
-sched_stages_duration_ns(const struct sched_stage *stages, int nstages)
+executor_stages_duration_ns(const struct plan_stage *stages, int nstages)
 {
 	int64_t d = 0;
 
 	for (int i = 0; i < nstages; i++) {
-		assert(stages[i].duration_ns >= 0 && stages[i].duration_ns <= SCHED_MAX_STAGE_NS);
+		assert(stages[i].duration_ns >= 0 && stages[i].duration_ns <= PLAN_MAX_STAGE_NS);
 		d += stages[i].duration_ns;
 	}
 	return d;
 }
 
 int64_t
-sched_share(int64_t total, int64_t parts, int64_t i)
+executor_share(int64_t total, int64_t parts, int64_t i)
 {
 	assert(total >= 0 && parts > 0 && i >= 0 && i < parts);
 	return total / parts + (i < total % parts);
@@ -45,7 +45,7 @@ sched_share(int64_t total, int64_t parts, int64_t i)
 static int64_t
 vus_of(double target)
 {
-	assert(target >= 0 && target <= SCHED_MAX_VUS && target == floor(target));
+	assert(target >= 0 && target <= PLAN_MAX_VUS && target == floor(target));
 	return (int64_t)target;
 }
 
@@ -64,7 +64,7 @@ interp(int64_t a, int64_t b, int64_t e, int64_t d)
  * graceful ceiling is built on).
  */
 static int64_t
-target_hold(const struct sched_vus *s, int64_t t)
+target_hold(const struct executor_vus *s, int64_t t)
 {
 	int64_t from = s->start_vus, start = 0;
 
@@ -79,7 +79,7 @@ target_hold(const struct sched_vus *s, int64_t t)
 }
 
 void
-sched_vus_constant(struct sched_vus *s, struct sched_stage *stage, int64_t vus, int64_t duration_ns,
+executor_vus_constant(struct executor_vus *s, struct plan_stage *stage, int64_t vus, int64_t duration_ns,
     int64_t graceful_stop_ns)
 {
 	stage->duration_ns = duration_ns;
@@ -92,34 +92,34 @@ sched_vus_constant(struct sched_vus *s, struct sched_stage *stage, int64_t vus, 
 }
 
 int64_t
-sched_vus_duration_ns(const struct sched_vus *s)
+executor_vus_duration_ns(const struct executor_vus *s)
 {
-	return sched_stages_duration_ns(s->stages, s->nstages);
+	return executor_stages_duration_ns(s->stages, s->nstages);
 }
 
 int64_t
-sched_vus_end_ns(const struct sched_vus *s)
+executor_vus_end_ns(const struct executor_vus *s)
 {
 	assert(s->graceful_stop_ns >= 0);
-	return sched_vus_duration_ns(s) + s->graceful_stop_ns;
+	return executor_vus_duration_ns(s) + s->graceful_stop_ns;
 }
 
 int64_t
-sched_vus_target(const struct sched_vus *s, int64_t t)
+executor_vus_target(const struct executor_vus *s, int64_t t)
 {
-	assert(s->start_vus >= 0 && s->start_vus <= SCHED_MAX_VUS);
-	if (t < 0 || t >= sched_vus_duration_ns(s))
+	assert(s->start_vus >= 0 && s->start_vus <= PLAN_MAX_VUS);
+	if (t < 0 || t >= executor_vus_duration_ns(s))
 		return 0;
 	return target_hold(s, t);
 }
 
 int64_t
-sched_vus_allowed(const struct sched_vus *s, int64_t t)
+executor_vus_allowed(const struct executor_vus *s, int64_t t)
 {
 	int64_t w, from = s->start_vus, start = 0, best = 0;
 
-	assert(s->start_vus >= 0 && s->start_vus <= SCHED_MAX_VUS && s->graceful_ramp_down_ns >= 0);
-	if (t < 0 || t >= sched_vus_end_ns(s))
+	assert(s->start_vus >= 0 && s->start_vus <= PLAN_MAX_VUS && s->graceful_ramp_down_ns >= 0);
+	if (t < 0 || t >= executor_vus_end_ns(s))
 		return 0;
 	w = t - s->graceful_ramp_down_ns;
 	if (w < 0)
@@ -145,7 +145,7 @@ sched_vus_allowed(const struct sched_vus *s, int64_t t)
 }
 
 int64_t
-sched_vus_max(const struct sched_vus *s)
+executor_vus_max(const struct executor_vus *s)
 {
 	int64_t m = s->start_vus;
 
@@ -158,9 +158,9 @@ sched_vus_max(const struct sched_vus *s)
 }
 
 /* The first time > x at which target_hold may change: its next step inside a ramp, or the next
-   stage boundary. SCHED_NEVER past the stages. */
+   stage boundary. EXECUTOR_NEVER past the stages. */
 static int64_t
-next_point(const struct sched_vus *s, int64_t x)
+next_point(const struct executor_vus *s, int64_t x)
 {
 	int64_t from = s->start_vus, start = 0;
 
@@ -182,24 +182,24 @@ next_point(const struct sched_vus *s, int64_t x)
 		start += d;
 		from = to;
 	}
-	return x < start ? start : SCHED_NEVER;
+	return x < start ? start : EXECUTOR_NEVER;
 }
 
-/* a + b without overflowing past SCHED_NEVER. */
+/* a + b without overflowing past EXECUTOR_NEVER. */
 static int64_t
 add_never(int64_t a, int64_t b)
 {
-	return a == SCHED_NEVER || a > SCHED_NEVER - b ? SCHED_NEVER : a + b;
+	return a == EXECUTOR_NEVER || a > EXECUTOR_NEVER - b ? EXECUTOR_NEVER : a + b;
 }
 
 int64_t
-sched_vus_next_change(const struct sched_vus *s, int64_t t)
+executor_vus_next_change(const struct executor_vus *s, int64_t t)
 {
-	int64_t g = s->graceful_ramp_down_ns, end = sched_vus_end_ns(s), dur = sched_vus_duration_ns(s);
-	int64_t c, best = SCHED_NEVER;
+	int64_t g = s->graceful_ramp_down_ns, end = executor_vus_end_ns(s), dur = executor_vus_duration_ns(s);
+	int64_t c, best = EXECUTOR_NEVER;
 
 	if (t >= end)
-		return SCHED_NEVER;
+		return EXECUTOR_NEVER;
 	/* target changes at its own points; allowed also when a value leaves the window, g later */
 	c = next_point(s, t);
 	best = c < best ? c : best;
@@ -219,7 +219,7 @@ sched_vus_next_change(const struct sched_vus *s, int64_t t)
 
 /* The power of ten that makes every rate of s whole (see the file comment). */
 static int64_t
-scale_of(const struct sched_rate *s)
+scale_of(const struct executor_rate *s)
 {
 	double top = s->start_rate;
 	int64_t m;
@@ -245,7 +245,7 @@ scale_of(const struct sched_rate *s)
 static int64_t
 scaled(double rate, int64_t m)
 {
-	assert(rate >= 0 && rate <= SCHED_MAX_RATE);
+	assert(rate >= 0 && rate <= PLAN_MAX_RATE);
 	return (int64_t)nearbyint(rate * (double)m);
 }
 
@@ -299,7 +299,7 @@ solve(int64_t a, int64_t b, int64_t d, i128 w)
 }
 
 void
-sched_rate_constant(struct sched_rate *s, struct sched_stage *stage, double rate, int64_t time_unit_ns,
+executor_rate_constant(struct executor_rate *s, struct plan_stage *stage, double rate, int64_t time_unit_ns,
     int64_t duration_ns, int64_t graceful_stop_ns)
 {
 	stage->duration_ns = duration_ns;
@@ -313,22 +313,22 @@ sched_rate_constant(struct sched_rate *s, struct sched_stage *stage, double rate
 }
 
 int64_t
-sched_rate_duration_ns(const struct sched_rate *s)
+executor_rate_duration_ns(const struct executor_rate *s)
 {
-	return sched_stages_duration_ns(s->stages, s->nstages);
+	return executor_stages_duration_ns(s->stages, s->nstages);
 }
 
 int64_t
-sched_rate_end_ns(const struct sched_rate *s)
+executor_rate_end_ns(const struct executor_rate *s)
 {
 	assert(s->graceful_stop_ns >= 0);
-	return sched_rate_duration_ns(s) + s->graceful_stop_ns;
+	return executor_rate_duration_ns(s) + s->graceful_stop_ns;
 }
 
 /* floor(integral of the rate over [0, t]) for 0 <= t < duration, or -1 when the schedule has no
    area at all. */
 static int64_t
-whole_iterations(const struct sched_rate *s, int64_t t)
+whole_iterations(const struct executor_rate *s, int64_t t)
 {
 	int64_t m = scale_of(s), a = scaled(s->start_rate, m), start = 0;
 	i128 unit2 = (i128)2 * s->time_unit_ns * m, acc = 0, total = 0;
@@ -352,7 +352,7 @@ whole_iterations(const struct sched_rate *s, int64_t t)
 
 /* Iterations due by t without the cap at the total; t < duration. */
 static int64_t
-due_raw(const struct sched_rate *s, int64_t t)
+due_raw(const struct executor_rate *s, int64_t t)
 {
 	int64_t n = whole_iterations(s, t);
 
@@ -362,17 +362,17 @@ due_raw(const struct sched_rate *s, int64_t t)
 }
 
 int64_t
-sched_rate_total(const struct sched_rate *s)
+executor_rate_total(const struct executor_rate *s)
 {
-	int64_t dur = sched_rate_duration_ns(s);
+	int64_t dur = executor_rate_duration_ns(s);
 
 	return dur > 0 ? due_raw(s, dur - 1) : 0;
 }
 
 int64_t
-sched_rate_due(const struct sched_rate *s, int64_t t)
+executor_rate_due(const struct executor_rate *s, int64_t t)
 {
-	int64_t dur = sched_rate_duration_ns(s);
+	int64_t dur = executor_rate_duration_ns(s);
 
 	if (t < 0 || dur == 0)
 		return 0;
@@ -380,13 +380,13 @@ sched_rate_due(const struct sched_rate *s, int64_t t)
 }
 
 int64_t
-sched_rate_time_of(const struct sched_rate *s, int64_t k)
+executor_rate_time_of(const struct executor_rate *s, int64_t k)
 {
 	int64_t m, a, start = 0;
 	i128 need, acc = 0;
 
-	if (k < 0 || k >= sched_rate_total(s))
-		return SCHED_NEVER;
+	if (k < 0 || k >= executor_rate_total(s))
+		return EXECUTOR_NEVER;
 	m = scale_of(s);
 	a = scaled(s->start_rate, m);
 	/* k < total keeps this below the schedule's whole area: no overflow */
@@ -401,11 +401,11 @@ sched_rate_time_of(const struct sched_rate *s, int64_t k)
 		a = b;
 	}
 	assert(!"iteration within the total but beyond the stages");
-	return SCHED_NEVER;
+	return EXECUTOR_NEVER;
 }
 
 double
-sched_rate_at(const struct sched_rate *s, int64_t t)
+executor_rate_at(const struct executor_rate *s, int64_t t)
 {
 	double a = s->start_rate;
 	int64_t start = 0;
@@ -426,7 +426,7 @@ sched_rate_at(const struct sched_rate *s, int64_t t)
 /* ---- iteration executors */
 
 int64_t
-sched_iters_total(const struct sched_iters *s)
+executor_iters_total(const struct executor_iters *s)
 {
 	int64_t n;
 
@@ -437,7 +437,7 @@ sched_iters_total(const struct sched_iters *s)
 }
 
 int64_t
-sched_iters_vus(const struct sched_iters *s)
+executor_iters_vus(const struct executor_iters *s)
 {
 	if (s->shared && s->iterations < s->vus)
 		return s->iterations;
@@ -445,16 +445,16 @@ sched_iters_vus(const struct sched_iters *s)
 }
 
 int64_t
-sched_iters_quota(const struct sched_iters *s, int64_t vu)
+executor_iters_quota(const struct executor_iters *s, int64_t vu)
 {
 	assert(vu >= 0 && vu < s->vus);
 	if (!s->shared)
 		return s->iterations;
-	return sched_share(s->iterations, s->vus, vu);
+	return executor_share(s->iterations, s->vus, vu);
 }
 
 int64_t
-sched_iters_end_ns(const struct sched_iters *s)
+executor_iters_end_ns(const struct executor_iters *s)
 {
 	assert(s->max_duration_ns >= 0 && s->graceful_stop_ns >= 0);
 	return s->max_duration_ns + s->graceful_stop_ns;

@@ -1,6 +1,6 @@
 /*
- * config: see config.h. One table describes every key: adding a key is one line here, one field in
- * struct config and one commented line in etc/rampage.conf (tests/integration/002-config.sh checks
+ * conf: see conf.h. One table describes every key: adding a key is one line here, one field in
+ * struct conf and one commented line in etc/rampage.conf (tests/integration/002-config.sh checks
  * that the two lists agree).
  */
 #include <config.h>
@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/config.h"
+#include "core/conf.h"
 #include "core/log.h"
-#include "core/security.h"
+#include "security/security.h"
 #include "core/xmalloc.h"
-#include "testdef/duration.h"
+#include "core/duration.h"
 
 enum key_type {
 	KEY_STRING,
@@ -42,7 +42,7 @@ struct key {
 	const char *help;
 };
 
-#define F(field) offsetof(struct config, field)
+#define F(field) offsetof(struct conf, field)
 static const struct key keys[] = {
 	{ "server", "listen", KEY_LISTEN, F(listen_host), 0, 0, "127.0.0.1:8089",
 	  "Address and port of the one HTTP port (API, dashboard, websocket). Port 0 picks a free port." },
@@ -111,7 +111,7 @@ find(const char *section, const char *name)
 }
 
 int
-config_parse_listen(const char *value, char **host, int *port, char **cause)
+conf_parse_listen(const char *value, char **host, int *port, char **cause)
 {
 	const char *colon, *h = value;
 	size_t hlen;
@@ -149,7 +149,7 @@ bad:
 
 /* Parse and store one value; on error *cause says why (without the key's name). */
 static int
-apply(struct config *cfg, const struct key *k, const char *value, char **cause)
+apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
 {
 	char *base = (char *)cfg + k->off;
 
@@ -208,7 +208,7 @@ apply(struct config *cfg, const struct key *k, const char *value, char **cause)
 	case KEY_LISTEN: {
 		char *host;
 		int port;
-		if (config_parse_listen(value, &host, &port, cause) != 0)
+		if (conf_parse_listen(value, &host, &port, cause) != 0)
 			return -1;
 		free(cfg->listen_host);
 		cfg->listen_host = host;
@@ -231,7 +231,7 @@ apply(struct config *cfg, const struct key *k, const char *value, char **cause)
 }
 
 void
-config_init(struct config *cfg)
+conf_init(struct conf *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	for (size_t i = 0; i < NKEYS; i++) {
@@ -242,7 +242,7 @@ config_init(struct config *cfg)
 }
 
 void
-config_fini(struct config *cfg)
+conf_fini(struct conf *cfg)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].type == KEY_STRING || keys[i].type == KEY_OPTSTRING ||
@@ -257,7 +257,7 @@ config_fini(struct config *cfg)
 }
 
 struct load_state {
-	struct config *cfg;
+	struct conf *cfg;
 	char *cause;               /* first error, without file:line */
 };
 
@@ -285,7 +285,7 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 }
 
 int
-config_load(struct config *cfg, const char *path, int must_exist, char **cause)
+conf_load(struct conf *cfg, const char *path, int must_exist, char **cause)
 {
 	struct load_state ls = { cfg, NULL };
 	struct stat st;
@@ -321,7 +321,7 @@ config_load(struct config *cfg, const char *path, int must_exist, char **cause)
 }
 
 int
-config_set(struct config *cfg, const char *key, const char *value, char **cause)
+conf_set(struct conf *cfg, const char *key, const char *value, char **cause)
 {
 	const char *dot = strchr(key, '.');
 	char section[64];
@@ -346,7 +346,7 @@ config_set(struct config *cfg, const char *key, const char *value, char **cause)
 }
 
 void
-config_print_defaults(void)
+conf_print_defaults(void)
 {
 	const char *section = "";
 

@@ -12,7 +12,7 @@
  * the resolver, so they are addresses here too), else a DNS name, which must match a listed name
  * or glob.
  */
-#include "config.h"
+#include <config.h>
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -27,8 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
-#include "core/security.h"
+#include "core/conf.h"
+#include "security/security.h"
 #include "core/text.h"
 #include "core/xmalloc.h"
 #include "testdef/testdef.h"
@@ -752,7 +752,7 @@ loopback(const char *host)
 }
 
 int
-security_check_bind(const struct config *cfg, char **cause)
+security_check_bind(const struct conf *cfg, char **cause)
 {
 	int ntokens = 0;
 	char *why = NULL;
@@ -776,7 +776,7 @@ security_check_bind(const struct config *cfg, char **cause)
 /* ---- the whole policy */
 
 struct security *
-security_new(const struct config *cfg, char **cause)
+security_new(const struct conf *cfg, char **cause)
 {
 	struct security *sec = xcalloc(1, sizeof *sec);
 	char *why = NULL;

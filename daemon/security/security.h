@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-struct config;
+struct conf;
 struct security;
 struct testdef_options;
 
@@ -40,7 +40,7 @@ struct testdef_options;
  * is not a regular file, is readable or writable by every user, or holds no token). Main thread.
  * NULL and *cause ("security.token_file: /etc/rampage/tokens: readable by every user ...").
  */
-struct security *security_new(const struct config *cfg, char **cause);
+struct security *security_new(const struct conf *cfg, char **cause);
 /* Frees. NULL is a no-op. */
 void security_free(struct security *sec);
 
@@ -66,7 +66,7 @@ int security_head_ok(const struct security *sec, const char *head, size_t len);
  * configured; 1 if it is neither but security.allow_insecure_bind is set (worth a warning); else
  * -1 and *cause naming the keys to set.
  */
-int security_check_bind(const struct config *cfg, char **cause);
+int security_check_bind(const struct conf *cfg, char **cause);
 
 /*
  * The target allowlist, in the shape of testdef_options.check_target: arg is a struct security.

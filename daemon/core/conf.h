@@ -1,15 +1,15 @@
 /*
- * config: the daemon's settings. Defaults, then /etc/rampage/rampage.conf (INI, parsed by libinih),
- * then command-line flags. Every key lives in one table in config.c with its type, range, default
+ * conf: the daemon's settings. Defaults, then /etc/rampage/rampage.conf (INI, parsed by libinih),
+ * then command-line flags. Every key lives in one table in conf.c with its type, range, default
  * and help text; etc/rampage.conf documents the same keys. Loaded by the main thread before any other
  * thread starts; read-only afterwards, so every thread may read it without locks.
  */
-#ifndef RAMPAGE_CONFIG_H
-#define RAMPAGE_CONFIG_H
+#ifndef RAMPAGE_CONF_H
+#define RAMPAGE_CONF_H
 
 #include <stdint.h>
 
-struct config {
+struct conf {
 	/* [server] */
 	char *listen_host;         /* "127.0.0.1", "::1", "0.0.0.0" */
 	int listen_port;           /* 0 = any free port (logged) */
@@ -41,22 +41,22 @@ struct config {
 };
 
 /* Fills cfg with the defaults. */
-void config_init(struct config *cfg);
+void conf_init(struct conf *cfg);
 /* Frees what cfg holds (not cfg itself). */
-void config_fini(struct config *cfg);
+void conf_fini(struct conf *cfg);
 /*
  * Reads an INI file over cfg. A missing file is an error only if `must_exist`. On error returns -1
  * and sets *cause to "file:line: section.key: why" (caller frees); cfg keeps the values read so far.
  */
-int config_load(struct config *cfg, const char *path, int must_exist, char **cause);
+int conf_load(struct conf *cfg, const char *path, int must_exist, char **cause);
 /*
  * Sets one key ("server.listen") from a string, as the command line does. -1 and *cause
  * ("server.listen: why") on a bad key or value.
  */
-int config_set(struct config *cfg, const char *key, const char *value, char **cause);
+int conf_set(struct conf *cfg, const char *key, const char *value, char **cause);
 /* Parses "ADDR:PORT" ("127.0.0.1:8089", "[::1]:0"); -1 and *cause on error. *host is allocated. */
-int config_parse_listen(const char *value, char **host, int *port, char **cause);
+int conf_parse_listen(const char *value, char **host, int *port, char **cause);
 /* Prints every key with its default and help, in the format of etc/rampage.conf. */
-void config_print_defaults(void);
+void conf_print_defaults(void);
 
 #endif
