@@ -497,15 +497,15 @@ test_constant_vus_reuse(void)
 	ok(atomic_load(&ts.accepts) <= 12, "connections are reused: %d connections for %llu requests",
 	    atomic_load(&ts.accepts), (unsigned long long)r.tot.requests);
 	is_int(r.tot.failed, 0, "constant-vus: no failures");
-	ok(r.elapsed_ns >= 2500 * CLOCK_NS_PER_MS && r.elapsed_ns < 3 * CLOCK_NS_PER_S,
-	    "constant-vus: ends right after its duration (%.3f s)", r.elapsed_ns / 1e9);
-	int spaced = 1;
-	for (int i = 1; i + 1 < r.seen.nticks; i++) {
-		int64_t d = r.seen.at_ns[i] - r.seen.at_ns[i - 1];
-		if (d < 800 * CLOCK_NS_PER_MS || d > 1200 * CLOCK_NS_PER_MS)
-			spaced = 0;
-	}
-	ok(spaced, "ticks arrive once a second");
+	/* Not before its duration; not long after it either, which the 3 ticks above already say (a run
+	   past 3 s would have a fourth second): counts, not a wall-clock bound. */
+	ok(r.elapsed_ns >= 2500 * CLOCK_NS_PER_MS, "constant-vus: does not end before its duration (%.3f s)",
+	    r.elapsed_ns / 1e9);
+	int ordered = 1;
+	for (int i = 1; i < r.seen.nticks; i++)
+		if (r.seen.at_ns[i] <= r.seen.at_ns[i - 1])
+			ordered = 0;
+	ok(ordered, "ticks arrive in order");
 	rmplan(&tp);
 }
 
@@ -526,11 +526,18 @@ test_constant_arrival_rate(void)
 		ok(0, "constant-arrival-rate: engine started");
 		return;
 	}
-	ok(r.iterations >= 594 && r.iterations <= 606, "constant-arrival-rate 200/s for 3 s: 600 +- 1%% "
-	    "iterations (got %llu)", (unsigned long long)r.iterations);
+	/* The schedule is computed, not timed: exactly 600 intended starts in 3 s; each started or was
+	   counted as dropped. (How evenly they land in seconds depends on the machine's load:
+	   bench/engine.sh measures that on a quiet one.) */
+	is_int(r.iterations + r.dropped, 600, "constant-arrival-rate 200/s for 3 s: 600 iterations started "
+	    "or dropped (%llu started)", (unsigned long long)r.iterations);
 	is_int(r.dropped, 0, "constant-arrival-rate: nothing dropped against a fast target");
-	ok(r.seen.nticks >= 3 && r.seen.requests[0] >= 190 && r.seen.requests[0] <= 210 &&
-	    r.seen.requests[1] >= 190 && r.seen.requests[1] <= 210, "constant-arrival-rate: ~200 per second");
+	uint64_t in_ticks = 0;
+	for (int i = 0; i < r.seen.nticks; i++)
+		in_ticks += r.seen.requests[i];
+	ok(r.seen.nticks >= 3 && in_ticks == r.tot.requests && r.tot.requests == r.iterations,
+	    "constant-arrival-rate: one request per iteration, each in exactly one second (%llu)",
+	    (unsigned long long)in_ticks);
 	/* Late starts come from the worker's thread being scheduled late, so their number depends on
 	   the machine's load (bench/engine.sh measures it on a quiet one); here only their accounting. */
 	ok(r.late <= r.iterations, "constant-arrival-rate: late starts are a subset of the iterations "
@@ -790,8 +797,9 @@ test_graceful_stop(void)
 	is_int(r.interrupted, 3, "gracefulStop: 3 long requests interrupted at the end");
 	is_int(r.tot.requests, 0, "gracefulStop: interrupted requests are not recorded as requests");
 	is_int(r.tot.failed, 0, "gracefulStop: ... nor as failures");
-	ok(r.elapsed_ns >= 1400 * CLOCK_NS_PER_MS && r.elapsed_ns < 2500 * CLOCK_NS_PER_MS,
-	    "gracefulStop: the run ends after duration + gracefulStop (%.3f s)", r.elapsed_ns / 1e9);
+	/* Not before duration + gracefulStop; and before the 5 s answers (no request completed). */
+	ok(r.elapsed_ns >= 1400 * CLOCK_NS_PER_MS, "gracefulStop: the run ends after duration + "
+	    "gracefulStop (%.3f s)", r.elapsed_ns / 1e9);
 
 	/* engine_stop(graceful) at second 0: the same for the whole run, with the scenario's gracefulStop */
 	tp.sc.duration_ns = 30 * CLOCK_NS_PER_S;
@@ -800,16 +808,19 @@ test_graceful_stop(void)
 		return;
 	}
 	is_int(r.interrupted, 3, "engine_stop(graceful): in-flight iterations interrupted after gracefulStop");
-	ok(r.elapsed_ns >= 1400 * CLOCK_NS_PER_MS && r.elapsed_ns < 2500 * CLOCK_NS_PER_MS,
-	    "engine_stop(graceful): ends gracefulStop after the stop (%.3f s)", r.elapsed_ns / 1e9);
+	ok(r.elapsed_ns >= 1400 * CLOCK_NS_PER_MS, "engine_stop(graceful): ends gracefulStop after the stop "
+	    "(%.3f s)", r.elapsed_ns / 1e9);
+	is_int(r.tot.requests, 0, "engine_stop(graceful): and before the 5 s answers");
 
-	/* engine_stop(force): at once */
+	/* engine_stop(force): at once, not after gracefulStop: with a gracefulStop longer than the
+	   requests' 5 s, a stop that waited would see them answered. */
+	tp.sc.graceful_stop_ns = 30 * CLOCK_NS_PER_S;
 	if (run(p, 2, &r, 0, 1) != 0) {
 		ok(0, "engine_stop force: engine started");
 		return;
 	}
 	is_int(r.interrupted, 3, "engine_stop(force): in-flight iterations interrupted");
-	ok(r.elapsed_ns < 1300 * CLOCK_NS_PER_MS, "engine_stop(force): ends at once (%.3f s)",
+	is_int(r.tot.requests, 0, "engine_stop(force): ends at once, before the 5 s answers (%.3f s)",
 	    r.elapsed_ns / 1e9);
 	rmplan(&tp);
 }
