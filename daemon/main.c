@@ -120,6 +120,7 @@ cmd_serve(int argc, char **argv)
 	}
 
 	conf_init(&cfg);
+	security_conf_checks(&cfg);
 	if (conf_load(&cfg, config_path, config_given, &cause) != 0)
 		fatal_cause(cause);
 	for (int i = 0; i < noverrides; i++) {
@@ -146,7 +147,7 @@ cmd_serve(int argc, char **argv)
 	struct store *store = store_open(cfg.db_path, &cause);
 	if (store == NULL)
 		fatal_cause(cause);
-	struct live *live = live_start(&cfg, &cause);
+	struct live *live = live_start(&cfg, FRONTDOOR_PEEK_MAX, &cause);
 	if (live == NULL)
 		fatal_cause(cause);
 	struct runq *runq = runq_start(&cfg, sec, store, live, &cause);

@@ -16,16 +16,15 @@
 
 #include "core/conf.h"
 #include "core/log.h"
-#include "security/security.h"
 #include "core/xmalloc.h"
 #include "core/duration.h"
 
 enum key_type {
 	KEY_STRING,
 	KEY_OPTSTRING,             /* may be empty: then NULL */
-	KEY_TOKENS,                /* KEY_OPTSTRING checked by security_tokens_check */
-	KEY_TARGETS,               /* KEY_STRING checked by security_targets_check */
-	KEY_ENVNAMES,              /* KEY_OPTSTRING checked by security_env_names_check */
+	KEY_TOKENS,                /* KEY_OPTSTRING checked by checks.tokens */
+	KEY_TARGETS,               /* KEY_STRING checked by checks.targets */
+	KEY_ENVNAMES,              /* KEY_OPTSTRING checked by checks.env_names */
 	KEY_INT,
 	KEY_BOOL,                  /* true/false, yes/no, on/off, 1/0 */
 	KEY_DURATION,              /* "30s", "24h" (testdef/duration.h) into an int64_t of ns */
@@ -163,11 +162,13 @@ apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
 			*cause = xstrdup("expected a non-empty value");
 			return -1;
 		}
-		if (k->type == KEY_TOKENS && security_tokens_check(value, cause) != 0)
+		if (k->type == KEY_TOKENS && cfg->checks.tokens != NULL && cfg->checks.tokens(value, cause) != 0)
 			return -1;
-		if (k->type == KEY_TARGETS && security_targets_check(value, cause) != 0)
+		if (k->type == KEY_TARGETS && cfg->checks.targets != NULL &&
+		    cfg->checks.targets(value, cause) != 0)
 			return -1;
-		if (k->type == KEY_ENVNAMES && security_env_names_check(value, cause) != 0)
+		if (k->type == KEY_ENVNAMES && cfg->checks.env_names != NULL &&
+		    cfg->checks.env_names(value, cause) != 0)
 			return -1;
 		free(*(char **)base);
 		*(char **)base = value[0] == '\0' ? NULL : xstrdup(value);

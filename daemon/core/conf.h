@@ -9,7 +9,19 @@
 
 #include <stdint.h>
 
+/*
+ * Checks of values whose grammar belongs to a module above core: security's token, target and
+ * environment-name lists. Security installs them (security_conf_checks) before a file or flag is
+ * read; a check left NULL accepts any value. Each returns 0, or -1 and *why.
+ */
+struct conf_checks {
+	int (*tokens)(const char *list, char **why);
+	int (*targets)(const char *list, char **why);
+	int (*env_names)(const char *list, char **why);
+};
+
 struct conf {
+	struct conf_checks checks;
 	/* [server] */
 	char *listen_host;         /* "127.0.0.1", "::1", "0.0.0.0" */
 	int listen_port;           /* 0 = any free port (logged) */

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "engine/engine.h"
+#include "engine/sink.h"
 
 struct controller;
 struct mailbox;

@@ -35,7 +35,6 @@
 #include "core/log.h"
 #include "core/mailbox.h"
 #include "core/xmalloc.h"
-#include "http/frontdoor.h"
 #include "http/live.h"
 
 #define RX_MAX          4096     /* bytes of one client message */
@@ -588,7 +587,7 @@ wake(void *arg)
 /* ---- any thread */
 
 struct live *
-live_start(const struct conf *cfg, char **cause)
+live_start(const struct conf *cfg, size_t max_head, char **cause)
 {
 	struct live *lv = xcalloc(1, sizeof *lv);
 	struct lws_context_creation_info info;
@@ -609,7 +608,7 @@ live_start(const struct conf *cfg, char **cause)
 	info.vhost_name = "live";
 	info.timeout_secs = 5;
 	info.timeout_secs_ah_idle = (unsigned)cfg->http_timeout_s;
-	info.max_http_header_data = FRONTDOOR_PEEK_MAX;
+	info.max_http_header_data = (unsigned short)max_head;
 	info.retry_and_idle_policy = &idle_policy;
 	lv->ctx = lws_create_context(&info);
 	if (lv->ctx == NULL) {

@@ -32,10 +32,11 @@ struct conf;
 struct live;
 
 /*
- * Creates the lws context (no listen socket) and starts the service thread. Main thread, after
+ * Creates the lws context (no listen socket) and starts the service thread. max_head: the largest
+ * request head (bytes) lws must accept, the most the front door passes on. Main thread, after
  * RLIMIT_NOFILE is raised (lws sizes its fd table now). NULL and *cause.
  */
-struct live *live_start(const struct conf *cfg, char **cause);
+struct live *live_start(const struct conf *cfg, size_t max_head, char **cause);
 /* Queues an accepted connection for adoption by lws; takes ownership of fd. Any thread. */
 void live_adopt(struct live *lv, int fd);
 /*

@@ -847,3 +847,11 @@ security_testdef_options(const struct security *sec, struct testdef_options *opt
 	opt->env = security_env;
 	opt->arg = (void *)sec;
 }
+
+void
+security_conf_checks(struct conf *cfg)
+{
+	cfg->checks.tokens = security_tokens_check;
+	cfg->checks.targets = security_targets_check;
+	cfg->checks.env_names = security_env_names_check;
+}

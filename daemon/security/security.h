@@ -97,6 +97,11 @@ void security_testdef_options(const struct security *sec, struct testdef_options
 const char *security_env(void *arg, const char *name);
 /* ---- Syntax checks for the config table (pure): 0, or -1 and *why (caller frees). */
 
+struct conf;
+/* Installs the three checks below as cfg's checks of the [security] lists (core/conf.h), so a bad
+   value in the file or on the command line is refused with its file, line and key. Main thread,
+   after conf_init, before conf_load. */
+void security_conf_checks(struct conf *cfg);
 /* A comma-separated list of tokens (api_tokens); empty entries are ignored. */
 int security_tokens_check(const char *list, char **why);
 /* A comma-separated list of targets (allow_targets): CIDRs, IPs, names and globs. */

@@ -32,6 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct conf cfg;
 		char *cause = NULL;
 		conf_init(&cfg);
+		security_conf_checks(&cfg);
 		if (conf_set(&cfg, "security.api_tokens", "0123456789abcdef0123, tok-2_fedcba9876543210",
 		    &cause) != 0 || conf_set(&cfg, "security.protect_reads", "true", &cause) != 0 ||
 		    conf_set(&cfg, "security.allow_targets", "127.0.0.0/8, ::1, localhost, 10.1.0.0/16, "
@@ -58,6 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct security *other;
 			char *cause = NULL;
 			conf_init(&cfg);
+			security_conf_checks(&cfg);
 			if (conf_set(&cfg, "security.allow_targets", s, &cause) != 0 ||
 			    (other = security_new(&cfg, &cause)) == NULL)
 				abort();   /* a list that checks out must build */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/conf.h"
+#include "core/xmalloc.h"
 #include "core/log.h"
 #include "tap.h"
 
@@ -37,6 +38,15 @@ static int
 contains(const char *s, const char *part)
 {
 	return s != NULL && strstr(s, part) != NULL;
+}
+
+/* A list check that refuses everything. */
+static int
+refuse_all(const char *list, char **why)
+{
+	(void)list;
+	*why = xstrdup("refused by the check");
+	return -1;
 }
 
 int
@@ -104,6 +114,17 @@ main(void)
 	rc = conf_set(&cfg, "server.listen", "localhost", &cause);
 	ok(rc != 0 && contains(cause, "server.listen: expected ADDR:PORT"), "listen without a port fails (%s)", cause);
 	free(cause);
+
+	/* Checks installed by a higher module (security_conf_checks) run on the lists; without them a
+	   list is taken as written. */
+	rc = conf_set(&cfg, "security.allow_targets", "not a target", &cause);
+	ok(rc == 0, "without installed checks a target list is taken as written");
+	cfg.checks.targets = refuse_all;
+	rc = conf_set(&cfg, "security.allow_targets", "10.0.0.1", &cause);
+	ok(rc != 0 && contains(cause, "security.allow_targets: refused by the check"),
+	    "an installed check refuses, and the error names the key (%s)", cause);
+	free(cause);
+	is_str(cfg.allow_targets, "not a target", "and the value before it stays");
 
 	conf_fini(&cfg);
 	unlink(path);

@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/conf.h"
 #include "core/log.h"
+#include "http/frontdoor.h"
 #include "http/live.h"
 #include "tap.h"
 
@@ -263,7 +264,7 @@ main(void)
 
 	conf_init(&cfg);
 	cfg.live_heartbeat_ms = 100;
-	lv = live_start(&cfg, &cause);
+	lv = live_start(&cfg, FRONTDOOR_PEEK_MAX, &cause);
 	ok(lv != NULL, "live_start: %s", cause ? cause : "ok");
 	if (lv == NULL)
 		return done_testing();

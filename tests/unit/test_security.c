@@ -40,6 +40,7 @@ cfg_with(struct conf *cfg, ...)
 	char *cause = NULL;
 
 	conf_init(cfg);
+	security_conf_checks(cfg);
 	va_start(ap, cfg);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
@@ -424,6 +425,7 @@ test_targets_syntax(void)
 	}
 	/* Through the config, with file:line. */
 	conf_init(&cfg);
+	security_conf_checks(&cfg);
 	r = conf_set(&cfg, "security.allow_targets", "10.0.0.0/40", &cause);
 	ok(r != 0 && contains(cause, "security.allow_targets: \"10.0.0.0/40\": the prefix length"),
 	    "config_set names the key (%s)", cause);
@@ -623,6 +625,7 @@ test_env(void)
 	conf_fini(&cfg);
 
 	conf_init(&cfg);
+	security_conf_checks(&cfg);
 	r = conf_set(&cfg, "security.env_allow", "PATH, A-B", &cause);
 	ok(r != 0 && contains(cause, "\"A-B\": expected a variable name"), "env_allow syntax (%s)", cause);
 	free(cause);
