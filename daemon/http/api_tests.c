@@ -4,7 +4,7 @@
  * on the api thread; reads use its read-only connection, writes are synchronous store jobs.
  *
  * A definition is validated exactly as `rampage run` validates it (testdef), under the daemon's
- * limits and target allowlist (security_testdef_options), and a test keeps the text it was given,
+ * limits and target allowlist (run_plan.h), and a test keeps the text it was given,
  * byte for byte, so a GET shows what was written.
  */
 #include <config.h>
@@ -16,9 +16,9 @@
 
 #include "core/clock.h"
 #include "core/conf.h"
-#include "security/security.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
+#include "runs/run_plan.h"
 #include "store/store.h"
 #include "testdef/testdef.h"
 
@@ -76,13 +76,11 @@ api_reply_invalid(struct api_request *req, const char *code, const char *what,
 struct plan *
 api_definition_plan(struct api_request *req, json_t *def)
 {
-	struct testdef_options opt = { 0 };
 	struct testdef_errors errs;
 	struct plan *plan;
 
-	security_testdef_options(api_security(req->api), &opt);
 	testdef_errors_init(&errs);
-	plan = testdef_parse(def, &opt, &errs);
+	plan = run_plan_new(api_security(req->api), def, &errs);
 	if (plan == NULL)
 		api_reply_invalid(req, "invalid_definition", "invalid definition", &errs);
 	testdef_errors_fini(&errs);

@@ -44,6 +44,7 @@
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
+#include "runs/run_plan.h"
 #include "runs/run_store.h"
 #include "runs/runq.h"
 #include "store/store.h"
@@ -582,14 +583,10 @@ static struct plan *
 load_plan(struct runq *q, int64_t id, char **cause)
 {
 	sqlite3_stmt *st = NULL;
-	struct testdef_options opt = { 0 };
 	struct testdef_errors errs;
 	struct plan *plan = NULL;
 	json_t *def = NULL;
 
-	/* the limits of now, not of when it was queued: a run queued before a restart that tightened
-	   them does not slip through */
-	security_testdef_options(q->sec, &opt);
 	testdef_errors_init(&errs);
 	if (sqlite3_prepare_v2(q->db, "SELECT definition FROM runs WHERE id = ?", -1, &st, NULL) !=
 	    SQLITE_OK) {
@@ -603,8 +600,10 @@ load_plan(struct runq *q, int64_t id, char **cause)
 	}
 	def = testdef_load_string((const char *)sqlite3_column_text(st, 0),
 	    (size_t)sqlite3_column_bytes(st, 0), 0, &errs);
+	/* the limits of now, not of when it was queued: a run queued before a restart that tightened
+	   them does not slip through */
 	if (def != NULL)
-		plan = testdef_parse(def, &opt, &errs);
+		plan = run_plan_new(q->sec, def, &errs);
 	if (plan == NULL) {
 		size_t cap = 1024, n;
 		char *text = xmalloc(cap);
