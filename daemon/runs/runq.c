@@ -39,7 +39,6 @@
 #include "security/security.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
-#include "http/live.h"
 #include "metrics/hist.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
@@ -132,7 +131,7 @@ struct qrun {
 	struct qrun *next;         /* under lock: the list is in id order */
 	struct runq *q;
 	int64_t id;
-	char topic[LIVE_TOPIC_MAX];/* "run:<id>" */
+	char topic[32];            /* "run:<id>" */
 	struct plan *plan;         /* set by the manager before the engine starts; then read-only */
 	/* under q->lock (written by the manager, read by runq_status) */
 	enum run_state state;
@@ -156,7 +155,7 @@ struct runq {
 	/* set by runq_start */
 	const struct conf *cfg;
 	struct store *store;
-	struct live *live;
+	struct runq_publisher pub; /* publish NULL: nothing is published */
 	const struct security *sec;/* limits and target allowlist (main's), re-checked when a run starts */
 	pthread_t thread;
 	struct mailbox mb;         /* locks itself */
@@ -315,14 +314,15 @@ qrun_remove(struct runq *q, struct qrun *r)
 	qrun_free(r);
 }
 
-/* Publishes a message to a topic when there is a live module. */
+/* Publishes a message to a topic when there is a live stream. Takes msg. */
 static void
 publish(struct runq *q, const char *topic, json_t *msg)
 {
 	char *text = json_dumps(msg, JSON_COMPACT);
 
 	json_decref(msg);
-	if (q->live != NULL && text != NULL && live_publish(q->live, topic, text, strlen(text)) != 0)
+	if (q->pub.publish != NULL && text != NULL &&
+	    q->pub.publish(q->pub.arg, topic, text, strlen(text)) != 0)
 		log_debug("runq: live message to %s dropped", topic);
 	free(text);
 }
@@ -852,8 +852,8 @@ handle(struct runq *q, struct msg *m)
 		r->metrics = m->metrics;
 		pthread_mutex_unlock(&q->lock);
 		metrics_unref(q, old);
-		if (q->live != NULL && m->json != NULL &&
-		    live_publish(q->live, r->topic, m->json, m->len) != 0)
+		if (q->pub.publish != NULL && m->json != NULL &&
+		    q->pub.publish(q->pub.arg, r->topic, m->json, m->len) != 0)
 			log_debug("runq: tick %lld of run %lld dropped", (long long)m->live.second,
 			    (long long)r->id);
 		free(m->json);
@@ -932,7 +932,7 @@ manager_main(void *arg)
 
 struct runq *
 runq_start(const struct conf *cfg, const struct security *sec, struct store *store,
-    struct live *live, char **cause)
+    const struct runq_publisher *pub, char **cause)
 {
 	struct runq *q = xcalloc(1, sizeof *q);
 	sqlite3_stmt *st = NULL;
@@ -940,7 +940,8 @@ runq_start(const struct conf *cfg, const struct security *sec, struct store *sto
 
 	q->cfg = cfg;
 	q->store = store;
-	q->live = live;
+	if (pub != NULL)
+		q->pub = *pub;
 	pthread_mutex_init(&q->lock, NULL);
 	mailbox_init(&q->mb, NULL, NULL);
 	q->sec = sec;
@@ -1127,5 +1128,5 @@ runq_metrics_release(struct runq *q, struct runq_metrics **list, int n)
 int
 runq_live_clients(const struct runq *q)
 {
-	return q->live != NULL ? live_clients(q->live) : 0;
+	return q->pub.clients != NULL ? q->pub.clients(q->pub.arg) : 0;
 }

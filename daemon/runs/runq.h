@@ -22,10 +22,10 @@
 #define RAMPAGE_RUNQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct conf;
-struct live;
 struct security;
 struct store;
 struct runq;
@@ -139,8 +139,21 @@ struct runq_metrics {
 struct runq_metrics **runq_metrics_take(struct runq *q, int *n, int *queued);
 /* Drops the references runq_metrics_take gave and frees the array. NULL is a no-op. */
 void runq_metrics_release(struct runq *q, struct runq_metrics **list, int n);
-/* Websocket clients of the live module the queue publishes to (0 without one). Any thread. */
+/* Websocket clients of the live stream the queue publishes to (0 without one). Any thread. */
 int runq_live_clients(const struct runq *q);
+
+/*
+ * Where the run manager publishes its live messages. The live stream (http/live.h,
+ * live_runq_publisher) fills one and main hands it to runq_start, so runs never calls into http.
+ */
+struct runq_publisher {
+	/* Sends json (len bytes, one JSON object) to topic's subscribers; never blocks. 0, or -1 when
+	   the message was dropped. Called on the manager thread. */
+	int (*publish)(void *arg, const char *topic, const char *json, size_t len);
+	/* Connected clients (for GET /metrics). Called on any thread. */
+	int (*clients)(void *arg);
+	void *arg;
+};
 
 /* Outcomes of the requests below. */
 enum runq_result {
@@ -155,12 +168,11 @@ enum runq_result {
  * starts as many as max_concurrent_runs allows. A run's definition snapshot is validated again
  * when it starts, under sec's limits and target allowlist (security.h; the caller's, it must
  * outlive the queue), so a restart with tighter limits applies to runs still queued; one that no
- * longer passes ends `error`. live may be NULL (nothing is published: tests). Main thread. NULL
- * and *cause on failure.
+ * longer passes ends `error`. pub (copied) is where live messages go; NULL: nothing is published
+ * (tests). Main thread. NULL and *cause on failure.
  */
 struct runq *runq_start(const struct conf *cfg, const struct security *sec, struct store *store,
-    struct live *live,
-    char **cause);
+    const struct runq_publisher *pub, char **cause);
 /*
  * Stops every running run at once (they end `aborted`, with their samples, histograms and summary
  * stored), leaves queued runs queued for the next start, joins the manager thread and frees. Callers
