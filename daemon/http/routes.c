@@ -12,6 +12,7 @@
 
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
+#include "runs/run_metrics.h"
 #include "runs/runq.h"
 
 /* GET /api/health: liveness plus a `SELECT 1` on the api thread's read connection. */
@@ -87,7 +88,7 @@ prom_family(struct prom *b, const char *name, const char *type, const char *help
 
 /* Appends `name{run="..",test=".."` (the caller closes the braces). */
 static void
-prom_run(struct prom *b, const char *name, const struct runq_metrics *m)
+prom_run(struct prom *b, const char *name, const struct run_metrics *m)
 {
 	prom_printf(b, "%s{run=\"%lld\",test=\"", name, (long long)m->run_id);
 	prom_value(b, m->test);
@@ -96,8 +97,8 @@ prom_run(struct prom *b, const char *name, const struct runq_metrics *m)
 
 /* Appends `name{run="..",test="..",endpoint=".."` (the caller closes the braces). */
 static void
-prom_endpoint(struct prom *b, const char *name, const struct runq_metrics *m,
-    const struct runq_metrics_endpoint *e)
+prom_endpoint(struct prom *b, const char *name, const struct run_metrics *m,
+    const struct run_metrics_endpoint *e)
 {
 	prom_run(b, name, m);
 	prom_printf(b, ",endpoint=\"");
@@ -134,7 +135,7 @@ prom_runs(struct prom *b, sqlite3 *db)
 
 /* Appends the families of the running runs (each from its status cell's copy). */
 static void
-prom_run_families(struct prom *b, struct runq_metrics **ms, int n)
+prom_run_families(struct prom *b, struct run_metrics **ms, int n)
 {
 	prom_family(b, "rampage_vus", "gauge", "Active virtual users of a running run.");
 	for (int i = 0; i < n; i++) {
@@ -145,7 +146,7 @@ prom_run_families(struct prom *b, struct runq_metrics **ms, int n)
 	    "Completed HTTP requests of a running run so far, by endpoint and status (0: no response).");
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < ms[i]->nendpoints; j++) {
-			const struct runq_metrics_endpoint *e = &ms[i]->endpoints[j];
+			const struct run_metrics_endpoint *e = &ms[i]->endpoints[j];
 			for (int k = 0; k < e->nstatus; k++) {
 				prom_endpoint(b, "rampage_http_reqs_total", ms[i], e);
 				prom_printf(b, ",status=\"%d\"} %llu\n", e->status[k].code,
@@ -158,10 +159,10 @@ prom_run_families(struct prom *b, struct runq_metrics **ms, int n)
 	    "start).");
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < ms[i]->nendpoints; j++) {
-			const struct runq_metrics_endpoint *e = &ms[i]->endpoints[j];
-			for (int k = 0; k < RUNQ_METRICS_NLE; k++) {
+			const struct run_metrics_endpoint *e = &ms[i]->endpoints[j];
+			for (int k = 0; k < RUN_METRICS_NLE; k++) {
 				prom_endpoint(b, "rampage_http_req_duration_seconds_bucket", ms[i], e);
-				prom_printf(b, ",le=\"%g\"} %llu\n", runq_metrics_le_s[k],
+				prom_printf(b, ",le=\"%g\"} %llu\n", run_metrics_le_s[k],
 				    (unsigned long long)e->le[k]);
 			}
 			prom_endpoint(b, "rampage_http_req_duration_seconds_bucket", ms[i], e);
@@ -211,7 +212,7 @@ static void
 get_metrics(struct api_request *req)
 {
 	struct prom b = { .p = xmalloc(4096), .cap = 4096 };
-	struct runq_metrics **ms = NULL;
+	struct run_metrics **ms = NULL;
 	int n = 0, queued = 0;
 
 	if (req->runq != NULL)

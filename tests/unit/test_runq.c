@@ -26,8 +26,10 @@
 #include "security/security.h"
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
+#include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "runs/overrides.h"
+#include "runs/run_metrics.h"
 #include "runs/run_store.h"
 #include "runs/runq.h"
 #include "store/store.h"
@@ -164,6 +166,43 @@ plan_of(const char *text)
 	return plan;
 }
 
+/* What a running run shows of second t (also its whole run here): the /metrics copy, the live tick. */
+static void
+test_run_metrics(const struct plan *plan, const struct tick *t, const struct run_tick *rt)
+{
+	struct threshold_set *th = threshold_set_new(plan);
+	struct run_metrics *m = run_metrics_new(42, "rows", plan, t, t);
+	const struct run_metrics_endpoint *e = &m->endpoints[0];
+	size_t len = 0;
+	char *text = run_metrics_tick_json(42, plan, th, rt, t, t, &len);
+	json_t *j = text != NULL ? json_loadb(text, len, 0, NULL) : NULL;
+
+	ok(m->refs == 1 && m->run_id == 42 && strcmp(m->test, "rows") == 0 && m->second == 7 &&
+	    m->vus == 4 && m->nendpoints == 2, "run_metrics_new: one reference, the run, its second");
+	ok(strcmp(e->name, "a") == 0 && e->nstatus == 3 && e->status[0].code == 200 &&
+	    e->status[0].count == 90 && e->status[1].code == 204 && e->status[2].code == 503,
+	    "the statuses seen, ascending with their counts");
+	ok(e->count == 100 && e->sum_us == 5050 * 1000, "count and sum of the durations");
+	is_int(e->le[3], hist_count_le(t->endpoints[0].duration, 50000),
+	    "le=0.05: the histogram's count of at most 50 ms");
+	is_int(e->le[RUN_METRICS_NLE - 1], 100, "le=10: every request");
+	ok(m->endpoints[1].count == 0 && m->endpoints[1].nstatus == 0, "an endpoint without requests");
+	ok(j != NULL && strlen(text) == len, "the live tick is JSON of the length it says");
+	is_str(json_string_value(json_object_get(j, "type")), "tick", "of type tick");
+	ok(json_integer_value(json_object_get(j, "second")) == 7 &&
+	    json_integer_value(json_object_get(j, "elapsed_ms")) == 8000 &&
+	    json_integer_value(json_object_get(j, "run_id")) == 42, "second 7 of run 42, 8 s in");
+	ok(json_array_size(json_object_get(j, "endpoints")) == 2 &&
+	    strcmp(json_string_value(json_object_get(json_array_get(json_object_get(j, "endpoints"), 0),
+	    "name")), "a") == 0, "its endpoints by name");
+	ok(json_integer_value(json_object_get(json_object_get(j, "run"), "requests")) == 100 &&
+	    json_object_get(j, "thresholds") == NULL, "the run so far; no thresholds key without any");
+	json_decref(j);
+	free(text);
+	run_metrics_free(m);
+	threshold_set_free(th);
+}
+
 static void
 test_tick_rows(struct store *st, sqlite3 *db)
 {
@@ -215,6 +254,7 @@ test_tick_rows(struct store *st, sqlite3 *db)
 	    json_integer_value(json_object_get(j, "requests")) == 100, "a row as JSON has one key per column");
 	ok(json_real_value(json_object_get(j, "cpu_pct")) == 12.35, "cpu_pct rounded to 2 decimals");
 	json_decref(j);
+	test_run_metrics(plan, t, rt);
 
 	store_write(st, run_store_tick, rt);   /* frees rt */
 	ok(store_write_sync(st, run_store_state, &(struct run_store_state){ .run_id = in.id,
