@@ -1,7 +1,9 @@
 /*
- * api: libmicrohttpd glue and the router (see api.h, api_priv.h). MHD runs its own internal epoll
- * thread without a listen socket (the front door calls api_add_connection); every callback here,
- * and every handler, runs on that one thread, which also owns the read-only SQLite connection.
+ * api: libmicrohttpd glue, the router, and what every handler file shares (query parameters,
+ * cursors, common replies; see api.h, api_priv.h), so handler files never use each other. MHD runs
+ * its own internal epoll thread without a listen socket (the front door calls api_add_connection);
+ * every callback here, and every handler, runs on that one thread, which also owns the read-only
+ * SQLite connection.
  *
  * MHD calls the access handler several times per request: first with the headers, then once per
  * chunk of body, then once more with no data. We decide the route in the first call, collect the
