@@ -6,15 +6,15 @@
  * controller threads tell it (a message, never a wait). So every transition is serialised in one
  * place, the one transition function below, which writes the new state (and what comes with it: the
  * endpoints at the start; histograms, status codes and summary at the end) in one synchronous store
- * job, then updates the status cell, then publishes. Anything a client sees published is therefore
- * already in the database.
+ * job, then updates the status cell, then publishes (through the struct runq_publisher main wired
+ * to the live stream). Anything a client sees published is therefore already in the database.
  *
  * Each second, on the controller thread, on_tick copies the tick (run_store.h), gives the copy to the
- * store (store_write: no waiting) and gives the manager a message with the live JSON and the run-so-
- * far metrics (both built by run_metrics.h). The manager,
- * before publishing the ticks it took, waits for one empty store job: jobs run in order, so when it
- * commits, the rows of every tick it is about to publish have committed too. That ordering is what
- * lets a late client join REST history and the live stream without a gap or a duplicate.
+ * store (store_write: no waiting) and gives the manager a message with the live JSON and the
+ * run-so-far metrics (both built by run_metrics.h). The manager, before publishing the ticks it
+ * took, waits for one empty store job: jobs run in order, so when it commits, the rows of every tick
+ * it is about to publish have committed too. That ordering is what lets a late client join REST
+ * history and the live stream without a gap or a duplicate.
  *
  * Shared state: the list of runs that have not ended, with each run's state, stop flags and latest
  * second (the "status cell", which also holds the run-so-far copy GET /metrics reads: a struct
