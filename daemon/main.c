@@ -150,7 +150,9 @@ cmd_serve(int argc, char **argv)
 	struct live *live = live_start(&cfg, FRONTDOOR_PEEK_MAX, &cause);
 	if (live == NULL)
 		fatal_cause(cause);
-	struct runq *runq = runq_start(&cfg, sec, store, live, &cause);
+	struct runq_publisher pub;
+	live_runq_publisher(live, &pub);
+	struct runq *runq = runq_start(&cfg, sec, store, &pub, &cause);
 	if (runq == NULL)
 		fatal_cause(cause);
 	struct api *api = api_start(&cfg, sec, store, runq, &cause);

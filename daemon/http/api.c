@@ -1,7 +1,9 @@
 /*
- * api: libmicrohttpd glue and the router (see api.h, api_priv.h). MHD runs its own internal epoll
- * thread without a listen socket (the front door calls api_add_connection); every callback here,
- * and every handler, runs on that one thread, which also owns the read-only SQLite connection.
+ * api: libmicrohttpd glue, the router, and what every handler file shares (query parameters,
+ * cursors, common replies; see api.h, api_priv.h), so handler files never use each other. MHD runs
+ * its own internal epoll thread without a listen socket (the front door calls api_add_connection);
+ * every callback here, and every handler, runs on that one thread, which also owns the read-only
+ * SQLite connection.
  *
  * MHD calls the access handler several times per request: first with the headers, then once per
  * chunk of body, then once more with no data. We decide the route in the first call, collect the
@@ -19,20 +21,24 @@
 #include <config.h>
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/conf.h"
 #include "core/log.h"
-#include "security/security.h"
 #include "core/text.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
 #include "http/static.h"
+#include "runs/run_plan.h"
+#include "security/security.h"
 #include "store/store.h"
+#include "testdef/testdef.h"
 
 #define HEADERS_MAX 8
 
@@ -222,21 +228,12 @@ api_reply_error(struct api_request *req, unsigned status, const char *code, cons
 	char msg[512];
 	va_list ap;
 
-	json_t *text;
-
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if ((text = json_string(msg)) == NULL) {
-		/* Not UTF-8 (a decoded path can be anything): keep the ASCII, mark the rest. */
-		for (char *s = msg; *s != '\0'; s++) {
-			if ((unsigned char)*s >= 0x80)
-				*s = '?';
-		}
-		text = json_string(msg);
-	}
+	/* a decoded path can be anything: api_json_text keeps the ASCII of what is not UTF-8 */
 	api_reply_json_new(req, status, json_pack("{s:{s:s, s:o}}", "error", "code", code, "message",
-	    text));
+	    api_json_text(msg)));
 }
 
 void
@@ -298,6 +295,246 @@ int64_t
 api_uptime_s(const struct api *api)
 {
 	return (clock_now_ns() - api->started_ns) / CLOCK_NS_PER_S;
+}
+
+/* ---- shared by the handlers: query parameters, cursors, common replies */
+
+json_t *
+api_json_text(const char *s)
+{
+	json_t *v = json_string(s);
+	char *copy;
+
+	if (v != NULL)
+		return v;
+	copy = xstrdup(s);   /* not UTF-8 (a name from a request can be anything): keep the ASCII */
+	for (char *c = copy; *c != '\0'; c++)
+		if ((unsigned char)*c >= 0x80)
+			*c = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
+void
+api_reply_bad_param(struct api_request *req, const char *name, const char *fmt, ...)
+{
+	char msg[512], *full;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	full = xasprintf("%s: %s", name, msg);
+	api_reply_json_new(req, 400, json_pack("{s:{s:s, s:o, s:o}}", "error",
+	    "code", "bad_request", "message", api_json_text(full), "parameter", api_json_text(name)));
+	free(full);
+}
+
+struct param_scan {
+	const char *const *allowed;
+	char bad[64];
+	int why;                   /* 1: unknown, 2: no value */
+};
+
+/* MHD_KeyValueIterator: stop at the first parameter that is unknown or has no value. */
+static enum MHD_Result
+scan_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct param_scan *ps = cls;
+	int known = 0;
+
+	(void)kind;
+	for (const char *const *a = ps->allowed; *a != NULL; a++)
+		if (strcmp(*a, key) == 0)
+			known = 1;
+	if (known && value != NULL)
+		return MHD_YES;
+	snprintf(ps->bad, sizeof ps->bad, "%s", key);
+	ps->why = known ? 2 : 1;
+	return MHD_NO;
+}
+
+bool
+api_params_ok(struct api_request *req, const char *const *allowed)
+{
+	struct param_scan ps = { .allowed = allowed };
+	char list[256] = "";
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, scan_param, &ps);
+	if (ps.why == 0)
+		return true;
+	for (const char *const *a = allowed; *a != NULL; a++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ",
+		    *a);
+	if (ps.why == 2)
+		api_reply_bad_param(req, ps.bad, "needs a value (%s=...)", ps.bad);
+	else
+		api_reply_bad_param(req, ps.bad, "unknown query parameter (this route takes: %s)",
+		    list[0] != '\0' ? list : "none");
+	return false;
+}
+
+int
+api_param_str(struct api_request *req, const char *name, const char **out)
+{
+	if (MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name) == NULL)
+		return 0;
+	if ((*out = api_query(req, name)) == NULL) {
+		api_reply_bad_param(req, name, "malformed percent-encoding");
+		return -1;
+	}
+	return 1;
+}
+
+int
+api_param_int(struct api_request *req, const char *name, long long lo, long long hi, long long *out)
+{
+	const char *v;
+	char *end;
+	long long n;
+	int rc = api_param_str(req, name, &v);
+
+	if (rc <= 0)
+		return rc;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < lo || n > hi || (*v < '0' || *v > '9')) {
+		api_reply_bad_param(req, name, "expected an integer from %lld to %lld, got \"%s\"", lo, hi,
+		    v);
+		return -1;
+	}
+	*out = n;
+	return 1;
+}
+
+/* Cursors are opaque to clients: base64url of "r<id>". */
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+void
+api_cursor_encode(int64_t id, char out[API_CURSOR_MAX])
+{
+	char raw[32];
+	size_t n = (size_t)snprintf(raw, sizeof raw, "r%lld", (long long)id), o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)raw[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)raw[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)raw[i + 2];
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		if (i + 1 < n)
+			out[o++] = b64[v >> 6 & 63];
+		if (i + 2 < n)
+			out[o++] = b64[v & 63];
+	}
+	out[o] = '\0';
+}
+
+int
+api_cursor_decode(const char *s, int64_t *id)
+{
+	char raw[32];
+	size_t n = 0, len = strlen(s);
+	unsigned v = 0;
+	int bits = 0;
+	char *end;
+
+	if (len == 0 || len > 40)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		const char *p = strchr(b64, s[i]);
+		if (p == NULL || s[i] == '\0')
+			return -1;
+		v = v << 6 | (unsigned)(p - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			raw[n++] = (char)(v >> bits & 0xff);
+		}
+	}
+	raw[n] = '\0';
+	if (raw[0] != 'r' || raw[1] < '1' || raw[1] > '9')
+		return -1;
+	errno = 0;
+	*id = strtoll(raw + 1, &end, 10);
+	return *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+bool
+api_need_store(struct api_request *req)
+{
+	if (req->db != NULL && req->store != NULL && req->runq != NULL)
+		return true;
+	api_reply_error(req, 503, "unavailable", "the database is not available");
+	return false;
+}
+
+void
+api_reply_db_error(struct api_request *req, const char *what, const char *cause)
+{
+	if (cause == NULL)
+		cause = req->db != NULL ? sqlite3_errmsg(req->db) : "no database";
+	api_reply_error(req, 500, "internal", "%s: %s", what, cause);
+}
+
+void
+api_reply_invalid(struct api_request *req, const char *code, const char *what,
+    const struct testdef_errors *errs)
+{
+	json_t *list = json_array(), *err = json_object();
+	char *msg;
+
+	for (int i = 0; i < errs->n; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "path", api_json_text(errs->v[i].path));
+		json_object_set_new(e, "message", api_json_text(errs->v[i].message));
+		json_array_append_new(list, e);
+	}
+	if (errs->n == 0)
+		msg = xstrdup(what);
+	else
+		msg = xasprintf("%s: %s: %s%s", what,
+		    errs->v[0].path[0] != '\0' ? errs->v[0].path : "definition", errs->v[0].message,
+		    errs->n + errs->dropped > 1 ? " (and more: see errors)" : "");
+	json_object_set_new(err, "code", json_string(code));
+	json_object_set_new(err, "message", api_json_text(msg));
+	json_object_set_new(err, "errors", list);
+	free(msg);
+	if (errs->dropped > 0)
+		json_object_set_new(err, "more_errors", json_integer(errs->dropped));
+	api_reply_json_new(req, 400, json_pack("{s:o}", "error", err));
+}
+
+struct plan *
+api_definition_plan(struct api_request *req, json_t *def)
+{
+	struct testdef_errors errs;
+	struct plan *plan;
+
+	testdef_errors_init(&errs);
+	plan = run_plan_new(req->api->sec, def, &errs);
+	if (plan == NULL)
+		api_reply_invalid(req, "invalid_definition", "invalid definition", &errs);
+	testdef_errors_fini(&errs);
+	return plan;
+}
+
+void
+api_reply_buf(struct api_request *req, const char *content_type, struct buf *b)
+{
+	char *text;
+	size_t len = b->len;
+	struct MHD_Response *resp;
+
+	assert(!b->full);
+	text = buf_steal(b);
+	resp = must(MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	api_reply_response(req, 200, resp);
 }
 
 /* ---- routing */

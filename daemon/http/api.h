@@ -32,8 +32,8 @@ int api_add_connection(struct api *api, int fd, const struct sockaddr *sa, sockl
 void api_stop(struct api *api);
 /*
  * The security policy (API tokens, target allowlist, caps) api_start built from the config: the
- * front door checks websocket tokens with it, handlers fill testdef_options with it
- * (security_testdef_options). Immutable; lives until api_stop. Any thread.
+ * front door checks websocket tokens with it, handlers judge definitions under it (run_plan.h).
+ * Immutable; lives until api_stop. Any thread.
  */
 const struct security *api_security(const struct api *api);
 

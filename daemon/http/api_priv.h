@@ -1,6 +1,8 @@
 /*
- * api_priv.h: the router, for the files that implement routes (routes.c and later api_*.c). Every
- * function here runs on the api thread (MHD's internal thread), inside a handler.
+ * api_priv.h: the router and what handlers share, for the files that implement routes (routes.c,
+ * api_tests.c, api_runs.c, api_run_data.c, prometheus.c). Every function here runs on the api thread
+ * (MHD's internal thread), inside a handler. Handlers answer HTTP; what they read of the runs comes
+ * from runs/run_query.h, and nothing here is shared between handler files but through api.c.
  *
  * Adding a route is one line in the table in routes.c:
  *
@@ -40,9 +42,12 @@
 
 #define API_PARAMS_MAX  4               /* {name} segments per pattern */
 
+struct buf;
 struct conf;
+struct plan;
 struct runq;
 struct store;
+struct testdef_errors;
 
 /* What a handler gets. Everything it points to lives until the request completes. */
 struct api_request {
@@ -72,37 +77,18 @@ struct api_route {
 extern const struct api_route api_routes[];
 extern const size_t api_nroutes;
 
-/* ---- handlers of api_tests.c and api_runs.c (the table in routes.c) */
+/* ---- the handlers (the table in routes.c) */
+
+/* api_tests.c: saved tests */
 api_handler_fn api_tests_list, api_tests_create, api_tests_validate, api_tests_get, api_tests_put,
     api_tests_delete;
+/* api_runs.c: starting, listing, stopping, deleting runs */
 api_handler_fn api_runs_create_for_test, api_runs_create, api_runs_list, api_runs_get,
-    api_runs_stop, api_runs_delete, api_runs_samples, api_runs_samples_csv, api_runs_endpoints,
-    api_runs_summary;
-
-/* Helpers api_tests.c shares with api_runs.c. */
-struct plan;
-struct testdef_errors;
-/* Answers 400 {"error":{"code":code,"message":"<what>: <first error>","errors":[{path,message}]}}. */
-void api_reply_invalid(struct api_request *req, const char *code, const char *what,
-    const struct testdef_errors *errs);
-/* Validates def under the daemon's limits and allowlist: the plan, or NULL after answering 400
-   invalid_definition. */
-struct plan *api_definition_plan(struct api_request *req, json_t *def);
-/* Whether the database and run queue are there; if not, answers 503 and returns false. */
-bool api_need_store(struct api_request *req);
-/* Answers 500 internal with the read connection's last error. */
-void api_reply_db_error(struct api_request *req, const char *what);
-/* A column as JSON: integer or null; text or null. */
-json_t *api_opt_int(sqlite3_stmt *st, int col);
-json_t *api_opt_text(sqlite3_stmt *st, int col);
-/* The run stats of four columns from col on (summary's request count, rate, p95 ms, error rate):
-   {"requests","rps","p95_us","error_rate"}, or null when the first is NULL. */
-json_t *api_run_stats(sqlite3_stmt *st, int col);
-/* A JSON string of s; bytes that are not UTF-8 become '?'. */
-json_t *api_json_text(const char *s);
-/* Whether every query parameter is one of allowed (NULL-terminated) and has a value; if not,
-   answers 400 bad_request naming it ("parameter") and returns false. (api_runs.c) */
-bool api_params_ok(struct api_request *req, const char *const *allowed);
+    api_runs_stop, api_runs_delete;
+/* api_run_data.c: what a run measured */
+api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_runs_summary;
+/* prometheus.c: GET /metrics */
+api_handler_fn api_prometheus_metrics;
 
 /* ---- answering (exactly one reply per request) */
 
@@ -119,6 +105,21 @@ void api_reply_response(struct api_request *req, unsigned status, struct MHD_Res
 /* Adds a header (copied) to the reply that follows; at most 8 per request. */
 void api_add_header(struct api_request *req, const char *name, const char *value);
 
+/* Answers 400 bad_request naming a query parameter: {"error":{"code","message":"<name>: <formatted>",
+   "parameter":name}}. */
+void api_reply_bad_param(struct api_request *req, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Answers 400 {"error":{"code":code,"message":"<what>: <first error>","errors":[{path,message}]}}. */
+void api_reply_invalid(struct api_request *req, const char *code, const char *what,
+    const struct testdef_errors *errs);
+/* Answers 500 internal "<what>: <cause>"; cause NULL: the read connection's last error. */
+void api_reply_db_error(struct api_request *req, const char *what, const char *cause);
+/* Answers 200 with b's text (taken: b is left empty), labelled content_type. b must not be full
+   (core/buf.h): a cut document is never sent; the handler answers its own error instead. */
+void api_reply_buf(struct api_request *req, const char *content_type, struct buf *b);
+/* A JSON string of s; bytes that are not UTF-8 become '?'. */
+json_t *api_json_text(const char *s);
+
 /* ---- reading the request */
 
 /* A request header (case-insensitive name), or NULL. */
@@ -132,6 +133,29 @@ const char *api_query(struct api_request *req, const char *name);
 json_t *api_body_json(struct api_request *req);
 /* Seconds since api_start. */
 int64_t api_uptime_s(const struct api *api);
+/* Whether the database and run queue are there; if not, answers 503 and returns false. */
+bool api_need_store(struct api_request *req);
+/*
+ * Validates def under the daemon's security policy (runs/run_plan.h): the plan (caller frees), or
+ * NULL after answering 400 invalid_definition.
+ */
+struct plan *api_definition_plan(struct api_request *req, json_t *def);
+
+/* Whether every query parameter is one of allowed (NULL-terminated) and has a value; if not,
+   answers 400 bad_request naming it ("parameter") and returns false. */
+bool api_params_ok(struct api_request *req, const char *const *allowed);
+/* A query parameter's decoded value: 1 present (*out), 0 absent, -1 after answering 400. */
+int api_param_str(struct api_request *req, const char *name, const char **out);
+/* An integer parameter in [lo, hi]: 1 present (*out), 0 absent, -1 after answering 400. */
+int api_param_int(struct api_request *req, const char *name, long long lo, long long hi,
+    long long *out);
+
+/* Keyset cursors of paginated lists: opaque to clients, they hold the last id of a page. */
+#define API_CURSOR_MAX 48
+/* Encodes "after id" as a cursor. */
+void api_cursor_encode(int64_t id, char out[API_CURSOR_MAX]);
+/* Decodes a cursor a client sent back: 0 and *id, or -1 when it is not one this API gave. */
+int api_cursor_decode(const char *s, int64_t *id);
 
 /* ---- pure helpers, exported for tests/unit/test_http.c */
 

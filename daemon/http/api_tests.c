@@ -1,137 +1,29 @@
 /*
  * api_tests: the saved tests (GET/POST /api/tests, GET/PUT/DELETE /api/tests/{id},
- * POST /api/tests/validate), and the definition checks that api_runs.c shares. Every function runs
- * on the api thread; reads use its read-only connection, writes are synchronous store jobs.
+ * POST /api/tests/validate). Every function runs on the api thread; reads use its read-only
+ * connection (a test's recent runs come from runs/run_query.h), writes are synchronous store jobs.
  *
  * A definition is validated exactly as `rampage run` validates it (testdef), under the daemon's
- * limits and target allowlist (security_testdef_options), and a test keeps the text it was given,
+ * limits and target allowlist (run_plan.h), and a test keeps the text it was given,
  * byte for byte, so a GET shows what was written.
  */
 #include <config.h>
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/conf.h"
-#include "security/security.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
+#include "runs/run_query.h"
 #include "store/store.h"
 #include "testdef/testdef.h"
 
 #define RECENT_RUNS 10             /* runs per test in lists, newest first */
 
 static const char *const no_params[] = { NULL };
-
-/* ---- shared with api_runs.c */
-
-json_t *
-api_json_text(const char *s)
-{
-	json_t *v = json_string(s);
-	char *copy;
-
-	if (v != NULL)
-		return v;
-	copy = xstrdup(s);   /* not UTF-8 (a name from a request can be anything): keep the ASCII */
-	for (char *c = copy; *c != '\0'; c++)
-		if ((unsigned char)*c >= 0x80)
-			*c = '?';
-	v = json_string(copy);
-	free(copy);
-	return v;
-}
-
-void
-api_reply_invalid(struct api_request *req, const char *code, const char *what,
-    const struct testdef_errors *errs)
-{
-	json_t *list = json_array(), *err = json_object();
-	char *msg;
-
-	for (int i = 0; i < errs->n; i++) {
-		json_t *e = json_object();
-		json_object_set_new(e, "path", api_json_text(errs->v[i].path));
-		json_object_set_new(e, "message", api_json_text(errs->v[i].message));
-		json_array_append_new(list, e);
-	}
-	if (errs->n == 0)
-		msg = xstrdup(what);
-	else
-		msg = xasprintf("%s: %s: %s%s", what,
-		    errs->v[0].path[0] != '\0' ? errs->v[0].path : "definition", errs->v[0].message,
-		    errs->n + errs->dropped > 1 ? " (and more: see errors)" : "");
-	json_object_set_new(err, "code", json_string(code));
-	json_object_set_new(err, "message", api_json_text(msg));
-	json_object_set_new(err, "errors", list);
-	free(msg);
-	if (errs->dropped > 0)
-		json_object_set_new(err, "more_errors", json_integer(errs->dropped));
-	api_reply_json_new(req, 400, json_pack("{s:o}", "error", err));
-}
-
-struct plan *
-api_definition_plan(struct api_request *req, json_t *def)
-{
-	struct testdef_options opt = { 0 };
-	struct testdef_errors errs;
-	struct plan *plan;
-
-	security_testdef_options(api_security(req->api), &opt);
-	testdef_errors_init(&errs);
-	plan = testdef_parse(def, &opt, &errs);
-	if (plan == NULL)
-		api_reply_invalid(req, "invalid_definition", "invalid definition", &errs);
-	testdef_errors_fini(&errs);
-	return plan;
-}
-
-bool
-api_need_store(struct api_request *req)
-{
-	if (req->db != NULL && req->store != NULL && req->runq != NULL)
-		return true;
-	api_reply_error(req, 503, "unavailable", "the database is not available");
-	return false;
-}
-
-json_t *
-api_opt_int(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() :
-	    json_integer(sqlite3_column_int64(st, col));
-}
-
-json_t *
-api_opt_text(sqlite3_stmt *st, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-
-	return s != NULL ? json_string(s) : json_null();
-}
-
-json_t *
-api_run_stats(sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return json_null();
-	return json_pack("{s:I, s:f, s:o, s:f}",
-	    "requests", (json_int_t)sqlite3_column_int64(st, col),
-	    "rps", round(sqlite3_column_double(st, col + 1) * 1000) / 1000,
-	    "p95_us", sqlite3_column_type(st, col + 2) == SQLITE_NULL ? json_null() :
-	    json_integer(llround(sqlite3_column_double(st, col + 2) * 1000)),
-	    "error_rate", sqlite3_column_double(st, col + 3));
-}
-
-void
-api_reply_db_error(struct api_request *req, const char *what)
-{
-	api_reply_error(req, 500, "internal", "%s: %s", what, req->db != NULL ?
-	    sqlite3_errmsg(req->db) : "no database");
-}
 
 /* ---- store jobs (writer thread) */
 
@@ -183,55 +75,6 @@ test_write(sqlite3 *db, void *arg, char **cause)
 
 /* ---- reading */
 
-/*
- * Adds "runs" (how many), "last_run" and "recent" (the newest RECENT_RUNS with their stats) to each
- * test object of `byid` (keyed by the id in decimal). only > 0: just that test. -1 on a db error.
- */
-static int
-attach_runs(sqlite3 *db, json_t *byid, int64_t only)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db,
-	    "SELECT test_id, id, state, queued_ms, started_ms, ended_ms,"
-	    " json_extract(summary, '$.metrics.http_reqs.values.count'),"
-	    " json_extract(summary, '$.metrics.http_reqs.values.rate'),"
-	    " json_extract(summary, '$.metrics.http_req_duration.values.\"p(95)\"'),"
-	    " json_extract(summary, '$.metrics.http_req_failed.values.rate'), n"
-	    " FROM (SELECT test_id, id, state, queued_ms, started_ms, ended_ms, summary,"
-	    "       row_number() OVER (PARTITION BY test_id ORDER BY id DESC) AS rn,"
-	    "       count(*) OVER (PARTITION BY test_id) AS n"
-	    "       FROM runs WHERE test_id IS NOT NULL AND (?1 = 0 OR test_id = ?1))"
-	    " WHERE rn <= ?2 ORDER BY test_id, id DESC", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, only);
-	sqlite3_bind_int(st, 2, RECENT_RUNS);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char key[24];
-		json_t *t, *recent, *run;
-
-		snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(st, 0));
-		if ((t = json_object_get(byid, key)) == NULL)
-			continue;
-		run = json_pack("{s:I, s:s, s:I, s:o, s:o, s:o}",
-		    "id", (json_int_t)sqlite3_column_int64(st, 1),
-		    "state", (const char *)sqlite3_column_text(st, 2),
-		    "queued_ms", (json_int_t)sqlite3_column_int64(st, 3),
-		    "started_ms", api_opt_int(st, 4),
-		    "ended_ms", api_opt_int(st, 5),
-		    "stats", api_run_stats(st, 6));
-		recent = json_object_get(t, "recent");
-		if (json_array_size(recent) == 0) {
-			json_object_set_new(t, "runs", json_integer(sqlite3_column_int64(st, 10)));
-			json_object_set(t, "last_run", run);
-		}
-		json_array_append_new(recent, run);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* A test row (id, name, created_ms, updated_ms[, definition]) as JSON. */
 static json_t *
 test_json(sqlite3_stmt *st, bool with_definition)
@@ -253,39 +96,41 @@ test_json(sqlite3_stmt *st, bool with_definition)
 	return t;
 }
 
-/* One test with its definition and runs; NULL when there is none, or on a db error (*dberr). */
-static json_t *
-load_test(sqlite3 *db, int64_t id, bool *dberr)
+/* One test with its definition and runs: 0 and *test (NULL: none), or -1 and *cause. */
+static int
+load_test(sqlite3 *db, int64_t id, json_t **test, char **cause)
 {
 	sqlite3_stmt *st;
 	json_t *t = NULL, *byid;
 	char key[24];
 	int rc;
 
-	*dberr = true;
+	*test = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT id, name, created_ms, updated_ms, definition FROM tests "
-	    "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
+	    "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return -1;
+	}
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		t = test_json(st, true);
+	else if (rc != SQLITE_DONE)
+		*cause = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	if (t == NULL) {
-		*dberr = rc != SQLITE_DONE;
-		return NULL;
-	}
+	if (t == NULL)
+		return rc == SQLITE_DONE ? 0 : -1;
 	byid = json_object();
 	snprintf(key, sizeof key, "%lld", (long long)id);
 	json_object_set(byid, key, t);
-	rc = attach_runs(db, byid, id);
+	rc = run_query_recent(db, byid, id, RECENT_RUNS, cause);
 	json_decref(byid);
 	if (rc != 0) {
 		json_decref(t);
-		return NULL;
+		return -1;
 	}
-	*dberr = false;
-	return t;
+	*test = t;
+	return 0;
 }
 
 /* ---- handlers */
@@ -325,13 +170,14 @@ api_tests_list(struct api_request *req)
 {
 	sqlite3_stmt *st;
 	json_t *list, *byid;
+	char *cause = NULL;
 	int rc;
 
 	if (!api_need_store(req) || !api_params_ok(req, no_params))
 		return;
 	if (sqlite3_prepare_v2(req->db, "SELECT id, name, created_ms, updated_ms FROM tests ORDER BY id",
 	    -1, &st, NULL) != SQLITE_OK) {
-		api_reply_db_error(req, "reading tests");
+		api_reply_db_error(req, "reading tests", NULL);
 		return;
 	}
 	list = json_array();
@@ -343,11 +189,14 @@ api_tests_list(struct api_request *req)
 		json_object_set(byid, key, t);
 		json_array_append_new(list, t);
 	}
+	if (rc != SQLITE_DONE)
+		cause = xstrdup(sqlite3_errmsg(req->db));
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE || attach_runs(req->db, byid, 0) != 0) {
+	if (rc != SQLITE_DONE || run_query_recent(req->db, byid, 0, RECENT_RUNS, &cause) != 0) {
 		json_decref(list);
 		json_decref(byid);
-		api_reply_db_error(req, "reading tests");
+		api_reply_db_error(req, "reading tests", cause);
+		free(cause);
 		return;
 	}
 	json_decref(byid);
@@ -363,7 +212,6 @@ save_test(struct api_request *req, enum test_op op, int64_t id)
 	struct plan *plan;
 	json_t *def, *t;
 	char *cause = NULL, loc[48];
-	bool dberr;
 
 	if (!api_need_store(req) || !api_params_ok(req, no_params) ||
 	    (plan = body_definition(req, &def)) == NULL)
@@ -376,8 +224,9 @@ save_test(struct api_request *req, enum test_op op, int64_t id)
 		free(cause);
 	} else if (op == TEST_UPDATE && w.changes == 0) {
 		api_reply_error(req, 404, "not_found", "no test %lld", (long long)id);
-	} else if ((t = load_test(req->db, w.id, &dberr)) == NULL) {
-		api_reply_db_error(req, "reading the test back");
+	} else if (load_test(req->db, w.id, &t, &cause) != 0 || t == NULL) {
+		api_reply_db_error(req, "reading the test back", cause);
+		free(cause);
 	} else if (op == TEST_INSERT) {
 		snprintf(loc, sizeof loc, "/api/tests/%lld", (long long)w.id);
 		api_add_header(req, "Location", loc);
@@ -432,17 +281,18 @@ api_tests_validate(struct api_request *req)
 void
 api_tests_get(struct api_request *req)
 {
-	bool dberr;
+	char *cause = NULL;
 	json_t *t;
 
 	if (!api_need_store(req) || !api_params_ok(req, no_params))
 		return;
-	if ((t = load_test(req->db, req->params[0], &dberr)) != NULL)
+	if (load_test(req->db, req->params[0], &t, &cause) != 0)
+		api_reply_db_error(req, "reading the test", cause);
+	else if (t != NULL)
 		api_reply_json_new(req, 200, t);
-	else if (dberr)
-		api_reply_db_error(req, "reading the test");
 	else
 		api_reply_error(req, 404, "not_found", "no test %lld", req->params[0]);
+	free(cause);
 }
 
 /* PUT /api/tests/{id}: replace the definition (the body), validated. 200 with the test. */

@@ -36,6 +36,7 @@
 #include "core/mailbox.h"
 #include "core/xmalloc.h"
 #include "http/live.h"
+#include "runs/runq.h"
 
 #define RX_MAX          4096     /* bytes of one client message */
 #define STOP_GRACE_MS   1000     /* clients have this long to answer our close frame */
@@ -665,6 +666,26 @@ int
 live_clients(const struct live *lv)
 {
 	return atomic_load(&((struct live *)lv)->nclients);
+}
+
+/* runq_publisher.publish over live_publish. */
+static int
+runq_publish(void *arg, const char *topic, const char *json, size_t len)
+{
+	return live_publish(arg, topic, json, len);
+}
+
+/* runq_publisher.clients over live_clients. */
+static int
+runq_clients(void *arg)
+{
+	return live_clients(arg);
+}
+
+void
+live_runq_publisher(struct live *lv, struct runq_publisher *pub)
+{
+	*pub = (struct runq_publisher){ .publish = runq_publish, .clients = runq_clients, .arg = lv };
 }
 
 void

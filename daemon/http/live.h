@@ -30,6 +30,7 @@
 
 struct conf;
 struct live;
+struct runq_publisher;
 
 /*
  * Creates the lws context (no listen socket) and starts the service thread. max_head: the largest
@@ -49,6 +50,11 @@ void live_adopt(struct live *lv, int fd);
 int live_publish(struct live *lv, const char *topic, const char *json, size_t len);
 /* Number of connected websocket clients (approximate; any thread). */
 int live_clients(const struct live *lv);
+/*
+ * Fills pub (runs/runq.h) so that the run manager publishes to lv with live_publish and counts its
+ * clients with live_clients: how main wires the run queue to the stream. Main thread.
+ */
+void live_runq_publisher(struct live *lv, struct runq_publisher *pub);
 /*
  * Says goodbye to clients (close 1001, at most about a second for them to answer), stops the
  * service thread, destroys the context, frees. NULL is a no-op. Main thread.

@@ -6,18 +6,19 @@
  * controller threads tell it (a message, never a wait). So every transition is serialised in one
  * place, the one transition function below, which writes the new state (and what comes with it: the
  * endpoints at the start; histograms, status codes and summary at the end) in one synchronous store
- * job, then updates the status cell, then publishes. Anything a client sees published is therefore
- * already in the database.
+ * job, then updates the status cell, then publishes (through the struct runq_publisher main wired
+ * to the live stream). Anything a client sees published is therefore already in the database.
  *
  * Each second, on the controller thread, on_tick copies the tick (run_store.h), gives the copy to the
- * store (store_write: no waiting) and gives the manager a message with the live JSON. The manager,
- * before publishing the ticks it took, waits for one empty store job: jobs run in order, so when it
- * commits, the rows of every tick it is about to publish have committed too. That ordering is what
- * lets a late client join REST history and the live stream without a gap or a duplicate.
+ * store (store_write: no waiting) and gives the manager a message with the live JSON and the
+ * run-so-far metrics (both built by run_metrics.h). The manager, before publishing the ticks it
+ * took, waits for one empty store job: jobs run in order, so when it commits, the rows of every tick
+ * it is about to publish have committed too. That ordering is what lets a late client join REST
+ * history and the live stream without a gap or a duplicate.
  *
  * Shared state: the list of runs that have not ended, with each run's state, stop flags and latest
  * second (the "status cell", which also holds the run-so-far copy GET /metrics reads: a struct
- * runq_metrics, immutable and reference-counted under the same lock), under `lock`; the manager
+ * run_metrics, immutable and reference-counted under the same lock), under `lock`; the manager
  * writes it, runq_status and runq_metrics_take read it. Everything
  * else of a run is the manager's, except `series`, which its controller thread writes between
  * engine_start and engine_wait.
@@ -36,16 +37,16 @@
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/mailbox.h"
-#include "security/security.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
-#include "http/live.h"
-#include "metrics/hist.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
+#include "runs/run_metrics.h"
+#include "runs/run_plan.h"
 #include "runs/run_store.h"
 #include "runs/runq.h"
+#include "security/security.h"
 #include "store/store.h"
 #include "testdef/testdef.h"
 
@@ -123,7 +124,7 @@ struct msg {
 	char *json;                /* TICK: the live message */
 	size_t len;
 	struct runq_live live;     /* TICK */
-	struct runq_metrics *metrics;   /* TICK: the run so far, for the status cell */
+	struct run_metrics *metrics;   /* TICK: the run so far, for the status cell */
 };
 
 /* A run that has not ended. */
@@ -131,14 +132,14 @@ struct qrun {
 	struct qrun *next;         /* under lock: the list is in id order */
 	struct runq *q;
 	int64_t id;
-	char topic[LIVE_TOPIC_MAX];/* "run:<id>" */
+	char topic[32];            /* "run:<id>" */
 	struct plan *plan;         /* set by the manager before the engine starts; then read-only */
 	/* under q->lock (written by the manager, read by runq_status) */
 	enum run_state state;
 	bool stop_requested, force;
 	bool have_live;
 	struct runq_live live;
-	struct runq_metrics *metrics;   /* the run so far (NULL before its first second) */
+	struct run_metrics *metrics;   /* the run so far (NULL before its first second) */
 	/* the manager's */
 	char *name;
 	int64_t test_id;
@@ -155,7 +156,7 @@ struct runq {
 	/* set by runq_start */
 	const struct conf *cfg;
 	struct store *store;
-	struct live *live;
+	struct runq_publisher pub; /* publish NULL: nothing is published */
 	const struct security *sec;/* limits and target allowlist (main's), re-checked when a run starts */
 	pthread_t thread;
 	struct mailbox mb;         /* locks itself */
@@ -168,33 +169,11 @@ struct runq {
 	bool queue_changed;        /* publish the queue when this batch is handled */
 };
 
-const double runq_metrics_le_s[RUNQ_METRICS_NLE] = {
-	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-};
-
 /* ---- small helpers */
-
-/* Frees a metrics copy. */
-static void
-metrics_free(struct runq_metrics *m)
-{
-	for (int i = 0; i < m->nendpoints; i++) {
-		free(m->endpoints[i].name);
-		free(m->endpoints[i].status);
-	}
-	for (int i = 0; i < m->nchecks; i++)
-		free(m->check_names[i]);
-	free(m->endpoints);
-	free(m->check_names);
-	free(m->check_passes);
-	free(m->check_fails);
-	free(m->test);
-	free(m);
-}
 
 /* Drops a reference to a metrics copy (NULL is a no-op); frees it with the last. Not under lock. */
 static void
-metrics_unref(struct runq *q, struct runq_metrics *m)
+metrics_unref(struct runq *q, struct run_metrics *m)
 {
 	int refs;
 
@@ -205,53 +184,7 @@ metrics_unref(struct runq *q, struct runq_metrics *m)
 	pthread_mutex_unlock(&q->lock);
 	assert(refs >= 0);
 	if (refs == 0)
-		metrics_free(m);
-}
-
-/* The run so far as GET /metrics shows it (one reference). Controller thread. */
-static struct runq_metrics *
-metrics_new(const struct qrun *r, const struct tick *sec, const struct tick *whole)
-{
-	struct runq_metrics *m = xcalloc(1, sizeof *m);
-
-	m->refs = 1;
-	m->run_id = r->id;
-	m->test = xstrdup(r->name);
-	m->second = sec->second;
-	m->vus = sec->vus;
-	m->bytes_sent = whole->total.bytes_sent;
-	m->bytes_received = whole->total.bytes_received;
-	m->nendpoints = whole->nendpoints < r->plan->nendpoints ? whole->nendpoints :
-	    r->plan->nendpoints;
-	m->endpoints = xcalloc((size_t)m->nendpoints + 1, sizeof *m->endpoints);
-	for (int i = 0; i < m->nendpoints; i++) {
-		const struct tick_endpoint *te = &whole->endpoints[i];
-		struct runq_metrics_endpoint *me = &m->endpoints[i];
-		int n = 0;
-
-		me->name = xstrdup(r->plan->endpoints[i].name);
-		for (int c = 0; c < TICK_NSTATUS; c++)
-			n += te->status[c] != 0;
-		me->status = xcalloc((size_t)n + 1, sizeof *me->status);
-		for (int c = 0; c < TICK_NSTATUS; c++)
-			if (te->status[c] != 0)
-				me->status[me->nstatus++] = (struct runq_metrics_status){ c, te->status[c] };
-		for (int b = 0; b < RUNQ_METRICS_NLE; b++)
-			me->le[b] = hist_count_le(te->duration,
-			    (uint64_t)(runq_metrics_le_s[b] * 1e6 + 0.5));
-		me->count = hist_count(te->duration);
-		me->sum_us = hist_sum(te->duration);
-	}
-	m->nchecks = whole->nchecks < r->plan->nchecks ? whole->nchecks : r->plan->nchecks;
-	m->check_names = xcalloc((size_t)m->nchecks + 1, sizeof *m->check_names);
-	m->check_passes = xcalloc((size_t)m->nchecks + 1, sizeof *m->check_passes);
-	m->check_fails = xcalloc((size_t)m->nchecks + 1, sizeof *m->check_fails);
-	for (int i = 0; i < m->nchecks; i++) {
-		m->check_names[i] = xstrdup(r->plan->check_names[i]);
-		m->check_passes[i] = whole->checks[i].passes;
-		m->check_fails[i] = whole->checks[i].fails;
-	}
-	return m;
+		run_metrics_free(m);
 }
 
 /* Frees a run and what it holds (its engine must have ended). */
@@ -314,14 +247,15 @@ qrun_remove(struct runq *q, struct qrun *r)
 	qrun_free(r);
 }
 
-/* Publishes a message to a topic when there is a live module. */
+/* Publishes a message to a topic when there is a live stream. Takes msg. */
 static void
 publish(struct runq *q, const char *topic, json_t *msg)
 {
 	char *text = json_dumps(msg, JSON_COMPACT);
 
 	json_decref(msg);
-	if (q->live != NULL && text != NULL && live_publish(q->live, topic, text, strlen(text)) != 0)
+	if (q->pub.publish != NULL && text != NULL &&
+	    q->pub.publish(q->pub.arg, topic, text, strlen(text)) != 0)
 		log_debug("runq: live message to %s dropped", topic);
 	free(text);
 }
@@ -459,56 +393,6 @@ give(struct runq *q, struct msg *m)
 	mailbox_give(&q->mb, &mm);
 }
 
-/* The live tick: the second's rows, with the endpoints' names. Controller thread. */
-static char *
-tick_json(const struct qrun *r, const struct run_tick *rt, const struct tick *sec,
-    const struct tick *whole, size_t *len)
-{
-	const struct run_row *total = &rt->rows[0];
-	json_t *eps = json_array(), *m;
-	char *text;
-	double req = (double)total->v[RUN_COL_REQUESTS];
-
-	for (int i = 1; i < rt->nrows; i++) {
-		json_t *row = run_row_json(&rt->rows[i]);
-		json_object_set_new(row, "idx", json_integer(i));
-		json_object_set_new(row, "name", json_string(r->plan->endpoints[i - 1].name));
-		json_object_set_new(row, "method", json_string(r->plan->endpoints[i - 1].method));
-		json_array_append_new(eps, row);
-	}
-	m = json_pack("{s:s, s:I, s:I, s:I, s:i, s:i, s:f, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
-	    "type", "tick",
-	    "run_id", (json_int_t)r->id,
-	    "second", (json_int_t)rt->second,
-	    "elapsed_ms", (json_int_t)((rt->second + 1) * 1000),
-	    "vus", sec->vus,
-	    "vus_max", sec->vus_max,
-	    "error_rate", req > 0 ? (double)total->v[RUN_COL_FAILURES] / req : 0.0,
-	    "total", run_row_json(total),
-	    "endpoints", eps,
-	    "run", "requests", (json_int_t)whole->total.requests,
-	    "failures", (json_int_t)whole->total.failed,
-	    "iterations", (json_int_t)whole->iterations,
-	    "dropped_iterations", (json_int_t)whole->dropped_iterations);
-	/* the thresholds as judged so far (threshold_tick ran for this second) and every check name's
-	   counts over the run so far: what a dashboard shows live */
-	if (threshold_count(r->thresholds) > 0)
-		json_object_set_new(m, "thresholds", threshold_results_json(r->thresholds));
-	if (whole->nchecks > 0) {
-		json_t *checks = json_array();
-		for (int i = 0; i < whole->nchecks && i < r->plan->nchecks; i++)
-			json_array_append_new(checks, json_pack("{s:s, s:I, s:I}",
-			    "name", r->plan->check_names[i],
-			    "passes", (json_int_t)whole->checks[i].passes,
-			    "fails", (json_int_t)whole->checks[i].fails));
-		json_object_set_new(m, "checks", checks);
-	}
-	text = json_dumps(m, JSON_COMPACT);
-	json_decref(m);
-	*len = text != NULL ? strlen(text) : 0;
-	return text;
-}
-
 /* engine_sink.on_tick: copy, hand the rows to the store and the rest to the manager. */
 static void
 on_tick(void *arg, const struct tick *sec, const struct tick *whole)
@@ -531,7 +415,7 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 	total = &rt->rows[0];
 	m->kind = MSG_TICK;
 	m->run = r;
-	m->json = tick_json(r, rt, sec, whole, &m->len);
+	m->json = run_metrics_tick_json(r->id, r->plan, r->thresholds, rt, sec, whole, &m->len);
 	m->live = (struct runq_live){
 		.second = rt->second,
 		.elapsed_ms = (rt->second + 1) * 1000,
@@ -544,7 +428,7 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 		.total_requests = whole->total.requests,
 		.total_failures = whole->total.failed,
 	};
-	m->metrics = metrics_new(r, sec, whole);
+	m->metrics = run_metrics_new(r->id, r->name, r->plan, sec, whole);
 	store_write(q->store, run_store_tick, rt);   /* the job frees rt */
 	give(q, m);
 }
@@ -582,14 +466,10 @@ static struct plan *
 load_plan(struct runq *q, int64_t id, char **cause)
 {
 	sqlite3_stmt *st = NULL;
-	struct testdef_options opt = { 0 };
 	struct testdef_errors errs;
 	struct plan *plan = NULL;
 	json_t *def = NULL;
 
-	/* the limits of now, not of when it was queued: a run queued before a restart that tightened
-	   them does not slip through */
-	security_testdef_options(q->sec, &opt);
 	testdef_errors_init(&errs);
 	if (sqlite3_prepare_v2(q->db, "SELECT definition FROM runs WHERE id = ?", -1, &st, NULL) !=
 	    SQLITE_OK) {
@@ -603,8 +483,10 @@ load_plan(struct runq *q, int64_t id, char **cause)
 	}
 	def = testdef_load_string((const char *)sqlite3_column_text(st, 0),
 	    (size_t)sqlite3_column_bytes(st, 0), 0, &errs);
+	/* the limits of now, not of when it was queued: a run queued before a restart that tightened
+	   them does not slip through */
 	if (def != NULL)
-		plan = testdef_parse(def, &opt, &errs);
+		plan = run_plan_new(q->sec, def, &errs);
 	if (plan == NULL) {
 		size_t cap = 1024, n;
 		char *text = xmalloc(cap);
@@ -844,7 +726,7 @@ handle(struct runq *q, struct msg *m)
 		answer(m->w);
 		break;
 	case MSG_TICK: {
-		struct runq_metrics *old;
+		struct run_metrics *old;
 
 		pthread_mutex_lock(&q->lock);
 		r->live = m->live;
@@ -853,8 +735,8 @@ handle(struct runq *q, struct msg *m)
 		r->metrics = m->metrics;
 		pthread_mutex_unlock(&q->lock);
 		metrics_unref(q, old);
-		if (q->live != NULL && m->json != NULL &&
-		    live_publish(q->live, r->topic, m->json, m->len) != 0)
+		if (q->pub.publish != NULL && m->json != NULL &&
+		    q->pub.publish(q->pub.arg, r->topic, m->json, m->len) != 0)
 			log_debug("runq: tick %lld of run %lld dropped", (long long)m->live.second,
 			    (long long)r->id);
 		free(m->json);
@@ -933,7 +815,7 @@ manager_main(void *arg)
 
 struct runq *
 runq_start(const struct conf *cfg, const struct security *sec, struct store *store,
-    struct live *live, char **cause)
+    const struct runq_publisher *pub, char **cause)
 {
 	struct runq *q = xcalloc(1, sizeof *q);
 	sqlite3_stmt *st = NULL;
@@ -941,7 +823,8 @@ runq_start(const struct conf *cfg, const struct security *sec, struct store *sto
 
 	q->cfg = cfg;
 	q->store = store;
-	q->live = live;
+	if (pub != NULL)
+		q->pub = *pub;
 	pthread_mutex_init(&q->lock, NULL);
 	mailbox_init(&q->mb, NULL, NULL);
 	q->sec = sec;
@@ -1091,10 +974,10 @@ runq_status(struct runq *q, int64_t id, struct runq_status *st)
 	return r != NULL;
 }
 
-struct runq_metrics **
+struct run_metrics **
 runq_metrics_take(struct runq *q, int *n, int *queued)
 {
-	struct runq_metrics **list;
+	struct run_metrics **list;
 	int cap = 0;
 
 	*n = 0;
@@ -1116,7 +999,7 @@ runq_metrics_take(struct runq *q, int *n, int *queued)
 }
 
 void
-runq_metrics_release(struct runq *q, struct runq_metrics **list, int n)
+runq_metrics_release(struct runq *q, struct run_metrics **list, int n)
 {
 	if (list == NULL)
 		return;
@@ -1128,5 +1011,5 @@ runq_metrics_release(struct runq *q, struct runq_metrics **list, int n)
 int
 runq_live_clients(const struct runq *q)
 {
-	return q->live != NULL ? live_clients(q->live) : 0;
+	return q->pub.clients != NULL ? q->pub.clients(q->pub.arg) : 0;
 }

@@ -22,10 +22,11 @@
 #define RAMPAGE_RUNQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct conf;
-struct live;
+struct run_metrics;
 struct security;
 struct store;
 struct runq;
@@ -35,7 +36,7 @@ struct runq;
  *   queued   -> running | stopped (cancelled) | error
  *   running  -> stopping | passed | failed | error | aborted
  *   stopping -> stopped | error | aborted
- * passed/failed: the run ended by itself (failed = a threshold failed; thresholds come later);
+ * passed/failed: the run ended by itself (failed: a threshold failed, metrics/threshold.h);
  * stopped: a user stopped it; aborted: the daemon went away while it ran (store_open sets it after a
  * crash, runq_stop at a shutdown); error: it could not run. The last five are final.
  */
@@ -95,52 +96,31 @@ struct runq_status {
 };
 
 /*
- * What GET /metrics shows of a run that is running or stopping: its whole run so far, built once a
- * second by the run's controller thread from the whole-run tick and installed in the status cell by
- * the manager. Immutable once installed, shared by reference (runq_metrics_take/_release), so the api
- * thread reads it without touching the engine and without holding the lock while it formats.
+ * The latest metrics (run_metrics.h: what GET /metrics shows of a run so far) of every run that is
+ * running or stopping and has completed a second, in id order: an array (caller frees it with
+ * runq_metrics_release) of *n references; *queued is the number of runs waiting in the queue. Each
+ * is built once a second by the run's controller thread and installed in its status cell by the
+ * manager; immutable, shared by reference, so the api thread formats it without touching the
+ * engine and without holding the queue's lock. Any thread but the manager's.
  */
-#define RUNQ_METRICS_NLE 11        /* latency buckets (le, seconds) besides +Inf */
-extern const double runq_metrics_le_s[RUNQ_METRICS_NLE];   /* 0.005 .. 10 */
-
-struct runq_metrics_status {
-	int code;                  /* HTTP status; 0 = no response (transport error) */
-	uint64_t count;
-};
-
-struct runq_metrics_endpoint {
-	char *name;                /* the plan's endpoint name */
-	int nstatus;
-	struct runq_metrics_status *status;  /* [nstatus]: the codes seen, ascending */
-	uint64_t le[RUNQ_METRICS_NLE];       /* requests whose duration is <= runq_metrics_le_s[i] */
-	uint64_t count;            /* requests (the +Inf bucket) */
-	uint64_t sum_us;           /* of their durations */
-};
-
-struct runq_metrics {
-	int refs;                  /* under the queue's lock */
-	int64_t run_id;
-	char *test;                /* the run's name */
-	int64_t second;            /* of the tick it was built from */
-	int vus;
-	uint64_t bytes_sent, bytes_received;
-	int nendpoints;
-	struct runq_metrics_endpoint *endpoints;   /* [nendpoints], in plan order */
-	int nchecks;
-	char **check_names;        /* [nchecks] */
-	uint64_t *check_passes, *check_fails;      /* [nchecks] */
-};
+struct run_metrics **runq_metrics_take(struct runq *q, int *n, int *queued);
+/* Drops the references runq_metrics_take gave and frees the array. NULL is a no-op. */
+void runq_metrics_release(struct runq *q, struct run_metrics **list, int n);
+/* Websocket clients of the live stream the queue publishes to (0 without one). Any thread. */
+int runq_live_clients(const struct runq *q);
 
 /*
- * The latest metrics of every run that is running or stopping and has completed a second, in id
- * order: an array (caller frees it with runq_metrics_release) of *n references; *queued is the
- * number of runs waiting in the queue. Any thread but the manager's.
+ * Where the run manager publishes its live messages. The live stream (http/live.h,
+ * live_runq_publisher) fills one and main hands it to runq_start, so runs never calls into http.
  */
-struct runq_metrics **runq_metrics_take(struct runq *q, int *n, int *queued);
-/* Drops the references runq_metrics_take gave and frees the array. NULL is a no-op. */
-void runq_metrics_release(struct runq *q, struct runq_metrics **list, int n);
-/* Websocket clients of the live module the queue publishes to (0 without one). Any thread. */
-int runq_live_clients(const struct runq *q);
+struct runq_publisher {
+	/* Sends json (len bytes, one JSON object) to topic's subscribers; never blocks. 0, or -1 when
+	   the message was dropped. Called on the manager thread. */
+	int (*publish)(void *arg, const char *topic, const char *json, size_t len);
+	/* Connected clients (for GET /metrics). Called on any thread. */
+	int (*clients)(void *arg);
+	void *arg;
+};
 
 /* Outcomes of the requests below. */
 enum runq_result {
@@ -155,12 +135,11 @@ enum runq_result {
  * starts as many as max_concurrent_runs allows. A run's definition snapshot is validated again
  * when it starts, under sec's limits and target allowlist (security.h; the caller's, it must
  * outlive the queue), so a restart with tighter limits applies to runs still queued; one that no
- * longer passes ends `error`. live may be NULL (nothing is published: tests). Main thread. NULL
- * and *cause on failure.
+ * longer passes ends `error`. pub (copied) is where live messages go; NULL: nothing is published
+ * (tests). Main thread. NULL and *cause on failure.
  */
 struct runq *runq_start(const struct conf *cfg, const struct security *sec, struct store *store,
-    struct live *live,
-    char **cause);
+    const struct runq_publisher *pub, char **cause);
 /*
  * Stops every running run at once (they end `aborted`, with their samples, histograms and summary
  * stored), leaves queued runs queued for the next start, joins the manager thread and frees. Callers

@@ -31,7 +31,6 @@
 #include "security/security.h"
 #include "core/text.h"
 #include "core/xmalloc.h"
-#include "testdef/testdef.h"
 
 #define TOKEN_FILE_MAX  (64 * 1024)   /* bytes of a token file */
 #define NAME_MAX_LEN    253           /* a DNS name */
@@ -55,8 +54,7 @@ struct security {
 	char *targets_text;        /* allow_targets as configured, for messages */
 	char **env_names;          /* env_allow: names and globs, as written */
 	int nenv;
-	int max_vus, max_rate;
-	int64_t max_duration_ns;
+	struct security_caps caps;
 };
 
 /* ---- tokens */
@@ -585,9 +583,8 @@ refusal(const struct security *sec, const char *host, const char *extra)
 }
 
 int
-security_check_target(void *arg, const char *origin, char **why)
+security_check_target(const struct security *sec, const char *origin, char **why)
 {
-	const struct security *sec = arg;
 	char host[NAME_MAX_LEN + 2];
 	const char *h, *e;
 	struct in_addr a4;
@@ -725,10 +722,8 @@ security_env_names_check(const char *list, char **why)
 }
 
 const char *
-security_env(void *arg, const char *name)
+security_env(const struct security *sec, const char *name)
 {
-	const struct security *sec = arg;
-
 	for (int i = 0; i < sec->nenv; i++) {
 		if (glob_match(sec->env_names[i], name))
 			return getenv(name);
@@ -804,9 +799,9 @@ security_new(const struct conf *cfg, char **cause)
 		*cause = xasprintf("security.env_allow: %s", why);
 		goto fail;
 	}
-	sec->max_vus = cfg->max_vus;
-	sec->max_rate = cfg->max_rate;
-	sec->max_duration_ns = cfg->max_duration_ns;
+	sec->caps.max_vus = cfg->max_vus;
+	sec->caps.max_rate = cfg->max_rate;
+	sec->caps.max_duration_ns = cfg->max_duration_ns;
 	return sec;
 fail:
 	free(why);
@@ -836,16 +831,10 @@ security_free(struct security *sec)
 	free(sec);
 }
 
-void
-security_testdef_options(const struct security *sec, struct testdef_options *opt)
+const struct security_caps *
+security_caps(const struct security *sec)
 {
-	opt->max_vus = sec->max_vus;
-	opt->max_rate = sec->max_rate;
-	opt->max_duration_ns = sec->max_duration_ns;
-	opt->limits_name = "limits";
-	opt->check_target = security_check_target;
-	opt->env = security_env;
-	opt->arg = (void *)sec;
+	return &sec->caps;
 }
 
 void

@@ -14,7 +14,11 @@
  *     used: that is the pin.
  *   - The environment ([security] env_allow): which variables a definition may read as
  *     {{env.NAME}} (none by default: the daemon's environment may hold secrets).
- *   - Caps ([limits]) handed to testdef with the hooks above (security_testdef_options).
+ *   - Caps ([limits]): the most VUs, iterations per second and duration a run may ask for.
+ *
+ * This module knows the policy, not what it is applied to: runs/run_plan.h is where a definition
+ * is judged under it (caps, allowlist and environment handed to testdef), and the engine's connect
+ * guard calls security_check_addr.
  *
  * A struct security is built once at start-up (main thread) from the config and is immutable
  * afterwards: every function below may be called from any thread without locks, and none of the
@@ -24,11 +28,11 @@
 #define RAMPAGE_SECURITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct conf;
 struct security;
-struct testdef_options;
 
 #define SECURITY_TOKEN_MIN 16      /* characters of an API token, at least */
 #define SECURITY_TOKEN_MAX 256     /* ... and at most */
@@ -69,11 +73,11 @@ int security_head_ok(const struct security *sec, const char *head, size_t len);
 int security_check_bind(const struct conf *cfg, char **cause);
 
 /*
- * The target allowlist, in the shape of testdef_options.check_target: arg is a struct security.
- * origin is "scheme://host[:port]" ("http://127.0.0.1:8080", "https://[::1]", "http://api.local").
- * 0 if allowed, else -1 and *why (caller frees) naming the host and security.allow_targets.
+ * The target allowlist for a URL origin, "scheme://host[:port]" ("http://127.0.0.1:8080",
+ * "https://[::1]", "http://api.local"): 0 if allowed, else -1 and *why (caller frees) naming the
+ * host and security.allow_targets.
  */
-int security_check_target(void *arg, const char *origin, char **why);
+int security_check_target(const struct security *sec, const char *origin, char **why);
 /*
  * The run-time check, for the engine's CURLOPT_OPENSOCKETFUNCTION (the address curl is about to
  * connect to): 0 if sa (AF_INET or AF_INET6; IPv4-mapped IPv6 counts as IPv4) is inside a listed
@@ -84,17 +88,20 @@ int security_check_addr(const struct security *sec, const struct sockaddr *sa, c
 /* The same for an address in text ("10.0.0.1", "::1"), e.g. CURLINFO_PRIMARY_IP. */
 int security_check_ip(const struct security *sec, const char *ip, char **why);
 
+/* The caps on what a run may ask for ([limits]). */
+struct security_caps {
+	int max_vus;               /* limits.max_vus */
+	int max_rate;              /* limits.max_rate: iterations per second */
+	int64_t max_duration_ns;   /* limits.max_duration */
+};
+/* The policy's caps (immutable, live as long as sec). */
+const struct security_caps *security_caps(const struct security *sec);
 /*
- * Fills opt for a definition that came from the network: the caps (limits.max_vus, max_rate,
- * max_duration, named "limits" in errors), the target hook (allow_targets) and the environment
- * hook (env_allow), with opt->arg = sec; leaves the other fields alone.
+ * The value of environment variable name if it is listed in security.env_allow, else NULL (it
+ * reads as unset): what {{env.NAME}} may see of the daemon's environment.
  */
-void security_testdef_options(const struct security *sec, struct testdef_options *opt);
-/*
- * testdef_options.env for the daemon (arg: a struct security): the variable's value if its name
- * is listed in security.env_allow, else NULL (it reads as unset).
- */
-const char *security_env(void *arg, const char *name);
+const char *security_env(const struct security *sec, const char *name);
+
 /* ---- Syntax checks for the config table (pure): 0, or -1 and *why (caller frees). */
 
 struct conf;

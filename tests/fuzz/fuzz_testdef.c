@@ -1,9 +1,10 @@
 /*
  * fuzz_testdef: a libFuzzer harness for the definition parser. Each input is fed as an API request
- * body would be: testdef_load_string, then testdef_parse, then plan_free. Inputs of even length are
- * parsed the way the daemon parses them (security_testdef_options from a default config: caps named
- * "limits", the target allowlist), odd ones the way `rampage run` does (no caps, no allowlist), so
- * both paths are covered. {{env.NAME}} sees a fixed, fake environment (never the real one).
+ * body would be: testdef_load_string, then a parse, then plan_free. Inputs of even length are parsed
+ * the way the daemon parses them (run_plan_new under a default config but for env_allow: caps named
+ * "limits", the target allowlist), odd ones the way `rampage run` does (testdef_parse: no caps, no
+ * allowlist), so both paths are covered. {{env.NAME}} sees a fixed, fake environment (never the
+ * real one): the daemon's path through env_allow, which lists only the fake names, set at start.
  *
  * The invariant checked beyond "no crash, no leak, no UB": a parse gives a plan or errors, never
  * both and never neither.
@@ -14,10 +15,12 @@
 #include <config.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/conf.h"
+#include "runs/run_plan.h"
 #include "security/security.h"
 #include "testdef/testdef.h"
 
@@ -27,22 +30,24 @@ static struct conf cfg;
 static struct security *sec;
 
 /* A fixed environment: some values are URLs, some hosts, some odd bytes. */
+static const char *const vars[][2] = {
+	{ "HOST", "http://127.0.0.1:8080" },
+	{ "EVIL", "http://10.0.0.1" },
+	{ "NAME", "api.internal" },
+	{ "PORT", "8080" },
+	{ "EMPTY", "" },
+	{ "CRLF", "a\r\nX-Injected: 1" },
+	{ "BRACES", "{{vu}}" },
+	{ "LONG", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" },
+};
+#define NVARS (sizeof vars / sizeof vars[0])
+
+/* testdef_options.env of the `rampage run` path: the same fixed environment. */
 static const char *
 fake_env(void *arg, const char *name)
 {
-	static const char *const vars[][2] = {
-		{ "HOST", "http://127.0.0.1:8080" },
-		{ "EVIL", "http://10.0.0.1" },
-		{ "NAME", "api.internal" },
-		{ "PORT", "8080" },
-		{ "EMPTY", "" },
-		{ "CRLF", "a\r\nX-Injected: 1" },
-		{ "BRACES", "{{vu}}" },
-		{ "LONG", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" },
-	};
-
 	(void)arg;
-	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+	for (size_t i = 0; i < NVARS; i++) {
 		if (strcmp(name, vars[i][0]) == 0)
 			return vars[i][1];
 	}
@@ -58,19 +63,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *def;
 
 	if (sec == NULL) {
-		char *cause = NULL;
+		char *cause = NULL, names[256] = "";
 		conf_init(&cfg);
-		if ((sec = security_new(&cfg, &cause)) == NULL)
+		for (size_t i = 0; i < NVARS; i++) {
+			setenv(vars[i][0], vars[i][1], 1);
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+			    i > 0 ? "," : "", vars[i][0]);
+		}
+		if (conf_set(&cfg, "security.env_allow", names, &cause) != 0 ||
+		    (sec = security_new(&cfg, &cause)) == NULL)
 			abort();
 	}
 	memset(&opt, 0, sizeof opt);
-	if (size % 2 == 0)
-		security_testdef_options(sec, &opt);
 	opt.env = fake_env;
 	testdef_errors_init(&errs);
 	def = testdef_load_string((const char *)data, size, 0, &errs);
 	if (def != NULL) {
-		plan = testdef_parse(def, &opt, &errs);
+		plan = size % 2 == 0 ? run_plan_new(sec, def, &errs) : testdef_parse(def, &opt, &errs);
 		if ((plan != NULL) == (errs.n + errs.dropped > 0))
 			abort();   /* a plan and errors, or neither */
 		plan_free(plan);

@@ -172,6 +172,30 @@ test_types(void)
 	is_str(static_content_type("a.d/README"), "application/octet-stream", "a dot in a folder name only");
 }
 
+/* The list cursors: opaque, round-trip, and only ones the API gave decode. */
+static void
+test_cursors(void)
+{
+	static const int64_t ids[] = { 1, 9, 42, 999, 123456789, INT64_MAX };
+	char c[API_CURSOR_MAX];
+	int64_t id;
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		api_cursor_encode(ids[i], c);
+		if (api_cursor_decode(c, &id) != 0 || id != ids[i] || strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(c))
+			bad++;
+	}
+	is_int(bad, 0, "cursors are base64url and decode to the id they encode");
+	api_cursor_encode(42, c);
+	is_str(c, "cjQy", "the cursor of 42 is base64url of \"r42\"");
+	ok(api_cursor_decode("", &id) != 0 && api_cursor_decode("cjA", &id) != 0 &&
+	    api_cursor_decode("eDQy", &id) != 0 && api_cursor_decode("cj+y", &id) != 0 &&
+	    api_cursor_decode("cjQyeA", &id) != 0,
+	    "empty, r0, another letter, a non-base64url character, trailing bytes: refused");
+}
+
 int
 main(void)
 {
@@ -180,5 +204,6 @@ main(void)
 	test_match();
 	test_normalize();
 	test_types();
+	test_cursors();
 	return done_testing();
 }

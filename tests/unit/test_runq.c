@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,10 @@
 #include "security/security.h"
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
+#include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "runs/overrides.h"
+#include "runs/run_metrics.h"
 #include "runs/run_store.h"
 #include "runs/runq.h"
 #include "store/store.h"
@@ -163,6 +166,43 @@ plan_of(const char *text)
 	return plan;
 }
 
+/* What a running run shows of second t (also its whole run here): the /metrics copy, the live tick. */
+static void
+test_run_metrics(const struct plan *plan, const struct tick *t, const struct run_tick *rt)
+{
+	struct threshold_set *th = threshold_set_new(plan);
+	struct run_metrics *m = run_metrics_new(42, "rows", plan, t, t);
+	const struct run_metrics_endpoint *e = &m->endpoints[0];
+	size_t len = 0;
+	char *text = run_metrics_tick_json(42, plan, th, rt, t, t, &len);
+	json_t *j = text != NULL ? json_loadb(text, len, 0, NULL) : NULL;
+
+	ok(m->refs == 1 && m->run_id == 42 && strcmp(m->test, "rows") == 0 && m->second == 7 &&
+	    m->vus == 4 && m->nendpoints == 2, "run_metrics_new: one reference, the run, its second");
+	ok(strcmp(e->name, "a") == 0 && e->nstatus == 3 && e->status[0].code == 200 &&
+	    e->status[0].count == 90 && e->status[1].code == 204 && e->status[2].code == 503,
+	    "the statuses seen, ascending with their counts");
+	ok(e->count == 100 && e->sum_us == 5050 * 1000, "count and sum of the durations");
+	is_int(e->le[3], hist_count_le(t->endpoints[0].duration, 50000),
+	    "le=0.05: the histogram's count of at most 50 ms");
+	is_int(e->le[RUN_METRICS_NLE - 1], 100, "le=10: every request");
+	ok(m->endpoints[1].count == 0 && m->endpoints[1].nstatus == 0, "an endpoint without requests");
+	ok(j != NULL && strlen(text) == len, "the live tick is JSON of the length it says");
+	is_str(json_string_value(json_object_get(j, "type")), "tick", "of type tick");
+	ok(json_integer_value(json_object_get(j, "second")) == 7 &&
+	    json_integer_value(json_object_get(j, "elapsed_ms")) == 8000 &&
+	    json_integer_value(json_object_get(j, "run_id")) == 42, "second 7 of run 42, 8 s in");
+	ok(json_array_size(json_object_get(j, "endpoints")) == 2 &&
+	    strcmp(json_string_value(json_object_get(json_array_get(json_object_get(j, "endpoints"), 0),
+	    "name")), "a") == 0, "its endpoints by name");
+	ok(json_integer_value(json_object_get(json_object_get(j, "run"), "requests")) == 100 &&
+	    json_object_get(j, "thresholds") == NULL, "the run so far; no thresholds key without any");
+	json_decref(j);
+	free(text);
+	run_metrics_free(m);
+	threshold_set_free(th);
+}
+
 static void
 test_tick_rows(struct store *st, sqlite3 *db)
 {
@@ -214,6 +254,7 @@ test_tick_rows(struct store *st, sqlite3 *db)
 	    json_integer_value(json_object_get(j, "requests")) == 100, "a row as JSON has one key per column");
 	ok(json_real_value(json_object_get(j, "cpu_pct")) == 12.35, "cpu_pct rounded to 2 decimals");
 	json_decref(j);
+	test_run_metrics(plan, t, rt);
 
 	store_write(st, run_store_tick, rt);   /* frees rt */
 	ok(store_write_sync(st, run_store_state, &(struct run_store_state){ .run_id = in.id,
@@ -291,9 +332,64 @@ submit(struct runq *q, const char *name, const char *definition)
 	return id;
 }
 
+/* ---- the live stream, as the run manager sees it: a publisher that records what it is given */
+
+struct fake_pub {
+	pthread_mutex_t lock;
+	sqlite3 *db;               /* read connection of the manager thread (in publish) */
+	int64_t run;               /* the run whose topic is watched */
+	char topic[32];
+	int ticks;                 /* on topic */
+	int ticks_uncommitted;     /* ticks whose second was not in the database yet */
+	int states;                /* run_state messages on topic */
+	char last_state[16];
+	int queue;                 /* "queue" messages on "runs" */
+};
+
+/* runq_publisher.publish: counts; checks a tick's second was committed before it came. */
+static int
+fake_publish(void *arg, const char *topic, const char *json, size_t len)
+{
+	struct fake_pub *p = arg;
+	json_t *m = json_loadb(json, len, 0, NULL);
+	const char *type = json_string_value(json_object_get(m, "type"));
+	char sql[160];
+
+	pthread_mutex_lock(&p->lock);
+	if (type != NULL && strcmp(type, "queue") == 0 && strcmp(topic, "runs") == 0)
+		p->queue++;
+	if (type != NULL && strcmp(topic, p->topic) == 0) {
+		if (strcmp(type, "tick") == 0) {
+			p->ticks++;
+			snprintf(sql, sizeof sql, "SELECT count(*) FROM samples WHERE run_id = %lld AND "
+			    "endpoint = 0 AND second = %lld", (long long)p->run,
+			    (long long)json_integer_value(json_object_get(m, "second")));
+			if (q_int(p->db, sql) != 1)
+				p->ticks_uncommitted++;
+		} else if (strcmp(type, "run_state") == 0) {
+			p->states++;
+			snprintf(p->last_state, sizeof p->last_state, "%s",
+			    json_string_value(json_object_get(m, "state")));
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	json_decref(m);
+	return 0;
+}
+
+/* runq_publisher.clients. */
+static int
+fake_clients(void *arg)
+{
+	(void)arg;
+	return 7;
+}
+
 static void
 test_manager(struct store *st, sqlite3 *db, struct conf *cfg)
 {
+	struct fake_pub fp = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct runq_publisher pub = { .publish = fake_publish, .clients = fake_clients, .arg = &fp };
 	struct runq_status s;
 	struct runq *q;
 	enum run_state state;
@@ -308,13 +404,19 @@ test_manager(struct store *st, sqlite3 *db, struct conf *cfg)
 	cfg->workers = 1;
 	struct security *sec = security_new(cfg, &cause);
 	ok(sec != NULL, "the default security policy");
-	q = runq_start(cfg, sec, st, NULL, &cause);
+	fp.db = store_open_reader(st, &cause);
+	q = runq_start(cfg, sec, st, &pub, &cause);
 	ok(q != NULL, "runq_start: %s", cause ? cause : "ok");
+	is_int(runq_live_clients(q), 7, "the live clients are the publisher's");
 
 	a = submit(q, "a", def);
 	b = submit(q, "b", def);
 	c = submit(q, "c", def);
 	ok(a > 0 && b == a + 1 && c == b + 1, "three runs queued with growing ids");
+	pthread_mutex_lock(&fp.lock);
+	fp.run = a;
+	snprintf(fp.topic, sizeof fp.topic, "run:%lld", (long long)a);
+	pthread_mutex_unlock(&fp.lock);
 	ok(wait_state(db, a, "running"), "the first starts");
 	ok(runq_status(q, b, &s) && s.state == RUN_QUEUED && s.position == 1, "the second waits at position 1");
 	ok(runq_status(q, c, &s) && s.state == RUN_QUEUED && s.position == 2, "the third at position 2");
@@ -347,6 +449,13 @@ test_manager(struct store *st, sqlite3 *db, struct conf *cfg)
 	is_int(q_int(db, sql), 1, "with a summary that says it was interrupted");
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM samples WHERE run_id = %lld AND endpoint = 0", (long long)a);
 	ok(q_int(db, sql) >= 1, "and its seconds stored");
+	pthread_mutex_lock(&fp.lock);
+	ok(fp.ticks >= 1 && fp.ticks_uncommitted == 0, "its ticks were published, each after its second "
+	    "committed (%d ticks, %d early)", fp.ticks, fp.ticks_uncommitted);
+	ok(fp.states >= 2 && strcmp(fp.last_state, "stopped") == 0, "its state changes were published "
+	    "on its topic, the last one stopped (%d, %s)", fp.states, fp.last_state);
+	ok(fp.queue >= 1, "the queue was published on runs");
+	pthread_mutex_unlock(&fp.lock);
 
 	/* a definition that no longer validates: error */
 	d = submit(q, "broken", "{\"vus\": -1}");
@@ -361,6 +470,7 @@ test_manager(struct store *st, sqlite3 *db, struct conf *cfg)
 	e = submit(q, "next", def);
 	ok(wait_state(db, a, "running"), "another run starts");
 	runq_stop(q);
+	sqlite3_close(fp.db);
 	ok(wait_state(db, a, "aborted"), "runq_stop aborts the running run");
 	snprintf(sql, sizeof sql, "SELECT error FROM runs WHERE id = %lld", (long long)a);
 	text = q_text(db, sql);

@@ -1,8 +1,9 @@
 /*
- * Unit tests for core/security: token syntax, parsing and comparison, the token file's permission
- * check, the bind policy, the websocket head parser, the target allowlist (CIDRs incl. IPv6 and
+ * Unit tests for security: token syntax, parsing and comparison, the token file's permission check,
+ * the bind policy, the websocket head parser, the target allowlist (CIDRs incl. IPv6 and
  * IPv4-mapped, globs, resolver-style numeric hosts, origins), the run-time address check, the
- * config keys, and the caps and allowlist plumbed into testdef (env-derived hosts included).
+ * environment allowlist, the caps and the config keys. How a definition is judged under the policy
+ * is tests/unit/test_run_plan.c.
  */
 #include <config.h>
 
@@ -17,7 +18,6 @@
 
 #include "core/conf.h"
 #include "security/security.h"
-#include "testdef/testdef.h"
 #include "tap.h"
 
 #define TOK_A "aaaaaaaaaaaaaaaaaaaa"              /* 20 characters */
@@ -581,16 +581,13 @@ test_addr(void)
 	security_free(sec);
 }
 
-static char *parse(const char *text, const struct testdef_options *opt);
-
 /* env_allow: which variables definitions may read. */
 static void
 test_env(void)
 {
 	struct conf cfg;
 	struct security *sec;
-	struct testdef_options opt;
-	char *cause = NULL, *e;
+	char *cause = NULL;
 	int r;
 
 	setenv("RAMPAGE_T_HOST", "http://10.9.9.9:80", 1);
@@ -610,17 +607,6 @@ test_env(void)
 	ok(security_env(sec, "RAMPAGE_SECRET") == NULL, "RAMPAGE_SECRET is not listed: unset");
 	ok(security_env(sec, "rampage_t_host") == NULL, "names are case-sensitive");
 	ok(security_env(sec, "RAMPAGE_T_NOT_SET") == NULL, "a listed but unset variable is unset");
-	memset(&opt, 0, sizeof opt);
-	security_testdef_options(sec, &opt);
-	e = parse("{\"baseUrl\":\"{{env.RAMPAGE_T_HOST}}\",\"tasks\":[{\"path\":\"{{env.RAMPAGE_T_PATH}}\"}]}", &opt);
-	ok(contains(e, "baseUrl: target http://10.9.9.9:80 is not allowed: 10.9.9.9 is not in "
-	    "security.allow_targets"), "a host from an allowed variable is still checked (%s)", e);
-	free(e);
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"tasks\":[{\"path\":\"/\",\"headers\":"
-	    "{\"X\":\"{{env.RAMPAGE_SECRET}}\"}}]}", &opt);
-	ok(contains(e, "environment variable \"RAMPAGE_SECRET\" is not set"),
-	    "an unlisted variable cannot be sent anywhere (%s)", e);
-	free(e);
 	security_free(sec);
 	conf_fini(&cfg);
 
@@ -632,133 +618,21 @@ test_env(void)
 	conf_fini(&cfg);
 }
 
-/* testdef's env hook for the tests below (arg is the struct security: ignored). */
-static const char *
-env(void *arg, const char *name)
-{
-	(void)arg;
-	if (strcmp(name, "GOOD") == 0)
-		return "http://127.0.0.1:9";
-	if (strcmp(name, "EVIL") == 0)
-		return "http://10.9.8.7:80";
-	if (strcmp(name, "EVILHOST") == 0)
-		return "metadata.evil.example";
-	return NULL;
-}
-
-/* Parses text with opt; returns the errors joined ("" if it is valid). */
-static char *
-parse(const char *text, const struct testdef_options *opt)
-{
-	struct testdef_errors errs;
-	json_error_t je;
-	json_t *def = json_loads(text, 0, &je);
-	struct plan *p;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	testdef_errors_init(&errs);
-	p = testdef_parse(def, opt, &errs);
-	testdef_errors_print(&errs, f, NULL);
-	fclose(f);
-	if ((p != NULL) == (errs.n > 0))
-		printf("# a plan and errors, or neither!\n");
-	plan_free(p);
-	json_decref(def);
-	testdef_errors_fini(&errs);
-	return out;
-}
-
 static void
-test_testdef(void)
+test_caps(void)
 {
 	struct conf cfg;
 	struct security *sec;
-	struct testdef_options opt;
-	char *cause, *e;
+	const struct security_caps *caps;
+	char *cause;
 
 	cfg_with(&cfg, "limits.max_vus", "10", "limits.max_rate", "50", "limits.max_duration", "1h", NULL);
 	sec = sec_with_cfg(&cfg, &cause);
-	memset(&opt, 0, sizeof opt);
-	opt.max_scenarios = 7;
-	security_testdef_options(sec, &opt);
-	ok(opt.max_vus == 10 && opt.max_rate == 50 && opt.max_duration_ns == 3600LL * 1000000000 &&
-	    opt.check_target == security_check_target && opt.env == security_env && opt.arg == sec &&
-	    opt.max_scenarios == 7 && opt.base_dir == NULL, "security_testdef_options fills the caps and "
-	    "the hooks, and leaves the rest alone");
-	opt.env = env;   /* a fake environment for what follows */
-
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"vus\":5,\"duration\":\"10m\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
-	is_str(e, "", "within every cap");
-	free(e);
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"vus\":11,\"duration\":\"1s\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
-	is_str(e, "vus: expected at most 10 VUs over all scenarios (limits.max_vus), got up to 11\n",
-	    "max_vus: one message naming the key");
-	free(e);
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"stages\":[{\"duration\":\"1s\",\"target\":500000}],"
-	    "\"tasks\":[{\"path\":\"/\"}]}", &opt);
-	is_str(e, "vus: expected at most 10 VUs over all scenarios (limits.max_vus), got up to 500000\n",
-	    "a stage target over the cap");
-	free(e);
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"scenarios\":{"
-	    "\"a\":{\"executor\":\"constant-arrival-rate\",\"rate\":30,\"duration\":\"1s\",\"preAllocatedVUs\":1,"
-	    "\"tasks\":[{\"path\":\"/\"}]},"
-	    "\"b\":{\"executor\":\"ramping-arrival-rate\",\"timeUnit\":\"1m\",\"stages\":[{\"duration\":\"1s\","
-	    "\"target\":1260}],\"preAllocatedVUs\":1,\"tasks\":[{\"path\":\"/\"}]}}}", &opt);
-	is_str(e, "scenarios: expected at most 50 iterations per second over all arrival-rate scenarios "
-	    "(limits.max_rate), got up to 51\n", "max_rate sums scenarios, per second (30/s + 1260/min)");
-	free(e);
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"scenarios\":{"
-	    "\"a\":{\"executor\":\"constant-arrival-rate\",\"rate\":50,\"duration\":\"1s\",\"preAllocatedVUs\":1,"
-	    "\"tasks\":[{\"path\":\"/\"}]}}}", &opt);
-	is_str(e, "", "a rate at the cap");
-	free(e);
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"duration\":\"61m\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
-	is_str(e, "definition: expected startTime + duration to be at most 1h0m0s (limits.max_duration), "
-	    "got 1h1m0s\n", "max_duration");
-	free(e);
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"scenarios\":{\"s\":{\"executor\":\"ramping-vus\","
-	    "\"startTime\":\"30m\",\"stages\":[{\"duration\":\"20m\",\"target\":1},{\"duration\":\"20m\",\"target\":1}],"
-	    "\"gracefulStop\":\"2h\",\"tasks\":[{\"path\":\"/\"}]}}}", &opt);
-	is_str(e, "scenarios.s: expected startTime + the stages' durations to be at most 1h0m0s "
-	    "(limits.max_duration), got 1h10m0s\nscenarios.s.gracefulStop: expected at most 1h0m0s "
-	    "(limits.max_duration), got 2h0m0s\n", "startTime counts; so does a long gracefulStop");
-	free(e);
-	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"scenarios\":{\"s\":{\"executor\":\"per-vu-iterations\","
-	    "\"maxDuration\":\"2h\",\"tasks\":[{\"path\":\"/\"}]}}}", &opt);
-	ok(contains(e, "scenarios.s: expected startTime + maxDuration to be at most 1h0m0s"),
-	    "maxDuration of iteration executors (%s)", e);
-	free(e);
-
-	/* The allowlist, literal and env-derived hosts. */
-	e = parse("{\"baseUrl\":\"http://10.0.0.1\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
-	is_str(e, "baseUrl: target http://10.0.0.1 is not allowed: 10.0.0.1 is not in "
-	    "security.allow_targets (127.0.0.0/8, ::1, localhost)\n", "a literal target outside the list");
-	free(e);
-	e = parse("{\"baseUrl\":\"{{env.GOOD}}\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
-	is_str(e, "", "an env-derived baseUrl inside the list");
-	free(e);
-	e = parse("{\"baseUrl\":\"{{env.EVIL}}\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
-	ok(contains(e, "baseUrl: target http://10.9.8.7:80 is not allowed: 10.9.8.7 is not in"),
-	    "an env-derived baseUrl outside it is checked too (%s)", e);
-	free(e);
-	e = parse("{\"tasks\":[{\"url\":\"http://{{env.EVILHOST}}:8080/x\"}]}", &opt);
-	ok(contains(e, "tasks[0].url: target http://metadata.evil.example:8080 is not allowed"),
-	    "an env-derived host inside a url (%s)", e);
-	free(e);
-	e = parse("{\"tasks\":[{\"url\":\"http://localhost:1/{{env.EVILHOST}}\"}]}", &opt);
-	is_str(e, "", "env after the host does not matter");
-	free(e);
+	caps = security_caps(sec);
+	ok(caps->max_vus == 10 && caps->max_rate == 50 && caps->max_duration_ns == 3600LL * 1000000000,
+	    "security_caps holds limits.max_vus, max_rate and max_duration");
 	security_free(sec);
 	conf_fini(&cfg);
-
-	/* Without limits_name the messages stay as before (rampage run, validate). */
-	memset(&opt, 0, sizeof opt);
-	opt.max_vus = 10;
-	e = parse("{\"baseUrl\":\"http://h\",\"vus\":11,\"duration\":\"1s\",\"tasks\":[{\"path\":\"/\"}]}", &opt);
-	is_str(e, "vus: expected an integer from 1 to 10, got 11\n", "unnamed caps keep per-field errors");
-	free(e);
 }
 
 int
@@ -774,8 +648,8 @@ main(void)
 	test_targets_syntax();
 	test_targets();
 	test_addr();
-	test_testdef();
 	test_env();
+	test_caps();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
