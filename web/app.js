@@ -5,7 +5,7 @@
 // opens that form with an explanation.
 import { getToken, setToken } from "./js/api.js";
 import * as live from "./js/live.js";
-import { banner, fill, h } from "./js/fmt.js";
+import { banner, fill, h } from "./js/dom.js";
 import { testsView } from "./js/view-tests.js";
 import { editView } from "./js/view-edit.js";
 import { testView } from "./js/view-test.js";

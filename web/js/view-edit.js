@@ -3,7 +3,8 @@
 // each error of the daemon shown at the key its JSON path names. New tests start from an example
 // (web/examples/, copied from etc/examples by make) or from a minimal definition.
 import { get, post, put, request } from "./api.js";
-import { h, fill, count, dur, banner, errorText } from "./fmt.js";
+import { h, fill, banner } from "./dom.js";
+import { count, dur, errorText } from "./fmt.js";
 import { JsonEditor } from "./editor.js";
 
 const STARTER = `{

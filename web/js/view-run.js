@@ -13,7 +13,8 @@
 // Finished: the same charts from the stored samples, the summary, thresholds, checks, endpoint
 // table with status codes, the timing phases, groupBy distributions, and the downloads.
 import { get, post, del, request, qs } from "./api.js";
-import { h, fill, count, rps, us, ms, pct, bytes, dur, date, time, stateBadge, banner, errorText, parseDuration } from "./fmt.js";
+import { h, fill, stateBadge, banner } from "./dom.js";
+import { count, rps, us, ms, pct, bytes, dur, date, errorText, parseDuration } from "./fmt.js";
 import { RunCharts } from "./charts.js";
 import * as live from "./live.js";
 
