@@ -5,7 +5,7 @@
 // stop it, find it in the history with its summary; then a daemon that wants an API token.
 // Environment: BASE (daemon URL), DEMO (demo target URL), TOKEN_BASE and TOKEN (a second daemon
 // with api_tokens and protect_reads), SANDBOX (profile folder).
-import { launch, shot, watchErrors, ok, is, diag, doneTesting, sleep, api } from "./lib.mjs";
+import { launch, withTestHooks, shot, watchErrors, ok, is, diag, doneTesting, sleep, api } from "./lib.mjs";
 
 const { BASE, DEMO, TOKEN_BASE, TOKEN, SANDBOX } = process.env;
 const { context, page } = await launch(SANDBOX + "/profile");
@@ -169,7 +169,7 @@ try {
     `then the stream goes on, joined by second (${later.points} points)`, contiguous(later));
 
   // ---- a second tab on the same run
-  const tab = await context.newPage();
+  const tab = await withTestHooks(await context.newPage());
   const tabErrors = watchErrors(tab);
   await tab.goto(BASE + "/#/runs/" + runId);
   await until(async () => { try { return (await debug(tab)).points >= later.points; } catch { return false; } }, 15000);
@@ -203,6 +203,15 @@ try {
   const csv = await fetch(BASE + await page.locator("#dl-csv").getAttribute("href"));
   ok(csv.status === 200 && (await csv.text()).startsWith("second,"), "the CSV link serves the samples");
   await shot(page, "run-finished", { fullPage: true });
+
+  // ---- a page that did not ask for the test hooks (as in production) has none
+  const plain = await context.newPage();
+  const plainErrors = watchErrors(plain);
+  await plain.goto(BASE + "/#/runs/" + runId);
+  await plain.locator("#summary").waitFor();
+  await plain.locator("#charts .chart").first().waitFor();
+  is(await plain.evaluate(() => typeof window.rampageDebug), "undefined", "a page the tests did not ask for hooks has no window.rampageDebug");
+  await plain.close();
 
   // ---- history
   await page.getByRole("link", { name: "Test & history" }).click();
@@ -246,6 +255,7 @@ try {
   // (the invalid definitions' 400 answers are expected; Chromium logs them as failed loads)
   is(errors.filter((e) => !/status of 400/.test(e)).join("\n"), "", "no script error or failed request in the page");
   is(tabErrors.join("\n"), "", "nor in the second tab");
+  is(plainErrors.join("\n"), "", "nor in the page without test hooks");
 
   // ---- a daemon with API tokens and protect_reads
   const page2 = await context.newPage();

@@ -13,6 +13,7 @@ import { RunCharts } from "./charts.js";
 import { RunHead } from "./run-head.js";
 import { RunStream } from "./run-stream.js";
 import { RunPanels } from "./run-panels.js";
+import { exposeForTests } from "./testhook.js";
 
 export async function runView(main, id) {
   let run = null;          // GET /api/runs/{id}, kept current by run_state messages
@@ -35,7 +36,7 @@ export async function runView(main, id) {
   });
   const chartsEl = h("div", { class: "charts", id: "charts" });
 
-  window.rampageDebug = {
+  exposeForTests({
     get seconds() { return charts ? charts.seconds.slice() : []; },
     get spans() { return charts ? charts.spans.slice() : []; },
     get redraws() { return charts ? charts.redraws.slice() : []; },
@@ -43,7 +44,7 @@ export async function runView(main, id) {
     get points() { return charts ? charts.length : 0; },
     redraw: () => charts && charts.draw(),
     reloadWithStep: (s) => stream.load(charts, s),
-  };
+  });
 
   // the stream first (confirmed by the server), then the state and history over REST
   await stream.subscribed();
