@@ -88,7 +88,7 @@ function setupLive() {
 }
 
 if (!window.uPlot) {
-  banner("The chart library is missing (web/vendor/uPlot.iife.min.js): run ./bootstrap build, or npm ci --prefix web and make.");
+  banner("The chart library is missing (vendor/uPlot.iife.min.js): serve the web root that make assembles (webroot/ in the build folder), not web/.");
 }
 setupAuth();
 setupLive();

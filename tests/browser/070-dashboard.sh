@@ -10,12 +10,12 @@
 
 browser_prereqs
 start_demo demo --latency-ms 2 --jitter-ms 4
-start_daemon
+start_daemon --web-root "$WEB_ROOT"
 BASE=$URL
 
 TOKEN=0123456789abcdef0123456789abcdef
 printf '[security]\napi_tokens = %s\nprotect_reads = true\n' "$TOKEN" >"$SANDBOX/tok.conf"
-start_daemon --config "$SANDBOX/tok.conf" --db "$SANDBOX/tok.db"
+start_daemon --web-root "$WEB_ROOT" --config "$SANDBOX/tok.conf" --db "$SANDBOX/tok.db"
 
 BASE=$BASE DEMO=$DEMO_URL TOKEN_BASE=$URL TOKEN=$TOKEN SANDBOX=$SANDBOX \
 	node "$TOP_SRCDIR/tests/browser/dashboard.mjs"
