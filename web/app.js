@@ -6,6 +6,7 @@
 import { getToken, setToken } from "./js/api.js";
 import * as live from "./js/live.js";
 import { banner, fill, h } from "./js/dom.js";
+import { chartsLoaded } from "./js/charts.js";
 import { testsView } from "./js/view-tests.js";
 import { editView } from "./js/view-edit.js";
 import { testView } from "./js/view-test.js";
@@ -87,8 +88,8 @@ function setupLive() {
   live.start();
 }
 
-if (!window.uPlot) {
-  banner("The chart library is missing (vendor/uPlot.iife.min.js): serve the web root that make assembles (webroot/ in the build folder), not web/.");
+if (!chartsLoaded) {
+  banner("The chart library is missing (vendor/uPlot.esm.js): serve the web root that make assembles (webroot/ in the build folder), not web/.");
 }
 setupAuth();
 setupLive();

@@ -13,6 +13,6 @@ browser_prereqs() {
 	command -v node >/dev/null 2>&1 || bail "node is missing: apt-get install nodejs (./bootstrap installs it)"
 	[ -f "$RAMPAGE_NODE_MODULES/playwright-core/package.json" ] ||
 		bail "playwright-core is not in $RAMPAGE_NODE_MODULES: run npm ci --prefix tests/node (./bootstrap does)"
-	[ -f "$WEB_ROOT/index.html" ] && [ -f "$WEB_ROOT/vendor/uPlot.iife.min.js" ] ||
+	[ -f "$WEB_ROOT/index.html" ] && [ -f "$WEB_ROOT/vendor/uPlot.esm.js" ] ||
 		bail "$WEB_ROOT is not a complete web root: run make (and npm ci --prefix web before it)"
 }
