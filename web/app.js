@@ -25,10 +25,13 @@ const routes = [
 
 const main = document.getElementById("main");
 let cleanup = null;
+// A banner kept on every page (route() clears the others): the chart library did not load.
+const standing = chartsLoaded ? null
+  : "The chart library is missing (vendor/uPlot.esm.js): serve the web root that make assembles (webroot/ in the build folder), not web/.";
 
 function route() {
   if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
-  banner(null);
+  banner(standing);
   const hash = location.hash || "#/tests";
   for (const [re, view, nav] of routes) {
     const m = re.exec(hash);
@@ -88,9 +91,6 @@ function setupLive() {
   live.start();
 }
 
-if (!chartsLoaded) {
-  banner("The chart library is missing (vendor/uPlot.esm.js): serve the web root that make assembles (webroot/ in the build folder), not web/.");
-}
 setupAuth();
 setupLive();
 window.addEventListener("hashchange", route);
