@@ -2,12 +2,14 @@
 // Chromium against a real daemon and demo target: write a test in the editor (an invalid one first:
 // its errors show at the offending lines), start it with overrides, watch the charts and the
 // endpoint table fill, reload and open a second tab mid-run (the whole run so far, each second once),
-// stop it, find it in the history with its summary; then a daemon that wants an API token.
+// stop it, find it in the history with its summary; then a daemon that wants an API token, and one
+// whose web root has no chart library.
 // Environment: BASE (daemon URL), DEMO (demo target URL), TOKEN_BASE and TOKEN (a second daemon
-// with api_tokens and protect_reads), SANDBOX (profile folder).
+// with api_tokens and protect_reads), NO_CHARTS_BASE (a daemon serving a web root without the chart
+// library), SANDBOX (profile folder).
 import { launch, withTestHooks, shot, watchErrors, ok, is, diag, doneTesting, sleep, api } from "./lib.mjs";
 
-const { BASE, DEMO, TOKEN_BASE, TOKEN, SANDBOX } = process.env;
+const { BASE, DEMO, TOKEN_BASE, TOKEN, NO_CHARTS_BASE, SANDBOX } = process.env;
 const { context, page } = await launch(SANDBOX + "/profile");
 const errors = watchErrors(page);
 page.on("dialog", (d) => d.accept());   // confirm() of Stop and Delete
@@ -285,6 +287,16 @@ try {
   await page2.waitForURL(/#\/tests\/\d+$/);
   is(await page2.locator("h1").textContent(), "with a token", "a state-changing call carries the token (Bearer)");
   is(errors2.join("\n"), "", "no script error on the token daemon");
+
+  // ---- a web root without the chart library: the rest works, a banner says what is missing
+  const page3 = await context.newPage();
+  const errors3 = [];
+  page3.on("pageerror", (e) => errors3.push(e.message));
+  await page3.goto(NO_CHARTS_BASE + "/");
+  await page3.getByText("No tests yet.").waitFor();
+  ok(true, "without the chart library the tests list still loads");
+  like(await page3.locator("#banner").textContent(), /chart library is missing.*uPlot\.esm\.js/, "and a banner says the chart library is missing");
+  is(errors3.join("\n"), "", "with no script error");
 } catch (err) {
   ok(false, "the walk-through went to the end", err.stack || String(err));
   await shot(page, "failure").catch(() => {});
