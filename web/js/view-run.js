@@ -2,10 +2,10 @@
 //   run-head.js    title, state, controls and progress;
 //   run-stream.js  the live topic and the stored seconds, which the charts (charts.js) hold once each;
 //   run-panels.js  health, thresholds, checks, endpoints, and a finished run's summary.
-// They read the run through `page` (the run as the daemon last described it, and whether the page
-// shows it as finished); only this file changes it. A run_state message updates it in place; when
-// the run started or ended, or the stream cannot catch up by itself, the page reads the run again
-// and loads every part for its new state.
+// The parts read the run through `page` (the run as the daemon last described it, and whether the
+// page shows it as finished); only this file changes the run. A run_state message updates it in
+// place; when the run started or ended, or the stream cannot catch up by itself, the page reads the
+// run again and loads every part for its new state.
 import { get, ENDED } from "./api.js";
 import { h, fill, banner } from "./dom.js";
 import { errorText } from "./fmt.js";
