@@ -5,7 +5,8 @@
 // opens that form with an explanation.
 import { getToken, setToken } from "./js/api.js";
 import * as live from "./js/live.js";
-import { banner, fill, h } from "./js/fmt.js";
+import { banner, fill, h } from "./js/dom.js";
+import { chartsLoaded } from "./js/charts.js";
 import { testsView } from "./js/view-tests.js";
 import { editView } from "./js/view-edit.js";
 import { testView } from "./js/view-test.js";
@@ -24,10 +25,13 @@ const routes = [
 
 const main = document.getElementById("main");
 let cleanup = null;
+// A banner kept on every page (route() clears the others): the chart library did not load.
+const standing = chartsLoaded ? null
+  : "The chart library is missing (vendor/uPlot.esm.js): serve the web root that make assembles (webroot/ in the build folder), not web/.";
 
 function route() {
   if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
-  banner(null);
+  banner(standing);
   const hash = location.hash || "#/tests";
   for (const [re, view, nav] of routes) {
     const m = re.exec(hash);
@@ -87,9 +91,6 @@ function setupLive() {
   live.start();
 }
 
-if (!window.uPlot) {
-  banner("The chart library is missing (web/vendor/uPlot.iife.min.js): run ./bootstrap build, or npm ci --prefix web and make.");
-}
 setupAuth();
 setupLive();
 window.addEventListener("hashchange", route);

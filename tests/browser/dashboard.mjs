@@ -2,12 +2,14 @@
 // Chromium against a real daemon and demo target: write a test in the editor (an invalid one first:
 // its errors show at the offending lines), start it with overrides, watch the charts and the
 // endpoint table fill, reload and open a second tab mid-run (the whole run so far, each second once),
-// stop it, find it in the history with its summary; then a daemon that wants an API token.
+// stop it, find it in the history with its summary; then a daemon that wants an API token, and one
+// whose web root has no chart library.
 // Environment: BASE (daemon URL), DEMO (demo target URL), TOKEN_BASE and TOKEN (a second daemon
-// with api_tokens and protect_reads), SANDBOX (profile folder).
-import { launch, shot, watchErrors, ok, is, diag, doneTesting, sleep, api } from "./lib.mjs";
+// with api_tokens and protect_reads), NO_CHARTS_BASE (a daemon serving a web root without the chart
+// library), SANDBOX (profile folder).
+import { launch, withTestHooks, shot, watchErrors, ok, is, diag, doneTesting, sleep, api } from "./lib.mjs";
 
-const { BASE, DEMO, TOKEN_BASE, TOKEN, SANDBOX } = process.env;
+const { BASE, DEMO, TOKEN_BASE, TOKEN, NO_CHARTS_BASE, SANDBOX } = process.env;
 const { context, page } = await launch(SANDBOX + "/profile");
 const errors = watchErrors(page);
 page.on("dialog", (d) => d.accept());   // confirm() of Stop and Delete
@@ -169,7 +171,7 @@ try {
     `then the stream goes on, joined by second (${later.points} points)`, contiguous(later));
 
   // ---- a second tab on the same run
-  const tab = await context.newPage();
+  const tab = await withTestHooks(await context.newPage());
   const tabErrors = watchErrors(tab);
   await tab.goto(BASE + "/#/runs/" + runId);
   await until(async () => { try { return (await debug(tab)).points >= later.points; } catch { return false; } }, 15000);
@@ -203,6 +205,15 @@ try {
   const csv = await fetch(BASE + await page.locator("#dl-csv").getAttribute("href"));
   ok(csv.status === 200 && (await csv.text()).startsWith("second,"), "the CSV link serves the samples");
   await shot(page, "run-finished", { fullPage: true });
+
+  // ---- a page that did not ask for the test hooks (as in production) has none
+  const plain = await context.newPage();
+  const plainErrors = watchErrors(plain);
+  await plain.goto(BASE + "/#/runs/" + runId);
+  await plain.locator("#summary").waitFor();
+  await plain.locator("#charts .chart").first().waitFor();
+  is(await plain.evaluate(() => typeof window.rampageDebug), "undefined", "a page the tests did not ask for hooks has no window.rampageDebug");
+  await plain.close();
 
   // ---- history
   await page.getByRole("link", { name: "Test & history" }).click();
@@ -246,6 +257,7 @@ try {
   // (the invalid definitions' 400 answers are expected; Chromium logs them as failed loads)
   is(errors.filter((e) => !/status of 400/.test(e)).join("\n"), "", "no script error or failed request in the page");
   is(tabErrors.join("\n"), "", "nor in the second tab");
+  is(plainErrors.join("\n"), "", "nor in the page without test hooks");
 
   // ---- a daemon with API tokens and protect_reads
   const page2 = await context.newPage();
@@ -275,6 +287,16 @@ try {
   await page2.waitForURL(/#\/tests\/\d+$/);
   is(await page2.locator("h1").textContent(), "with a token", "a state-changing call carries the token (Bearer)");
   is(errors2.join("\n"), "", "no script error on the token daemon");
+
+  // ---- a web root without the chart library: the rest works, a banner says what is missing
+  const page3 = await context.newPage();
+  const errors3 = [];
+  page3.on("pageerror", (e) => errors3.push(e.message));
+  await page3.goto(NO_CHARTS_BASE + "/");
+  await page3.getByText("No tests yet.").waitFor();
+  ok(true, "without the chart library the tests list still loads");
+  like(await page3.locator("#banner").textContent(), /chart library is missing.*uPlot\.esm\.js/, "and a banner says the chart library is missing");
+  is(errors3.join("\n"), "", "with no script error");
 } catch (err) {
   ok(false, "the walk-through went to the end", err.stack || String(err));
   await shot(page, "failure").catch(() => {});

@@ -56,8 +56,16 @@ export async function launch(profileDir, { width = 1280, height = 800 } = {}) {
     timezoneId: process.env.TEST_TZ || undefined,
   });
   const page = context.pages()[0] || await context.newPage();
+  await withTestHooks(page);
   page.setDefaultTimeout(15000);
   return { context, page };
+}
+
+// Asks the dashboard for its test hooks (window.rampageDebug: web/js/testhook.js) in every document
+// `page` loads from now on; a page that did not ask has none, as in production.
+export async function withTestHooks(page) {
+  await page.addInitScript(() => { window.rampageTestHooks = true; });
+  return page;
 }
 
 // Saves a screenshot as an artifact; returns its path.

@@ -5,6 +5,9 @@
 
 const TOKEN_KEY = "rampage.token";
 
+// The states in which a run has ended (docs/api.md).
+export const ENDED = new Set(["passed", "failed", "stopped", "aborted", "error"]);
+
 export class ApiError extends Error {
   constructor(status, body, method, path) {
     const e = (body && body.error) || {};

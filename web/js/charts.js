@@ -1,12 +1,22 @@
-// charts: the run's time series drawn with uPlot (web/vendor/, from npm; loaded by index.html as
-// the global `uPlot`). RunCharts holds one column store for three charts -- throughput
+// charts: the run's time series drawn with uPlot (its ES module build, from npm, which make copies
+// into the web root's vendor/). RunCharts holds one column store for three charts -- throughput
 // (requests/s and errors/s), latency (p50/p95/p99/max, log scale) and active VUs -- fed either with
 // sample rows from the REST API (possibly downsampled: a row then covers `seconds` seconds) or with
 // live ticks, and times every redraw (setData to the last chart's draw hook) so that the page and
 // the browser test can read what a redraw costs.
 import { ms, count } from "./fmt.js";
 
-const uPlot = window.uPlot;
+// Imported when this module loads, but not statically: a web root without vendor/ (web/ of the
+// source tree served as it is) must still run the rest of the dashboard and say what is missing.
+let uPlot = null;
+try {
+  uPlot = (await import("../vendor/uPlot.esm.js")).default;
+} catch (err) {
+  console.warn("the chart library did not load: " + err.message);
+}
+
+// Whether the chart library is there (app.js shows a banner when it is not).
+export const chartsLoaded = uPlot !== null;
 
 const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 

@@ -3,7 +3,7 @@
 // (a JSON path and a message) or from the local syntax check is placed at the line of the key it
 // names, marked in the gutter, written beside that line, and listed under the editor; choosing an
 // entry of the list selects the key in the text.
-import { h, fill } from "./fmt.js";
+import { h, fill } from "./dom.js";
 import { scan, locate, lineCol } from "./jsonpos.js";
 
 export class JsonEditor {

@@ -1,35 +1,6 @@
-// fmt: numbers with their units, times in the browser's time zone, and small DOM helpers.
+// fmt: numbers with their units, durations and times (in the browser's time zone) as text.
 // The API speaks integer microseconds (*_us) and epoch milliseconds (*_ms); people read ms and
-// local dates.
-
-// Element builder: h("td", {class: "num"}, "12 ms", child...). Attributes starting with "on" are
-// listeners; null/undefined/false children are skipped.
-export function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
-    else if (k === "class") el.className = v;
-    else if (k === "dataset") Object.assign(el.dataset, v);
-    else if (v === true) el.setAttribute(k, "");
-    else el.setAttribute(k, String(v));
-  }
-  for (const c of children.flat(Infinity)) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
-
-// Replaces an element's children.
-export function fill(el, ...children) {
-  el.replaceChildren();
-  for (const c of children.flat(Infinity)) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
+// local dates. No DOM here: elements are built by dom.js.
 
 const nf0 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const nf1 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
@@ -106,16 +77,6 @@ export function iso(msEpoch) {
   return msEpoch ? new Date(msEpoch).toISOString() : null;
 }
 
-// A <time> element showing a local date.
-export function timeEl(msEpoch) {
-  return h("time", { datetime: iso(msEpoch) }, date(msEpoch));
-}
-
-// A run state badge.
-export function stateBadge(state) {
-  return h("span", { class: "badge state-" + state }, state);
-}
-
 // k6-style durations ("1m30s", "500ms", "2h") in seconds; NaN when unreadable.
 export function parseDuration(v) {
   if (typeof v === "number") return v / 1000;   // k6 takes a bare number as ms
@@ -128,16 +89,6 @@ export function parseDuration(v) {
     used += m[0].length;
   }
   return used === v.length && used > 0 ? total : NaN;
-}
-
-// Shows a message above the page (kind "error" or "info"); null hides it.
-export function banner(message, kind = "error") {
-  const el = document.getElementById("banner");
-  if (!el) return;
-  if (!message) { el.hidden = true; el.replaceChildren(); return; }
-  el.className = "banner " + kind;
-  fill(el, h("span", {}, message), " ", h("button", { type: "button", class: "link", onclick: () => banner(null) }, "Dismiss"));
-  el.hidden = false;
 }
 
 // The message of an error for people: the API's own message, or the network failure.

@@ -2,7 +2,8 @@
 // refreshed when the `runs` live topic says a run changed. Used by a test's page (its runs) and by
 // #/runs (every run).
 import { get, qs } from "./api.js";
-import { h, fill, count, rps, us, pct, dur, timeEl, stateBadge, errorText } from "./fmt.js";
+import { h, fill, timeEl, stateBadge } from "./dom.js";
+import { count, rps, us, pct, dur, errorText } from "./fmt.js";
 import * as live from "./live.js";
 
 const STATES = ["queued", "running", "stopping", "passed", "failed", "stopped", "aborted", "error"];

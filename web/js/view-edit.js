@@ -1,9 +1,10 @@
 // view-edit (#/tests/new, #/tests/12/edit): a definition in a JSON editor, checked while typing
 // (locally for syntax, then POST /api/tests/validate) and on save (POST or PUT /api/tests), with
 // each error of the daemon shown at the key its JSON path names. New tests start from an example
-// (web/examples/, copied from etc/examples by make) or from a minimal definition.
+// (examples/ of the web root, copied from etc/examples by make) or from a minimal definition.
 import { get, post, put, request } from "./api.js";
-import { h, fill, count, dur, banner, errorText } from "./fmt.js";
+import { h, fill, banner } from "./dom.js";
+import { count, dur, errorText } from "./fmt.js";
 import { JsonEditor } from "./editor.js";
 
 const STARTER = `{
@@ -106,7 +107,7 @@ export async function editView(main, id) {
     }
   }
 
-  // the examples (a list made by make: web/examples/index.json)
+  // the examples (a list made by make: examples/index.json)
   const exSelect = h("select", { id: "example", name: "example" }, h("option", { value: "" }, "choose an example…"));
   const exLoad = h("button", { type: "button", id: "example-load" }, "Use example");
   const exNote = h("p", { class: "muted small" });

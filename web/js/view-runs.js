@@ -1,5 +1,5 @@
 // view-runs (#/runs): every run of every test, newest first, with a state filter.
-import { h, fill } from "./fmt.js";
+import { h, fill } from "./dom.js";
 import { runHistory } from "./history.js";
 
 export function runsView(main) {

@@ -1,7 +1,8 @@
 // view-test (#/tests/12): one test: start it (with optional overrides: VUs, duration, rate, a
 // note), its definition, and its runs (history with a state filter).
 import { get, post, del } from "./api.js";
-import { h, fill, banner, errorText, date } from "./fmt.js";
+import { h, fill, banner } from "./dom.js";
+import { errorText, date } from "./fmt.js";
 import { runHistory } from "./history.js";
 
 // Which overrides apply to a definition (docs/api.md "Overrides"), for the form's hints.

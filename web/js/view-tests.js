@@ -1,7 +1,8 @@
 // view-tests (#/tests): every saved test with its last run (state, p95, throughput) and a trend of
 // its recent runs, and the queue (runs running and waiting), kept current by the `runs` topic.
 import { get, del } from "./api.js";
-import { h, fill, rps, us, pct, count, timeEl, stateBadge, banner, errorText, dur } from "./fmt.js";
+import { h, fill, timeEl, stateBadge, banner } from "./dom.js";
+import { rps, us, pct, count, errorText, dur } from "./fmt.js";
 import { sparkline } from "./charts.js";
 import * as live from "./live.js";
 
