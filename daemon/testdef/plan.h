@@ -39,10 +39,10 @@ const char *plan_executor_name(enum plan_executor e);
 
 enum plan_body { PLAN_BODY_NONE, PLAN_BODY_RAW, PLAN_BODY_JSON, PLAN_BODY_FORM };
 
-struct extract_pointer;        /* engine/extract.h: a compiled JSON Pointer (RFC 6901) */
+struct pattern_pointer;        /* testdef/pattern.h: a compiled JSON Pointer (RFC 6901) */
+struct pattern_regex;          /* testdef/pattern.h: a compiled PCRE2 pattern */
 struct threshold_plan;         /* metrics/threshold.h: parsed thresholds */
 struct threshold_series_ref;   /* metrics/threshold.h: a step's sub-metric series */
-struct extract_regex;          /* engine/extract.h: a compiled PCRE2 pattern */
 
 /* Think time: how long a VU waits after a step or an iteration. A waiting VU is a timer in its
    worker's loop (engine/think.h), never a blocked thread. */
@@ -72,9 +72,9 @@ struct plan_extract {
 	char *var;                 /* variable name */
 	int slot;                  /* index in plan->var_names */
 	enum plan_source from;
-	struct extract_pointer *pointer;   /* JSON */
+	struct pattern_pointer *pointer;   /* JSON */
 	char *header;              /* HEADER */
-	struct extract_regex *regex;       /* REGEX */
+	struct pattern_regex *regex;       /* REGEX */
 	int group;                 /* REGEX: capture group (0: the whole match) */
 };
 
@@ -99,10 +99,10 @@ struct plan_check {
 	int nstatuses;
 	char *text;                /* BODY_CONTAINS; HEADER + EQUALS */
 	size_t text_len;
-	struct extract_pointer *pointer;   /* JSON */
+	struct pattern_pointer *pointer;   /* JSON */
 	json_t *equals;            /* JSON + EQUALS (numbers compare by value) */
 	char *header;              /* HEADER */
-	struct extract_regex *regex;       /* HEADER + MATCHES */
+	struct pattern_regex *regex;       /* HEADER + MATCHES */
 	int64_t max_ns;            /* MAX_DURATION */
 };
 
@@ -111,7 +111,7 @@ struct plan_group {
 	char *name;                /* the step's name: rampage.groupBy.<name> in the summary */
 	char *source;              /* "header X-Served-By", "json /node_id" */
 	enum plan_source from;     /* JSON or HEADER */
-	struct extract_pointer *pointer;
+	struct pattern_pointer *pointer;
 	char *header;
 };
 

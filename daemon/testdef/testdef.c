@@ -22,10 +22,10 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "core/xmalloc.h"
-#include "engine/extract.h"
 #include "engine/feed.h"
 #include "metrics/threshold.h"
 #include "core/duration.h"
+#include "testdef/pattern.h"
 #include "testdef/template.h"
 #include "testdef/testdef.h"
 
@@ -1656,18 +1656,18 @@ parse_think(struct ctx *c, json_t *obj, const char *key, struct plan_think *t)
 }
 
 /* Compiles a JSON Pointer at member key (errors there). */
-static struct extract_pointer *
+static struct pattern_pointer *
 pointer_at(struct ctx *c, json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
-	struct extract_pointer *p;
+	struct pattern_pointer *p;
 	char *cause = NULL;
 
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
 		expected(c, key, "a JSON Pointer like \"/items/0/id\"", v);
 		return NULL;
 	}
-	if ((p = extract_pointer_new(json_string_value(v), &cause)) == NULL) {
+	if ((p = pattern_pointer_new(json_string_value(v), &cause)) == NULL) {
 		err_key(c, key, "%s", cause);
 		free(cause);
 	}
@@ -1675,11 +1675,11 @@ pointer_at(struct ctx *c, json_t *obj, const char *key)
 }
 
 /* Compiles a regex at member key (errors there); counts its groups for the VUs' match data. */
-static struct extract_regex *
+static struct pattern_regex *
 regex_at(struct ctx *c, json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
-	struct extract_regex *re;
+	struct pattern_regex *re;
 	char *cause = NULL;
 
 	if (!json_is_string(v) || json_string_length(v) == 0 ||
@@ -1687,13 +1687,13 @@ regex_at(struct ctx *c, json_t *obj, const char *key)
 		expected(c, key, "a regular expression (PCRE2, Perl syntax)", v);
 		return NULL;
 	}
-	if ((re = extract_regex_new(json_string_value(v), &cause)) == NULL) {
+	if ((re = pattern_regex_new(json_string_value(v), &cause)) == NULL) {
 		err_key(c, key, "%s", cause);
 		free(cause);
 		return NULL;
 	}
-	if (extract_regex_groups(re) > c->plan->max_regex_groups)
-		c->plan->max_regex_groups = extract_regex_groups(re);
+	if (re->groups > c->plan->max_regex_groups)
+		c->plan->max_regex_groups = re->groups;
 	return re;
 }
 
@@ -1784,7 +1784,7 @@ parse_extract(struct ctx *c, json_t *obj, struct plan_step *st)
 		} else {
 			e->from = PLAN_FROM_REGEX;
 			if ((e->regex = regex_at(c, v, "regex")) != NULL) {
-				int groups = extract_regex_groups(e->regex);
+				int groups = e->regex->groups;
 				int have = get_int(c, v, "group", 0, 1000, &group);
 				if (have == 0)
 					group = groups > 0 ? 1 : 0;
@@ -2006,8 +2006,8 @@ parse_checks(struct ctx *c, json_t *obj, struct plan_step *st)
 			free(k->statuses);
 			free(k->text);
 			free(k->header);
-			extract_pointer_free(k->pointer);
-			extract_regex_free(k->regex);
+			pattern_pointer_free(k->pointer);
+			pattern_regex_free(k->regex);
 			json_decref(k->equals);
 			memset(k, 0, sizeof *k);
 		}
@@ -2050,7 +2050,7 @@ parse_group_by(struct ctx *c, json_t *obj, struct plan_step *st)
 	}
 	path_pop(c, old);
 	if (grp.source == NULL) {
-		extract_pointer_free(grp.pointer);
+		pattern_pointer_free(grp.pointer);
 		free(grp.header);
 		return;
 	}
@@ -2062,7 +2062,7 @@ parse_group_by(struct ctx *c, json_t *obj, struct plan_step *st)
 			    p->groups[i].source, st->name);
 		else
 			st->group = i + 1;
-		extract_pointer_free(grp.pointer);
+		pattern_pointer_free(grp.pointer);
 		free(grp.header);
 		free(grp.source);
 		return;
@@ -2235,16 +2235,16 @@ step_features_fini(struct plan_step *st)
 	for (int i = 0; i < st->nextracts; i++) {
 		free(st->extracts[i].var);
 		free(st->extracts[i].header);
-		extract_pointer_free(st->extracts[i].pointer);
-		extract_regex_free(st->extracts[i].regex);
+		pattern_pointer_free(st->extracts[i].pointer);
+		pattern_regex_free(st->extracts[i].regex);
 	}
 	free(st->extracts);
 	for (int i = 0; i < st->nchecks; i++) {
 		free(st->checks[i].statuses);
 		free(st->checks[i].text);
 		free(st->checks[i].header);
-		extract_pointer_free(st->checks[i].pointer);
-		extract_regex_free(st->checks[i].regex);
+		pattern_pointer_free(st->checks[i].pointer);
+		pattern_regex_free(st->checks[i].regex);
 		json_decref(st->checks[i].equals);
 	}
 	free(st->checks);
@@ -2977,7 +2977,7 @@ plan_free(struct plan *p)
 		free(p->groups[i].name);
 		free(p->groups[i].source);
 		free(p->groups[i].header);
-		extract_pointer_free(p->groups[i].pointer);
+		pattern_pointer_free(p->groups[i].pointer);
 	}
 	free(p->groups);
 	free(p->name);
