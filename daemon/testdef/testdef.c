@@ -22,7 +22,7 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "core/xmalloc.h"
-#include "engine/feed.h"
+#include "testdef/feed_load.h"
 #include "metrics/threshold.h"
 #include "core/duration.h"
 #include "testdef/pattern.h"
@@ -1253,7 +1253,7 @@ static const char *const feed_keys[] = { "csv", "rows", "mode", NULL };
 static int
 is_var_name(const char *s)
 {
-	return feed_column_ok(s, strlen(s));
+	return feed_load_column_ok(s, strlen(s));
 }
 
 /* Records an error at member key unless name may name a variable; returns whether it may. */
@@ -1430,7 +1430,7 @@ load_rows(struct ctx *c, json_t *rows, struct plan_feed *f)
 	}
 	cols = xcalloc(json_object_size(first), sizeof *cols);
 	json_object_foreach(first, key, v) {
-		if (!feed_column_ok(key, strlen(key))) {
+		if (!feed_load_column_ok(key, strlen(key))) {
 			size_t old = path_key(c, "rows");
 			size_t old2 = path_index(c, 0);
 			err_key(c, key, "expected a column name of letters, digits, '_' and '-' (starting with a "
@@ -1469,7 +1469,7 @@ load_rows(struct ctx *c, json_t *rows, struct plan_feed *f)
 		path_pop(c, old);
 	}
 	if (ok)
-		feed_load(f, cols, (int)ncol, cells, lens, (int)json_array_size(rows));
+		feed_load_rows(f, cols, (int)ncol, cells, lens, (int)json_array_size(rows));
 	for (size_t k = 0; k < n; k++)
 		free(cells[k]);
 	free(cells);
@@ -1534,7 +1534,7 @@ parse_feeds(struct ctx *c, json_t *root)
 				expected(c, "csv", "a file name (relative to the definition's folder)", csv);
 				bad = 1;
 			} else if ((text = read_feed_file(c, json_string_value(csv), &len, &cause)) == NULL ||
-			    feed_parse_csv(&f, text, len, c->opt.max_feed_rows, &cause) != 0) {
+			    feed_load_csv(&f, text, len, c->opt.max_feed_rows, &cause) != 0) {
 				err_key(c, "csv", "%s%s%s", text != NULL ? json_string_value(csv) : "",
 				    text != NULL ? ": " : "", cause);
 				free(text);
@@ -1562,7 +1562,7 @@ parse_feeds(struct ctx *c, json_t *root)
 		} else {
 			json_object_set_new(c->bad_feeds, name, json_true());
 			if (f.cells != NULL)
-				feed_fini(&f);
+				feed_load_fini(&f);
 		}
 		path_pop(c, old2);
 	}
@@ -2968,7 +2968,7 @@ plan_free(struct plan *p)
 		free(p->var_names[i]);
 	free(p->var_names);
 	for (int i = 0; i < p->nfeeds; i++)
-		feed_fini(&p->feeds[i]);
+		feed_load_fini(&p->feeds[i]);
 	free(p->feeds);
 	for (int i = 0; i < p->nchecks; i++)
 		free(p->check_names[i]);

@@ -14,6 +14,7 @@
 #include "engine/check.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
+#include "testdef/feed_load.h"
 #include "testdef/pattern.h"
 #include "testdef/plan.h"
 #include "tap.h"
@@ -321,7 +322,7 @@ csv(const char *text, int max_rows)
 	char *cause = NULL;
 	size_t off = 0;
 
-	if (feed_parse_csv(&f, text, strlen(text), max_rows, &cause) != 0) {
+	if (feed_load_csv(&f, text, strlen(text), max_rows, &cause) != 0) {
 		snprintf(out, sizeof out, "%s", cause);
 		free(cause);
 		return out;
@@ -335,7 +336,7 @@ csv(const char *text, int max_rows)
 			off += (size_t)snprintf(out + off, sizeof out - off, "%s%.*s", c ? "|" : "", (int)v->len, v->s);
 		}
 	}
-	feed_fini(&f);
+	feed_load_fini(&f);
 	return out;
 }
 
@@ -373,7 +374,7 @@ test_pick(void)
 	uint64_t rng = 5;
 	int seen[3] = { 0 }, bad = 0;
 
-	feed_load(&f, cols, 1, cells, lens, 3);
+	feed_load_rows(&f, cols, 1, cells, lens, 3);
 	f.mode = PLAN_FEED_UNIQUE;
 	is_int(feed_pick(&f, 1, &rng), 0, "unique: VU 1 reads row 0");
 	is_int(feed_pick(&f, 3, &rng), 2, "unique: VU 3 reads row 2, every time");
@@ -393,7 +394,7 @@ test_pick(void)
 	ok(bad == 0 && seen[0] > 900 && seen[1] > 900 && seen[2] > 900, "random: every row, evenly (%d %d %d)",
 	    seen[0], seen[1], seen[2]);
 	is_str(f.cells[1].s, "b", "cells are NUL-terminated copies");
-	feed_fini(&f);
+	feed_load_fini(&f);
 }
 
 int
