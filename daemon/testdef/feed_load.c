@@ -1,18 +1,26 @@
 /*
- * feed_load: see feed_load.h. The CSV reader is a small state machine over the whole text (files
- * are capped by the caller), collecting cells into growing arrays, then handing them to
- * feed_load_rows, which packs them into the plan's one text buffer.
+ * feed_load: see feed_load.h. Two halves: the definition's `feeds` object, walked like the rest of
+ * it (see testdef_priv.h), and the loaders it calls. The CSV reader is a small state machine over
+ * the whole text (files are capped by the options), collecting cells into growing arrays, then
+ * handing them to feed_load_rows, which packs them into the plan's one text buffer.
  */
 #include <config.h>
 
 #include <assert.h>
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xmalloc.h"
 #include "testdef/feed_load.h"
 #include "testdef/plan.h"
+#include "testdef/testdef_priv.h"
+
+static const char *const feed_keys[] = { "csv", "rows", "mode", NULL };
+
+/* ---- CSV and rows */
 
 /* Cells being collected. */
 struct cells {
@@ -233,4 +241,231 @@ feed_load_fini(struct plan_feed *f)
 	free(f->cursor);
 	free(f->name);
 	memset(f, 0, sizeof *f);
+}
+
+/* ---- the definition's feeds */
+
+/* Reads a CSV file of at most max bytes, relative to the definition's folder. */
+static char *
+read_feed_file(struct walk *c, const char *file, size_t *len, char **cause)
+{
+	char *path, *buf;
+	FILE *f;
+	size_t n;
+
+	if (c->opt.base_dir == NULL) {
+		*cause = xstrdup("CSV files are read only from definitions given as files (rampage run, "
+		    "rampage validate); use \"rows\"");
+		return NULL;
+	}
+	path = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", c->opt.base_dir, file);
+	if ((f = fopen(path, "rb")) == NULL) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	buf = xmalloc(c->opt.max_feed_bytes + 1);
+	n = fread(buf, 1, c->opt.max_feed_bytes + 1, f);
+	if (ferror(f))
+		*cause = xasprintf("cannot read %s: %s", path, strerror(errno));
+	else if (n > c->opt.max_feed_bytes)
+		*cause = xasprintf("%s: expected at most %zu bytes, got more", path, c->opt.max_feed_bytes);
+	fclose(f);
+	free(path);
+	if (*cause != NULL) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Loads inline rows: an array of objects with the same keys; values are strings, numbers or
+   booleans. */
+static int
+load_rows(struct walk *c, json_t *rows, struct plan_feed *f)
+{
+	json_t *first = json_array_get(rows, 0), *v;
+	const char *key;
+	char **cols = NULL, **cells;
+	size_t *lens, i, ncol = 0, n;
+	int ok = 1;
+
+	if (!json_is_array(rows) || json_array_size(rows) == 0 || !json_is_object(first) ||
+	    json_object_size(first) == 0) {
+		walk_expected(c, "rows", "a non-empty array of objects like {\"username\": \"a\"}", rows);
+		return -1;
+	}
+	if (json_array_size(rows) > (size_t)c->opt.max_feed_rows) {
+		char *what = xasprintf("at most %d rows", c->opt.max_feed_rows);
+		walk_expected(c, "rows", what, rows);
+		free(what);
+		return -1;
+	}
+	cols = xcalloc(json_object_size(first), sizeof *cols);
+	json_object_foreach(first, key, v) {
+		if (!feed_load_column_ok(key, strlen(key))) {
+			size_t old = walk_key(c, "rows");
+			size_t old2 = walk_index(c, 0);
+			walk_err_key(c, key, "expected a column name of letters, digits, '_' and '-' (starting "
+			    "with a letter or '_')");
+			walk_pop(c, old2);
+			walk_pop(c, old);
+			ok = 0;
+		}
+		cols[ncol++] = (char *)key;
+	}
+	n = json_array_size(rows) * ncol;
+	cells = xcalloc(n, sizeof *cells);
+	lens = xcalloc(n, sizeof *lens);
+	json_array_foreach(rows, i, v) {
+		size_t old = walk_key(c, "rows"), old2 = walk_index(c, i);
+		if (!json_is_object(v) || json_object_size(v) != ncol) {
+			walk_expected(c, NULL, "an object with the same keys as rows[0]", v);
+			ok = 0;
+		} else {
+			for (size_t k = 0; k < ncol; k++) {
+				json_t *cell = json_object_get(v, cols[k]);
+				char *text = cell != NULL ? request_scalar_text(cell) : NULL;
+				if (cell == NULL) {
+					walk_err(c, "expected a value for \"%s\" (as in rows[0]), got nothing",
+					    cols[k]);
+					ok = 0;
+				} else if (text == NULL) {
+					walk_expected(c, cols[k], "a string, number or boolean", cell);
+					ok = 0;
+				} else {
+					cells[i * ncol + k] = text;
+					lens[i * ncol + k] = strlen(text);
+				}
+			}
+		}
+		walk_pop(c, old2);
+		walk_pop(c, old);
+	}
+	if (ok)
+		feed_load_rows(f, cols, (int)ncol, cells, lens, (int)json_array_size(rows));
+	for (size_t k = 0; k < n; k++)
+		free(cells[k]);
+	free(cells);
+	free(lens);
+	free(cols);
+	return ok ? 0 : -1;
+}
+
+/* Parses the top-level `feeds` and registers "feed.column" variables. */
+void
+feed_load_parse(struct walk *c, json_t *root)
+{
+	static const char *const modes[] = { "sequential", "random", "unique", NULL };
+	const char *const *lists[] = { feed_keys };
+	json_t *feeds = json_object_get(root, "feeds"), *v;
+	struct plan *p = c->plan;
+	const char *name;
+	size_t old;
+
+	if (feeds == NULL)
+		return;
+	if (!json_is_object(feeds)) {
+		walk_expected(c, "feeds", "an object of named feeds like {\"users\": {\"csv\": \"users.csv\"}}",
+		    feeds);
+		return;
+	}
+	p->feeds = xcalloc(json_object_size(feeds) + 1, sizeof *p->feeds);
+	c->feed_use_defaults = xcalloc(json_object_size(feeds) + 1, 1);
+	c->feed_use_scenario = xcalloc(json_object_size(feeds) + 1, 1);
+	old = walk_key(c, "feeds");
+	json_object_foreach(feeds, name, v) {
+		size_t old2 = walk_key(c, name);
+		struct plan_feed f = { 0 };
+		json_t *csv = json_object_get(v, "csv"), *rows = json_object_get(v, "rows");
+		const char *mode = "sequential";
+		int bad = 0;
+
+		if (!features_is_var_name(name) || features_is_builtin(name)) {
+			json_t *js = json_string(name);
+			walk_expected(c, NULL, features_is_builtin(name) ? "a feed name that is not a built-in" :
+			    "a feed name of letters, digits, '_' and '-' (starting with a letter or '_')", js);
+			json_decref(js);
+			bad = 1;
+		}
+		if (!json_is_object(v)) {
+			walk_expected(c, NULL, "a feed like {\"csv\": \"users.csv\", \"mode\": \"unique\"}", v);
+			walk_pop(c, old2);
+			continue;
+		}
+		walk_check_keys(c, v, lists, 1, -1);
+		if (walk_get_string(c, v, "mode", 1, &mode) == 1 && !walk_in_list(modes, mode)) {
+			walk_expected(c, "mode", "one of sequential, random, unique", json_object_get(v, "mode"));
+			bad = 1;
+		}
+		if ((csv == NULL) == (rows == NULL)) {
+			walk_err(c, "expected one of \"csv\" (a file) and \"rows\" (inline), got %s",
+			    csv == NULL ? "neither" : "both");
+			bad = 1;
+		} else if (csv != NULL) {
+			char *cause = NULL, *text;
+			size_t len = 0;
+			if (!json_is_string(csv) || json_string_length(csv) == 0) {
+				walk_expected(c, "csv", "a file name (relative to the definition's folder)", csv);
+				bad = 1;
+			} else if ((text = read_feed_file(c, json_string_value(csv), &len, &cause)) == NULL ||
+			    feed_load_csv(&f, text, len, c->opt.max_feed_rows, &cause) != 0) {
+				walk_err_key(c, "csv", "%s%s%s", text != NULL ? json_string_value(csv) : "",
+				    text != NULL ? ": " : "", cause);
+				free(text);
+				free(cause);
+				bad = 1;
+			} else {
+				free(text);
+			}
+		} else if (load_rows(c, rows, &f) != 0) {
+			bad = 1;
+		}
+		if (!bad) {
+			struct plan_feed *d = &p->feeds[p->nfeeds];
+			*d = f;
+			d->name = xstrdup(name);
+			d->mode = strcmp(mode, "unique") == 0 ? PLAN_FEED_UNIQUE :
+			    strcmp(mode, "random") == 0 ? PLAN_FEED_RANDOM : PLAN_FEED_SEQUENTIAL;
+			for (int k = 0; k < d->ncolumns; k++) {
+				char *var = xasprintf("%s.%s", name, d->columns[k]);
+				d->slots[k] = features_var_register(c, var);
+				free(var);
+			}
+			json_object_set_new(c->feed_index, name, json_integer(p->nfeeds));
+			p->nfeeds++;
+		} else {
+			json_object_set_new(c->bad_feeds, name, json_true());
+			if (f.cells != NULL)
+				feed_load_fini(&f);
+		}
+		walk_pop(c, old2);
+	}
+	walk_pop(c, old);
+}
+
+/* After every scenario: unique feeds need a row per VU of the run. */
+void
+feed_load_check_unique(struct walk *c)
+{
+	struct plan *p = c->plan;
+
+	for (int i = 0; i < p->nfeeds; i++) {
+		struct plan_feed *f = &p->feeds[i];
+		int used = 0;
+		size_t old, old2;
+
+		for (int s = 0; s < p->nscenarios && !used; s++)
+			for (int k = 0; k < p->scenarios[s].nfeeds; k++)
+				used |= p->scenarios[s].feeds[k] == i;
+		if (f->mode != PLAN_FEED_UNIQUE || !used || f->nrows >= p->max_vus)
+			continue;
+		old = walk_key(c, "feeds");
+		old2 = walk_key(c, f->name);
+		walk_err(c, "expected at least as many rows as VUs in the run (%d) for mode \"unique\" (each VU "
+		    "keeps its own row), got %d", p->max_vus, f->nrows);
+		walk_pop(c, old2);
+		walk_pop(c, old);
+	}
 }
