@@ -41,8 +41,8 @@ enum plan_body { PLAN_BODY_NONE, PLAN_BODY_RAW, PLAN_BODY_JSON, PLAN_BODY_FORM }
 
 struct pattern_pointer;        /* testdef/pattern.h: a compiled JSON Pointer (RFC 6901) */
 struct pattern_regex;          /* testdef/pattern.h: a compiled PCRE2 pattern */
-struct threshold_plan;         /* metrics/threshold.h: parsed thresholds */
-struct threshold_series_ref;   /* metrics/threshold.h: a step's sub-metric series */
+struct threshold_plan;         /* testdef/threshold_plan.h: parsed thresholds */
+struct threshold_series_ref;   /* testdef/threshold_plan.h: a step's sub-metric series */
 
 /* Think time: how long a VU waits after a step or an iteration. A waiting VU is a timer in its
    worker's loop (engine/think.h), never a blocked thread. */
@@ -184,8 +184,8 @@ struct plan_step {
 	int needs_json;            /* a JSON extract, check or groupBy: the body is parsed (Jansson
 	                              allocates, only for such steps) */
 	int needs_regex;           /* a regex extract or check: the VU keeps PCRE2 match data */
-	/* thresholds (metrics/threshold.h): the sub-metric series this step's requests also count
-	   in (tick->series); usually none */
+	/* thresholds (testdef/threshold_plan.h): the sub-metric series this step's requests also
+	   count in (tick->series); usually none */
 	struct threshold_series_ref *series;
 	int nseries;
 };
@@ -272,7 +272,7 @@ struct plan {
 	int no_connection_reuse;   /* noConnectionReuse: a new connection for every request */
 	int max_headers;           /* most headers of any step (onStart/onStop included) */
 	int max_regex_groups;      /* most capture groups of any pattern: the VUs' match data */
-	struct threshold_plan *thresholds; /* `thresholds` (metrics/threshold.h); NULL: none */
+	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
 	json_t *definition;        /* the definition as given (a reference is held) */
 };

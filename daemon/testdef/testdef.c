@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
-#include "metrics/threshold.h"
 #include "testdef/feed_load.h"
 #include "testdef/pattern.h"
 #include "testdef/template.h"
@@ -109,7 +108,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	scenario_parse_all(c, def);
 	feed_load_check_unique(c);
 	/* thresholds: after everything they may name (endpoints, scenarios, tasks, checks) */
-	c->errors += threshold_plan_parse(p, json_object_get(def, "thresholds"), errs);
+	threshold_plan_parse(c, json_object_get(def, "thresholds"));
 
 out:
 	for (int i = 0; i < c->ndef_headers; i++) {

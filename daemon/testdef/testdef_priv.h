@@ -8,7 +8,9 @@
  *   features.c    variables, extract, checks, groupBy, think time; a scenario's session keys
  *   feed_load.c   feeds: the `feeds` object, CSV files, inline rows (its loaders: feed_load.h)
  *   scenario.c    scenarios and their executors, the top-level shortcuts, the caps
- * and, with their own headers, pattern.c (compiled regexes and JSON Pointers) and template.c.
+ *   threshold_plan.c  `thresholds` (the types and the expression grammar: threshold_plan.h)
+ * and, with their own headers, pattern.c (compiled regexes and JSON Pointers), metric.c (the k6
+ * metrics thresholds may name) and template.c.
  *
  * One testdef_parse call owns one struct walk, on the caller's thread; nothing here is shared
  * between threads. Every function that takes a walk records its errors in it and carries on, so a
@@ -154,5 +156,14 @@ void feed_load_check_unique(struct walk *c);
 void scenario_parse_all(struct walk *c, json_t *root);
 /* Writes into buf the executors that have a parameter called key ("" when none has). */
 void scenario_key_owners(const char *key, char *buf, size_t size);
+
+/* ---- threshold_plan.c: thresholds */
+
+/* Parses `thresholds` (the definition's member; NULL when absent) into plan->thresholds (NULL when
+   there are none), plan->nseries and each step's series list. Last: a threshold may name any
+   endpoint, scenario, task or check. */
+void threshold_plan_parse(struct walk *c, json_t *thresholds);
+/* Frees plan->thresholds and every step's series list, leaving them NULL. */
+void threshold_plan_free(struct plan *plan);
 
 #endif
