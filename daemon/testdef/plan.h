@@ -1,8 +1,10 @@
 /*
  * plan: a validated, immutable test definition, ready for the engine. testdef_parse() builds it from
- * JSON; after that nothing writes to it, so every thread (controller, workers, API) reads it without
- * locks. Everything the per-request path needs is precomputed here (endpoint indexes, cumulative task
- * weights, parsed templates), so workers never parse or allocate per request.
+ * JSON; after that the only write is the sequential feeds' cursor (struct plan_feed: one atomic
+ * add per iteration), so every thread (controller, workers, API) reads it without locks.
+ * Everything the per-request path needs is precomputed here (endpoint indexes, cumulative task
+ * weights, parsed templates, compiled regexes and JSON Pointers, loaded feed rows), so workers
+ * never parse or allocate per request.
  *
  * Times are nanoseconds (CLOCK_MONOTONIC deltas). Names follow k6 where k6 has the concept.
  */
@@ -115,7 +117,8 @@ struct plan_group {
 	char *header;
 };
 
-/* A data feed: rows loaded at parse time (CSV file or inline), read-only afterwards. */
+/* A data feed: rows loaded at parse time (testdef/feed_load.h: a CSV file or inline rows) and
+   read-only afterwards; only the cursor moves. */
 enum plan_feed_mode {
 	PLAN_FEED_SEQUENTIAL,      /* one shared cursor: each iteration takes the next row, wrapping */
 	PLAN_FEED_RANDOM,          /* each iteration a random row (the VU's generator) */
