@@ -1,7 +1,7 @@
 /*
- * extract: see extract.h. Runs on a worker thread (matching, pointers) or the parsing thread
- * (compiling). The only allocations after compiling are Jansson's, when a step that reads JSON
- * parses a body, and PCRE2's first use of a VU's match data.
+ * extract: see extract.h. Runs on a worker thread. The only allocations are Jansson's, when a step
+ * that reads JSON parses a body, and PCRE2's first use of a VU's match data; compiling happened
+ * when the plan was built (testdef/pattern.c).
  */
 #include <config.h>
 
@@ -10,26 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "core/xmalloc.h"
 #include "engine/extract.h"
+#include "testdef/pattern.h"
 
 /* PCRE2's backtracking budget per match: a pathological pattern on a large body gives up (no
    match) instead of stalling the worker. */
 #define MATCH_LIMIT 1000000
-
-struct extract_pointer {
-	int ntokens;
-	char **tokens;             /* unescaped reference tokens */
-	long *index;               /* [ntokens]: the token as an array index, or -1 */
-};
-
-struct extract_regex {
-	pcre2_code *code;
-	int groups;
-};
 
 struct extract_match {
 	pcre2_match_data *data;
@@ -39,81 +26,8 @@ struct extract_match {
 
 /* ---- JSON Pointer */
 
-/* The token as an array index (RFC 6901: "0" or digits without a leading zero), or -1. */
-static long
-token_index(const char *s)
-{
-	long v = 0;
-
-	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > 100000000)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
-struct extract_pointer *
-extract_pointer_new(const char *text, char **cause)
-{
-	struct extract_pointer *p;
-	const char *s = text;
-
-	if (text[0] != '\0' && text[0] != '/') {
-		*cause = xasprintf("expected a JSON Pointer like \"/items/0/id\" (starting with \"/\"), got "
-		    "\"%.60s\"", text);
-		return NULL;
-	}
-	p = xcalloc(1, sizeof *p);
-	while (*s == '/') {
-		const char *end = strchr(s + 1, '/');
-		size_t n = end ? (size_t)(end - s - 1) : strlen(s + 1);
-		char *tok = xmalloc(n + 1), *w = tok;
-
-		for (size_t i = 0; i < n; i++) {
-			char ch = s[1 + i];
-			if (ch == '~') {
-				char next = i + 1 < n ? s[2 + i] : '\0';
-				if (next != '0' && next != '1') {
-					*cause = xasprintf("invalid JSON Pointer \"%.60s\": \"~\" must be followed by "
-					    "0 or 1", text);
-					free(tok);
-					extract_pointer_free(p);
-					return NULL;
-				}
-				*w++ = next == '0' ? '~' : '/';
-				i++;
-			} else {
-				*w++ = ch;
-			}
-		}
-		*w = '\0';
-		p->tokens = xreallocarray(p->tokens, (size_t)p->ntokens + 1, sizeof *p->tokens);
-		p->index = xreallocarray(p->index, (size_t)p->ntokens + 1, sizeof *p->index);
-		p->tokens[p->ntokens] = tok;
-		p->index[p->ntokens] = token_index(tok);
-		p->ntokens++;
-		s += 1 + n;
-	}
-	return p;
-}
-
-void
-extract_pointer_free(struct extract_pointer *p)
-{
-	if (p == NULL)
-		return;
-	for (int i = 0; i < p->ntokens; i++)
-		free(p->tokens[i]);
-	free(p->tokens);
-	free(p->index);
-	free(p);
-}
-
 json_t *
-extract_pointer_get(const struct extract_pointer *p, json_t *v)
+extract_pointer_get(const struct pattern_pointer *p, json_t *v)
 {
 	for (int i = 0; i < p->ntokens && v != NULL; i++) {
 		if (json_is_object(v))
@@ -127,45 +41,6 @@ extract_pointer_get(const struct extract_pointer *p, json_t *v)
 }
 
 /* ---- regex */
-
-struct extract_regex *
-extract_regex_new(const char *pattern, char **cause)
-{
-	struct extract_regex *re;
-	PCRE2_SIZE erroff;
-	uint32_t groups = 0;
-	int errcode;
-	pcre2_code *code;
-
-	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
-	if (code == NULL) {
-		PCRE2_UCHAR msg[160];
-		pcre2_get_error_message(errcode, msg, sizeof msg);
-		*cause = xasprintf("invalid regex at offset %zu: %s", (size_t)erroff, (char *)msg);
-		return NULL;
-	}
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);    /* no JIT: the interpreter serves */
-	pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
-	re = xcalloc(1, sizeof *re);
-	re->code = code;
-	re->groups = (int)groups;
-	return re;
-}
-
-void
-extract_regex_free(struct extract_regex *re)
-{
-	if (re == NULL)
-		return;
-	pcre2_code_free(re->code);
-	free(re);
-}
-
-int
-extract_regex_groups(const struct extract_regex *re)
-{
-	return re->groups;
-}
 
 struct extract_match *
 extract_match_new(int max_groups)
@@ -193,7 +68,7 @@ extract_match_free(struct extract_match *m)
 }
 
 int
-extract_regex_find(const struct extract_regex *re, struct extract_match *m, const char *s, size_t n,
+extract_regex_find(const struct pattern_regex *re, struct extract_match *m, const char *s, size_t n,
     int group, size_t *off, size_t *len)
 {
 	PCRE2_SIZE *ov;
@@ -268,7 +143,7 @@ extract_json_text(json_t *v, char *buf, size_t size)
 }
 
 int64_t
-extract_source(enum plan_source from, const struct extract_pointer *p, const char *header,
+extract_source(enum plan_source from, const struct pattern_pointer *p, const char *header,
     struct extract_response *r, char *buf, size_t size)
 {
 	const char *s;

@@ -4,9 +4,10 @@
  * response and only for steps that need it; a response header; a PCRE2 regex over the body (Perl
  * syntax, so \d, \w and \s work as written; JIT-compiled when the platform allows).
  *
- * Compiling (pointers, patterns) happens when a definition is parsed, on that thread; compiled
- * objects are immutable and any thread may use them. Matching needs a struct extract_match, which
+ * Pointers and patterns are compiled when a definition is parsed (testdef/pattern.h) and are part
+ * of the immutable plan; this module only matches. Matching needs a struct extract_match, which
  * belongs to one VU: with it, a match allocates nothing once warm (PCRE2 keeps its frames in it).
+ * Worker threads.
  */
 #ifndef RAMPAGE_EXTRACT_H
 #define RAMPAGE_EXTRACT_H
@@ -15,25 +16,14 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "testdef/pattern.h"
 #include "testdef/plan.h"
 
-struct extract_pointer;
-struct extract_regex;
 struct extract_match;
 
-/* Compiles a JSON Pointer ("" is the whole document, else "/a/0/b~1c"). NULL + *cause. */
-struct extract_pointer *extract_pointer_new(const char *text, char **cause);
-/* Frees a pointer. NULL is a no-op. */
-void extract_pointer_free(struct extract_pointer *p);
 /* The value p points at in root (borrowed), or NULL when there is none. */
-json_t *extract_pointer_get(const struct extract_pointer *p, json_t *root);
+json_t *extract_pointer_get(const struct pattern_pointer *p, json_t *root);
 
-/* Compiles a regex (PCRE2, Perl syntax; bytes, not UTF-8). NULL + *cause naming the offset. */
-struct extract_regex *extract_regex_new(const char *pattern, char **cause);
-/* Frees a regex. NULL is a no-op. */
-void extract_regex_free(struct extract_regex *re);
-/* Number of capture groups. */
-int extract_regex_groups(const struct extract_regex *re);
 /* Match state for patterns of up to max_groups groups; one per VU. */
 struct extract_match *extract_match_new(int max_groups);
 /* Frees match state. NULL is a no-op. */
@@ -42,7 +32,7 @@ void extract_match_free(struct extract_match *m);
  * Searches s (n bytes) for re. Returns 1 and group `group`'s span (*off, *len) when it matched and
  * the group took part, else 0 (a pattern that hits PCRE2's match limit does not match).
  */
-int extract_regex_find(const struct extract_regex *re, struct extract_match *m, const char *s,
+int extract_regex_find(const struct pattern_regex *re, struct extract_match *m, const char *s,
     size_t n, int group, size_t *off, size_t *len);
 
 /* A response as extraction, checks and groupBy see it. Fill the first fields; json starts NULL. */
@@ -75,7 +65,7 @@ size_t extract_json_text(json_t *v, char *buf, size_t size);
  */
 int64_t extract_run(const struct plan_extract *x, struct extract_response *r, char *buf, size_t size);
 /* The same for a JSON Pointer (from PLAN_FROM_JSON) or a header (PLAN_FROM_HEADER): groupBy. */
-int64_t extract_source(enum plan_source from, const struct extract_pointer *p, const char *header,
+int64_t extract_source(enum plan_source from, const struct pattern_pointer *p, const char *header,
     struct extract_response *r, char *buf, size_t size);
 
 #endif

@@ -1,25 +1,23 @@
 /*
- * threshold: k6 thresholds. A definition's "thresholds" object ({"http_req_duration": ["p(95)<500"],
- * "http_req_failed": [{"threshold": "rate<0.01", "abortOnFail": true}]}) says what counts as passing;
- * `rampage run` exits 99 when any threshold failed. k6's grammar and meaning (metrics/thresholds.go,
- * thresholds_parser.go), plus sub-metrics by tag ("http_req_duration{name:login}") and, beyond k6
- * (grafana/k6#2379), sliding windows: "rate<0.05 over 30s" fails when any 30-second stretch of the
- * run breaks it, so a crash in the last seconds of an hour-long soak fails the run even though the
- * whole-run rate looks fine.
+ * threshold: judging a run by its definition's k6 thresholds. A definition's "thresholds" object
+ * ({"http_req_duration": ["p(95)<500"], "http_req_failed": [{"threshold": "rate<0.01",
+ * "abortOnFail": true}]}) says what counts as passing; `rampage run` exits 99 when any threshold
+ * failed. testdef parses and validates them into the plan (testdef/threshold_plan.h: k6's grammar,
+ * sub-metrics by tag, and, beyond k6 (grafana/k6#2379), sliding windows: "rate<0.05 over 30s"
+ * fails when any 30-second stretch of the run breaks it, so a crash in the last seconds of an
+ * hour-long soak fails the run even though the whole-run rate looks fine).
  *
- * Two halves:
- *  - parsing, at definition time: testdef calls threshold_plan_parse, which validates every
- *    expression against the plan (metric names, tags naming real endpoints/scenarios/tasks,
- *    aggregations that fit the metric's type), stores the result in plan->thresholds and decides
- *    which tagged series the engine records (plan->nseries, plan_step.series);
+ * Two parts:
+ *  - recording: the engine counts each request also in the tagged series its step lists
+ *    (threshold_record);
  *  - evaluation: a threshold_set, fed the run's ticks once a second, keeps each windowed
  *    threshold's ring of seconds and says when an abortOnFail threshold calls for a stop;
  *    threshold_final judges the whole run. Pure and deterministic: time is the ticks' second
  *    numbers; nothing reads a clock.
  *
- * Threads: parsing on the caller's thread. A threshold_set belongs to one thread at a time (the
- * engine's controller thread through on_tick, then whoever reads the results after the run).
- * threshold_record runs on a worker thread, on the per-request path: no allocation, no lock.
+ * Threads: a threshold_set belongs to one thread at a time (the engine's controller thread through
+ * on_tick, then whoever reads the results after the run). threshold_record runs on a worker
+ * thread, on the per-request path: no allocation, no lock.
  */
 #ifndef RAMPAGE_THRESHOLD_H
 #define RAMPAGE_THRESHOLD_H
@@ -31,67 +29,10 @@
 
 struct plan;
 struct plan_step;
-struct testdef_errors;
 struct tick;
 struct tick_endpoint;
 
-/* Longest window: its ring keeps one encoded histogram per second (hundreds of bytes to ~1.5 KB). */
-#define THRESHOLD_MAX_WINDOW_S 3600
-
-/* ---- one expression: "p(95) < 500", "rate<0.05 over 30s" */
-
-enum threshold_agg {
-	THRESHOLD_AVG, THRESHOLD_MIN, THRESHOLD_MAX, THRESHOLD_MED, THRESHOLD_PCT,
-	THRESHOLD_RATE, THRESHOLD_COUNT, THRESHOLD_VALUE,
-};
-enum threshold_op { THRESHOLD_LT, THRESHOLD_LE, THRESHOLD_GT, THRESHOLD_GE, THRESHOLD_EQ, THRESHOLD_NE };
-
-struct threshold_expr {
-	enum threshold_agg agg;
-	double pct;                /* THRESHOLD_PCT: N of p(N), 0..100 */
-	enum threshold_op op;
-	double value;              /* right-hand side; times in ms, as k6 */
-	int64_t window_s;          /* "over D": D in whole seconds (1..THRESHOLD_MAX_WINDOW_S); 0: whole run */
-};
-
-/*
- * Parses one expression: aggregation, operator, number (k6: `avg min max med p(N) rate count value`,
- * `< <= > >= == === !=`, spaces allowed around each part), then optionally "over" and a duration of
- * whole seconds. Checks the syntax and ranges only, not whether the aggregation fits a metric.
- * Any thread. 0, or -1 and *cause (caller frees), a whole message such as
- * `expected an expression like "p(95)<500", got "p95<500"`.
- */
-int threshold_expr_parse(const char *src, struct threshold_expr *out, char **cause);
-/* k6 name of an aggregation: "avg", "p(95)" (pct used for THRESHOLD_PCT). Writes into buf. */
-const char *threshold_agg_name(enum threshold_agg agg, double pct, char *buf, size_t len);
-/* "<", "<=", ... */
-const char *threshold_op_name(enum threshold_op op);
-
-/* ---- the plan's thresholds */
-
-/* Parsed thresholds of a plan (plan->thresholds): immutable after threshold_plan_parse. */
-struct threshold_plan;
-
-/* One sub-metric series a step's requests also count in (plan_step.series): tick->series[series],
-   when the response also matches the tags only a response can tell (status, expected_response). */
-struct threshold_series_ref {
-	int series;                /* index into tick->series */
-	int status;                /* -1: any; else only responses with this status (0: none) */
-	int expected;              /* -1: any; 1: k6's expected_response (not counted by
-	                              http_req_failed); 0: the others */
-};
-
-/*
- * Validates `thresholds` (the definition's member; NULL when absent) against plan, whose scenarios,
- * tasks and endpoints must be parsed already, and stores the result: plan->thresholds (NULL when
- * there are none), plan->nseries and each step's series/nseries. Every problem is added to errs with
- * its JSON path ("thresholds.http_req_duration[0]: ..."). Returns the number of errors added.
- * Caller's thread.
- */
-int threshold_plan_parse(struct plan *plan, json_t *thresholds, struct testdef_errors *errs);
-/* Frees plan->thresholds and every step's series list, leaving them NULL (plan_free calls it
-   first). */
-void threshold_plan_free(struct plan *plan);
+/* ---- recording */
 
 /*
  * Records one request into the series of step st, exactly as it was recorded into its endpoint

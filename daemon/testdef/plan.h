@@ -1,8 +1,10 @@
 /*
  * plan: a validated, immutable test definition, ready for the engine. testdef_parse() builds it from
- * JSON; after that nothing writes to it, so every thread (controller, workers, API) reads it without
- * locks. Everything the per-request path needs is precomputed here (endpoint indexes, cumulative task
- * weights, parsed templates), so workers never parse or allocate per request.
+ * JSON; after that the only write is the sequential feeds' cursor (struct plan_feed: one atomic
+ * add per iteration), so every thread (controller, workers, API) reads it without locks.
+ * Everything the per-request path needs is precomputed here (endpoint indexes, cumulative task
+ * weights, parsed templates, compiled regexes and JSON Pointers, loaded feed rows), so workers
+ * never parse or allocate per request.
  *
  * Times are nanoseconds (CLOCK_MONOTONIC deltas). Names follow k6 where k6 has the concept.
  */
@@ -39,10 +41,10 @@ const char *plan_executor_name(enum plan_executor e);
 
 enum plan_body { PLAN_BODY_NONE, PLAN_BODY_RAW, PLAN_BODY_JSON, PLAN_BODY_FORM };
 
-struct extract_pointer;        /* engine/extract.h: a compiled JSON Pointer (RFC 6901) */
-struct threshold_plan;         /* metrics/threshold.h: parsed thresholds */
-struct threshold_series_ref;   /* metrics/threshold.h: a step's sub-metric series */
-struct extract_regex;          /* engine/extract.h: a compiled PCRE2 pattern */
+struct pattern_pointer;        /* testdef/pattern.h: a compiled JSON Pointer (RFC 6901) */
+struct pattern_regex;          /* testdef/pattern.h: a compiled PCRE2 pattern */
+struct threshold_plan;         /* testdef/threshold_plan.h: parsed thresholds */
+struct threshold_series_ref;   /* testdef/threshold_plan.h: a step's sub-metric series */
 
 /* Think time: how long a VU waits after a step or an iteration. A waiting VU is a timer in its
    worker's loop (engine/think.h), never a blocked thread. */
@@ -72,9 +74,9 @@ struct plan_extract {
 	char *var;                 /* variable name */
 	int slot;                  /* index in plan->var_names */
 	enum plan_source from;
-	struct extract_pointer *pointer;   /* JSON */
+	struct pattern_pointer *pointer;   /* JSON */
 	char *header;              /* HEADER */
-	struct extract_regex *regex;       /* REGEX */
+	struct pattern_regex *regex;       /* REGEX */
 	int group;                 /* REGEX: capture group (0: the whole match) */
 };
 
@@ -99,10 +101,10 @@ struct plan_check {
 	int nstatuses;
 	char *text;                /* BODY_CONTAINS; HEADER + EQUALS */
 	size_t text_len;
-	struct extract_pointer *pointer;   /* JSON */
+	struct pattern_pointer *pointer;   /* JSON */
 	json_t *equals;            /* JSON + EQUALS (numbers compare by value) */
 	char *header;              /* HEADER */
-	struct extract_regex *regex;       /* HEADER + MATCHES */
+	struct pattern_regex *regex;       /* HEADER + MATCHES */
 	int64_t max_ns;            /* MAX_DURATION */
 };
 
@@ -111,11 +113,12 @@ struct plan_group {
 	char *name;                /* the step's name: rampage.groupBy.<name> in the summary */
 	char *source;              /* "header X-Served-By", "json /node_id" */
 	enum plan_source from;     /* JSON or HEADER */
-	struct extract_pointer *pointer;
+	struct pattern_pointer *pointer;
 	char *header;
 };
 
-/* A data feed: rows loaded at parse time (CSV file or inline), read-only afterwards. */
+/* A data feed: rows loaded at parse time (testdef/feed_load.h: a CSV file or inline rows) and
+   read-only afterwards; only the cursor moves. */
 enum plan_feed_mode {
 	PLAN_FEED_SEQUENTIAL,      /* one shared cursor: each iteration takes the next row, wrapping */
 	PLAN_FEED_RANDOM,          /* each iteration a random row (the VU's generator) */
@@ -184,8 +187,8 @@ struct plan_step {
 	int needs_json;            /* a JSON extract, check or groupBy: the body is parsed (Jansson
 	                              allocates, only for such steps) */
 	int needs_regex;           /* a regex extract or check: the VU keeps PCRE2 match data */
-	/* thresholds (metrics/threshold.h): the sub-metric series this step's requests also count
-	   in (tick->series); usually none */
+	/* thresholds (testdef/threshold_plan.h): the sub-metric series this step's requests also
+	   count in (tick->series); usually none */
 	struct threshold_series_ref *series;
 	int nseries;
 };
@@ -272,7 +275,7 @@ struct plan {
 	int no_connection_reuse;   /* noConnectionReuse: a new connection for every request */
 	int max_headers;           /* most headers of any step (onStart/onStop included) */
 	int max_regex_groups;      /* most capture groups of any pattern: the VUs' match data */
-	struct threshold_plan *thresholds; /* `thresholds` (metrics/threshold.h); NULL: none */
+	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
 	json_t *definition;        /* the definition as given (a reference is held) */
 };

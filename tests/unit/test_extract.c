@@ -14,6 +14,8 @@
 #include "engine/check.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
+#include "testdef/feed_load.h"
+#include "testdef/pattern.h"
 #include "testdef/plan.h"
 #include "tap.h"
 
@@ -27,7 +29,7 @@ find(json_t *doc, const char *ptr)
 {
 	static char buf[128];
 	char *cause = NULL;
-	struct extract_pointer *p = extract_pointer_new(ptr, &cause);
+	struct pattern_pointer *p = pattern_pointer_new(ptr, &cause);
 	json_t *v;
 	size_t n;
 
@@ -43,7 +45,7 @@ find(json_t *doc, const char *ptr)
 		n = extract_json_text(v, buf, sizeof buf - 1);
 		buf[n < sizeof buf - 1 ? n : sizeof buf - 1] = '\0';
 	}
-	extract_pointer_free(p);
+	pattern_pointer_free(p);
 	return buf;
 }
 
@@ -92,7 +94,7 @@ match(const char *pattern, const char *s, int group)
 {
 	static char buf[128];
 	char *cause = NULL;
-	struct extract_regex *re = extract_regex_new(pattern, &cause);
+	struct pattern_regex *re = pattern_regex_new(pattern, &cause);
 	struct extract_match *m;
 	size_t off, len;
 
@@ -101,13 +103,13 @@ match(const char *pattern, const char *s, int group)
 		free(cause);
 		return buf;
 	}
-	m = extract_match_new(extract_regex_groups(re));
+	m = extract_match_new(re->groups);
 	if (extract_regex_find(re, m, s, strlen(s), group, &off, &len))
 		snprintf(buf, sizeof buf, "%.*s", (int)len, s + off);
 	else
 		snprintf(buf, sizeof buf, "(no match)");
 	extract_match_free(m);
-	extract_regex_free(re);
+	pattern_regex_free(re);
 	return buf;
 }
 
@@ -115,7 +117,7 @@ static void
 test_regex(void)
 {
 	char *cause = NULL;
-	struct extract_regex *re;
+	struct pattern_regex *re;
 
 	is_str(match("id=(\\d+)", "a&id=1234&b", 1), "1234", "\\d works as in Perl");
 	is_str(match("id=(\\d+)", "a&id=1234&b", 0), "id=1234", "group 0 is the whole match");
@@ -125,9 +127,9 @@ test_regex(void)
 	is_str(match("id=(\\d+)", "no ids here", 1), "(no match)", "no match");
 	is_str(match("(a", "", 0), "error: invalid regex at offset 2: missing closing parenthesis",
 	    "a bad pattern names the offset and the reason");
-	re = extract_regex_new("(a)(b)(c)", &cause);
-	is_int(extract_regex_groups(re), 3, "groups are counted");
-	extract_regex_free(re);
+	re = pattern_regex_new("(a)(b)(c)", &cause);
+	is_int(re->groups, 3, "groups are counted");
+	pattern_regex_free(re);
 	{
 		/* a catastrophic pattern on a long subject gives up instead of stalling */
 		char *s = malloc(40001);
@@ -191,20 +193,20 @@ test_extract(void)
 	char *cause = NULL;
 	struct plan_extract x = { .from = PLAN_FROM_JSON };
 
-	x.pointer = extract_pointer_new("/token", &cause);
+	x.pointer = pattern_pointer_new("/token", &cause);
 	is_str(run(&x, 64), "6:abc123", "json /token");
 	is_str(run(&x, 4), "6:abc1", "a value longer than the buffer is cut, its full length told");
-	extract_pointer_free(x.pointer);
-	x.pointer = extract_pointer_new("/user/tags", &cause);
+	pattern_pointer_free(x.pointer);
+	x.pointer = pattern_pointer_new("/user/tags", &cause);
 	is_str(run(&x, 64), "9:[\"x\",\"y\"]", "a container as compact JSON");
 	is_str(run(&x, 5), "9:[\"x\",", "a container cut to the buffer");
-	extract_pointer_free(x.pointer);
-	x.pointer = extract_pointer_new("/user/id", &cause);
+	pattern_pointer_free(x.pointer);
+	x.pointer = pattern_pointer_new("/user/id", &cause);
 	is_str(run(&x, 64), "1:7", "a number");
-	extract_pointer_free(x.pointer);
-	x.pointer = extract_pointer_new("/missing", &cause);
+	pattern_pointer_free(x.pointer);
+	x.pointer = pattern_pointer_new("/missing", &cause);
 	is_str(run(&x, 64), "-1", "a missing value fails");
-	extract_pointer_free(x.pointer);
+	pattern_pointer_free(x.pointer);
 
 	x = (struct plan_extract){ .from = PLAN_FROM_HEADER, .header = "location" };
 	is_str(run(&x, 64), "13:/api/users/42", "a header, any case");
@@ -212,12 +214,12 @@ test_extract(void)
 	is_str(run(&x, 64), "-1", "a missing header fails");
 
 	x = (struct plan_extract){ .from = PLAN_FROM_REGEX, .group = 1 };
-	x.regex = extract_regex_new("\"id\": (\\d+)", &cause);
+	x.regex = pattern_regex_new("\"id\": (\\d+)", &cause);
 	is_str(run(&x, 64), "1:7", "a regex group over the body");
-	extract_regex_free(x.regex);
-	x.regex = extract_regex_new("\"nope\": (\\d+)", &cause);
+	pattern_regex_free(x.regex);
+	x.regex = pattern_regex_new("\"nope\": (\\d+)", &cause);
 	is_str(run(&x, 64), "-1", "no match fails");
-	extract_regex_free(x.regex);
+	pattern_regex_free(x.regex);
 
 	{
 		/* not JSON: JSON extraction fails, the body is parsed once */
@@ -259,12 +261,12 @@ test_checks(void)
 	is_int(eval(&k), 0, "bodyContains fails");
 
 	k = (struct plan_check){ .kind = PLAN_CHECK_JSON, .op = PLAN_OP_EXISTS };
-	k.pointer = extract_pointer_new("/user/tags/1", &cause);
+	k.pointer = pattern_pointer_new("/user/tags/1", &cause);
 	is_int(eval(&k), 1, "json exists");
 	k.op = PLAN_OP_ABSENT;
 	is_int(eval(&k), 0, "json exists: false, on a value that exists");
-	extract_pointer_free(k.pointer);
-	k.pointer = extract_pointer_new("/status", &cause);
+	pattern_pointer_free(k.pointer);
+	k.pointer = pattern_pointer_new("/status", &cause);
 	k.op = PLAN_OP_EQUALS;
 	k.equals = json_string("ok");
 	is_int(eval(&k), 1, "json equals \"ok\"");
@@ -272,23 +274,23 @@ test_checks(void)
 	k.equals = json_string("ko");
 	is_int(eval(&k), 0, "json equals \"ko\" fails");
 	json_decref(k.equals);
-	extract_pointer_free(k.pointer);
-	k.pointer = extract_pointer_new("/n", &cause);
+	pattern_pointer_free(k.pointer);
+	k.pointer = pattern_pointer_new("/n", &cause);
 	k.equals = json_real(2.0);
 	is_int(eval(&k), 1, "numbers compare by value: 2 equals 2.0");
 	json_decref(k.equals);
 	k.equals = json_string("2");
 	is_int(eval(&k), 0, "but not a string");
 	json_decref(k.equals);
-	extract_pointer_free(k.pointer);
+	pattern_pointer_free(k.pointer);
 
 	k = (struct plan_check){ .kind = PLAN_CHECK_HEADER, .header = "Content-Type", .op = PLAN_OP_MATCHES };
-	k.regex = extract_regex_new("json", &cause);
+	k.regex = pattern_regex_new("json", &cause);
 	is_int(eval(&k), 1, "header matches json");
-	extract_regex_free(k.regex);
-	k.regex = extract_regex_new("^text/", &cause);
+	pattern_regex_free(k.regex);
+	k.regex = pattern_regex_new("^text/", &cause);
 	is_int(eval(&k), 0, "header matches ^text/ fails");
-	extract_regex_free(k.regex);
+	pattern_regex_free(k.regex);
 	k.regex = NULL;
 	k.op = PLAN_OP_EQUALS;
 	k.header = "X-Node";
@@ -320,7 +322,7 @@ csv(const char *text, int max_rows)
 	char *cause = NULL;
 	size_t off = 0;
 
-	if (feed_parse_csv(&f, text, strlen(text), max_rows, &cause) != 0) {
+	if (feed_load_csv(&f, text, strlen(text), max_rows, &cause) != 0) {
 		snprintf(out, sizeof out, "%s", cause);
 		free(cause);
 		return out;
@@ -334,7 +336,7 @@ csv(const char *text, int max_rows)
 			off += (size_t)snprintf(out + off, sizeof out - off, "%s%.*s", c ? "|" : "", (int)v->len, v->s);
 		}
 	}
-	feed_fini(&f);
+	feed_load_fini(&f);
 	return out;
 }
 
@@ -372,7 +374,7 @@ test_pick(void)
 	uint64_t rng = 5;
 	int seen[3] = { 0 }, bad = 0;
 
-	feed_load(&f, cols, 1, cells, lens, 3);
+	feed_load_rows(&f, cols, 1, cells, lens, 3);
 	f.mode = PLAN_FEED_UNIQUE;
 	is_int(feed_pick(&f, 1, &rng), 0, "unique: VU 1 reads row 0");
 	is_int(feed_pick(&f, 3, &rng), 2, "unique: VU 3 reads row 2, every time");
@@ -392,7 +394,7 @@ test_pick(void)
 	ok(bad == 0 && seen[0] > 900 && seen[1] > 900 && seen[2] > 900, "random: every row, evenly (%d %d %d)",
 	    seen[0], seen[1], seen[2]);
 	is_str(f.cells[1].s, "b", "cells are NUL-terminated copies");
-	feed_fini(&f);
+	feed_load_fini(&f);
 }
 
 int

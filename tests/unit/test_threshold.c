@@ -1,6 +1,7 @@
 /*
  * test_threshold: the k6 threshold grammar (every aggregation, operator, spacing, windows and each
- * error), validation against a plan (metrics, types, tags, long form, with JSON paths), recording
+ * error) and validation against a plan (metrics, types, tags, long form, with JSON paths), both
+ * testdef's (testdef/threshold_plan.h); the metric table's timing phases against the ticks'; recording
  * into tagged series, and evaluation on hand-built ticks: percentiles, rates, counters, gauges,
  * samples-free metrics, checks, abortOnFail with delayAbortEval, and sliding windows (a burst of
  * errors in the last 10 s of a 600-second run fails "rate<0.05 over 30s" while the whole-run rate
@@ -16,7 +17,9 @@
 #include "metrics/hist.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
+#include "testdef/metric.h"
 #include "testdef/testdef.h"
+#include "testdef/threshold_plan.h"
 #include "tap.h"
 
 #define NS_S 1000000000LL
@@ -219,6 +222,20 @@ test_grammar(void)
 		snprintf(src, sizeof src, "avg%s1", threshold_op_name(op));
 		ok(threshold_expr_parse(src, &e, &cause) == 0 && e.op == (enum threshold_op)op,
 		    "operator %s round-trips", threshold_op_name(op));
+	}
+}
+
+/* ---- the metric table's timing phases (testdef numbers them itself: it cannot include tick.h) */
+
+static void
+test_metric_phases(void)
+{
+	for (int p = 0; p < TICK_NPHASE; p++) {
+		const char *name = tick_phase_metric((enum tick_phase)p);
+		int m = metric_find(name, strlen(name));
+
+		ok(m >= 0 && metric_get((enum metric_id)m)->phase == p, "%s is timing phase %d in both tables",
+		    name, p);
 	}
 }
 
@@ -923,6 +940,7 @@ int
 main(void)
 {
 	test_grammar();
+	test_metric_phases();
 	test_validation();
 	test_record();
 	test_whole_run();
