@@ -33,6 +33,7 @@
 #include "core/text.h"
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
+#include "metrics/metric.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "core/duration.h"
@@ -43,64 +44,27 @@
 #define GOT_SHOWN 60               /* longest source (bytes) quoted in a message */
 #define PATH_SIZE 512
 
-/* ---- metrics */
-
-enum mtype { T_COUNTER, T_GAUGE, T_RATE, T_TREND };
-static const char *const type_names[] = { "counter", "gauge", "rate", "trend" };
-
-enum metric_id {
-	M_HTTP_REQS, M_HTTP_REQ_DURATION, M_HTTP_REQ_FAILED,
-	M_BLOCKED, M_CONNECTING, M_TLS, M_SENDING, M_WAITING, M_RECEIVING,
-	M_ITERATIONS, M_ITERATION_DURATION, M_DROPPED_ITERATIONS, M_VUS, M_VUS_MAX,
-	M_DATA_SENT, M_DATA_RECEIVED, M_CHECKS,
-	NMETRICS,
-};
-
-static const struct metric {
-	const char *name;
-	enum mtype type;
-	const char *contains;
-	bool per_request;          /* recorded per request: may be selected by tag */
-	int phase;                 /* enum tick_phase, or -1 */
-} metrics[NMETRICS] = {
-	[M_HTTP_REQS] = { "http_reqs", T_COUNTER, "default", true, -1 },
-	[M_HTTP_REQ_DURATION] = { "http_req_duration", T_TREND, "time", true, -1 },
-	[M_HTTP_REQ_FAILED] = { "http_req_failed", T_RATE, "default", true, -1 },
-	[M_BLOCKED] = { "http_req_blocked", T_TREND, "time", true, TICK_PHASE_BLOCKED },
-	[M_CONNECTING] = { "http_req_connecting", T_TREND, "time", true, TICK_PHASE_CONNECTING },
-	[M_TLS] = { "http_req_tls_handshaking", T_TREND, "time", true, TICK_PHASE_TLS },
-	[M_SENDING] = { "http_req_sending", T_TREND, "time", true, TICK_PHASE_SENDING },
-	[M_WAITING] = { "http_req_waiting", T_TREND, "time", true, TICK_PHASE_WAITING },
-	[M_RECEIVING] = { "http_req_receiving", T_TREND, "time", true, TICK_PHASE_RECEIVING },
-	[M_ITERATIONS] = { "iterations", T_COUNTER, "default", false, -1 },
-	[M_ITERATION_DURATION] = { "iteration_duration", T_TREND, "time", false, -1 },
-	[M_DROPPED_ITERATIONS] = { "dropped_iterations", T_COUNTER, "default", false, -1 },
-	[M_VUS] = { "vus", T_GAUGE, "default", false, -1 },
-	[M_VUS_MAX] = { "vus_max", T_GAUGE, "default", false, -1 },
-	[M_DATA_SENT] = { "data_sent", T_COUNTER, "data", true, -1 },
-	[M_DATA_RECEIVED] = { "data_received", T_COUNTER, "data", true, -1 },
-	[M_CHECKS] = { "checks", T_RATE, "default", false, -1 },
-};
+/* ---- metrics (names and types: metrics/metric.h) */
 
 /* The aggregations each type supports, in k6's words. */
 static bool
-agg_fits(enum mtype t, enum threshold_agg a)
+agg_fits(enum metric_type t, enum threshold_agg a)
 {
 	switch (t) {
-	case T_COUNTER: return a == THRESHOLD_COUNT || a == THRESHOLD_RATE;
-	case T_RATE: return a == THRESHOLD_RATE;
-	case T_GAUGE: return a == THRESHOLD_VALUE || a == THRESHOLD_MIN || a == THRESHOLD_MAX;
-	case T_TREND: return a == THRESHOLD_AVG || a == THRESHOLD_MIN || a == THRESHOLD_MAX ||
+	case METRIC_COUNTER: return a == THRESHOLD_COUNT || a == THRESHOLD_RATE;
+	case METRIC_RATE: return a == THRESHOLD_RATE;
+	case METRIC_GAUGE: return a == THRESHOLD_VALUE || a == THRESHOLD_MIN || a == THRESHOLD_MAX;
+	case METRIC_TREND: return a == THRESHOLD_AVG || a == THRESHOLD_MIN || a == THRESHOLD_MAX ||
 	    a == THRESHOLD_MED || a == THRESHOLD_PCT;
 	}
 	return false;
 }
 
 static const char *const type_aggs[] = {
-	[T_COUNTER] = "count or rate",
-	[T_RATE] = "rate",
-	[T_GAUGE] = "value, min or max",
-	[T_TREND] = "avg, min, max, med or p(N)",
+	[METRIC_COUNTER] = "count or rate",
+	[METRIC_RATE] = "rate",
+	[METRIC_GAUGE] = "value, min or max",
+	[METRIC_TREND] = "avg, min, max, med or p(N)",
 };
 
 /* ---- expressions */
@@ -381,16 +345,6 @@ key_path(char *buf, size_t len, const char *key)
 	free(q);
 }
 
-/* The metric named name, or -1. */
-static int
-metric_find(const char *name, size_t n)
-{
-	for (int i = 0; i < NMETRICS; i++)
-		if (strlen(metrics[i].name) == n && strncmp(metrics[i].name, name, n) == 0)
-			return i;
-	return -1;
-}
-
 /* A tag selector being parsed. */
 struct sel {
 	int name;                  /* endpoint index, -1 */
@@ -640,10 +594,10 @@ parse_key(struct pctx *c, const char *key, int *metric, int *endpoint, int *seri
 		const char *best = NULL;
 		size_t bd = SIZE_MAX;
 		char *name = xstrndup(key, n), *q;
-		for (int i = 0; i < NMETRICS; i++) {
-			size_t d = text_distance(name, metrics[i].name);
+		for (int i = 0; i < METRIC_N; i++) {
+			size_t d = text_distance(name, metric_get(i)->name);
 			if (d < bd)
-				bd = d, best = metrics[i].name;
+				bd = d, best = metric_get(i)->name;
 		}
 		q = quoted(name);
 		if (bd <= 3 && bd < n)
@@ -667,12 +621,12 @@ parse_key(struct pctx *c, const char *key, int *metric, int *endpoint, int *seri
 		perr(c, path, "expected tags in braces like {name:login} at the end of the metric name");
 		return -1;
 	}
-	if (m == M_CHECKS)
+	if (m == METRIC_CHECKS)
 		return parse_check_tag(c, path, brace + 1, (size_t)(close - brace - 1), check);
-	if (!metrics[m].per_request) {
+	if (!metric_get(m)->per_request) {
 		perr(c, path, "expected no tags on %s: sub-metrics exist for the per-request metrics "
 		    "(http_reqs, http_req_*, data_sent, data_received) and checks{check:NAME}",
-		    metrics[m].name);
+		    metric_get(m)->name);
 		return -1;
 	}
 	for (const char *t = brace + 1; t < close;) {
@@ -702,7 +656,7 @@ static int
 parse_one(struct pctx *c, const char *path, json_t *e, struct tdef *d)
 {
 	static const char *const keys[] = { "threshold", "abortOnFail", "delayAbortEval", NULL };
-	const struct metric *m = &metrics[d->metric];
+	const struct metric *m = metric_get(d->metric);
 	const char *src;
 	char *cause, agg[32];
 
@@ -771,7 +725,7 @@ parse_one(struct pctx *c, const char *path, json_t *e, struct tdef *d)
 	if (!agg_fits(m->type, d->expr.agg)) {
 		char *q = quoted(src);
 		perr(c, path, "expected %s on %s (a %s), got %s", type_aggs[m->type], m->name,
-		    type_names[m->type], q);
+		    metric_type_name(m->type), q);
 		free(q);
 		return -1;
 	}
@@ -1045,20 +999,20 @@ ep_of(const struct tdef *d, const struct tick *t)
 static void
 input_of(const struct tdef *d, const struct tick *t, struct input *in)
 {
-	const struct metric *m = &metrics[d->metric];
+	const struct metric *m = metric_get(d->metric);
 	const struct tick_endpoint *ep = ep_of(d, t);
 
 	memset(in, 0, sizeof *in);
 	if (ep == NULL)
 		return;
 	switch (d->metric) {
-	case M_HTTP_REQS: in->count = ep->requests; break;
-	case M_DATA_SENT: in->count = ep->bytes_sent; break;
-	case M_DATA_RECEIVED: in->count = ep->bytes_received; break;
-	case M_ITERATIONS: in->count = t->iterations; break;
-	case M_DROPPED_ITERATIONS: in->count = t->dropped_iterations; break;
-	case M_HTTP_REQ_FAILED: in->num = ep->failed; in->den = ep->requests; break;
-	case M_CHECKS:
+	case METRIC_HTTP_REQS: in->count = ep->requests; break;
+	case METRIC_DATA_SENT: in->count = ep->bytes_sent; break;
+	case METRIC_DATA_RECEIVED: in->count = ep->bytes_received; break;
+	case METRIC_ITERATIONS: in->count = t->iterations; break;
+	case METRIC_DROPPED_ITERATIONS: in->count = t->dropped_iterations; break;
+	case METRIC_HTTP_REQ_FAILED: in->num = ep->failed; in->den = ep->requests; break;
+	case METRIC_CHECKS:
 		for (int i = 0; i < t->nchecks; i++) {
 			if (d->check >= 0 && i != d->check)
 				continue;
@@ -1066,8 +1020,8 @@ input_of(const struct tdef *d, const struct tick *t, struct input *in)
 			in->den += t->checks[i].passes + t->checks[i].fails;
 		}
 		break;
-	case M_HTTP_REQ_DURATION: in->h = ep->duration; break;
-	case M_ITERATION_DURATION: in->h = t->iteration_duration; break;
+	case METRIC_HTTP_REQ_DURATION: in->h = ep->duration; break;
+	case METRIC_ITERATION_DURATION: in->h = t->iteration_duration; break;
 	default:
 		if (m->phase >= 0) {
 			in->h = ep->phase[m->phase];
@@ -1082,25 +1036,25 @@ input_of(const struct tdef *d, const struct tick *t, struct input *in)
 static bool
 value_of(const struct tdef *d, const struct input *in, double *out)
 {
-	const struct metric *m = &metrics[d->metric];
+	const struct metric *m = metric_get(d->metric);
 	const struct threshold_expr *e = &d->expr;
 
 	switch (m->type) {
-	case T_COUNTER:
+	case METRIC_COUNTER:
 		*out = e->agg == THRESHOLD_COUNT ? (double)in->count :
 		    in->span_s > 0 ? (double)in->count / in->span_s : 0.0;
 		return true;
-	case T_RATE:
+	case METRIC_RATE:
 		if (in->den == 0)
 			return false;
 		*out = (double)in->num / (double)in->den;
 		return true;
-	case T_GAUGE:
+	case METRIC_GAUGE:
 		if (!in->g.have)
 			return false;
 		*out = e->agg == THRESHOLD_MIN ? in->g.min : e->agg == THRESHOLD_MAX ? in->g.max : in->g.last;
 		return true;
-	case T_TREND:
+	case METRIC_TREND:
 		break;
 	}
 	if (m->phase >= 0 && e->agg == THRESHOLD_AVG) {
@@ -1152,13 +1106,13 @@ static struct window *
 window_new(const struct tdef *d)
 {
 	struct window *w = xcalloc(1, sizeof *w);
-	const struct metric *m = &metrics[d->metric];
+	const struct metric *m = metric_get(d->metric);
 	size_t n = (size_t)d->expr.window_s;
 
 	w->w = d->expr.window_s;
-	if (m->type == T_GAUGE) {
+	if (m->type == METRIC_GAUGE) {
 		w->g = xcalloc(n, sizeof *w->g);
-	} else if (m->type == T_TREND && m->phase < 0) {
+	} else if (m->type == METRIC_TREND && m->phase < 0) {
 		w->run = hist_new();
 		w->blob = xcalloc(n, sizeof *w->blob);
 		w->blen = xcalloc(n, sizeof *w->blen);
@@ -1222,7 +1176,7 @@ window_push(struct threshold_set *s, const struct tdef *d, struct window *w, con
 		w->mn[slot] = hist_count(h) > 0 ? hist_min(h) : UINT64_MAX;
 		w->mx[slot] = hist_count(h) > 0 ? hist_max(h) : 0;
 	} else {
-		uint64_t num = metrics[d->metric].type == T_COUNTER ? in->count : in->num;
+		uint64_t num = metric_get(d->metric)->type == METRIC_COUNTER ? in->count : in->num;
 		if (full) {
 			w->sum_num -= w->num[slot];
 			w->sum_den -= w->den[slot];
@@ -1317,7 +1271,7 @@ gauge_add(struct gauge_track *g, int v)
 static const struct gauge_track *
 gauges_of(const struct threshold_set *s, const struct tdef *d)
 {
-	return d->metric == M_VUS_MAX ? &s->vus_max : &s->vus;
+	return d->metric == METRIC_VUS_MAX ? &s->vus_max : &s->vus;
 }
 
 /* Records a window's verdict: the first failing window stays; while passing, the worst one. */
@@ -1364,7 +1318,7 @@ add_second(struct threshold_set *s, int64_t sec, const struct tick *t, const str
 			if (t != NULL) {
 				input_of(d, t, &in);
 				g.have = true;
-				g.last = d->metric == M_VUS_MAX ? t->vus_max : t->vus;
+				g.last = d->metric == METRIC_VUS_MAX ? t->vus_max : t->vus;
 			} else {
 				memset(&in, 0, sizeof in);
 				g.have = false;
@@ -1383,7 +1337,7 @@ add_second(struct threshold_set *s, int64_t sec, const struct tick *t, const str
 			in.g = *gauges_of(s, d);
 			/* Phase histograms of the whole run are filled when it ends: only their mean is
 			   known before (parsing allows nothing else live with abortOnFail). */
-			if (metrics[d->metric].phase >= 0 && d->expr.agg != THRESHOLD_AVG)
+			if (metric_get(d->metric)->phase >= 0 && d->expr.agg != THRESHOLD_AVG)
 				continue;
 			if (value_of(d, &in, &v)) {
 				pass = compare(v, d->expr.op, d->expr.value);
@@ -1432,7 +1386,7 @@ threshold_final(struct threshold_set *s, const struct tick *whole, int64_t durat
 		/* Whole-run thresholds, and windows longer than the run: the run is the one window. */
 		if (!g.have) {         /* shorter than a second: no per-second ticks */
 			g.have = true;
-			g.last = g.min = g.max = d->metric == M_VUS_MAX ? whole->vus_max : whole->vus;
+			g.last = g.min = g.max = d->metric == METRIC_VUS_MAX ? whole->vus_max : whole->vus;
 		}
 		input_of(d, whole, &in);
 		in.span_s = (double)duration_ns / 1e9;
@@ -1480,11 +1434,11 @@ threshold_get(const struct threshold_set *s, int i, struct threshold_result *out
 	assert(i >= 0 && i < s->n);
 	d = &s->tp->v[i];
 	st = &s->st[i];
-	m = &metrics[d->metric];
+	m = metric_get(d->metric);
 	memset(out, 0, sizeof *out);
 	out->metric = d->key;
 	out->base = m->name;
-	out->type = type_names[m->type];
+	out->type = metric_type_name(m->type);
 	out->contains = m->contains;
 	out->source = d->source;
 	threshold_agg_name(d->expr.agg, d->expr.pct, out->agg, sizeof out->agg);
