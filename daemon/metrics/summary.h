@@ -7,6 +7,8 @@
  *     with Rampage's extras under a top-level "rampage" key (`--summary-export`, the API later);
  *   - the k6-style text summary, a per-endpoint table and the generator-health verdict.
  *
+ * summary.c holds what both forms share, summary_json.c the document, summary_text.c the text.
+ *
  * Threads: summary_series_add runs wherever ticks arrive (the engine's controller thread, through
  * on_tick); everything else on the caller's thread once the run has ended. No shared state.
  */
