@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "metrics/hist.h"
+#include "metrics/metric.h"
 #include "metrics/summary.h"
 #include "metrics/summary_priv.h"
 #include "metrics/tick.h"
@@ -151,4 +152,60 @@ summary_group_order(const struct tick_group *g, int order[TICK_GROUP_MAX])
 		total += g->v[k].count;
 	}
 	return total;
+}
+
+void
+summary_value_of_endpoint(const struct tick_endpoint *ep, enum metric_id id, struct summary_value *v)
+{
+	const struct metric *m = metric_get(id);
+
+	assert(m->per_request);
+	memset(v, 0, sizeof *v);
+	switch (id) {
+	case METRIC_HTTP_REQS: v->count = ep->requests; break;
+	case METRIC_HTTP_REQ_FAILED: v->count = ep->failed; v->total = ep->requests; break;
+	case METRIC_HTTP_REQ_DURATION: v->h = ep->duration; break;
+	case METRIC_DATA_SENT: v->count = ep->bytes_sent; break;
+	case METRIC_DATA_RECEIVED: v->count = ep->bytes_received; break;
+	default:
+		assert(m->phase >= 0);
+		v->h = ep->phase[m->phase];
+		v->mean_us = ep->requests > 0 ? (double)ep->phase_sum_us[m->phase] / (double)ep->requests : 0.0;
+		break;
+	}
+}
+
+void
+summary_value_of(const struct summary_run *run, enum metric_id id, struct summary_value *v)
+{
+	const struct tick *w = run->whole;
+	const struct summary_series *s = run->series;
+	bool per_second = s->seconds > 0;  /* a run shorter than a second has only the whole-run gauges */
+
+	if (metric_get(id)->per_request) {
+		summary_value_of_endpoint(&w->total, id, v);
+		return;
+	}
+	memset(v, 0, sizeof *v);
+	switch (id) {
+	case METRIC_ITERATIONS: v->count = w->iterations; break;
+	case METRIC_ITERATION_DURATION: v->h = w->iteration_duration; break;
+	case METRIC_DROPPED_ITERATIONS: v->count = w->dropped_iterations; break;
+	case METRIC_VUS:
+		v->value = per_second ? s->vus_last : w->vus;
+		v->min = per_second ? s->vus_min : w->vus;
+		v->max = per_second ? s->vus_max : w->vus;
+		break;
+	case METRIC_VUS_MAX:
+		v->value = w->vus_max;
+		v->min = per_second ? s->vus_max_min : w->vus_max;
+		v->max = per_second && s->vus_max_max > w->vus_max ? s->vus_max_max : w->vus_max;
+		break;
+	case METRIC_CHECKS:
+		summary_checks_total(w, &v->count, &v->total);
+		v->total += v->count;
+		break;
+	default:
+		assert(!"every metric has its values");
+	}
 }

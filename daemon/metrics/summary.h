@@ -78,10 +78,8 @@ struct summary_run {
 /* True when a scenario of the plan uses an arrival-rate (open-model) executor. */
 bool summary_open_model(const struct plan *plan);
 /*
- * Builds the handleSummary() object: metrics (http_reqs, http_req_duration, http_req_failed,
- * http_req_blocked/_connecting/_tls_handshaking/_sending/_waiting/_receiving, iterations,
- * iteration_duration, dropped_iterations, vus, vus_max, data_sent, data_received; always all of them),
- * root_group, options, state, and "rampage" (endpoints with status codes and error kinds, generator
+ * Builds the handleSummary() object: metrics (every one of metrics/metric.h, in its order; checks
+ * only when the plan has checks), root_group, options, state, and "rampage" (endpoints with status codes and error kinds, generator
  * health, open-model note with service-time percentiles, dropped/late/interrupted counts).
  * Thresholds go into their metric's entry as "thresholds": {"<source as written>": {"ok": bool}};
  * a sub-metric a threshold names ("http_req_duration{name:login}") gets an entry of its own, as in

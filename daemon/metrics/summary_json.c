@@ -17,6 +17,7 @@
 
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
+#include "metrics/metric.h"
 #include "metrics/summary.h"
 #include "metrics/summary_priv.h"
 #include "metrics/threshold.h"
@@ -52,50 +53,50 @@ add_metric(json_t *metrics, const char *name, const char *type, const char *cont
 	json_object_set_new(metrics, name, m);
 }
 
-/* Adds a time trend from a histogram of µs. */
+/*
+ * Adds the entry `name` (metric id's own name, or a sub-metric's key) from its values, as k6 shapes
+ * each type: a trend's stats in ms (a tagged series' timing phase has only its sum: its avg); a
+ * counter's count and rate over the run; a rate's share of non-zero samples, passes (the non-zero
+ * ones: for http_req_failed, the failures) and fails; a gauge's last value, min and max.
+ */
 static void
-add_trend(json_t *metrics, const char *name, const struct hist *h_us)
+add_value(json_t *metrics, const char *name, enum metric_id id, const struct summary_value *v,
+    int64_t dur_ns)
 {
+	const struct metric *m = metric_get(id);
 	struct summary_trend t;
+	json_t *o;
 
-	summary_trend_of(h_us, &t);
-	add_metric(metrics, name, "trend", "time", trend_values(&t));
-}
-
-/* Adds a counter: count and its rate over the run. */
-static void
-add_counter(json_t *metrics, const char *name, const char *contains, uint64_t count, int64_t dur_ns)
-{
-	json_t *v = json_object();
-
-	json_object_set_new(v, "count", json_integer((json_int_t)count));
-	json_object_set_new(v, "rate", json_real(summary_per_second((double)count, dur_ns)));
-	add_metric(metrics, name, "counter", contains, v);
-}
-
-/* Adds a gauge: last value, min and max. */
-static void
-add_gauge(json_t *metrics, const char *name, int value, int min, int max)
-{
-	json_t *v = json_object();
-
-	json_object_set_new(v, "value", json_integer(value));
-	json_object_set_new(v, "min", json_integer(min));
-	json_object_set_new(v, "max", json_integer(max));
-	add_metric(metrics, name, "gauge", "default", v);
-}
-
-/* k6's rate metric: the share of non-zero samples; passes = non-zero samples, fails = zero samples.
-   For http_req_failed a non-zero sample is a failed request, so passes counts the failures. */
-static void
-add_rate(json_t *metrics, const char *name, uint64_t nonzero, uint64_t total)
-{
-	json_t *v = json_object();
-
-	json_object_set_new(v, "rate", json_real(total > 0 ? (double)nonzero / (double)total : 0.0));
-	json_object_set_new(v, "passes", json_integer((json_int_t)nonzero));
-	json_object_set_new(v, "fails", json_integer((json_int_t)(total - nonzero)));
-	add_metric(metrics, name, "rate", "default", v);
+	switch (m->type) {
+	case METRIC_TREND:
+		if (v->h == NULL) {
+			o = json_object();
+			json_object_set_new(o, "avg", json_real(v->mean_us / 1000.0));
+			break;
+		}
+		summary_trend_of(v->h, &t);
+		o = trend_values(&t);
+		break;
+	case METRIC_COUNTER:
+		o = json_object();
+		json_object_set_new(o, "count", json_integer((json_int_t)v->count));
+		json_object_set_new(o, "rate", json_real(summary_per_second((double)v->count, dur_ns)));
+		break;
+	case METRIC_RATE:
+		o = json_object();
+		json_object_set_new(o, "rate", json_real(v->total > 0 ? (double)v->count / (double)v->total : 0.0));
+		json_object_set_new(o, "passes", json_integer((json_int_t)v->count));
+		json_object_set_new(o, "fails", json_integer((json_int_t)(v->total - v->count)));
+		break;
+	case METRIC_GAUGE:
+	default:
+		o = json_object();
+		json_object_set_new(o, "value", json_integer(v->value));
+		json_object_set_new(o, "min", json_integer(v->min));
+		json_object_set_new(o, "max", json_integer(v->max));
+		break;
+	}
+	add_metric(metrics, name, metric_type_name(m->type), m->contains, o);
 }
 
 /* Status codes seen, as {"200": n, ...}; 0 is "no response". */
@@ -314,39 +315,19 @@ add_sub_metric(json_t *metrics, const struct summary_run *run, int i, const stru
 {
 	const struct tick_endpoint *ep = threshold_sub_endpoint(run->thresholds, i, run->whole);
 	const struct tick *w = run->whole;
-	int64_t dur = run->duration_ns;
+	int id = metric_find(r->base, strlen(r->base));
+	struct summary_value v = { 0 };
 
 	if (r->check >= 0 && r->check < w->nchecks) {
-		add_rate(metrics, r->metric, w->checks[r->check].passes,
-		    w->checks[r->check].passes + w->checks[r->check].fails);
-		return;
-	}
-	if (ep != NULL) {
-		if (strcmp(r->base, "http_reqs") == 0)
-			add_counter(metrics, r->metric, "default", ep->requests, dur);
-		else if (strcmp(r->base, "http_req_duration") == 0)
-			add_trend(metrics, r->metric, ep->duration);
-		else if (strcmp(r->base, "http_req_failed") == 0)
-			add_rate(metrics, r->metric, ep->failed, ep->requests);
-		else if (strcmp(r->base, "data_sent") == 0)
-			add_counter(metrics, r->metric, "data", ep->bytes_sent, dur);
-		else if (strcmp(r->base, "data_received") == 0)
-			add_counter(metrics, r->metric, "data", ep->bytes_received, dur);
-		for (int p = 0; p < TICK_NPHASE; p++) {
-			if (strcmp(r->base, tick_phase_metric(p)) != 0)
-				continue;
-			if (ep->phase[p] != NULL) {
-				add_trend(metrics, r->metric, ep->phase[p]);
-			} else {           /* a tagged series keeps the phase's sum only: its mean */
-				json_t *v = json_object();
-				json_object_set_new(v, "avg", json_real(ep->requests > 0 ?
-				    (double)ep->phase_sum_us[p] / (double)ep->requests / 1000.0 : 0.0));
-				add_metric(metrics, r->metric, "trend", "time", v);
-			}
-		}
-	}
-	if (json_object_get(metrics, r->metric) == NULL)
+		v.count = w->checks[r->check].passes;
+		v.total = v.count + w->checks[r->check].fails;
+		add_value(metrics, r->metric, METRIC_CHECKS, &v, run->duration_ns);
+	} else if (ep != NULL && id >= 0 && metric_get(id)->per_request) {
+		summary_value_of_endpoint(ep, id, &v);
+		add_value(metrics, r->metric, id, &v, run->duration_ns);
+	} else {
 		add_metric(metrics, r->metric, r->type, r->contains, json_object());
+	}
 }
 
 /* Puts each threshold's verdict into its metric's entry (k6's handleSummary() shape), and the full
@@ -380,21 +361,9 @@ add_thresholds(json_t *root, json_t *metrics, const struct summary_run *run)
 json_t *
 summary_json(const struct summary_run *run)
 {
-	const struct tick *w = run->whole;
-	const struct summary_series *s = run->series;
 	int64_t dur = run->duration_ns;
 	json_t *root = json_object(), *metrics = json_object(), *g, *a;
-	int vus_min = s->vus_min, vus_max = s->vus_max;
-	int vm_min = s->vus_max_min, vm_max = s->vus_max_max;
 	static const char *stats[] = { "avg", "min", "med", "max", "p(90)", "p(95)", "p(99)" };
-
-	/* A run shorter than a second has no per-second ticks: the whole-run gauges are all we know. */
-	if (s->seconds == 0) {
-		vus_min = vus_max = w->vus;
-		vm_min = vm_max = w->vus_max;
-	}
-	if (w->vus_max > vm_max)
-		vm_max = w->vus_max;
 
 	g = json_object();
 	json_object_set_new(g, "name", json_string(""));
@@ -419,22 +388,12 @@ summary_json(const struct summary_run *run)
 	json_object_set_new(g, "testRunDurationMs", json_real((double)dur / 1e6));
 	json_object_set_new(root, "state", g);
 
-	add_counter(metrics, "http_reqs", "default", w->total.requests, dur);
-	add_trend(metrics, "http_req_duration", w->total.duration);
-	add_rate(metrics, "http_req_failed", w->total.failed, w->total.requests);
-	for (int p = 0; p < TICK_NPHASE; p++)
-		add_trend(metrics, tick_phase_metric(p), w->total.phase[p]);
-	add_counter(metrics, "iterations", "default", w->iterations, dur);
-	add_trend(metrics, "iteration_duration", w->iteration_duration);
-	add_counter(metrics, "dropped_iterations", "default", w->dropped_iterations, dur);
-	add_gauge(metrics, "vus", s->seconds > 0 ? s->vus_last : w->vus, vus_min, vus_max);
-	add_gauge(metrics, "vus_max", w->vus_max, vm_min, vm_max);
-	add_counter(metrics, "data_sent", "data", w->total.bytes_sent, dur);
-	add_counter(metrics, "data_received", "data", w->total.bytes_received, dur);
-	if (run->plan->nchecks > 0) {
-		uint64_t passes, fails;
-		summary_checks_total(w, &passes, &fails);
-		add_rate(metrics, "checks", passes, passes + fails);
+	for (int i = 0; i < METRIC_N; i++) {
+		struct summary_value v;
+		if (i == METRIC_CHECKS && run->plan->nchecks == 0)
+			continue;      /* as k6: no checks metric in a test without checks */
+		summary_value_of(run, i, &v);
+		add_value(metrics, metric_get(i)->name, i, &v, dur);
 	}
 	json_object_set_new(root, "metrics", metrics);
 

@@ -15,6 +15,7 @@
 
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
+#include "metrics/metric.h"
 #include "metrics/summary.h"
 #include "metrics/summary_priv.h"
 #include "metrics/threshold.h"
@@ -215,6 +216,82 @@ fmt_rate_pct(char *buf, size_t len, uint64_t nonzero, uint64_t total)
 	snprintf(buf, len, "%.2f%%", trunc(pct * 100.0) / 100.0);
 }
 
+/* Adds a rate line: the share of non-zero samples, then the checks' passes and fails (✓ ✗), or the
+   failed requests "out of" all of them. */
+static void
+text_rate(struct text *tx, enum metric_id id, uint64_t nonzero, uint64_t total)
+{
+	struct line *l = text_add(tx, LINE_VALUE, metric_get(id)->name);
+	char b[32];
+
+	fmt_rate_pct(b, sizeof b, nonzero, total);
+	cell(l, "%s", b);
+	if (id == METRIC_CHECKS) {
+		cell(l, "✓ %llu", (unsigned long long)nonzero);
+		cell(l, "✗ %llu", (unsigned long long)(total - nonzero));
+	} else {
+		cell(l, "%llu out of %llu", (unsigned long long)nonzero, (unsigned long long)total);
+	}
+}
+
+/* Adds metric id's line, as its type is shown. */
+static void
+text_metric(struct text *tx, const struct summary_run *run, enum metric_id id)
+{
+	const struct metric *m = metric_get(id);
+	struct summary_value v;
+
+	summary_value_of(run, id, &v);
+	switch (m->type) {
+	case METRIC_TREND:
+		text_trend(tx, m->name, v.h);
+		break;
+	case METRIC_COUNTER:
+		if (strcmp(m->contains, "data") == 0)
+			text_bytes(tx, m->name, v.count, run->duration_ns);
+		else
+			text_counter(tx, m->name, v.count, run->duration_ns);
+		break;
+	case METRIC_RATE:
+		text_rate(tx, id, v.count, v.total);
+		break;
+	case METRIC_GAUGE:
+		text_gauge(tx, m->name, v.value, v.min, v.max);
+		break;
+	}
+}
+
+static int
+line_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct line *)a)->name, ((const struct line *)b)->name);
+}
+
+/* Adds a section: its metrics by name, as k6 sorts them (and, open model, service_time in HTTP). */
+static void
+text_section(struct text *tx, const struct summary_run *run, enum metric_section section, bool open)
+{
+	static const char *const names[] = {
+		[METRIC_SECTION_HTTP] = "HTTP",
+		[METRIC_SECTION_EXECUTION] = "EXECUTION",
+		[METRIC_SECTION_NETWORK] = "NETWORK",
+	};
+	int first;
+
+	text_add(tx, LINE_SECTION, names[section]);
+	first = tx->n;
+	for (int i = 0; i < METRIC_N; i++) {
+		if (metric_get(i)->section != section)
+			continue;
+		if (i == METRIC_DROPPED_ITERATIONS && !open && run->whole->dropped_iterations == 0)
+			continue;      /* closed model: only when some were */
+		text_metric(tx, run, i);
+	}
+	if (section == METRIC_SECTION_HTTP && open)
+		text_trend(tx, "service_time", run->whole->total.service);
+	qsort(tx->lines + first, (size_t)(tx->n - first), sizeof *tx->lines, line_cmp);
+}
+
 /* Prints the lines with cells aligned per column, separately for trend and value lines. */
 static void
 text_print(FILE *f, const struct text *tx)
@@ -352,9 +429,6 @@ print_checks(FILE *f, const struct summary_run *run, struct text *tx)
 {
 	const struct plan *plan = run->plan;
 	const struct tick *w = run->whole;
-	uint64_t passes, fails;
-	struct line *l;
-	char b[32];
 
 	if (plan->nchecks == 0)
 		return;
@@ -369,12 +443,7 @@ print_checks(FILE *f, const struct summary_run *run, struct text *tx)
 		fprintf(f, "     ↳  %.0f%% — ✓ %llu / ✗ %llu\n", n > 0 ? floor(100.0 * (double)p / (double)n) : 0.0,
 		    (unsigned long long)p, (unsigned long long)w->checks[i].fails);
 	}
-	summary_checks_total(w, &passes, &fails);
-	l = text_add(tx, LINE_VALUE, "checks");
-	fmt_rate_pct(b, sizeof b, passes, passes + fails);
-	cell(l, "%s", b);
-	cell(l, "✓ %llu", (unsigned long long)passes);
-	cell(l, "✗ %llu", (unsigned long long)fails);
+	text_metric(tx, run, METRIC_CHECKS);
 }
 
 /* Prints each groupBy's distribution after the endpoint table. */
@@ -412,46 +481,16 @@ void
 summary_print(FILE *f, const struct summary_run *run)
 {
 	const struct tick *w = run->whole;
-	const struct summary_series *s = run->series;
 	int64_t dur = run->duration_ns;
 	struct text tx = { 0 };
-	struct line *l;
 	char b[64], verdict[512];
-	int vus_min = s->seconds > 0 ? s->vus_min : w->vus, vus_max = s->seconds > 0 ? s->vus_max : w->vus;
-	int vm_min = s->seconds > 0 ? s->vus_max_min : w->vus_max;
 	bool open = summary_open_model(run->plan);
 
 	print_thresholds(f, run);
 	print_checks(f, run, &tx);
-	text_add(&tx, LINE_SECTION, "HTTP");
-	text_trend(&tx, "http_req_blocked", w->total.phase[TICK_PHASE_BLOCKED]);
-	text_trend(&tx, "http_req_connecting", w->total.phase[TICK_PHASE_CONNECTING]);
-	text_trend(&tx, "http_req_duration", w->total.duration);
-	l = text_add(&tx, LINE_VALUE, "http_req_failed");
-	fmt_rate_pct(b, sizeof b, w->total.failed, w->total.requests);
-	cell(l, "%s", b);
-	cell(l, "%llu out of %llu", (unsigned long long)w->total.failed,
-	    (unsigned long long)w->total.requests);
-	text_trend(&tx, "http_req_receiving", w->total.phase[TICK_PHASE_RECEIVING]);
-	text_trend(&tx, "http_req_sending", w->total.phase[TICK_PHASE_SENDING]);
-	text_trend(&tx, "http_req_tls_handshaking", w->total.phase[TICK_PHASE_TLS]);
-	text_trend(&tx, "http_req_waiting", w->total.phase[TICK_PHASE_WAITING]);
-	text_counter(&tx, "http_reqs", w->total.requests, dur);
-	if (open)
-		text_trend(&tx, "service_time", w->total.service);
-
-	text_add(&tx, LINE_SECTION, "EXECUTION");
-	if (open || w->dropped_iterations > 0)
-		text_counter(&tx, "dropped_iterations", w->dropped_iterations, dur);
-	text_trend(&tx, "iteration_duration", w->iteration_duration);
-	text_counter(&tx, "iterations", w->iterations, dur);
-	text_gauge(&tx, "vus", s->seconds > 0 ? s->vus_last : w->vus, vus_min, vus_max);
-	text_gauge(&tx, "vus_max", w->vus_max, vm_min, w->vus_max > s->vus_max_max ? w->vus_max :
-	    s->vus_max_max);
-
-	text_add(&tx, LINE_SECTION, "NETWORK");
-	text_bytes(&tx, "data_received", w->total.bytes_received, dur);
-	text_bytes(&tx, "data_sent", w->total.bytes_sent, dur);
+	text_section(&tx, run, METRIC_SECTION_HTTP, open);
+	text_section(&tx, run, METRIC_SECTION_EXECUTION, open);
+	text_section(&tx, run, METRIC_SECTION_NETWORK, open);
 
 	text_print(f, &tx);
 	free(tx.lines);
@@ -469,7 +508,7 @@ summary_print(FILE *f, const struct summary_run *run)
 	fprintf(f, "\n  %s (%s), %d/%d VUs, %llu complete and %llu interrupted iterations\n",
 	    run->interrupted ? "interrupted" : "finished", b, w->vus, w->vus_max,
 	    (unsigned long long)w->iterations, (unsigned long long)w->interrupted_iterations);
-	summary_verdict(s, verdict, sizeof verdict);
+	summary_verdict(run->series, verdict, sizeof verdict);
 	fprintf(f, "  %s\n", verdict);
 	if (run->thresholds != NULL && threshold_count(run->thresholds) > 0) {
 		int failed = 0, n = threshold_count(run->thresholds);

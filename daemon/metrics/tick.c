@@ -24,27 +24,11 @@ static const char *const error_names[TICK_NERR] = {
 	[TICK_ERR_OTHER] = "other",
 };
 
-static const char *const phase_metrics[TICK_NPHASE] = {
-	[TICK_PHASE_BLOCKED] = "http_req_blocked",
-	[TICK_PHASE_CONNECTING] = "http_req_connecting",
-	[TICK_PHASE_TLS] = "http_req_tls_handshaking",
-	[TICK_PHASE_SENDING] = "http_req_sending",
-	[TICK_PHASE_WAITING] = "http_req_waiting",
-	[TICK_PHASE_RECEIVING] = "http_req_receiving",
-};
-
 const char *
 tick_error_name(enum tick_error e)
 {
 	assert(e >= 0 && e < TICK_NERR);
 	return error_names[e];
-}
-
-const char *
-tick_phase_metric(enum tick_phase p)
-{
-	assert(p >= 0 && p < TICK_NPHASE);
-	return phase_metrics[p];
 }
 
 static void

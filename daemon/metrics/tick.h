@@ -30,7 +30,8 @@ enum tick_error {
 /* Short name of an error kind ("connect", "timeout", ...). */
 const char *tick_error_name(enum tick_error e);
 
-/* libcurl's timing phases, as k6 names them (http_req_blocked, ..._connecting, ...). */
+/* libcurl's timing phases (k6's http_req_blocked, ..._connecting, ...: metric_of_phase in
+   metrics/metric.h). */
 enum tick_phase {
 	TICK_PHASE_BLOCKED,        /* queued before connecting (name lookup included) */
 	TICK_PHASE_CONNECTING,
@@ -40,8 +41,6 @@ enum tick_phase {
 	TICK_PHASE_RECEIVING,
 	TICK_NPHASE,
 };
-/* k6 metric name of a phase ("http_req_waiting"). */
-const char *tick_phase_metric(enum tick_phase p);
 
 #define TICK_NSTATUS 600           /* status codes 0..599; 0 = no response */
 #define TICK_GROUP_MAX 100         /* distinct values a groupBy keeps; the rest count as `other` */
