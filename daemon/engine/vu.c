@@ -326,38 +326,29 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 	return failed;
 }
 
-/* Records one request's result into the worker's live tick; check_failed: a failRequest check
+/* Records one request's result into the worker's live tick: its endpoint and, for thresholds, the
+   sub-metric series its step also counts in (usually none); check_failed: a failRequest check
    failed, which fails the request too. */
 static void
 record(struct vu *vu, const struct plan_step *st, const struct transport_result *r, int check_failed)
 {
 	struct worker *w = vu->w;
-	struct tick_endpoint *ep = &worker_tick(w)->endpoints[st->endpoint];
-	struct hist **phase = &w->phase[st->endpoint * TICK_NPHASE];
+	struct tick *t = worker_tick(w);
 	int64_t late_us = (vu->iter_start_ns - vu->intended_ns) / CLOCK_NS_PER_US;
-	int failed = r->error != TICK_ERR_NONE || r->status < 200 || r->status > 399 || check_failed;
+	struct tick_sample s = {
+		.error = r->error,
+		.status = r->status,
+		.failed = r->error != TICK_ERR_NONE || r->status < 200 || r->status > 399 || check_failed,
+		.bytes_sent = r->bytes_sent,
+		.bytes_received = r->bytes_received,
+		.phase_us = r->phase_us,
+		.service_us = r->service_us,
+		.duration_us = r->service_us + (late_us > 0 ? late_us : 0),
+	};
 
-	ep->requests++;
-	if (failed)
-		ep->failed++;
-	if (r->error != TICK_ERR_NONE)
-		ep->errors[r->error]++;
-	if (r->status >= 0 && r->status < TICK_NSTATUS)
-		ep->status[r->status]++;
-	ep->bytes_sent += r->bytes_sent;
-	ep->bytes_received += r->bytes_received;
-	for (int p = 0; p < TICK_NPHASE; p++) {
-		ep->phase_sum_us[p] += r->phase_us[p];
-		hist_record(phase[p], (uint64_t)r->phase_us[p]);
-	}
-	hist_record(ep->service, (uint64_t)r->service_us);
-	hist_record(ep->duration, (uint64_t)(r->service_us + (late_us > 0 ? late_us : 0)));
-	/* thresholds: the sub-metric series this step also counts in (metrics/threshold.h); usually
-	   none. `failed` must be what ep->failed counted above. */
+	tick_record(&t->endpoints[st->endpoint], &w->phase[st->endpoint * TICK_NPHASE], &s);
 	if (st->nseries > 0)
-		threshold_record(worker_tick(w), st, failed, r->status, r->error,
-		    r->bytes_sent, r->bytes_received, r->phase_us, r->service_us,
-		    r->service_us + (late_us > 0 ? late_us : 0));
+		threshold_record(t, st, &s);
 }
 
 /* Ends the iteration: counts it, then lets the worker decide what the VU does next. */

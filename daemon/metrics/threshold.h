@@ -34,6 +34,7 @@ struct plan_step;
 struct testdef_errors;
 struct tick;
 struct tick_endpoint;
+struct tick_sample;
 
 /* Longest window: its ring keeps one encoded histogram per second (hundreds of bytes to ~1.5 KB). */
 #define THRESHOLD_MAX_WINDOW_S 3600
@@ -94,14 +95,11 @@ int threshold_plan_parse(struct plan *plan, json_t *thresholds, struct testdef_e
 void threshold_plan_free(struct plan *plan);
 
 /*
- * Records one request into the series of step st, exactly as it was recorded into its endpoint
- * (call only when st->nseries > 0: the caller's test keeps the common case free of a call). failed:
- * what the endpoint counted as k6's http_req_failed; status 0 = no response; error is an enum
- * tick_error; times in µs. Worker thread; no allocation.
+ * Records one request, the sample its endpoint recorded (tick_record), into each series of step st
+ * whose response tags (status, expected_response) it matches. Call only when st->nseries > 0: the
+ * caller's test keeps the common case free of a call. Worker thread; no allocation.
  */
-void threshold_record(struct tick *t, const struct plan_step *st, bool failed, int status, int error,
-    uint64_t bytes_sent, uint64_t bytes_received, const int64_t *phase_us, int64_t service_us,
-    int64_t duration_us);
+void threshold_record(struct tick *t, const struct plan_step *st, const struct tick_sample *s);
 
 /* ---- evaluation */
 

@@ -100,6 +100,29 @@ endpoint_merge(struct tick_endpoint *dst, const struct tick_endpoint *src)
 			hist_merge(dst->phase[p], src->phase[p]);
 }
 
+void
+tick_record(struct tick_endpoint *ep, struct hist *const *phase, const struct tick_sample *s)
+{
+	const int64_t *ph = s->phase_us;   /* read once: the calls below could alias *s */
+
+	ep->requests++;
+	ep->failed += s->failed;
+	if (s->error != TICK_ERR_NONE)
+		ep->errors[s->error]++;
+	if (s->status >= 0 && s->status < TICK_NSTATUS)
+		ep->status[s->status]++;
+	ep->bytes_sent += s->bytes_sent;
+	ep->bytes_received += s->bytes_received;
+	for (int p = 0; p < TICK_NPHASE; p++) {
+		int64_t us = ph[p] > 0 ? ph[p] : 0;
+		ep->phase_sum_us[p] += us;
+		if (phase != NULL)
+			hist_record(phase[p], (uint64_t)us);
+	}
+	hist_record(ep->service, (uint64_t)(s->service_us > 0 ? s->service_us : 0));
+	hist_record(ep->duration, (uint64_t)(s->duration_us > 0 ? s->duration_us : 0));
+}
+
 struct tick *
 tick_new(const struct plan *plan, int whole_run)
 {

@@ -10,6 +10,7 @@
 #ifndef RAMPAGE_TICK_H
 #define RAMPAGE_TICK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -106,6 +107,27 @@ struct tick {
 	int ngroups;
 	struct tick_group *groups; /* [ngroups], indexed like plan->groups */
 };
+
+/* One request's result, as a tick counts it. Times in µs; a negative one counts as 0. */
+struct tick_sample {
+	enum tick_error error;     /* TICK_ERR_NONE: a response arrived */
+	int status;                /* HTTP status; 0: none. Counted by status when < TICK_NSTATUS */
+	bool failed;               /* k6's http_req_failed: the caller decides (error, status, a
+	                              failRequest check) */
+	uint64_t bytes_sent, bytes_received;
+	const int64_t *phase_us;   /* [TICK_NPHASE] */
+	int64_t service_us;        /* from the actual send */
+	int64_t duration_us;       /* open model: from the intended start; else == service_us */
+};
+
+/*
+ * Records one request into ep: counted, failed or not, by status and error kind, its bytes, its
+ * phases' sums and its duration and service time in ep's histograms; each phase also into
+ * phase[p] when phase is not NULL (the worker's whole-run phase histograms: per-second ticks keep
+ * the sums only). The one recording path of the engine's endpoints and of the thresholds' series
+ * (threshold_record). Worker thread, per request: no allocation, no lock.
+ */
+void tick_record(struct tick_endpoint *ep, struct hist *const *phase, const struct tick_sample *s);
 
 /* Allocates an empty tick sized for plan (with per-phase histograms if `whole_run`). */
 struct tick *tick_new(const struct plan *plan, int whole_run);
