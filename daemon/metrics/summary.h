@@ -79,8 +79,9 @@ struct summary_run {
 bool summary_open_model(const struct plan *plan);
 /*
  * Builds the handleSummary() object: metrics (every one of metrics/metric.h, in its order; checks
- * only when the plan has checks), root_group, options, state, and "rampage" (endpoints with status codes and error kinds, generator
- * health, open-model note with service-time percentiles, dropped/late/interrupted counts).
+ * only when the plan has checks), root_group, options, state, and "rampage" (endpoints with status
+ * codes and error kinds, generator health, open-model note with service-time percentiles,
+ * dropped/late/interrupted counts).
  * Thresholds go into their metric's entry as "thresholds": {"<source as written>": {"ok": bool}};
  * a sub-metric a threshold names ("http_req_duration{name:login}") gets an entry of its own, as in
  * k6; rampage.thresholds holds the full results (threshold_results_json). Returns a new reference.
