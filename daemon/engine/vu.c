@@ -5,14 +5,15 @@
  * each feed the scenario reads, pick a task by weight (binary search over cum_weight with the VU's
  * own xorshift generator), then for each step render the request into the VU's buffers, send it on
  * the VU's handle and, when the result arrives, evaluate checks, extractions and groupBy, record it
- * into the worker's live tick, and think if the step says so; after the last step the scenario's
- * think time, then the iteration ends. Every request of an open-model iteration carries the
- * iteration's start delay in its `duration` (coordinated omission: the user would have waited for it
- * too); `service` is the request alone.
+ * into the live tick (tick_record; the tick is the worker's, reached through vu_env), and think if
+ * the step says so; after the last step the scenario's think time, then the iteration ends. Every
+ * request of an open-model iteration carries the iteration's start delay in its `duration`
+ * (coordinated omission: the user would have waited for it too); `service` is the request alone.
  *
  * Transitions: run() sends the next step or finishes the phase; phase_done() moves from onStart to
  * the task, from the task to the iteration's end (through the scenario's think time), from onStop to
- * the end of the session; wake() resumes a thinking VU.
+ * the end of the session; vu_wake() resumes a thinking VU. The worker learns of an iteration's end
+ * (env->done) and is asked whether the VU goes on (env->continues); nothing here reads its state.
  */
 #include <config.h>
 
@@ -27,7 +28,6 @@
 #include "engine/feed.h"
 #include "engine/think.h"
 #include "engine/vu.h"
-#include "engine/worker_priv.h"
 #include "metrics/hist.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
@@ -70,20 +70,21 @@ steps_need_regex(const struct plan_step *steps, int n)
 }
 
 struct vu *
-vu_new(struct worker *w, struct wscen *sc, int slot, int number, int shard, char **cause)
+vu_new(const struct vu_env *env, struct wscen *sc, const struct plan_scenario *ps, int slot, int number,
+    int shard, char **cause)
 {
-	const struct plan *plan = w->plan;
-	const struct plan_scenario *ps = sc->ps;
+	const struct plan *plan = env->plan;
 	struct vu *vu = xcalloc(1, sizeof *vu);
 	int regex = steps_need_regex(ps->on_start, ps->non_start) ||
 	    steps_need_regex(ps->on_stop, ps->non_stop);
 
-	vu->w = w;
+	vu->env = env;
 	vu->sc = sc;
+	vu->ps = ps;
 	vu->slot = slot;
 	vu->number = number;
-	vu->rng = splitmix64(w->seed ^ (uint64_t)number) | 1;
-	vu->max_headers = w->max_headers > plan->max_headers ? w->max_headers : plan->max_headers;
+	vu->rng = splitmix64(env->seed ^ (uint64_t)number) | 1;
+	vu->max_headers = env->max_headers > plan->max_headers ? env->max_headers : plan->max_headers;
 	vu->timer_pos = -1;
 	vu->vars = xcalloc((size_t)plan->nvars + 1, sizeof *vu->vars);
 	vu->var_buf = xcalloc((size_t)plan->nvars + 1, sizeof *vu->var_buf);
@@ -91,12 +92,9 @@ vu_new(struct worker *w, struct wscen *sc, int slot, int number, int shard, char
 		regex = steps_need_regex(ps->tasks[t].steps, ps->tasks[t].nsteps);
 	if (regex)
 		vu->match = extract_match_new(plan->max_regex_groups);
-	if (w->timers == NULL)
-		w->timers = think_timers_new();
-	think_timers_reserve(w->timers, 1);
 	vu->lines = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->lines);
 	vu->hdr_off = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->hdr_off);
-	vu->h = transport_handle_new(w->transport, shard, vu->max_headers, vu, cause);
+	vu->h = transport_handle_new(env->transport, shard, vu->max_headers, vu, cause);
 	if (vu->h == NULL) {
 		vu_free(vu);
 		return NULL;
@@ -112,9 +110,9 @@ vu_free(struct vu *vu)
 	if (vu == NULL)
 		return;
 	if (vu->timer_pos >= 0)
-		think_timers_remove(vu->w->timers, &vu->timer_pos);
+		think_timers_remove(vu->env->timers, &vu->timer_pos);
 	transport_handle_free(vu->h);
-	for (int i = 0; i < vu->w->plan->nvars; i++)
+	for (int i = 0; i < vu->env->plan->nvars; i++)
 		free(vu->var_buf[i]);
 	free(vu->var_buf);
 	free(vu->vars);
@@ -186,7 +184,7 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 		.iteration = vu->iteration - 1,
 		.rng = &vu->rng,
 		.vars = vu->vars,
-		.nvars = vu->w->plan->nvars,
+		.nvars = vu->env->plan->nvars,
 	};
 	size_t off = 0;
 
@@ -267,7 +265,7 @@ static void
 extract_into(struct vu *vu, const struct plan_extract *x, struct extract_response *resp,
     struct tick_endpoint *ep)
 {
-	size_t cap = vu->w->plan->var_cap;
+	size_t cap = vu->env->plan->var_cap;
 	char **buf = &vu->var_buf[x->slot];
 	int64_t n;
 
@@ -291,7 +289,7 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 static int
 inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r)
 {
-	struct tick *t = worker_tick(vu->w);
+	struct tick *t = vu->env->tick;
 	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
 	struct extract_response resp = {
 		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
@@ -313,7 +311,7 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 	for (int i = 0; i < st->nextracts; i++)
 		extract_into(vu, &st->extracts[i], &resp, ep);
 	if (st->group > 0) {
-		const struct plan_group *g = &vu->w->plan->groups[st->group - 1];
+		const struct plan_group *g = &vu->env->plan->groups[st->group - 1];
 		struct tick_group *tg = &t->groups[st->group - 1];
 		char value[TICK_GROUP_VALUE_MAX];
 		int64_t n = extract_source(g->from, g->pointer, g->header, &resp, value, sizeof value);
@@ -326,52 +324,43 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 	return failed;
 }
 
-/* Records one request's result into the worker's live tick; check_failed: a failRequest check
+/* Records one request's result into the worker's live tick: its endpoint and, for thresholds, the
+   sub-metric series its step also counts in (usually none); check_failed: a failRequest check
    failed, which fails the request too. */
 static void
 record(struct vu *vu, const struct plan_step *st, const struct transport_result *r, int check_failed)
 {
-	struct worker *w = vu->w;
-	struct tick_endpoint *ep = &worker_tick(w)->endpoints[st->endpoint];
-	struct hist **phase = &w->phase[st->endpoint * TICK_NPHASE];
+	const struct vu_env *env = vu->env;
+	struct tick *t = env->tick;
 	int64_t late_us = (vu->iter_start_ns - vu->intended_ns) / CLOCK_NS_PER_US;
-	int failed = r->error != TICK_ERR_NONE || r->status < 200 || r->status > 399 || check_failed;
+	struct tick_sample s = {
+		.error = r->error,
+		.status = r->status,
+		.failed = r->error != TICK_ERR_NONE || r->status < 200 || r->status > 399 || check_failed,
+		.bytes_sent = r->bytes_sent,
+		.bytes_received = r->bytes_received,
+		.phase_us = r->phase_us,
+		.service_us = r->service_us,
+		.duration_us = r->service_us + (late_us > 0 ? late_us : 0),
+	};
 
-	ep->requests++;
-	if (failed)
-		ep->failed++;
-	if (r->error != TICK_ERR_NONE)
-		ep->errors[r->error]++;
-	if (r->status >= 0 && r->status < TICK_NSTATUS)
-		ep->status[r->status]++;
-	ep->bytes_sent += r->bytes_sent;
-	ep->bytes_received += r->bytes_received;
-	for (int p = 0; p < TICK_NPHASE; p++) {
-		ep->phase_sum_us[p] += r->phase_us[p];
-		hist_record(phase[p], (uint64_t)r->phase_us[p]);
-	}
-	hist_record(ep->service, (uint64_t)r->service_us);
-	hist_record(ep->duration, (uint64_t)(r->service_us + (late_us > 0 ? late_us : 0)));
-	/* thresholds: the sub-metric series this step also counts in (metrics/threshold.h); usually
-	   none. `failed` must be what ep->failed counted above. */
+	tick_record(&t->endpoints[st->endpoint], &env->phase[st->endpoint * TICK_NPHASE], &s);
 	if (st->nseries > 0)
-		threshold_record(worker_tick(w), st, failed, r->status, r->error,
-		    r->bytes_sent, r->bytes_received, r->phase_us, r->service_us,
-		    r->service_us + (late_us > 0 ? late_us : 0));
+		threshold_record(t, st, &s);
 }
 
 /* Ends the iteration: counts it, then lets the worker decide what the VU does next. */
 static void
 end_iteration(struct vu *vu, int64_t now_ns)
 {
-	struct tick *t = worker_tick(vu->w);
+	struct tick *t = vu->env->tick;
 
 	vu->state = VU_IDLE;
 	vu->task = NULL;
 	vu->steps = NULL;
 	t->iterations++;
 	hist_record(t->iteration_duration, (uint64_t)((now_ns - vu->intended_ns) / CLOCK_NS_PER_US));
-	worker_iteration_done(vu->w, vu, now_ns);
+	vu->env->done(vu->env->arg, vu, now_ns);
 }
 
 /* Sleeps until at_ns; on waking the VU ends its iteration (end) or sends its next step. */
@@ -380,35 +369,14 @@ think(struct vu *vu, int64_t at_ns, int end)
 {
 	vu->state = VU_THINK;
 	vu->end_after_think = end;
-	think_timers_add(vu->w->timers, vu, at_ns, &vu->timer_pos);
-}
-
-/* Whether the VU will start another iteration after this one, as far as can be told now (a
-   shared-iterations claim is only known when made): the scenario's think time before a stop
-   would only delay it. */
-static int
-will_continue(const struct vu *vu)
-{
-	const struct wscen *sc = vu->sc;
-
-	if (sc->no_new || sc->finished || vu->w->stopping)
-		return 0;
-	switch (sc->sched.model) {
-	case WORKER_CLOSED:
-		return vu->slot < sc->target;
-	case WORKER_ITERS:
-		return sc->sched.iters.shared || vu->quota > 0;
-	case WORKER_OPEN:
-		break;
-	}
-	return 0;
+	think_timers_add(vu->env->timers, vu, at_ns, &vu->timer_pos);
 }
 
 /* Picks a task by weight. */
 static const struct plan_task *
 pick_task(struct vu *vu)
 {
-	const struct plan_scenario *ps = vu->sc->ps;
+	const struct plan_scenario *ps = vu->ps;
 	int lo = 0, hi = ps->ntasks - 1;
 	int r;
 
@@ -442,7 +410,7 @@ enter(struct vu *vu, enum vu_phase phase, const struct plan_step *steps, int nst
 static void
 phase_done(struct vu *vu, int64_t now_ns)
 {
-	const struct plan_think *pause = &vu->sc->ps->think;
+	const struct plan_think *pause = &vu->ps->think;
 	int64_t d;
 
 	switch (vu->phase) {
@@ -451,7 +419,7 @@ phase_done(struct vu *vu, int64_t now_ns)
 		enter(vu, VU_PHASE_TASK, vu->task->steps, vu->task->nsteps, now_ns);
 		return;
 	case VU_PHASE_TASK:
-		if (pause->kind != PLAN_THINK_NONE && will_continue(vu) &&
+		if (pause->kind != PLAN_THINK_NONE && vu->env->continues(vu->env->arg, vu) &&
 		    (d = think_draw_ns(pause, &vu->rng, now_ns - vu->iter_start_ns)) > 0) {
 			think(vu, now_ns + d, 1);
 			return;
@@ -462,7 +430,7 @@ phase_done(struct vu *vu, int64_t now_ns)
 		vu->state = VU_IDLE;
 		vu->steps = NULL;
 		vu->in_session = 0;
-		worker_iteration_done(vu->w, vu, now_ns);   /* not an iteration: nothing counted */
+		vu->env->done(vu->env->arg, vu, now_ns);    /* not an iteration: nothing counted */
 		return;
 	}
 }
@@ -493,9 +461,9 @@ run(struct vu *vu, int64_t now_ns)
 static void
 begin_session(struct vu *vu)
 {
-	const struct plan_scenario *ps = vu->sc->ps;
+	const struct plan_scenario *ps = vu->ps;
 
-	memset(vu->vars, 0, (size_t)vu->w->plan->nvars * sizeof *vu->vars);
+	memset(vu->vars, 0, (size_t)vu->env->plan->nvars * sizeof *vu->vars);
 	for (int i = 0; i < ps->ninits; i++)
 		vu->vars[ps->inits[i].slot] = (struct tmpl_var){ ps->inits[i].value, ps->inits[i].len };
 	if (ps->cookies && vu->iteration > 1)
@@ -507,8 +475,8 @@ begin_session(struct vu *vu)
 static void
 pick_rows(struct vu *vu)
 {
-	const struct plan *plan = vu->w->plan;
-	const struct plan_scenario *ps = vu->sc->ps;
+	const struct plan *plan = vu->env->plan;
+	const struct plan_scenario *ps = vu->ps;
 
 	for (int i = 0; i < ps->nfeeds; i++) {
 		const struct plan_feed *f = &plan->feeds[ps->feeds[i]];
@@ -521,7 +489,7 @@ pick_rows(struct vu *vu)
 void
 vu_start(struct vu *vu, int64_t now_ns, int64_t intended_ns)
 {
-	const struct plan_scenario *ps = vu->sc->ps;
+	const struct plan_scenario *ps = vu->ps;
 
 	assert(vu->state == VU_IDLE);
 	vu->iteration++;
@@ -545,7 +513,7 @@ vu_start(struct vu *vu, int64_t now_ns, int64_t intended_ns)
 int
 vu_stop(struct vu *vu, int64_t now_ns)
 {
-	const struct plan_scenario *ps = vu->sc->ps;
+	const struct plan_scenario *ps = vu->ps;
 
 	assert(vu->state == VU_IDLE);
 	if (!vu->in_session)
@@ -565,11 +533,11 @@ vu_interrupt(struct vu *vu)
 	if (vu->state == VU_IDLE)
 		return;
 	if (vu->state == VU_THINK)
-		think_timers_remove(vu->w->timers, &vu->timer_pos);
+		think_timers_remove(vu->env->timers, &vu->timer_pos);
 	else
 		transport_cancel(vu->h);
 	if (vu->phase != VU_PHASE_STOP)
-		worker_tick(vu->w)->interrupted_iterations++;
+		vu->env->tick->interrupted_iterations++;
 	vu->state = VU_IDLE;
 	vu->task = NULL;
 	vu->steps = NULL;
@@ -594,9 +562,8 @@ vu_on_done(void *owner, const struct transport_result *r, void *arg)
 	run(vu, r->done_ns);
 }
 
-/* A thinking VU's time is up. */
-static void
-wake(struct vu *vu, int64_t now_ns)
+void
+vu_wake(struct vu *vu, int64_t now_ns)
 {
 	assert(vu->state == VU_THINK);
 	vu->state = VU_REQUEST;    /* not idle: the worker must not start it meanwhile */
@@ -604,26 +571,4 @@ wake(struct vu *vu, int64_t now_ns)
 		end_iteration(vu, now_ns);
 	else
 		run(vu, now_ns);
-}
-
-int64_t
-vu_timers_deadline(const struct worker *w)
-{
-	return think_timers_next_ns(w->timers);
-}
-
-void
-vu_timers_run(struct worker *w, int64_t now_ns)
-{
-	struct vu *vu;
-
-	while ((vu = think_timers_pop(w->timers, now_ns)) != NULL)
-		wake(vu, now_ns);
-}
-
-void
-vu_timers_free(struct worker *w)
-{
-	think_timers_free(w->timers);
-	w->timers = NULL;
 }

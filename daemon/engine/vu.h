@@ -12,7 +12,10 @@
  * plan slot); extracted values are copied into per-slot buffers of plan->var_cap bytes, feed and
  * `vars` values point into the plan.
  *
- * A thinking VU is an entry in its worker's timer heap (engine/think.h), not a blocked thread.
+ * A VU knows its worker only through a struct vu_env: the plan, the transport, the live tick to
+ * record into, the think timers, and two callbacks (an iteration ended; will the VU go on). The
+ * worker owns all of it, timers included: a thinking VU is an entry in the worker's timer heap
+ * (engine/think.h), not a blocked thread, and the worker wakes it (vu_wake).
  *
  * Thread: the owning worker's only. Steady state allocates nothing: buffers grow to the largest
  * request seen (each capped) and then stay; the exceptions are Jansson parsing the body of a step
@@ -21,16 +24,46 @@
 #ifndef RAMPAGE_VU_H
 #define RAMPAGE_VU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/transport.h"
 
 struct extract_match;
+struct hist;
+struct plan;
+struct plan_scenario;
 struct plan_task;
 struct plan_step;
+struct think_timers;
+struct tick;
 struct tmpl_var;
-struct worker;
+struct vu;
 struct wscen;
+
+/*
+ * What a VU needs from the worker that runs it: one per worker, shared by its VUs. The worker fills
+ * it before it creates a VU and keeps `tick` current (it changes at each second boundary); VUs read
+ * it and record into *tick. The worker owns everything it points to.
+ */
+struct vu_env {
+	const struct plan *plan;
+	struct transport *transport;       /* the VUs' handles are made on it */
+	struct think_timers *timers;       /* a thinking VU is an entry here, room reserved by the worker */
+	struct tick *tick;                 /* the live tick: requests and iterations are recorded here */
+	struct hist **phase;               /* [plan->nendpoints * TICK_NPHASE]: whole-run phase
+	                                      histograms (per-second ticks keep only the sums) */
+	int max_headers;                   /* of any step of the plan */
+	uint64_t seed;                     /* of the VUs' random generators: differs run to run */
+	/* vu's iteration has ended at now_ns, completed or interrupted, or its onStop steps have (no
+	   iteration is counted then): the worker decides what it does next. */
+	void (*done)(void *arg, struct vu *vu, int64_t now_ns);
+	/* Whether vu will start another iteration after this one, as far as can be told now (a
+	   shared-iterations claim is only known when made): a think time before a stop would only
+	   delay it. Once per iteration, and only when the scenario has a think time. */
+	bool (*continues)(void *arg, const struct vu *vu);
+	void *arg;                         /* of both */
+};
 
 enum vu_state {
 	VU_IDLE,                   /* no iteration */
@@ -46,8 +79,9 @@ enum vu_phase {
 };
 
 struct vu {
-	struct worker *w;
-	struct wscen *sc;
+	const struct vu_env *env;
+	struct wscen *sc;          /* the worker's state of the scenario (opaque here) */
+	const struct plan_scenario *ps;    /* the scenario */
 	int slot;                  /* index among the scenario's VUs on this worker */
 	int number;                /* {{vu}}: 1-based, unique in the run */
 	struct transport_handle *h;
@@ -86,11 +120,11 @@ struct vu {
 	size_t body_size;
 };
 
-/* Creates a VU (and its transport handle on `shard`). NULL + *cause. Worker thread or before it
-   starts. */
-struct vu *vu_new(struct worker *w, struct wscen *sc, int slot, int number, int shard,
-    char **cause);
-/* Frees a VU, cancelling its request. NULL is a no-op. */
+/* Creates a VU of scenario ps (and its transport handle on `shard`): env and sc are the worker's.
+   NULL + *cause. Worker thread or before it starts. */
+struct vu *vu_new(const struct vu_env *env, struct wscen *sc, const struct plan_scenario *ps, int slot,
+    int number, int shard, char **cause);
+/* Frees a VU, cancelling its request or its think time. NULL is a no-op. */
 void vu_free(struct vu *vu);
 /* Starts an iteration at now_ns that was meant to start at intended_ns (closed model: the same). */
 void vu_start(struct vu *vu, int64_t now_ns, int64_t intended_ns);
@@ -98,18 +132,15 @@ void vu_start(struct vu *vu, int64_t now_ns, int64_t intended_ns);
 void vu_interrupt(struct vu *vu);
 /* The transport's completion callback (owner = the VU). */
 void vu_on_done(void *owner, const struct transport_result *r, void *arg);
+/* A thinking VU's time is up (the worker popped it from the timers): it sends its next step or
+   ends its iteration. */
+void vu_wake(struct vu *vu, int64_t now_ns);
 /*
  * The VU stops looping (the worker would park it): ends its session, running the scenario's onStop
- * steps if it has any. Returns 1 when steps run (the VU is busy until it calls worker_iteration_done,
- * which does not count an iteration), 0 when there is nothing to run (the VU stays idle). The VU
- * must be idle.
+ * steps if it has any. Returns 1 when steps run (the VU is busy until it calls env->done, which
+ * does not count an iteration), 0 when there is nothing to run (the VU stays idle). The VU must be
+ * idle.
  */
 int vu_stop(struct vu *vu, int64_t now_ns);
-/* The worker's think-time timers: the earliest wake-up (INT64_MAX: none), ... */
-int64_t vu_timers_deadline(const struct worker *w);
-/* ... waking every VU due at now_ns (they send their next step or end their iteration), ... */
-void vu_timers_run(struct worker *w, int64_t now_ns);
-/* ... and freeing them with the worker (after every VU). */
-void vu_timers_free(struct worker *w);
 
 #endif

@@ -17,12 +17,19 @@
  * Metrics: recorded into `live`; at each second boundary live goes to the controller and a spare
  * (sent back by the controller once merged) takes its place. A worker without a spare keeps
  * recording into live and catches up when one arrives, so seconds are never skipped.
+ *
+ * VUs (engine/vu.h) see the worker only through its struct vu_env: the live tick (kept pointing at
+ * `live`), the transport, the think timers (the worker's: it runs them and wakes the VUs due) and
+ * two callbacks, an iteration ended (iteration_done) and will a VU go on (continues). The worker's
+ * and its scenarios' state stays in this file.
  */
 #include <config.h>
 
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -30,15 +37,90 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/mailbox.h"
 #include "core/xmalloc.h"
+#include "engine/health.h"
+#include "engine/think.h"
 #include "engine/transport.h"
 #include "engine/vu.h"
-#include "engine/worker_priv.h"
+#include "engine/worker.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 
 #define LATE_START_NS CLOCK_NS_PER_MS
+
+/* One scenario as this worker runs it. */
+struct wscen {
+	const struct plan_scenario *ps;
+	struct worker_sched sched;
+	int index;                 /* plan->scenarios[index] */
+	int part, nparts;          /* this worker's place among the workers taking part */
+	int64_t start_ns;          /* absolute CLOCK_MONOTONIC start (t0 + startTime) */
+	int number_base;           /* {{vu}} of the scenario's first VU, minus 1 */
+
+	struct vu **vus;           /* [max_vus]: slots; NULL until created */
+	int max_vus;               /* this worker's share of the scenario's VUs */
+	int nvus;                  /* created */
+	struct vu *free;           /* OPEN: created VUs waiting for an iteration */
+
+	int started;               /* iterations may start (CLOSED: first VUS message arrived) */
+	int no_new;                /* no iteration starts any more (end of stages, quota, stop) */
+	int finished;              /* nothing left; FINISHED sent */
+	int64_t interrupt_at;      /* absolute: iterations still running are cut then (INT64_MAX) */
+
+	int64_t target, allowed;   /* CLOSED: slots [0,target) loop, [target,allowed) may finish */
+	int64_t next_k;            /* OPEN: this worker's next iteration number */
+	int64_t next_at;           /* OPEN: its intended start (absolute), INT64_MAX when none */
+	_Atomic int64_t *claimed;  /* ITERS shared: iterations claimed so far, every worker */
+
+	int busy;                  /* VUs inside an iteration */
+	int active;                /* VUs counted in the `vus` gauge */
+};
+
+struct worker {
+	const struct plan *plan;
+	int index, nworkers;
+	size_t body_cap;
+	int vus_per_shard;
+	int64_t t0_ns;
+	struct mailbox *controller;
+
+	/* inbox: the controller's messages; the eventfd in our epoll is its wake hook */
+	struct mailbox inbox;
+	int evfd;
+	int epfd;
+	pthread_t thread;
+	int thread_started;
+
+	struct vu_env env;         /* what the VUs see of the worker (engine/vu.h): set before the first
+	                              VU, env.tick follows `live` */
+	struct transport *transport;
+	int nshards;
+	int handles;               /* VUs created so far, which also picks their shard */
+
+	struct wscen *scen;        /* [plan->nscenarios] */
+	int nscen;
+	struct vu *ready;          /* VUs that ended an iteration this pass (through next_free) */
+	int stopping;              /* STOP received */
+	int exiting;
+
+	/* metrics: the live tick and the spares, all in preallocated message slots */
+	struct worker_msg slots[3];
+	struct worker_msg *live;   /* recording into live->tick */
+	struct worker_msg *spares; /* linked through link.next */
+	int64_t second;            /* the second `live` belongs to */
+	int64_t next_boundary_ns;  /* t0 + (second + 1) s */
+	struct hist **phase;       /* [nendpoints * TICK_NPHASE]: whole-run phase histograms */
+	struct health_lag lag;
+	struct think_timers *timers;       /* VUs thinking (engine/think.h), room for every VU */
+	int vus_allocated;         /* VUs with an easy handle */
+	int active_vus;            /* sum of the scenarios' `active` */
+	int64_t now_ns;            /* clock read at the top of the current loop turn */
+};
+
+static void iteration_done(void *arg, struct vu *vu, int64_t now_ns);
+static bool continues(void *arg, const struct vu *vu);
 
 void
 worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
@@ -122,7 +204,8 @@ create_vu(struct worker *w, struct wscen *sc, int slot, char **cause)
 
 	if (shard >= w->nshards)
 		shard = w->handles % w->nshards;
-	vu = vu_new(w, sc, slot, number, shard, cause);
+	think_timers_reserve(w->timers, 1);    /* room for it to think: no allocation later */
+	vu = vu_new(&w->env, sc, sc->ps, slot, number, shard, cause);
 	if (vu == NULL)
 		return NULL;
 	w->handles++;
@@ -149,7 +232,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 	w->controller = cfg->controller;
 	w->evfd = -1;
 	w->epfd = -1;
-	w->seed = (uint64_t)clock_now_ns() ^ (uint64_t)getpid() << 40 ^ (uint64_t)cfg->index << 56;
+	w->env.seed = (uint64_t)clock_now_ns() ^ (uint64_t)getpid() << 40 ^ (uint64_t)cfg->index << 56;
 	mailbox_init(&w->inbox, wake, w);
 
 	w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -162,8 +245,8 @@ worker_new(const struct worker_config *cfg, char **cause)
 	for (int s = 0; s < plan->nscenarios; s++)
 		for (int t = 0; t < plan->scenarios[s].ntasks; t++)
 			for (int i = 0; i < plan->scenarios[s].tasks[t].nsteps; i++)
-				if (plan->scenarios[s].tasks[t].steps[i].req.nheaders > w->max_headers)
-					w->max_headers = plan->scenarios[s].tasks[t].steps[i].req.nheaders;
+				if (plan->scenarios[s].tasks[t].steps[i].req.nheaders > w->env.max_headers)
+					w->env.max_headers = plan->scenarios[s].tasks[t].steps[i].req.nheaders;
 
 	w->nscen = plan->nscenarios;
 	w->scen = xcalloc(w->nscen > 0 ? (size_t)w->nscen : 1, sizeof *w->scen);
@@ -199,6 +282,26 @@ worker_new(const struct worker_config *cfg, char **cause)
 		transport_set_guard(w->transport, cfg->allow_addr, cfg->allow_arg);
 	transport_set_options(w->transport, plan->insecure_tls, plan->no_connection_reuse);
 
+	for (int i = 0; i < 3; i++)
+		w->slots[i].tick = tick_new(plan, 0);
+	w->live = &w->slots[0];
+	w->spares = &w->slots[1];
+	w->slots[1].link.next = &w->slots[2].link;
+	w->slots[2].link.next = NULL;
+	w->phase = xcalloc((size_t)plan->nendpoints * TICK_NPHASE + 1, sizeof *w->phase);
+	for (int i = 0; i < plan->nendpoints * TICK_NPHASE; i++)
+		w->phase[i] = hist_new();
+	w->timers = think_timers_new();
+
+	w->env.plan = plan;
+	w->env.transport = w->transport;
+	w->env.timers = w->timers;
+	w->env.tick = w->live->tick;
+	w->env.phase = w->phase;
+	w->env.done = iteration_done;
+	w->env.continues = continues;
+	w->env.arg = w;
+
 	/* The VUs (and easy handles) of every slot that can be needed at once; arrival-rate
 	   scenarios start with their preallocated share and grow up to maxVUs. */
 	for (int s = 0; s < w->nscen; s++) {
@@ -220,16 +323,6 @@ worker_new(const struct worker_config *cfg, char **cause)
 			}
 		}
 	}
-
-	for (int i = 0; i < 3; i++)
-		w->slots[i].tick = tick_new(plan, 0);
-	w->live = &w->slots[0];
-	w->spares = &w->slots[1];
-	w->slots[1].link.next = &w->slots[2].link;
-	w->slots[2].link.next = NULL;
-	w->phase = xcalloc((size_t)plan->nendpoints * TICK_NPHASE + 1, sizeof *w->phase);
-	for (int i = 0; i < plan->nendpoints * TICK_NPHASE; i++)
-		w->phase[i] = hist_new();
 	return w;
 
 fail:
@@ -333,9 +426,32 @@ next_iteration(struct worker *w, struct vu *vu, int64_t now_ns)
 	}
 }
 
-void
-worker_iteration_done(struct worker *w, struct vu *vu, int64_t now_ns)
+/* vu_env.continues: whether vu will start another iteration after this one, as far as can be told
+   now (a shared-iterations claim is only known when made). */
+static bool
+continues(void *arg, const struct vu *vu)
 {
+	const struct worker *w = arg;
+	const struct wscen *sc = vu->sc;
+
+	if (sc->no_new || sc->finished || w->stopping)
+		return false;
+	switch (sc->sched.model) {
+	case WORKER_CLOSED:
+		return vu->slot < sc->target;
+	case WORKER_ITERS:
+		return sc->sched.iters.shared || vu->quota > 0;
+	case WORKER_OPEN:
+		break;
+	}
+	return false;
+}
+
+/* vu_env.done: vu's iteration (or its onStop steps) has ended; decides what it does next. */
+static void
+iteration_done(void *arg, struct vu *vu, int64_t now_ns)
+{
+	struct worker *w = arg;
 	struct wscen *sc = vu->sc;
 
 	sc->busy--;
@@ -508,10 +624,10 @@ arrivals(struct worker *w, struct wscen *sc, int64_t now_ns)
 		}
 		if (vu != NULL) {
 			if (now_ns - at > LATE_START_NS)
-				worker_tick(w)->late_starts++;
+				w->env.tick->late_starts++;
 			start(w, vu, now_ns, at);
 		} else {
-			worker_tick(w)->dropped_iterations++;
+			w->env.tick->dropped_iterations++;
 		}
 		sc->next_k += sc->nparts;
 	}
@@ -597,6 +713,7 @@ rotate(struct worker *w, int64_t now_ns)
 
 		w->live = w->spares;
 		w->spares = (struct worker_msg *)w->live->link.next;
+		w->env.tick = w->live->tick;
 		t->vus = w->active_vus;
 		t->vus_max = w->vus_allocated;
 		t->loop_lag_max_us = health_lag_take_us(&w->lag);
@@ -617,6 +734,7 @@ send_last(struct worker *w)
 	struct tick *t = full->tick;
 
 	w->live = NULL;
+	w->env.tick = NULL;        /* nothing records after the last tick */
 	t->vus = w->active_vus;
 	t->vus_max = w->vus_allocated;
 	t->loop_lag_max_us = health_lag_take_us(&w->lag);
@@ -624,6 +742,16 @@ send_last(struct worker *w)
 	full->second = w->second;
 	full->last = 1;
 	tell(w, full);
+}
+
+/* Wakes every thinking VU due at now_ns (it sends its next step or ends its iteration). */
+static void
+wake_thinkers(struct worker *w, int64_t now_ns)
+{
+	struct vu *vu;
+
+	while ((vu = think_timers_pop(w->timers, now_ns)) != NULL)
+		vu_wake(vu, now_ns);
 }
 
 /* epoll_pwait2 (nanosecond timeouts, so open-model starts are not rounded to a millisecond); on a
@@ -660,8 +788,8 @@ worker_main(void *arg)
 
 		if (sched_next < deadline)
 			deadline = sched_next;
-		if (vu_timers_deadline(w) < deadline)
-			deadline = vu_timers_deadline(w);
+		if (think_timers_next_ns(w->timers) < deadline)
+			deadline = think_timers_next_ns(w->timers);
 		if (w->spares != NULL && w->next_boundary_ns < deadline)
 			deadline = w->next_boundary_ns;
 		if (deadline != INT64_MAX) {
@@ -681,7 +809,7 @@ worker_main(void *arg)
 		if (inbox)
 			handle_inbox(w, now);
 		transport_run_timers(w->transport, now);
-		vu_timers_run(w, now);
+		wake_thinkers(w, now);
 		run_ready(w, now);
 		sched_next = run_scenarios(w, now);
 		rotate(w, now);
@@ -751,7 +879,7 @@ worker_free(struct worker *w)
 		free(w->scen[s].vus);
 	}
 	free(w->scen);
-	vu_timers_free(w);
+	think_timers_free(w->timers);
 	transport_free(w->transport);
 	/* Messages still queued (a spare sent after the worker ended, say). */
 	left = mailbox_take_all(&w->inbox);

@@ -1,9 +1,10 @@
 /*
- * worker: one load-generating thread. It owns one epoll, a transport (several curl multis) and the
- * VUs the controller's schedule gives it, and records every request into its own tick, which it hands
- * to the controller at each second boundary. Workers share nothing but the immutable plan, the run's
- * start instant and, for shared-iterations, one atomic claim counter per scenario (touched once per
- * iteration, never per request).
+ * worker: one load-generating thread. It owns one epoll, a transport (several curl multis), the VUs
+ * the controller's schedule gives it and their think timers, and records every request into its own
+ * tick, which it hands to the controller at each second boundary. Workers share nothing but the
+ * plan, the run's start instant and two kinds of atomic counter, each taken once per iteration, never
+ * per request: for shared-iterations, one claim counter per scenario; for a `sequential` feed, its
+ * row cursor (*plan_feed.cursor, the plan's one piece of run-time state; feed_pick).
  *
  * Talking to a worker: worker_give() from the controller; the worker answers in the controller's
  * mailbox. Messages are struct worker_msg in both directions.

@@ -7,6 +7,8 @@
  *     with Rampage's extras under a top-level "rampage" key (`--summary-export`, the API later);
  *   - the k6-style text summary, a per-endpoint table and the generator-health verdict.
  *
+ * summary.c holds what both forms share, summary_json.c the document, summary_text.c the text.
+ *
  * Threads: summary_series_add runs wherever ticks arrive (the engine's controller thread, through
  * on_tick); everything else on the caller's thread once the run has ended. No shared state.
  */
@@ -76,11 +78,10 @@ struct summary_run {
 /* True when a scenario of the plan uses an arrival-rate (open-model) executor. */
 bool summary_open_model(const struct plan *plan);
 /*
- * Builds the handleSummary() object: metrics (http_reqs, http_req_duration, http_req_failed,
- * http_req_blocked/_connecting/_tls_handshaking/_sending/_waiting/_receiving, iterations,
- * iteration_duration, dropped_iterations, vus, vus_max, data_sent, data_received; always all of them),
- * root_group, options, state, and "rampage" (endpoints with status codes and error kinds, generator
- * health, open-model note with service-time percentiles, dropped/late/interrupted counts).
+ * Builds the handleSummary() object: metrics (every one of testdef/metric.h, in its order; checks
+ * only when the plan has checks), root_group, options, state, and "rampage" (endpoints with status
+ * codes and error kinds, generator health, open-model note with service-time percentiles,
+ * dropped/late/interrupted counts).
  * Thresholds go into their metric's entry as "thresholds": {"<source as written>": {"ok": bool}};
  * a sub-metric a threshold names ("http_req_duration{name:login}") gets an entry of its own, as in
  * k6; rampage.thresholds holds the full results (threshold_results_json). Returns a new reference.

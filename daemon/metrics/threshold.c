@@ -36,37 +36,23 @@
    table numbers the timing phases as the ticks do (test_threshold checks their names). */
 _Static_assert(THRESHOLD_NSTATUS <= TICK_NSTATUS, "status tags beyond the ticks' statuses");
 _Static_assert(TICK_PHASE_BLOCKED == 0 && TICK_PHASE_CONNECTING == 1 && TICK_PHASE_TLS == 2 &&
-    TICK_PHASE_SENDING == 3 && TICK_PHASE_WAITING == 4 && TICK_PHASE_RECEIVING == 5 && TICK_NPHASE == 6,
+    TICK_PHASE_SENDING == 3 && TICK_PHASE_WAITING == 4 && TICK_PHASE_RECEIVING == 5 &&
+    TICK_NPHASE == METRIC_NPHASE,
     "testdef/metric.h numbers the timing phases as enum tick_phase");
 
 /* ---- recording (worker thread, per request) */
 
 void
-threshold_record(struct tick *t, const struct plan_step *st, bool failed, int status, int error,
-    uint64_t bytes_sent, uint64_t bytes_received, const int64_t *phase_us, int64_t service_us,
-    int64_t duration_us)
+threshold_record(struct tick *t, const struct plan_step *st, const struct tick_sample *s)
 {
-
 	for (int i = 0; i < st->nseries; i++) {
 		const struct threshold_series_ref *ref = &st->series[i];
-		struct tick_endpoint *ep;
 
-		if ((ref->status >= 0 && ref->status != status) || (ref->expected >= 0 && ref->expected == (int)failed))
+		if ((ref->status >= 0 && ref->status != s->status) ||
+		    (ref->expected >= 0 && ref->expected == (int)s->failed))
 			continue;
 		assert(ref->series < t->nseries);
-		ep = &t->series[ref->series];
-		ep->requests++;
-		ep->failed += (uint64_t)failed;
-		if (error > TICK_ERR_NONE && error < TICK_NERR)
-			ep->errors[error]++;
-		if (status >= 0 && status < TICK_NSTATUS)
-			ep->status[status]++;
-		ep->bytes_sent += bytes_sent;
-		ep->bytes_received += bytes_received;
-		for (int p = 0; p < TICK_NPHASE; p++)
-			ep->phase_sum_us[p] += phase_us[p] > 0 ? phase_us[p] : 0;
-		hist_record(ep->service, (uint64_t)(service_us > 0 ? service_us : 0));
-		hist_record(ep->duration, (uint64_t)(duration_us > 0 ? duration_us : 0));
+		tick_record(&t->series[ref->series], NULL, s);
 	}
 }
 

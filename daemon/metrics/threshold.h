@@ -31,18 +31,16 @@ struct plan;
 struct plan_step;
 struct tick;
 struct tick_endpoint;
+struct tick_sample;
 
 /* ---- recording */
 
 /*
- * Records one request into the series of step st, exactly as it was recorded into its endpoint
- * (call only when st->nseries > 0: the caller's test keeps the common case free of a call). failed:
- * what the endpoint counted as k6's http_req_failed; status 0 = no response; error is an enum
- * tick_error; times in µs. Worker thread; no allocation.
+ * Records one request, the sample its endpoint recorded (tick_record), into each series of step st
+ * whose response tags (status, expected_response) it matches. Call only when st->nseries > 0: the
+ * caller's test keeps the common case free of a call. Worker thread; no allocation.
  */
-void threshold_record(struct tick *t, const struct plan_step *st, bool failed, int status, int error,
-    uint64_t bytes_sent, uint64_t bytes_received, const int64_t *phase_us, int64_t service_us,
-    int64_t duration_us);
+void threshold_record(struct tick *t, const struct plan_step *st, const struct tick_sample *s);
 
 /* ---- evaluation */
 

@@ -24,27 +24,11 @@ static const char *const error_names[TICK_NERR] = {
 	[TICK_ERR_OTHER] = "other",
 };
 
-static const char *const phase_metrics[TICK_NPHASE] = {
-	[TICK_PHASE_BLOCKED] = "http_req_blocked",
-	[TICK_PHASE_CONNECTING] = "http_req_connecting",
-	[TICK_PHASE_TLS] = "http_req_tls_handshaking",
-	[TICK_PHASE_SENDING] = "http_req_sending",
-	[TICK_PHASE_WAITING] = "http_req_waiting",
-	[TICK_PHASE_RECEIVING] = "http_req_receiving",
-};
-
 const char *
 tick_error_name(enum tick_error e)
 {
 	assert(e >= 0 && e < TICK_NERR);
 	return error_names[e];
-}
-
-const char *
-tick_phase_metric(enum tick_phase p)
-{
-	assert(p >= 0 && p < TICK_NPHASE);
-	return phase_metrics[p];
 }
 
 static void
@@ -114,6 +98,29 @@ endpoint_merge(struct tick_endpoint *dst, const struct tick_endpoint *src)
 	for (int p = 0; p < TICK_NPHASE; p++)
 		if (dst->phase[p] != NULL && src->phase[p] != NULL)
 			hist_merge(dst->phase[p], src->phase[p]);
+}
+
+void
+tick_record(struct tick_endpoint *ep, struct hist *const *phase, const struct tick_sample *s)
+{
+	const int64_t *ph = s->phase_us;   /* read once: the calls below could alias *s */
+
+	ep->requests++;
+	ep->failed += s->failed;
+	if (s->error != TICK_ERR_NONE)
+		ep->errors[s->error]++;
+	if (s->status >= 0 && s->status < TICK_NSTATUS)
+		ep->status[s->status]++;
+	ep->bytes_sent += s->bytes_sent;
+	ep->bytes_received += s->bytes_received;
+	for (int p = 0; p < TICK_NPHASE; p++) {
+		int64_t us = ph[p] > 0 ? ph[p] : 0;
+		ep->phase_sum_us[p] += us;
+		if (phase != NULL)
+			hist_record(phase[p], (uint64_t)us);
+	}
+	hist_record(ep->service, (uint64_t)(s->service_us > 0 ? s->service_us : 0));
+	hist_record(ep->duration, (uint64_t)(s->duration_us > 0 ? s->duration_us : 0));
 }
 
 struct tick *

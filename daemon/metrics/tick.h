@@ -10,6 +10,7 @@
 #ifndef RAMPAGE_TICK_H
 #define RAMPAGE_TICK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +31,8 @@ enum tick_error {
 /* Short name of an error kind ("connect", "timeout", ...). */
 const char *tick_error_name(enum tick_error e);
 
-/* libcurl's timing phases, as k6 names them (http_req_blocked, ..._connecting, ...). */
+/* libcurl's timing phases (k6's http_req_blocked, ..._connecting, ...: metric_of_phase in
+   testdef/metric.h). */
 enum tick_phase {
 	TICK_PHASE_BLOCKED,        /* queued before connecting (name lookup included) */
 	TICK_PHASE_CONNECTING,
@@ -40,8 +42,6 @@ enum tick_phase {
 	TICK_PHASE_RECEIVING,
 	TICK_NPHASE,
 };
-/* k6 metric name of a phase ("http_req_waiting"). */
-const char *tick_phase_metric(enum tick_phase p);
 
 #define TICK_NSTATUS 600           /* status codes 0..599; 0 = no response */
 #define TICK_GROUP_MAX 100         /* distinct values a groupBy keeps; the rest count as `other` */
@@ -107,6 +107,27 @@ struct tick {
 	int ngroups;
 	struct tick_group *groups; /* [ngroups], indexed like plan->groups */
 };
+
+/* One request's result, as a tick counts it. Times in µs; a negative one counts as 0. */
+struct tick_sample {
+	enum tick_error error;     /* TICK_ERR_NONE: a response arrived */
+	int status;                /* HTTP status; 0: none. Counted by status when < TICK_NSTATUS */
+	bool failed;               /* k6's http_req_failed: the caller decides (error, status, a
+	                              failRequest check) */
+	uint64_t bytes_sent, bytes_received;
+	const int64_t *phase_us;   /* [TICK_NPHASE] */
+	int64_t service_us;        /* from the actual send */
+	int64_t duration_us;       /* open model: from the intended start; else == service_us */
+};
+
+/*
+ * Records one request into ep: counted, failed or not, by status and error kind, its bytes, its
+ * phases' sums and its duration and service time in ep's histograms; each phase also into
+ * phase[p] when phase is not NULL (the worker's whole-run phase histograms: per-second ticks keep
+ * the sums only). The one recording path of the engine's endpoints and of the thresholds' series
+ * (threshold_record). Worker thread, per request: no allocation, no lock.
+ */
+void tick_record(struct tick_endpoint *ep, struct hist *const *phase, const struct tick_sample *s);
 
 /* Allocates an empty tick sized for plan (with per-phase histograms if `whole_run`). */
 struct tick *tick_new(const struct plan *plan, int whole_run);

@@ -10,8 +10,8 @@
 #include "testdef/metric.h"
 
 static const struct metric table[METRIC_N] = {
-#define METRIC_ROW(id, name, type, contains, per_request, phase) \
-	[METRIC_##id] = { name, METRIC_##type, contains, per_request, phase },
+#define METRIC_ROW(id, name, type, contains, per_request, phase, section) \
+	[METRIC_##id] = { name, METRIC_##type, contains, per_request, phase, METRIC_SECTION_##section },
 	METRIC_LIST(METRIC_ROW)
 #undef METRIC_ROW
 };
@@ -37,6 +37,17 @@ metric_find(const char *name, size_t n)
 		if (strlen(table[i].name) == n && memcmp(table[i].name, name, n) == 0)
 			return i;
 	return -1;
+}
+
+enum metric_id
+metric_of_phase(int phase)
+{
+	assert(phase >= 0 && phase < METRIC_NPHASE);
+	for (int i = 0; i < METRIC_N; i++)
+		if (table[i].phase == phase)
+			return (enum metric_id)i;
+	assert(!"not a timing phase");
+	return METRIC_N;
 }
 
 const char *

@@ -520,12 +520,50 @@ test_output(void)
 	output_second_free(s);
 }
 
+/* root_group.checks: k6's ids, the MD5 of each check's path "::name" (values from Python's hashlib;
+   the long name spans two MD5 blocks). */
+static void
+test_check_ids(void)
+{
+	static char *names[] = { "status is 200",
+	    "a check with a long name that spans more than one md5 block of sixty-four bytes, surely" };
+	struct plan p = plan;
+	struct tick *w = tick_build(-1, 1);
+	struct tick_check counts[2] = { { 3, 1 }, { 0, 2 } };
+	struct summary_series s;
+	struct summary_run run;
+	json_t *root, *checks;
+
+	p.check_names = names;
+	p.nchecks = 2;
+	w->checks = counts;
+	w->nchecks = 2;
+	summary_series_init(&s, 1);
+	run = (struct summary_run){ .plan = &p, .whole = w, .series = &s, .duration_ns = S_NS };
+	root = summary_json(&run);
+	checks = json_object_get(json_object_get(root, "root_group"), "checks");
+	is_int(json_array_size(checks), 2, "one root_group check per name");
+	is_str(json_string_value(json_object_get(json_array_get(checks, 0), "path")), "::status is 200",
+	    "a check's path is ::name");
+	is_str(json_string_value(json_object_get(json_array_get(checks, 0), "id")),
+	    "6210a8cd14cd70477eba5c5e4cb3fb5f", "its id is md5(\"::status is 200\")");
+	is_str(json_string_value(json_object_get(json_array_get(checks, 1), "id")),
+	    "678ed121cce29a5107346d438c9a86fc", "the id of a name longer than an MD5 block");
+	is_int(json_integer_value(json_object_get(json_array_get(checks, 0), "passes")), 3, "passes");
+	is_int(json_integer_value(json_object_get(json_array_get(checks, 1), "fails")), 2, "fails");
+	json_decref(root);
+	w->checks = NULL;
+	w->nchecks = 0;
+	tick_destroy(w);
+}
+
 int
 main(void)
 {
 	test_formatting();
 	test_verdict();
 	test_json();
+	test_check_ids();
 	test_output();
 	return done_testing();
 }

@@ -1,0 +1,65 @@
+#!/bin/bash
+# bench/callgrind.sh [--series] [RAMPAGE]: instructions per request of the load engine, counted by
+# valgrind's callgrind, so that two builds can be compared on a busy machine (instruction counts do
+# not depend on what else runs; CPU time does).
+#
+# Runs `rampage run` on one worker, 10 VUs, 4,000 shared iterations of GET /api/health against the
+# demo target on 127.0.0.1, under callgrind; prints the requests, the whole process's instructions
+# (Ir) per request, and the self Ir per request of the engine's and metrics' own functions (the
+# per-request ones are exact: 4,000 calls each; the per-second ones, hist_merge and the like, and
+# the whole-process figure move with the machine's load by about 1-2 %). --series adds two
+# sub-metric thresholds, so that every request is also recorded into two tagged series.
+set -u
+
+SERIES=0
+if [ "${1:-}" = --series ]; then
+	SERIES=1
+	shift
+fi
+RAMPAGE=${1:-${RAMPAGE:-./rampage}}
+
+die() {
+	echo "bench/callgrind.sh: $*" >&2
+	exit 2
+}
+command -v valgrind >/dev/null 2>&1 || die "valgrind not found: install the Debian package valgrind"
+command -v callgrind_annotate >/dev/null 2>&1 || die "callgrind_annotate not found: install valgrind"
+command -v jq >/dev/null 2>&1 || die "jq not found: install the Debian package jq"
+[ -x "$RAMPAGE" ] || die "$RAMPAGE is not an executable rampage binary (pass its path, or set RAMPAGE)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rampage-callgrind.XXXXXX")
+DEMO_PID=""
+trap 'kill $DEMO_PID 2>/dev/null; wait $DEMO_PID 2>/dev/null; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+"$RAMPAGE" demo-target --listen 127.0.0.1:0 >"$work/demo.log" 2>&1 &
+DEMO_PID=$!
+port=""
+for _ in $(seq 100); do
+	port=$(grep -Eo 'listening on http://127\.0\.0\.1:[0-9]+' "$work/demo.log" | grep -Eo '[0-9]+$')
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+[ -n "$port" ] || { cat "$work/demo.log" >&2; die "the demo target did not start"; }
+
+thresholds=""
+[ "$SERIES" = 1 ] && thresholds=', "thresholds": { "http_req_duration{status:200}": ["p(95)<1000"],
+  "http_reqs{expected_response:true}": ["count>0"] }'
+cat >"$work/def.json" <<JSON
+{ "baseUrl": "http://127.0.0.1:$port",
+  "scenarios": { "s": { "executor": "shared-iterations", "vus": 10, "iterations": 4000,
+    "maxDuration": "120s", "tasks": [ { "name": "health", "path": "/api/health" } ] } }$thresholds }
+JSON
+
+valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$RAMPAGE" run "$work/def.json" \
+	--workers 1 -q --summary-export "$work/summary.json" >"$work/run.out" 2>"$work/valgrind.log" ||
+	{ tail -5 "$work/run.out" "$work/valgrind.log" >&2; die "rampage run failed under callgrind"; }
+reqs=$(jq '.metrics.http_reqs.values.count' "$work/summary.json")
+total=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/cg.out")
+callgrind_annotate --auto=no --threshold=100 "$work/cg.out" >"$work/annotate.txt" 2>/dev/null
+
+echo "rampage run, 1 worker, 10 VUs, $reqs requests$([ "$SERIES" = 1 ] && echo ", 2 threshold series"):" \
+	"$(awk -v t="$total" -v r="$reqs" 'BEGIN { printf "%.0f", t / r }') Ir per request (whole process)"
+awk -v r="$reqs" '/daemon\/(engine|metrics)\/[a-z_]+\.c:/ {
+	gsub(",", "", $1); f = $NF; if (f ~ /^\[/) f = $(NF - 1)
+	sub(/.*daemon\//, "", f); printf "  %8.1f  %s\n", $1 / r, f }' "$work/annotate.txt" | sort -k1,1gr | head -20
