@@ -61,9 +61,11 @@ try {
   is(full.points, 28800, "step=1 gives 28,800 points");
   const rf = stats(await redraws(5));
   diag(`redraw, 3 charts x ${full.points} points (step 1): median ${rf.median.toFixed(1)} ms, max ${rf.max.toFixed(1)} ms (${rf.n} redraws)`);
-  // No wall-clock bound (a shared machine can stall any one redraw); the ratio in one run instead:
-  // downsampling is what keeps a long run's redraw cheap.
-  ok(rd.median < rf.median, `a downsampled redraw costs less than one at full resolution (median ${rd.median.toFixed(1)} ms vs ${rf.median.toFixed(1)} ms)`);
+  // The redraw times above are diagnostics only: in headless Chromium both are close to one frame, and
+  // a shared machine can stall any redraw, so neither a bound nor their ratio is a stable assertion
+  // (bench/ is the place for timing). What downsampling does is deterministic: far fewer points
+  // drawn for the same 8 hours.
+  ok(full.points >= 20 * d.points, `downsampling draws at least 20x fewer points than full resolution (${d.points} vs ${full.points})`);
   // (the synthetic run has no stored summary: its 404 is expected)
   is(errors.filter((e) => !/status of 404/.test(e)).join("\n"), "", "no script error in the page");
 } catch (err) {
