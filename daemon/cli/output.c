@@ -28,7 +28,7 @@ const char output_csv_header[] =
     "second,endpoint,requests,failed,rps,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,mean_ms,"
     "bytes_sent,bytes_received,vus,iterations,dropped_iterations,"
     "vus_max,late_starts,interrupted_iterations,"
-    "status_none,status_1xx,status_2xx,status_3xx,status_4xx,status_5xx,errors,"
+    "status_none,status_1xx,status_2xx,status_3xx,status_4xx,status_5xx,status_other,errors,"
     "cpu_pct,loop_lag_max_ms";
 
 /* Copies one endpoint of a tick into plain numbers. */
@@ -43,6 +43,7 @@ copy_endpoint(struct output_endpoint *dst, const char *name, const struct tick_e
 	dst->bytes_received = src->bytes_received;
 	for (int i = 0; i < TICK_NSTATUS; i++)
 		dst->status_class[i / 100] += src->status[i];
+	dst->status_class[6] = src->status_other;
 	for (int i = TICK_ERR_NONE + 1; i < TICK_NERR; i++)
 		dst->errors += src->errors[i];
 	summary_trend_of(src->duration, &dst->duration);
@@ -149,7 +150,7 @@ csv_row(FILE *f, const struct output_second *s, const struct output_endpoint *e)
 	    (unsigned long long)e->bytes_sent, (unsigned long long)e->bytes_received, s->vus,
 	    (unsigned long long)s->iterations, (unsigned long long)s->dropped_iterations, s->vus_max,
 	    (unsigned long long)s->late_starts, (unsigned long long)s->interrupted_iterations);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		fprintf(f, ",%llu", (unsigned long long)e->status_class[i]);
 	fprintf(f, ",%llu,%.1f,%.3f\n", (unsigned long long)e->errors, s->cpu_pct,
 	    (double)s->loop_lag_max_us / 1000.0);
@@ -161,7 +162,7 @@ endpoint_json(const struct output_endpoint *e)
 {
 	const struct summary_trend *d = &e->duration;
 	json_t *o = json_object(), *st = json_object();
-	static const char *cls[6] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	static const char *cls[7] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
 
 	json_object_set_new(o, "name", json_string(e->name));
 	json_object_set_new(o, "requests", json_integer((json_int_t)e->requests));
@@ -176,7 +177,7 @@ endpoint_json(const struct output_endpoint *e)
 	json_object_set_new(o, "min_ms", json_real(d->min));
 	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)e->bytes_sent));
 	json_object_set_new(o, "bytes_received", json_integer((json_int_t)e->bytes_received));
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		if (e->status_class[i] != 0)
 			json_object_set_new(st, cls[i], json_integer((json_int_t)e->status_class[i]));
 	json_object_set_new(o, "status", st);

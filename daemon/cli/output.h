@@ -23,7 +23,8 @@ struct output_endpoint {
 	const char *name;          /* borrowed from the plan ("total" for the total) */
 	uint64_t requests, failed;
 	uint64_t bytes_sent, bytes_received;
-	uint64_t status_class[6];  /* [0] no response, [1]..[5] 1xx..5xx */
+	uint64_t status_class[7];  /* [0] no response, [1]..[5] 1xx..5xx, [6] a status outside
+	                              100-599: every request in exactly one */
 	uint64_t errors;           /* transport errors of every kind */
 	struct summary_trend duration;   /* ms */
 };

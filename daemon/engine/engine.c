@@ -34,6 +34,7 @@ struct engine {
 	struct worker **workers;
 	int nworkers;
 	_Atomic int64_t *claimed;  /* [nscenarios]: shared-iterations claims */
+	atomic_int blocked_logged; /* the connect guard's first refusal was logged (once per run) */
 	int64_t t0_ns;
 	int joined;
 };
@@ -117,6 +118,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 	e->claimed = xcalloc(plan->nscenarios > 0 ? (size_t)plan->nscenarios : 1, sizeof *e->claimed);
 	for (int s = 0; s < plan->nscenarios; s++)
 		atomic_init(&e->claimed[s], 0);
+	atomic_init(&e->blocked_logged, 0);
 	e->ctl = controller_new(plan, sink);
 	e->workers = xcalloc((size_t)e->nworkers, sizeof *e->workers);
 	for (int w = 0; w < e->nworkers; w++) {
@@ -129,6 +131,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 			.allow_addr = o.allow_addr,
 			.allow_arg = o.allow_arg,
 			.claimed = e->claimed,
+			.blocked_logged = &e->blocked_logged,
 			.controller = controller_inbox(e->ctl),
 		};
 		e->workers[w] = worker_new(&cfg, cause);

@@ -21,6 +21,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include <curl/curl.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/xmalloc.h"
 #include "engine/transport.h"
 
@@ -65,6 +67,7 @@ struct transport {
 	int insecure;              /* new handles: CURLOPT_SSL_VERIFYPEER/HOST off */
 	int no_reuse;              /* new handles: CURLOPT_FORBID_REUSE */
 	void *allow_arg;
+	atomic_int *blocked_logged;/* shared by the run's workers: a refusal was logged */
 };
 
 struct transport_handle {
@@ -73,6 +76,7 @@ struct transport_handle {
 	CURL *easy;
 	void *owner;
 	int busy;
+	int blocked;               /* the guard refused a connection of the request in flight */
 	int64_t sent_ns;           /* when the request was handed to libcurl (CLOCK_MONOTONIC) */
 	/* What the easy handle is set to, so that unchanged options are not set again (setting a
 	   URL or a custom method copies it inside curl). */
@@ -164,23 +168,28 @@ sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 	return 0;
 }
 
-/* CURLOPT_OPENSOCKETFUNCTION, set only with a guard: refuse addresses the guard refuses. */
+/* CURLOPT_OPENSOCKETFUNCTION, set only with a guard: refuse addresses the guard refuses (the
+   request then ends CURLE_COULDNT_CONNECT, which h->blocked turns into TICK_ERR_BLOCKED). */
 static curl_socket_t
 open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	struct transport *t = arg;
+	struct transport_handle *h = arg;
+	struct transport *t = h->t;
 
-	if (purpose == CURLSOCKTYPE_IPCXN && t->allow(t->allow_arg, &a->addr) != 0)
+	if (purpose == CURLSOCKTYPE_IPCXN && t->allow(t->allow_arg, &a->addr) != 0) {
+		h->blocked = 1;
 		return CURL_SOCKET_BAD;
+	}
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
 void
 transport_set_guard(struct transport *t, int (*allow)(void *arg, const struct sockaddr *sa),
-    void *arg)
+    void *arg, atomic_int *logged)
 {
 	t->allow = allow;
 	t->allow_arg = arg;
+	t->blocked_logged = logged;
 }
 
 void
@@ -242,9 +251,20 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static enum tick_error
-error_kind(CURLcode rc)
+/*
+ * libcurl's limits on response headers (lib/http.c, MAX_HTTP_RESP_HEADER_SIZE): 300 KiB in all.
+ * libcurl 7.88 reports the whole-head limit as CURLE_RECV_ERROR ("Too large response headers") and
+ * one header line over 100 KiB as CURLE_OUT_OF_MEMORY; 8.6 and later say CURLE_TOO_LARGE.
+ */
+#define RESP_HEADERS_MAX (300 * 1024)
+
+enum tick_error
+transport_error_kind(int code, long header_bytes, int blocked)
 {
+	CURLcode rc = (CURLcode)code;
+
+	if (blocked && rc != CURLE_OK)
+		return TICK_ERR_BLOCKED;
 	switch (rc) {
 	case CURLE_OK:
 	case CURLE_TOO_MANY_REDIRECTS:  /* the last redirect response is the answer, as in k6 */
@@ -253,7 +273,16 @@ error_kind(CURLcode rc)
 		return TICK_ERR_CONNECT;
 	case CURLE_OPERATION_TIMEDOUT:
 		return TICK_ERR_TIMEOUT;
+	case CURLE_OUT_OF_MEMORY:       /* 7.88: one header line over 100 KiB */
+	case CURLE_FILESIZE_EXCEEDED:
+#if LIBCURL_VERSION_NUM >= 0x080600
+	case CURLE_TOO_LARGE:
+#endif
+		return TICK_ERR_TOO_LARGE;
 	case CURLE_RECV_ERROR:
+		if (header_bytes > RESP_HEADERS_MAX)
+			return TICK_ERR_TOO_LARGE;
+		return TICK_ERR_RESET;
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
@@ -308,11 +337,12 @@ fill_result(struct transport_handle *h, CURLcode rc, int64_t done_ns, struct tra
 
 	memset(r, 0, sizeof *r);
 	r->done_ns = done_ns;
-	r->error = error_kind(rc);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &header_size);
 	curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &request_size);
-	r->status = (int)status;
+	r->error = rc == CURLE_OK ? TICK_ERR_NONE : transport_error_kind(rc, header_size, h->blocked);
+	/* No complete response, no status: a body cut after "200 OK" is a reset, not a 200. */
+	r->status = r->error == TICK_ERR_NONE ? (int)status : 0;
 	r->bytes_sent = (uint64_t)request_size;
 	r->bytes_received = (uint64_t)header_size + h->body_bytes;
 
@@ -361,6 +391,30 @@ grow_rxbuf(struct transport_handle *h, uint64_t bytes)
 	curl_easy_setopt(h->easy, CURLOPT_BUFFERSIZE, n);
 }
 
+/*
+ * Logs the first request of the run that the connect guard refused, naming the origin it was going
+ * to (a redirect's target, typically): once per run, whatever the number of requests and workers,
+ * since the counts per second already say how many.
+ */
+static void
+log_blocked(struct transport *t, CURL *easy)
+{
+	char *url = NULL;
+	int n;
+
+	if (t->blocked_logged == NULL || atomic_exchange(t->blocked_logged, 1) != 0)
+		return;
+	curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url);
+	if (url == NULL)
+		url = "?";
+	n = (int)strcspn(url, "/?#");          /* "http:" */
+	if (strncmp(url + n, "//", 2) == 0)
+		n += 2 + (int)strcspn(url + n + 2, "/?#");
+	log_warn("engine: a connection to %.*s was refused: its address is not in "
+	    "security.allow_targets; such requests count as failure kind \"blocked\" (logged once "
+	    "per run)", n, url);
+}
+
 /* Reports every finished transfer of a shard. */
 static void
 drain(struct shard *sh)
@@ -380,6 +434,8 @@ drain(struct shard *sh)
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
 		assert(h != NULL && h->easy == easy && h->busy);
 		fill_result(h, rc, clock_now_ns(), &r);
+		if (r.error == TICK_ERR_BLOCKED)
+			log_blocked(t, easy);
 		curl_multi_remove_handle(sh->multi, easy);
 		grow_rxbuf(h, r.bytes_received);
 		h->busy = 0;
@@ -463,7 +519,7 @@ transport_handle_new(struct transport *t, int shard, int max_headers, void *owne
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
 	if (t->allow != NULL) {
 		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
-		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h);
 	}
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, t);
 	curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, t->maxage_s);
@@ -618,6 +674,7 @@ transport_send(struct transport_handle *h, const struct transport_request *req)
 
 	h->body_len = 0;
 	h->body_bytes = 0;
+	h->blocked = 0;
 	h->busy = 1;
 	h->t->inflight++;
 	h->sent_ns = clock_now_ns();

@@ -17,6 +17,7 @@
 #ifndef RAMPAGE_TRANSPORT_H
 #define RAMPAGE_TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -42,7 +43,8 @@ struct transport_request {
 /* What happened to one request. Valid only during the done callback. */
 struct transport_result {
 	enum tick_error error;     /* TICK_ERR_NONE when a complete response arrived */
-	int status;                /* HTTP status; 0 when there was no response */
+	int status;                /* HTTP status; 0 when there was no complete response (error set),
+	                              even if a status line came before the failure */
 	uint64_t bytes_sent;       /* request line, headers and body */
 	uint64_t bytes_received;   /* response headers and body (all of it, kept or not) */
 	int64_t phase_us[TICK_NPHASE]; /* k6's http_req_blocked ... _receiving */
@@ -70,11 +72,20 @@ struct transport *transport_new(int epfd, int nshards, int per_shard, size_t bod
     long maxage_s, transport_done_fn *done, void *arg, char **cause);
 /*
  * Sets a connect guard for the handles created from now on: libcurl's CURLOPT_OPENSOCKETFUNCTION
- * asks allow(arg, address) before each new connection and a non-zero answer refuses it
- * (CURLE_COULDNT_CONNECT: a connect error). Owner thread, before transport_handle_new.
+ * asks allow(arg, address) before each new connection and a non-zero answer refuses it: the
+ * request ends with error TICK_ERR_BLOCKED. The first such request logs one warning naming the
+ * origin, unless *logged (shared by every transport of the run, may be NULL) is already set.
+ * Owner thread, before transport_handle_new.
  */
 void transport_set_guard(struct transport *t, int (*allow)(void *arg, const struct sockaddr *sa),
-    void *arg);
+    void *arg, atomic_int *logged);
+/*
+ * The failure kind of a transfer that ended with libcurl's CURLcode `code`, having received
+ * header_bytes of response headers, blocked if the connect guard refused one of its connections:
+ * TICK_ERR_NONE for a complete response (CURLE_OK, or too many redirects: the last redirect is the
+ * answer). Pure; any thread.
+ */
+enum tick_error transport_error_kind(int code, long header_bytes, int blocked);
 /* Options for the handles created from now on (the test's k6 options): `insecure` skips the
    certificate and host name checks of https targets (insecureSkipTLSVerify); `no_reuse` closes each
    connection after its request (noConnectionReuse). Owner thread, before transport_handle_new. */

@@ -279,7 +279,8 @@ worker_new(const struct worker_config *cfg, char **cause)
 	if (w->transport == NULL)
 		goto fail;
 	if (cfg->allow_addr != NULL)
-		transport_set_guard(w->transport, cfg->allow_addr, cfg->allow_arg);
+		transport_set_guard(w->transport, cfg->allow_addr, cfg->allow_arg,
+		    cfg->blocked_logged);
 	transport_set_options(w->transport, plan->insecure_tls, plan->no_connection_reuse);
 
 	for (int i = 0; i < 3; i++)

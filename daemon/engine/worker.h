@@ -84,6 +84,7 @@ struct worker_config {
 	int (*allow_addr)(void *arg, const struct sockaddr *sa);   /* connect guard, or NULL */
 	void *allow_arg;
 	_Atomic int64_t *claimed;  /* [nscenarios]: shared-iterations claims */
+	atomic_int *blocked_logged;/* shared by the run's workers: the guard's refusal was logged */
 	struct mailbox *controller;/* where the worker's messages go */
 };
 

@@ -90,14 +90,19 @@ prom_run_families(struct buf *b, struct run_metrics **ms, int n)
 		buf_printf(b, "} %d\n", ms[i]->vus);
 	}
 	prom_family(b, "rampage_http_reqs_total", "counter",
-	    "Completed HTTP requests of a running run so far, by endpoint and status (0: no response).");
+	    "Completed HTTP requests of a running run so far, by endpoint and status (0: no response; "
+	    "other: a status outside 100-599).");
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < ms[i]->nendpoints; j++) {
 			const struct run_metrics_endpoint *e = &ms[i]->endpoints[j];
 			for (int k = 0; k < e->nstatus; k++) {
 				prom_endpoint(b, "rampage_http_reqs_total", ms[i], e);
-				buf_printf(b, ",status=\"%d\"} %llu\n", e->status[k].code,
-				    (unsigned long long)e->status[k].count);
+				if (e->status[k].code == RUN_METRICS_STATUS_OTHER)
+					buf_printf(b, ",status=\"other\"} %llu\n",
+					    (unsigned long long)e->status[k].count);
+				else
+					buf_printf(b, ",status=\"%d\"} %llu\n", e->status[k].code,
+					    (unsigned long long)e->status[k].count);
 			}
 		}
 	}

@@ -99,7 +99,7 @@ add_value(json_t *metrics, const char *name, enum metric_id id, const struct sum
 	add_metric(metrics, name, metric_type_name(m->type), m->contains, o);
 }
 
-/* Status codes seen, as {"200": n, ...}; 0 is "no response". */
+/* Status codes seen, as {"200": n, ...}; 0 is "no response", "other" a status outside 100-599. */
 static json_t *
 status_object(const struct tick_endpoint *ep)
 {
@@ -112,6 +112,8 @@ status_object(const struct tick_endpoint *ep)
 		snprintf(code, sizeof code, "%d", i);
 		json_object_set_new(o, code, json_integer((json_int_t)ep->status[i]));
 	}
+	if (ep->status_other != 0)
+		json_object_set_new(o, "other", json_integer((json_int_t)ep->status_other));
 	return o;
 }
 

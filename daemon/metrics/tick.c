@@ -21,6 +21,8 @@ static const char *const error_names[TICK_NERR] = {
 	[TICK_ERR_RESET] = "reset",
 	[TICK_ERR_DNS] = "dns",
 	[TICK_ERR_TLS] = "tls",
+	[TICK_ERR_TOO_LARGE] = "too_large",
+	[TICK_ERR_BLOCKED] = "blocked",
 	[TICK_ERR_OTHER] = "other",
 };
 
@@ -60,7 +62,9 @@ endpoint_zero_counters(struct tick_endpoint *ep)
 	ep->requests = 0;
 	ep->failed = 0;
 	memset(ep->errors, 0, sizeof ep->errors);
+	ep->failed_status = 0;
 	memset(ep->status, 0, sizeof ep->status);
+	ep->status_other = 0;
 	ep->bytes_sent = 0;
 	ep->bytes_received = 0;
 	memset(ep->phase_sum_us, 0, sizeof ep->phase_sum_us);
@@ -85,8 +89,10 @@ endpoint_merge(struct tick_endpoint *dst, const struct tick_endpoint *src)
 	dst->failed += src->failed;
 	for (int i = 0; i < TICK_NERR; i++)
 		dst->errors[i] += src->errors[i];
+	dst->failed_status += src->failed_status;
 	for (int i = 0; i < TICK_NSTATUS; i++)
 		dst->status[i] += src->status[i];
+	dst->status_other += src->status_other;
 	dst->bytes_sent += src->bytes_sent;
 	dst->bytes_received += src->bytes_received;
 	dst->extract_failures += src->extract_failures;
@@ -107,10 +113,17 @@ tick_record(struct tick_endpoint *ep, struct hist *const *phase, const struct ti
 
 	ep->requests++;
 	ep->failed += s->failed;
-	if (s->error != TICK_ERR_NONE)
+	if (s->error != TICK_ERR_NONE) {
+		/* no complete response: a kind, and no status class even if a status line came */
 		ep->errors[s->error]++;
-	if (s->status >= 0 && s->status < TICK_NSTATUS)
-		ep->status[s->status]++;
+		ep->status[0]++;
+	} else {
+		if (s->status >= 100 && s->status < TICK_NSTATUS)
+			ep->status[s->status]++;
+		else
+			ep->status_other++;
+		ep->failed_status += s->failed && (s->status < 200 || s->status > 399);
+	}
 	ep->bytes_sent += s->bytes_sent;
 	ep->bytes_received += s->bytes_received;
 	for (int p = 0; p < TICK_NPHASE; p++) {

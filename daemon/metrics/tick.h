@@ -17,14 +17,22 @@
 struct hist;
 struct plan;
 
-/* Why a request failed at the transport level; HTTP statuses are counted separately. */
+/*
+ * Why a request got no complete response (a transport failure). The model: a request either got a
+ * complete response, which has a status class (1xx..5xx, or `other` for a status outside 100-599)
+ * and fails by its status (kind http_status: outside 200-399), or it got none and has exactly one
+ * of these kinds and no status class. No request is both (tick_record enforces it).
+ */
 enum tick_error {
 	TICK_ERR_NONE,
 	TICK_ERR_CONNECT,          /* connection refused / unreachable */
 	TICK_ERR_TIMEOUT,          /* request timeout */
-	TICK_ERR_RESET,            /* connection reset / closed mid-response */
+	TICK_ERR_RESET,            /* connection reset / closed mid-response (also after a status line) */
 	TICK_ERR_DNS,              /* name resolution */
 	TICK_ERR_TLS,              /* TLS handshake or certificate */
+	TICK_ERR_TOO_LARGE,        /* the response's headers passed libcurl's limit */
+	TICK_ERR_BLOCKED,          /* the connect guard refused the address (security.allow_targets),
+	                              e.g. a redirect to a host that is not listed */
 	TICK_ERR_OTHER,
 	TICK_NERR,
 };
@@ -43,7 +51,8 @@ enum tick_phase {
 	TICK_NPHASE,
 };
 
-#define TICK_NSTATUS 600           /* status codes 0..599; 0 = no response */
+#define TICK_NSTATUS 600           /* status codes 100..599 by code; [0] = no response (a transport
+                                      failure); others count as status_other */
 #define TICK_GROUP_MAX 100         /* distinct values a groupBy keeps; the rest count as `other` */
 #define TICK_GROUP_VALUE_MAX 64    /* bytes of a groupBy value kept (longer values are cut) */
 
@@ -52,7 +61,10 @@ struct tick_endpoint {
 	uint64_t requests;         /* completed requests, failed or not */
 	uint64_t failed;           /* k6 http_req_failed: transport error or status outside 200-399 */
 	uint64_t errors[TICK_NERR];/* transport errors by kind ([TICK_ERR_NONE] unused) */
-	uint64_t status[TICK_NSTATUS];
+	uint64_t failed_status;    /* failure kind http_status: failed responses whose status is
+	                              outside 200-399 */
+	uint64_t status[TICK_NSTATUS];     /* responses by code; [0]: requests without one */
+	uint64_t status_other;     /* responses whose status is outside 100-599 (999, or none) */
 	uint64_t bytes_sent, bytes_received;
 	int64_t phase_sum_us[TICK_NPHASE];   /* sums, for per-second means */
 	struct hist *duration;     /* http_req_duration in µs; open model: from the intended start */
@@ -110,8 +122,8 @@ struct tick {
 
 /* One request's result, as a tick counts it. Times in µs; a negative one counts as 0. */
 struct tick_sample {
-	enum tick_error error;     /* TICK_ERR_NONE: a response arrived */
-	int status;                /* HTTP status; 0: none. Counted by status when < TICK_NSTATUS */
+	enum tick_error error;     /* TICK_ERR_NONE: a complete response arrived */
+	int status;                /* HTTP status; ignored when error is set (no status class) */
 	bool failed;               /* k6's http_req_failed: the caller decides (error, status, a
 	                              failRequest check) */
 	uint64_t bytes_sent, bytes_received;
@@ -121,7 +133,8 @@ struct tick_sample {
 };
 
 /*
- * Records one request into ep: counted, failed or not, by status and error kind, its bytes, its
+ * Records one request into ep: counted, failed or not, by error kind (then as status 0) or else by
+ * status (status_other outside 100-599; failed_status when it failed outside 200-399), its bytes, its
  * phases' sums and its duration and service time in ep's histograms; each phase also into
  * phase[p] when phase is not NULL (the worker's whole-run phase histograms: per-second ticks keep
  * the sums only). The one recording path of the engine's endpoints and of the thresholds' series

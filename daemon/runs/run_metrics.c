@@ -44,10 +44,13 @@ run_metrics_new(int64_t run_id, const char *name, const struct plan *plan, const
 		me->name = xstrdup(plan->endpoints[i].name);
 		for (int c = 0; c < TICK_NSTATUS; c++)
 			n += te->status[c] != 0;
-		me->status = xcalloc((size_t)n + 1, sizeof *me->status);
+		me->status = xcalloc((size_t)n + 2, sizeof *me->status);
 		for (int c = 0; c < TICK_NSTATUS; c++)
 			if (te->status[c] != 0)
 				me->status[me->nstatus++] = (struct run_metrics_status){ c, te->status[c] };
+		if (te->status_other != 0)
+			me->status[me->nstatus++] = (struct run_metrics_status){ RUN_METRICS_STATUS_OTHER,
+			    te->status_other };
 		for (int b = 0; b < RUN_METRICS_NLE; b++)
 			me->le[b] = hist_count_le(te->duration,
 			    (uint64_t)(run_metrics_le_s[b] * 1e6 + 0.5));

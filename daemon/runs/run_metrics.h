@@ -26,8 +26,11 @@ struct tick;
 #define RUN_METRICS_NLE 11         /* latency buckets (le, seconds) besides +Inf */
 extern const double run_metrics_le_s[RUN_METRICS_NLE];   /* 0.005 .. 10 */
 
+#define RUN_METRICS_STATUS_OTHER 1000   /* the code of the responses whose status is outside
+                                           100-599 (tick's status_other) */
 struct run_metrics_status {
-	int code;                  /* HTTP status; 0 = no response (transport error) */
+	int code;                  /* HTTP status; 0 = no response (transport error); last,
+	                              RUN_METRICS_STATUS_OTHER */
 	uint64_t count;
 };
 

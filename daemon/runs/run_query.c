@@ -435,7 +435,9 @@ run_query_endpoints(sqlite3 *db, int64_t id, int64_t now_ms, json_t **doc, char 
 	if (sqlite3_prepare_v2(db, "SELECT endpoint, sum(requests), sum(failures), "
 	    "sum(status_2xx), sum(status_3xx), sum(status_4xx), sum(status_5xx), sum(bytes_sent), "
 	    "sum(bytes_received), sum(fail_refused + fail_timeout + fail_reset + fail_dns + fail_tls + "
-	    "fail_other) FROM samples WHERE run_id = ? GROUP BY endpoint", -1, &st, NULL) != SQLITE_OK)
+	    "fail_too_large + fail_blocked + fail_other), sum(status_1xx), sum(status_other), "
+	    "sum(fail_http_status) FROM samples WHERE run_id = ? GROUP BY endpoint", -1, &st, NULL)
+	    != SQLITE_OK)
 		goto dberr;
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -458,6 +460,9 @@ run_query_endpoints(sqlite3 *db, int64_t id, int64_t now_ms, json_t **doc, char 
 		json_object_set_new(o, "bytes_sent", json_integer(sqlite3_column_int64(st, 7)));
 		json_object_set_new(o, "bytes_received", json_integer(sqlite3_column_int64(st, 8)));
 		json_object_set_new(o, "no_response", json_integer(sqlite3_column_int64(st, 9)));
+		json_object_set_new(o, "status_1xx", json_integer(sqlite3_column_int64(st, 10)));
+		json_object_set_new(o, "status_other", json_integer(sqlite3_column_int64(st, 11)));
+		json_object_set_new(o, "fail_http_status", json_integer(sqlite3_column_int64(st, 12)));
 	}
 	sqlite3_finalize(st);
 

@@ -23,16 +23,21 @@
 const struct run_col_info run_cols[RUN_NCOLS] = {
 	[RUN_COL_REQUESTS] = { "requests", RUN_COL_SUM, false },
 	[RUN_COL_FAILURES] = { "failures", RUN_COL_SUM, false },
+	[RUN_COL_FAIL_HTTP_STATUS] = { "fail_http_status", RUN_COL_SUM, false },
 	[RUN_COL_FAIL_REFUSED] = { "fail_refused", RUN_COL_SUM, false },
 	[RUN_COL_FAIL_TIMEOUT] = { "fail_timeout", RUN_COL_SUM, false },
 	[RUN_COL_FAIL_RESET] = { "fail_reset", RUN_COL_SUM, false },
 	[RUN_COL_FAIL_DNS] = { "fail_dns", RUN_COL_SUM, false },
 	[RUN_COL_FAIL_TLS] = { "fail_tls", RUN_COL_SUM, false },
+	[RUN_COL_FAIL_TOO_LARGE] = { "fail_too_large", RUN_COL_SUM, false },
+	[RUN_COL_FAIL_BLOCKED] = { "fail_blocked", RUN_COL_SUM, false },
 	[RUN_COL_FAIL_OTHER] = { "fail_other", RUN_COL_SUM, false },
+	[RUN_COL_STATUS_1XX] = { "status_1xx", RUN_COL_SUM, false },
 	[RUN_COL_STATUS_2XX] = { "status_2xx", RUN_COL_SUM, false },
 	[RUN_COL_STATUS_3XX] = { "status_3xx", RUN_COL_SUM, false },
 	[RUN_COL_STATUS_4XX] = { "status_4xx", RUN_COL_SUM, false },
 	[RUN_COL_STATUS_5XX] = { "status_5xx", RUN_COL_SUM, false },
+	[RUN_COL_STATUS_OTHER] = { "status_other", RUN_COL_SUM, false },
 	[RUN_COL_BYTES_SENT] = { "bytes_sent", RUN_COL_SUM, false },
 	[RUN_COL_BYTES_RECEIVED] = { "bytes_received", RUN_COL_SUM, false },
 	[RUN_COL_ITERATIONS] = { "iterations", RUN_COL_SUM, false },
@@ -64,6 +69,8 @@ static const enum run_col fail_col[TICK_NERR] = {
 	[TICK_ERR_RESET] = RUN_COL_FAIL_RESET,
 	[TICK_ERR_DNS] = RUN_COL_FAIL_DNS,
 	[TICK_ERR_TLS] = RUN_COL_FAIL_TLS,
+	[TICK_ERR_TOO_LARGE] = RUN_COL_FAIL_TOO_LARGE,
+	[TICK_ERR_BLOCKED] = RUN_COL_FAIL_BLOCKED,
 	[TICK_ERR_OTHER] = RUN_COL_FAIL_OTHER,
 };
 
@@ -94,10 +101,13 @@ fill_row(struct run_row *row, int endpoint, const struct tick_endpoint *ep)
 	row->endpoint = endpoint;
 	row->v[RUN_COL_REQUESTS] = i64(n);
 	row->v[RUN_COL_FAILURES] = i64(ep->failed);
+	row->v[RUN_COL_FAIL_HTTP_STATUS] = i64(ep->failed_status);
 	for (int e = 1; e < TICK_NERR; e++)
 		row->v[fail_col[e]] = i64(ep->errors[e]);
-	for (int s = 200; s < TICK_NSTATUS; s++)
-		row->v[RUN_COL_STATUS_2XX + (s / 100 - 2)] += i64(ep->status[s]);
+	/* status[0] counts the requests without a response: they have a failure kind, no class */
+	for (int s = 100; s < TICK_NSTATUS; s++)
+		row->v[RUN_COL_STATUS_1XX + (s / 100 - 1)] += i64(ep->status[s]);
+	row->v[RUN_COL_STATUS_OTHER] = i64(ep->status_other);
 	row->v[RUN_COL_BYTES_SENT] = i64(ep->bytes_sent);
 	row->v[RUN_COL_BYTES_RECEIVED] = i64(ep->bytes_received);
 	/* (total) columns: filled by the caller for row 0 */

@@ -612,6 +612,10 @@ security_check_target(const struct security *sec, const char *origin, char **why
 		goto bad;
 	memcpy(host, h, n);
 	host[n] = '\0';
+	/* One trailing dot is the DNS root: "127.0.0.1." and "api.local." are the hosts without it
+	   (the resolver and libcurl read them so), judged and named as such. */
+	if (h[-1] != '[' && n > 1 && host[n - 1] == '.' && host[n - 2] != '.')
+		host[--n] = '\0';
 	if (h[-1] == '[') {
 		if (inet_pton(AF_INET6, host, addr) != 1)
 			goto bad;

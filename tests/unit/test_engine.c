@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "engine/executor.h"
+#include "engine/transport.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
@@ -902,10 +903,33 @@ test_fd_limit(void)
 	rmplan(&tp);
 }
 
+/* libcurl's results into failure kinds: the cases libcurl 7.88 was seen to report. */
+static void
+test_error_kinds(void)
+{
+	is_int(transport_error_kind(CURLE_OK, 17, 0), TICK_ERR_NONE, "CURLE_OK: a response");
+	is_int(transport_error_kind(CURLE_TOO_MANY_REDIRECTS, 90, 0), TICK_ERR_NONE,
+	    "too many redirects: the last redirect is the response (k6)");
+	is_int(transport_error_kind(CURLE_RECV_ERROR, 307762, 0), TICK_ERR_TOO_LARGE,
+	    "\"Too large response headers: 307762 > 307200\" is too_large");
+	is_int(transport_error_kind(CURLE_RECV_ERROR, 17, 0), TICK_ERR_RESET,
+	    "a receive error with small headers is a reset");
+	is_int(transport_error_kind(CURLE_OUT_OF_MEMORY, 17, 0), TICK_ERR_TOO_LARGE,
+	    "one header line over 100 KiB (7.88 says out of memory) is too_large");
+	is_int(transport_error_kind(CURLE_PARTIAL_FILE, 40, 0), TICK_ERR_RESET,
+	    "a body cut short is a reset");
+	is_int(transport_error_kind(CURLE_COULDNT_CONNECT, 0, 0), TICK_ERR_CONNECT, "refused: connect");
+	is_int(transport_error_kind(CURLE_COULDNT_CONNECT, 80, 1), TICK_ERR_BLOCKED,
+	    "refused by the connect guard (after a redirect): blocked");
+	is_int(transport_error_kind(CURLE_OK, 80, 1), TICK_ERR_NONE,
+	    "a guard refusal that curl got past (another address answered) is no failure");
+}
+
 int
 main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	test_error_kinds();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (demo_start() != 0) {
 		printf("Bail out! cannot start the demo target (is $RAMPAGE set?)\n");

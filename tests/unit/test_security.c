@@ -484,6 +484,13 @@ test_targets(void)
 	ok(!allowed(sec, "http://[fe80::1%25eth0]"), "a zone id is not an address we allow");
 	ok(allowed(sec, "http://localhost:3000"), "localhost");
 	ok(allowed(sec, "http://LocalHost."), "any case, trailing dot");
+	ok(allowed(sec, "http://127.0.0.1.:8080/x"), "127.0.0.1. (the DNS root's dot) is 127.0.0.1");
+	ok(allowed(sec, "https://127.0.0.1."), "127.0.0.1. without a port");
+	ok(!allowed(sec, "http://10.0.0.1.:80"), "10.0.0.1. is 10.0.0.1, refused");
+	ok(contains(last_why, "10.0.0.1 is not in security.allow_targets"),
+	    "and named without the dot (%s)", last_why);
+	ok(!allowed(sec, "http://127.0.0.1..") && contains(last_why, "cannot read a host"),
+	    "two trailing dots are no host (%s)", last_why);
 	ok(!allowed(sec, "http://localhost.evil.example"), "localhost.evil.example");
 	ok(contains(last_why, "DNS is not consulted"), "a refused name says DNS is not used (%s)",
 	    last_why);

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "core/xmalloc.h"
 #include "store/migrations.h"
 #include "store/store.h"
 #include "tap.h"
@@ -215,7 +216,11 @@ test_fresh_and_reopen(void)
 	struct store *st;
 	sqlite3 *db;
 
-	is_int(store_schema_version(), 1, "the binary knows schema version 1");
+	is_int(store_schema_version(), store_migrations[store_nmigrations - 1].version,
+	    "the binary knows the schema version of its last migration");
+	for (int i = 0; i < store_nmigrations; i++)
+		is_int(store_migrations[i].version, i + 1, "migration %s is version %d, in order",
+		    store_migrations[i].name, i + 1);
 	st = store_open(path, &cause);
 	ok(st != NULL, "a fresh database opens (%s)", cause ? cause : "");
 	if (st == NULL)
@@ -246,7 +251,7 @@ test_fresh_and_reopen(void)
 		exit(1);
 	db = raw(path);
 	is_int(q_int(db, "SELECT count(*) FROM tests"), 2, "its data is kept");
-	is_int(q_int(db, "PRAGMA user_version"), 1, "and its version");
+	is_int(q_int(db, "PRAGMA user_version"), store_schema_version(), "and its version");
 	sqlite3_close(db);
 
 	/* One store per file: a second open while the first is open is refused (flock conflicts
@@ -276,17 +281,19 @@ test_refusals(void)
 	st = store_open(path, &cause);
 	store_close(st);
 	db = raw(path);
-	raw_exec(db, "PRAGMA user_version = 7");
+	raw_exec(db, "PRAGMA user_version = 77");
 	sqlite3_close(db);
 	st = store_open(path, &cause);
 	ok(st == NULL, "a database newer than the binary is refused");
-	ok(contains(cause, "database schema version 7 is newer than this rampage (knows up to 1): upgrade rampage"),
-	    "with a message naming both versions (%s)", cause);
+	want = xasprintf("database schema version 77 is newer than this rampage (knows up to %d): "
+	    "upgrade rampage", store_schema_version());
+	ok(contains(cause, want), "with a message naming both versions (%s)", cause);
+	free(want);
 	ok(contains(cause, path), "and the path");
 	free(cause);
 	cause = NULL;
 	db = raw(path);
-	is_int(q_int(db, "PRAGMA user_version"), 7, "the newer database is left untouched");
+	is_int(q_int(db, "PRAGMA user_version"), 77, "the newer database is left untouched");
 	sqlite3_close(db);
 	free(path);
 
@@ -483,62 +490,66 @@ test_reader(void)
 static void
 test_migrations(void)
 {
+	/* the real migrations, then fake ones numbered after them (v = the binary's version) */
+	int n = store_nmigrations, v = store_schema_version();
 	char *path = new_path(), *cause = NULL, *s;
-	struct migration m[3] = { store_migrations[0],
-		{ 2, "002-fake.sql", "CREATE TABLE fake (x);\nINSERT INTO fake VALUES (1);\n" } };
+	struct migration *m = xcalloc((size_t)n + 2, sizeof *m);
 	struct store *st;
 	sqlite3 *db;
 
+	memcpy(m, store_migrations, (size_t)n * sizeof *m);
+	m[n] = (struct migration){ v + 1, "fake.sql", "CREATE TABLE fake (x);\nINSERT INTO fake VALUES (1);\n" };
 	st = store_open(path, &cause);
 	store_close(st);
 	db = raw(path);
 	raw_exec(db, "INSERT INTO tests (name, definition, created_ms, updated_ms) VALUES ('kept', '{}', 1, 1)");
 	sqlite3_close(db);
 
-	st = store_open_with(path, m, 2, &cause);
-	ok(st != NULL, "a version 1 database opens with a second migration (%s)", cause ? cause : "");
+	st = store_open_with(path, m, n + 1, &cause);
+	ok(st != NULL, "a current database opens with one more migration (%s)", cause ? cause : "");
 	store_close(st);
 	db = raw(path);
-	is_int(q_int(db, "PRAGMA user_version"), 2, "it was migrated to version 2");
+	is_int(q_int(db, "PRAGMA user_version"), v + 1, "it was migrated to the next version");
 	is_int(q_int(db, "SELECT count(*) FROM fake"), 1, "by running the migration once");
 	s = q_text(db, "SELECT name FROM tests");
 	is_str(s, "kept", "keeping the existing data");
 	free(s);
 	sqlite3_close(db);
 
-	st = store_open_with(path, m, 2, &cause);
+	st = store_open_with(path, m, n + 1, &cause);
 	store_close(st);
 	db = raw(path);
 	is_int(q_int(db, "SELECT count(*) FROM fake"), 1, "reopening does not run it again");
 	sqlite3_close(db);
 
 	st = store_open(path, &cause);
-	ok(st == NULL && contains(cause, "database schema version 2 is newer than this rampage (knows up to 1)"),
-	    "the real binary now refuses it (%s)", cause);
+	s = xasprintf("database schema version %d is newer than this rampage (knows up to %d)", v + 1, v);
+	ok(st == NULL && contains(cause, s), "the real binary now refuses it (%s)", cause);
+	free(s);
 	free(cause);
 	cause = NULL;
 
-	m[2] = (struct migration){ 3, "003-bad.sql", "CREATE TABLE fake3 (x);\nINSERT INTO no_such_table VALUES (1);\n" };
-	st = store_open_with(path, m, 3, &cause);
-	ok(st == NULL && contains(cause, "migration 003-bad.sql failed") && contains(cause, "no_such_table"),
+	m[n + 1] = (struct migration){ v + 2, "bad.sql", "CREATE TABLE fake3 (x);\nINSERT INTO no_such_table VALUES (1);\n" };
+	st = store_open_with(path, m, n + 2, &cause);
+	ok(st == NULL && contains(cause, "migration bad.sql failed") && contains(cause, "no_such_table"),
 	    "a failing migration is refused, naming it and the error (%s)", cause);
 	free(cause);
 	cause = NULL;
 	db = raw(path);
-	is_int(q_int(db, "PRAGMA user_version"), 2, "the database stays at the previous version");
+	is_int(q_int(db, "PRAGMA user_version"), v + 1, "the database stays at the previous version");
 	is_int(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'fake3'"), 0,
 	    "with none of the failed migration's changes");
 	sqlite3_close(db);
 
-	m[2] = (struct migration){ 3, "003-dangling.sql", "INSERT INTO endpoints VALUES (999, 1, 'x', 'GET');\n" };
-	st = store_open_with(path, m, 3, &cause);
+	m[n + 1] = (struct migration){ v + 2, "dangling.sql", "INSERT INTO endpoints VALUES (999, 1, 'x', 'GET');\n" };
+	st = store_open_with(path, m, n + 2, &cause);
 	ok(st == NULL && contains(cause, "dangling foreign key"), "a migration that breaks a foreign key is refused (%s)",
 	    cause);
 	free(cause);
 	cause = NULL;
 
 	/* A table rebuild (foreign keys off during the migration) keeps the children of the rebuilt table. */
-	m[2] = (struct migration){ 3, "003-rebuild.sql",
+	m[n + 1] = (struct migration){ v + 2, "rebuild.sql",
 		"CREATE TABLE tests_new (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, definition TEXT NOT NULL,"
 		" created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, extra TEXT);\n"
 		"INSERT INTO tests_new (id, name, definition, created_ms, updated_ms)"
@@ -547,12 +558,13 @@ test_migrations(void)
 	db = raw(path);
 	raw_exec(db, "INSERT INTO runs (id, test_id, name, definition, trigger, queued_ms) VALUES (7, 1, 'k', '{}', 'api', 1)");
 	sqlite3_close(db);
-	st = store_open_with(path, m, 3, &cause);
+	st = store_open_with(path, m, n + 2, &cause);
 	ok(st != NULL, "a migration rebuilding a referenced table applies (%s)", cause ? cause : "");
 	store_close(st);
 	db = raw(path);
 	is_int(q_int(db, "SELECT test_id FROM runs WHERE id = 7"), 1, "without the rebuild nulling the runs' test ids");
 	sqlite3_close(db);
+	free(m);
 	free(path);
 }
 

@@ -44,6 +44,8 @@ record(struct tick *t, int ep, int total)
 		if (err != TICK_ERR_NONE)
 			e[i]->errors[err]++;
 		e[i]->status[status]++;
+		e[i]->status_other += status == 99;
+		e[i]->failed_status += status == 500;
 		e[i]->bytes_sent += sent;
 		e[i]->bytes_received += recv;
 		for (int p = 0; p < TICK_NPHASE; p++) {
@@ -62,6 +64,7 @@ endpoint_equal(const struct tick_endpoint *a, const struct tick_endpoint *b, int
 	if (a->requests != b->requests || a->failed != b->failed ||
 	    memcmp(a->errors, b->errors, sizeof a->errors) != 0 ||
 	    memcmp(a->status, b->status, sizeof a->status) != 0 ||
+	    a->status_other != b->status_other || a->failed_status != b->failed_status ||
 	    a->bytes_sent != b->bytes_sent || a->bytes_received != b->bytes_received ||
 	    memcmp(a->phase_sum_us, b->phase_sum_us, sizeof a->phase_sum_us) != 0 ||
 	    !hist_equal(a->duration, b->duration) || !hist_equal(a->service, b->service))
@@ -78,7 +81,8 @@ endpoint_empty(const struct tick_endpoint *e)
 	static const struct tick_endpoint zero;
 
 	if (e->requests || e->failed || memcmp(e->errors, zero.errors, sizeof e->errors) ||
-	    memcmp(e->status, zero.status, sizeof e->status) || e->bytes_sent || e->bytes_received ||
+	    memcmp(e->status, zero.status, sizeof e->status) || e->status_other || e->failed_status ||
+	    e->bytes_sent || e->bytes_received ||
 	    memcmp(e->phase_sum_us, zero.phase_sum_us, sizeof e->phase_sum_us) ||
 	    hist_count(e->duration) || hist_count(e->service))
 		return 0;
@@ -116,10 +120,16 @@ test_record(const struct plan *plan)
 		r->requests++;
 		if (s.failed)
 			r->failed++;
-		if (err != TICK_ERR_NONE)
+		if (err != TICK_ERR_NONE) {
 			r->errors[err]++;
-		if (status < TICK_NSTATUS)
+			r->status[0]++;
+		} else if (status >= 100 && status < TICK_NSTATUS) {
 			r->status[status]++;
+		} else {
+			r->status_other++;
+		}
+		if (err == TICK_ERR_NONE && s.failed && (status < 200 || status > 399))
+			r->failed_status++;
 		r->bytes_sent += s.bytes_sent;
 		r->bytes_received += s.bytes_received;
 		for (int p = 0; p < TICK_NPHASE; p++) {
@@ -154,6 +164,58 @@ test_record(const struct plan *plan)
 	tick_free(one);
 	tick_free(t);
 	tick_free(ref);
+}
+
+/*
+ * The issue's cases, one request each: every request lands in exactly one of the failure kinds or
+ * the status classes (status[0] for the kinds, status_other outside 100-599), never in both.
+ */
+static void
+test_classes(const struct plan *plan)
+{
+	struct tick *t = tick_new(plan, 0);
+	struct tick_endpoint *ep = &t->endpoints[0];
+	int64_t ph[TICK_NPHASE] = { 0 };
+	struct tick_sample s = { .phase_us = ph };
+	uint64_t classes = 0, kinds = 0;
+
+	s = (struct tick_sample){ .error = TICK_ERR_RESET, .status = 200, .failed = true, .phase_us = ph };
+	tick_record(ep, NULL, &s);         /* a body cut after "200 OK" */
+	is_int(ep->status[200], 0, "a reset after a 200 status line is not a 2xx");
+	is_int(ep->errors[TICK_ERR_RESET], 1, "it is a reset");
+	is_int(ep->status[0], 1, "and counts as no response");
+	s = (struct tick_sample){ .status = 999, .failed = true, .phase_us = ph };
+	tick_record(ep, NULL, &s);
+	is_int(ep->status_other, 1, "status 999 is status_other");
+	is_int(ep->failed_status, 1, "and fails by its status (kind http_status)");
+	s = (struct tick_sample){ .status = 503, .failed = true, .phase_us = ph };
+	tick_record(ep, NULL, &s);
+	ok(ep->status[503] == 1 && ep->failed_status == 2, "a failed 503 is a 5xx and an http_status");
+	s = (struct tick_sample){ .status = 200, .failed = true, .phase_us = ph };
+	tick_record(ep, NULL, &s);         /* a failRequest check */
+	ok(ep->status[200] == 1 && ep->failed_status == 2, "a 200 failed by a check is no http_status");
+	s = (struct tick_sample){ .status = 101, .phase_us = ph };
+	tick_record(ep, NULL, &s);
+	is_int(ep->status[101], 1, "a final 101 is a 1xx");
+	s = (struct tick_sample){ .error = TICK_ERR_TOO_LARGE, .status = 200, .failed = true,
+	    .phase_us = ph };
+	tick_record(ep, NULL, &s);
+	is_int(ep->errors[TICK_ERR_TOO_LARGE], 1, "too large headers are too_large");
+	s = (struct tick_sample){ .error = TICK_ERR_BLOCKED, .status = 302, .failed = true,
+	    .phase_us = ph };
+	tick_record(ep, NULL, &s);
+	ok(ep->errors[TICK_ERR_BLOCKED] == 1 && ep->status[302] == 0,
+	    "a redirect the guard blocked is blocked, not a 3xx");
+	for (int i = 1; i < TICK_NERR; i++)
+		kinds += ep->errors[i];
+	for (int c = 100; c < TICK_NSTATUS; c++)
+		classes += ep->status[c];
+	classes += ep->status_other;
+	is_int(kinds, ep->status[0], "status[0] counts exactly the requests with a kind");
+	is_int(kinds + classes, ep->requests, "kinds and classes add up to the requests");
+	is_str(tick_error_name(TICK_ERR_TOO_LARGE), "too_large", "error name: too_large");
+	is_str(tick_error_name(TICK_ERR_BLOCKED), "blocked", "error name: blocked");
+	tick_free(t);
 }
 
 int
@@ -273,5 +335,6 @@ main(void)
 	tick_free(summed);
 	tick_free(NULL);
 	test_record(&plan);
+	test_classes(&plan);
 	return done_testing();
 }
