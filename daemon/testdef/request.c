@@ -146,6 +146,47 @@ url_origin(const char *s, size_t n, int complete, const char **why)
 	return i;
 }
 
+/*
+ * The position of a trailing dot to drop from the host of URL s (n bytes), or 0: an IPv4 address
+ * written with the DNS root's dot ("http://127.0.0.1.:8080/") is that address, but the resolver
+ * reads "127.0.0.1." as a name and finds none, so the request would fail. Names keep their dot
+ * (the resolver reads "api.local." as the absolute name it is).
+ */
+static size_t
+ipv4_root_dot(const char *s, size_t n)
+{
+	size_t i, h;
+
+	if (n >= 7 && strncasecmp(s, "http://", 7) == 0)
+		h = 7;
+	else if (n >= 8 && strncasecmp(s, "https://", 8) == 0)
+		h = 8;
+	else
+		return 0;
+	for (i = h; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); i++)
+		;
+	if (i - h < 2 || s[i - 1] != '.' || s[i - 2] == '.' ||
+	    (i < n && s[i] != ':' && s[i] != '/' && s[i] != '?' && s[i] != '#'))
+		return 0;
+	return i - 1;
+}
+
+/* A copy of the JSON string v's text without ipv4_root_dot's dot; *n its length. */
+static char *
+url_text(json_t *v, size_t *n)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v), dot = ipv4_root_dot(s, len);
+	char *t = xstrndup(s, len);
+
+	if (dot > 0) {
+		memmove(t + dot, t + dot + 1, len - dot);
+		len--;
+	}
+	*n = len;
+	return t;
+}
+
 /* Runs the target hook on an origin; errors at member key. */
 static void
 check_target(struct walk *c, const char *key, const char *origin, size_t n)
@@ -483,13 +524,18 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 		const char *why;
 		size_t plen, olen;
 		const char *prefix;
+		char *text;
 
 		if (!json_is_string(url)) {
 			walk_expected(c, "url", "an absolute http:// or https:// URL", url);
 		} else if (has_space_or_control(json_string_value(url), json_string_length(url))) {
 			walk_expected(c, "url", "a URL without spaces or control characters (write %20)", url);
-		} else if ((r->url = parse_tmpl_at(c, "url", json_string_value(url), json_string_length(url),
-		    TMPL_RAW, 0)) != NULL) {
+		} else {
+			text = url_text(url, &plen);
+			r->url = parse_tmpl_at(c, "url", text, plen, TMPL_RAW, 0);
+			free(text);
+		}
+		if (r->url != NULL) {
 			target_src = json_string_value(url);
 			prefix = tmpl_prefix(r->url, &plen);
 			olen = url_origin(prefix, plen, tmpl_nrefs(r->url) == 0, &why);
@@ -754,6 +800,7 @@ request_base_url(struct walk *c, json_t *root)
 	json_t *v = json_object_get(root, "baseUrl");
 	struct tmpl *t;
 	const char *s, *why;
+	char *text;
 	size_t n, olen;
 
 	if (v == NULL)
@@ -763,7 +810,10 @@ request_base_url(struct walk *c, json_t *root)
 		walk_expected(c, "baseUrl", "an absolute http:// or https:// URL", v);
 		return;
 	}
-	if ((t = parse_tmpl_at(c, "baseUrl", json_string_value(v), json_string_length(v), TMPL_RAW, 0)) == NULL)
+	text = url_text(v, &n);
+	t = parse_tmpl_at(c, "baseUrl", text, n, TMPL_RAW, 0);
+	free(text);
+	if (t == NULL)
 		return;
 	if ((s = tmpl_literal(t, &n)) == NULL) {
 		walk_expected(c, "baseUrl", "a fixed URL (only {{env.NAME}} references)", v);

@@ -74,7 +74,7 @@ like "$(cat "$SANDBOX/csv.h")" 'Content-Type: text/csv' "samples.csv is text/csv
 like "$(cat "$SANDBOX/csv.h")" "Content-Disposition: attachment; filename=\"run-$RUN-total.csv\"" \
 	"as an attachment named after the run"
 is "$(head -1 "$SANDBOX/total.csv" | tr -d '\r' | cut -d, -f1-3)" "second,requests,failures" "a header line"
-is "$(tr -d '\r' <"$SANDBOX/total.csv" | awk -F, 'NR == 1 { print NF }')" 35 "35 columns"
+is "$(tr -d '\r' <"$SANDBOX/total.csv" | awk -F, 'NR == 1 { print NF }')" 40 "40 columns (second and the 39 of a samples row)"
 is "$(($(wc -l <"$SANDBOX/total.csv") - 1))" "$N" "one line per second"
 is "$(tr -d '\r' <"$SANDBOX/total.csv" | awk -F, 'NR > 1 { print $2 }')" \
 	"$(printf '%s' "$S1" | jq -r '.samples[].requests')" "the same numbers as the JSON"

@@ -2,7 +2,8 @@
 # The target allowlist again at connect time: the engine checks the address libcurl resolved and is
 # about to connect to (CURLOPT_OPENSOCKETFUNCTION), so a name that passes validation cannot reach an
 # address outside security.allow_targets. Here the list names `localhost` but no network: the run is
-# accepted, every connection is refused and counted as a connect error, and the target sees nothing.
+# accepted, every connection is refused and counted as failure kind `blocked` (not as a connect
+# error: the target refused nothing), and the target sees nothing.
 # With the default list (which includes 127.0.0.0/8) the same run reaches the target.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
@@ -29,8 +30,8 @@ S=$(curl -s "$URL/api/runs/$ID/summary")
 ok $([ "$(printf '%s' "$S" | jq '.metrics.http_reqs.values.count')" -gt 0 ]; echo $?) \
 	"the name passes validation and the run makes attempts"
 is "$(printf '%s' "$S" | jq '.metrics.http_req_failed.values.rate')" 1 "every attempt failed"
-is "$(printf '%s' "$S" | jq '.rampage.total.errors.connect == .metrics.http_reqs.values.count')" true \
-	"as connect errors: the resolved 127.0.0.1 / ::1 are in no listed network"
+is "$(printf '%s' "$S" | jq '.rampage.total.errors.blocked == .metrics.http_reqs.values.count')" true \
+	"as blocked: the resolved 127.0.0.1 / ::1 are in no listed network"
 is "$(curl -s "$DEMO_URL/api/stats" | jq '.requests.by_route["GET /api/users"]')" 0 \
 	"the target never saw a request"
 stop_daemon
@@ -74,8 +75,8 @@ ID=$(run_once "http://127.0.0.1:$NEAR_PORT" /start)
 S=$(curl -s "$URL/api/runs/$ID/summary")
 ok $([ "$(printf '%s' "$S" | jq '.metrics.http_reqs.values.count')" -gt 0 ]; echo $?) \
 	"a run against the redirector on 127.0.0.1 is accepted and makes requests"
-is "$(printf '%s' "$S" | jq '.rampage.total.errors.connect == .metrics.http_reqs.values.count')" true \
-	"each one ends as a connect error at the redirect to 127.0.0.2 (not in 127.0.0.1/32)"
+is "$(printf '%s' "$S" | jq '.rampage.total.errors.blocked == .metrics.http_reqs.values.count')" true \
+	"each one ends blocked at the redirect to 127.0.0.2 (not in 127.0.0.1/32)"
 is "$(curl -s "$FAR/api/stats" | jq '.requests.by_route["GET /api/users"]')" 0 \
 	"the target behind the redirect never saw a request"
 stop_daemon
