@@ -843,10 +843,34 @@ test_robustness(void)
 		json_decref(odd[i]);
 }
 
+/* An IPv4 address with the DNS root's dot is that address (the resolver would find no such name);
+   a name keeps its dot. */
+static void
+test_root_dot(void)
+{
+	struct plan *p = valid("{\"baseUrl\":\"http://127.0.0.1.:8000/v1\",\"tasks\":["
+	    "{\"path\":\"/a\"},{\"url\":\"https://10.1.2.3./b?x=1.\"},{\"url\":\"http://api.local./c\"},"
+	    "{\"url\":\"http://127.0.0.1..:80/d\"}]}", "IPv4 hosts with a trailing dot");
+	const struct plan_scenario *s;
+
+	if (p == NULL)
+		return;
+	s = &p->scenarios[0];
+	is_str(render(s->tasks[0].steps[0].req.url), "http://127.0.0.1:8000/v1/a",
+	    "baseUrl http://127.0.0.1.:8000 is http://127.0.0.1:8000");
+	is_str(render(s->tasks[1].steps[0].req.url), "https://10.1.2.3/b?x=1.",
+	    "a url's IPv4 host loses its dot, the query keeps its own");
+	is_str(render(s->tasks[2].steps[0].req.url), "http://api.local./c", "a name keeps its dot");
+	is_str(render(s->tasks[3].steps[0].req.url), "http://127.0.0.1..:80/d",
+	    "two dots are left alone (curl will refuse the host)");
+	plan_free(p);
+}
+
 int
 main(void)
 {
 	testdef_errors_init(&errs);
+	test_root_dot();
 	unsetenv("RAMPAGE_TEST_UNSET");
 	test_issue_example();
 	test_executors();
