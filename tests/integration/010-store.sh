@@ -15,7 +15,9 @@ dump_data() { for t in $TABLES; do q ".dump $t"; done; }
 [ ! -e "$DB" ]; ok $? "no database before the first start"
 start_daemon
 [ -f "$DB" ]; ok $? "the first start creates the database file"
-is "$(q 'PRAGMA user_version')" 1 "with user_version 1"
+# the schema version is that of the last migration in sql/
+LATEST=$(ls "$TOP_SRCDIR"/sql/ | sed -n 's/^0*\([0-9][0-9]*\)-.*\.sql$/\1/p' | sort -n | tail -1)
+is "$(q 'PRAGMA user_version')" "$LATEST" "with user_version $LATEST (the last file of sql/)"
 is "$(q 'PRAGMA journal_mode')" wal "in WAL mode"
 n=0; for t in $TABLES; do
 	[ "$(q "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '$t'")" = 1 ] && n=$((n + 1))
