@@ -21,8 +21,8 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +76,7 @@ struct transport_handle {
 	CURL *easy;
 	void *owner;
 	int busy;
-	int blocked;               /* the guard refused a connection of the request in flight */
+	int blocked;               /* the guard refused the last connection the request tried */
 	int64_t sent_ns;           /* when the request was handed to libcurl (CLOCK_MONOTONIC) */
 	/* What the easy handle is set to, so that unchanged options are not set again (setting a
 	   URL or a custom method copies it inside curl). */
@@ -168,17 +168,22 @@ sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 	return 0;
 }
 
-/* CURLOPT_OPENSOCKETFUNCTION, set only with a guard: refuse addresses the guard refuses (the
-   request then ends CURLE_COULDNT_CONNECT, which h->blocked turns into TICK_ERR_BLOCKED). */
+/*
+ * CURLOPT_OPENSOCKETFUNCTION, set only with a guard: refuse addresses the guard refuses (the
+ * request then ends CURLE_COULDNT_CONNECT, which h->blocked turns into TICK_ERR_BLOCKED). The last
+ * attempt decides: a redirect refused after a first hop that connected is blocked, while a name whose
+ * listed address was tried after an unlisted one, and refused by the target, is a connect error.
+ */
 static curl_socket_t
 open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct transport_handle *h = arg;
 	struct transport *t = h->t;
 
-	if (purpose == CURLSOCKTYPE_IPCXN && t->allow(t->allow_arg, &a->addr) != 0) {
-		h->blocked = 1;
-		return CURL_SOCKET_BAD;
+	if (purpose == CURLSOCKTYPE_IPCXN) {
+		h->blocked = t->allow(t->allow_arg, &a->addr) != 0;
+		if (h->blocked)
+			return CURL_SOCKET_BAD;
 	}
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
