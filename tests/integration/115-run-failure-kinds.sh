@@ -9,7 +9,8 @@
 # to the requests. The target is named 127.0.0.1. (trailing dot: the same host).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
-N=4                                # iterations; each step is requested N times
+N=4                                # iterations (shared by 2 VUs, so 2 workers on 2 cores); each step
+                                   # is requested N times
 
 cat >"$SANDBOX/target.py" <<'PY'
 import socket, sys, threading
@@ -64,7 +65,7 @@ TPORT=$(cat "$SANDBOX/target.port")
 
 cat >"$SANDBOX/def.json" <<JSON
 { "name": "kinds", "baseUrl": "http://127.0.0.1.:$TPORT",
-  "scenarios": { "s": { "executor": "shared-iterations", "vus": 1, "iterations": $N,
+  "scenarios": { "s": { "executor": "shared-iterations", "vus": 2, "iterations": $N,
     "maxDuration": "60s",
     "tasks": [ { "name": "all", "steps": [
       { "name": "ok", "path": "/ok" }, { "name": "odd", "path": "/odd" },
@@ -129,11 +130,19 @@ is "$(curl -s "$URL/api/runs/$ID/samples?step=86400" | jq '.samples[0].requests'
 E=$(curl -s "$URL/api/runs/$ID/endpoints")
 is "$(printf '%s' "$E" | jq -c '.total | [.requests, .no_response, .status_2xx, .status_5xx, .status_other, .fail_http_status]')" \
 	"[$((7 * N)),$((4 * N)),$N,$N,$N,$((2 * N))]" "the endpoint table: no_response counts the four transport kinds"
-is "$(grep -c 'failure kind "blocked"' "$DAEMON_LOG")" 1 "the blocked redirect is logged once for the run"
+is "$(grep -c 'failure kind "blocked"' "$DAEMON_LOG")" 1 \
+	"the $N blocked redirects are logged once for the run, whatever the workers"
 like "$(grep 'failure kind "blocked"' "$DAEMON_LOG")" 'connection to http://127\.0\.0\.2:[0-9]+ was refused' \
 	"naming the origin it was going to"
 S=$(curl -s "$URL/api/runs/$ID/summary")
 is "$(printf '%s' "$S" | jq -c '.rampage.total.errors')" \
 	"{\"reset\":$N,\"too_large\":$((2 * N)),\"blocked\":$N}" "the stored summary names the kinds"
+# once per run, not once per daemon: a second run logs its own line
+ID2=$(curl -s -X POST "$URL/api/runs" -H 'Content-Type: application/json' -H 'X-Rampage: 1' \
+	-d "{\"definition\": $(cat "$SANDBOX/def.json")}" | jq .id)
+for _ in $(seq 300); do
+	case $(curl -s "$URL/api/runs/$ID2" | jq -r .state) in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
+done
+is "$(grep -c 'failure kind "blocked"' "$DAEMON_LOG")" 2 "a second run logs its own line"
 stop_daemon
 done_testing
