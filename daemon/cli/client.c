@@ -25,6 +25,7 @@
 #include "cli/run.h"
 #include "core/opts.h"
 #include "core/xmalloc.h"
+#include "testdef/metric.h"
 
 #define DEFAULT_SERVER "http://127.0.0.1:8089"
 #define MAX_REPLY (64u << 20)      /* a reply larger than this is refused, not buffered */
@@ -483,6 +484,30 @@ out:
 	return rc;
 }
 
+/*
+ * A threshold's observed value in its metric's unit, as the text summary prints it: a rate as a
+ * percentage (0.0123 -> 1.23%), a time in ms, a counter's rate per second, bytes as bytes.
+ */
+static const char *
+fmt_threshold_value(json_t *t, double v, char *buf, size_t size)
+{
+	const char *name = str(t, "metric", ""), *agg = str(t, "aggregation", "");
+	int id = metric_find(name, strcspn(name, "{"));
+	const struct metric *m = id >= 0 ? metric_get((enum metric_id)id) : NULL;
+
+	if (m != NULL && m->type == METRIC_RATE)
+		snprintf(buf, size, "%.2f%%", v * 100.0);
+	else if (m != NULL && strcmp(m->contains, "time") == 0)
+		snprintf(buf, size, "%.3f ms", v);
+	else if (m != NULL && m->type == METRIC_COUNTER && strcmp(agg, "rate") == 0)
+		snprintf(buf, size, "%.2f/s", v);
+	else if (m != NULL && strcmp(m->contains, "data") == 0)
+		snprintf(buf, size, "%.0f B", v);
+	else
+		snprintf(buf, size, "%g", v);
+	return buf;
+}
+
 /* Prints a run in detail: state, times, figures, thresholds. */
 static void
 print_run(json_t *run)
@@ -525,7 +550,7 @@ print_run(json_t *run)
 			printf("    %s %s: %s", json_is_true(json_object_get(t, "ok")) ? "\u2713" : "\u2717",
 			    str(t, "metric", "?"), str(t, "source", "?"));
 			if (json_is_number(v))
-				printf("  (value %g)", json_number_value(v));
+				printf("  (%s)", fmt_threshold_value(t, json_number_value(v), b1, sizeof b1));
 			if (json_is_true(json_object_get(t, "aborted")))
 				printf("  (aborted the run)");
 			putchar('\n');

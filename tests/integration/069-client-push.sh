@@ -53,6 +53,20 @@ like "$(cat "$SANDBOX/err")" "broken.json:2:[0-9]+: not JSON" "with the line and
 is "$?" 1 "a missing file exits 1"
 like "$(cat "$SANDBOX/err")" "missing.json: No such file" "and is named"
 
+# show prints a threshold's value in its metric's unit: a rate as a percentage, a time in ms.
+printf '{"name": "th", "baseUrl": "http://127.0.0.1:9", "vus": 1, "duration": "1s",
+  "thresholds": {"http_req_failed": ["rate<0.5"], "http_req_duration": ["p(95)<60000"],
+                 "http_reqs": ["rate>0"]},
+  "tasks": [{"path": "/api/health"}]}' >"$SANDBOX/th.json"
+TH=$("$RAMPAGE" test push "$SANDBOX/th.json" --json --server "$URL" | jq -r .id)
+"$RAMPAGE" start "$TH" --wait --server "$URL" >"$SANDBOX/wait.out" 2>/dev/null
+is "$?" 99 "a run against a closed port fails its error-rate threshold"
+RUN=$(curl -s "$URL/api/runs?test=$TH" | jq -r '.runs[0].id')
+out=$("$RAMPAGE" show "$RUN" --server "$URL")
+like "$out" "✗ http_req_failed: rate<0.5  \(100\.00%\)" "show: a rate as a percentage, not a fraction"
+like "$out" "✓ http_req_duration: p\(95\)<60000  \([0-9]+\.[0-9]{3} ms\)" "show: a time in ms"
+like "$out" "✓ http_reqs: rate>0  \([0-9.]+/s\)" "show: a counter's rate per second"
+
 # Typos: one line, naming the mistake and the likely intent; exit 2.
 typo() { # typo EXPECTED-REGEX DESCRIPTION ARGS...
 	local want=$1 what=$2; shift 2
