@@ -137,6 +137,7 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	log_level = cfg.log_level;
+	conf_find_uninstalled_web_root(&cfg);
 
 	block_signals(&set);
 	if (fdlimit_raise(&cause) != 0) {
