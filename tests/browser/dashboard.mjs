@@ -55,6 +55,8 @@ try {
   ok((await page.locator("#definition").inputValue()).includes("demo smoke test"), "choosing the smoke example fills the editor");
   await until(async () => /Valid ✓/.test(await page.locator("#validation").textContent()), 5000);
   like(await page.locator("#validation").textContent(), /Valid ✓.*health/, "the example validates (the daemon's plan is summarised)");
+  like(await page.locator("#validation").textContent(), /about 10 s \(\+ up to 30 s graceful stop\)/,
+    "the planned length and the graceful tail are told apart");
 
   const bad = `{
   "name": "browser test",
@@ -140,7 +142,10 @@ try {
   ok((await totalReq()) > r1, "the endpoint table's counts update in place each second");
   like(await page.locator("#st-rps dd").textContent(), /req\/s$/, "the live throughput has its unit");
   like(await page.locator("#st-p95 dd").textContent(), / ms$| s$/, "the live p95 is in ms");
-  like(await page.locator("#st-remaining dd").textContent(), /about \d+ (s|min)/, "the remaining time is shown");
+  const remaining = await page.locator("#st-remaining dd").textContent();
+  const left = remaining.match(/^about (\d+) s of 40 s$/);
+  ok(left && Number(left[1]) <= 40, "the remaining time counts the planned 40 s, not the graceful tail", remaining);
+  is(await page.locator("#st-graceful dd").textContent(), "up to 30 s after", "the graceful stop is shown apart");
   like(await page.locator("#st-stage dd").textContent(), /constant-vus/, "and the stage / executor");
   ok(await page.locator("#stop").isVisible() && await page.locator("#force-stop").isVisible(), "Stop and Force stop are offered");
   const thr = await page.locator("#thresholds li").count();

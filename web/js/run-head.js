@@ -41,7 +41,9 @@ export class RunHead {
     this.page = page;
     this.on = on;
     this.lastTick = null;
-    this.plannedS = null;   // the planned length in seconds, for "remaining"
+    this.plannedS = null;   // the planned length in seconds (graceful tails apart), for "remaining"
+    this.gracefulS = 0;     // how much longer in-flight iterations may take after it (gracefulStop)
+    this.byIterations = false;  // some scenario ends when its iterations are done: plannedS is a bound
     this.el = {
       head: h("div", { class: "page-head" }),
       meta: h("p", { class: "muted small", id: "run-meta" }),
@@ -110,7 +112,9 @@ export class RunHead {
     if (ENDED.has(this.page.run.state)) return;
     try {
       const v = await request("POST", "/api/tests/validate", this.page.run.definition, { quiet: true });
-      this.plannedS = v.max_end_ms ? v.max_end_ms / 1000 : null;
+      this.plannedS = v.planned_ms ? v.planned_ms / 1000 : null;
+      this.gracefulS = v.max_end_ms && v.planned_ms ? Math.max(0, v.max_end_ms - v.planned_ms) / 1000 : 0;
+      this.byIterations = !!v.ends_by_iterations;
       this.progress();
     } catch { /* without a token on a protected daemon: no "remaining" */ }
   }
@@ -126,7 +130,13 @@ export class RunHead {
       const end = r.ended_ms || Date.now();
       const elapsed = (end - r.started_ms) / 1000;
       item("Elapsed", dur(elapsed), "st-elapsed");
-      if (!ended && this.plannedS) item("Remaining", "about " + dur(Math.max(0, this.plannedS - elapsed)), "st-remaining");
+      if (!ended && this.plannedS) {
+        // The planned length, and the graceful tail apart: a 10 s test is not "about 40 s" long.
+        const left = this.plannedS - elapsed;
+        item("Remaining", left > 0 ? (this.byIterations ? "at most " : "about ") + dur(left) + " of " + dur(this.plannedS)
+          : "finishing in-flight iterations", "st-remaining");
+        if (this.gracefulS > 0) item("Graceful stop", "up to " + dur(this.gracefulS) + " after", "st-graceful");
+      }
       if (!ended && r.definition) item("Stage", stageText(r.definition, elapsed) || "–", "st-stage");
       const t = this.lastTick;
       if (!ended && t) {

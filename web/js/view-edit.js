@@ -58,9 +58,11 @@ export async function editView(main, id) {
       const v = await request("POST", "/api/tests/validate", editor.value, { quiet: !asked });
       if (mine !== seq) return true;
       editor.setErrors([]);
-      const secs = v.max_end_ms ? v.max_end_ms / 1000 : null;
+      const secs = v.planned_ms ? v.planned_ms / 1000 : null;
+      const tail = v.max_end_ms && v.planned_ms ? (v.max_end_ms - v.planned_ms) / 1000 : 0;
       setStatus("ok", `Valid ✓ — ${v.scenarios.length} scenario(s), up to ${count(v.max_vus)} VUs` +
-        (secs ? `, about ${dur(secs)}` : "") + `, ${v.endpoints.length} endpoint(s): ` +
+        (secs ? `, ${v.ends_by_iterations ? "at most" : "about"} ${dur(secs)}` +
+          (tail > 0 ? ` (+ up to ${dur(tail)} graceful stop)` : "") : "") + `, ${v.endpoints.length} endpoint(s): ` +
         v.endpoints.map((e) => `${e.method} ${e.name}`).join(", "));
       return true;
     } catch (err) {
