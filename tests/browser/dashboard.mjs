@@ -7,7 +7,7 @@
 // Environment: BASE (daemon URL), DEMO (demo target URL), TOKEN_BASE and TOKEN (a second daemon
 // with api_tokens and protect_reads), NO_CHARTS_BASE (a daemon serving a web root without the chart
 // library), SANDBOX (profile folder).
-import { launch, withTestHooks, shot, watchErrors, ok, is, diag, doneTesting, sleep, api } from "./lib.mjs";
+import { launch, withTestHooks, shot, watchErrors, ok, like, is, diag, doneTesting, sleep, api } from "./lib.mjs";
 
 const { BASE, DEMO, TOKEN_BASE, TOKEN, NO_CHARTS_BASE, SANDBOX } = process.env;
 const { context, page } = await launch(SANDBOX + "/profile");
@@ -307,7 +307,6 @@ try {
   await shot(page, "failure").catch(() => {});
 }
 
-function like(got, re, desc) { return ok(re.test(got ?? ""), desc, `got: ${JSON.stringify(got)}\nexpected to match: ${re}`); }
 
 await context.close();
 process.exit(doneTesting());
