@@ -114,6 +114,8 @@ try {
   await page.waitForURL(/#\/tests\/\d+$/);
   const testId = Number(page.url().match(/#\/tests\/(\d+)$/)[1]);
   is(await page.locator("h1").textContent(), "browser test", "saving opens the new test's page");
+  is(await page.locator("#test-target").textContent(), DEMO, "the test page shows the target at a glance");
+  is(await page.locator("#test-load").textContent(), "constant-vus, 2 VUs for 40 s", "and the load shape");
   const saved = await api(BASE, "GET", "/api/tests/" + testId);
   is(saved.data.definition.baseUrl, DEMO, "the daemon holds the definition as written");
 
@@ -125,6 +127,8 @@ try {
   const runId = Number(page.url().match(/#\/runs\/(\d+)$/)[1]);
   await until(async () => (await page.locator("h1 .badge").textContent()) === "running", 10000);
   is(await page.locator("h1 .badge").textContent(), "running", "the run page shows it running");
+  is(await page.locator("#run-target").textContent(), DEMO, "the run page shows the target at a glance");
+  is(await page.locator("#run-load").textContent(), "constant-vus, 3 VUs for 40 s", "and the load shape as run (the VUs override)");
   const run = await api(BASE, "GET", "/api/runs/" + runId);
   is(run.data.definition.vus, 3, "the VUs override reached the run");
   is(run.data.note, "from the browser test", "and the note");

@@ -5,6 +5,7 @@
 import { post, del, request, ENDED } from "./api.js";
 import { h, fill, stateBadge, banner } from "./dom.js";
 import { count, rps, us, pct, dur, date, errorText, parseDuration } from "./fmt.js";
+import { shapeOf } from "./shape.js";
 
 // The current stage of a definition's ramping scenario at `elapsed` seconds, as text.
 function stageText(def, elapsed) {
@@ -46,6 +47,7 @@ export class RunHead {
     this.byIterations = false;  // some scenario ends when its iterations are done: plannedS is a bound
     this.el = {
       head: h("div", { class: "page-head" }),
+      shape: h("dl", { class: "shape", id: "run-shape" }),
       meta: h("p", { class: "muted small", id: "run-meta" }),
       controls: h("div", { class: "buttons", id: "run-controls" }),
       progress: h("dl", { class: "stats", id: "run-progress" }),
@@ -57,6 +59,9 @@ export class RunHead {
     const r = this.page.run, id = this.id;
     fill(this.el.head,
       h("h1", {}, `Run #${r.id} `, r.test_id ? h("a", { href: "#/tests/" + r.test_id }, r.name) : r.name, " ", stateBadge(r.state)));
+    const sh = shapeOf(r.definition);
+    fill(this.el.shape, h("div", {}, h("dt", {}, "Target"), h("dd", { id: "run-target" }, sh.target)),
+      h("div", {}, h("dt", {}, "Load"), h("dd", { id: "run-load" }, sh.load)));
     fill(this.el.meta, `trigger ${r.trigger || "–"} · queued ${date(r.queued_ms)}`,
       r.started_ms ? ` · started ${date(r.started_ms)}` : "", r.ended_ms ? ` · ended ${date(r.ended_ms)}` : "",
       r.note ? h("span", {}, " · note: ", h("q", {}, r.note)) : "",

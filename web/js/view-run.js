@@ -57,7 +57,7 @@ export async function runView(main, id) {
     return;
   }
   if (destroyed) return;
-  fill(main, head.el.head, head.el.meta, head.el.controls, head.el.progress, panels.el.health, chartsEl,
+  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.el.health, chartsEl,
     h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks), panels.el.endpoints, panels.el.finished);
   head.render();
   panels.render();
