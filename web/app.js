@@ -29,6 +29,22 @@ let cleanup = null;
 const standing = chartsLoaded ? null
   : "The chart library is missing (vendor/uPlot.esm.js): serve the web root that make assembles (webroot/ in the build folder), not web/.";
 
+// Marks each .table-wrap whose table is wider than the frame (class "scrolls": app.css draws the
+// cue), as tables fill and windows resize.
+const wrapSizes = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const w = e.target.closest(".table-wrap");
+    if (w) w.classList.toggle("scrolls", w.scrollWidth > w.clientWidth + 1);
+  }
+});
+new MutationObserver(() => {
+  for (const w of main.querySelectorAll(".table-wrap:not([data-watched])")) {
+    w.dataset.watched = "";
+    wrapSizes.observe(w);
+    if (w.firstElementChild) wrapSizes.observe(w.firstElementChild);
+  }
+}).observe(main, { childList: true, subtree: true });
+
 let mounted = null;   // the hash of the mounted view
 
 // Asks the mounted view whether it may be left; false keeps it (and puts its address back).

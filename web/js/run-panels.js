@@ -261,11 +261,11 @@ export class RunPanels {
       h("h2", { id: "ph-title" }, "Timing phases"),
       h("div", { class: "phasebar", role: "img", "aria-label": "share of the mean request time per phase" },
         phases.map(([label, n], i) => h("span", { class: "ph ph" + i, style: `width: ${(100 * (val(n, "avg") || 0) / avgSum).toFixed(2)}%`, title: `${label}: ${ms(val(n, "avg"))} mean` }))),
-      h("table", { class: "phases" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Phase"),
+      h("div", { class: "table-wrap" }, h("table", { class: "phases" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Phase"),
         ...["mean", "median", "p95", "p99", "max"].map((c) => h("th", { scope: "col", class: "num" }, c)))),
       h("tbody", {}, phases.map(([label, n], i) => h("tr", {},
         h("th", { scope: "row" }, h("span", { class: "swatch ph" + i }), " ", label),
-        ...["avg", "med", "p(95)", "p(99)", "max"].map((k) => h("td", { class: "num" }, ms(val(n, k)))))))));
+        ...["avg", "med", "p(95)", "p(99)", "max"].map((k) => h("td", { class: "num" }, ms(val(n, k))))))))));
 
     const groups = Object.entries(rp.groupBy || {});
     const groupSec = groups.length ? h("section", { class: "card", id: "groupby", "aria-labelledby": "gb-title" },
@@ -276,10 +276,10 @@ export class RunPanels {
         if (g.missing) entries.push(["(missing)", g.missing]);
         entries.sort((a, b) => b[1] - a[1]);
         return h("div", { class: "groupby" }, h("h3", {}, step, " ", h("span", { class: "muted small" }, `${g.source} · ${count(g.total)} responses`)),
-          h("table", {}, h("tbody", {}, entries.map(([v, n]) => h("tr", {},
+          h("div", { class: "table-wrap" }, h("table", {}, h("tbody", {}, entries.map(([v, n]) => h("tr", {},
             h("th", { scope: "row" }, v), h("td", { class: "num" }, count(n)),
             h("td", { class: "num" }, pct(g.total ? n / g.total : 0)),
-            h("td", { class: "barcell" }, h("span", { class: "bar", style: `width: ${(100 * n / (g.total || 1)).toFixed(1)}%` })))))));
+            h("td", { class: "barcell" }, h("span", { class: "bar", style: `width: ${(100 * n / (g.total || 1)).toFixed(1)}%` }))))))));
       })) : null;
 
     const downloads = h("section", { class: "card", id: "downloads", "aria-labelledby": "dl-title" },
