@@ -146,6 +146,14 @@ try {
   ok((await totalReq()) > r1, "the endpoint table's counts update in place each second");
   like(await page.locator("#st-rps dd").textContent(), /req\/s$/, "the live throughput has its unit");
   like(await page.locator("#st-p95 dd").textContent(), / ms$| s$/, "the live p95 is in ms");
+  // the x axis is the time since the start, to the second in the hover legend; a count axis counts in whole steps
+  const xl = await page.evaluate(() => window.rampageDebug.axisLabels(0, 0));
+  ok(xl.length > 0 && xl.every((v) => v === "" || /^\d+:\d\d$/.test(v)), "the time axis reads elapsed m:ss", xl.join(" "));
+  const vl = await page.evaluate(() => window.rampageDebug.axisLabels(2, 1)).then((v) => v.filter((x) => x !== ""));
+  is(new Set(vl).size, vl.length, "the VUs axis repeats no label (whole steps only): " + vl.join(", "));
+  await page.locator(".chart-throughput .u-over").hover({ position: { x: 200, y: 50 } });
+  like(await page.locator(".chart-throughput .u-legend .u-series:first-child .u-value").textContent(),
+    /^\+\d+:\d\d \(\d\d:\d\d:\d\d/, "hovering shows the elapsed time and the clock time to the second");
   const remaining = await page.locator("#st-remaining dd").textContent();
   const left = remaining.match(/^about (\d+) s of 40 s$/);
   ok(left && Number(left[1]) <= 40, "the remaining time counts the planned 40 s, not the graceful tail", remaining);

@@ -37,6 +37,19 @@ try {
   }
 
   await page.setViewportSize({ width: 1280, height: 900 });
+  // a test with one run draws that run's point in its trend cells (not a stub)
+  await page.goto(BASE + "/#/tests");
+  await page.locator(`table.tests tbody tr:has(a[href="#/tests/${TEST_ID}"]) .spark canvas`).first().waitFor();
+  const inked = await page.evaluate((id) => [...document.querySelectorAll(`table.tests tbody tr`)]
+    .filter((tr) => tr.querySelector(`a[href="#/tests/${id}"]`))
+    .flatMap((tr) => [...tr.querySelectorAll(".spark canvas")]).map((c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0, sx = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) { n++; sx += ((i - 3) / 4) % c.width; }
+      return { n, at: n ? sx / n / c.width : -1 };   // inked pixels, and where they sit (0 left .. 1 right)
+    }), TEST_ID);
+  ok(inked.length === 2 && inked.every((p) => p.n >= 9 && p.at > 0.3 && p.at < 0.7),
+    "a test with one run shows its point whole, mid-cell, in both trend cells (not a stub at the edge)", JSON.stringify(inked));
   await page.goto(BASE + "/#/tests/" + TEST_ID);
   await page.locator("#start-form").waitFor();
   const look = await page.evaluate(() => {

@@ -43,6 +43,8 @@ export async function runView(main, id) {
     get step() { return stream.step; },
     get points() { return charts ? charts.length : 0; },
     redraw: () => charts && charts.draw(),
+    // the tick labels a chart drew (uPlot keeps them per axis): 0 throughput, 1 latency, 2 VUs
+    axisLabels: (chart, axis) => charts ? (charts.charts[chart].axes[axis]._values || []).slice() : [],
     reloadWithStep: (s) => stream.load(charts, s),
   });
 
