@@ -214,6 +214,18 @@ try {
   like(await page.locator("#checks").textContent(), /status is 200/, "checks are listed per name");
   like(await page.locator('#endpoints tr[data-idx="1"] td.codes').textContent(), /200: [\d,]+/, "the endpoint table has status codes");
   like(await page.locator("#phases").textContent(), /TTFB \(waiting\)/, "the timing phases are broken down");
+  // the latency distribution (percentile spectrum from the stored histograms), an endpoint beside the total
+  await until(async () => (await page.evaluate(() => window.rampageDebug.spectrum())) !== null, 10000);
+  const sp = await page.evaluate(() => window.rampageDebug.spectrum());
+  const lat = await api(BASE, "GET", `/api/runs/${runId}/latency`);
+  ok(sp && sp.length === 2 && sp[1].filter((v) => v !== null).length === lat.data.percentiles.length,
+    `the latency distribution draws every percentile the daemon gave (${lat.data.percentiles.length})`);
+  ok(sp && sp[0].every((x, i) => i === 0 || x > sp[0][i - 1]) && sp[1].every((v, i) => i === 0 || v === null || v >= sp[1][i - 1]),
+    "against 1/(1-p), rising, latency never falling");
+  await page.selectOption("#spectrum-endpoint", "health");
+  await until(async () => ((await page.evaluate(() => window.rampageDebug.spectrum())) || []).length === 3, 10000);
+  is(((await page.evaluate(() => window.rampageDebug.spectrum())) || []).length, 3, "an endpoint picked is drawn beside the total");
+  like(await page.locator("#spectrum-note").textContent(), /requests; from the run's HDR histograms/, "with what it is drawn from");
   const fin = await debug();
   ok(fin.points >= later.points && contiguous(fin) === "", `the stored samples draw the same charts (${fin.points} points)`);
   const sumHref = await page.locator("#dl-summary").getAttribute("href");

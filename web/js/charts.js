@@ -209,3 +209,43 @@ export function sparkline(el, values, { color = css("--c-rps"), label = "" } = {
   el.setAttribute("aria-label", label);
   return u;
 }
+
+// The percentile spectrum of a finished run (GET /api/runs/{id}/latency): latency (ms, log) against
+// 1/(1-p) on a log axis labelled in percentiles (50%, 90%, 99%, 99.9% ...), so the tail has room:
+// where a run's 99.9th percentile bends away is where its users wait. Several series may be drawn
+// together (an endpoint beside the total; the baselines work overlays runs).
+export class LatencySpectrum {
+  constructor(el, width) {
+    this.el = el;
+    this.u = null;
+    this.width = width;
+  }
+
+  // sets: [{label, percentiles: [{p, us}], count}]; the maximum (p = 100) is drawn at 1/(1/count).
+  set(sets) {
+    if (!uPlot) return;
+    const xsOf = (d) => d.percentiles.map((q) => q.p >= 100 ? Math.max(d.count, 2) : 1 / (1 - q.p / 100));
+    const xs = [...new Set(sets.flatMap(xsOf))].sort((a, b) => a - b);
+    const data = [xs, ...sets.map((d) => {
+      const at = new Map(xsOf(d).map((x, i) => [x, Math.max(d.percentiles[i].us / 1000, 0.001)]));
+      return xs.map((x) => at.has(x) ? at.get(x) : null);
+    })];
+    const colors = [css("--c-p95"), css("--c-rps"), css("--c-p99"), css("--c-max")];
+    const pctOf = (x) => { const p = 100 * (1 - 1 / x); return (p >= 99 ? +p.toFixed(4) : +p.toFixed(1)) + "%"; };
+    if (this.u) this.u.destroy();
+    this.u = new uPlot({
+      width: this.width, height: 240,
+      scales: { x: { time: false, distr: 3, log: 10 }, y: { distr: 3 } },
+      axes: [{ stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, space: 50,
+        splits: (u, i, min, max) => [1, 2, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].filter((x) => x >= min && x <= max),
+        values: (u, vals) => vals.map((v) => v === null ? "" : pctOf(v)) },
+      { stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, size: 70,
+        values: (u, vals) => vals.map((v) => v === null ? "" : ms(v)) }],
+      series: [{ label: "percentile", value: (u, v) => v === null || v === undefined ? "–" : pctOf(v) },
+        ...sets.map((d, i) => ({ label: d.label, stroke: colors[i % colors.length], width: 2, spanGaps: true,
+          points: { show: true, size: 4 }, value: (u, v) => ms(v) }))],
+    }, data, this.el);
+  }
+
+  destroy() { if (this.u) this.u.destroy(); this.u = null; }
+}

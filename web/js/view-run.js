@@ -44,6 +44,7 @@ export async function runView(main, id) {
     get points() { return charts ? charts.length : 0; },
     redraw: () => charts && charts.draw(),
     // the tick labels a chart drew (uPlot keeps them per axis): 0 throughput, 1 latency, 2 VUs
+    spectrum: () => panels.spectrum && panels.spectrum.u ? panels.spectrum.u.data.map((c) => c.slice()) : null,
     axisLabels: (chart, axis) => charts ? (charts.charts[chart].axes[axis]._values || []).slice() : [],
     reloadWithStep: (s) => stream.load(charts, s),
   });
@@ -73,6 +74,7 @@ export async function runView(main, id) {
     stream.close();
     clearInterval(clock);
     if (charts) charts.destroy();
+    if (panels.spectrum) panels.spectrum.destroy();
   }
 
   // (Re)loads every part for the run's current state. The live subscription is already confirmed.
