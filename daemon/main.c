@@ -24,6 +24,7 @@
 #include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/notify.h"
+#include "core/opts.h"
 #include "security/security.h"
 #include "core/xmalloc.h"
 #include "demo/demo.h"
@@ -52,6 +53,9 @@ usage(FILE *f)
 	    "                       a small HTTP API to aim tests at\n"
 	    "  validate FILE...     check test definitions; errors name their JSON path (exit 0 / 2)\n"
 	    "  tests | runs [--test ID] [--state S] [--limit N] | show RUN | stop RUN [--force]\n"
+	    "  test push FILE [--id N]\n"
+	    "                       save a definition as a test (creates it, or updates the test\n"
+	    "                       of the same name or --id N)\n"
 	    "  start TEST [--vus N] [--duration D] [--rate R] [--note TEXT] [--wait]\n"
 	    "                       drive a daemon (--server URL, $RAMPAGE_TOKEN, --json); see\n"
 	    "                       `rampage tests --help`\n"
@@ -109,7 +113,9 @@ cmd_serve(int argc, char **argv)
 		case 'w': overrides[noverrides++] = (typeof(overrides[0])){ "server.web_root", optarg }; break;
 		case 'v': overrides[noverrides++] = (typeof(overrides[0])){ "server.log_level", optarg }; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			opts_refused(stderr, "serve", opts, "c:l:d:w:v:h", argc, argv);
+			return EXIT_USAGE;
 		}
 		if (noverrides == (int)(sizeof overrides / sizeof overrides[0]))
 			fatal_cause(xstrdup("too many options"));
@@ -131,6 +137,7 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	log_level = cfg.log_level;
+	conf_find_uninstalled_web_root(&cfg);
 
 	block_signals(&set);
 	if (fdlimit_raise(&cause) != 0) {
@@ -196,8 +203,11 @@ cmd_serve(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : NULL;
+	static const char *const commands[] = { "serve", "run", "demo-target", "validate", "tests",
+		"test", "runs", "start", "stop", "show", "config-defaults", "version", "help", NULL };
+	const char *cmd = argc > 1 ? argv[1] : NULL, *hint;
 
+	opterr = 0;   /* every command says itself which option it refused (core/opts.h) */
 	if (cmd == NULL) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -210,6 +220,7 @@ main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "tests") == 0) return client_tests_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "runs") == 0) return client_runs_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "test") == 0) return client_test_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "start") == 0) return client_start_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "stop") == 0) return client_stop_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
@@ -227,7 +238,11 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "rampage: unknown command \"%s\"\n", cmd);
-	usage(stderr);
+	hint = opts_suggest(cmd, commands);
+	if (hint != NULL)
+		fprintf(stderr, "rampage: unknown command \"%s\" (did you mean \"%s\"?); see rampage help\n",
+		    cmd, hint);
+	else
+		fprintf(stderr, "rampage: unknown command \"%s\"; see rampage help\n", cmd);
 	return EXIT_USAGE;
 }

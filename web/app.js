@@ -5,7 +5,7 @@
 // opens that form with an explanation.
 import { getToken, setToken } from "./js/api.js";
 import * as live from "./js/live.js";
-import { banner, fill, h } from "./js/dom.js";
+import { banner, fill, h, leaveGuard } from "./js/dom.js";
 import { chartsLoaded } from "./js/charts.js";
 import { testsView } from "./js/view-tests.js";
 import { editView } from "./js/view-edit.js";
@@ -29,7 +29,40 @@ let cleanup = null;
 const standing = chartsLoaded ? null
   : "The chart library is missing (vendor/uPlot.esm.js): serve the web root that make assembles (webroot/ in the build folder), not web/.";
 
+// Marks each .table-wrap whose table is wider than the frame (class "scrolls": app.css draws the
+// cue), as tables fill and windows resize.
+const wrapSizes = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const w = e.target.closest(".table-wrap");
+    if (w) w.classList.toggle("scrolls", w.scrollWidth > w.clientWidth + 1);
+  }
+});
+new MutationObserver(() => {
+  for (const w of main.querySelectorAll(".table-wrap:not([data-watched])")) {
+    w.dataset.watched = "";
+    wrapSizes.observe(w);
+    if (w.firstElementChild) wrapSizes.observe(w.firstElementChild);
+  }
+}).observe(main, { childList: true, subtree: true });
+
+let mounted = null;   // the hash of the mounted view
+
+// Asks the mounted view whether it may be left; false keeps it (and puts its address back).
+function mayLeave() {
+  const why = leaveGuard.check ? leaveGuard.check() : null;
+  if (!why || confirm(why + "\n\nLeave this page and lose them?")) return true;
+  history.replaceState(null, "", mounted);   // no hashchange: the view stays as it is
+  return false;
+}
+
+window.addEventListener("beforeunload", (ev) => {
+  if (leaveGuard.check && leaveGuard.check()) { ev.preventDefault(); ev.returnValue = ""; }
+});
+
 function route() {
+  if (mounted !== null && !mayLeave()) return;   // also a re-render of the same page (a new token)
+  leaveGuard.check = null;
+  mounted = location.hash;
   if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
   banner(standing);
   const hash = location.hash || "#/tests";

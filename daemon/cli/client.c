@@ -9,6 +9,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -22,12 +23,15 @@
 
 #include "cli/client.h"
 #include "cli/run.h"
+#include "core/opts.h"
 #include "core/xmalloc.h"
+#include "testdef/metric.h"
 
 #define DEFAULT_SERVER "http://127.0.0.1:8089"
 #define MAX_REPLY (64u << 20)      /* a reply larger than this is refused, not buffered */
 #define TIMEOUT_S 30L
 #define POLL_INTERVAL_US 1000000
+#define MAX_DEFINITION (64u << 20)  /* a definition file larger is refused before sending */
 
 struct client {
 	char *server;              /* without a trailing slash */
@@ -53,12 +57,15 @@ usage(FILE *f)
 	    "       rampage start TEST [--vus N] [--duration D] [--rate R] [--note TEXT] [--wait] [common]\n"
 	    "       rampage stop RUN [--force] [common]\n"
 	    "       rampage show RUN [common]\n"
+	    "       rampage test push FILE [--id N] [common]\n"
 	    "\n"
 	    "common options:\n"
 	    "  --server URL     the daemon (default " DEFAULT_SERVER ")\n"
 	    "  --json           print the API's JSON instead of a table\n"
 	    "\n"
 	    "The token in $RAMPAGE_TOKEN, if set, is sent as `Authorization: Bearer`.\n"
+	    "test push saves a definition (FILE, or - for standard input) as a saved test: it updates\n"
+	    "test N with --id N, else the one test of the definition's name, else creates one.\n"
 	    "start --wait follows the run and exits 0 passed, 99 failed (thresholds),\n"
 	    "1 stopped/aborted/error; any command exits 1 on an HTTP error, 2 on bad usage.\n");
 }
@@ -325,8 +332,15 @@ parse_id(const char *s)
 static int
 bad_usage(const char *verb, const char *why)
 {
-	fprintf(stderr, "rampage %s: %s\n", verb, why);
-	usage(stderr);
+	fprintf(stderr, "rampage %s: %s; see rampage %s --help\n", verb, why, verb);
+	return RUN_EXIT_USAGE;
+}
+
+/* An option getopt_long refused: one line saying which and why (core/opts.h), exit 2. */
+static int
+refused(const struct option *opts, int argc, char **argv)
+{
+	opts_refused(stderr, argv[0], opts, "h", argc, argv);
 	return RUN_EXIT_USAGE;
 }
 
@@ -344,7 +358,7 @@ client_tests_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1)
 		if (!common_opt(&c, opt)) {
 			client_fini(&c);
-			return bad_usage(argv[0], "unknown option");
+			return refused(opts, argc, argv);
 		}
 	if (optind != argc) {
 		client_fini(&c);
@@ -428,7 +442,7 @@ client_runs_main(int argc, char **argv)
 		default:
 			if (!common_opt(&c, opt)) {
 				client_fini(&c);
-				return bad_usage(argv[0], "unknown option");
+				return refused(opts, argc, argv);
 			}
 		}
 	}
@@ -468,6 +482,30 @@ out:
 	free(path);
 	client_fini(&c);
 	return rc;
+}
+
+/*
+ * A threshold's observed value in its metric's unit, as the text summary prints it: a rate as a
+ * percentage (0.0123 -> 1.23%), a time in ms, a counter's rate per second, bytes as bytes.
+ */
+static const char *
+fmt_threshold_value(json_t *t, double v, char *buf, size_t size)
+{
+	const char *name = str(t, "metric", ""), *agg = str(t, "aggregation", "");
+	int id = metric_find(name, strcspn(name, "{"));
+	const struct metric *m = id >= 0 ? metric_get((enum metric_id)id) : NULL;
+
+	if (m != NULL && m->type == METRIC_RATE)
+		snprintf(buf, size, "%.2f%%", v * 100.0);
+	else if (m != NULL && strcmp(m->contains, "time") == 0)
+		snprintf(buf, size, "%.3f ms", v);
+	else if (m != NULL && m->type == METRIC_COUNTER && strcmp(agg, "rate") == 0)
+		snprintf(buf, size, "%.2f/s", v);
+	else if (m != NULL && strcmp(m->contains, "data") == 0)
+		snprintf(buf, size, "%.0f B", v);
+	else
+		snprintf(buf, size, "%g", v);
+	return buf;
 }
 
 /* Prints a run in detail: state, times, figures, thresholds. */
@@ -512,7 +550,7 @@ print_run(json_t *run)
 			printf("    %s %s: %s", json_is_true(json_object_get(t, "ok")) ? "\u2713" : "\u2717",
 			    str(t, "metric", "?"), str(t, "source", "?"));
 			if (json_is_number(v))
-				printf("  (value %g)", json_number_value(v));
+				printf("  (%s)", fmt_threshold_value(t, json_number_value(v), b1, sizeof b1));
 			if (json_is_true(json_object_get(t, "aborted")))
 				printf("  (aborted the run)");
 			putchar('\n');
@@ -544,7 +582,7 @@ client_show_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1)
 		if (!common_opt(&c, opt)) {
 			client_fini(&c);
-			return bad_usage(argv[0], "unknown option");
+			return refused(opts, argc, argv);
 		}
 	if ((id = run_arg(argc, argv)) == 0) {
 		client_fini(&c);
@@ -586,7 +624,7 @@ client_stop_main(int argc, char **argv)
 			force = true;
 		else if (!common_opt(&c, opt)) {
 			client_fini(&c);
-			return bad_usage(argv[0], "unknown option");
+			return refused(opts, argc, argv);
 		}
 	}
 	if ((id = run_arg(argc, argv)) == 0) {
@@ -721,7 +759,7 @@ client_start_main(int argc, char **argv)
 			break;
 		default:
 			if (!common_opt(&c, opt)) {
-				rc = bad_usage(argv[0], "unknown option");
+				rc = refused(opts, argc, argv);
 				goto out;
 			}
 		}
@@ -752,4 +790,154 @@ out:
 	json_decref(body);
 	client_fini(&c);
 	return rc;
+}
+
+/* Reads FILE ("-": standard input) whole, at most MAX_DEFINITION bytes; NULL after saying why. */
+static char *
+read_definition(const char *file)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL) {
+		fprintf(stderr, "rampage test push: %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			text = xrealloc(text, cap + 1);
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0 && len <= MAX_DEFINITION);
+	if (ferror(f) || len > MAX_DEFINITION) {
+		fprintf(stderr, "rampage test push: %s: %s\n", file,
+		    ferror(f) ? strerror(errno) : "larger than 64 MiB");
+		free(text);
+		text = NULL;
+	} else {
+		text[len] = '\0';
+	}
+	if (f != stdin)
+		fclose(f);
+	return text;
+}
+
+/*
+ * The id of the one saved test named name: 0 when there is none, -1 after saying why when the
+ * list cannot be read or several tests have that name (then --id has to say which).
+ */
+static json_int_t
+test_by_name(struct client *c, const char *name)
+{
+	json_t *root = call(c, "GET", "/api/tests", NULL), *t;
+	json_int_t found = 0;
+	size_t i, k = 0;
+
+	if (root == NULL)
+		return -1;
+	json_array_foreach(json_object_get(root, "tests"), i, t) {
+		if (strcmp(str(t, "name", ""), name) != 0)
+			continue;
+		if (k++ == 0)
+			found = json_integer_value(json_object_get(t, "id"));
+	}
+	json_decref(root);
+	if (k > 1) {
+		fprintf(stderr, "rampage test push: %zu saved tests are named \"%s\"; say which with --id N "
+		    "(rampage tests lists them)\n", k, name);
+		return -1;
+	}
+	return found;
+}
+
+/* `rampage test push FILE [--id N]`: saves a definition as a test, for CI without curl. */
+static int
+test_push(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		COMMON_OPTS, { NULL, 0, NULL, 0 },
+	};
+	struct client c;
+	json_t *def = NULL, *root;
+	json_error_t jerr;
+	json_int_t id = 0;
+	char *text = NULL, *path = NULL;
+	const char *name;
+	int opt, rc = RUN_EXIT_FAILURE;
+
+	client_init(&c);
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'i') {
+			if ((id = parse_id(optarg)) == 0) {
+				rc = bad_usage("test push", "--id takes a positive integer");
+				goto out;
+			}
+		} else if (!common_opt(&c, opt)) {
+			opts_refused(stderr, "test push", opts, "h", argc, argv);
+			rc = RUN_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind + 1 != argc) {
+		rc = bad_usage("test push", optind == argc ? "expected a definition file (or -)" :
+		    "expected one definition file");
+		goto out;
+	}
+	if ((text = read_definition(argv[optind])) == NULL)
+		goto out;
+	/* Parsed here only for its name and to point at a JSON syntax error by line; the daemon
+	   validates the definition itself and its errors are printed with their JSON paths. */
+	if ((def = json_loads(text, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		fprintf(stderr, "rampage test push: %s:%d:%d: not JSON: %s\n", argv[optind], jerr.line,
+		    jerr.column, jerr.text);
+		rc = RUN_EXIT_USAGE;
+		goto out;
+	}
+	name = json_is_string(json_object_get(def, "name")) ?
+	    json_string_value(json_object_get(def, "name")) : "unnamed";
+	client_open(&c);
+	if (id == 0 && (id = test_by_name(&c, name)) < 0)
+		goto out;
+	path = id > 0 ? xasprintf("/api/tests/%" JSON_INTEGER_FORMAT, id) : xstrdup("/api/tests");
+	if ((root = call(&c, id > 0 ? "PUT" : "POST", path, text)) == NULL)
+		goto out;
+	if (c.json)
+		print_raw(&c);
+	else
+		printf("%s test %" JSON_INTEGER_FORMAT " \"%s\"\n", id > 0 ? "updated" : "created",
+		    json_integer_value(json_object_get(root, "id")), str(root, "name", ""));
+	json_decref(root);
+	rc = RUN_EXIT_OK;
+out:
+	free(path);
+	free(text);
+	json_decref(def);
+	client_fini(&c);
+	return rc;
+}
+
+int
+client_test_main(int argc, char **argv)
+{
+	static const char *const verbs[] = { "push", NULL };
+	const char *hint;
+
+	if (argc >= 2 && strcmp(argv[1], "push") == 0)
+		return test_push(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return RUN_EXIT_OK;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "rampage test: expected a verb: push; see rampage test --help\n");
+		return RUN_EXIT_USAGE;
+	}
+	hint = opts_suggest(argv[1], verbs);
+	fprintf(stderr, "rampage test: unknown verb \"%s\"%s%s%s; see rampage test --help\n", argv[1],
+	    hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+	return RUN_EXIT_USAGE;
 }

@@ -34,6 +34,7 @@
 #include "core/clock.h"
 #include "core/fdlimit.h"
 #include "core/mailbox.h"
+#include "core/opts.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
 #include "metrics/summary.h"
@@ -335,7 +336,9 @@ run_main(int argc, char **argv)
 			}
 			break;
 		case 'h': usage(stdout); return RUN_EXIT_OK;
-		default: usage(stderr); return RUN_EXIT_USAGE;
+		default:
+			opts_refused(stderr, "run", opts, "o:qc:d:h", argc, argv);
+			return RUN_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

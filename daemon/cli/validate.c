@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/validate.h"
+#include "core/opts.h"
 #include "core/duration.h"
 #include "core/xmalloc.h"
 #include "testdef/testdef.h"
@@ -53,7 +54,7 @@ validate_main(int argc, char **argv)
 			printf("usage: rampage validate [-v] FILE...  (\"-\" reads standard input)\n");
 			return 0;
 		default:
-			fprintf(stderr, "usage: rampage validate [-v] FILE...\n");
+			opts_refused(stderr, "validate", opts, "vh", argc, argv);
 			return 2;
 		}
 	}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/conf.h"
 #include "core/log.h"
@@ -359,4 +360,35 @@ conf_print_defaults(void)
 		printf("# %s\n;%s =%s%s\n", keys[i].help, keys[i].name, keys[i].def[0] ? " " : "",
 		    keys[i].def);
 	}
+}
+
+/*
+ * A daemon started from the build tree (`_build/rampage serve`, not installed) has no dashboard at
+ * the default web root; the build assembles one next to the binary (`_build/webroot/`). When the web
+ * root is the default and absent, that one is used, and the log says so.
+ */
+void
+conf_find_uninstalled_web_root(struct conf *cfg)
+{
+	char exe[PATH_MAX], *slash, *near, *cause = NULL;
+	ssize_t n;
+	struct stat st;
+
+	if (strcmp(cfg->web_root, RAMPAGE_PKGDATADIR "/web") != 0 || stat(cfg->web_root, &st) == 0)
+		return;
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
+		return;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return;
+	*slash = '\0';
+	near = xasprintf("%s/webroot", exe);
+	if (stat(near, &st) == 0 && S_ISDIR(st.st_mode)) {
+		log_notice("web root %s is not installed: serving the build tree's %s", cfg->web_root, near);
+		if (conf_set(cfg, "server.web_root", near, &cause) != 0) {
+			log_warn("%s", cause);
+			free(cause);
+		}
+	}
+	free(near);
 }

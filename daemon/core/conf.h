@@ -71,4 +71,8 @@ int conf_parse_listen(const char *value, char **host, int *port, char **cause);
 /* Prints every key with its default and help, in the format of etc/rampage.conf. */
 void conf_print_defaults(void);
 
+/* When web_root is the default and absent (a daemon run from the build tree, not installed) and a
+   `webroot/` folder stands next to the running binary (the build assembles one), use that; logged. */
+void conf_find_uninstalled_web_root(struct conf *cfg);
+
 #endif

@@ -43,6 +43,7 @@
 
 #include "core/conf.h"
 #include "core/log.h"
+#include "core/opts.h"
 #include "core/xmalloc.h"
 #include "demo/demo.h"
 #include "demo/demo_priv.h"
@@ -163,7 +164,7 @@ parse_flags(int argc, char **argv, struct demo_opts *o)
 			usage(stdout);
 			return -1;
 		default:
-			usage(stderr);
+			opts_refused(stderr, "demo-target", opts, "h", argc, argv);
 			return EXIT_USAGE;
 		}
 	}

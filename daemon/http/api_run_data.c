@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
+#include "metrics/hist.h"
 #include "runs/run_query.h"
 #include "runs/run_store.h"
 #include "runs/runq.h"
@@ -104,6 +106,33 @@ run_exists(struct api_request *req, int64_t id)
 	return exists;
 }
 
+/* Resolves the `endpoint` parameter (a name; absent or "total": every endpoint together, 0) of run
+   id into *idx and a copy of its name; false after answering. */
+static bool
+endpoint_param(struct api_request *req, int64_t id, const char *name, int *idx, char **name_out)
+{
+	char *cause = NULL;
+
+	if (name == NULL || strcmp(name, "total") == 0) {
+		*idx = 0;
+		*name_out = xstrdup("total");
+		return true;
+	}
+	if (run_query_endpoint_idx(req->db, id, name, idx, &cause) != 0) {
+		api_reply_db_error(req, "reading endpoints", cause);
+		free(cause);
+		return false;
+	}
+	if (*idx < 0) {
+		api_reply_bad_param(req, "endpoint", "run %lld has no endpoint named \"%s\" (see GET "
+		    "/api/runs/%lld/endpoints; \"total\" is every endpoint together)",
+		    (long long)id, name, (long long)id);
+		return false;
+	}
+	*name_out = xstrdup(name);
+	return true;
+}
+
 /* Reads the parameters of a samples request; false after answering. */
 static bool
 samples_params(struct api_request *req, struct samples_req *sr)
@@ -112,7 +141,6 @@ samples_params(struct api_request *req, struct samples_req *sr)
 	struct run_query_samples *q = &sr->q;
 	long long from = 0, to = SECOND_MAX, step = 1;
 	const char *name = NULL;
-	char *cause = NULL;
 	int rc;
 
 	q->run_id = req->params[0];
@@ -131,24 +159,7 @@ samples_params(struct api_request *req, struct samples_req *sr)
 	}
 	if (!run_exists(req, q->run_id))
 		return false;
-	if (name == NULL || strcmp(name, "total") == 0) {
-		q->endpoint = 0;
-		sr->endpoint_name = xstrdup("total");
-		return true;
-	}
-	if (run_query_endpoint_idx(req->db, q->run_id, name, &q->endpoint, &cause) != 0) {
-		api_reply_db_error(req, "reading endpoints", cause);
-		free(cause);
-		return false;
-	}
-	if (q->endpoint < 0) {
-		api_reply_bad_param(req, "endpoint", "run %lld has no endpoint named \"%s\" (see GET "
-		    "/api/runs/%lld/endpoints; \"total\" is every endpoint together)",
-		    (long long)q->run_id, name, (long long)q->run_id);
-		return false;
-	}
-	sr->endpoint_name = xstrdup(name);
-	return true;
+	return endpoint_param(req, q->run_id, name, &q->endpoint, &sr->endpoint_name);
 }
 
 /*
@@ -277,5 +288,51 @@ api_runs_summary(struct api_request *req)
 		api_reply_error(req, 404, "not_found", "run %lld has no summary (it ended %s before "
 		    "one was written)", (long long)id, run_state_name((enum run_state)state));
 	free(summary);
+	free(cause);
+}
+
+/*
+ * GET /api/runs/{id}/latency?endpoint=NAME: the latency distribution of the whole run (or of the
+ * seconds stored so far), as HdrHistogram prints it: the value at percentiles that halve the
+ * remaining tail twice per halving (0, 29.3, 50, 64.6, 75, ... 99.9, ...), while at least one
+ * request lies beyond, then the maximum. Charted against 1/(1-p) on a log axis, the tail is visible.
+ */
+void
+api_runs_latency(struct api_request *req)
+{
+	static const char *const allowed[] = { "endpoint", NULL };
+	int64_t id = req->params[0];
+	const char *name = NULL, *source = NULL;
+	char *ep_name = NULL, *cause = NULL;
+	struct hist *h;
+	json_t *pts;
+	uint64_t n;
+	int idx;
+
+	if (!api_need_store(req) || !api_params_ok(req, allowed) ||
+	    api_param_str(req, "endpoint", &name) < 0 || !run_exists(req, id) ||
+	    !endpoint_param(req, id, name, &idx, &ep_name))
+		return;
+	h = hist_new();
+	if (run_query_latency(req->db, id, idx, h, &source, &cause) != 0) {
+		api_reply_db_error(req, "reading the histograms", cause);
+		goto out;
+	}
+	pts = json_array();
+	n = hist_count(h);
+	for (int k = 0; n > 0; k++) {
+		double tail = pow(2.0, -k / 2.0), p = 100.0 * (1.0 - tail);
+		if (tail * (double)n < 1.0)
+			break;
+		json_array_append_new(pts, json_pack("{s:f, s:I}", "p", round(p * 1e4) / 1e4, "us",
+		    (json_int_t)(k == 0 ? hist_min(h) : hist_percentile(h, p))));
+	}
+	if (n > 0)
+		json_array_append_new(pts, json_pack("{s:f, s:I}", "p", 100.0, "us", (json_int_t)hist_max(h)));
+	api_reply_json_new(req, 200, json_pack("{s:I, s:s, s:s, s:I, s:o}", "run_id", (json_int_t)id,
+	    "endpoint", ep_name, "source", source, "count", (json_int_t)n, "percentiles", pts));
+out:
+	hist_free(h);
+	free(ep_name);
 	free(cause);
 }

@@ -122,26 +122,42 @@ api_tests_validate(struct api_request *req)
 {
 	struct plan *plan;
 	json_t *def, *sc = json_array(), *eps = json_array();
+	int64_t planned_ns = 0;
+	bool by_iterations = false;
 
 	if (!api_params_ok(req, no_params) || (plan = body_definition(req, &def)) == NULL) {
 		json_decref(sc);
 		json_decref(eps);
 		return;
 	}
-	for (int i = 0; i < plan->nscenarios; i++)
-		json_array_append_new(sc, json_pack("{s:s, s:s, s:i, s:I}",
-		    "name", plan->scenarios[i].name,
-		    "executor", plan_executor_name(plan->scenarios[i].executor),
-		    "max_vus", plan->scenarios[i].max_vus,
-		    "end_ms", (json_int_t)(plan->scenarios[i].end_ns / CLOCK_NS_PER_MS)));
+	/* The planned length leaves out the graceful tails (gracefulStop: in-flight iterations may
+	   finish that much later), which the dashboard shows apart; an iteration executor's planned
+	   end is its maxDuration, a bound: it ends sooner when its iterations are done. */
+	for (int i = 0; i < plan->nscenarios; i++) {
+		const struct plan_scenario *s = &plan->scenarios[i];
+		int64_t planned = s->end_ns - s->graceful_stop_ns;
+		bool iter = s->executor == PLAN_PER_VU_ITERATIONS || s->executor == PLAN_SHARED_ITERATIONS;
+		if (planned > planned_ns)
+			planned_ns = planned;
+		by_iterations |= iter;
+		json_array_append_new(sc, json_pack("{s:s, s:s, s:i, s:I, s:I, s:b}",
+		    "name", s->name,
+		    "executor", plan_executor_name(s->executor),
+		    "max_vus", s->max_vus,
+		    "end_ms", (json_int_t)(s->end_ns / CLOCK_NS_PER_MS),
+		    "planned_end_ms", (json_int_t)(planned / CLOCK_NS_PER_MS),
+		    "ends_by_iterations", iter));
+	}
 	for (int i = 0; i < plan->nendpoints; i++)
 		json_array_append_new(eps, json_pack("{s:i, s:s, s:s}", "idx", i + 1,
 		    "name", plan->endpoints[i].name, "method", plan->endpoints[i].method));
-	api_reply_json_new(req, 200, json_pack("{s:b, s:s, s:i, s:I, s:o, s:o}",
+	api_reply_json_new(req, 200, json_pack("{s:b, s:s, s:i, s:I, s:I, s:b, s:o, s:o}",
 	    "valid", 1,
 	    "name", plan->name != NULL ? plan->name : "unnamed",
 	    "max_vus", plan->max_vus,
 	    "max_end_ms", (json_int_t)(plan->max_end_ns / CLOCK_NS_PER_MS),
+	    "planned_ms", (json_int_t)(planned_ns / CLOCK_NS_PER_MS),
+	    "ends_by_iterations", by_iterations,
 	    "scenarios", sc,
 	    "endpoints", eps));
 	plan_free(plan);

@@ -621,3 +621,36 @@ run_query_test_definition(sqlite3 *db, int64_t test_id, char **text, char **caus
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
+
+int
+run_query_latency(sqlite3 *db, int64_t id, int idx, struct hist *h, const char **source, char **cause)
+{
+	sqlite3_stmt *st;
+	bool have = false;
+	int rc;
+
+	*source = "run_histograms";
+	if (sqlite3_prepare_v2(db, "SELECT hist FROM run_histograms WHERE run_id = ? AND endpoint = ? "
+	    "AND metric = 'duration'", -1, &st, NULL) != SQLITE_OK)
+		return fail(db, cause);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, idx);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		have = hist_decode(h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+		    NULL) == 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(db, cause);
+	if (have)
+		return 0;
+	*source = "sample_histograms";
+	if (sqlite3_prepare_v2(db, "SELECT hist FROM sample_histograms WHERE run_id = ? AND endpoint = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return fail(db, cause);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, idx);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		(void)hist_merge_blob(h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, cause);
+}

@@ -19,6 +19,8 @@
 
 #include "runs/runq.h"
 
+struct hist;
+
 struct run_row;
 
 /*
@@ -96,6 +98,11 @@ int run_query_samples(sqlite3 *db, const struct run_query_samples *q, run_query_
  * over the run's length so far (now_ms, wall clock, for a run that has not ended). 0 and *doc (a
  * new reference), or -1 and *cause. The caller checks that the run exists.
  */
+/* The latency histogram of endpoint idx (0: the total) of run id into h (empty: merged into as
+   is): the whole-run histogram once the run has ended, else its stored seconds' merged. *source is
+   "run_histograms" or "sample_histograms". 0, or -1 + *cause. */
+int run_query_latency(sqlite3 *db, int64_t id, int idx, struct hist *h, const char **source,
+    char **cause);
 int run_query_endpoints(sqlite3 *db, int64_t id, int64_t now_ms, json_t **doc, char **cause);
 
 /*

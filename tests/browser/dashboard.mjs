@@ -7,7 +7,7 @@
 // Environment: BASE (daemon URL), DEMO (demo target URL), TOKEN_BASE and TOKEN (a second daemon
 // with api_tokens and protect_reads), NO_CHARTS_BASE (a daemon serving a web root without the chart
 // library), SANDBOX (profile folder).
-import { launch, withTestHooks, shot, watchErrors, ok, is, diag, doneTesting, sleep, api } from "./lib.mjs";
+import { launch, withTestHooks, shot, watchErrors, ok, like, is, diag, doneTesting, sleep, api } from "./lib.mjs";
 
 const { BASE, DEMO, TOKEN_BASE, TOKEN, NO_CHARTS_BASE, SANDBOX } = process.env;
 const { context, page } = await launch(SANDBOX + "/profile");
@@ -55,6 +55,8 @@ try {
   ok((await page.locator("#definition").inputValue()).includes("demo smoke test"), "choosing the smoke example fills the editor");
   await until(async () => /Valid ✓/.test(await page.locator("#validation").textContent()), 5000);
   like(await page.locator("#validation").textContent(), /Valid ✓.*health/, "the example validates (the daemon's plan is summarised)");
+  like(await page.locator("#validation").textContent(), /about 10 s \(\+ up to 30 s graceful stop\)/,
+    "the planned length and the graceful tail are told apart");
 
   const bad = `{
   "name": "browser test",
@@ -112,6 +114,8 @@ try {
   await page.waitForURL(/#\/tests\/\d+$/);
   const testId = Number(page.url().match(/#\/tests\/(\d+)$/)[1]);
   is(await page.locator("h1").textContent(), "browser test", "saving opens the new test's page");
+  is(await page.locator("#test-target").textContent(), DEMO, "the test page shows the target at a glance");
+  is(await page.locator("#test-load").textContent(), "constant-vus, 2 VUs for 40 s", "and the load shape");
   const saved = await api(BASE, "GET", "/api/tests/" + testId);
   is(saved.data.definition.baseUrl, DEMO, "the daemon holds the definition as written");
 
@@ -123,6 +127,8 @@ try {
   const runId = Number(page.url().match(/#\/runs\/(\d+)$/)[1]);
   await until(async () => (await page.locator("h1 .badge").textContent()) === "running", 10000);
   is(await page.locator("h1 .badge").textContent(), "running", "the run page shows it running");
+  is(await page.locator("#run-target").textContent(), DEMO, "the run page shows the target at a glance");
+  is(await page.locator("#run-load").textContent(), "constant-vus, 3 VUs for 40 s", "and the load shape as run (the VUs override)");
   const run = await api(BASE, "GET", "/api/runs/" + runId);
   is(run.data.definition.vus, 3, "the VUs override reached the run");
   is(run.data.note, "from the browser test", "and the note");
@@ -140,7 +146,18 @@ try {
   ok((await totalReq()) > r1, "the endpoint table's counts update in place each second");
   like(await page.locator("#st-rps dd").textContent(), /req\/s$/, "the live throughput has its unit");
   like(await page.locator("#st-p95 dd").textContent(), / ms$| s$/, "the live p95 is in ms");
-  like(await page.locator("#st-remaining dd").textContent(), /about \d+ (s|min)/, "the remaining time is shown");
+  // the x axis is the time since the start, to the second in the hover legend; a count axis counts in whole steps
+  const xl = await page.evaluate(() => window.rampageDebug.axisLabels(0, 0));
+  ok(xl.length > 0 && xl.every((v) => v === "" || /^\d+:\d\d$/.test(v)), "the time axis reads elapsed m:ss", xl.join(" "));
+  const vl = await page.evaluate(() => window.rampageDebug.axisLabels(2, 1)).then((v) => v.filter((x) => x !== ""));
+  is(new Set(vl).size, vl.length, "the VUs axis repeats no label (whole steps only): " + vl.join(", "));
+  await page.locator(".chart-throughput .u-over").hover({ position: { x: 200, y: 50 } });
+  like(await page.locator(".chart-throughput .u-legend .u-series:first-child .u-value").textContent(),
+    /^\+\d+:\d\d \(\d\d:\d\d:\d\d/, "hovering shows the elapsed time and the clock time to the second");
+  const remaining = await page.locator("#st-remaining dd").textContent();
+  const left = remaining.match(/^about (\d+) s of 40 s$/);
+  ok(left && Number(left[1]) <= 40, "the remaining time counts the planned 40 s, not the graceful tail", remaining);
+  is(await page.locator("#st-graceful dd").textContent(), "up to 30 s after", "the graceful stop is shown apart");
   like(await page.locator("#st-stage dd").textContent(), /constant-vus/, "and the stage / executor");
   ok(await page.locator("#stop").isVisible() && await page.locator("#force-stop").isVisible(), "Stop and Force stop are offered");
   const thr = await page.locator("#thresholds li").count();
@@ -197,6 +214,18 @@ try {
   like(await page.locator("#checks").textContent(), /status is 200/, "checks are listed per name");
   like(await page.locator('#endpoints tr[data-idx="1"] td.codes').textContent(), /200: [\d,]+/, "the endpoint table has status codes");
   like(await page.locator("#phases").textContent(), /TTFB \(waiting\)/, "the timing phases are broken down");
+  // the latency distribution (percentile spectrum from the stored histograms), an endpoint beside the total
+  await until(async () => (await page.evaluate(() => window.rampageDebug.spectrum())) !== null, 10000);
+  const sp = await page.evaluate(() => window.rampageDebug.spectrum());
+  const lat = await api(BASE, "GET", `/api/runs/${runId}/latency`);
+  ok(sp && sp.length === 2 && sp[1].filter((v) => v !== null).length === lat.data.percentiles.length,
+    `the latency distribution draws every percentile the daemon gave (${lat.data.percentiles.length})`);
+  ok(sp && sp[0].every((x, i) => i === 0 || x > sp[0][i - 1]) && sp[1].every((v, i) => i === 0 || v === null || v >= sp[1][i - 1]),
+    "against 1/(1-p), rising, latency never falling");
+  await page.selectOption("#spectrum-endpoint", "health");
+  await until(async () => ((await page.evaluate(() => window.rampageDebug.spectrum())) || []).length === 3, 10000);
+  is(((await page.evaluate(() => window.rampageDebug.spectrum())) || []).length, 3, "an endpoint picked is drawn beside the total");
+  like(await page.locator("#spectrum-note").textContent(), /requests; from the run's HDR histograms/, "with what it is drawn from");
   const fin = await debug();
   ok(fin.points >= later.points && contiguous(fin) === "", `the stored samples draw the same charts (${fin.points} points)`);
   const sumHref = await page.locator("#dl-summary").getAttribute("href");
@@ -302,7 +331,6 @@ try {
   await shot(page, "failure").catch(() => {});
 }
 
-function like(got, re, desc) { return ok(re.test(got ?? ""), desc, `got: ${JSON.stringify(got)}\nexpected to match: ${re}`); }
 
 await context.close();
 process.exit(doneTesting());

@@ -23,6 +23,9 @@ export function ok(cond, desc, diag) {
 export function is(got, want, desc) {
   return ok(got === want, desc, `got: ${JSON.stringify(got)}\nexpected: ${JSON.stringify(want)}`);
 }
+export function like(got, re, desc) {
+  return ok(re.test(got ?? ""), desc, `got: ${JSON.stringify(got)}\nexpected to match: ${re}`);
+}
 export function diag(msg) {
   for (const l of String(msg).split("\n")) console.log("# " + l);
 }

@@ -11,7 +11,7 @@ bad_flag() {
 	like "$(cat "$SANDBOX/err")" "$re" "$what: says why"
 	is "$(cat "$SANDBOX/out")" "" "$what: nothing on stdout"
 }
-bad_flag "an unknown flag" 'unrecognized option|usage' --listen 127.0.0.1:0 --frobnicate
+bad_flag "an unknown flag" 'unknown option --frobnicate; see rampage demo-target --help' --listen 127.0.0.1:0 --frobnicate
 bad_flag "a bad --listen" 'expected ADDR:PORT' --listen 127.0.0.1
 bad_flag "a port out of range" 'expected ADDR:PORT' --listen 127.0.0.1:70000
 bad_flag "a bad --latency-ms" 'latency-ms: expected an integer from 0 to 60000' --listen 127.0.0.1:0 --latency-ms soon
@@ -23,7 +23,7 @@ bad_flag "--threads 0" 'threads: expected an integer from 1' --listen 127.0.0.1:
 bad_flag "an empty --node-id" 'node-id: expected 1 to 128 printable' --listen 127.0.0.1:0 --node-id ''
 bad_flag "a --node-id with a newline" 'node-id' --listen 127.0.0.1:0 --node-id "$(printf 'a\nb')"
 bad_flag "a stray argument" 'unexpected argument "extra"' --listen 127.0.0.1:0 extra
-bad_flag "a missing flag value" 'requires an argument|usage' --listen
+bad_flag "a missing flag value" 'option --listen needs a value' --listen
 bad_flag "an address not on this machine" 'cannot listen on 192\.0\.2\.1:0' --listen 192.0.2.1:0
 
 out=$("$RAMPAGE" demo-target --help); is "$?" 0 "--help exits 0"

@@ -62,6 +62,26 @@ is "$(printf '%s' "$E" | jq -c '[.endpoints[].name, .total.status_codes["200"] =
 is "$(printf '%s' "$E" | jq '[.endpoints[].requests] | add')" "$(printf '%s' "$E" | jq .total.requests)" \
 	"its endpoints add up to the total"
 
+# the latency distribution: the same histograms, at percentiles halving the tail, ending at the max
+L=$(curl -s "$URL/api/runs/$RUN/latency")
+is "$(printf '%s' "$L" | jq -c '[.source, .count]')" "[\"run_histograms\",$(printf '%s' "$E" | jq .total.requests)]" \
+	"latency: from the whole-run histogram, every request counted"
+is "$(printf '%s' "$L" | jq '.percentiles[] | select(.p == 50) | .us')" "$(printf '%s' "$E" | jq .total.lat_p50_us)" \
+	"latency: its 50th percentile is the endpoint table's p50"
+is "$(printf '%s' "$L" | jq '.percentiles[-1] | [.p, .us] == [100, '"$(printf '%s' "$E" | jq .total.lat_max_us)"']')" true \
+	"latency: it ends at p 100, the maximum"
+is "$(printf '%s' "$L" | jq '[.percentiles[].p] as $p | [range(1; $p | length)] | all(. as $i | $p[$i] > $p[$i - 1])')" true \
+	"latency: percentiles rise"
+is "$(printf '%s' "$L" | jq '[.percentiles[].us] as $v | [range(1; $v | length)] | all(. as $i | $v[$i] >= $v[$i - 1])')" true \
+	"latency: values never fall"
+is "$(printf '%s' "$L" | jq --argjson n "$(printf '%s' "$L" | jq .count)" \
+	'[.percentiles[] | select(.p < 100) | (1 - .p / 100) * $n] | min >= 1')" true \
+	"latency: no percentile but the max claims a tail with less than one request in it"
+is "$(curl -s "$URL/api/runs/$RUN/latency?endpoint=users" | jq .count)" \
+	"$(printf '%s' "$E" | jq '.endpoints[] | select(.name == "users") | .requests')" "latency?endpoint=users: that endpoint's"
+is "$(http_status GET "$URL/api/runs/$RUN/latency?endpoint=nope")" 400 "latency of an unknown endpoint: 400"
+is "$(http_status GET "$URL/api/runs/99999/latency")" 404 "latency of an unknown run: 404"
+
 # from / to
 is "$(curl -s "$URL/api/runs/$RUN/samples?from=1&to=3" | jq -c '[.samples[].second]')" '[1,2,3]' \
 	"from=1&to=3: seconds 1..3"

@@ -2,7 +2,8 @@
 // into the web root's vendor/). RunCharts holds one column store for three charts -- throughput
 // (requests/s and errors/s), latency (p50/p95/p99/max, log scale) and active VUs -- fed either with
 // sample rows from the REST API (possibly downsampled: a row then covers `seconds` seconds) or with
-// live ticks, and times every redraw (setData to the last chart's draw hook) so that the page and
+// live ticks, and times every redraw. The x axis is the time since the run started (m:ss, h:mm:ss):
+// what people compare between runs; the hover legend adds the wall-clock time, to the second. (setData to the last chart's draw hook) so that the page and
 // the browser test can read what a redraw costs.
 import { ms, count } from "./fmt.js";
 
@@ -17,6 +18,20 @@ try {
 
 // Whether the chart library is there (app.js shows a banner when it is not).
 export const chartsLoaded = uPlot !== null;
+
+// Seconds since the start as "0:05", "12:30", "1:02:03".
+export function elapsed(s) {
+  if (s === null || s === undefined || !isFinite(s)) return "–";
+  s = Math.round(s);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${pad(m)}:${pad(r)}` : `${m}:${pad(r)}`;
+}
+const clockFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+// Integer steps for axes that count things (VUs): never "1, 1, 0".
+const COUNT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000,
+  100000, 200000, 500000, 1000000];
 
 const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
@@ -46,7 +61,7 @@ export function pointOf(row, span) {
 export class RunCharts {
   constructor(container, { startedMs }) {
     this.container = container;
-    this.base = Math.round((startedMs || Date.now()) / 1000);   // x = wall-clock seconds, shown in local time
+    this.base = Math.round((startedMs || Date.now()) / 1000);   // the start, epoch seconds: x is seconds since it
     this.cols = Object.fromEntries(COLS.map((c) => [c, []]));
     this.seconds = [];   // run second each point starts at
     this.spans = [];     // seconds each point covers
@@ -56,11 +71,14 @@ export class RunCharts {
     const w = this.width();
     // whole seconds at least: a run's points are seconds apart
     const incrs = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-    const axisX = { stroke: css("--muted"), space: 70, incrs, grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") } };
-    const axisY = (fmt, size = 70) => ({
+    const axisX = { stroke: css("--muted"), space: 70, incrs, grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") },
+      values: (u, vals) => vals.map((v) => v === null ? "" : elapsed(v)) };
+    const axisY = (fmt, size = 70, extra = {}) => ({
       stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, size,
-      values: (u, vals) => vals.map((v) => v === null ? "" : fmt(v)),
+      values: (u, vals) => vals.map((v) => v === null ? "" : fmt(v)), ...extra,
     });
+    const xSeries = { label: "time", value: (u, v) => v === null || v === undefined ? "–"
+      : `+${elapsed(v)} (${clockFmt.format(new Date((this.base + v) * 1000))})` };
     const onDraw = () => this.onDraw();
     const common = (title, height) => ({
       title, width: w, height, hooks: { draw: [onDraw] },
@@ -70,17 +88,17 @@ export class RunCharts {
     const fmtRate = (v) => count(v) + "/s";
     this.throughput = new uPlot({
       ...common("Throughput", 220),
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 1) * 1.05] } },
+      scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(max, 1) * 1.05] } },
       axes: [axisX, axisY(fmtRate)],
-      series: [{},
+      series: [xSeries,
         { label: "requests/s", stroke: css("--c-rps"), width: 2, fill: css("--c-rps-fill"), value: (u, v) => v === null ? "–" : count(v) + " req/s" },
         { label: "errors/s", stroke: css("--bad"), width: 2, value: (u, v) => v === null ? "–" : count(v) + " err/s" }],
     }, [[], [], []], this.slot("chart-throughput"));
     this.latency = new uPlot({
       ...common("Latency", 220),
-      scales: { x: { time: true }, y: { distr: 3 } },
+      scales: { x: { time: false }, y: { distr: 3 } },
       axes: [axisX, axisY((v) => ms(v))],
-      series: [{},
+      series: [xSeries,
         { label: "p50", stroke: css("--c-p50"), width: 2, value: (u, v) => ms(v) },
         { label: "p95", stroke: css("--c-p95"), width: 2, value: (u, v) => ms(v) },
         { label: "p99", stroke: css("--c-p99"), width: 2, value: (u, v) => ms(v) },
@@ -88,9 +106,9 @@ export class RunCharts {
     }, [[], [], [], [], []], this.slot("chart-latency"));
     this.vus = new uPlot({
       ...common("Active VUs", 160),
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 1) * 1.1] } },
-      axes: [axisX, axisY((v) => count(v), 70)],
-      series: [{}, { label: "VUs", stroke: css("--c-vus"), width: 2, fill: css("--c-vus-fill"), value: (u, v) => v === null ? "–" : count(v) }],
+      scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(Math.ceil(max * 1.1), 1)] } },
+      axes: [axisX, axisY((v) => count(v), 70, { incrs: COUNT_INCRS })],
+      series: [xSeries, { label: "VUs", stroke: css("--c-vus"), width: 2, fill: css("--c-vus-fill"), value: (u, v) => v === null ? "–" : count(v) }],
     }, [[], []], this.slot("chart-vus"));
     this.charts = [this.throughput, this.latency, this.vus];
     this.resizeObserver = new ResizeObserver(() => this.resize());
@@ -155,7 +173,7 @@ export class RunCharts {
     const p = pointOf(row, covered);
     this.seconds.push(second);
     this.spans.push(span);
-    this.cols.x.push(this.base + second);
+    this.cols.x.push(second);
     for (const c of COLS) if (c !== "x") this.cols[c].push(p[c]);
   }
 
@@ -181,11 +199,53 @@ export function sparkline(el, values, { color = css("--c-rps"), label = "" } = {
   const u = new uPlot({
     width: 110, height: 28, pxAlign: 0,
     cursor: { show: false }, legend: { show: false }, select: { show: false },
-    scales: { x: { time: false }, y: { range: (uu, min, max) => [Math.min(0, min ?? 0), (max ?? 1) * 1.1 || 1] } },
+    // one run: its point in the middle (an x range of one value draws nothing)
+    scales: { x: values.length === 1 ? { time: false, auto: false, range: [-1, 1] } : { time: false },
+      y: { range: (uu, min, max) => [Math.min(0, min ?? 0), (max ?? 1) * 1.1 || 1] } },
     axes: [{ show: false }, { show: false }],
-    series: [{}, { stroke: color, width: 1.5, points: { show: values.length < 2 } }],
+    series: [{}, { stroke: color, width: 1.5, points: { show: values.length < 2, size: 6, fill: color } }],
   }, [x, values], el);
   el.setAttribute("role", "img");
   el.setAttribute("aria-label", label);
   return u;
+}
+
+// The percentile spectrum of a finished run (GET /api/runs/{id}/latency): latency (ms, log) against
+// 1/(1-p) on a log axis labelled in percentiles (50%, 90%, 99%, 99.9% ...), so the tail has room:
+// where a run's 99.9th percentile bends away is where its users wait. Several series may be drawn
+// together (an endpoint beside the total; the baselines work overlays runs).
+export class LatencySpectrum {
+  constructor(el, width) {
+    this.el = el;
+    this.u = null;
+    this.width = width;
+  }
+
+  // sets: [{label, percentiles: [{p, us}], count}]; the maximum (p = 100) is drawn at 1/(1/count).
+  set(sets) {
+    if (!uPlot) return;
+    const xsOf = (d) => d.percentiles.map((q) => q.p >= 100 ? Math.max(d.count, 2) : 1 / (1 - q.p / 100));
+    const xs = [...new Set(sets.flatMap(xsOf))].sort((a, b) => a - b);
+    const data = [xs, ...sets.map((d) => {
+      const at = new Map(xsOf(d).map((x, i) => [x, Math.max(d.percentiles[i].us / 1000, 0.001)]));
+      return xs.map((x) => at.has(x) ? at.get(x) : null);
+    })];
+    const colors = [css("--c-p95"), css("--c-rps"), css("--c-p99"), css("--c-max")];
+    const pctOf = (x) => { const p = 100 * (1 - 1 / x); return (p >= 99 ? +p.toFixed(4) : +p.toFixed(1)) + "%"; };
+    if (this.u) this.u.destroy();
+    this.u = new uPlot({
+      width: this.width, height: 240,
+      scales: { x: { time: false, distr: 3, log: 10 }, y: { distr: 3 } },
+      axes: [{ stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, space: 50,
+        splits: (u, i, min, max) => [1, 2, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].filter((x) => x >= min && x <= max),
+        values: (u, vals) => vals.map((v) => v === null ? "" : pctOf(v)) },
+      { stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, size: 70,
+        values: (u, vals) => vals.map((v) => v === null ? "" : ms(v)) }],
+      series: [{ label: "percentile", value: (u, v) => v === null || v === undefined ? "–" : pctOf(v) },
+        ...sets.map((d, i) => ({ label: d.label, stroke: colors[i % colors.length], width: 2, spanGaps: true,
+          points: { show: true, size: 4 }, value: (u, v) => ms(v) }))],
+    }, data, this.el);
+  }
+
+  destroy() { if (this.u) this.u.destroy(); this.u = null; }
 }

@@ -50,3 +50,8 @@ export function banner(message, kind = "error") {
   fill(el, h("span", {}, message), " ", h("button", { type: "button", class: "link", onclick: () => banner(null) }, "Dismiss"));
   el.hidden = false;
 }
+
+// The mounted view's reason not to be left (unsaved changes), or null. A view sets
+// leaveGuard.check to a function returning that reason or null; the router asks it before leaving
+// the page (a link, Back) and the browser before unloading it (reload, close).
+export const leaveGuard = { check: null };

@@ -5,6 +5,7 @@
 import { post, del, request, ENDED } from "./api.js";
 import { h, fill, stateBadge, banner } from "./dom.js";
 import { count, rps, us, pct, dur, date, errorText, parseDuration } from "./fmt.js";
+import { shapeOf } from "./shape.js";
 
 // The current stage of a definition's ramping scenario at `elapsed` seconds, as text.
 function stageText(def, elapsed) {
@@ -41,9 +42,12 @@ export class RunHead {
     this.page = page;
     this.on = on;
     this.lastTick = null;
-    this.plannedS = null;   // the planned length in seconds, for "remaining"
+    this.plannedS = null;   // the planned length in seconds (graceful tails apart), for "remaining"
+    this.gracefulS = 0;     // how much longer in-flight iterations may take after it (gracefulStop)
+    this.byIterations = false;  // some scenario ends when its iterations are done: plannedS is a bound
     this.el = {
       head: h("div", { class: "page-head" }),
+      shape: h("dl", { class: "shape", id: "run-shape" }),
       meta: h("p", { class: "muted small", id: "run-meta" }),
       controls: h("div", { class: "buttons", id: "run-controls" }),
       progress: h("dl", { class: "stats", id: "run-progress" }),
@@ -55,6 +59,9 @@ export class RunHead {
     const r = this.page.run, id = this.id;
     fill(this.el.head,
       h("h1", {}, `Run #${r.id} `, r.test_id ? h("a", { href: "#/tests/" + r.test_id }, r.name) : r.name, " ", stateBadge(r.state)));
+    const sh = shapeOf(r.definition);
+    fill(this.el.shape, h("div", {}, h("dt", {}, "Target"), h("dd", { id: "run-target" }, sh.target)),
+      h("div", {}, h("dt", {}, "Load"), h("dd", { id: "run-load" }, sh.load)));
     fill(this.el.meta, `trigger ${r.trigger || "–"} · queued ${date(r.queued_ms)}`,
       r.started_ms ? ` · started ${date(r.started_ms)}` : "", r.ended_ms ? ` · ended ${date(r.ended_ms)}` : "",
       r.note ? h("span", {}, " · note: ", h("q", {}, r.note)) : "",
@@ -110,7 +117,9 @@ export class RunHead {
     if (ENDED.has(this.page.run.state)) return;
     try {
       const v = await request("POST", "/api/tests/validate", this.page.run.definition, { quiet: true });
-      this.plannedS = v.max_end_ms ? v.max_end_ms / 1000 : null;
+      this.plannedS = v.planned_ms ? v.planned_ms / 1000 : null;
+      this.gracefulS = v.max_end_ms && v.planned_ms ? Math.max(0, v.max_end_ms - v.planned_ms) / 1000 : 0;
+      this.byIterations = !!v.ends_by_iterations;
       this.progress();
     } catch { /* without a token on a protected daemon: no "remaining" */ }
   }
@@ -126,7 +135,13 @@ export class RunHead {
       const end = r.ended_ms || Date.now();
       const elapsed = (end - r.started_ms) / 1000;
       item("Elapsed", dur(elapsed), "st-elapsed");
-      if (!ended && this.plannedS) item("Remaining", "about " + dur(Math.max(0, this.plannedS - elapsed)), "st-remaining");
+      if (!ended && this.plannedS) {
+        // The planned length, and the graceful tail apart: a 10 s test is not "about 40 s" long.
+        const left = this.plannedS - elapsed;
+        item("Remaining", left > 0 ? (this.byIterations ? "at most " : "about ") + dur(left) + " of " + dur(this.plannedS)
+          : "finishing in-flight iterations", "st-remaining");
+        if (this.gracefulS > 0) item("Graceful stop", "up to " + dur(this.gracefulS) + " after", "st-graceful");
+      }
       if (!ended && r.definition) item("Stage", stageText(r.definition, elapsed) || "–", "st-stage");
       const t = this.lastTick;
       if (!ended && t) {

@@ -8,6 +8,7 @@
 // response's total).
 import { get } from "./api.js";
 import { h, fill } from "./dom.js";
+import { LatencySpectrum } from "./charts.js";
 import { count, rps, us, ms, pct, bytes, dur, errorText } from "./fmt.js";
 
 export class RunPanels {
@@ -261,11 +262,11 @@ export class RunPanels {
       h("h2", { id: "ph-title" }, "Timing phases"),
       h("div", { class: "phasebar", role: "img", "aria-label": "share of the mean request time per phase" },
         phases.map(([label, n], i) => h("span", { class: "ph ph" + i, style: `width: ${(100 * (val(n, "avg") || 0) / avgSum).toFixed(2)}%`, title: `${label}: ${ms(val(n, "avg"))} mean` }))),
-      h("table", { class: "phases" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Phase"),
+      h("div", { class: "table-wrap" }, h("table", { class: "phases" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Phase"),
         ...["mean", "median", "p95", "p99", "max"].map((c) => h("th", { scope: "col", class: "num" }, c)))),
       h("tbody", {}, phases.map(([label, n], i) => h("tr", {},
         h("th", { scope: "row" }, h("span", { class: "swatch ph" + i }), " ", label),
-        ...["avg", "med", "p(95)", "p(99)", "max"].map((k) => h("td", { class: "num" }, ms(val(n, k)))))))));
+        ...["avg", "med", "p(95)", "p(99)", "max"].map((k) => h("td", { class: "num" }, ms(val(n, k))))))))));
 
     const groups = Object.entries(rp.groupBy || {});
     const groupSec = groups.length ? h("section", { class: "card", id: "groupby", "aria-labelledby": "gb-title" },
@@ -276,10 +277,10 @@ export class RunPanels {
         if (g.missing) entries.push(["(missing)", g.missing]);
         entries.sort((a, b) => b[1] - a[1]);
         return h("div", { class: "groupby" }, h("h3", {}, step, " ", h("span", { class: "muted small" }, `${g.source} · ${count(g.total)} responses`)),
-          h("table", {}, h("tbody", {}, entries.map(([v, n]) => h("tr", {},
+          h("div", { class: "table-wrap" }, h("table", {}, h("tbody", {}, entries.map(([v, n]) => h("tr", {},
             h("th", { scope: "row" }, v), h("td", { class: "num" }, count(n)),
             h("td", { class: "num" }, pct(g.total ? n / g.total : 0)),
-            h("td", { class: "barcell" }, h("span", { class: "bar", style: `width: ${(100 * n / (g.total || 1)).toFixed(1)}%` })))))));
+            h("td", { class: "barcell" }, h("span", { class: "bar", style: `width: ${(100 * n / (g.total || 1)).toFixed(1)}%` }))))))));
       })) : null;
 
     const downloads = h("section", { class: "card", id: "downloads", "aria-labelledby": "dl-title" },
@@ -288,7 +289,38 @@ export class RunPanels {
         h("li", {}, h("a", { href: `/api/runs/${this.id}/summary`, download: `run-${this.id}-summary.json` }, "k6 summary JSON"), " (handleSummary shape)"),
         h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv` }, "per-second samples, total (CSV)")),
         ...((rp.endpoints || []).map((e) => h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv?endpoint=${encodeURIComponent(e.name)}` }, `per-second samples, ${e.name} (CSV)`))))));
-    fill(this.el.finished, h("div", { class: "grid2" }, summary, phaseSec), groupSec, downloads);
+    fill(this.el.finished, h("div", { class: "grid2" }, summary, phaseSec), this.spectrumSection(rp.endpoints || []),
+      groupSec, downloads);
     this.renderChecks();
+  }
+
+  // The latency distribution of the finished run (percentile spectrum from its stored HDR
+  // histograms): the total, and one endpoint beside it when picked.
+  spectrumSection(endpoints) {
+    const chartEl = h("div", { class: "chart chart-spectrum", id: "spectrum-chart" });
+    const pick = h("select", { id: "spectrum-endpoint", "aria-label": "endpoint beside the total" },
+      h("option", { value: "" }, "total only"), endpoints.map((e) => h("option", { value: e.name }, e.name)));
+    const note = h("p", { class: "muted small", id: "spectrum-note" });
+    const sec = h("section", { class: "card", id: "spectrum", "aria-labelledby": "sp-title" },
+      h("div", { class: "section-head" }, h("h2", { id: "sp-title" }, "Latency distribution"),
+        h("label", { class: "inline" }, "beside the total: ", pick)),
+      chartEl, note);
+    const draw = async () => {
+      try {
+        const q = (name) => get(`/api/runs/${this.id}/latency` + (name ? "?endpoint=" + encodeURIComponent(name) : ""));
+        const sets = [await q("")];
+        if (pick.value) sets.push(await q(pick.value));
+        if (!this.spectrum) this.spectrum = new LatencySpectrum(chartEl, Math.max(320, sec.clientWidth - 40));
+        this.spectrum.set(sets.map((d) => ({ label: d.endpoint, percentiles: d.percentiles, count: d.count })));
+        const t = sets[0].percentiles;
+        note.textContent = `${count(sets[0].count)} requests; from the run's HDR histograms (values within 0.4%). ` +
+          `The right end is the slowest request (${us(t.length ? t[t.length - 1].us : null)}).`;
+      } catch (err) {
+        note.textContent = "No distribution: " + errorText(err);
+      }
+    };
+    pick.addEventListener("change", draw);
+    queueMicrotask(draw);
+    return sec;
   }
 }

@@ -3,7 +3,7 @@
 // each error of the daemon shown at the key its JSON path names. New tests start from an example
 // (examples/ of the web root, copied from etc/examples by make) or from a minimal definition.
 import { get, post, put, request } from "./api.js";
-import { h, fill, banner } from "./dom.js";
+import { h, fill, banner, leaveGuard } from "./dom.js";
 import { count, dur, errorText } from "./fmt.js";
 import { JsonEditor } from "./editor.js";
 
@@ -34,6 +34,11 @@ export async function editView(main, id) {
     value: isNew ? STARTER : JSON.stringify(test.definition, null, 2) + "\n",
     onInput: () => schedule(),
   });
+  // The text as saved or as loaded (the starter, an example): anything else is unsaved work, which
+  // neither leaving the page nor "Use example" may throw away without asking.
+  let baseline = editor.value;
+  const dirty = () => editor.value !== baseline;
+  leaveGuard.check = () => dirty() ? "The definition has unsaved changes." : null;
   const status = h("p", { id: "validation", class: "validation", role: "status", "aria-live": "polite" });
   const saveBtn = h("button", { type: "submit", class: "primary", id: "save" }, isNew ? "Create test" : "Save changes");
   const validateBtn = h("button", { type: "button", id: "validate", onclick: () => validate(true) }, "Validate");
@@ -58,9 +63,11 @@ export async function editView(main, id) {
       const v = await request("POST", "/api/tests/validate", editor.value, { quiet: !asked });
       if (mine !== seq) return true;
       editor.setErrors([]);
-      const secs = v.max_end_ms ? v.max_end_ms / 1000 : null;
+      const secs = v.planned_ms ? v.planned_ms / 1000 : null;
+      const tail = v.max_end_ms && v.planned_ms ? (v.max_end_ms - v.planned_ms) / 1000 : 0;
       setStatus("ok", `Valid ✓ — ${v.scenarios.length} scenario(s), up to ${count(v.max_vus)} VUs` +
-        (secs ? `, about ${dur(secs)}` : "") + `, ${v.endpoints.length} endpoint(s): ` +
+        (secs ? `, ${v.ends_by_iterations ? "at most" : "about"} ${dur(secs)}` +
+          (tail > 0 ? ` (+ up to ${dur(tail)} graceful stop)` : "") : "") + `, ${v.endpoints.length} endpoint(s): ` +
         v.endpoints.map((e) => `${e.method} ${e.name}`).join(", "));
       return true;
     } catch (err) {
@@ -92,6 +99,7 @@ export async function editView(main, id) {
     saveBtn.disabled = true;
     try {
       const t = isNew ? await post("/api/tests", editor.value) : await put("/api/tests/" + id, editor.value);
+      baseline = editor.value;
       banner(`Saved “${t.name}”.`, "info");
       location.hash = "#/tests/" + t.id;
     } catch (err) {
@@ -118,9 +126,11 @@ export async function editView(main, id) {
       }, (err) => { exNote.textContent = "No examples are served (" + err.message + ")."; });
     exLoad.addEventListener("click", async () => {
       if (!exSelect.value) return;
+      if (dirty() && !confirm(`Replace the text in the editor with ${exSelect.value}? Your changes are lost.`)) return;
       const r = await fetch("examples/" + encodeURIComponent(exSelect.value), { cache: "no-cache" });
       if (!r.ok) { exNote.textContent = "Cannot load it: HTTP " + r.status; return; }
       editor.value = await r.text();
+      baseline = editor.value;
       exNote.textContent = "Loaded " + exSelect.value + ". The examples aim at the demo target on 127.0.0.1:8000 (./bootstrap run starts it); change baseUrl for your own service.";
       validate(false);
     });

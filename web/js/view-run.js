@@ -43,6 +43,9 @@ export async function runView(main, id) {
     get step() { return stream.step; },
     get points() { return charts ? charts.length : 0; },
     redraw: () => charts && charts.draw(),
+    // the tick labels a chart drew (uPlot keeps them per axis): 0 throughput, 1 latency, 2 VUs
+    spectrum: () => panels.spectrum && panels.spectrum.u ? panels.spectrum.u.data.map((c) => c.slice()) : null,
+    axisLabels: (chart, axis) => charts ? (charts.charts[chart].axes[axis]._values || []).slice() : [],
     reloadWithStep: (s) => stream.load(charts, s),
   });
 
@@ -57,7 +60,7 @@ export async function runView(main, id) {
     return;
   }
   if (destroyed) return;
-  fill(main, head.el.head, head.el.meta, head.el.controls, head.el.progress, panels.el.health, chartsEl,
+  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.el.health, chartsEl,
     h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks), panels.el.endpoints, panels.el.finished);
   head.render();
   panels.render();
@@ -71,6 +74,7 @@ export async function runView(main, id) {
     stream.close();
     clearInterval(clock);
     if (charts) charts.destroy();
+    if (panels.spectrum) panels.spectrum.destroy();
   }
 
   // (Re)loads every part for the run's current state. The live subscription is already confirmed.

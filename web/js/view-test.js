@@ -3,6 +3,7 @@
 import { get, post, del } from "./api.js";
 import { h, fill, banner } from "./dom.js";
 import { errorText, date } from "./fmt.js";
+import { shapeOf } from "./shape.js";
 import { runHistory } from "./history.js";
 
 // Which overrides apply to a definition (docs/api.md "Overrides"), for the form's hints.
@@ -98,6 +99,9 @@ export async function testView(main, id) {
       h("div", { class: "buttons" },
         h("a", { class: "button", href: `#/tests/${id}/edit` }, "Edit"),
         h("button", { type: "button", class: "danger", onclick: remove }, "Delete"))),
+    (() => { const sh = shapeOf(test.definition); return h("dl", { class: "shape", id: "test-shape" },
+      h("div", {}, h("dt", {}, "Target"), h("dd", { id: "test-target" }, sh.target)),
+      h("div", {}, h("dt", {}, "Load"), h("dd", { id: "test-load" }, sh.load))); })(),
     h("p", { class: "muted small" }, `Test #${id} · created ${date(test.created_ms)} · changed ${date(test.updated_ms)} · ${test.runs} run(s)`),
     form,
     history,
