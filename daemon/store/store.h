@@ -67,4 +67,31 @@ void store_write(struct store *st, store_write_fn *fn, void *arg);
  */
 int store_write_sync(struct store *st, store_write_fn *fn, void *arg, char **cause);
 
+/*
+ * Told, on the writer thread, the fate of a store_write_then job once it is known: rc 0 when fn
+ * succeeded and its transaction committed; -1 and cause (borrowed for the call) when fn failed or
+ * its transaction was lost. It must not call the store (that would deadlock); it may give a message
+ * to another thread's mailbox.
+ */
+typedef void store_done_fn(void *done_arg, int rc, const char *cause);
+/*
+ * Like store_write (queues, returns at once, fn frees arg), and then calls done(done_arg, ...) with
+ * the job's fate. Jobs' done calls come in the order the jobs were given, except that a job that
+ * failed alone may be told before earlier jobs of its batch that wait for the batch's COMMIT. A job
+ * that always succeeds (fn returns 0) is therefore told after every job given before it. The store
+ * does not log these jobs' failures: done decides. Any thread but the writer's.
+ */
+void store_write_then(struct store *st, store_write_fn *fn, void *arg, store_done_fn *done,
+    void *done_arg);
+
+/*
+ * Whether the store can write: NULL while it can; else "error: WHY" (xmalloc'd, the caller frees it;
+ * WHY is SQLite's words for the storage failure, "database or disk is full"). A write that fails for
+ * the storage's sake (disk full, I/O error, read-only file) sets it; the next transaction that
+ * commits a change clears it. While it is set the writer thread probes once a second (a 64 KiB row
+ * into `store_probe`, then removed), so it clears by itself when space returns even if nothing else
+ * writes. Any thread.
+ */
+char *store_error(struct store *st);
+
 #endif

@@ -15,7 +15,7 @@ dump_data() { for t in $TABLES; do q ".dump $t"; done; }
 [ ! -e "$DB" ]; ok $? "no database before the first start"
 start_daemon
 [ -f "$DB" ]; ok $? "the first start creates the database file"
-is "$(q 'PRAGMA user_version')" 1 "with user_version 1"
+is "$(q 'PRAGMA user_version')" 3 "with user_version 3 (the highest sql/NNN)"
 is "$(q 'PRAGMA journal_mode')" wal "in WAL mode"
 n=0; for t in $TABLES; do
 	[ "$(q "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '$t'")" = 1 ] && n=$((n + 1))

@@ -34,7 +34,7 @@ db="$SANDBOX/future.db"
 sqlite3 "$db" 'CREATE TABLE from_the_future (x); PRAGMA user_version = 7;'
 serve "$db"
 is "$STATUS" 2 "a database newer than the binary: exit 2"
-like "$ERR" "$db: database schema version 7 is newer than this rampage \(knows up to 1\): upgrade rampage" \
+like "$ERR" "$db: database schema version 7 is newer than this rampage \(knows up to 3\): upgrade rampage" \
 	"the message names the path and both versions"
 is "$(sqlite3 "$db" 'PRAGMA user_version')" 7 "the database keeps its version"
 is "$(sqlite3 "$db" 'PRAGMA journal_mode')" delete "and its journal mode (nothing was written)"

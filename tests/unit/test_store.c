@@ -215,7 +215,7 @@ test_fresh_and_reopen(void)
 	struct store *st;
 	sqlite3 *db;
 
-	is_int(store_schema_version(), 1, "the binary knows schema version 1");
+	is_int(store_schema_version(), 3, "the binary knows schema version 3");
 	st = store_open(path, &cause);
 	ok(st != NULL, "a fresh database opens (%s)", cause ? cause : "");
 	if (st == NULL)
@@ -246,7 +246,7 @@ test_fresh_and_reopen(void)
 		exit(1);
 	db = raw(path);
 	is_int(q_int(db, "SELECT count(*) FROM tests"), 2, "its data is kept");
-	is_int(q_int(db, "PRAGMA user_version"), 1, "and its version");
+	is_int(q_int(db, "PRAGMA user_version"), 3, "and its version");
 	sqlite3_close(db);
 
 	/* One store per file: a second open while the first is open is refused (flock conflicts
@@ -280,7 +280,7 @@ test_refusals(void)
 	sqlite3_close(db);
 	st = store_open(path, &cause);
 	ok(st == NULL, "a database newer than the binary is refused");
-	ok(contains(cause, "database schema version 7 is newer than this rampage (knows up to 1): upgrade rampage"),
+	ok(contains(cause, "database schema version 7 is newer than this rampage (knows up to 3): upgrade rampage"),
 	    "with a message naming both versions (%s)", cause);
 	ok(contains(cause, path), "and the path");
 	free(cause);
@@ -484,10 +484,16 @@ static void
 test_migrations(void)
 {
 	char *path = new_path(), *cause = NULL, *s;
-	struct migration m[3] = { store_migrations[0],
-		{ 2, "002-fake.sql", "CREATE TABLE fake (x);\nINSERT INTO fake VALUES (1);\n" } };
+	/* the real migrations, then fake ones numbered above them: N+1 (fake), N+2 (each case below) */
+	int n = store_nmigrations, top = store_schema_version();
+	struct migration *m = calloc((size_t)n + 2, sizeof *m);
+	char name1[32], name2[32];
 	struct store *st;
 	sqlite3 *db;
+
+	memcpy(m, store_migrations, (size_t)n * sizeof *m);
+	snprintf(name1, sizeof name1, "%03d-fake.sql", top + 1);
+	m[n] = (struct migration){ top + 1, name1, "CREATE TABLE fake (x);\nINSERT INTO fake VALUES (1);\n" };
 
 	st = store_open(path, &cause);
 	store_close(st);
@@ -495,50 +501,53 @@ test_migrations(void)
 	raw_exec(db, "INSERT INTO tests (name, definition, created_ms, updated_ms) VALUES ('kept', '{}', 1, 1)");
 	sqlite3_close(db);
 
-	st = store_open_with(path, m, 2, &cause);
-	ok(st != NULL, "a version 1 database opens with a second migration (%s)", cause ? cause : "");
+	st = store_open_with(path, m, n + 1, &cause);
+	ok(st != NULL, "a database at the binary's version opens with one more migration (%s)", cause ? cause : "");
 	store_close(st);
 	db = raw(path);
-	is_int(q_int(db, "PRAGMA user_version"), 2, "it was migrated to version 2");
+	is_int(q_int(db, "PRAGMA user_version"), top + 1, "it was migrated to the next version");
 	is_int(q_int(db, "SELECT count(*) FROM fake"), 1, "by running the migration once");
 	s = q_text(db, "SELECT name FROM tests");
 	is_str(s, "kept", "keeping the existing data");
 	free(s);
 	sqlite3_close(db);
 
-	st = store_open_with(path, m, 2, &cause);
+	st = store_open_with(path, m, n + 1, &cause);
 	store_close(st);
 	db = raw(path);
 	is_int(q_int(db, "SELECT count(*) FROM fake"), 1, "reopening does not run it again");
 	sqlite3_close(db);
 
 	st = store_open(path, &cause);
-	ok(st == NULL && contains(cause, "database schema version 2 is newer than this rampage (knows up to 1)"),
-	    "the real binary now refuses it (%s)", cause);
+	snprintf(name2, sizeof name2, "version %d is newer than this rampage (knows up to %d)", top + 1, top);
+	ok(st == NULL && contains(cause, name2), "the real binary now refuses it (%s)", cause);
 	free(cause);
 	cause = NULL;
 
-	m[2] = (struct migration){ 3, "003-bad.sql", "CREATE TABLE fake3 (x);\nINSERT INTO no_such_table VALUES (1);\n" };
-	st = store_open_with(path, m, 3, &cause);
-	ok(st == NULL && contains(cause, "migration 003-bad.sql failed") && contains(cause, "no_such_table"),
+	snprintf(name2, sizeof name2, "%03d-bad.sql", top + 2);
+	m[n + 1] = (struct migration){ top + 2, name2, "CREATE TABLE fake3 (x);\nINSERT INTO no_such_table VALUES (1);\n" };
+	st = store_open_with(path, m, n + 2, &cause);
+	ok(st == NULL && contains(cause, "failed") && contains(cause, "-bad.sql") && contains(cause, "no_such_table"),
 	    "a failing migration is refused, naming it and the error (%s)", cause);
 	free(cause);
 	cause = NULL;
 	db = raw(path);
-	is_int(q_int(db, "PRAGMA user_version"), 2, "the database stays at the previous version");
+	is_int(q_int(db, "PRAGMA user_version"), top + 1, "the database stays at the previous version");
 	is_int(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'fake3'"), 0,
 	    "with none of the failed migration's changes");
 	sqlite3_close(db);
 
-	m[2] = (struct migration){ 3, "003-dangling.sql", "INSERT INTO endpoints VALUES (999, 1, 'x', 'GET');\n" };
-	st = store_open_with(path, m, 3, &cause);
+	snprintf(name2, sizeof name2, "%03d-dangling.sql", top + 2);
+	m[n + 1] = (struct migration){ top + 2, name2, "INSERT INTO endpoints VALUES (999, 1, 'x', 'GET');\n" };
+	st = store_open_with(path, m, n + 2, &cause);
 	ok(st == NULL && contains(cause, "dangling foreign key"), "a migration that breaks a foreign key is refused (%s)",
 	    cause);
 	free(cause);
 	cause = NULL;
 
 	/* A table rebuild (foreign keys off during the migration) keeps the children of the rebuilt table. */
-	m[2] = (struct migration){ 3, "003-rebuild.sql",
+	snprintf(name2, sizeof name2, "%03d-rebuild.sql", top + 2);
+	m[n + 1] = (struct migration){ top + 2, name2,
 		"CREATE TABLE tests_new (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, definition TEXT NOT NULL,"
 		" created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, extra TEXT);\n"
 		"INSERT INTO tests_new (id, name, definition, created_ms, updated_ms)"
@@ -547,12 +556,135 @@ test_migrations(void)
 	db = raw(path);
 	raw_exec(db, "INSERT INTO runs (id, test_id, name, definition, trigger, queued_ms) VALUES (7, 1, 'k', '{}', 'api', 1)");
 	sqlite3_close(db);
-	st = store_open_with(path, m, 3, &cause);
+	st = store_open_with(path, m, n + 2, &cause);
 	ok(st != NULL, "a migration rebuilding a referenced table applies (%s)", cause ? cause : "");
 	store_close(st);
 	db = raw(path);
 	is_int(q_int(db, "SELECT test_id FROM runs WHERE id = 7"), 1, "without the rebuild nulling the runs' test ids");
 	sqlite3_close(db);
+	free(m);
+	free(path);
+}
+
+/* store_write_then's fate, told on the writer thread, awaited on this one. */
+struct fate {
+	sem_t told;
+	int rc;
+	char *cause;
+};
+
+static void
+told(void *arg, int rc, const char *cause)
+{
+	struct fate *f = arg;
+
+	f->rc = rc;
+	f->cause = cause != NULL ? xstrdup(cause) : NULL;
+	sem_post(&f->told);
+}
+
+/* Gives fn(arg) with store_write_then and waits to be told: its rc; *cause (xmalloc'd) if -1. */
+static int
+write_then(struct store *st, store_write_fn *fn, void *arg, char **cause)
+{
+	struct fate f = { .rc = 99 };
+
+	sem_init(&f.told, 0, 0);
+	store_write_then(st, fn, arg, told, &f);
+	sem_wait(&f.told);
+	sem_destroy(&f.told);
+	*cause = f.cause;
+	return f.rc;
+}
+
+/* A job: caps the file at its current size (arg NULL) or lifts the cap, like a disk that fills up
+   and then gets space back. PRAGMA max_page_count makes SQLite fail with SQLITE_FULL. */
+static int
+cap_file(sqlite3 *db, void *arg, char **cause)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %d",
+	    arg == NULL ? q_int(db, "PRAGMA page_count") : 1000000000);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* A job: 200 KB more rows. */
+static int
+fill(sqlite3 *db, void *arg, char **cause)
+{
+	(void)arg;
+	if (sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS filler (x);"
+	    " INSERT INTO filler VALUES (randomblob(200000))", NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* A job that fails on its own (a constraint), not for the storage's sake. */
+static int
+bad_insert(sqlite3 *db, void *arg, char **cause)
+{
+	(void)arg;
+	if (sqlite3_exec(db, "INSERT INTO runs (name) VALUES ('no definition')", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The store's error state (store_error) and store_write_then: a write that fails because the file
+ * cannot grow is told to its owner and sets the error; a job's own mistake does not; when room
+ * returns, the probe clears the error by itself although nothing else writes.
+ */
+static void
+test_full(void)
+{
+	char *path = new_path(), *cause = NULL, *e;
+	struct store *st = store_open(path, &cause);
+	int rc, i;
+
+	ok(st != NULL && (e = store_error(st)) == NULL, "a fresh store can write");
+	rc = write_then(st, fill, NULL, &cause);
+	ok(rc == 0 && cause == NULL, "store_write_then tells a committed job 0");
+	rc = write_then(st, bad_insert, NULL, &cause);
+	ok(rc == -1 && contains(cause, "NOT NULL"), "and a failing job -1 with its cause (%s)", cause);
+	free(cause);
+	e = store_error(st);
+	ok(e == NULL, "a job's own mistake is not a storage error (%s)", e ? e : "");
+	free(e);
+
+	ok(store_write_sync(st, cap_file, NULL, &cause) == 0, "the file is capped at its size");
+	rc = write_then(st, fill, NULL, &cause);
+	ok(rc == -1 && contains(cause, "full"), "a write that needs room is told it failed (%s)", cause);
+	free(cause);
+	e = store_error(st);
+	is_str(e, "error: database or disk is full", "store_error says why writes fail");
+	free(e);
+	rc = write_then(st, fill, NULL, &cause);
+	free(cause);
+	e = store_error(st);
+	ok(rc == -1 && e != NULL, "and keeps saying it while they do");
+	free(e);
+
+	ok(store_write_sync(st, cap_file, (void *)1, &cause) == 0, "room returns");
+	/* the probe runs once a second while writes fail; 10 s is a generous bound for a busy machine */
+	for (i = 0; i < 200 && (e = store_error(st)) != NULL; i++) {
+		free(e);
+		usleep(50000);
+	}
+	ok(i < 200, "the store finds writes work again by itself (no other write was given)");
+	rc = write_then(st, fill, NULL, &cause);
+	ok(rc == 0, "and a write commits again (%s)", cause ? cause : "");
+	free(cause);
+	store_close(st);
 	free(path);
 }
 
@@ -598,6 +730,7 @@ main(void)
 	test_writer();
 	test_reader();
 	test_migrations();
+	test_full();
 	test_plans();
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
