@@ -569,6 +569,13 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 		.total_failures = whole->total.failed,
 	};
 	m->metrics = run_metrics_new(r->id, r->name, r->plan, sec, whole);
+	if ((m->cause = store_error(q->store)) != NULL) {
+		/* the store is out of room: what is left of it (its reserve) is for recording states */
+		run_tick_free(rt);
+		m->stored = false;
+		give(q, m);
+		return;
+	}
 	/* the job frees rt; the store hands m on to the manager once the rows committed or were lost */
 	store_write_then(q->store, run_store_tick, rt, tick_told, m);
 }

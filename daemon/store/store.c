@@ -22,8 +22,16 @@
  * (the run manager publishes a second's tick only when its rows committed, and records the seconds
  * that did not). When a write fails for the storage's sake (disk full, I/O error, read-only file) the
  * store says so through store_error (GET /api/health shows it; no run starts while it is set) until
- * a transaction commits a change again; while it is set the writer wakes once a second to probe with
- * a 64 KiB row, so the state clears by itself when space returns even if nothing else writes.
+ * the storage has room again; while it is set the writer wakes once a second to probe, so the state
+ * clears by itself when space returns even if nothing else writes.
+ *
+ * Recording that a run's history is incomplete is itself a write, made when the disk is full. So the
+ * store keeps a reserve: PATH.reserve, a file of STORE_RESERVE_BYTES allocated beside the database
+ * (posix_fallocate: real blocks). The first write that fails for want of room deletes it, which gives
+ * the file system that much room back, and the run manager stops writing seconds while store_error is
+ * set (runq.c), so the room serves the writes that record states and the missing seconds. The error
+ * clears only when the reserve could be allocated again and a 64 KiB probe row committed after it:
+ * "the store can write" means it can write and still hold its reserve.
  */
 #include <config.h>
 
@@ -36,6 +44,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -54,7 +63,9 @@ struct store {
 	pthread_t thread;
 	/* owned by the store thread while it runs; by the main thread before and after */
 	sqlite3 *db;
+	char *reserve_path;       /* PATH.reserve */
 	bool failing;             /* the store thread's: error below is set */
+	bool reserve_held;        /* the store thread's (after open): the reserve file is allocated */
 	/* shared (the mailbox locks itself) */
 	struct mailbox mb;
 	/* shared, under health_lock: written by the store thread, read by any (store_error) */
@@ -352,18 +363,33 @@ storage_failure(int code)
 	}
 }
 
-/* Notes that a write failed with code: a storage failure sets the store's error. Store thread. */
-static void
-note_failure(struct store *st, int code)
+/* Allocates the reserve file; 0, or -1 and errno (ENOSPC: no room for it). */
+static int
+reserve_make(const char *path)
 {
-	char *why;
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600), rc;
 
-	if (!storage_failure(code))
-		return;
-	why = xasprintf("error: %s", sqlite3_errstr(code));
+	if (fd < 0)
+		return -1;
+	rc = posix_fallocate(fd, 0, STORE_RESERVE_BYTES);
+	close(fd);
+	if (rc != 0) {
+		unlink(path);
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets the store's error to "error: why". Store thread (and open). */
+static void
+set_error(struct store *st, const char *why_text)
+{
+	char *why = xasprintf("error: %s", why_text);
+
 	if (!st->failing)
 		log_err("store: %s: writes fail (%s); no run starts until they work again", st->path,
-		    why + strlen("error: "));
+		    why_text);
 	pthread_mutex_lock(&st->health_lock);
 	free(st->error);
 	st->error = why;
@@ -371,13 +397,30 @@ note_failure(struct store *st, int code)
 	st->failing = true;
 }
 
-/* Notes that a change committed: the store writes again. Store thread. */
+/* Notes that a write failed with code: a storage failure sets the store's error and, for want of
+   room, releases the reserve. Store thread. */
+static void
+note_failure(struct store *st, int code)
+{
+	if (!storage_failure(code))
+		return;
+	set_error(st, sqlite3_errstr(code));
+	if (st->reserve_held && (code & 0xff) == SQLITE_FULL) {
+		unlink(st->reserve_path);
+		st->reserve_held = false;
+		log_warn("store: %s: released its reserve of %d KiB so that runs' states can still be "
+		    "recorded", st->path, STORE_RESERVE_BYTES / 1024);
+	}
+}
+
+/* Notes that a change committed: the store writes again, if it still holds its reserve (else only
+   the probe, which allocates it again first, may say so). Store thread. */
 static void
 note_commit(struct store *st)
 {
 	char *old;
 
-	if (!st->failing)
+	if (!st->failing || !st->reserve_held)
 		return;
 	pthread_mutex_lock(&st->health_lock);
 	old = st->error;
@@ -577,15 +620,27 @@ run_batch(struct store *st, struct mailbox_msg *list)
 }
 
 /*
- * While writes fail: one 64 KiB row into store_probe (sql/003-incomplete.sql), committed, then
- * removed. When it commits there is room again for a few seconds of a run's rows. Store thread.
+ * While writes fail: allocates the reserve again if it was released, then commits one 64 KiB row into
+ * store_probe (sql/003-incomplete.sql) and removes it. When both work there is room again for the
+ * reserve and a few seconds of a run's rows. Store thread.
  */
 static void
 probe(struct store *st)
 {
 	static const char sql[] = "BEGIN IMMEDIATE; DELETE FROM store_probe;"
 	    " INSERT INTO store_probe (pad) VALUES (zeroblob(65536)); COMMIT";
+	struct statvfs fs;
 
+	if (!st->reserve_held) {
+		/* twice the reserve free first: else the room the reserve just gave back would make it
+		   again at once, and the next second's rows would release it again */
+		if (statvfs(st->path, &fs) == 0 && (fs.f_bavail * fs.f_frsize) <
+		    2 * (unsigned long long)STORE_RESERVE_BYTES)
+			return;
+		if (reserve_make(st->reserve_path) != 0)
+			return;
+		st->reserve_held = true;
+	}
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		note_failure(st, sqlite3_extended_errcode(st->db));
 		if (!sqlite3_get_autocommit(st->db))
@@ -807,6 +862,10 @@ store_open_with(const char *path, const struct migration *m, int n, char **cause
 		    path, st->aborted_at_open, st->aborted_at_open == 1 ? "" : "s");
 	mailbox_init(&st->mb, NULL, NULL);
 	pthread_mutex_init(&st->health_lock, NULL);
+	st->reserve_path = xasprintf("%s.reserve", path);
+	st->reserve_held = reserve_make(st->reserve_path) == 0;
+	if (!st->reserve_held)
+		set_error(st, errno == ENOSPC ? sqlite3_errstr(SQLITE_FULL) : strerror(errno));
 	rc = pthread_create(&st->thread, NULL, writer_main, st);
 	if (rc != 0) {
 		log_err("store: cannot start the writer thread: %s", strerror(rc));
@@ -847,6 +906,7 @@ store_close(struct store *st)
 	(void)rc;
 	close(st->lock_fd);      /* last: the file is free for the next daemon once SQLite is done */
 	pthread_mutex_destroy(&st->health_lock);
+	free(st->reserve_path);
 	free(st->error);
 	free(st->path);
 	free(st);

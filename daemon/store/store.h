@@ -16,6 +16,10 @@
 
 struct store;
 
+/* The room kept in reserve beside the database (PATH.reserve) for recording runs' states when the
+   disk fills up; see store_error. */
+#define STORE_RESERVE_BYTES (1024 * 1024)
+
 /* Milliseconds a connection waits for a lock before SQLITE_BUSY (writer and readers). */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
@@ -87,10 +91,13 @@ void store_write_then(struct store *st, store_write_fn *fn, void *arg, store_don
 /*
  * Whether the store can write: NULL while it can; else "error: WHY" (xmalloc'd, the caller frees it;
  * WHY is SQLite's words for the storage failure, "database or disk is full"). A write that fails for
- * the storage's sake (disk full, I/O error, read-only file) sets it; the next transaction that
- * commits a change clears it. While it is set the writer thread probes once a second (a 64 KiB row
- * into `store_probe`, then removed), so it clears by itself when space returns even if nothing else
- * writes. Any thread.
+ * the storage's sake (disk full, I/O error, read-only file) sets it, and a full disk also releases
+ * the reserve (PATH.reserve, STORE_RESERVE_BYTES) so that the writes recording runs' states still
+ * find room: callers stop bulk writes (a run's seconds) while it is set. It clears when the reserve
+ * is held and a change commits: while it is set the writer thread probes once a second (allocates
+ * the reserve again, then commits a 64 KiB row into `store_probe` and removes it), so it clears by
+ * itself when space returns even if nothing else writes. Set at open when the reserve cannot be
+ * allocated. Any thread.
  */
 char *store_error(struct store *st);
 
