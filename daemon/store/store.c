@@ -99,7 +99,16 @@ static const char abort_sql[] =
     "UPDATE runs SET state = 'aborted',"
     " ended_ms = coalesce((SELECT runs.started_ms + 1000 * (max(s.second) + 1) FROM samples s"
     "                      WHERE s.run_id = runs.id AND s.endpoint = 0), ?1),"
-    " error = 'daemon stopped unexpectedly while the run was ' || state"
+    " error = 'daemon stopped unexpectedly while the run was ' || state,"
+    /*
+     * missing: the holes between the seconds it stored (a full disk; the run manager kept the list in
+     * memory and died with it), as runs.missing's ranges; what came after the last stored second is
+     * unknown, as for any crash.
+     */
+    " missing = coalesce(missing, (SELECT nullif(json_group_array(json_array(prev + 1, second - 1)), '[]')"
+    "   FROM (SELECT second, lag(second, 1, -1) OVER (ORDER BY second) AS prev FROM samples s"
+    "         WHERE s.run_id = runs.id AND s.endpoint = 0 ORDER BY second)"
+    "   WHERE second > prev + 1))"
     " WHERE state IN ('running', 'stopping')";
 
 int

@@ -360,6 +360,10 @@ test_abort_at_open(void)
 	ended = q_int(db, "SELECT ended_ms FROM runs WHERE id = 2");
 	ok(ended >= before && ended <= after, "a run without samples ends at the restart (%lld)", (long long)ended);
 	ok(q_int(db, "SELECT ended_ms FROM runs WHERE id = 4") >= before, "a run that never started gets an end too");
+	s = q_text(db, "SELECT missing FROM runs WHERE id = 1");
+	is_str(s, "[[3,3]]", "the holes in an aborted run's stored seconds are its missing seconds");
+	free(s);
+	is_int(q_int(db, "SELECT count(*) FROM runs WHERE missing IS NOT NULL"), 1, "a run without holes has none");
 	is_int(q_int(db, "SELECT ended_ms FROM runs WHERE id = 5"), 3000, "a finished run keeps its end");
 	ok(q_int(db, "SELECT ended_ms FROM runs WHERE id = 3") == 0 &&
 	    q_int(db, "SELECT ended_ms IS NULL FROM runs WHERE id = 3") == 1, "a queued run gets no end");
