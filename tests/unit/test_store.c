@@ -491,7 +491,7 @@ test_migrations(void)
 	/* the real migrations, then fake ones numbered above them: N+1 (fake), N+2 (each case below) */
 	int n = store_nmigrations, top = store_schema_version();
 	struct migration *m = calloc((size_t)n + 2, sizeof *m);
-	char name1[32], name2[32];
+	char name1[32], name2[32], want[96];
 	struct store *st;
 	sqlite3 *db;
 
@@ -523,8 +523,8 @@ test_migrations(void)
 	sqlite3_close(db);
 
 	st = store_open(path, &cause);
-	snprintf(name2, sizeof name2, "version %d is newer than this rampage (knows up to %d)", top + 1, top);
-	ok(st == NULL && contains(cause, name2), "the real binary now refuses it (%s)", cause);
+	snprintf(want, sizeof want, "version %d is newer than this rampage (knows up to %d)", top + 1, top);
+	ok(st == NULL && contains(cause, want), "the real binary now refuses it (%s)", cause);
 	free(cause);
 	cause = NULL;
 
@@ -608,8 +608,8 @@ cap_file(sqlite3 *db, void *arg, char **cause)
 {
 	char sql[64];
 
-	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %d",
-	    arg == NULL ? q_int(db, "PRAGMA page_count") : 1000000000);
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+	    arg == NULL ? (long long)q_int(db, "PRAGMA page_count") : 1000000000LL);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		*cause = xstrdup(sqlite3_errmsg(db));
 		return -1;
