@@ -66,6 +66,7 @@ struct store {
 	char *reserve_path;       /* PATH.reserve */
 	bool failing;             /* the store thread's: error below is set */
 	bool reserve_held;        /* the store thread's (after open): the reserve file is allocated */
+	bool reserve_told;        /* the store thread's: its release was logged in this episode */
 	/* shared (the mailbox locks itself) */
 	struct mailbox mb;
 	/* shared, under health_lock: written by the store thread, read by any (store_error) */
@@ -417,8 +418,10 @@ note_failure(struct store *st, int code)
 	if (st->reserve_held && (code & 0xff) == SQLITE_FULL) {
 		unlink(st->reserve_path);
 		st->reserve_held = false;
-		log_warn("store: %s: released its reserve of %d KiB so that runs' states can still be "
-		    "recorded", st->path, STORE_RESERVE_BYTES / 1024);
+		if (!st->reserve_told)   /* once per episode: a probe may make it and lose it again */
+			log_warn("store: %s: released its reserve of %d KiB so that runs' states can still be "
+			    "recorded", st->path, STORE_RESERVE_BYTES / 1024);
+		st->reserve_told = true;
 	}
 }
 
@@ -436,6 +439,7 @@ note_commit(struct store *st)
 	st->error = NULL;
 	pthread_mutex_unlock(&st->health_lock);
 	st->failing = false;
+	st->reserve_told = false;
 	log_notice("store: %s: writes work again (they failed with %s)", st->path, old);
 	free(old);
 }
