@@ -757,6 +757,7 @@ finish_run(struct runq *q, struct qrun *r)
 		.series = &r->series,
 		.duration_ns = engine_elapsed_ns(r->engine),
 		.interrupted = r->user_stop || r->shutdown,
+		.missing_seconds = r->nmissing,
 		.thresholds = r->thresholds,
 	};
 	sj = summary_json(&sr);

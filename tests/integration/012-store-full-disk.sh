@@ -109,6 +109,9 @@ is "$(sqlite3 "file:$DB?mode=ro" "SELECT state || ' ' || missing FROM runs WHERE
 	"and that is in the database, not only in memory (written with the reserve)"
 ok "$(printf '%s' "$R" | jq -e '.stats.requests > 0 and .summary != null' >/dev/null; echo $?)" \
 	"with its summary and stats"
+is "$(curl -s "$URL/api/runs/$RUN/summary" | jq -c '.rampage | {incomplete, missing_seconds}')" \
+	"$(printf '%s' "$J" | jq -c '{incomplete: true, missing_seconds: (.lost | length)}')" \
+	"the summary says so too (rampage.incomplete, rampage.missing_seconds)"
 is "$(printf '%s' "$J" | jq -c --argjson s "$STORED" '[.ticks[] | select(. as $x | $s | index($x) | not)]')" '[]' \
 	"no live tick was sent for a second that was not stored"
 is "$(printf '%s' "$J" | jq -c --argjson s "$STORED" '(.ticks + .lost | sort) as $all
