@@ -16,6 +16,7 @@
 #include "runs/overrides.h"
 #include "runs/run_query.h"
 #include "runs/runq.h"
+#include "store/store.h"
 #include "testdef/testdef.h"
 
 #define LIST_LIMIT_DEFAULT 50
@@ -39,6 +40,14 @@ add_status(void *arg, json_t *run, int64_t id, int64_t started_ms)
 
 	if (!runq_status(req->runq, id, &s))
 		return;
+	if (s.unrecorded) {
+		/* ended, but the store could not write it yet: the truth is in memory */
+		json_object_set_new(run, "state", json_string(run_state_name(s.state)));
+		json_object_set_new(run, "ended_ms", json_integer(s.ended_ms));
+		json_object_set_new(run, "error", s.error != NULL ? json_string(s.error) : json_null());
+	}
+	if (s.missing != NULL)
+		run_query_set_missing(run, s.missing);
 	if (s.state == RUN_QUEUED)
 		json_object_set_new(run, "position", json_integer(s.position));
 	json_object_set_new(run, "stop_requested", json_boolean(s.stop_requested));
@@ -55,6 +64,7 @@ add_status(void *arg, json_t *run, int64_t id, int64_t started_ms)
 		    "total_requests", (json_int_t)s.live.total_requests,
 		    "total_failures", (json_int_t)s.live.total_failures));
 	}
+	runq_status_fini(&s);
 }
 
 /* Answers 200/202 with a run, or 404. */
@@ -166,7 +176,13 @@ start_run(struct api_request *req, json_t *def, const char *stored_text, int64_t
 		stored_text = text = json_dumps(def, JSON_COMPACT);
 	nr.name = plan->name != NULL ? plan->name : "unnamed";
 	nr.definition = stored_text;
-	if (runq_submit(req->runq, &nr, &id, &cause) != 0) {
+	if ((cause = store_error(req->store)) != NULL) {
+		/* a run would lose its seconds: refuse it until the store writes again (health says) */
+		api_add_header(req, "Retry-After", "5");
+		api_reply_error(req, 503, "store_unavailable", "the database cannot be written (%s): no run "
+		    "starts until it can", cause + strlen("error: "));
+		free(cause);
+	} else if (runq_submit(req->runq, &nr, &id, &cause) != 0) {
 		api_reply_error(req, 500, "internal", "queueing the run: %s", cause);
 		free(cause);
 	} else {

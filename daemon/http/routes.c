@@ -5,24 +5,35 @@
  */
 #include <config.h>
 
-#include "http/api_priv.h"
+#include <stdlib.h>
 
-/* GET /api/health: liveness plus a `SELECT 1` on the api thread's read connection. */
+#include "http/api_priv.h"
+#include "store/store.h"
+
+/*
+ * GET /api/health: liveness, a `SELECT 1` on the api thread's read connection, and whether the store
+ * can write (store_error: a full disk). db is "ok", or "error" (cannot read), or "error: WHY" (cannot
+ * write); anything but ok answers 503.
+ */
 static void
 get_health(struct api_request *req)
 {
 	sqlite3_stmt *st;
+	char *write_error = NULL;
 	int db_ok = 0;
 
 	if (req->db != NULL && sqlite3_prepare_v2(req->db, "SELECT 1", -1, &st, NULL) == SQLITE_OK) {
 		db_ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
 		sqlite3_finalize(st);
 	}
+	if (db_ok && req->store != NULL && (write_error = store_error(req->store)) != NULL)
+		db_ok = 0;
 	api_reply_json_new(req, db_ok ? 200 : 503, json_pack("{s:s, s:s, s:I, s:s}",
 	    "status", db_ok ? "ok" : "error",
 	    "version", PACKAGE_VERSION,
 	    "uptime_s", (json_int_t)api_uptime_s(req->api),
-	    "db", db_ok ? "ok" : "error"));
+	    "db", db_ok ? "ok" : write_error != NULL ? write_error : "error"));
+	free(write_error);
 }
 
 const struct api_route api_routes[] = {

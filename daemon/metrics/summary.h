@@ -71,6 +71,7 @@ struct summary_run {
 	const struct summary_series *series;
 	int64_t duration_ns;       /* the run's duration: rates are per second of it */
 	bool interrupted;          /* stopped early by a signal */
+	int64_t missing_seconds;   /* seconds of the daemon's run not stored (a full disk); 0: none */
 	const struct threshold_set *thresholds;   /* judged (threshold_final); NULL: none */
 	bool stdout_tty, stderr_tty;   /* reported as state.isStdOutTTY / isStdErrTTY */
 };

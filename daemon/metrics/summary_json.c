@@ -267,6 +267,9 @@ rampage_json(const struct summary_run *run)
 	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
 	json_object_set_new(o, "name", plan->name != NULL ? json_string(plan->name) : json_null());
 	json_object_set_new(o, "interrupted", json_boolean(run->interrupted));
+	/* the per-second history in the daemon's database lacks some seconds; the totals here do not */
+	json_object_set_new(o, "incomplete", json_boolean(run->missing_seconds > 0));
+	json_object_set_new(o, "missing_seconds", json_integer((json_int_t)run->missing_seconds));
 	a = json_array();
 	for (int i = 0; i < plan->nscenarios; i++) {
 		json_t *sc = json_object();

@@ -20,14 +20,14 @@
 #include "runs/run_store.h"
 #include "runs/run_window.h"
 
-/* The columns of a run as lists show it (0..15); a single run adds definition, summary, thresholds
-   (16-18). The stats come from the stored summary. */
+/* The columns of a run as lists show it (0..16); a single run adds definition, summary, thresholds
+   (17-19). The stats come from the stored summary. */
 #define RUN_COLUMNS "id, test_id, schedule_id, name, state, trigger, note, tags, queued_ms," \
 	" started_ms, ended_ms, error," \
 	" json_extract(summary, '$.metrics.http_reqs.values.count')," \
 	" json_extract(summary, '$.metrics.http_reqs.values.rate')," \
 	" json_extract(summary, '$.metrics.http_req_duration.values.\"p(95)\"')," \
-	" json_extract(summary, '$.metrics.http_req_failed.values.rate')"
+	" json_extract(summary, '$.metrics.http_req_failed.values.rate'), missing"
 
 /* -1 with *cause: the connection's last error, prefixed. */
 static int
@@ -87,6 +87,25 @@ run_stats(sqlite3_stmt *st, int col)
 
 /* ---- runs */
 
+void
+run_query_set_missing(json_t *run, const char *missing)
+{
+	json_t *ranges = missing != NULL ? json_loads(missing, 0, NULL) : NULL;
+	json_int_t n = 0;
+	size_t i;
+	json_t *r;
+
+	if (!json_is_array(ranges)) {
+		json_decref(ranges);
+		ranges = json_array();
+	}
+	json_array_foreach(ranges, i, r)
+		n += json_integer_value(json_array_get(r, 1)) - json_integer_value(json_array_get(r, 0)) + 1;
+	json_object_set_new(run, "incomplete", json_boolean(n > 0));
+	json_object_set_new(run, "missing_seconds", json_integer(n));
+	json_object_set_new(run, "missing", ranges);
+}
+
 /* A run row (RUN_COLUMNS [, definition, summary, thresholds]) as JSON, with add called on it. */
 static json_t *
 run_json(sqlite3_stmt *st, bool full, run_query_add_fn *add, void *arg)
@@ -106,12 +125,13 @@ run_json(sqlite3_stmt *st, bool full, run_query_add_fn *add, void *arg)
 	json_object_set_new(r, "ended_ms", opt_int(st, 10));
 	json_object_set_new(r, "error", opt_text(st, 11));
 	json_object_set_new(r, "stats", run_stats(st, 12));
+	run_query_set_missing(r, (const char *)sqlite3_column_text(st, 16));
 	if (add != NULL)
 		add(arg, r, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 9));
 	if (full) {
-		json_object_set_new(r, "definition", json_column(st, 16, json_null()));
-		json_object_set_new(r, "summary", json_column(st, 17, json_null()));
-		json_object_set_new(r, "thresholds", json_column(st, 18, json_null()));
+		json_object_set_new(r, "definition", json_column(st, 17, json_null()));
+		json_object_set_new(r, "summary", json_column(st, 18, json_null()));
+		json_object_set_new(r, "thresholds", json_column(st, 19, json_null()));
 	}
 	return r;
 }

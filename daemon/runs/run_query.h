@@ -31,6 +31,13 @@ struct run_row;
 typedef void run_query_add_fn(void *arg, json_t *run, int64_t id, int64_t started_ms);
 
 /*
+ * Sets a run object's history keys from a `runs.missing` text (JSON ranges [[from, to], ...] of
+ * seconds not stored; NULL: none): "incomplete" (bool), "missing_seconds" (how many), "missing" (the
+ * ranges). Replaces keys already there (the run manager overlays what it knows of a running run).
+ */
+void run_query_set_missing(json_t *run, const char *missing);
+
+/*
  * One run as GET /api/runs/{id} shows it (docs/api.md: the list's keys, then definition, summary
  * and thresholds), with add (may be NULL) called on it. 0 and *run (a new reference; NULL when
  * there is no such run), or -1 and *cause.

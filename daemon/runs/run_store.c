@@ -453,7 +453,7 @@ run_store_state(sqlite3 *db, void *arg, char **cause)
 	st = prepare(db, "UPDATE runs SET state = ?2,"
 	    " started_ms = coalesce(?3, started_ms), ended_ms = coalesce(?4, ended_ms),"
 	    " error = coalesce(?5, error), summary = coalesce(?6, summary),"
-	    " thresholds = coalesce(?7, thresholds) WHERE id = ?1", cause);
+	    " thresholds = coalesce(?7, thresholds), missing = coalesce(?8, missing) WHERE id = ?1", cause);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, s->run_id);
@@ -466,6 +466,8 @@ run_store_state(sqlite3 *db, void *arg, char **cause)
 		sqlite3_bind_text(st, 6, s->summary, -1, SQLITE_STATIC);
 	if (s->thresholds != NULL)
 		sqlite3_bind_text(st, 7, s->thresholds, -1, SQLITE_STATIC);
+	if (s->missing != NULL)
+		sqlite3_bind_text(st, 8, s->missing, -1, SQLITE_STATIC);
 	rc = step_done(db, st, "update run", cause);
 	sqlite3_finalize(st);
 	if (rc == 0 && sqlite3_changes(db) != 1) {

@@ -115,6 +115,7 @@ struct run_store_state {
 	char *const *check_names;
 	const char *summary;       /* non-NULL: set summary (JSON text) */
 	const char *thresholds;    /* non-NULL: set thresholds (JSON text: threshold_results_json) */
+	const char *missing;       /* non-NULL: set missing (JSON text: ranges of seconds not stored) */
 };
 int run_store_state(sqlite3 *db, void *arg, char **cause);
 

@@ -9,12 +9,20 @@
  * job, then updates the status cell, then publishes (through the struct runq_publisher main wired
  * to the live stream). Anything a client sees published is therefore already in the database.
  *
- * Each second, on the controller thread, on_tick copies the tick (run_store.h), gives the copy to the
- * store (store_write: no waiting) and gives the manager a message with the live JSON and the
- * run-so-far metrics (both built by run_metrics.h). The manager, before publishing the ticks it
- * took, waits for one empty store job: jobs run in order, so when it commits, the rows of every tick
- * it is about to publish have committed too. That ordering is what lets a late client join REST
- * history and the live stream without a gap or a duplicate.
+ * Each second, on the controller thread, on_tick copies the tick (run_store.h) and gives the copy
+ * to the store (store_write_then: no waiting) with a message for the manager: the live JSON and the
+ * run-so-far metrics (both built by run_metrics.h). The store hands that message on to the manager
+ * once it knows the rows' fate: committed, and the manager publishes the tick; or lost (a full disk),
+ * and the manager adds the second to the run's missing seconds and publishes `tick_lost` instead. So
+ * nothing published was not stored, which lets a late client join REST history and the live stream
+ * without a gap or a duplicate. The engine's "done" goes the same way (an empty store job), so it
+ * reaches the manager after every tick of the run.
+ *
+ * A write that fails is never silent. The missing seconds are stored with the final state
+ * (runs.missing). If the final state itself cannot be written, the run leaves the list of running
+ * runs for the list `unrecorded`: the API shows its final state from memory (runq_status) and the
+ * manager writes it again every second until it commits. While the store says it cannot write
+ * (store_error) no queued run starts; the manager looks again every second.
  *
  * Shared state: the list of runs that have not ended, with each run's state, stop flags and latest
  * second (the "status cell", which also holds the run-so-far copy GET /metrics reads: a struct
@@ -125,6 +133,8 @@ struct msg {
 	size_t len;
 	struct runq_live live;     /* TICK */
 	struct run_metrics *metrics;   /* TICK: the run so far, for the status cell */
+	bool stored;               /* TICK: its rows committed */
+	char *cause;               /* TICK: why they did not (xmalloc'd) */
 };
 
 /* A run that has not ended. */
@@ -140,7 +150,13 @@ struct qrun {
 	bool have_live;
 	struct runq_live live;
 	struct run_metrics *metrics;   /* the run so far (NULL before its first second) */
+	int64_t nmissing;          /* seconds whose rows did not commit */
+	char *missing;             /* their ranges, JSON text; NULL: none */
+	bool unrecorded;           /* on q->unrecorded: final, its final state not written yet */
+	struct run_store_state final;  /* unrecorded: the write to try again (strings owned) */
 	/* the manager's */
+	int64_t *lost;             /* the missing seconds, sorted */
+	size_t nlost_cap;
 	char *name;
 	int64_t test_id;
 	int64_t queued_ms, started_ms;
@@ -163,8 +179,10 @@ struct runq {
 	/* shared, under lock */
 	pthread_mutex_t lock;
 	struct qrun *runs;
+	struct qrun *unrecorded;   /* ended runs whose final state is not in the database yet */
 	/* the manager's */
 	sqlite3 *db;               /* read connection */
+	bool held;                 /* a queued run waits because the store cannot write */
 	bool quitting;
 	bool queue_changed;        /* publish the queue when this batch is handled */
 };
@@ -194,6 +212,12 @@ qrun_free(struct qrun *r)
 	if (r == NULL)
 		return;
 	metrics_unref(r->q, r->metrics);
+	free(r->missing);
+	free(r->lost);
+	free((char *)r->final.summary);
+	free((char *)r->final.thresholds);
+	free((char *)r->final.error);
+	free((char *)r->final.missing);
 	engine_free(r->engine);
 	threshold_set_free(r->thresholds);
 	plan_free(r->plan);
@@ -206,6 +230,16 @@ static struct qrun *
 find(struct runq *q, int64_t id)
 {
 	for (struct qrun *r = q->runs; r != NULL; r = r->next)
+		if (r->id == id)
+			return r;
+	return NULL;
+}
+
+/* An ended run whose end is not recorded yet, or NULL. Under lock or on the manager thread. */
+static struct qrun *
+find_unrecorded(struct runq *q, int64_t id)
+{
+	for (struct qrun *r = q->unrecorded; r != NULL; r = r->next)
 		if (r->id == id)
 			return r;
 	return NULL;
@@ -286,6 +320,8 @@ publish_state(struct runq *q, struct qrun *r, int previous, int64_t ended_ms, co
 
 	if (r->state == RUN_QUEUED)
 		json_object_set_new(m, "position", json_integer(position));
+	json_object_set_new(m, "incomplete", json_boolean(r->nmissing > 0));
+	json_object_set_new(m, "missing_seconds", json_integer(r->nmissing));
 	/* the same change on both topics; `topic` tells a client subscribed to both which copy it got */
 	json_object_set_new(m, "topic", json_string("runs"));
 	publish(q, "runs", json_incref(m));
@@ -344,6 +380,8 @@ barrier(sqlite3 *db, void *arg, char **cause)
 
 /* ---- the one transition function */
 
+static void keep_unrecorded(struct runq *q, struct qrun *r, const struct run_store_state *s);
+
 /*
  * Moves run r to state `to`: writes the state, with whatever extra the caller put in *with (may be
  * NULL), in one synchronous store job; then updates the status cell and publishes. A final state
@@ -355,6 +393,7 @@ transition(struct runq *q, struct qrun *r, enum run_state to, const struct run_s
 	struct run_store_state s = { 0 };
 	enum run_state from = r->state;
 	char *cause = NULL;
+	bool recorded;
 
 	assert(run_state_legal(from, to));
 	if (with != NULL)
@@ -365,9 +404,12 @@ transition(struct runq *q, struct qrun *r, enum run_state to, const struct run_s
 		s.ended_ms = clock_wall_ms();
 	if (s.started_ms > 0)
 		r->started_ms = s.started_ms;
-	if (store_write_sync(q->store, run_store_state, &s, &cause) != 0) {
-		/* The run goes on in memory; its row says less than it should. */
-		log_err("run %lld: cannot record its state %s: %s", (long long)r->id, s.state, cause);
+	recorded = store_write_sync(q->store, run_store_state, &s, &cause) == 0;
+	if (!recorded) {
+		/* The run goes on in memory; its row says less than it should. A final state is kept and
+		   written again (retry_unrecorded). */
+		log_err("run %lld: cannot record its state %s: %s%s", (long long)r->id, s.state, cause,
+		    run_state_final(to) ? "; kept in memory and written again every second" : "");
 		free(cause);
 	}
 	pthread_mutex_lock(&q->lock);
@@ -378,8 +420,104 @@ transition(struct runq *q, struct qrun *r, enum run_state to, const struct run_s
 	publish_state(q, r, (int)from, s.ended_ms, s.error, 0);
 	if (from == RUN_QUEUED)
 		q->queue_changed = true;
-	if (run_state_final(to))
+	if (run_state_final(to) && recorded)
 		qrun_remove(q, r);
+	else if (run_state_final(to))
+		keep_unrecorded(q, r, &s);
+}
+
+/*
+ * Moves a run whose final state could not be written from the list to q->unrecorded, with a copy
+ * of that write (whole and check_names stay valid: the engine and plan live until qrun_free).
+ * Manager thread.
+ */
+static void
+keep_unrecorded(struct runq *q, struct qrun *r, const struct run_store_state *s)
+{
+	struct qrun **p;
+
+	r->final = *s;
+	r->final.summary = s->summary != NULL ? xstrdup(s->summary) : NULL;
+	r->final.thresholds = s->thresholds != NULL ? xstrdup(s->thresholds) : NULL;
+	r->final.error = s->error != NULL ? xstrdup(s->error) : NULL;
+	r->final.missing = s->missing != NULL ? xstrdup(s->missing) : NULL;
+	r->final.plan = NULL;
+	pthread_mutex_lock(&q->lock);
+	for (p = &q->runs; *p != r; p = &(*p)->next)
+		assert(*p != NULL);
+	*p = r->next;
+	r->next = q->unrecorded;
+	q->unrecorded = r;
+	r->unrecorded = true;
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* Takes an unrecorded run off its list and frees it. Manager thread. */
+static void
+unrecorded_remove(struct runq *q, struct qrun *r)
+{
+	pthread_mutex_lock(&q->lock);
+	for (struct qrun **p = &q->unrecorded; *p != NULL; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&q->lock);
+	qrun_free(r);
+}
+
+/* Writes the final states not recorded yet; stops at the first that fails (the same reason would
+   fail the others). Manager thread (and runq_stop after it). */
+static void
+retry_unrecorded(struct runq *q)
+{
+	struct qrun *r, *next;
+	char *cause = NULL;
+
+	for (r = q->unrecorded; r != NULL; r = next) {
+		next = r->next;
+		if (store_write_sync(q->store, run_store_state, &r->final, &cause) != 0) {
+			free(cause);
+			return;
+		}
+		log_notice("run %lld: its final state %s is recorded now", (long long)r->id, r->final.state);
+		unrecorded_remove(q, r);
+	}
+}
+
+/* Adds second to r's missing seconds (they may come out of order), updating the status cell.
+   Manager thread. */
+static void
+add_missing(struct runq *q, struct qrun *r, int64_t second)
+{
+	size_t n = (size_t)r->nmissing, i;
+	json_t *ranges = json_array(), *last = NULL;
+	char *text;
+
+	if (n == r->nlost_cap) {
+		r->nlost_cap = r->nlost_cap ? 2 * r->nlost_cap : 16;
+		r->lost = xrealloc(r->lost, r->nlost_cap * sizeof *r->lost);
+	}
+	for (i = n; i > 0 && r->lost[i - 1] > second; i--)
+		r->lost[i] = r->lost[i - 1];
+	r->lost[i] = second;
+	n++;
+	for (i = 0; i < n; i++) {
+		if (last != NULL && json_integer_value(json_array_get(last, 1)) + 1 >= r->lost[i]) {
+			json_array_set_new(last, 1, json_integer(r->lost[i]));
+			continue;
+		}
+		last = json_pack("[I, I]", (json_int_t)r->lost[i], (json_int_t)r->lost[i]);
+		json_array_append_new(ranges, last);
+	}
+	text = json_dumps(ranges, JSON_COMPACT);
+	json_decref(ranges);
+	pthread_mutex_lock(&q->lock);
+	free(r->missing);
+	r->missing = text;
+	r->nmissing = (int64_t)n;
+	pthread_mutex_unlock(&q->lock);
 }
 
 /* ---- the engine's side (controller thread) */
@@ -392,6 +530,8 @@ give(struct runq *q, struct msg *m)
 
 	mailbox_give(&q->mb, &mm);
 }
+
+static store_done_fn tick_told, done_told;
 
 /* engine_sink.on_tick: copy, hand the rows to the store and the rest to the manager. */
 static void
@@ -429,11 +569,41 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 		.total_failures = whole->total.failed,
 	};
 	m->metrics = run_metrics_new(r->id, r->name, r->plan, sec, whole);
-	store_write(q->store, run_store_tick, rt);   /* the job frees rt */
-	give(q, m);
+	if ((m->cause = store_error(q->store)) != NULL) {
+		/* the store is out of room: what is left of it (its reserve) is for recording states */
+		run_tick_free(rt);
+		m->stored = false;
+		give(q, m);
+		return;
+	}
+	/* the job frees rt; the store hands m on to the manager once the rows committed or were lost */
+	store_write_then(q->store, run_store_tick, rt, tick_told, m);
 }
 
-/* engine_sink.on_done: tell the manager. */
+/* store_done_fn of a second's rows: gives the tick's message to the manager with their fate. */
+static void
+tick_told(void *arg, int rc, const char *cause)
+{
+	struct msg *m = arg;
+
+	m->stored = rc == 0;
+	if (rc != 0)
+		m->cause = xstrdup(cause);
+	give(m->run->q, m);
+}
+
+/* store_done_fn of the empty job behind a run's last tick: gives the manager MSG_DONE. */
+static void
+done_told(void *arg, int rc, const char *cause)
+{
+	struct msg *m = arg;
+
+	(void)rc;
+	(void)cause;
+	give(m->run->q, m);
+}
+
+/* engine_sink.on_done: tell the manager, through the store so that it comes after every tick. */
 static void
 on_done(void *arg, const struct tick *whole)
 {
@@ -443,7 +613,7 @@ on_done(void *arg, const struct tick *whole)
 	(void)whole;
 	m->kind = MSG_DONE;
 	m->run = r;
-	give(r->q, m);
+	store_write_then(r->q->store, barrier, NULL, done_told, m);
 }
 
 /* ---- the manager */
@@ -545,6 +715,7 @@ start_next(struct runq *q)
 	for (;;) {
 		struct qrun *next = NULL;
 		int active = 0;
+		char *why;
 
 		if (q->quitting)
 			return;
@@ -556,6 +727,15 @@ start_next(struct runq *q)
 		}
 		if (next == NULL || active >= q->cfg->max_concurrent_runs)
 			return;
+		if ((why = store_error(q->store)) != NULL) {
+			if (!q->held)
+				log_notice("runq: run %lld waits: the store cannot write (%s)", (long long)next->id,
+				    why);
+			q->held = true;
+			free(why);
+			return;
+		}
+		q->held = false;
 		start_run(q, next);
 	}
 }
@@ -577,6 +757,7 @@ finish_run(struct runq *q, struct qrun *r)
 		.series = &r->series,
 		.duration_ns = engine_elapsed_ns(r->engine),
 		.interrupted = r->user_stop || r->shutdown,
+		.missing_seconds = r->nmissing,
 		.thresholds = r->thresholds,
 	};
 	sj = summary_json(&sr);
@@ -600,7 +781,11 @@ finish_run(struct runq *q, struct qrun *r)
 	with.summary = summary;
 	with.thresholds = thresholds;
 	with.error = error;
-	transition(q, r, to, &with);   /* frees r */
+	with.missing = r->missing;
+	if (r->nmissing > 0)
+		log_warn("run %lld: ends with an incomplete history: %lld second%s not stored: %s",
+		    (long long)r->id, (long long)r->nmissing, r->nmissing == 1 ? "" : "s", r->missing);
+	transition(q, r, to, &with);   /* frees r (or keeps it unrecorded) */
 	free(summary);
 	free(thresholds);
 	free(error);
@@ -654,6 +839,11 @@ handle_stop(struct runq *q, struct msg *m)
 	int s;
 
 	m->w->result = RUNQ_OK;
+	if (r == NULL && (r = find_unrecorded(q, m->id)) != NULL) {
+		m->w->result = RUNQ_CONFLICT;
+		m->w->state = r->state;
+		return;
+	}
 	if (r == NULL) {
 		s = stored_state(q, m->id);
 		m->w->result = s < 0 ? RUNQ_NOT_FOUND : RUNQ_CONFLICT;
@@ -684,7 +874,7 @@ handle_stop(struct runq *q, struct msg *m)
 static void
 handle_delete(struct runq *q, struct msg *m)
 {
-	struct qrun *r = find(q, m->id);
+	struct qrun *r = find(q, m->id), *gone = find_unrecorded(q, m->id);
 	int64_t id = m->id;
 
 	if (r != NULL && r->state != RUN_QUEUED) {
@@ -698,6 +888,8 @@ handle_delete(struct runq *q, struct msg *m)
 		m->w->result = RUNQ_FAILED;
 		return;
 	}
+	if (gone != NULL)
+		unrecorded_remove(q, gone);   /* its row is gone: nothing left to record */
 	m->w->result = id == 0 ? RUNQ_NOT_FOUND : RUNQ_OK;
 	if (id != 0) {
 		log_info("run %lld: deleted", (long long)id);
@@ -735,11 +927,23 @@ handle(struct runq *q, struct msg *m)
 		r->metrics = m->metrics;
 		pthread_mutex_unlock(&q->lock);
 		metrics_unref(q, old);
-		if (q->pub.publish != NULL && m->json != NULL &&
-		    q->pub.publish(q->pub.arg, r->topic, m->json, m->len) != 0)
+		if (!m->stored) {
+			/* never published: the stream only carries what is stored */
+			if (r->nmissing == 0)
+				log_err("run %lld: second %lld not stored: %s; the run goes on, its history is "
+				    "incomplete (the seconds lost are listed with it)", (long long)r->id,
+				    (long long)m->live.second, m->cause);
+			add_missing(q, r, m->live.second);
+			publish(q, r->topic, json_pack("{s:s, s:I, s:I, s:s, s:I}", "type", "tick_lost",
+			    "run_id", (json_int_t)r->id, "second", (json_int_t)m->live.second,
+			    "error", m->cause, "missing_seconds", (json_int_t)r->nmissing));
+		} else if (q->pub.publish != NULL && m->json != NULL &&
+		    q->pub.publish(q->pub.arg, r->topic, m->json, m->len) != 0) {
 			log_debug("runq: tick %lld of run %lld dropped", (long long)m->live.second,
 			    (long long)r->id);
+		}
 		free(m->json);
+		free(m->cause);
 		break;
 	}
 	case MSG_THRESHOLD:
@@ -784,23 +988,17 @@ manager_main(void *arg)
 		publish_queue(q);
 	q->queue_changed = false;
 	for (;;) {
-		struct mailbox_msg *all = mailbox_wait(&q->mb, 0);
-		char *cause = NULL;
+		/* what waits for the store (an end to record, a run to start) is looked at every second */
+		struct mailbox_msg *all = mailbox_wait(&q->mb, q->unrecorded != NULL || q->held ?
+		    clock_now_ns() + CLOCK_NS_PER_S : 0);
 
-		for (struct mailbox_msg *mm = all; mm != NULL; mm = mm->next) {
-			if (((struct msg *)mm)->kind == MSG_TICK) {
-				if (store_write_sync(q->store, barrier, NULL, &cause) != 0) {
-					log_err("runq: waiting for the ticks' commit: %s", cause);
-					free(cause);
-				}
-				break;
-			}
-		}
 		while (all != NULL) {
 			struct msg *m = (struct msg *)all;
 			all = all->next;
 			handle(q, m);
 		}
+		if (q->unrecorded != NULL)
+			retry_unrecorded(q);
 		start_next(q);
 		if (q->queue_changed)
 			publish_queue(q);
@@ -880,6 +1078,15 @@ runq_stop(struct runq *q)
 	m->kind = MSG_QUIT;
 	give(q, m);
 	pthread_join(q->thread, NULL);
+	retry_unrecorded(q);
+	for (struct qrun *r = q->unrecorded; r != NULL; r = r->next)
+		log_err("run %lld: its final state %s was never recorded: the next start marks it aborted",
+		    (long long)r->id, r->final.state);
+	while (q->unrecorded != NULL) {
+		struct qrun *r = q->unrecorded;
+		q->unrecorded = r->next;
+		qrun_free(r);
+	}
 	while (q->runs != NULL) {
 		struct qrun *r = q->runs;
 		q->runs = r->next;
@@ -962,7 +1169,14 @@ runq_status(struct runq *q, int64_t id, struct runq_status *st)
 	memset(st, 0, sizeof *st);
 	pthread_mutex_lock(&q->lock);
 	r = find(q, id);
+	if (r == NULL && (r = find_unrecorded(q, id)) != NULL) {
+		st->unrecorded = true;
+		st->ended_ms = r->final.ended_ms;
+		st->error = r->final.error != NULL ? xstrdup(r->final.error) : NULL;
+	}
 	if (r != NULL) {
+		st->missing_seconds = r->nmissing;
+		st->missing = r->missing != NULL ? xstrdup(r->missing) : NULL;
 		st->state = r->state;
 		st->position = position_of(q, r);
 		st->stop_requested = r->stop_requested;
@@ -972,6 +1186,14 @@ runq_status(struct runq *q, int64_t id, struct runq_status *st)
 	}
 	pthread_mutex_unlock(&q->lock);
 	return r != NULL;
+}
+
+void
+runq_status_fini(struct runq_status *st)
+{
+	free(st->missing);
+	free(st->error);
+	st->missing = st->error = NULL;
 }
 
 struct run_metrics **

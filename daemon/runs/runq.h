@@ -15,8 +15,13 @@
  *   topic "runs"                 {"type":"queue","queued":[{"run_id":..,"position":..},...]}
  *                                {"type":"run_deleted","run_id":..}
  *   topic "run:<id>"             {"type":"tick","run_id":..,"second":..,...} once a second
+ *                              {"type":"tick_lost","run_id":..,"second":..,"error":..,"missing_seconds":..}
  * A tick is published only after its rows are committed, so a client that holds tick N can read
- * every second before N over REST: history and stream join without gap or duplicate.
+ * every second before N over REST: history and stream join without gap or duplicate. A second whose
+ * rows did not commit (a full disk) is never published as a tick: the manager records it among the
+ * run's missing seconds (stored with its final state: runs.missing) and publishes tick_lost instead.
+ * While the store cannot write (store_error) no queued run starts; a run whose final state could not
+ * be written stays in memory, shown by runq_status, and is written again every second until it is.
  */
 #ifndef RAMPAGE_RUNQ_H
 #define RAMPAGE_RUNQ_H
@@ -93,6 +98,13 @@ struct runq_status {
 	bool force;                /* the stop asked for is immediate */
 	bool have_live;            /* live is filled (a second has passed) */
 	struct runq_live live;
+	/* runs/run_query.h's history keys, from memory: */
+	int64_t missing_seconds;   /* seconds whose rows did not commit so far */
+	char *missing;             /* their ranges as JSON text ([[from, to], ...]); NULL: none */
+	/* a run that ended but whose final state is not in the database yet (the store cannot write): */
+	bool unrecorded;           /* state is final; the row still says otherwise */
+	int64_t ended_ms;          /* unrecorded: when it ended */
+	char *error;               /* unrecorded: why it ended in error or aborted; NULL otherwise */
 };
 
 /*
@@ -165,8 +177,10 @@ enum runq_result runq_stop_run(struct runq *q, int64_t id, bool force, enum run_
  * the manager and the commit. Any thread but the manager's.
  */
 enum runq_result runq_delete(struct runq *q, int64_t id, enum run_state *state, char **cause);
-/* Fills *st for a run that has not ended yet: true; false when the manager holds no such run. Any
-   thread. */
+/* Fills *st for a run that has not ended yet, or whose end is not recorded yet: true; false when the
+   manager holds no such run. Release it with runq_status_fini. Any thread. */
 bool runq_status(struct runq *q, int64_t id, struct runq_status *st);
+/* Frees what runq_status allocated in *st. */
+void runq_status_fini(struct runq_status *st);
 
 #endif

@@ -17,17 +17,34 @@
  * If the transaction cannot even begin (another process holds the write lock past the busy timeout),
  * the batch runs job by job, each savepoint being its own transaction, so no job is skipped: every
  * job's function is called exactly once, which is what lets it own and free its argument.
+ *
+ * A write is never lost in silence. A store_write_then job's owner is told its fate after the COMMIT
+ * (the run manager publishes a second's tick only when its rows committed, and records the seconds
+ * that did not). When a write fails for the storage's sake (disk full, I/O error, read-only file) the
+ * store says so through store_error (GET /api/health shows it; no run starts while it is set) until
+ * the storage has room again; while it is set the writer wakes once a second to probe, so the state
+ * clears by itself when space returns even if nothing else writes.
+ *
+ * Recording that a run's history is incomplete is itself a write, made when the disk is full. So the
+ * store keeps a reserve: PATH.reserve, a file of STORE_RESERVE_BYTES allocated beside the database
+ * (posix_fallocate: real blocks). The first write that fails for want of room deletes it, which gives
+ * the file system that much room back, and the run manager stops writing seconds while store_error is
+ * set (runq.c), so the room serves the writes that record states and the missing seconds. The error
+ * clears only when the reserve could be allocated again and a 64 KiB probe row committed after it:
+ * "the store can write" means it can write and still hold its reserve.
  */
 #include <config.h>
 
 #include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -46,8 +63,15 @@ struct store {
 	pthread_t thread;
 	/* owned by the store thread while it runs; by the main thread before and after */
 	sqlite3 *db;
+	char *reserve_path;       /* PATH.reserve */
+	bool failing;             /* the store thread's: error below is set */
+	bool reserve_held;        /* the store thread's (after open): the reserve file is allocated */
+	bool reserve_told;        /* the store thread's: its release was logged in this episode */
 	/* shared (the mailbox locks itself) */
 	struct mailbox mb;
+	/* shared, under health_lock: written by the store thread, read by any (store_error) */
+	pthread_mutex_t health_lock;
+	char *error;              /* "error: WHY" while writes fail for the storage's sake; NULL */
 };
 
 /* store_write_sync's rendezvous with the writer; lives on the waiting caller's stack. */
@@ -63,7 +87,9 @@ struct job {
 	struct mailbox_msg msg;   /* first: the mailbox links jobs through it */
 	store_write_fn *fn;       /* NULL: the stop job of store_close */
 	void *arg;
-	struct waiter *waiter;    /* NULL: a store_write job, allocated here and freed once fn ran */
+	struct waiter *waiter;    /* NULL: a store_write(_then) job, allocated here and freed once told */
+	store_done_fn *done;      /* store_write_then: told the job's fate; NULL otherwise */
+	void *done_arg;
 };
 
 static const char abort_sql[] =
@@ -74,7 +100,16 @@ static const char abort_sql[] =
     "UPDATE runs SET state = 'aborted',"
     " ended_ms = coalesce((SELECT runs.started_ms + 1000 * (max(s.second) + 1) FROM samples s"
     "                      WHERE s.run_id = runs.id AND s.endpoint = 0), ?1),"
-    " error = 'daemon stopped unexpectedly while the run was ' || state"
+    " error = 'daemon stopped unexpectedly while the run was ' || state,"
+    /*
+     * missing: the holes between the seconds it stored (a full disk; the run manager kept the list in
+     * memory and died with it), as runs.missing's ranges; what came after the last stored second is
+     * unknown, as for any crash.
+     */
+    " missing = coalesce(missing, (SELECT nullif(json_group_array(json_array(prev + 1, second - 1)), '[]')"
+    "   FROM (SELECT second, lag(second, 1, -1) OVER (ORDER BY second) AS prev FROM samples s"
+    "         WHERE s.run_id = runs.id AND s.endpoint = 0 ORDER BY second)"
+    "   WHERE second > prev + 1))"
     " WHERE state IN ('running', 'stopping')";
 
 int
@@ -325,14 +360,114 @@ abort_crashed(sqlite3 *db, const char *path, char **cause)
 	return sqlite3_changes(db);
 }
 
-/* Tells a waiting store_write_sync caller its result, or frees a queued job (logging its failure). */
+/* Whether an error code means the storage cannot take writes (rather than a job's own mistake). */
+static bool
+storage_failure(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_READONLY: case SQLITE_CORRUPT:
+	case SQLITE_CANTOPEN: case SQLITE_NOTADB: case SQLITE_NOLFS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Allocates the reserve file; 0, or -1 and errno (ENOSPC: no room for it). */
+static int
+reserve_make(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = posix_fallocate(fd, 0, STORE_RESERVE_BYTES);
+	close(fd);
+	if (rc != 0) {
+		unlink(path);
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets the store's error to "error: why". Store thread (and open). */
+static void
+set_error(struct store *st, const char *why_text)
+{
+	char *why = xasprintf("error: %s", why_text);
+
+	if (!st->failing)
+		log_err("store: %s: writes fail (%s); no run starts until they work again", st->path,
+		    why_text);
+	pthread_mutex_lock(&st->health_lock);
+	free(st->error);
+	st->error = why;
+	pthread_mutex_unlock(&st->health_lock);
+	st->failing = true;
+}
+
+/* Notes that a write failed with code: a storage failure sets the store's error and, for want of
+   room, releases the reserve. Store thread. */
+static void
+note_failure(struct store *st, int code)
+{
+	if (!storage_failure(code))
+		return;
+	set_error(st, sqlite3_errstr(code));
+	if (st->reserve_held && (code & 0xff) == SQLITE_FULL) {
+		unlink(st->reserve_path);
+		st->reserve_held = false;
+		if (!st->reserve_told)   /* once per episode: a probe may make it and lose it again */
+			log_warn("store: %s: released its reserve of %d KiB so that runs' states can still be "
+			    "recorded", st->path, STORE_RESERVE_BYTES / 1024);
+		st->reserve_told = true;
+	}
+}
+
+/* Notes that a change committed: the store writes again, if it still holds its reserve (else only
+   the probe, which allocates it again first, may say so). Store thread. */
+static void
+note_commit(struct store *st)
+{
+	char *old;
+
+	if (!st->failing || !st->reserve_held)
+		return;
+	pthread_mutex_lock(&st->health_lock);
+	old = st->error;
+	st->error = NULL;
+	pthread_mutex_unlock(&st->health_lock);
+	st->failing = false;
+	st->reserve_told = false;
+	log_notice("store: %s: writes work again (they failed with %s)", st->path, old);
+	free(old);
+}
+
+char *
+store_error(struct store *st)
+{
+	char *e;
+
+	pthread_mutex_lock(&st->health_lock);
+	e = st->error != NULL ? xstrdup(st->error) : NULL;
+	pthread_mutex_unlock(&st->health_lock);
+	return e;
+}
+
+/*
+ * Tells a waiting store_write_sync caller its result, or a store_write_then job's owner its fate, or
+ * frees a plain queued job (logging its failure). Takes cause.
+ */
 static void
 finish(struct job *j, int rc, char *cause)
 {
 	struct waiter *w = j->waiter;
 
 	if (w == NULL) {
-		if (rc != 0)
+		if (j->done != NULL)
+			j->done(j->done_arg, rc, cause);
+		else if (rc != 0)
 			log_err("store: write failed: %s", cause);
 		free(cause);
 		free(j);
@@ -348,12 +483,14 @@ finish(struct job *j, int rc, char *cause)
 }
 
 /*
- * The jobs of a batch that succeeded and wait for the COMMIT: sync jobs keep their record (their caller
- * waits for the outcome), queued ones are only counted (fn freed their arg already).
+ * The jobs of a batch that succeeded and wait for the COMMIT: sync and store_write_then jobs keep
+ * their record (someone waits for the outcome), plain queued ones are only counted (fn freed their
+ * arg already). wrote: one of them changed a row (its commit proves the store writes again).
  */
 struct pending {
 	struct job *sync, **tail;
 	int nqueued;
+	bool wrote;
 };
 
 static void
@@ -362,6 +499,7 @@ pending_init(struct pending *p)
 	p->sync = NULL;
 	p->tail = &p->sync;
 	p->nqueued = 0;
+	p->wrote = false;
 }
 
 /* Ends the pending jobs: committed (cause NULL) or lost with the transaction (cause says why). */
@@ -394,19 +532,24 @@ begin(struct store *st)
 
 /*
  * Runs one job in its savepoint. Inside the batch transaction RELEASE only forgets the savepoint; with
- * no transaction open it is the job's own COMMIT, which may fail.
+ * no transaction open it is the job's own COMMIT, which may fail. *wrote: the job changed a row.
  */
 static int
-run_job(struct store *st, struct job *j, char **cause)
+run_job(struct store *st, struct job *j, bool *wrote, char **cause)
 {
 	sqlite3 *db = st->db;
+	sqlite3_int64 before;
 	int rc;
 
 	*cause = NULL;
 	must_exec(db, "SAVEPOINT job");
+	before = sqlite3_total_changes64(db);
 	rc = j->fn(db, j->arg, cause);
 	assert(rc == 0 || rc == -1);
 	assert(rc == 0 ? *cause == NULL : *cause != NULL);
+	*wrote = rc == 0 && sqlite3_total_changes64(db) != before;
+	if (rc != 0)
+		note_failure(st, sqlite3_extended_errcode(db));
 	if (sqlite3_get_autocommit(db)) {
 		/* SQLite rolled the transaction back on an error (a job that succeeded cannot end it). */
 		assert(rc != 0);
@@ -415,6 +558,7 @@ run_job(struct store *st, struct job *j, char **cause)
 	if (rc == 0) {
 		if (sqlite3_exec(db, "RELEASE job", NULL, NULL, NULL) == SQLITE_OK)
 			return 0;
+		note_failure(st, sqlite3_extended_errcode(db));
 		*cause = db_cause(db, st->path, "commit");
 		if (!sqlite3_get_autocommit(db))
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -439,6 +583,7 @@ run_batch(struct store *st, struct mailbox_msg *list)
 	one_by_one = !in_tx;
 	for (m = list; m != NULL; m = next) {
 		struct job *j = (struct job *)m;
+		bool wrote;
 		int rc;
 
 		next = m->next;
@@ -449,7 +594,9 @@ run_batch(struct store *st, struct mailbox_msg *list)
 		}
 		if (!in_tx && !one_by_one)
 			in_tx = begin(st), one_by_one = !in_tx;
-		rc = run_job(st, j, &cause);
+		rc = run_job(st, j, &wrote, &cause);
+		if (!in_tx && rc == 0 && wrote)
+			note_commit(st);   /* its RELEASE was its COMMIT */
 		if (in_tx && sqlite3_get_autocommit(st->db)) {
 			/* The job's error rolled back the whole transaction: earlier successes are lost. */
 			char *why = xasprintf("rolled back with a later write that failed: %s", cause);
@@ -457,9 +604,11 @@ run_batch(struct store *st, struct mailbox_msg *list)
 			free(why);
 			in_tx = 0;
 		}
+		if (rc == 0 && in_tx && wrote)
+			done.wrote = true;
 		if (rc != 0 || !in_tx) {
 			finish(j, rc, cause);
-		} else if (j->waiter != NULL) {
+		} else if (j->waiter != NULL || j->done != NULL) {
 			j->msg.next = NULL;
 			*done.tail = j;
 			done.tail = (struct job **)&j->msg.next;
@@ -470,22 +619,68 @@ run_batch(struct store *st, struct mailbox_msg *list)
 	}
 	if (in_tx) {
 		cause = NULL;
-		if (exec(st->db, st->path, "COMMIT", &cause) != 0 && !sqlite3_get_autocommit(st->db))
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		if (exec(st->db, st->path, "COMMIT", &cause) != 0) {
+			note_failure(st, sqlite3_extended_errcode(st->db));
+			if (!sqlite3_get_autocommit(st->db))
+				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		} else if (done.wrote) {
+			note_commit(st);
+		}
 		pending_end(&done, cause);
 		free(cause);
 	}
 	return stop;
 }
 
-/* The store thread: runs batches until store_close's stop job arrives. */
+/*
+ * While writes fail: allocates the reserve again if it was released, then commits one 64 KiB row into
+ * store_probe (sql/003-incomplete.sql) and removes it. When both work there is room again for the
+ * reserve and a few seconds of a run's rows. Store thread.
+ */
+static void
+probe(struct store *st)
+{
+	static const char sql[] = "BEGIN IMMEDIATE; DELETE FROM store_probe;"
+	    " INSERT INTO store_probe (pad) VALUES (zeroblob(65536)); COMMIT";
+	struct statvfs fs;
+
+	if (!st->reserve_held) {
+		/* twice the reserve free first: else the room the reserve just gave back would make it
+		   again at once, and the next second's rows would release it again */
+		if (statvfs(st->path, &fs) == 0 && (fs.f_bavail * fs.f_frsize) <
+		    2 * (unsigned long long)STORE_RESERVE_BYTES)
+			return;
+		if (reserve_make(st->reserve_path) != 0)
+			return;
+		st->reserve_held = true;
+	}
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		note_failure(st, sqlite3_extended_errcode(st->db));
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return;
+	}
+	note_commit(st);
+	/* the pages go to the free list and serve the next writes; if this fails, the next probe
+	   deletes it first */
+	sqlite3_exec(st->db, "DELETE FROM store_probe", NULL, NULL, NULL);
+}
+
+/* The store thread: runs batches until store_close's stop job arrives; probes while writes fail. */
 static void *
 writer_main(void *arg)
 {
 	struct store *st = arg;
 
-	while (!run_batch(st, mailbox_wait(&st->mb, 0)))
-		;
+	for (;;) {
+		struct mailbox_msg *list = mailbox_wait(&st->mb,
+		    st->failing ? clock_now_ns() + CLOCK_NS_PER_S : 0);
+
+		if (list == NULL)
+			probe(st);
+		else if (run_batch(st, list))
+			break;
+	}
 	return NULL;
 }
 
@@ -499,6 +694,22 @@ store_write(struct store *st, store_write_fn *fn, void *arg)
 	j->fn = fn;
 	j->arg = arg;
 	j->waiter = NULL;
+	j->done = NULL;
+	mailbox_give(&st->mb, &m);
+}
+
+void
+store_write_then(struct store *st, store_write_fn *fn, void *arg, store_done_fn *done, void *done_arg)
+{
+	struct job *j = xmalloc(sizeof *j);
+	struct mailbox_msg *m = &j->msg;
+
+	assert(fn != NULL && done != NULL);
+	j->fn = fn;
+	j->arg = arg;
+	j->waiter = NULL;
+	j->done = done;
+	j->done_arg = done_arg;
 	mailbox_give(&st->mb, &m);
 }
 
@@ -663,6 +874,11 @@ store_open_with(const char *path, const struct migration *m, int n, char **cause
 		log_notice("%s: %d run%s left running by a daemon that stopped unexpectedly marked aborted",
 		    path, st->aborted_at_open, st->aborted_at_open == 1 ? "" : "s");
 	mailbox_init(&st->mb, NULL, NULL);
+	pthread_mutex_init(&st->health_lock, NULL);
+	st->reserve_path = xasprintf("%s.reserve", path);
+	st->reserve_held = reserve_make(st->reserve_path) == 0;
+	if (!st->reserve_held)
+		set_error(st, errno == ENOSPC ? sqlite3_errstr(SQLITE_FULL) : strerror(errno));
 	rc = pthread_create(&st->thread, NULL, writer_main, st);
 	if (rc != 0) {
 		log_err("store: cannot start the writer thread: %s", strerror(rc));
@@ -702,6 +918,9 @@ store_close(struct store *st)
 	assert(rc == SQLITE_OK); /* SQLITE_BUSY here: a write job leaked a statement */
 	(void)rc;
 	close(st->lock_fd);      /* last: the file is free for the next daemon once SQLite is done */
+	pthread_mutex_destroy(&st->health_lock);
+	free(st->reserve_path);
+	free(st->error);
 	free(st->path);
 	free(st);
 }

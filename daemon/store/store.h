@@ -16,6 +16,10 @@
 
 struct store;
 
+/* The room kept in reserve beside the database (PATH.reserve) for recording runs' states when the
+   disk fills up; see store_error. */
+#define STORE_RESERVE_BYTES (1024 * 1024)
+
 /* Milliseconds a connection waits for a lock before SQLITE_BUSY (writer and readers). */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
@@ -66,5 +70,35 @@ void store_write(struct store *st, store_write_fn *fn, void *arg);
  * writer's (that would deadlock).
  */
 int store_write_sync(struct store *st, store_write_fn *fn, void *arg, char **cause);
+
+/*
+ * Told, on the writer thread, the fate of a store_write_then job once it is known: rc 0 when fn
+ * succeeded and its transaction committed; -1 and cause (borrowed for the call) when fn failed or
+ * its transaction was lost. It must not call the store (that would deadlock); it may give a message
+ * to another thread's mailbox.
+ */
+typedef void store_done_fn(void *done_arg, int rc, const char *cause);
+/*
+ * Like store_write (queues, returns at once, fn frees arg), and then calls done(done_arg, ...) with
+ * the job's fate. Jobs' done calls come in the order the jobs were given, except that a job that
+ * failed alone may be told before earlier jobs of its batch that wait for the batch's COMMIT. A job
+ * that always succeeds (fn returns 0) is therefore told after every job given before it. The store
+ * does not log these jobs' failures: done decides. Any thread but the writer's.
+ */
+void store_write_then(struct store *st, store_write_fn *fn, void *arg, store_done_fn *done,
+    void *done_arg);
+
+/*
+ * Whether the store can write: NULL while it can; else "error: WHY" (xmalloc'd, the caller frees it;
+ * WHY is SQLite's words for the storage failure, "database or disk is full"). A write that fails for
+ * the storage's sake (disk full, I/O error, read-only file) sets it, and a full disk also releases
+ * the reserve (PATH.reserve, STORE_RESERVE_BYTES) so that the writes recording runs' states still
+ * find room: callers stop bulk writes (a run's seconds) while it is set. It clears when the reserve
+ * is held and a change commits: while it is set the writer thread probes once a second (allocates
+ * the reserve again, then commits a 64 KiB row into `store_probe` and removes it), so it clears by
+ * itself when space returns even if nothing else writes. Set at open when the reserve cannot be
+ * allocated. Any thread.
+ */
+char *store_error(struct store *st);
 
 #endif

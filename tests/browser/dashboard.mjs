@@ -2,11 +2,13 @@
 // Chromium against a real daemon and demo target: write a test in the editor (an invalid one first:
 // its errors show at the offending lines), start it with overrides, watch the charts and the
 // endpoint table fill, reload and open a second tab mid-run (the whole run so far, each second once),
-// stop it, find it in the history with its summary; then a daemon that wants an API token, and one
+// stop it, find it in the history with its summary (and, its row given missing seconds, the line
+// "history incomplete"); then a daemon that wants an API token, and one
 // whose web root has no chart library.
 // Environment: BASE (daemon URL), DEMO (demo target URL), TOKEN_BASE and TOKEN (a second daemon
 // with api_tokens and protect_reads), NO_CHARTS_BASE (a daemon serving a web root without the chart
 // library), SANDBOX (profile folder).
+import { execFileSync } from "node:child_process";
 import { launch, withTestHooks, shot, watchErrors, ok, like, is, diag, doneTesting, sleep, api } from "./lib.mjs";
 
 const { BASE, DEMO, TOKEN_BASE, TOKEN, NO_CHARTS_BASE, SANDBOX } = process.env;
@@ -242,6 +244,15 @@ try {
   await plain.locator("#summary").waitFor();
   await plain.locator("#charts .chart").first().waitFor();
   is(await plain.evaluate(() => typeof window.rampageDebug), "undefined", "a page the tests did not ask for hooks has no window.rampageDebug");
+  is(await plain.locator("#run-incomplete").count(), 0, "a run with every second stored says nothing of missing seconds");
+  // a run whose history is incomplete (a full disk: docs/operations.md) says so; its row gets the
+  // missing seconds the way the daemon records them (runs.missing)
+  execFileSync("sqlite3", [SANDBOX + "/rampage.db", `UPDATE runs SET missing = '[[3,4]]' WHERE id = ${runId}`]);
+  await plain.reload();
+  await plain.locator("#run-incomplete").waitFor();
+  is(await plain.locator("#run-incomplete").textContent(), " · history incomplete: 2 seconds missing",
+    "a run with missing seconds says 'history incomplete: N seconds missing'");
+  is(await plain.locator("#run-incomplete").getAttribute("title"), "not stored: 3–4", "with the ranges in its tooltip");
   await plain.close();
 
   // ---- history

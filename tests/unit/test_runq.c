@@ -4,7 +4,8 @@
  * its store job (percentiles, status classes, NULL latency, blobs that decode to the same
  * histogram), and the run manager on a real database: queue positions, cancel, delete rules, a
  * forced stop with its summary, a definition that cannot run (error), and a shutdown that aborts
- * the running run and leaves the queued one for the next start.
+ * the running run and leaves the queued one for the next start; and a database that fills up under
+ * a run (capped with PRAGMA max_page_count): lost seconds, an end kept in memory and written later.
  *
  * The runs aim at a local socket that listens but never answers, so a run lasts until stopped and
  * sends no traffic anywhere else.
@@ -342,6 +343,7 @@ struct fake_pub {
 	int ticks;                 /* on topic */
 	int ticks_uncommitted;     /* ticks whose second was not in the database yet */
 	int states;                /* run_state messages on topic */
+	int lost;                  /* tick_lost messages on topic */
 	char last_state[16];
 	int queue;                 /* "queue" messages on "runs" */
 };
@@ -366,6 +368,8 @@ fake_publish(void *arg, const char *topic, const char *json, size_t len)
 			    (long long)json_integer_value(json_object_get(m, "second")));
 			if (q_int(p->db, sql) != 1)
 				p->ticks_uncommitted++;
+		} else if (strcmp(type, "tick_lost") == 0) {
+			p->lost++;
 		} else if (strcmp(type, "run_state") == 0) {
 			p->states++;
 			snprintf(p->last_state, sizeof p->last_state, "%s",
@@ -493,6 +497,119 @@ test_manager(struct store *st, sqlite3 *db, struct conf *cfg)
 	free(def);
 }
 
+/* A store job: caps the database at its current size (arg NULL), or lifts the cap: SQLite then fails
+   writes that need a new page with SQLITE_FULL, as on a full disk. */
+static int
+cap_file(sqlite3 *db, void *arg, char **cause)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+	    arg == NULL ? (long long)q_int(db, "PRAGMA page_count") : 1000000000LL);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The database fills up under a running run: its seconds are lost (tick_lost, never a tick for an
+ * unstored second) and counted; its final state cannot be written either, so the manager keeps it
+ * in memory (runq_status says it ended, the row still says running) and writes it, with the missing
+ * seconds, once there is room again.
+ */
+static void
+test_full(struct store *st, sqlite3 *db, struct conf *cfg)
+{
+	struct fake_pub fp = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct runq_publisher pub = { .publish = fake_publish, .clients = fake_clients, .arg = &fp };
+	struct runq_status s = { 0 };
+	struct runq *q;
+	enum run_state state;
+	char *cause = NULL, *def, *text, sql[256], tasks[2048];
+	int port, lfd = silent_listener(&port), i, n = 0, nmiss;
+	struct security *sec = security_new(cfg, &cause);
+	int64_t a;
+
+	/* 40 endpoints: 41 rows a second fill a page every second or so */
+	for (i = 1; i <= 40; i++)
+		n += snprintf(tasks + n, sizeof tasks - (size_t)n, "%s{\"name\":\"t%d\",\"path\":\"/%d\"}",
+		    i > 1 ? "," : "", i, i);
+	def = xasprintf("{\"name\":\"fills\",\"baseUrl\":\"http://127.0.0.1:%d\",\"vus\":1,"
+	    "\"duration\":\"60s\",\"tasks\":[%s]}", port, tasks);
+	fp.db = store_open_reader(st, &cause);
+	q = runq_start(cfg, sec, st, &pub, &cause);
+	a = submit(q, "fills", def);
+	pthread_mutex_lock(&fp.lock);
+	fp.run = a;
+	snprintf(fp.topic, sizeof fp.topic, "run:%lld", (long long)a);
+	pthread_mutex_unlock(&fp.lock);
+	ok(wait_state(db, a, "running"), "a run starts");
+	ok(store_write_sync(st, cap_file, NULL, &cause) == 0, "the database is capped at its size");
+	for (i = 0; i < 1000; i++) {   /* 10 s: a generous bound */
+		bool lost = runq_status(q, a, &s) && s.missing_seconds >= 2;
+		runq_status_fini(&s);
+		if (lost)
+			break;
+		usleep(10000);
+	}
+	ok(i < 1000, "its seconds are lost once the file cannot grow");
+	text = store_error(st);
+	is_str(text, "error: database or disk is full", "the store says why");
+	free(text);
+
+	is_int(runq_stop_run(q, a, true, &state), RUNQ_OK, "the run is stopped");
+	for (i = 0; i < 1000; i++) {
+		bool ended = runq_status(q, a, &s) && s.unrecorded;
+		if (ended)
+			break;
+		runq_status_fini(&s);
+		usleep(10000);
+	}
+	ok(i < 1000 && s.state == RUN_STOPPED && s.ended_ms > 0, "it ended: stopped, from the manager's memory");
+	ok(s.missing_seconds >= 2 && s.missing != NULL && s.missing[0] == '[',
+	    "with its missing seconds (%lld: %s)", (long long)s.missing_seconds, s.missing);
+	runq_status_fini(&s);
+	snprintf(sql, sizeof sql, "SELECT state FROM runs WHERE id = %lld", (long long)a);
+	text = q_text(db, sql);
+	ok(text != NULL && strcmp(text, "stopped") != 0,
+	    "the database could not take its end: the row still says %s", text ? text : "(null)");
+	free(text);
+	is_int(runq_stop_run(q, a, false, &state), RUNQ_CONFLICT, "stopping it again is a conflict");
+	is_int(state, RUN_STOPPED, "naming the final state it has in memory");
+
+	ok(store_write_sync(st, cap_file, (void *)1, &cause) == 0, "room returns");
+	ok(wait_state(db, a, "stopped"), "the manager writes the end it kept (within 10 s)");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM samples WHERE run_id = %lld AND endpoint = 0", (long long)a);
+	n = q_int(db, sql);
+	snprintf(sql, sizeof sql, "SELECT (SELECT sum(r.value ->> 1 - r.value ->> 0 + 1) FROM json_each(missing) r)"
+	    " FROM runs WHERE id = %lld", (long long)a);
+	nmiss = q_int(db, sql);
+	ok(nmiss >= 2, "with its missing seconds (%d stored, %d missing)", n, nmiss);
+	for (i = 0; i < 1000 && runq_status(q, a, &s); i++) {
+		runq_status_fini(&s);
+		usleep(10000);
+	}
+	ok(i < 1000, "and the manager forgot it");
+	pthread_mutex_lock(&fp.lock);
+	is_int(fp.ticks_uncommitted, 0, "no tick was published for a second that was not stored");
+	is_int(fp.lost, nmiss, "a tick_lost for each missing second");
+	is_int(fp.ticks + fp.lost, n + nmiss, "every second was a tick or a tick_lost");
+	pthread_mutex_unlock(&fp.lock);
+	/* the store probes once a second: 10 s is a generous bound */
+	for (i = 0; i < 1000 && (text = store_error(st)) != NULL; i++) {
+		free(text);
+		usleep(10000);
+	}
+	ok(i < 1000, "the store writes again");
+	runq_stop(q);
+	sqlite3_close(fp.db);
+	security_free(sec);
+	close(lfd);
+	free(def);
+}
+
 int
 main(void)
 {
@@ -516,6 +633,7 @@ main(void)
 	conf_init(&cfg);
 	test_tick_rows(st, db);
 	test_manager(st, db, &cfg);
+	test_full(st, db, &cfg);
 	sqlite3_close(db);
 	store_close(st);
 	conf_fini(&cfg);

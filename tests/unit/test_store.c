@@ -367,6 +367,10 @@ test_abort_at_open(void)
 	ended = q_int(db, "SELECT ended_ms FROM runs WHERE id = 2");
 	ok(ended >= before && ended <= after, "a run without samples ends at the restart (%lld)", (long long)ended);
 	ok(q_int(db, "SELECT ended_ms FROM runs WHERE id = 4") >= before, "a run that never started gets an end too");
+	s = q_text(db, "SELECT missing FROM runs WHERE id = 1");
+	is_str(s, "[[3,3]]", "the holes in an aborted run's stored seconds are its missing seconds");
+	free(s);
+	is_int(q_int(db, "SELECT count(*) FROM runs WHERE missing IS NOT NULL"), 1, "a run without holes has none");
 	is_int(q_int(db, "SELECT ended_ms FROM runs WHERE id = 5"), 3000, "a finished run keeps its end");
 	ok(q_int(db, "SELECT ended_ms FROM runs WHERE id = 3") == 0 &&
 	    q_int(db, "SELECT ended_ms IS NULL FROM runs WHERE id = 3") == 1, "a queued run gets no end");
@@ -568,6 +572,128 @@ test_migrations(void)
 	free(path);
 }
 
+/* store_write_then's fate, told on the writer thread, awaited on this one. */
+struct fate {
+	sem_t told;
+	int rc;
+	char *cause;
+};
+
+static void
+told(void *arg, int rc, const char *cause)
+{
+	struct fate *f = arg;
+
+	f->rc = rc;
+	f->cause = cause != NULL ? xstrdup(cause) : NULL;
+	sem_post(&f->told);
+}
+
+/* Gives fn(arg) with store_write_then and waits to be told: its rc; *cause (xmalloc'd) if -1. */
+static int
+write_then(struct store *st, store_write_fn *fn, void *arg, char **cause)
+{
+	struct fate f = { .rc = 99 };
+
+	sem_init(&f.told, 0, 0);
+	store_write_then(st, fn, arg, told, &f);
+	sem_wait(&f.told);
+	sem_destroy(&f.told);
+	*cause = f.cause;
+	return f.rc;
+}
+
+/* A job: caps the file at its current size (arg NULL) or lifts the cap, like a disk that fills up
+   and then gets space back. PRAGMA max_page_count makes SQLite fail with SQLITE_FULL. */
+static int
+cap_file(sqlite3 *db, void *arg, char **cause)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+	    arg == NULL ? (long long)q_int(db, "PRAGMA page_count") : 1000000000LL);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* A job: 200 KB more rows. */
+static int
+fill(sqlite3 *db, void *arg, char **cause)
+{
+	(void)arg;
+	if (sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS filler (x);"
+	    " INSERT INTO filler VALUES (randomblob(200000))", NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* A job that fails on its own (a constraint), not for the storage's sake. */
+static int
+bad_insert(sqlite3 *db, void *arg, char **cause)
+{
+	(void)arg;
+	if (sqlite3_exec(db, "INSERT INTO runs (name) VALUES ('no definition')", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The store's error state (store_error) and store_write_then: a write that fails because the file
+ * cannot grow is told to its owner and sets the error; a job's own mistake does not; when room
+ * returns, the probe clears the error by itself although nothing else writes.
+ */
+static void
+test_full(void)
+{
+	char *path = new_path(), *cause = NULL, *e;
+	struct store *st = store_open(path, &cause);
+	int rc, i;
+
+	ok(st != NULL && (e = store_error(st)) == NULL, "a fresh store can write");
+	rc = write_then(st, fill, NULL, &cause);
+	ok(rc == 0 && cause == NULL, "store_write_then tells a committed job 0");
+	rc = write_then(st, bad_insert, NULL, &cause);
+	ok(rc == -1 && contains(cause, "NOT NULL"), "and a failing job -1 with its cause (%s)", cause);
+	free(cause);
+	e = store_error(st);
+	ok(e == NULL, "a job's own mistake is not a storage error (%s)", e ? e : "");
+	free(e);
+
+	ok(store_write_sync(st, cap_file, NULL, &cause) == 0, "the file is capped at its size");
+	rc = write_then(st, fill, NULL, &cause);
+	ok(rc == -1 && contains(cause, "full"), "a write that needs room is told it failed (%s)", cause);
+	free(cause);
+	e = store_error(st);
+	is_str(e, "error: database or disk is full", "store_error says why writes fail");
+	free(e);
+	rc = write_then(st, fill, NULL, &cause);
+	free(cause);
+	e = store_error(st);
+	ok(rc == -1 && e != NULL, "and keeps saying it while they do");
+	free(e);
+
+	ok(store_write_sync(st, cap_file, (void *)1, &cause) == 0, "room returns");
+	/* the probe runs once a second while writes fail; 10 s is a generous bound for a busy machine */
+	for (i = 0; i < 200 && (e = store_error(st)) != NULL; i++) {
+		free(e);
+		usleep(50000);
+	}
+	ok(i < 200, "the store finds writes work again by itself (no other write was given)");
+	rc = write_then(st, fill, NULL, &cause);
+	ok(rc == 0, "and a write commits again (%s)", cause ? cause : "");
+	free(cause);
+	store_close(st);
+	free(path);
+}
+
 static void
 test_plans(void)
 {
@@ -610,6 +736,7 @@ main(void)
 	test_writer();
 	test_reader();
 	test_migrations();
+	test_full();
 	test_plans();
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -65,7 +65,11 @@ export class RunHead {
     fill(this.el.meta, `trigger ${r.trigger || "–"} · queued ${date(r.queued_ms)}`,
       r.started_ms ? ` · started ${date(r.started_ms)}` : "", r.ended_ms ? ` · ended ${date(r.ended_ms)}` : "",
       r.note ? h("span", {}, " · note: ", h("q", {}, r.note)) : "",
-      r.error ? h("span", { class: "error" }, " · " + r.error) : "");
+      r.error ? h("span", { class: "error" }, " · " + r.error) : "",
+      // seconds the database could not store (a full disk): the charts have a hole there
+      r.incomplete ? h("span", { class: "error", id: "run-incomplete",
+        title: "not stored: " + (r.missing || []).map(([a, b]) => a === b ? `${a}` : `${a}–${b}`).join(", ") },
+        ` · history incomplete: ${r.missing_seconds} second${r.missing_seconds === 1 ? "" : "s"} missing`) : "");
     const btns = [];
     if (!ENDED.has(r.state)) {
       btns.push(h("button", { type: "button", id: "stop", class: "danger", disabled: r.state === "stopping",

@@ -90,7 +90,8 @@ export async function runView(main, id) {
 
   function onState(m) {
     const was = run.state;
-    Object.assign(run, { state: m.state, started_ms: m.started_ms, ended_ms: m.ended_ms, error: m.error, position: m.position });
+    Object.assign(run, { state: m.state, started_ms: m.started_ms, ended_ms: m.ended_ms, error: m.error, position: m.position,
+      incomplete: m.incomplete, missing_seconds: m.missing_seconds });
     head.render();
     if (was === "queued" && m.state !== "queued") reloadRun();
     else if (ENDED.has(m.state)) reloadRun();
