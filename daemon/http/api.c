@@ -11,8 +11,10 @@
  * whose answer was queued in the first call. The one exception is a Content-Length above
  * limits.max_request_body, answered at once with 413 so the client is not left uploading it.
  *
- * Before a handler runs, the router checks the request's API token (security.h): a request that
- * needs one and lacks it gets 401 whatever its route, so unknown routes are not revealed either.
+ * Before a handler runs, the router applies the same-origin rule (security_request_check: Host,
+ * Origin, Sec-Fetch-Site, and a JSON Content-Type or X-Rampage-Client on state-changing requests),
+ * then checks the request's API token (security.h): a request that needs one and lacks it gets 401
+ * whatever its route, so unknown routes are not revealed either.
  *
  * URLs reach us still percent-encoded (our unescape callback keeps them): the path is decoded
  * here exactly once so that %00 is an error rather than a silent cut, and query values are
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -60,7 +63,9 @@ struct api {
 struct req {
 	struct api_request pub;
 	api_handler_fn *handler;     /* the route's, or NULL when `error` says what to answer */
-	unsigned error;              /* 400, 401, 404, 405, 413: decided before the handler would run */
+	unsigned error;              /* 400, 401, 403, 404, 405, 413, 415, 421: decided before the
+	                                handler would run */
+	char *why;                   /* 403, 415, 421: security_request_check's reason */
 	int bad_token;               /* 401: a token was sent but is not valid */
 	char allow[64];              /* for 405 */
 	char *path;
@@ -97,6 +102,7 @@ req_free(struct req *r)
 	free(r->strings);
 	free(r->path);
 	free(r->body);
+	free(r->why);
 	free(r);
 }
 
@@ -159,6 +165,8 @@ error_code(unsigned status)
 	case 404: return "not_found";
 	case 405: return "method_not_allowed";
 	case 413: return "payload_too_large";
+	case 415: return "unsupported_media_type";
+	case 421: return "misdirected_request";
 	case 429: return "too_many_requests";
 	case 503: return "unavailable";
 	default: return "internal";
@@ -627,7 +635,37 @@ needs_token(const struct req *r)
 	return security_protect_reads(sec) && r->handler != serve_static;
 }
 
-/* First call: set up the request, check its size, decode its path, route it, check its token. */
+/* The same-origin rule (security_request_check) for a request: 0, or the status and r->why. */
+static unsigned
+same_origin(struct req *r, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct sockaddr_storage local;
+	socklen_t len = sizeof local;
+	const char *cl = api_header(&r->pub, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *mode = api_header(&r->pub, "Sec-Fetch-Mode");
+	int api_path = strcmp(r->path, "/api") == 0 || strncmp(r->path, "/api/", 5) == 0;
+	struct security_request rq = {
+		.method = r->pub.method,
+		.host = api_header(&r->pub, MHD_HTTP_HEADER_HOST),
+		.origin = api_header(&r->pub, "Origin"),
+		.fetch_site = api_header(&r->pub, "Sec-Fetch-Site"),
+		.content_type = api_header(&r->pub, MHD_HTTP_HEADER_CONTENT_TYPE),
+		.client = api_header(&r->pub, "X-Rampage-Client"),
+		.preflight = api_header(&r->pub, "Access-Control-Request-Method") != NULL,
+		.navigation = mode != NULL && strcmp(mode, "navigate") == 0 && !api_path,
+		.has_body = (cl != NULL && strtoull(cl, NULL, 10) > 0) ||
+		    api_header(&r->pub, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL,
+	};
+
+	if (ci != NULL && getsockname(ci->connect_fd, (struct sockaddr *)&local, &len) == 0)
+		rq.local = (struct sockaddr *)&local;
+	return (unsigned)security_request_check(r->pub.api->sec, &rq, &r->why);
+}
+
+/* First call: set up the request, check its size, decode its path, apply the same-origin rule,
+   route it, check its token. */
 static struct req *
 begin(struct api *api, struct MHD_Connection *conn, const char *url, const char *method)
 {
@@ -652,7 +690,7 @@ begin(struct api *api, struct MHD_Connection *conn, const char *url, const char 
 	}
 	if (cl != NULL && strtoull(cl, NULL, 10) > api->body_max)
 		r->error = 413;
-	else if (r->error == 0)
+	else if (r->error == 0 && (r->error = same_origin(r, conn)) == 0)
 		route(r);
 	if ((r->error == 0 || r->error == 404 || r->error == 405) && needs_token(r)) {
 		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -686,6 +724,11 @@ reply_error(struct req *r)
 			api_reply_error(req, 401, "unauthorized", "%s %s needs an API token: send "
 			    "Authorization: Bearer <token> (see security.api_tokens and security.token_file)",
 			    req->method, req->path);
+		break;
+	case 403:
+	case 415:
+	case 421:
+		api_reply_error(req, r->error, error_code(r->error), "%s", r->why);
 		break;
 	case 404:
 		api_reply_error(req, 404, "not_found", "no route for %s", req->path);

@@ -37,6 +37,7 @@
 #include "core/xmalloc.h"
 #include "http/live.h"
 #include "runs/runq.h"
+#include "security/security.h"
 
 #define RX_MAX          4096     /* bytes of one client message */
 #define STOP_GRACE_MS   1000     /* clients have this long to answer our close frame */
@@ -77,6 +78,7 @@ struct live {
 	/* set by live_start, read-only afterwards */
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
+	const struct security *sec;   /* main's, immutable; NULL: only Origin-less handshakes */
 	pthread_t thread;
 	int heartbeat_ms, max_clients;
 	struct mailbox inbox;
@@ -276,31 +278,84 @@ drain_inbox(struct live *lv)
 
 /* ---- protocol callbacks (service thread) */
 
-/* Whether a websocket handshake may proceed: our path, and no foreign Origin. */
+/*
+ * Answer a handshake (or a plain GET) with an HTTP error and a JSON body, then close: 426 with
+ * Upgrade: websocket (no upgrade asked), 426 with Sec-WebSocket-Version: 13 (another version, RFC
+ * 6455 4.4), or the same-origin rule's 403/421. Returns -1 (close).
+ */
 static int
-acceptable(struct lws *wsi)
+http_refuse(struct lws *wsi, unsigned status, const char *code, const char *message, int version)
 {
-	char uri[32], origin[256], host[256];
-	const char *o = origin;
+	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+	char *body = json_dumps(j, JSON_COMPACT);
+	size_t len = strlen(body);
+	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	unsigned char *out = xmalloc(LWS_PRE + len);
+
+	json_decref(j);
+	memcpy(out + LWS_PRE, body, len);
+	free(body);
+	if (lws_add_http_common_headers(wsi, status, "application/json", len, &p, end) == 0 &&
+	    (status != 426 || version ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_UPGRADE, (const unsigned char *)"websocket", 9,
+	    &p, end) == 0) &&
+	    (!version || lws_add_http_header_by_token(wsi, WSI_TOKEN_VERSION,
+	    (const unsigned char *)"13", 2, &p, end) == 0) &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+	    &p, end) == 0 &&
+	    lws_finalize_write_http_header(wsi, start, &p, end) == 0)
+		lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+	free(out);
+	return -1;
+}
+
+/* A request header lws parsed (known token, or custom when token < 0): its value, or NULL. */
+static const char *
+header(struct lws *wsi, int token, const char *custom, char *out, int size)
+{
+	int n = token >= 0 ? lws_hdr_copy(wsi, out, size, (enum lws_token_indexes)token) :
+	    lws_hdr_custom_copy(wsi, out, size, custom, (int)strlen(custom));
+
+	return n >= 0 && (token < 0 || lws_hdr_total_length(wsi, (enum lws_token_indexes)token) > 0) ?
+	    out : NULL;
+}
+
+/*
+ * Whether a websocket handshake may proceed: our path, version 13 (RFC 6455: the only one), and
+ * the same-origin rule the API applies (security_request_check): browsers apply no same-origin
+ * policy to websockets, so a page may only listen in if it was served by us, through a Host that
+ * names us (DNS rebinding). 0, or -1 after answering the refusal (close).
+ */
+static int
+handshake_ok(struct live *lv, struct lws *wsi)
+{
+	char uri[32], version[8], host[256], origin[256], site[32], *why = NULL;
+	struct sockaddr_storage local;
+	socklen_t len = sizeof local;
+	struct security_request rq = { .method = "GET" };
+	int status;
 
 	if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/api/live") != 0)
-		return 0;
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
-		return 1;   /* not a browser: nothing to check */
-	/*
-	 * A browser page may only listen in if it was served by us: its Origin's host must be our Host.
-	 * (Browsers apply no same-origin policy to websockets.)
-	 */
-	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
-	    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
-		return 0;
-	if (strncasecmp(o, "http://", 7) == 0)
-		o += 7;
-	else if (strncasecmp(o, "https://", 8) == 0)
-		o += 8;
-	else
-		return 0;
-	return strcasecmp(o, host) == 0;
+		return -1;   /* the front door sends only /api/live here */
+	if (header(wsi, WSI_TOKEN_VERSION, NULL, version, sizeof version) == NULL ||
+	    strcmp(version, "13") != 0)
+		return http_refuse(wsi, 426, "upgrade_required", "Sec-WebSocket-Version: only 13 (RFC "
+		    "6455) is spoken here", 1);
+	rq.host = header(wsi, WSI_TOKEN_HOST, NULL, host, sizeof host);
+	rq.origin = header(wsi, WSI_TOKEN_ORIGIN, NULL, origin, sizeof origin);
+	rq.fetch_site = header(wsi, -1, "sec-fetch-site:", site, sizeof site);
+	if (lv->sec == NULL)
+		return rq.origin == NULL ? 0 : -1;
+	if (getsockname(lws_get_socket_fd(wsi), (struct sockaddr *)&local, &len) == 0)
+		rq.local = (struct sockaddr *)&local;
+	status = security_request_check(lv->sec, &rq, &why);
+	if (status != 0) {
+		http_refuse(wsi, (unsigned)status, status == 421 ? "misdirected_request" : "forbidden",
+		    why, 0);
+		free(why);
+		return -1;
+	}
+	return 0;
 }
 
 /* A handshake completed: count the client (or refuse it) and say hello. */
@@ -482,27 +537,6 @@ writeable(struct client *c)
 	return 0;
 }
 
-/* A plain GET /api/live (no upgrade): 426 with a JSON body, then close. */
-static int
-upgrade_required(struct lws *wsi)
-{
-	static const char body[] = "{\"error\":{\"code\":\"upgrade_required\","
-	    "\"message\":\"/api/live is a websocket endpoint\"}}";
-	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-	unsigned char out[LWS_PRE + sizeof body];
-
-	if (lws_add_http_common_headers(wsi, 426, "application/json", sizeof body - 1, &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_UPGRADE, (const unsigned char *)"websocket", 9,
-	    &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
-	    &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	memcpy(out + LWS_PRE, body, sizeof body - 1);
-	lws_write(wsi, out + LWS_PRE, sizeof body - 1, LWS_WRITE_HTTP_FINAL);
-	return -1;
-}
-
 /* The one protocol's callback. */
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -517,7 +551,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			drain_inbox(lv);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return acceptable(wsi) ? 0 : 1;
+		return handshake_ok(lv, wsi) == 0 ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		established(lv, c, wsi);
 		return 0;
@@ -529,7 +563,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		closed(lv, c);
 		return 0;
 	case LWS_CALLBACK_HTTP:
-		return upgrade_required(wsi);
+		return http_refuse(wsi, 426, "upgrade_required", "/api/live is a websocket endpoint", 0);
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
@@ -588,13 +622,14 @@ wake(void *arg)
 /* ---- any thread */
 
 struct live *
-live_start(const struct conf *cfg, size_t max_head, char **cause)
+live_start(const struct conf *cfg, const struct security *sec, size_t max_head, char **cause)
 {
 	struct live *lv = xcalloc(1, sizeof *lv);
 	struct lws_context_creation_info info;
 	int err;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN | (log_level >= LOG_DEBUG ? LLL_NOTICE : 0), lws_log);
+	lv->sec = sec;
 	lv->heartbeat_ms = cfg->live_heartbeat_ms;
 	lv->max_clients = cfg->live_max_clients;
 	mailbox_init(&lv->inbox, wake, lv);
