@@ -339,27 +339,33 @@ api_reply_bad_param(struct api_request *req, const char *name, const char *fmt, 
 	free(full);
 }
 
+#define PARAMS_MAX 16   /* names a route takes */
+
 struct param_scan {
 	const char *const *allowed;
+	unsigned seen;             /* bit i: allowed[i] was given */
 	char bad[64];
-	int why;                   /* 1: unknown, 2: no value */
+	int why;                   /* 1: unknown, 2: no value, 3: given twice */
 };
 
-/* MHD_KeyValueIterator: stop at the first parameter that is unknown or has no value. */
+/* MHD_KeyValueIterator: stop at the first parameter that is unknown, has no value, or repeats one
+   (api_query would read only the first: limit=1&limit=2 is ambiguous, so refused). */
 static enum MHD_Result
 scan_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct param_scan *ps = cls;
-	int known = 0;
+	int known = -1;
 
 	(void)kind;
-	for (const char *const *a = ps->allowed; *a != NULL; a++)
-		if (strcmp(*a, key) == 0)
-			known = 1;
-	if (known && value != NULL)
+	for (int i = 0; ps->allowed[i] != NULL; i++)
+		if (strcmp(ps->allowed[i], key) == 0)
+			known = i;
+	if (known >= 0 && value != NULL && !(ps->seen & 1u << known)) {
+		ps->seen |= 1u << known;
 		return MHD_YES;
+	}
 	snprintf(ps->bad, sizeof ps->bad, "%s", key);
-	ps->why = known ? 2 : 1;
+	ps->why = known < 0 ? 1 : value == NULL ? 2 : 3;
 	return MHD_NO;
 }
 
@@ -368,7 +374,11 @@ api_params_ok(struct api_request *req, const char *const *allowed)
 {
 	struct param_scan ps = { .allowed = allowed };
 	char list[256] = "";
+	int n = 0;
 
+	while (allowed[n] != NULL)
+		n++;
+	assert(n <= PARAMS_MAX);
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, scan_param, &ps);
 	if (ps.why == 0)
 		return true;
@@ -377,6 +387,8 @@ api_params_ok(struct api_request *req, const char *const *allowed)
 		    *a);
 	if (ps.why == 2)
 		api_reply_bad_param(req, ps.bad, "needs a value (%s=...)", ps.bad);
+	else if (ps.why == 3)
+		api_reply_bad_param(req, ps.bad, "given more than once (each parameter at most once)");
 	else
 		api_reply_bad_param(req, ps.bad, "unknown query parameter (this route takes: %s)",
 		    list[0] != '\0' ? list : "none");
@@ -444,7 +456,7 @@ api_cursor_encode(int64_t id, char out[API_CURSOR_MAX])
 int
 api_cursor_decode(const char *s, int64_t *id)
 {
-	char raw[32];
+	char raw[32], canon[API_CURSOR_MAX];
 	size_t n = 0, len = strlen(s);
 	unsigned v = 0;
 	int bits = 0;
@@ -468,7 +480,10 @@ api_cursor_decode(const char *s, int64_t *id)
 		return -1;
 	errno = 0;
 	*id = strtoll(raw + 1, &end, 10);
-	return *end == '\0' && errno == 0 ? 0 : -1;
+	if (end != raw + n || errno != 0)
+		return -1;   /* a NUL or other bytes after the digits ("cjEA" is "r1\0") */
+	api_cursor_encode(*id, canon);
+	return strcmp(canon, s) == 0 ? 0 : -1;   /* one spelling per cursor (no stray low bits) */
 }
 
 bool
