@@ -12,7 +12,7 @@ start_daemon --config "$SANDBOX/m.conf"
 # send METHOD PATH [curl args]: status in $st, body in $SANDBOX/b.
 send() {
 	local m=$1 p=$2; shift 2
-	st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' --max-time 20 -X "$m" "$@" "$URL$p")
+	st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' --max-time 20 -H 'Content-Type: application/json' -X "$m" "$@" "$URL$p")
 }
 # expect STATUS MESSAGE-REGEX DESCRIPTION: the last answer had STATUS, a JSON error whose message
 # matches, and the daemon still answers /api/health with 200.
