@@ -1,7 +1,8 @@
 #!/bin/sh
 # Protocol strictness (issue 10, section 4, second bullet): a websocket handshake with a
 # Sec-WebSocket-Version other than 13 gets 426 naming the version we speak (RFC 6455 4.4) and is
-# never upgraded; a repeated query parameter is a 400 naming it (parameters are strict: which of
+# never upgraded; an unmasked client frame closes the websocket with 1002 (RFC 6455 5.1), also
+# when it comes in the same segment as the handshake, while masked ones work; a repeated query parameter is a 400 naming it (parameters are strict: which of
 # limit=1&limit=2 would count?); a cursor decodes only in the one spelling the API gave, so one
 # with trailing NUL bytes ("cjE" + "A" is "r1\0") or stray low bits is a 400 naming it.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
@@ -41,6 +42,51 @@ like "$(python3 "$SANDBOX/ws.py" "$PORT" 8 | head -1)" ' 426' "version 8 (a draf
 like "$(python3 "$SANDBOX/ws.py" "$PORT" 130 | head -1)" ' 426' "130 (which would wrap to 2 in a byte): 426"
 like "$(python3 "$SANDBOX/ws.py" "$PORT" - | head -1)" ' 426' "no version at all: 426"
 like "$(python3 "$SANDBOX/ws.py" "$PORT" 13 | head -1)" ' 101' "version 13: 101"
+
+# --- unmasked client frames
+cat >"$SANDBOX/mask.py" <<'EOF'
+import json, os, socket, struct, sys, time
+port, masked, pipelined = int(sys.argv[1]), sys.argv[2] == "masked", sys.argv[3] == "pipelined"
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+head = ("GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" % port).encode()
+payload = json.dumps({"type": "subscribe", "topics": ["runs"]}).encode()
+if masked:
+    key = os.urandom(4)
+    frame = bytes([0x81, 0x80 | len(payload)]) + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+else:
+    frame = bytes([0x81, len(payload)]) + payload
+s.sendall(head + frame if pipelined else head)
+data = b""
+while b"\r\n\r\n" not in data:
+    data += s.recv(4096)
+buf = data.split(b"\r\n\r\n", 1)[1]
+seen = []
+if not pipelined:
+    while len(buf) < 2 or len(buf) < 2 + (buf[1] & 0x7f):   # the hello first
+        buf += s.recv(4096)
+    s.sendall(frame)
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    while len(buf) >= 2 and len(buf) >= 2 + (buf[1] & 0x7f):
+        op, n = buf[0] & 0x0f, buf[1] & 0x7f
+        body, buf = buf[2:2 + n], buf[2 + n:]
+        seen.append("close %d" % struct.unpack(">H", body[:2])[0] if op == 8 else json.loads(body)["type"])
+    if "subscribed" in seen:
+        break
+    b = s.recv(4096)
+    if not b:
+        seen.append("eof")
+        break
+    buf += b
+print(" ".join(t for t in seen if t != "heartbeat"))
+EOF
+is "$(python3 "$SANDBOX/mask.py" "$PORT" masked after)" "hello subscribed" "a masked subscribe is answered"
+is "$(python3 "$SANDBOX/mask.py" "$PORT" unmasked after)" "hello close 1002 eof" \
+	"an unmasked client frame: close 1002, then the connection ends"
+is "$(python3 "$SANDBOX/mask.py" "$PORT" unmasked pipelined)" "close 1002 eof" \
+	"also sent in one segment with the handshake (before any hello)"
+is "$(python3 "$SANDBOX/mask.py" "$PORT" masked pipelined)" "hello subscribed" "a masked one pipelined is fine"
 
 # --- repeated query parameters
 # q PATH: status, body in $SANDBOX/b
