@@ -73,7 +73,8 @@ struct relay {
 	struct live *lv;
 	struct lws *outer, *inner;    /* raw: the client's socket; our end of the pair (NULL: closed) */
 	int outer_fd, inner_fd;
-	struct client *client;        /* lws's websocket on the pair, once established */
+	struct lws *ws;               /* lws's websocket on the pair (NULL once destroyed) */
+	struct client *client;        /* its session, once established */
 	struct sockaddr_storage local;   /* the client connection's own address (the Host check) */
 	socklen_t local_len;
 	struct relay_buf up, down;    /* towards lws; towards the client */
@@ -459,6 +460,8 @@ relay_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
 			struct live *lv = r->lv;
 			if (r->client != NULL)
 				r->client->relay = NULL;
+			if (r->ws != NULL)   /* its handshake may still be read from the pair's buffer */
+				lws_set_opaque_user_data(r->ws, NULL);
 			free(r->up.data);
 			free(r->down.data);
 			free(r);
@@ -507,6 +510,7 @@ relay_adopt(struct live *lv, int fd)
 		return;
 	}
 	lws_set_opaque_user_data(ws, r);
+	r->ws = ws;
 	r->outer = lws_adopt_descriptor_vhost(lv->vh, LWS_ADOPT_SOCKET,
 	    (lws_sock_file_fd_type){ .sockfd = fd }, "relay", NULL);
 	if (r->outer != NULL)
@@ -858,6 +862,12 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 	case LWS_CALLBACK_CLOSED:
 		closed(lv, c);
 		return 0;
+	case LWS_CALLBACK_WSI_DESTROY: {   /* every wsi's, ours or the relay's, comes here */
+		struct relay *r = lws_get_opaque_user_data(wsi);
+		if (r != NULL && r->ws == wsi)
+			r->ws = NULL;
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
 	case LWS_CALLBACK_HTTP:
 		return http_refuse(wsi, 426, "upgrade_required", "/api/live is a websocket endpoint", 0);
 	default:
