@@ -46,7 +46,6 @@
 #define CLOSE_TRY_LATER 1013     /* RFC 6455 registry: "Try Again Later" */
 #define RELAY_RX        16384    /* bytes the relay reads at once */
 #define RELAY_CAP       (256 * 1024)   /* bytes the relay holds for a side that cannot take them */
-#define RELAY_SOCKBUF   16384    /* send buffer of each end of the socketpair */
 
 enum item_kind { ITEM_ADOPT, ITEM_MESSAGE };
 
@@ -480,7 +479,7 @@ static void
 relay_adopt(struct live *lv, int fd)
 {
 	struct relay *r = xcalloc(1, sizeof *r);
-	int pair[2], small = RELAY_SOCKBUF;
+	int pair[2];
 	struct lws *ws;
 
 	r->lv = lv;
@@ -494,8 +493,6 @@ relay_adopt(struct live *lv, int fd)
 		lv->st.adopt_failed++;
 		return;
 	}
-	for (int i = 0; i < 2; i++)   /* keep lws's view of a slow client close to the truth */
-		setsockopt(pair[i], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
 	r->outer_fd = fd;
 	r->inner_fd = pair[1];
 	lv->nrelays++;
