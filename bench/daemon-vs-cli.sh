@@ -40,10 +40,10 @@ taskset -c 0 "$RAMPAGE" serve --config "$TMP/serve.conf" --listen 127.0.0.1:0 --
 	--web-root /nonexistent >"$TMP/serve.log" 2>&1 &
 SPID=$!
 URL="http://127.0.0.1:$(port_of "$TMP/serve.log")"
-TEST=$(curl -sf -X POST --data-binary @"$TMP/test.json" "$URL/api/tests" | jq .id)
+TEST=$(curl -sf -X POST -H "Content-Type: application/json" --data-binary @"$TMP/test.json" "$URL/api/tests" | jq .id)
 for i in 1 2 3; do
 	before=$(cpu_ticks $SPID)
-	RUN=$(curl -sf -X POST "$URL/api/tests/$TEST/runs" | jq .id)
+	RUN=$(curl -sf -X POST -H "X-Rampage-Client: bench" "$URL/api/tests/$TEST/runs" | jq .id)
 	while :; do
 		st=$(curl -sf "$URL/api/runs/$RUN" | jq -r .state)
 		case $st in queued|running|stopping) sleep 0.2 ;; *) break ;; esac

@@ -154,7 +154,7 @@ cmd_serve(int argc, char **argv)
 	struct store *store = store_open(cfg.db_path, &cause);
 	if (store == NULL)
 		fatal_cause(cause);
-	struct live *live = live_start(&cfg, FRONTDOOR_PEEK_MAX, &cause);
+	struct live *live = live_start(&cfg, sec, FRONTDOOR_PEEK_MAX, &cause);
 	if (live == NULL)
 		fatal_cause(cause);
 	struct runq_publisher pub;

@@ -132,7 +132,9 @@ client_open(struct client *c)
 		fprintf(stderr, "rampage: could not create a libcurl handle\n");
 		exit(RUN_EXIT_FAILURE);
 	}
+	/* the daemon takes state-changing requests only with one of these (security_request_check) */
 	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	c->headers = curl_slist_append(c->headers, "X-Rampage-Client: cli");
 	if (token != NULL && *token != '\0') {
 		char *h = xasprintf("Authorization: Bearer %s", token);
 		c->headers = curl_slist_append(c->headers, h);

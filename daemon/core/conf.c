@@ -26,6 +26,7 @@ enum key_type {
 	KEY_TOKENS,                /* KEY_OPTSTRING checked by checks.tokens */
 	KEY_TARGETS,               /* KEY_STRING checked by checks.targets */
 	KEY_ENVNAMES,              /* KEY_OPTSTRING checked by checks.env_names */
+	KEY_HOSTS,                 /* KEY_OPTSTRING checked by checks.hosts */
 	KEY_INT,
 	KEY_BOOL,                  /* true/false, yes/no, on/off, 1/0 */
 	KEY_DURATION,              /* "30s", "24h" (testdef/duration.h) into an int64_t of ns */
@@ -52,6 +53,10 @@ static const struct key keys[] = {
 	  "Folder of the dashboard's static files." },
 	{ "server", "log_level", KEY_LOGLEVEL, F(log_level), 0, 0, "info",
 	  "One of error, warning, notice, info, debug." },
+	{ "server", "allowed_hosts", KEY_HOSTS, F(allowed_hosts), 0, 0, "",
+	  "Comma-separated names (and name:port) browsers may use in Host to reach this daemon, beyond "
+	  "localhost, 127.0.0.1, [::1] and the listen address on its port, which are always allowed. A "
+	  "name without a port matches any port. Other Host values get 421 (DNS rebinding)." },
 	{ "server", "http_timeout_s", KEY_INT, F(http_timeout_s), 1, 3600, "10",
 	  "Seconds an idle or stalled HTTP connection is kept." },
 	{ "server", "max_connections", KEY_INT, F(max_connections), 1, 100000, "1000",
@@ -159,6 +164,7 @@ apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
 	case KEY_TOKENS:
 	case KEY_TARGETS:
 	case KEY_ENVNAMES:
+	case KEY_HOSTS:
 		if (value[0] == '\0' && (k->type == KEY_STRING || k->type == KEY_TARGETS)) {
 			*cause = xstrdup("expected a non-empty value");
 			return -1;
@@ -167,6 +173,8 @@ apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
 			return -1;
 		if (k->type == KEY_TARGETS && cfg->checks.targets != NULL &&
 		    cfg->checks.targets(value, cause) != 0)
+			return -1;
+		if (k->type == KEY_HOSTS && cfg->checks.hosts != NULL && cfg->checks.hosts(value, cause) != 0)
 			return -1;
 		if (k->type == KEY_ENVNAMES && cfg->checks.env_names != NULL &&
 		    cfg->checks.env_names(value, cause) != 0)
@@ -249,7 +257,7 @@ conf_fini(struct conf *cfg)
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].type == KEY_STRING || keys[i].type == KEY_OPTSTRING ||
 		    keys[i].type == KEY_TOKENS || keys[i].type == KEY_TARGETS ||
-		    keys[i].type == KEY_ENVNAMES ||
+		    keys[i].type == KEY_ENVNAMES || keys[i].type == KEY_HOSTS ||
 		    keys[i].type == KEY_LISTEN) {
 			char **p = (char **)((char *)cfg + keys[i].off);
 			free(*p);

@@ -10,14 +10,15 @@
 #include <stdint.h>
 
 /*
- * Checks of values whose grammar belongs to a module above core: security's token, target and
- * environment-name lists. Security installs them (security_conf_checks) before a file or flag is
+ * Checks of values whose grammar belongs to a module above core: security's token, target,
+ * environment-name and allowed-host lists. Security installs them (security_conf_checks) before a file or flag is
  * read; a check left NULL accepts any value. Each returns 0, or -1 and *why.
  */
 struct conf_checks {
 	int (*tokens)(const char *list, char **why);
 	int (*targets)(const char *list, char **why);
 	int (*env_names)(const char *list, char **why);
+	int (*hosts)(const char *list, char **why);
 };
 
 struct conf {
@@ -27,6 +28,7 @@ struct conf {
 	int listen_port;           /* 0 = any free port (logged) */
 	char *db_path;
 	char *web_root;
+	char *allowed_hosts;       /* comma-separated Host names beyond loopback's, or NULL */
 	int log_level;             /* syslog priority */
 	int http_timeout_s;        /* idle HTTP connection timeout (MHD) */
 	int max_connections;       /* concurrent HTTP connections (MHD) */

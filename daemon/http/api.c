@@ -11,8 +11,10 @@
  * whose answer was queued in the first call. The one exception is a Content-Length above
  * limits.max_request_body, answered at once with 413 so the client is not left uploading it.
  *
- * Before a handler runs, the router checks the request's API token (security.h): a request that
- * needs one and lacks it gets 401 whatever its route, so unknown routes are not revealed either.
+ * Before a handler runs, the router applies the same-origin rule (security_request_check: Host,
+ * Origin, Sec-Fetch-Site, and a JSON Content-Type or X-Rampage-Client on state-changing requests),
+ * then checks the request's API token (security.h): a request that needs one and lacks it gets 401
+ * whatever its route, so unknown routes are not revealed either.
  *
  * URLs reach us still percent-encoded (our unescape callback keeps them): the path is decoded
  * here exactly once so that %00 is an error rather than a silent cut, and query values are
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -60,7 +63,9 @@ struct api {
 struct req {
 	struct api_request pub;
 	api_handler_fn *handler;     /* the route's, or NULL when `error` says what to answer */
-	unsigned error;              /* 400, 401, 404, 405, 413: decided before the handler would run */
+	unsigned error;              /* 400, 401, 403, 404, 405, 413, 415, 421: decided before the
+	                                handler would run */
+	char *why;                   /* 403, 415, 421: security_request_check's reason */
 	int bad_token;               /* 401: a token was sent but is not valid */
 	char allow[64];              /* for 405 */
 	char *path;
@@ -97,6 +102,7 @@ req_free(struct req *r)
 	free(r->strings);
 	free(r->path);
 	free(r->body);
+	free(r->why);
 	free(r);
 }
 
@@ -159,6 +165,8 @@ error_code(unsigned status)
 	case 404: return "not_found";
 	case 405: return "method_not_allowed";
 	case 413: return "payload_too_large";
+	case 415: return "unsupported_media_type";
+	case 421: return "misdirected_request";
 	case 429: return "too_many_requests";
 	case 503: return "unavailable";
 	default: return "internal";
@@ -331,27 +339,33 @@ api_reply_bad_param(struct api_request *req, const char *name, const char *fmt, 
 	free(full);
 }
 
+#define PARAMS_MAX 16   /* names a route takes */
+
 struct param_scan {
 	const char *const *allowed;
+	unsigned seen;             /* bit i: allowed[i] was given */
 	char bad[64];
-	int why;                   /* 1: unknown, 2: no value */
+	int why;                   /* 1: unknown, 2: no value, 3: given twice */
 };
 
-/* MHD_KeyValueIterator: stop at the first parameter that is unknown or has no value. */
+/* MHD_KeyValueIterator: stop at the first parameter that is unknown, has no value, or repeats one
+   (api_query would read only the first: limit=1&limit=2 is ambiguous, so refused). */
 static enum MHD_Result
 scan_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct param_scan *ps = cls;
-	int known = 0;
+	int known = -1;
 
 	(void)kind;
-	for (const char *const *a = ps->allowed; *a != NULL; a++)
-		if (strcmp(*a, key) == 0)
-			known = 1;
-	if (known && value != NULL)
+	for (int i = 0; ps->allowed[i] != NULL; i++)
+		if (strcmp(ps->allowed[i], key) == 0)
+			known = i;
+	if (known >= 0 && value != NULL && !(ps->seen & 1u << known)) {
+		ps->seen |= 1u << known;
 		return MHD_YES;
+	}
 	snprintf(ps->bad, sizeof ps->bad, "%s", key);
-	ps->why = known ? 2 : 1;
+	ps->why = known < 0 ? 1 : value == NULL ? 2 : 3;
 	return MHD_NO;
 }
 
@@ -360,7 +374,11 @@ api_params_ok(struct api_request *req, const char *const *allowed)
 {
 	struct param_scan ps = { .allowed = allowed };
 	char list[256] = "";
+	int n = 0;
 
+	while (allowed[n] != NULL)
+		n++;
+	assert(n <= PARAMS_MAX);
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, scan_param, &ps);
 	if (ps.why == 0)
 		return true;
@@ -369,6 +387,8 @@ api_params_ok(struct api_request *req, const char *const *allowed)
 		    *a);
 	if (ps.why == 2)
 		api_reply_bad_param(req, ps.bad, "needs a value (%s=...)", ps.bad);
+	else if (ps.why == 3)
+		api_reply_bad_param(req, ps.bad, "given more than once (each parameter at most once)");
 	else
 		api_reply_bad_param(req, ps.bad, "unknown query parameter (this route takes: %s)",
 		    list[0] != '\0' ? list : "none");
@@ -436,7 +456,7 @@ api_cursor_encode(int64_t id, char out[API_CURSOR_MAX])
 int
 api_cursor_decode(const char *s, int64_t *id)
 {
-	char raw[32];
+	char raw[32], canon[API_CURSOR_MAX];
 	size_t n = 0, len = strlen(s);
 	unsigned v = 0;
 	int bits = 0;
@@ -460,7 +480,10 @@ api_cursor_decode(const char *s, int64_t *id)
 		return -1;
 	errno = 0;
 	*id = strtoll(raw + 1, &end, 10);
-	return *end == '\0' && errno == 0 ? 0 : -1;
+	if (end != raw + n || errno != 0)
+		return -1;   /* a NUL or other bytes after the digits ("cjEA" is "r1\0") */
+	api_cursor_encode(*id, canon);
+	return strcmp(canon, s) == 0 ? 0 : -1;   /* one spelling per cursor (no stray low bits) */
 }
 
 bool
@@ -627,7 +650,37 @@ needs_token(const struct req *r)
 	return security_protect_reads(sec) && r->handler != serve_static;
 }
 
-/* First call: set up the request, check its size, decode its path, route it, check its token. */
+/* The same-origin rule (security_request_check) for a request: 0, or the status and r->why. */
+static unsigned
+same_origin(struct req *r, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct sockaddr_storage local;
+	socklen_t len = sizeof local;
+	const char *cl = api_header(&r->pub, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *mode = api_header(&r->pub, "Sec-Fetch-Mode");
+	int api_path = strcmp(r->path, "/api") == 0 || strncmp(r->path, "/api/", 5) == 0;
+	struct security_request rq = {
+		.method = r->pub.method,
+		.host = api_header(&r->pub, MHD_HTTP_HEADER_HOST),
+		.origin = api_header(&r->pub, "Origin"),
+		.fetch_site = api_header(&r->pub, "Sec-Fetch-Site"),
+		.content_type = api_header(&r->pub, MHD_HTTP_HEADER_CONTENT_TYPE),
+		.client = api_header(&r->pub, "X-Rampage-Client"),
+		.preflight = api_header(&r->pub, "Access-Control-Request-Method") != NULL,
+		.navigation = mode != NULL && strcmp(mode, "navigate") == 0 && !api_path,
+		.has_body = (cl != NULL && strtoull(cl, NULL, 10) > 0) ||
+		    api_header(&r->pub, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL,
+	};
+
+	if (ci != NULL && getsockname(ci->connect_fd, (struct sockaddr *)&local, &len) == 0)
+		rq.local = (struct sockaddr *)&local;
+	return (unsigned)security_request_check(r->pub.api->sec, &rq, &r->why);
+}
+
+/* First call: set up the request, check its size, decode its path, apply the same-origin rule,
+   route it, check its token. */
 static struct req *
 begin(struct api *api, struct MHD_Connection *conn, const char *url, const char *method)
 {
@@ -652,7 +705,7 @@ begin(struct api *api, struct MHD_Connection *conn, const char *url, const char 
 	}
 	if (cl != NULL && strtoull(cl, NULL, 10) > api->body_max)
 		r->error = 413;
-	else if (r->error == 0)
+	else if (r->error == 0 && (r->error = same_origin(r, conn)) == 0)
 		route(r);
 	if ((r->error == 0 || r->error == 404 || r->error == 405) && needs_token(r)) {
 		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -686,6 +739,11 @@ reply_error(struct req *r)
 			api_reply_error(req, 401, "unauthorized", "%s %s needs an API token: send "
 			    "Authorization: Bearer <token> (see security.api_tokens and security.token_file)",
 			    req->method, req->path);
+		break;
+	case 403:
+	case 415:
+	case 421:
+		api_reply_error(req, r->error, error_code(r->error), "%s", r->why);
 		break;
 	case 404:
 		api_reply_error(req, 404, "not_found", "no route for %s", req->path);

@@ -12,7 +12,8 @@
  * as soon as it is written.
  *
  * lws 4.1.6 rules we follow (docs/design.md, research notes): the context has no listen socket and
- * an explicit vhost that adopts the front door's fds; LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is never
+ * an explicit vhost that adopts the front door's fds, each behind a relay (see "the relay": 4.1.6
+ * does not close on unmasked client frames, so we read the frame headers ourselves); LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is never
  * handled (a use-after-free in 4.1.6 depends on it); the path is checked in
  * FILTER_PROTOCOL_CONNECTION instead, and the front door only lets websocket upgrades through.
  */
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -37,10 +39,13 @@
 #include "core/xmalloc.h"
 #include "http/live.h"
 #include "runs/runq.h"
+#include "security/security.h"
 
 #define RX_MAX          4096     /* bytes of one client message */
 #define STOP_GRACE_MS   1000     /* clients have this long to answer our close frame */
 #define CLOSE_TRY_LATER 1013     /* RFC 6455 registry: "Try Again Later" */
+#define RELAY_RX        16384    /* bytes the relay reads at once */
+#define RELAY_CAP       (256 * 1024)   /* bytes the relay holds for a side that cannot take them */
 
 enum item_kind { ITEM_ADOPT, ITEM_MESSAGE };
 
@@ -56,10 +61,35 @@ struct item {
 	unsigned char buf[];          /* LWS_PRE bytes for the frame header, then len bytes of JSON */
 };
 
+/* Bytes waiting for a socket that could not take them (grows to RELAY_CAP). */
+struct relay_buf {
+	unsigned char *data;
+	size_t len, cap;
+};
+
+/* One client connection between its socket and lws (see "the relay"); service thread only. */
+struct relay {
+	struct live *lv;
+	struct lws *outer, *inner;    /* raw: the client's socket; our end of the pair (NULL: closed) */
+	int outer_fd, inner_fd;
+	struct lws *ws;               /* lws's websocket on the pair (NULL once destroyed) */
+	struct client *client;        /* its session, once established */
+	struct sockaddr_storage local;   /* the client connection's own address (the Host check) */
+	socklen_t local_len;
+	struct relay_buf up, down;    /* towards lws; towards the client */
+	int violation;                /* an unmasked frame came: nothing more goes up */
+	int in_frames;                /* the HTTP head is over */
+	size_t line_len;
+	unsigned char hdr[14];        /* the frame header being read */
+	int hdr_have, hdr_need;
+	uint64_t payload_left;
+};
+
 /* One websocket client: lws's per-session data (zeroed by lws, freed after LWS_CALLBACK_CLOSED). */
 struct client {
 	struct client *prev, *next;   /* lv->clients */
 	struct lws *wsi;
+	struct relay *relay;          /* the relay it is behind (NULL once that is gone) */
 	int listed;                   /* on lv->clients (counted against max_clients) */
 	int close_code;               /* nonzero: close with it on the next WRITEABLE */
 	const char *close_reason;
@@ -77,6 +107,7 @@ struct live {
 	/* set by live_start, read-only afterwards */
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
+	const struct security *sec;   /* main's, immutable; NULL: only Origin-less handshakes */
 	pthread_t thread;
 	int heartbeat_ms, max_clients;
 	struct mailbox inbox;
@@ -89,6 +120,7 @@ struct live {
 	/* owned by the service thread */
 	struct client *clients;
 	int nlisted;
+	int nrelays;                  /* relays not yet freed (stopping waits for them to flush) */
 	lws_sorted_usec_list_t sul_beat, sul_stop;
 	unsigned long long seq;
 	int stop_begun, done;
@@ -239,11 +271,266 @@ begin_stop(struct live *lv)
 	lws_sul_cancel(&lv->sul_beat);
 	for (struct client *c = lv->clients; c != NULL; c = c->next)
 		close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "server stopping");
-	if (lv->clients == NULL)
+	if (lv->clients == NULL && lv->nrelays == 0)
 		lv->done = 1;
 	else
 		lws_sul_schedule(lv->ctx, 0, &lv->sul_stop, stop_deadline,
 		    (lws_usec_t)STOP_GRACE_MS * LWS_US_PER_MS);
+}
+
+/* ---- the relay (service thread) */
+
+/*
+ * lws 4.1.6 accepts unmasked client frames (RFC 6455 5.1 requires closing the connection; lws
+ * enforces it only from 4.3) and tells its callbacks nothing about masking. So lws never gets the
+ * client's socket: it gets one end of a socketpair, and the relay copies bytes between the client
+ * and the other end, reading the frame headers of what the client sends (the HTTP head first,
+ * passed as is). At the first unmasked frame nothing more goes up and the websocket is closed with
+ * 1002. Both the client's socket and our end of the pair are lws raw sockets, so the relay runs in
+ * the same service loop; a side that cannot take more pauses the other side's reading.
+ */
+
+/* Queue or send bytes towards fd; 0, or -1 if the relay must end (cap reached, socket error). */
+static int
+relay_push(struct lws *to, int fd, struct relay_buf *b, struct lws *from, const unsigned char *p,
+    size_t n)
+{
+	if (b->len == 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		}
+	}
+	if (n == 0)
+		return 0;
+	if (n > RELAY_CAP - b->len)
+		return -1;
+	if (b->len + n > b->cap) {
+		b->cap = b->len + n > 2 * b->cap ? b->len + n : 2 * b->cap;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	lws_rx_flow_control(from, 0);
+	lws_callback_on_writable(to);
+	return 0;
+}
+
+/* Send what is queued for fd; 0 when all went (the source may read again), 1 if some is left, -1. */
+static int
+relay_flush(int fd, struct relay_buf *b)
+{
+	ssize_t w;
+
+	if (b->len == 0)
+		return 0;
+	w = send(fd, b->data, b->len, MSG_NOSIGNAL);
+	if (w < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
+	memmove(b->data, b->data + w, b->len - (size_t)w);
+	b->len -= (size_t)w;
+	return b->len > 0;
+}
+
+/*
+ * Read the client's bytes: the HTTP head (to its empty line, CRLF or bare LF), then frame headers,
+ * skipping payloads. Returns how many of the n bytes may go up to lws: all, or those before the
+ * byte that says a frame is unmasked (then r->violation is set).
+ */
+static size_t
+relay_scan(struct relay *r, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (!r->in_frames) {
+			unsigned char c = p[i++];
+			if (c == '\n') {
+				r->in_frames = r->line_len == 0;
+				r->line_len = 0;
+			} else if (c != '\r') {
+				r->line_len++;
+			}
+			continue;
+		}
+		if (r->payload_left > 0) {
+			size_t k = n - i < r->payload_left ? n - i : (size_t)r->payload_left;
+			i += k;
+			r->payload_left -= k;
+			continue;
+		}
+		r->hdr[r->hdr_have++] = p[i];
+		if (r->hdr_have == 2) {
+			unsigned len7 = r->hdr[1] & 0x7f;
+			if (!(r->hdr[1] & 0x80)) {
+				r->violation = 1;
+				return i;
+			}
+			r->hdr_need = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + 4;
+		}
+		i++;
+		if (r->hdr_have >= 2 && r->hdr_have == r->hdr_need) {
+			unsigned len7 = r->hdr[1] & 0x7f;
+			uint64_t len = len7;
+			if (len7 >= 126) {
+				len = 0;
+				for (int k = 2; k < r->hdr_need - 4; k++)
+					len = len << 8 | r->hdr[k];
+			}
+			r->payload_left = len;
+			r->hdr_have = r->hdr_need = 0;
+		}
+	}
+	return n;
+}
+
+/* The websocket on the other end of r breaks the protocol: close it with 1002. */
+static void
+relay_violation(struct relay *r)
+{
+	static const char why[] = "unmasked client frame";
+
+	if (r->client != NULL)
+		close_soon(r->client, LWS_CLOSE_STATUS_PROTOCOL_ERR, why);
+	/* else: established() sees r->violation */
+}
+
+/* Kill a raw side at lws's next chance (its RAW_CLOSE follows). */
+static void
+relay_kill(struct lws *wsi)
+{
+	if (wsi != NULL)
+		lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+/* The relay protocol's callback: the client's socket (outer) and our end of the pair (inner). */
+static int
+relay_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct relay *r = lws_get_opaque_user_data(wsi);
+	int outer;
+
+	(void)user;
+	if (r == NULL || (reason != LWS_CALLBACK_RAW_RX && reason != LWS_CALLBACK_RAW_WRITEABLE &&
+	    reason != LWS_CALLBACK_RAW_CLOSE))
+		return 0;
+	outer = wsi == r->outer;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX:
+		if (outer) {
+			size_t n = r->violation ? 0 : relay_scan(r, in, len);
+			if (r->violation && n < len)
+				relay_violation(r);
+			if (n > 0 && relay_push(r->inner, r->inner_fd, &r->up, wsi, in, n) != 0)
+				return -1;
+			return 0;
+		}
+		return relay_push(r->outer, r->outer_fd, &r->down, wsi, in, len) != 0 ? -1 : 0;
+	case LWS_CALLBACK_RAW_WRITEABLE: {
+		struct relay_buf *b = outer ? &r->down : &r->up;
+		struct lws *from = outer ? r->inner : r->outer;
+		int rc = relay_flush(outer ? r->outer_fd : r->inner_fd, b);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+		if (from != NULL)
+			lws_rx_flow_control(from, 1);
+		else
+			return -1;   /* the other side is gone and all it sent went: done */
+		return 0;
+	}
+	case LWS_CALLBACK_RAW_CLOSE:
+		lws_set_opaque_user_data(wsi, NULL);
+		if (outer) {
+			r->outer = NULL;
+			relay_kill(r->inner);   /* lws's websocket then sees the pair close */
+		} else {
+			r->inner = NULL;
+			if (r->outer != NULL && r->down.len == 0)
+				relay_kill(r->outer);   /* else the last bytes go first (WRITEABLE) */
+		}
+		if (r->outer == NULL && r->inner == NULL) {
+			struct live *lv = r->lv;
+			if (r->client != NULL)
+				r->client->relay = NULL;
+			if (r->ws != NULL)   /* its handshake may still be read from the pair's buffer */
+				lws_set_opaque_user_data(r->ws, NULL);
+			free(r->up.data);
+			free(r->down.data);
+			free(r);
+			lv->nrelays--;
+			if (lv->stop_begun && lv->clients == NULL && lv->nrelays == 0)
+				lv->done = 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Adopt a client's socket behind a relay; lws's websocket gets the other end of a socketpair. */
+static void
+relay_adopt(struct live *lv, int fd)
+{
+	struct relay *r = xcalloc(1, sizeof *r);
+	int pair[2];
+	struct lws *ws;
+
+	r->lv = lv;
+	r->local_len = sizeof r->local;
+	if (getsockname(fd, (struct sockaddr *)&r->local, &r->local_len) != 0)
+		r->local_len = 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0) {
+		log_warn("live: socketpair: %s", strerror(errno));
+		close(fd);
+		free(r);
+		lv->st.adopt_failed++;
+		return;
+	}
+	r->outer_fd = fd;
+	r->inner_fd = pair[1];
+	lv->nrelays++;
+	ws = lws_adopt_descriptor_vhost(lv->vh, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP,
+	    (lws_sock_file_fd_type){ .sockfd = pair[0] }, "live", NULL);
+	if (ws == NULL) {   /* lws closed pair[0] */
+		close(pair[1]);
+		close(fd);
+		free(r);
+		lv->nrelays--;
+		lv->st.adopt_failed++;
+		return;
+	}
+	lws_set_opaque_user_data(ws, r);
+	r->ws = ws;
+	r->outer = lws_adopt_descriptor_vhost(lv->vh, LWS_ADOPT_SOCKET,
+	    (lws_sock_file_fd_type){ .sockfd = fd }, "relay", NULL);
+	if (r->outer != NULL)
+		lws_set_opaque_user_data(r->outer, r);
+	r->inner = lws_adopt_descriptor_vhost(lv->vh, LWS_ADOPT_SOCKET,
+	    (lws_sock_file_fd_type){ .sockfd = pair[1] }, "relay", NULL);
+	if (r->inner != NULL)
+		lws_set_opaque_user_data(r->inner, r);
+	if (r->outer == NULL || r->inner == NULL) {
+		lws_set_opaque_user_data(ws, NULL);
+		relay_kill(ws);
+		relay_kill(r->outer);
+		relay_kill(r->inner);
+		if (r->outer != NULL)
+			lws_set_opaque_user_data(r->outer, NULL);
+		if (r->inner != NULL)
+			lws_set_opaque_user_data(r->inner, NULL);
+		free(r);
+		lv->nrelays--;
+		lv->st.adopt_failed++;
+		return;
+	}
+	lv->st.adopted++;
 }
 
 /* Take everything other threads queued: adopt fds, deliver messages. */
@@ -260,14 +547,10 @@ drain_inbox(struct live *lv)
 			deliver(lv, it);
 			continue;
 		}
-		if (lv->stop_begun) {
+		if (lv->stop_begun)
 			close(it->fd);
-		} else if (lws_adopt_descriptor_vhost(lv->vh, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP,
-		    (lws_sock_file_fd_type){ .sockfd = it->fd }, "live", NULL) == NULL) {
-			lv->st.adopt_failed++;   /* lws closed the fd */
-		} else {
-			lv->st.adopted++;
-		}
+		else
+			relay_adopt(lv, it->fd);
 		free(it);
 	}
 	if (atomic_load(&lv->stopping) && !lv->stop_begun)
@@ -276,31 +559,88 @@ drain_inbox(struct live *lv)
 
 /* ---- protocol callbacks (service thread) */
 
-/* Whether a websocket handshake may proceed: our path, and no foreign Origin. */
+/*
+ * Answer a handshake (or a plain GET) with an HTTP error and a JSON body, then close: 426 with
+ * Upgrade: websocket (no upgrade asked), 426 with Sec-WebSocket-Version: 13 (another version, RFC
+ * 6455 4.4), or the same-origin rule's 403/421. Returns -1 (close).
+ */
 static int
-acceptable(struct lws *wsi)
+http_refuse(struct lws *wsi, unsigned status, const char *code, const char *message, int version)
 {
-	char uri[32], origin[256], host[256];
-	const char *o = origin;
+	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+	char *body = json_dumps(j, JSON_COMPACT);
+	size_t len = strlen(body);
+	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	unsigned char *out = xmalloc(LWS_PRE + len);
+
+	json_decref(j);
+	memcpy(out + LWS_PRE, body, len);
+	free(body);
+	if (lws_add_http_common_headers(wsi, status, "application/json", len, &p, end) == 0 &&
+	    (status != 426 || version ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_UPGRADE, (const unsigned char *)"websocket", 9,
+	    &p, end) == 0) &&
+	    (!version || lws_add_http_header_by_token(wsi, WSI_TOKEN_VERSION,
+	    (const unsigned char *)"13", 2, &p, end) == 0) &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+	    &p, end) == 0 &&
+	    lws_finalize_write_http_header(wsi, start, &p, end) == 0)
+		lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+	free(out);
+	return -1;
+}
+
+/* A request header lws parsed (known token, or custom when token < 0): its value, or NULL. */
+static const char *
+header(struct lws *wsi, int token, const char *custom, char *out, int size)
+{
+	int n = token >= 0 ? lws_hdr_copy(wsi, out, size, (enum lws_token_indexes)token) :
+	    lws_hdr_custom_copy(wsi, out, size, custom, (int)strlen(custom));
+
+	return n >= 0 && (token < 0 || lws_hdr_total_length(wsi, (enum lws_token_indexes)token) > 0) ?
+	    out : NULL;
+}
+
+/*
+ * Whether a websocket handshake may proceed: our path, version 13 (RFC 6455: the only one), and
+ * the same-origin rule the API applies (security_request_check): browsers apply no same-origin
+ * policy to websockets, so a page may only listen in if it was served by us, through a Host that
+ * names us (DNS rebinding). 0, or -1 after answering the refusal (close).
+ */
+static int
+handshake_ok(struct live *lv, struct lws *wsi)
+{
+	char uri[32], version[8], host[256], origin[256], site[32], *why = NULL;
+	struct sockaddr_storage local;
+	socklen_t len = sizeof local;
+	struct security_request rq = { .method = "GET" };
+	struct relay *r;
+	int status;
 
 	if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/api/live") != 0)
-		return 0;
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
-		return 1;   /* not a browser: nothing to check */
-	/*
-	 * A browser page may only listen in if it was served by us: its Origin's host must be our Host.
-	 * (Browsers apply no same-origin policy to websockets.)
-	 */
-	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
-	    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
-		return 0;
-	if (strncasecmp(o, "http://", 7) == 0)
-		o += 7;
-	else if (strncasecmp(o, "https://", 8) == 0)
-		o += 8;
-	else
-		return 0;
-	return strcasecmp(o, host) == 0;
+		return -1;   /* the front door sends only /api/live here */
+	if (header(wsi, WSI_TOKEN_VERSION, NULL, version, sizeof version) == NULL ||
+	    strcmp(version, "13") != 0)
+		return http_refuse(wsi, 426, "upgrade_required", "Sec-WebSocket-Version: only 13 (RFC "
+		    "6455) is spoken here", 1);
+	rq.host = header(wsi, WSI_TOKEN_HOST, NULL, host, sizeof host);
+	rq.origin = header(wsi, WSI_TOKEN_ORIGIN, NULL, origin, sizeof origin);
+	rq.fetch_site = header(wsi, -1, "sec-fetch-site:", site, sizeof site);
+	if (lv->sec == NULL)
+		return rq.origin == NULL ? 0 : -1;
+	r = lws_get_opaque_user_data(wsi);
+	if (r != NULL && r->local_len > 0)
+		rq.local = (struct sockaddr *)&r->local;
+	else if (getsockname(lws_get_socket_fd(wsi), (struct sockaddr *)&local, &len) == 0)
+		rq.local = (struct sockaddr *)&local;
+	status = security_request_check(lv->sec, &rq, &why);
+	if (status != 0) {
+		http_refuse(wsi, (unsigned)status, status == 421 ? "misdirected_request" : "forbidden",
+		    why, 0);
+		free(why);
+		return -1;
+	}
+	return 0;
 }
 
 /* A handshake completed: count the client (or refuse it) and say hello. */
@@ -311,6 +651,14 @@ established(struct live *lv, struct client *c, struct lws *wsi)
 	int n;
 
 	c->wsi = wsi;
+	c->relay = lws_get_opaque_user_data(wsi);
+	if (c->relay != NULL) {
+		c->relay->client = c;
+		if (c->relay->violation) {
+			close_soon(c, LWS_CLOSE_STATUS_PROTOCOL_ERR, "unmasked client frame");
+			return;
+		}
+	}
 	if (lv->stop_begun) {
 		close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "server stopping");
 		return;
@@ -352,7 +700,11 @@ closed(struct live *lv, struct client *c)
 		c->qhead = (c->qhead + 1) % LIVE_QUEUE_MAX;
 		c->qlen--;
 	}
-	if (lv->stop_begun && lv->clients == NULL)
+	if (c->relay != NULL) {
+		c->relay->client = NULL;
+		c->relay = NULL;
+	}
+	if (lv->stop_begun && lv->clients == NULL && lv->nrelays == 0)
 		lv->done = 1;
 }
 
@@ -482,27 +834,6 @@ writeable(struct client *c)
 	return 0;
 }
 
-/* A plain GET /api/live (no upgrade): 426 with a JSON body, then close. */
-static int
-upgrade_required(struct lws *wsi)
-{
-	static const char body[] = "{\"error\":{\"code\":\"upgrade_required\","
-	    "\"message\":\"/api/live is a websocket endpoint\"}}";
-	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-	unsigned char out[LWS_PRE + sizeof body];
-
-	if (lws_add_http_common_headers(wsi, 426, "application/json", sizeof body - 1, &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_UPGRADE, (const unsigned char *)"websocket", 9,
-	    &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
-	    &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	memcpy(out + LWS_PRE, body, sizeof body - 1);
-	lws_write(wsi, out + LWS_PRE, sizeof body - 1, LWS_WRITE_HTTP_FINAL);
-	return -1;
-}
-
 /* The one protocol's callback. */
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -517,7 +848,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			drain_inbox(lv);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return acceptable(wsi) ? 0 : 1;
+		return handshake_ok(lv, wsi) == 0 ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		established(lv, c, wsi);
 		return 0;
@@ -528,8 +859,14 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 	case LWS_CALLBACK_CLOSED:
 		closed(lv, c);
 		return 0;
+	case LWS_CALLBACK_WSI_DESTROY: {   /* every wsi's, ours or the relay's, comes here */
+		struct relay *r = lws_get_opaque_user_data(wsi);
+		if (r != NULL && r->ws == wsi)
+			r->ws = NULL;
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
 	case LWS_CALLBACK_HTTP:
-		return upgrade_required(wsi);
+		return http_refuse(wsi, 426, "upgrade_required", "/api/live is a websocket endpoint", 0);
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
@@ -537,6 +874,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 
 static const struct lws_protocols protocols[] = {
 	{ "live", callback, sizeof(struct client), RX_MAX, 0, NULL, 0 },
+	{ "relay", relay_callback, 0, RELAY_RX, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -588,13 +926,14 @@ wake(void *arg)
 /* ---- any thread */
 
 struct live *
-live_start(const struct conf *cfg, size_t max_head, char **cause)
+live_start(const struct conf *cfg, const struct security *sec, size_t max_head, char **cause)
 {
 	struct live *lv = xcalloc(1, sizeof *lv);
 	struct lws_context_creation_info info;
 	int err;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN | (log_level >= LOG_DEBUG ? LLL_NOTICE : 0), lws_log);
+	lv->sec = sec;
 	lv->heartbeat_ms = cfg->live_heartbeat_ms;
 	lv->max_clients = cfg->live_max_clients;
 	mailbox_init(&lv->inbox, wake, lv);

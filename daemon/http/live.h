@@ -30,14 +30,19 @@
 
 struct conf;
 struct live;
+struct security;
 struct runq_publisher;
 
 /*
  * Creates the lws context (no listen socket) and starts the service thread. max_head: the largest
- * request head (bytes) lws must accept, the most the front door passes on. Main thread, after
+ * request head (bytes) lws must accept, the most the front door passes on. Handshakes must pass
+ * sec's same-origin rule (security_request_check: Host, Origin, Sec-Fetch-Site) and say
+ * Sec-WebSocket-Version: 13; with sec NULL (unit tests) only handshakes without Origin are
+ * accepted. sec must outlive lv. Main thread, after
  * RLIMIT_NOFILE is raised (lws sizes its fd table now). NULL and *cause.
  */
-struct live *live_start(const struct conf *cfg, size_t max_head, char **cause);
+struct live *live_start(const struct conf *cfg, const struct security *sec, size_t max_head,
+    char **cause);
 /* Queues an accepted connection for adoption by lws; takes ownership of fd. Any thread. */
 void live_adopt(struct live *lv, int fd);
 /*

@@ -35,6 +35,7 @@
 #define TOKEN_FILE_MAX  (64 * 1024)   /* bytes of a token file */
 #define NAME_MAX_LEN    253           /* a DNS name */
 #define LIST_SHOWN      200           /* bytes of allow_targets quoted in a refusal */
+#define HOST_NAME_SIZE  (NAME_MAX_LEN + 3)   /* a name or [v6] literal, NUL included */
 
 struct net {
 	uint8_t addr[16];          /* IPv4 as ::ffff:a.b.c.d */
@@ -55,6 +56,10 @@ struct security {
 	char **env_names;          /* env_allow: names and globs, as written */
 	int nenv;
 	struct security_caps caps;
+	struct { char name[HOST_NAME_SIZE]; long port; } *hosts;   /* allowed_hosts; port -1: any */
+	int nhosts;
+	char listen_name[HOST_NAME_SIZE];   /* server.listen's address as a Host names it */
+	long listen_port;                   /* its port (0: the one picked; the socket says) */
 };
 
 /* ---- tokens */
@@ -735,6 +740,232 @@ security_env(const struct security *sec, const char *name)
 	return NULL;
 }
 
+/* ---- browsers: Host, Origin, Sec-Fetch-Site, content types */
+
+/*
+ * Splits a Host value or allowed_hosts entry, "name[:port]" or "[v6][:port]", into a lower-case
+ * name (brackets kept, one trailing dot, the DNS root, dropped) and a port (-1 when absent).
+ * -1 if it is not one.
+ */
+static int
+split_host(const char *s, size_t n, char name[HOST_NAME_SIZE], long *port)
+{
+	const char *colon = NULL, *end = s + n;
+	size_t len;
+
+	if (n > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+		if (close == NULL)
+			return -1;
+		if (close + 1 < end && close[1] != ':')
+			return -1;
+		colon = close + 1 < end ? close + 1 : NULL;
+	} else {
+		colon = memchr(s, ':', n);
+	}
+	len = (size_t)((colon != NULL ? colon : end) - s);
+	*port = -1;
+	if (colon != NULL) {
+		long p = 0;
+		if (colon + 1 == end || end - colon > 6)
+			return -1;
+		for (const char *c = colon + 1; c < end; c++) {
+			if (*c < '0' || *c > '9')
+				return -1;
+			p = p * 10 + (*c - '0');
+		}
+		if (p < 1 || p > 65535)
+			return -1;
+		*port = p;
+	}
+	if (len > 1 && s[len - 1] == '.' && s[0] != '[')
+		len--;
+	if (len == 0 || len >= HOST_NAME_SIZE)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || (s[0] == '[' && (c == ':' || c == '[' || c == ']'))))
+			return -1;
+		name[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	name[len] = '\0';
+	if (name[0] == '[') {
+		char inner[HOST_NAME_SIZE];
+		struct in6_addr a6;
+		snprintf(inner, sizeof inner, "%.*s", (int)len - 2, name + 1);
+		if (inet_pton(AF_INET6, inner, &a6) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+/* each_entry callback: check an allowed_hosts entry, optionally keep it. */
+static int
+take_host(void *arg, const char *s, size_t n, char **why)
+{
+	struct security *sec = arg;
+	char name[HOST_NAME_SIZE];
+	long port;
+
+	if (split_host(s, n, name, &port) != 0) {
+		*why = xasprintf("\"%.*s\" is not a host name or address with an optional :port "
+		    "(\"rampage.example\", \"10.0.0.5:8089\", \"[fd00::5]\")", (int)n, s);
+		return -1;
+	}
+	if (sec == NULL)
+		return 0;
+	if (sec->nhosts == SECURITY_HOSTS_MAX) {
+		*why = xasprintf("more than %d entries", SECURITY_HOSTS_MAX);
+		return -1;
+	}
+	sec->hosts = xreallocarray(sec->hosts, (size_t)sec->nhosts + 1, sizeof *sec->hosts);
+	memcpy(sec->hosts[sec->nhosts].name, name, sizeof name);
+	sec->hosts[sec->nhosts].port = port;
+	sec->nhosts++;
+	return 0;
+}
+
+int
+security_hosts_check(const char *list, char **why)
+{
+	return each_entry(list, take_host, NULL, why);
+}
+
+/* The text of a socket address as a Host name would write it ("127.0.0.1", "[::1]"), and its port. */
+static int
+local_name(const struct sockaddr *sa, char name[HOST_NAME_SIZE], long *port)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+		snprintf(name, HOST_NAME_SIZE, "%s", ip);
+		*port = ntohs(in->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const uint8_t *b = in6->sin6_addr.s6_addr;
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (memcmp(b, mapped, 12) == 0)
+			snprintf(name, HOST_NAME_SIZE, "%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+		else {
+			inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+			snprintf(name, HOST_NAME_SIZE, "[%s]", ip);
+		}
+		*port = ntohs(in6->sin6_port);
+		return 0;
+	}
+	return -1;
+}
+
+/* Whether a Host value names this daemon (see security_request_check). */
+static int
+host_ok(const struct security *sec, const char *host, const struct sockaddr *local)
+{
+	static const char *const loop[] = { "localhost", "127.0.0.1", "[::1]" };
+	char name[HOST_NAME_SIZE], here[HOST_NAME_SIZE] = "";
+	long port, our_port = sec->listen_port;
+
+	if (split_host(host, strlen(host), name, &port) != 0)
+		return 0;
+	if (local != NULL)
+		local_name(local, here, &our_port);
+	for (int i = 0; i < sec->nhosts; i++)
+		if (strcmp(sec->hosts[i].name, name) == 0 &&
+		    (sec->hosts[i].port == -1 || sec->hosts[i].port == port))
+			return 1;
+	if (port != our_port && !(port == -1 && our_port == 80))
+		return 0;
+	for (size_t i = 0; i < sizeof loop / sizeof loop[0]; i++)
+		if (strcmp(loop[i], name) == 0)
+			return 1;
+	return strcmp(sec->listen_name, name) == 0 || strcmp(here, name) == 0;
+}
+
+/* Whether an Origin value is http:// or https:// and the Host the request was sent to. */
+static int
+origin_ok(const char *origin, const char *host)
+{
+	if (host == NULL)
+		return 0;
+	if (strncasecmp(origin, "http://", 7) == 0)
+		origin += 7;
+	else if (strncasecmp(origin, "https://", 8) == 0)
+		origin += 8;
+	else
+		return 0;
+	return strcasecmp(origin, host) == 0;
+}
+
+/* Whether a Content-Type value is application/json (parameters such as charset allowed). */
+static int
+json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+/* A shown header value: short, printable. */
+static void
+shown(const char *v, char out[80])
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0' && i < 79; i++)
+		out[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	out[i] = '\0';
+}
+
+int
+security_request_check(const struct security *sec, const struct security_request *rq, char **why)
+{
+	const char *m = rq->method;
+	int changes = strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
+	char v[80];
+
+	*why = NULL;
+	if (rq->host != NULL && !host_ok(sec, rq->host, rq->local)) {
+		shown(rq->host, v);
+		*why = xasprintf("Host: \"%s\" is not a name of this daemon (localhost, 127.0.0.1, [::1] "
+		    "and the listen address on its port, or server.allowed_hosts)", v);
+		return 421;
+	}
+	if (rq->origin != NULL && !origin_ok(rq->origin, rq->host)) {
+		shown(rq->origin, v);
+		*why = xasprintf("Origin: \"%s\" is not this daemon's own origin: pages of other origins "
+		    "may not use this API", v);
+		return 403;
+	}
+	if (rq->fetch_site != NULL && strcmp(rq->fetch_site, "same-origin") != 0 &&
+	    strcmp(rq->fetch_site, "none") != 0 && !(rq->navigation && !changes)) {
+		shown(rq->fetch_site, v);
+		*why = xasprintf("Sec-Fetch-Site: \"%s\": only same-origin requests may use this API", v);
+		return 403;
+	}
+	if (strcmp(m, "OPTIONS") == 0 && rq->preflight) {
+		*why = xstrdup("OPTIONS: CORS preflights are refused: this API serves its own origin only");
+		return 403;
+	}
+	if (!changes)
+		return 0;
+	if (rq->content_type != NULL && !json_type(rq->content_type)) {
+		shown(rq->content_type, v);
+		*why = xasprintf("Content-Type: \"%s\": request bodies must be application/json", v);
+		return 415;
+	}
+	if (rq->content_type == NULL && (rq->client == NULL || rq->client[0] == '\0')) {
+		*why = xasprintf("%s needs Content-Type: application/json or an X-Rampage-Client header "
+		    "(which browsers send only after a CORS preflight, refused here)", m);
+		return rq->has_body ? 415 : 403;
+	}
+	return 0;
+}
+
 /* ---- bind policy */
 
 /* Whether a listen host is loopback: 127.0.0.0/8, ::1 (or ::ffff:127.x.y.z). */
@@ -803,6 +1034,13 @@ security_new(const struct conf *cfg, char **cause)
 		*cause = xasprintf("security.env_allow: %s", why);
 		goto fail;
 	}
+	if (cfg->allowed_hosts != NULL && each_entry(cfg->allowed_hosts, take_host, sec, &why) != 0) {
+		*cause = xasprintf("server.allowed_hosts: %s", why);
+		goto fail;
+	}
+	snprintf(sec->listen_name, sizeof sec->listen_name, strchr(cfg->listen_host, ':') != NULL ?
+	    "[%s]" : "%s", cfg->listen_host);
+	sec->listen_port = cfg->listen_port;
 	sec->caps.max_vus = cfg->max_vus;
 	sec->caps.max_rate = cfg->max_rate;
 	sec->caps.max_duration_ns = cfg->max_duration_ns;
@@ -832,6 +1070,7 @@ security_free(struct security *sec)
 	for (int i = 0; i < sec->nenv; i++)
 		free(sec->env_names[i]);
 	free(sec->env_names);
+	free(sec->hosts);
 	free(sec);
 }
 
@@ -847,4 +1086,5 @@ security_conf_checks(struct conf *cfg)
 	cfg->checks.tokens = security_tokens_check;
 	cfg->checks.targets = security_targets_check;
 	cfg->checks.env_names = security_env_names_check;
+	cfg->checks.hosts = security_hosts_check;
 }

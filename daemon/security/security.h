@@ -5,6 +5,9 @@
  *   - API tokens ([security] api_tokens, token_file): when any is set, requests that change state
  *     need `Authorization: Bearer <token>` (and reads too with protect_reads); the router and the
  *     front door ask this module. Tokens are compared in constant time.
+ *   - Browsers (server.allowed_hosts): any web page the user visits can send requests to a daemon
+ *     on loopback, and a DNS-rebinding page can even read the answers. security_request_check is
+ *     the same-origin rule the router and the websocket apply to every request.
  *   - Bind policy: listening beyond loopback without tokens needs allow_insecure_bind.
  *   - Target allowlist ([security] allow_targets): literal IPs must fall in a listed network (CIDR),
  *     names must match a listed name or glob. DNS is NOT consulted when a definition is validated;
@@ -38,6 +41,7 @@ struct security;
 #define SECURITY_TOKEN_MAX 256     /* ... and at most */
 #define SECURITY_TOKENS_MAX 64     /* tokens over api_tokens and token_file */
 #define SECURITY_TARGETS_MAX 256   /* entries of allow_targets */
+#define SECURITY_HOSTS_MAX 64      /* entries of server.allowed_hosts */
 
 /*
  * Builds the policy from cfg: parses api_tokens and allow_targets, reads token_file (refused if it
@@ -64,6 +68,35 @@ int security_bearer_ok(const struct security *sec, const char *authorization);
  * cannot set Authorization on websockets: `new WebSocket(url, ["live", "bearer." + token])`).
  */
 int security_head_ok(const struct security *sec, const char *head, size_t len);
+
+/* What security_request_check looks at: header values (NULL when absent) and the connection. */
+struct security_request {
+	const char *method;
+	const char *host;              /* Host */
+	const char *origin;            /* Origin */
+	const char *fetch_site;        /* Sec-Fetch-Site */
+	const char *content_type;      /* Content-Type */
+	const char *client;            /* X-Rampage-Client (the dashboard and the CLI always send it) */
+	int preflight;                 /* Access-Control-Request-Method present */
+	int navigation;                /* a page navigation (Sec-Fetch-Mode: navigate) outside /api/ */
+	int has_body;                  /* Content-Length above 0, or Transfer-Encoding */
+	const struct sockaddr *local;  /* the connection's own address (getsockname), or NULL */
+};
+/*
+ * The same-origin rule, as browsers' own defences are designed: 0 if the request may proceed,
+ * else the status to answer (421, 403, 415) and *why (caller frees), naming the header:
+ *   - 421: Host is present and names neither localhost, 127.0.0.1, [::1], the listen address or
+ *     the connection's own address on our port, nor an entry of server.allowed_hosts.
+ *   - 403: Origin is present and is not http(s)://<Host>; Sec-Fetch-Site is present and neither
+ *     same-origin nor none (a navigation's GET outside /api/ excepted: links to the dashboard);
+ *     an OPTIONS preflight; a bodiless POST/PUT/PATCH/DELETE with neither a JSON Content-Type
+ *     nor X-Rampage-Client.
+ *   - 415: a state-changing request whose Content-Type is not application/json, or with a body
+ *     and neither header (what a form or a text/plain fetch sends without a preflight).
+ * Any thread; allocates only to explain a refusal.
+ */
+int security_request_check(const struct security *sec, const struct security_request *rq,
+    char **why);
 
 /*
  * The bind policy: 0 if cfg's listen address is loopback (127.0.0.0/8, ::1) or tokens are
@@ -105,7 +138,7 @@ const char *security_env(const struct security *sec, const char *name);
 /* ---- Syntax checks for the config table (pure): 0, or -1 and *why (caller frees). */
 
 struct conf;
-/* Installs the three checks below as cfg's checks of the [security] lists (core/conf.h), so a bad
+/* Installs the checks below as cfg's checks of the [security] lists (core/conf.h), so a bad
    value in the file or on the command line is refused with its file, line and key. Main thread,
    after conf_init, before conf_load. */
 void security_conf_checks(struct conf *cfg);
@@ -115,5 +148,7 @@ int security_tokens_check(const char *list, char **why);
 int security_targets_check(const char *list, char **why);
 /* A comma-separated list of environment variable names or globs (env_allow). */
 int security_env_names_check(const char *list, char **why);
+/* A comma-separated list of host names or addresses, each with an optional :port (allowed_hosts). */
+int security_hosts_check(const char *list, char **why);
 
 #endif

@@ -6,6 +6,9 @@
  *   2  an allow_targets list (security_targets_check, then a policy built from it)
  *   3  an api_tokens list (security_tokens_check)
  *   4  an address in text (security_check_ip)
+ *   5  a request's method and headers, one a line: method, Host, Origin, Sec-Fetch-Site,
+ *      Content-Type, X-Rampage-Client (security_request_check; an empty line is an absent header)
+ *   6  an allowed_hosts list (security_hosts_check, then a policy built from it)
  * Built like fuzz_testdef.c (see there).
  */
 #include <config.h>
@@ -37,6 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    &cause) != 0 || conf_set(&cfg, "security.protect_reads", "true", &cause) != 0 ||
 		    conf_set(&cfg, "security.allow_targets", "127.0.0.0/8, ::1, localhost, 10.1.0.0/16, "
 		    "fd00::/8, *.internal.example, a?c.test", &cause) != 0 ||
+		    conf_set(&cfg, "server.allowed_hosts", "rampage.test, proxy.test:443", &cause) != 0 ||
 		    (sec = security_new(&cfg, &cause)) == NULL)
 			abort();
 		conf_fini(&cfg);
@@ -44,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	s = xstrndup((const char *)data + 1, size - 1);   /* text inputs stop at a NUL */
-	switch (data[0] % 5) {
+	switch (data[0] % 7) {
 	case 0:
 		security_head_ok(sec, (const char *)data + 1, size - 1);
 		break;
@@ -78,6 +82,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 4:
 		security_check_ip(sec, s, &why);
+		break;
+	case 5: {
+		char *line[6] = { NULL }, *p = s;
+		struct security_request rq;
+		for (int i = 0; i < 6 && p != NULL; i++) {
+			line[i] = p;
+			if ((p = strchr(p, '\n')) != NULL)
+				*p++ = '\0';
+		}
+		rq = (struct security_request){
+			.method = line[0] != NULL ? line[0] : "GET",
+			.host = line[1] != NULL && *line[1] ? line[1] : NULL,
+			.origin = line[2] != NULL && *line[2] ? line[2] : NULL,
+			.fetch_site = line[3] != NULL && *line[3] ? line[3] : NULL,
+			.content_type = line[4] != NULL && *line[4] ? line[4] : NULL,
+			.client = line[5] != NULL && *line[5] ? line[5] : NULL,
+			.has_body = size % 2,
+		};
+		r = security_request_check(sec, &rq, &why);
+		if ((r == 0) != (why == NULL) || (r != 0 && r != 403 && r != 415 && r != 421))
+			abort();   /* a refusal always says why with one of its statuses */
+		break;
+	}
+	case 6:
+		if (security_hosts_check(s, &why) == 0) {
+			struct conf cfg;
+			struct security *other;
+			char *cause = NULL;
+			struct security_request rq = { .method = "GET", .host = "rampage.test:1" };
+			conf_init(&cfg);
+			security_conf_checks(&cfg);
+			if (conf_set(&cfg, "server.allowed_hosts", s, &cause) != 0 ||
+			    (other = security_new(&cfg, &cause)) == NULL)
+				abort();   /* a list that checks out must build */
+			security_request_check(other, &rq, &why);
+			security_free(other);
+			conf_fini(&cfg);
+		}
 		break;
 	}
 	free(why);

@@ -48,26 +48,26 @@ like "$(jq -r .error.message "$SANDBOX/b")" '/api/nope' "and a message naming th
 is "$(http_status GET "$URL/api")" 404 "/api itself is 404"
 is "$(http_status GET "$URL/api/health/")" 404 "a trailing slash does not match"
 
-curl -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X POST "$URL/api/health"
+curl -H 'Content-Type: application/json' -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X POST "$URL/api/health"
 like "$(status_line "$SANDBOX/h")" '^HTTP/1.1 405' "POST /api/health is 405"
 like "$(grep -i '^allow:' "$SANDBOX/h" | tr -d '\r')" '^[Aa]llow: GET, HEAD$' "Allow lists GET, HEAD"
 is "$(jq -r .error.code "$SANDBOX/b")" method_not_allowed "error.code method_not_allowed"
-curl -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X DELETE "$URL/index.html"
+curl -H 'Content-Type: application/json' -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X DELETE "$URL/index.html"
 like "$(status_line "$SANDBOX/h")" '^HTTP/1.1 405' "DELETE on a static path is 405"
 like "$(grep -i '^allow:' "$SANDBOX/h" | tr -d '\r')" 'GET, HEAD' "with Allow: GET, HEAD"
 is "$(jq -r .error.code "$SANDBOX/b")" method_not_allowed "and a JSON body"
 
-r=$(printf 'GET /api/he%%00alth HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$PORT")
+r=$(printf 'GET /api/he%%00alth HTTP/1.1\r\nHost: 127.0.0.1:'"$PORT"'\r\nConnection: close\r\n\r\n' | raw "$PORT")
 like "$(printf '%s' "$r" | head -1)" '^HTTP/1.1 400' "an encoded NUL in the path is 400"
 like "$r" '"code":"bad_request"' "with error.code bad_request"
-r=$(printf 'GET /api/%%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$PORT")
+r=$(printf 'GET /api/%%zz HTTP/1.1\r\nHost: 127.0.0.1:'"$PORT"'\r\nConnection: close\r\n\r\n' | raw "$PORT")
 like "$(printf '%s' "$r" | head -1)" '^HTTP/1.1 400' "a malformed escape is 400"
-r=$(printf 'GET /api/h%%65alth HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$PORT")
+r=$(printf 'GET /api/h%%65alth HTTP/1.1\r\nHost: 127.0.0.1:'"$PORT"'\r\nConnection: close\r\n\r\n' | raw "$PORT")
 like "$(printf '%s' "$r" | head -1)" '^HTTP/1.1 200' "an escaped path is decoded before routing (/api/h%65alth)"
 
 # --- HEAD: headers only, the same Content-Length as GET
 len=$(curl -s "$URL/api/health" | wc -c)
-r=$(printf 'HEAD /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$PORT" | od -An -c | tr -d ' \n')
+r=$(printf 'HEAD /api/health HTTP/1.1\r\nHost: 127.0.0.1:'"$PORT"'\r\nConnection: close\r\n\r\n' | raw "$PORT" | od -An -c | tr -d ' \n')
 like "$r" '^HTTP/1.1200OK' "HEAD /api/health is 200"
 like "$r" "Content-Length:$len" "with the GET body's Content-Length ($len)"
 like "$r" '\\r\\n\\r\\n$' "and no body after the headers"
@@ -75,14 +75,14 @@ like "$r" '\\r\\n\\r\\n$' "and no body after the headers"
 # --- request bodies: 1 MiB allowed, more is 413 (Content-Length or chunked)
 head -c 1048576 /dev/zero | tr '\0' 'a' >"$SANDBOX/1m"
 head -c 2097152 /dev/zero | tr '\0' 'a' >"$SANDBOX/2m"
-is "$(http_status POST "$URL/api/health" --data-binary @"$SANDBOX/1m")" 405 "a 1 MiB body is accepted (then 405)"
-curl -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X POST --data-binary @"$SANDBOX/2m" "$URL/api/health"
+is "$(http_status POST "$URL/api/health" -H 'Content-Type: application/json' --data-binary @"$SANDBOX/1m")" 405 "a 1 MiB body is accepted (then 405)"
+curl -H 'Content-Type: application/json' -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X POST --data-binary @"$SANDBOX/2m" "$URL/api/health"
 like "$(status_line "$SANDBOX/h")" '^HTTP/1.1 413' "a 2 MiB body is 413"
 is "$(jq -r .error.code "$SANDBOX/b")" payload_too_large "with error.code payload_too_large"
-curl -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$SANDBOX/2m" \
+curl -H 'Content-Type: application/json' -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$SANDBOX/2m" \
 	"$URL/api/nope"
 like "$(status_line "$SANDBOX/h")" '^HTTP/1.1 (413|404)' "a chunked 2 MiB body to an unknown route is refused"
-curl -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$SANDBOX/2m" \
+curl -H 'Content-Type: application/json' -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$SANDBOX/2m" \
 	"$URL/api/health"
 like "$(status_line "$SANDBOX/h")" '^HTTP/1.1 413' "a 2 MiB body sent chunked (no Content-Length) is 413"
 is "$(http_status GET "$URL/api/health")" 200 "the daemon is fine afterwards"
@@ -91,11 +91,11 @@ is "$(http_status GET "$URL/api/health")" 200 "the daemon is fine afterwards"
 n=$(curl -s -o /dev/null -w '%{num_connects}\n' "$URL/api/health" "$URL/api/nope" "$URL/" "$URL/api/health" \
 	| awk '{ s += $1 } END { print s }')
 is "$n" 1 "four requests (200, 404, static, 200) reuse one connection"
-n=$(curl -s -o /dev/null -w '%{num_connects}\n' -X POST "$URL/api/health" "$URL/api/health" | awk '{ s += $1 } END { print s }')
+n=$(curl -H 'Content-Type: application/json' -s -o /dev/null -w '%{num_connects}\n' -X POST "$URL/api/health" "$URL/api/health" | awk '{ s += $1 } END { print s }')
 is "$n" 1 "a 405 keeps the connection too"
 
 # --- absolute-form and junk request lines go to MHD and get an answer, not a hang
-r=$(printf 'GET http://127.0.0.1/api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$PORT")
+r=$(printf 'GET http://127.0.0.1/api/health HTTP/1.1\r\nHost: 127.0.0.1:'"$PORT"'\r\nConnection: close\r\n\r\n' | raw "$PORT")
 like "$(printf '%s' "$r" | head -1)" '^HTTP/1.1 (400|404)' "an absolute-form target is answered 400/404"
 r=$(printf 'HELLO THERE\r\n\r\n' | raw "$PORT")
 like "$(printf '%s' "$r" | head -1)" '^HTTP/1.1 4[0-9][0-9]' "an upper-case junk line gets a 4xx"

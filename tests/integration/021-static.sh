@@ -112,7 +112,7 @@ ok $([ "$(hdr "$SANDBOX/h" etag)" != "$etag" ]; echo $?) "and a new ETag"
 
 # HEAD: headers with the file's length, no body.
 size=$(wc -c <"$W/d.json")
-r=$(printf 'HEAD /d.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$PORT" | od -An -c | tr -d ' \n')
+r=$(printf 'HEAD /d.json HTTP/1.1\r\nHost: 127.0.0.1:'"$PORT"'\r\nConnection: close\r\n\r\n' | raw "$PORT" | od -An -c | tr -d ' \n')
 like "$r" '^HTTP/1.1200OK' "HEAD /d.json is 200"
 like "$r" "Content-Length:$size" "with the file's Content-Length ($size)"
 like "$r" 'Content-Type:application/json' "and its Content-Type"
@@ -120,7 +120,7 @@ like "$r" '\\r\\n\\r\\n$' "and no body"
 is "$(http_status HEAD "$URL/missing" -I)" 404 "HEAD of a missing file: 404"
 
 # Methods other than GET/HEAD on static paths.
-curl -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X PUT --data x "$URL/a.js"
+curl -H 'Content-Type: application/json' -s -D "$SANDBOX/h" -o "$SANDBOX/b" -X PUT --data x "$URL/a.js"
 is "$(head -1 "$SANDBOX/h" | cut -d' ' -f2)|$(hdr "$SANDBOX/h" allow)" "405|GET, HEAD" "PUT /a.js: 405, Allow: GET, HEAD"
 is "$(cat "$W/a.js")" "console.log(2)" "and the file is untouched"
 

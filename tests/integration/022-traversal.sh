@@ -32,7 +32,7 @@ for line in sys.stdin.buffer.read().split(b"\n"):
         continue
     target = line.replace(b"\\0", b"\0")
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % port)
     out = b""
     try:
         while True:

@@ -101,7 +101,7 @@ async def bad_frames():
 
 def slow_handshake():
     # The whole handshake, one byte every 5 ms: the front door must wait for each new segment.
-    req = (b"GET /api/live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    req = (b"GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n" % port +
            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
            b"Sec-WebSocket-Version: 13\r\n\r\n")
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -170,7 +170,7 @@ like "$(http_status GET "$URL/api/live" -H 'Connection: Upgrade' -H 'Upgrade: we
 	"a websocket upgrade without a key is refused by lws (closed or 4xx)"
 is "$(http_status GET "$URL/api/health" -H 'Connection: Upgrade' -H 'Upgrade: websocket')" 200 \
 	"an upgrade on another path goes to the API, which ignores it"
-is "$(http_status POST "$URL/api/live")" 404 "POST /api/live is the API's (404)"
+is "$(http_status POST "$URL/api/live" -H 'X-Rampage-Client: test')" 404 "POST /api/live is the API's (404)"
 
 r=$(ws slow 2>&1)
 is "$(printf '%s' "$r" | jq -r .status)" "HTTP/1.1 101 Switching Protocols" "a handshake sent a byte at a time gets 101"

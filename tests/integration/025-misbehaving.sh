@@ -14,12 +14,12 @@ TLS_HELLO = bytes.fromhex("16030100a5010000a10303") + os.urandom(32) + bytes.fro
 groups = {
     "idle": [b""] * 100,
     "live_prefix": [b"GET /api/li"] * 10,
-    "live_head": [b"GET /api/live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"] * 10,
-    "slowloris": [b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-a: "] * 10,
+    "live_head": [b"GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n" % port] * 10,
+    "slowloris": [b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-a: " % port] * 10,
     "tls": [TLS_HELLO] * 5,
     "binary": [bytes(range(256))] * 5,
-    "long_http": [b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"],
-    "long_live": [b"GET /api/live?" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"],
+    "long_http": [b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port],
+    "long_live": [b"GET /api/live?" + b"a" * 20000 + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port],
 }
 sel = selectors.DefaultSelector()
 t0 = time.monotonic()
@@ -38,7 +38,7 @@ print(json.dumps({"event": "holding"}), flush=True)
 def good_http():
     t = time.monotonic()
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % port)
     data = b""
     while True:
         b = s.recv(4096)
@@ -51,8 +51,8 @@ def good_http():
 def good_ws():
     t = time.monotonic()
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(b"GET /api/live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    s.sendall(b"GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" % port)
     data = b""
     while b'"hello"' not in data:
         b = s.recv(4096)
@@ -142,7 +142,7 @@ def good_http():
     t = time.monotonic()
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=3)
-        s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % port)
         data = s.recv(4096)
         s.close()
         return time.monotonic() - t, data.startswith(b"HTTP/1.1 200")
@@ -161,7 +161,7 @@ time.sleep(0.3)
 stalled = []
 for _ in range(200):
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+    s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port)
     stalled.append(s)
 time.sleep(0.5)
 for _ in range(20):   # more connection attempts while out of fds

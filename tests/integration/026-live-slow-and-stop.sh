@@ -16,8 +16,8 @@ def deaf_client():
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
     s.connect(("127.0.0.1", port))
-    s.sendall(b"GET /api/live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    s.sendall(b"GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" % port)
     s.recv(200)
     return s
 
@@ -50,7 +50,7 @@ async def stop():
     deaf = deaf_client()
     idle = socket.create_connection(("127.0.0.1", port))
     stalled = socket.create_connection(("127.0.0.1", port))
-    stalled.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+    stalled.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port)
     tasks = [asyncio.create_task(watch(c)) for c in clients]
     print(json.dumps({"event": "ready"}), flush=True)
     t0 = time.monotonic()

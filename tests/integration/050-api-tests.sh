@@ -12,7 +12,7 @@ call() {
 		curl -s -o "$SANDBOX/body" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
 			--data-binary "@$3" "$URL$2" >"$SANDBOX/status"
 	else
-		curl -s -o "$SANDBOX/body" -w '%{http_code}' -X "$1" "$URL$2" >"$SANDBOX/status"
+		curl -s -o "$SANDBOX/body" -w '%{http_code}' -H 'X-Rampage-Client: test' -X "$1" "$URL$2" >"$SANDBOX/status"
 	fi
 	STATUS=$(cat "$SANDBOX/status")
 	BODY=$(cat "$SANDBOX/body")
@@ -41,7 +41,7 @@ like "$ID" '^[0-9]+$' "the created test has an id"
 is "$(printf '%s' "$BODY" | jq -r .name)" "users smoke" "its name comes from the definition"
 is "$(printf '%s' "$BODY" | jq -c .definition.tasks)" '[{"name":"list users","path":"/api/users"}]' \
 	"its definition is returned as JSON"
-loc=$(curl -s -D - -o /dev/null -X POST --data-binary "@$SANDBOX/good.json" "$URL/api/tests" |
+loc=$(curl -H 'Content-Type: application/json' -s -D - -o /dev/null -X POST --data-binary "@$SANDBOX/good.json" "$URL/api/tests" |
 	tr -d '\r' | sed -n 's/^Location: //Ip')
 like "$loc" '^/api/tests/[0-9]+$' "the Location header points at the new test"
 ID2=${loc##*/}
@@ -100,7 +100,7 @@ is "$STATUS" 404 "PUT of a test that does not exist: 404"
 call POST "/api/tests/$ID2/runs"
 is "$STATUS" 202 "a run of the second test is accepted"
 RUN=$(printf '%s' "$BODY" | jq -r .id)
-curl -s -o /dev/null -X POST "$URL/api/runs/$RUN/stop?force=true"
+curl -H 'Content-Type: application/json' -s -o /dev/null -X POST "$URL/api/runs/$RUN/stop?force=true"
 for _ in $(seq 100); do
 	st=$(curl -s "$URL/api/runs/$RUN" | jq -r .state)
 	case $st in queued|running|stopping) sleep 0.1 ;; *) break ;; esac

@@ -13,7 +13,7 @@ cat >"$SANDBOX/test.json" <<EOF
   "scenarios": { "load": { "executor": "constant-vus", "vus": 2, "duration": "30s", "gracefulStop": "1s",
     "tasks": [ { "name": "health", "path": "/api/health" }, { "name": "users", "path": "/api/users" } ] } } }
 EOF
-TEST=$(curl -s -X POST --data-binary "@$SANDBOX/test.json" "$URL/api/tests" | jq -r .id)
+TEST=$(curl -H 'Content-Type: application/json' -s -X POST --data-binary "@$SANDBOX/test.json" "$URL/api/tests" | jq -r .id)
 like "$TEST" '^[0-9]+$' "test created"
 
 cat >"$SANDBOX/watch.py" <<'EOF'
@@ -25,6 +25,7 @@ base = "http://127.0.0.1:%d" % port
 
 def http(method, path, body=None):
     req = urllib.request.Request(base + path, method=method,
+                                 headers={"Content-Type": "application/json"},
                                  data=None if body is None else json.dumps(body).encode())
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
@@ -123,17 +124,17 @@ is "$(printf '%s' "$S" | jq '[.samples[].requests] | add')" "$(printf '%s' "$R" 
 	"the seconds add up to the summary's request count"
 
 # stopping or deleting what has ended
-is "$(http_status POST "$URL/api/runs/$RUN/stop")" 409 "stopping a stopped run: 409"
-is "$(curl -s -X POST "$URL/api/runs/$RUN/stop" | jq -r .error.code)" conflict "with code conflict"
+is "$(http_status POST "$URL/api/runs/$RUN/stop" -H 'X-Rampage-Client: test')" 409 "stopping a stopped run: 409"
+is "$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs/$RUN/stop" | jq -r .error.code)" conflict "with code conflict"
 
 # overrides, and a natural end
-OV=$(curl -s -X POST -d '{"vus": 1, "duration": "2s"}' "$URL/api/tests/$TEST/runs")
+OV=$(curl -H 'Content-Type: application/json' -s -X POST -d '{"vus": 1, "duration": "2s"}' "$URL/api/tests/$TEST/runs")
 RUN2=$(printf '%s' "$OV" | jq .id)
 is "$(printf '%s' "$OV" | jq -c '.definition.scenarios.load | [.vus, .duration]')" '[1,"2s"]' \
 	"overrides vus and duration land in the run's definition snapshot"
 is "$(curl -s "$URL/api/tests/$TEST" | jq -c '.definition.scenarios.load | [.vus, .duration]')" '[2,"30s"]' \
 	"and not in the saved test"
-is "$(http_status DELETE "$URL/api/runs/$RUN2")" 409 "deleting a run that is not over: 409"
+is "$(http_status DELETE "$URL/api/runs/$RUN2" -H 'X-Rampage-Client: test')" 409 "deleting a run that is not over: 409"
 for _ in $(seq 400); do
 	st=$(curl -s "$URL/api/runs/$RUN2" | jq -r .state)
 	case $st in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
@@ -144,7 +145,7 @@ is "$(curl -s "$URL/api/runs/$RUN2/samples" | jq '.samples | length >= 2 and len
 
 # inline runs, filters and pages
 for i in 1 2 3 4 5; do
-	curl -s -X POST -d "{\"definition\": {\"name\": \"inline $i\", \"baseUrl\": \"$DEMO_URL\",
+	curl -H 'Content-Type: application/json' -s -X POST -d "{\"definition\": {\"name\": \"inline $i\", \"baseUrl\": \"$DEMO_URL\",
 		\"tasks\": [{\"path\": \"/api/health\"}]}, \"tags\": {\"i\": \"$i\"}}" "$URL/api/runs" >"$SANDBOX/inline.$i"
 done
 is "$(jq -c '[.test_id, .name, .tags.i, (.state | IN("queued", "running", "passed"))]' "$SANDBOX/inline.5")" \
@@ -178,7 +179,7 @@ is "$(curl -s "$URL/api/runs?since=$since" | jq -c "[.runs[] | select(.queued_ms
 	"$want" "?since= keeps the runs queued since then"
 
 # delete an ended run
-is "$(http_status DELETE "$URL/api/runs/$RUN")" 204 "DELETE of an ended run: 204"
+is "$(http_status DELETE "$URL/api/runs/$RUN" -H 'X-Rampage-Client: test')" 204 "DELETE of an ended run: 204"
 is "$(http_status GET "$URL/api/runs/$RUN")" 404 "it is gone"
 is "$(http_status GET "$URL/api/runs/$RUN/samples")" 404 "with its samples"
 is "$(sqlite3 "$SANDBOX/rampage.db" "SELECT count(*) FROM samples WHERE run_id = $RUN")" 0 \

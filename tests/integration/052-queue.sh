@@ -11,7 +11,7 @@ start_daemon --config "$SANDBOX/queue.conf"
 
 # run NAME DURATION: queues an inline constant-vus run; prints the reply
 run() {
-	curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"$1\", \"baseUrl\": \"$DEMO_URL\",
+	curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"$1\", \"baseUrl\": \"$DEMO_URL\",
 		\"vus\": 1, \"duration\": \"$2\", \"tasks\": [{\"path\": \"/api/health\"}]}}"
 }
 state() { curl -s "$URL/api/runs/$1" | jq -r .state; }
@@ -54,11 +54,11 @@ is "$(curl -s "$URL/api/runs/$C" | jq .position)" 2 "a third waits at position 2
 D=$(run fourth 1s | jq .id)
 
 # cancel and delete while queued
-is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/api/runs/$C/stop")" 202 "stopping a queued run: 202"
+is "$(curl -H 'Content-Type: application/json' -s -o /dev/null -w '%{http_code}' -X POST "$URL/api/runs/$C/stop")" 202 "stopping a queued run: 202"
 is "$(curl -s "$URL/api/runs/$C" | jq -c '[.state, .started_ms, (.ended_ms > 0)]')" '["stopped",null,true]' \
 	"it is cancelled: stopped without ever starting"
 is "$(curl -s "$URL/api/runs/$D" | jq .position)" 2 "the run behind it moves up"
-is "$(http_status DELETE "$URL/api/runs/$D")" 204 "deleting a queued run: 204"
+is "$(http_status DELETE "$URL/api/runs/$D" -H 'X-Rampage-Client: test')" 204 "deleting a queued run: 204"
 is "$(http_status GET "$URL/api/runs/$D")" 404 "it is gone"
 is "$(curl -s "$URL/api/runs/$B" | jq .position)" 1 "the second is still next"
 

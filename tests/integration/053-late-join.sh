@@ -18,6 +18,7 @@ base = "http://127.0.0.1:%d" % port
 
 def http(method, path, body=None):
     req = urllib.request.Request(base + path, method=method,
+                                 headers={"Content-Type": "application/json"},
                                  data=None if body is None else json.dumps(body).encode())
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())

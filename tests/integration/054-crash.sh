@@ -7,7 +7,7 @@
 start_demo demo
 start_daemon
 
-RUN=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"doomed\", \"baseUrl\": \"$DEMO_URL\",
+RUN=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"doomed\", \"baseUrl\": \"$DEMO_URL\",
 	\"vus\": 2, \"duration\": \"60s\", \"tasks\": [{\"name\": \"health\", \"path\": \"/api/health\"},
 	{\"name\": \"users\", \"path\": \"/api/users\"}]}}" | jq .id)
 like "$RUN" '^[0-9]+$' "a 60 s run is queued"
@@ -50,7 +50,7 @@ ok "$(printf '%s' "$E" | jq -e '.total.lat_p95_us > 0 and (.endpoints | length) 
 	"with latency from the merged histograms"
 
 # the restarted daemon still works
-NEXT=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"after\", \"baseUrl\": \"$DEMO_URL\",
+NEXT=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"after\", \"baseUrl\": \"$DEMO_URL\",
 	\"tasks\": [{\"path\": \"/api/health\"}]}}" | jq .id)
 for _ in $(seq 100); do
 	st=$(curl -s "$URL/api/runs/$NEXT" | jq -r .state)

@@ -8,7 +8,7 @@
 start_demo demo --latency-ms 1 --jitter-ms 3
 start_daemon
 
-RUN=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"data\", \"baseUrl\": \"$DEMO_URL\",
+RUN=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"data\", \"baseUrl\": \"$DEMO_URL\",
 	\"vus\": 4, \"duration\": \"5s\", \"tasks\": [{\"name\": \"health\", \"path\": \"/api/health\"},
 	{\"name\": \"users\", \"path\": \"/api/users\"}]}}" | jq .id)
 for _ in $(seq 200); do

@@ -6,9 +6,9 @@
 start_demo demo
 start_daemon
 
-TEST=$(curl -s -X POST "$URL/api/tests" -d "{\"name\": \"t\", \"baseUrl\": \"$DEMO_URL\", \"vus\": 1,
+TEST=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/tests" -d "{\"name\": \"t\", \"baseUrl\": \"$DEMO_URL\", \"vus\": 1,
 	\"duration\": \"1s\", \"tasks\": [{\"name\": \"health\", \"path\": \"/api/health\"}]}" | jq .id)
-RUN=$(curl -s -X POST "$URL/api/tests/$TEST/runs" | jq .id)
+RUN=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/tests/$TEST/runs" | jq .id)
 for _ in $(seq 100); do
 	st=$(curl -s "$URL/api/runs/$RUN" | jq -r .state)
 	case $st in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
@@ -19,9 +19,9 @@ is "$st" passed "a finished run to poke at"
 bad() {
 	local m=$1 p=$2 want=$3 check=$4 desc=$5
 	if [ $# -ge 6 ]; then
-		got=$(curl -s -w '\n%{http_code}' -X "$m" --data-binary "$6" "$URL$p")
+		got=$(curl -H 'Content-Type: application/json' -s -w '\n%{http_code}' -X "$m" --data-binary "$6" "$URL$p")
 	else
-		got=$(curl -s -w '\n%{http_code}' -X "$m" "$URL$p")
+		got=$(curl -H 'X-Rampage-Client: test' -s -w '\n%{http_code}' -X "$m" "$URL$p")
 	fi
 	status=$(printf '%s' "$got" | tail -1)
 	body=$(printf '%s' "$got" | sed '$d')

@@ -9,7 +9,7 @@ start_daemon
 
 # start THRESHOLDS [DURATION]: an inline run with those thresholds; prints its id
 start() {
-	curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"judged\", \"baseUrl\": \"$DEMO_URL\",
+	curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"judged\", \"baseUrl\": \"$DEMO_URL\",
 		\"vus\": 2, \"duration\": \"${2:-2s}\", \"thresholds\": $1,
 		\"tasks\": [{\"name\": \"users\", \"path\": \"/api/users/1\",
 			\"checks\": [{\"status\": 200}, {\"bodyContains\": \"no such text\", \"name\": \"never\"}]}]}}" | jq .id

@@ -39,10 +39,10 @@ for f in rampage_up rampage_uptime_seconds rampage_runs rampage_run_queue_length
 done
 is "$(grep -c '^# TYPE ' "$M")" 11 "HELP and TYPE for every family (11), even without a run"
 is "$(grep -c '^# HELP ' "$M")" 11 "11 HELP lines"
-is "$(http_status POST "$URL/metrics")" 405 "POST /metrics is 405"
+is "$(http_status POST "$URL/metrics" -H 'X-Rampage-Client: test')" 405 "POST /metrics is 405"
 
 # a 4 s run; its name has a quote and a backslash, to be escaped in the labels
-ID=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"m \\\"q\\\" \\\\ x\",
+ID=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"m \\\"q\\\" \\\\ x\",
 	\"baseUrl\": \"$DEMO_URL\", \"vus\": 2, \"duration\": \"4s\",
 	\"tasks\": [{\"name\": \"users\", \"path\": \"/api/users/1\",
 		\"checks\": [{\"status\": 200, \"name\": \"ok\"}, {\"bodyContains\": \"no such text\", \"name\": \"never\"}]},
@@ -65,12 +65,12 @@ ok "$([ "${RB:-0}" -gt "${RA:-0}" ]; echo $?)" "it grows over the run ($RA -> $R
 like "$(grep '^rampage_http_reqs_total{' "$B")" "^rampage_http_reqs_total\{$LBL,endpoint=\"missing\",status=\"404\"\} [1-9]" \
 	"another endpoint, another status; the run's name escaped in the label"
 is "$(value "$B" '^rampage_run_queue_length ')" 0 "the queue is empty while it runs"
-Q=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"waits\", \"baseUrl\": \"$DEMO_URL\",
+Q=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"waits\", \"baseUrl\": \"$DEMO_URL\",
 	\"vus\": 1, \"duration\": \"1s\", \"tasks\": [{\"path\": \"/api/health\"}]}}" | jq .id)
 scrape "$SANDBOX/q.txt" >/dev/null
 is "$(value "$SANDBOX/q.txt" '^rampage_run_queue_length ')" 1 "a second run waits: rampage_run_queue_length 1"
 is "$(value "$SANDBOX/q.txt" '^rampage_runs\{state="queued"\}')" 1 "rampage_runs{state=\"queued\"} 1"
-is "$(http_status POST "$URL/api/runs/$Q/stop")" 202 "cancel it"
+is "$(http_status POST "$URL/api/runs/$Q/stop" -H 'X-Rampage-Client: test')" 202 "cancel it"
 is "$(value "$B" '^rampage_runs\{state="running"\}')" 1 "rampage_runs{state=\"running\"} 1"
 like "$(value "$B" "^rampage_vus\{$LBL\}")" '^[12]$' "rampage_vus of the run"
 like "$(value "$B" "^rampage_data_sent_bytes_total\{$LBL\}")" '^[1-9][0-9]*$' "bytes sent"

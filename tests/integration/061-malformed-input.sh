@@ -12,6 +12,11 @@ start_daemon --config "$SANDBOX/m.conf"
 # send METHOD PATH [curl args]: status in $st, body in $SANDBOX/b.
 send() {
 	local m=$1 p=$2; shift 2
+	st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' --max-time 20 -H 'Content-Type: application/json' -X "$m" "$@" "$URL$p")
+}
+# send_bare METHOD PATH [curl args]: the same without the JSON Content-Type.
+send_bare() {
+	local m=$1 p=$2; shift 2
 	st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' --max-time 20 -X "$m" "$@" "$URL$p")
 }
 # expect STATUS MESSAGE-REGEX DESCRIPTION: the last answer had STATUS, a JSON error whose message
@@ -110,6 +115,26 @@ send GET '/api/runs?limit=%zz'
 expect 400 'limit' "a malformed percent-escape in a value"
 send GET '/api/runs?limit=%00'
 expect 400 'limit' "an escaped NUL in a value"
+send GET '/api/runs?limit=1&limit=2'
+expect 400 '^limit: given more than once' "a repeated parameter (limit=1&limit=2)"
+send GET '/api/runs?cursor=cjEA'
+expect 400 '^cursor' "a cursor with a trailing NUL byte (base64url of r1 and a NUL)"
+
+# --- what only another web page sends (docs/operations.md, "Browsers: Host and Origin")
+send_bare POST /api/runs -H 'Content-Type: text/plain' --data-binary "{\"definition\":$GOOD}"
+expect 415 '^Content-Type' "a text/plain POST (a cross-site simple request)"
+send_bare POST /api/runs --data-urlencode "d={\"definition\":$GOOD}"
+expect 415 '^Content-Type' "a form-encoded POST"
+send_bare POST /api/runs/1/stop
+expect 403 'X-Rampage-Client' "a bodiless POST without X-Rampage-Client"
+send GET /api/runs -H "Host: attacker.example:$PORT"
+expect 421 '^Host' "a DNS-rebinding Host"
+send GET /api/runs -H 'Origin: http://localhost:8000'
+expect 403 '^Origin' "a same-site page of another origin"
+send GET /api/runs -H 'Sec-Fetch-Site: cross-site'
+expect 403 '^Sec-Fetch-Site' "Sec-Fetch-Site: cross-site"
+send_bare OPTIONS /api/runs -H 'Access-Control-Request-Method: POST'
+expect 403 'preflight' "a CORS preflight"
 
 # --- oversized bodies (limits.max_request_body = 65536 here)
 head -c 70000 /dev/zero | tr '\0' ' ' >"$SANDBOX/big"

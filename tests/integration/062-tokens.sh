@@ -12,7 +12,7 @@ DEF='{"name":"t","baseUrl":"http://127.0.0.1:9","vus":1,"duration":"1s","tasks":
 # req METHOD PATH [curl args]: status, then the body, in $SANDBOX/h and $SANDBOX/b.
 req() {
 	local m=$1 p=$2; shift 2
-	curl -s -D "$SANDBOX/h" -o "$SANDBOX/b" -w '%{http_code}' -X "$m" "$@" "$URL$p"
+	curl -s -D "$SANDBOX/h" -o "$SANDBOX/b" -w '%{http_code}' -H 'Content-Type: application/json' -X "$m" "$@" "$URL$p"
 }
 hdr() { grep -i "^$1:" "$SANDBOX/h" | tr -d '\r' | sed 's/^[^:]*: *//'; }
 

@@ -45,7 +45,7 @@ printf '[security]\napi_tokens = %s\n' "$T1" >"$SANDBOX/tok.conf"
 serve_bg "$SANDBOX/tok.conf" 0.0.0.0:0 'listening on http://0\.0\.0\.0:[0-9]+'
 ok $([ -n "$PORT" ]; echo $?) "0.0.0.0 with a token starts (port $PORT)"
 is "$(http_status GET "http://127.0.0.1:$PORT/api/health")" 200 "and answers health"
-is "$(http_status POST "http://127.0.0.1:$PORT/api/tests" -d '{}')" 401 "and wants the token for a POST"
+is "$(http_status POST "http://127.0.0.1:$PORT/api/tests" -H 'Content-Type: application/json' -d '{}')" 401 "and wants the token for a POST"
 stop_bg
 
 # --- allow_insecure_bind: listens, warns
@@ -69,8 +69,8 @@ is $? 2 "0604 is world-readable too"
 chmod 600 "$SANDBOX/tokens"
 serve_bg "$SANDBOX/file.conf" 0.0.0.0:0 'listening on http://0\.0\.0\.0:[0-9]+'
 ok $([ -n "$PORT" ]; echo $?) "a 0600 token file is accepted, and counts as tokens for 0.0.0.0"
-is "$(http_status POST "http://127.0.0.1:$PORT/api/tests" -d '{}')" 401 "its token is required"
-is "$(http_status POST "http://127.0.0.1:$PORT/api/tests/validate" -H "Authorization: Bearer $T1" \
+is "$(http_status POST "http://127.0.0.1:$PORT/api/tests" -H 'Content-Type: application/json' -d '{}')" 401 "its token is required"
+is "$(http_status POST "http://127.0.0.1:$PORT/api/tests/validate" -H 'Content-Type: application/json' -H "Authorization: Bearer $T1" \
 	-d '{"baseUrl":"http://127.0.0.1:9","tasks":[{"path":"/"}]}')" 200 "and accepted"
 stop_bg
 printf '# nothing here\n\n' >"$SANDBOX/tokens"

@@ -8,7 +8,7 @@
 
 # validate JSON: status in $st, body in $SANDBOX/b.
 validate() {
-	st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary "$1" "$URL/api/tests/validate")
+	st=$(curl -H 'Content-Type: application/json' -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary "$1" "$URL/api/tests/validate")
 }
 msg() { jq -r '[.error.message, (.error.errors // [] | .[] | .path + ": " + .message)] | join(" | ")' "$SANDBOX/b"; }
 def() { printf '{"baseUrl":"%s","vus":1,"duration":"1s","tasks":[{"path":"/"}]}' "$1"; }
@@ -40,9 +40,9 @@ like "$(msg)" 'tasks\[1\]\.url: target https://192\.168\.1\.1 is not allowed' "a
 validate '{"baseUrl":"{{env.RAMPAGE_TEST_LOOP}}","tasks":[{"path":"/"}]}'
 is "$st" 400 "by default the daemon's environment is not visible to definitions"
 like "$(msg)" 'environment variable "RAMPAGE_TEST_LOOP" is not set' "({{env.NAME}} reads as unset)"
-curl -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary "$(def http://10.0.0.1)" "$URL/api/tests" >"$SANDBOX/st"
+curl -H 'Content-Type: application/json' -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary "$(def http://10.0.0.1)" "$URL/api/tests" >"$SANDBOX/st"
 is "$(cat "$SANDBOX/st")" 400 "POST /api/tests refuses it too"
-st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary "{\"definition\":$(def http://10.0.0.1)}" "$URL/api/runs")
+st=$(curl -H 'Content-Type: application/json' -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary "{\"definition\":$(def http://10.0.0.1)}" "$URL/api/runs")
 is "$st" 400 "and so does POST /api/runs"
 like "$(msg)" 'security\.allow_targets' "with the same reason"
 stop_daemon
@@ -108,18 +108,18 @@ is "$st" 200 "600 per minute is 10/s: at the cap"
 validate '{"baseUrl":"http://127.0.0.1:9","duration":"61s","tasks":[{"path":"/"}]}'
 is "$st" 400 "61 s over max_duration 1m: 400"
 like "$(msg)" 'at most 1m0s \(limits\.max_duration\), got 1m1s' "naming the key"
-st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' -X POST -d '{"definition":{"baseUrl":"http://127.0.0.1:9","vus":1,"duration":"1s","tasks":[{"path":"/"}]},"vus":50}' "$URL/api/runs")
+st=$(curl -H 'Content-Type: application/json' -s -o "$SANDBOX/b" -w '%{http_code}' -X POST -d '{"definition":{"baseUrl":"http://127.0.0.1:9","vus":1,"duration":"1s","tasks":[{"path":"/"}]},"vus":50}' "$URL/api/runs")
 is "$st" 400 "an override cannot lift a run over max_vus"
 like "$(msg)" 'limits\.max_vus' "(same message)"
 head -c 3000 /dev/zero | tr '\0' ' ' >"$SANDBOX/big"
-st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary @"$SANDBOX/big" "$URL/api/tests/validate")
+st=$(curl -H 'Content-Type: application/json' -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary @"$SANDBOX/big" "$URL/api/tests/validate")
 is "$st" 413 "a 3000-byte body over max_request_body 2048: 413"
 like "$(msg)" 'limited to 2048 bytes \(limits\.max_request_body\)' "naming the cap and the key"
 # a definition between max_definition_bytes (1024) and max_request_body (2048): 413 naming the key
 pad=$(head -c 1100 /dev/zero | tr '\0' 'x')
 before=$(curl -s "$URL/api/tests" | jq 'length')
 printf '{"name":"%s","baseUrl":"http://127.0.0.1:9","vus":1,"duration":"1s","tasks":[{"path":"/"}]}' "$pad" >"$SANDBOX/long.json"
-st=$(curl -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary @"$SANDBOX/long.json" "$URL/api/tests")
+st=$(curl -H 'Content-Type: application/json' -s -o "$SANDBOX/b" -w '%{http_code}' -X POST --data-binary @"$SANDBOX/long.json" "$URL/api/tests")
 is "$st" 413 "a 1.2 KB definition over max_definition_bytes 1024: 413"
 like "$(msg)" 'limited to 1024 bytes \(limits\.max_definition_bytes\)' "naming the cap and the key"
 is "$(curl -s "$URL/api/tests" | jq 'length')" "$before" "and nothing was stored"

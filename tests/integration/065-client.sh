@@ -12,7 +12,7 @@ start_daemon
 # mktest NAME DURATION THRESHOLD [curl args]: saves a constant-vus test; prints its id.
 mktest() {
 	local name=$1 dur=$2 th=$3; shift 3
-	curl -s -X POST "$URL/api/tests" "$@" -d "{\"name\": \"$name\", \"baseUrl\": \"$DEMO_URL\",
+	curl -H 'Content-Type: application/json' -s -X POST "$URL/api/tests" "$@" -d "{\"name\": \"$name\", \"baseUrl\": \"$DEMO_URL\",
 		\"vus\": 2, \"duration\": \"$dur\", \"thresholds\": {\"http_req_duration\": [\"$th\"]},
 		\"tasks\": [{\"path\": \"/api/health\"}]}" | jq -r .id
 }

@@ -13,7 +13,7 @@ DEMO_PORT=${DEMO_URL##*:}
 # run_once [BASE-URL PATH]: an inline 1 s run, by default of GET /api/users on http://localhost:PORT;
 # prints the run id once it has ended
 run_once() {
-	id=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"guard\",
+	id=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"guard\",
 		\"baseUrl\": \"${1:-http://localhost:$DEMO_PORT}\", \"vus\": 2, \"duration\": \"1s\",
 		\"tasks\": [{\"name\": \"req\", \"path\": \"${2:-/api/users}\"}]}}" | jq .id)
 	for _ in $(seq 300); do

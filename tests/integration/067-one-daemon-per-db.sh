@@ -9,7 +9,7 @@ start_demo demo
 start_daemon
 FIRST_PID=$DAEMON_PID
 FIRST_URL=$URL
-RUN=$(curl -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"long\", \"baseUrl\": \"$DEMO_URL\",
+RUN=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"long\", \"baseUrl\": \"$DEMO_URL\",
 	\"vus\": 1, \"duration\": \"60s\", \"tasks\": [{\"path\": \"/api/health\"}]}}" | jq .id)
 like "$RUN" '^[0-9]+$' "a 60 s run is queued on the first daemon"
 for _ in $(seq 100); do

@@ -264,7 +264,7 @@ main(void)
 
 	conf_init(&cfg);
 	cfg.live_heartbeat_ms = 100;
-	lv = live_start(&cfg, FRONTDOOR_PEEK_MAX, &cause);
+	lv = live_start(&cfg, NULL, FRONTDOOR_PEEK_MAX, &cause);
 	ok(lv != NULL, "live_start: %s", cause ? cause : "ok");
 	if (lv == NULL)
 		return done_testing();

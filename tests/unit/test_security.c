@@ -642,6 +642,104 @@ test_caps(void)
 	conf_fini(&cfg);
 }
 
+/* security_request_check's status for a request (frees the reason). */
+static int
+check(const struct security *sec, struct security_request rq)
+{
+	char *why = NULL;
+	int st = security_request_check(sec, &rq, &why);
+
+	if ((st == 0) != (why == NULL))
+		st = -1;   /* a refusal always says why, an acceptance never */
+	free(why);
+	return st;
+}
+
+static void
+test_same_origin(void)
+{
+	struct conf cfg;
+	struct security *sec;
+	char *cause = NULL, *why = NULL;
+	struct sockaddr_in local = { .sin_family = AF_INET, .sin_port = htons(8089) };
+	struct sockaddr_in lan = { .sin_family = AF_INET, .sin_port = htons(8089) };
+	const struct sockaddr *sa = (struct sockaddr *)&local;
+	const char *json = "application/json";
+
+	inet_pton(AF_INET, "127.0.0.1", &local.sin_addr);
+	inet_pton(AF_INET, "192.168.1.5", &lan.sin_addr);
+	cfg_with(&cfg, "server.listen", "127.0.0.1:8089", "server.allowed_hosts",
+	    "rampage.test, proxy.test:443", NULL);
+	sec = sec_with_cfg(&cfg, &cause);
+	ok(sec != NULL, "allowed_hosts loads (%s)", cause ? cause : "ok");
+
+	/* Host */
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "127.0.0.1:8089", .local = sa }), 0, "Host 127.0.0.1:8089");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "localhost:8089", .local = sa }), 0, "Host localhost:8089");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "[::1]:8089", .local = sa }), 0, "Host [::1]:8089");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "LocalHost.:8089", .local = sa }), 0, "any case, root dot");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "attacker.example:8089", .local = sa }), 421, "a rebinding name: 421");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "localhost:8000", .local = sa }), 421, "our name on another port: 421");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "localhost", .local = sa }), 421, "no port when ours is not 80: 421");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "localhost:08089x", .local = sa }), 421, "a bad port: 421");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "[::1", .local = sa }), 421, "an unclosed bracket: 421");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "[zz]:8089", .local = sa }), 421, "not IPv6 in brackets: 421");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "a b:8089", .local = sa }), 421, "a blank: 421");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "rampage.test", .local = sa }), 0, "an allowed name without port");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "rampage.test:1234", .local = sa }), 0, "on any port");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "proxy.test:443", .local = sa }), 0, "name:port");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "proxy.test", .local = sa }), 421, "name:port is that port only");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "192.168.1.5:8089", .local = (struct sockaddr *)&lan }), 0,
+	    "the address the client connected to (a wide bind)");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "192.168.1.6:8089", .local = (struct sockaddr *)&lan }), 421,
+	    "not another address");
+	is_int(check(sec, (struct security_request){ .method = "GET" }), 0, "no Host (HTTP/1.0, not a browser)");
+
+	/* Origin and Sec-Fetch-Site */
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "127.0.0.1:8089", .origin = "http://127.0.0.1:8089", .local = sa }), 0, "our own origin");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "127.0.0.1:8089", .origin = "http://localhost:8000", .local = sa }), 403, "same site, other origin: 403");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "127.0.0.1:8089", .origin = "http://127.0.0.1:8089.evil", .local = sa }), 403, "a longer origin: 403");
+	is_int(check(sec, (struct security_request){ .method = "GET", .host = "127.0.0.1:8089", .origin = "null", .local = sa }), 403, "null: 403");
+	is_int(check(sec, (struct security_request){ .method = "GET", .origin = "http://127.0.0.1:8089" }), 403, "an Origin without Host cannot be checked: 403");
+	is_int(check(sec, (struct security_request){ .method = "GET", .fetch_site = "cross-site" }), 403, "Sec-Fetch-Site cross-site: 403");
+	is_int(check(sec, (struct security_request){ .method = "GET", .fetch_site = "same-site" }), 403, "same-site: 403");
+	is_int(check(sec, (struct security_request){ .method = "GET", .fetch_site = "same-origin" }), 0, "same-origin");
+	is_int(check(sec, (struct security_request){ .method = "GET", .fetch_site = "none" }), 0, "none");
+	is_int(check(sec, (struct security_request){ .method = "GET", .fetch_site = "cross-site", .navigation = 1 }), 0, "a navigation GET");
+	is_int(check(sec, (struct security_request){ .method = "POST", .fetch_site = "cross-site", .navigation = 1, .content_type = json }), 403,
+	    "not a navigation POST (a form)");
+	is_int(check(sec, (struct security_request){ .method = "OPTIONS", .preflight = 1 }), 403, "a preflight: 403");
+	is_int(check(sec, (struct security_request){ .method = "OPTIONS" }), 0, "a bare OPTIONS goes on (to its 405)");
+
+	/* state changes */
+	is_int(check(sec, (struct security_request){ .method = "POST", .content_type = json, .has_body = 1 }), 0, "POST with JSON");
+	is_int(check(sec, (struct security_request){ .method = "POST", .content_type = "Application/JSON; charset=utf-8", .has_body = 1 }), 0,
+	    "with a charset, any case");
+	is_int(check(sec, (struct security_request){ .method = "POST", .content_type = "application/jsonp", .has_body = 1 }), 415, "application/jsonp: 415");
+	is_int(check(sec, (struct security_request){ .method = "POST", .content_type = "text/plain", .has_body = 1 }), 415, "text/plain: 415");
+	is_int(check(sec, (struct security_request){ .method = "POST", .content_type = "text/plain", .client = "cli", .has_body = 1 }), 415,
+	    "even with X-Rampage-Client");
+	is_int(check(sec, (struct security_request){ .method = "PUT", .has_body = 1 }), 415, "a body with no type: 415");
+	is_int(check(sec, (struct security_request){ .method = "DELETE" }), 403, "a bare DELETE: 403");
+	is_int(check(sec, (struct security_request){ .method = "POST", .client = "" }), 403, "an empty X-Rampage-Client: 403");
+	is_int(check(sec, (struct security_request){ .method = "POST", .client = "dashboard" }), 0, "a bodiless POST with X-Rampage-Client");
+	is_int(check(sec, (struct security_request){ .method = "PATCH", .content_type = json }), 0, "PATCH with JSON");
+	is_int(check(sec, (struct security_request){ .method = "GET", .content_type = "text/plain" }), 0, "reads: no content-type rule");
+	security_free(sec);
+	conf_fini(&cfg);
+
+	ok(security_hosts_check("a.test, b.test:80, [fd00::1]:8089, 10.0.0.5", &why) == 0, "allowed_hosts syntax");
+	ok(security_hosts_check("http://a.test", &why) != 0 && strstr(why, "http://a.test") != NULL,
+	    "a URL is refused, naming it (%s)", why ? why : "");
+	free(why);
+	why = NULL;
+	ok(security_hosts_check("a.test:0", &why) != 0, "port 0 is refused");
+	free(why);
+	why = NULL;
+	ok(security_hosts_check("a.test:65536", &why) != 0, "port 65536 is refused");
+	free(why);
+}
+
 int
 main(void)
 {
@@ -657,6 +755,7 @@ main(void)
 	test_addr();
 	test_env();
 	test_caps();
+	test_same_origin();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

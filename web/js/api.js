@@ -37,7 +37,9 @@ export function setToken(t) {
 // ApiError.
 // opts.quiet: do not announce a 401 (background calls such as validation while typing).
 export async function request(method, path, body, opts = {}) {
-  const headers = {};
+  // X-Rampage-Client on every request: the daemon takes state-changing requests only with it or
+  // a JSON Content-Type, which no other page can send without a CORS preflight (docs/operations.md).
+  const headers = { "X-Rampage-Client": "dashboard" };
   const token = getToken();
   if (token) headers.Authorization = "Bearer " + token;
   let payload;
