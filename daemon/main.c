@@ -24,6 +24,7 @@
 #include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/notify.h"
+#include "core/watchdog.h"
 #include "security/security.h"
 #include "core/xmalloc.h"
 #include "demo/demo.h"
@@ -180,6 +181,11 @@ cmd_serve(int argc, char **argv)
 	}
 	log_notice("%s: stopping", strsignal(sig));
 	notify_send("STOPPING=1");
+	if (watchdog_arm(cfg.stop_timeout_s, "server.stop_timeout_s", &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+		cause = NULL;
+	}
 
 	/* Stop in reverse: no new connections, then the services, then pending writes. */
 	frontdoor_stop(door);
