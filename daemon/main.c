@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/notify.h"
 #include "core/opts.h"
+#include "core/watchdog.h"
 #include "security/security.h"
 #include "core/xmalloc.h"
 #include "demo/demo.h"
@@ -187,6 +188,11 @@ cmd_serve(int argc, char **argv)
 	}
 	log_notice("%s: stopping", strsignal(sig));
 	notify_send("STOPPING=1");
+	if (watchdog_arm(cfg.stop_timeout_s, "server.stop_timeout_s", &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+		cause = NULL;
+	}
 
 	/* Stop in reverse: no new connections, then the services, then pending writes. */
 	frontdoor_stop(door);

@@ -60,9 +60,13 @@ static const struct key keys[] = {
 	{ "server", "http_timeout_s", KEY_INT, F(http_timeout_s), 1, 3600, "10",
 	  "Seconds an idle or stalled HTTP connection is kept." },
 	{ "server", "max_connections", KEY_INT, F(max_connections), 1, 100000, "1000",
-	  "Concurrent HTTP connections served by the API." },
+	  "Concurrent HTTP connections served by the API; beyond, a new request gets 503 with "
+	  "Retry-After." },
 	{ "server", "pending_timeout_ms", KEY_INT, F(pending_timeout_ms), 100, 600000, "10000",
-	  "Milliseconds a new connection may take to send its request line." },
+	  "Milliseconds a new connection may take to send its whole request head." },
+	{ "server", "stop_timeout_s", KEY_INT, F(stop_timeout_s), 1, 3600, "25",
+	  "On SIGTERM or SIGINT, seconds the orderly shutdown may take before the process exits "
+	  "anyway (exit code 3)." },
 	{ "live", "max_clients", KEY_INT, F(live_max_clients), 1, 100000, "256",
 	  "Concurrent websocket clients on /api/live." },
 	{ "live", "heartbeat_ms", KEY_INT, F(live_heartbeat_ms), 100, 60000, "1000",

@@ -31,8 +31,9 @@ struct conf {
 	char *allowed_hosts;       /* comma-separated Host names beyond loopback's, or NULL */
 	int log_level;             /* syslog priority */
 	int http_timeout_s;        /* idle HTTP connection timeout (MHD) */
-	int max_connections;       /* concurrent HTTP connections (MHD) */
-	int pending_timeout_ms;    /* a connection that has not sent its request line is closed after this */
+	int max_connections;       /* concurrent HTTP connections handed to MHD (the front door counts) */
+	int pending_timeout_ms;    /* a connection that has not sent its whole request head is closed after this */
+	int stop_timeout_s;        /* SIGTERM: the process ends within this, orderly or not */
 	/* [live] */
 	int live_max_clients;      /* concurrent websocket clients */
 	int live_heartbeat_ms;     /* heartbeat period */

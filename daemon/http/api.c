@@ -25,6 +25,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@
 #include "testdef/testdef.h"
 
 #define HEADERS_MAX 8
+#define API_LIMIT_SLACK 16   /* MHD's connection limit is server.max_connections + this */
 
 struct api {
 	/* set by api_start, read-only afterwards */
@@ -54,7 +56,11 @@ struct api {
 	struct static_root *root;
 	const struct security *sec;  /* tokens, allowlist, caps (main's; immutable) */
 	size_t body_max;             /* limits.max_request_body */
+	int max_open;                /* server.max_connections */
 	int64_t started_ns;
+	/* shared: +1 by the front door's thread for each connection handed to MHD, -1 by the api
+	   thread when MHD closes one (see api_add_connection) */
+	atomic_int open;
 	/* owned by the api thread (opened by api_start before the thread uses it) */
 	sqlite3 *db;
 };
@@ -830,6 +836,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	return r->result;
 }
 
+/*
+ * MHD's connection notice: a connection handed over by api_add_connection has been closed and
+ * freed. MHD 0.9.75 calls this for every connection it started, just before it lowers its own
+ * count; a connection added after this is processed by the same thread after that.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct api *api = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub_explicit(&api->open, 1, memory_order_relaxed);
+}
+
 /* MHD's request-completed notice: free our state. */
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -876,6 +897,8 @@ api_start(const struct conf *cfg, const struct security *sec, struct store *stor
 	api->runq = runq;
 	api->started_ns = clock_now_ns();
 	api->body_max = (size_t)cfg->max_request_body;
+	api->max_open = cfg->max_connections;
+	atomic_init(&api->open, 0);
 	api->sec = sec;
 	if (store != NULL && (api->db = store_open_reader(store, cause)) == NULL)
 		goto fail;
@@ -888,7 +911,9 @@ api_start(const struct conf *cfg, const struct security *sec, struct store *stor
 	    MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,   /* first, so that it sees every message */
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->http_timeout_s,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+	    /* above ours (api_add_connection), so that MHD never reaches its own limit */
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections + API_LIMIT_SLACK,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, api,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
 	    MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
 	    MHD_OPTION_END);
@@ -906,10 +931,23 @@ fail:
 	return NULL;
 }
 
+/*
+ * libmicrohttpd 0.9.75 must never reach its own connection limit: on that path
+ * new_connection_process_() returns with cleanup_connection_mutex still locked (fixed in 1.0.0), and
+ * its thread, then MHD_stop_daemon, wait on that mutex for ever. So we count what we handed over and
+ * MHD has not closed yet, queued adds included (they count from here), and keep that count at most
+ * server.max_connections, below MHD's limit. Only the front door's thread adds, so the check and the
+ * increment need no lock between them; MHD's thread only decrements (on_connection).
+ */
 int
 api_add_connection(struct api *api, int fd, const struct sockaddr *sa, socklen_t salen)
 {
-	return MHD_add_connection(api->mhd, fd, sa, salen) == MHD_YES ? 0 : -1;
+	if (atomic_load_explicit(&api->open, memory_order_relaxed) >= api->max_open)
+		return -1;
+	atomic_fetch_add_explicit(&api->open, 1, memory_order_relaxed);
+	if (MHD_add_connection(api->mhd, fd, sa, salen) != MHD_YES)   /* it closed fd, never started it */
+		atomic_fetch_sub_explicit(&api->open, 1, memory_order_relaxed);
+	return 0;
 }
 
 void

@@ -24,8 +24,10 @@ struct api;
 struct api *api_start(const struct conf *cfg, const struct security *sec, struct store *store,
     struct runq *runq, char **cause);
 /*
- * Hands an accepted connection to MHD; takes ownership of fd (MHD closes it on failure, e.g. when
- * max_connections are open). 0, or -1 if refused. Any thread.
+ * Hands an accepted connection to MHD and returns 0: MHD owns fd from then on (and closes it if it
+ * cannot serve it). -1, with fd left to the caller, when server.max_connections handed connections
+ * are still open: the caller answers 503 itself. One thread only (the front door's): the check and
+ * the count are not one atomic step.
  */
 int api_add_connection(struct api *api, int fd, const struct sockaddr *sa, socklen_t salen);
 /* Stops MHD, closes its connections and the read connection, frees. NULL is a no-op. Main thread. */

@@ -20,10 +20,21 @@ cls(const char *s)
 	return frontdoor_classify(s, strlen(s));
 }
 
+/* Judge a C string; the status of an error, or 0. */
+static unsigned
+status_of(const char *s)
+{
+	struct frontdoor_verdict v;
+
+	frontdoor_judge(s, strlen(s), &v);
+	return v.cls == FRONTDOOR_ERROR ? v.status : 0;
+}
+
 static void
 test_classify(void)
 {
 	static char big[FRONTDOOR_PEEK_MAX + 16];
+	struct frontdoor_verdict v;
 
 	is_int(cls(""), FRONTDOOR_MORE, "nothing yet: wait");
 	is_int(cls("G"), FRONTDOOR_MORE, "a prefix of GET /api/live: wait");
@@ -45,27 +56,81 @@ test_classify(void)
 	    FRONTDOOR_REFUSE, "a second Upgrade header is checked too");
 	is_int(cls("GET /api/live HTTP/1.1\r\nUpgrade:\r\n\r\n"), FRONTDOOR_REFUSE,
 	    "an empty Upgrade is refused");
-	is_int(cls("GET /api/live HTTP/1.1\r\nX: a\r\n  Upgrade: h2c\r\n\r\n"), FRONTDOOR_REFUSE,
-	    "obsolete line folding is refused");
-	is_int(cls("GET /api/lived HTTP/1.1\r\n"), FRONTDOOR_HTTP, "/api/lived is not the live path");
-	is_int(cls("GET /api/live/x HTTP/1.1\r\n"), FRONTDOOR_HTTP, "/api/live/x is not the live path");
-	is_int(cls("GET /api/health HTTP/1.1\r\n"), FRONTDOOR_HTTP, "other paths: http");
-	is_int(cls("GET /"), FRONTDOOR_MORE, "GET / is still a prefix of the live path");
-	is_int(cls("GET /i"), FRONTDOOR_HTTP, "decided on the first differing byte");
-	is_int(cls("POST /api/live HTTP/1.1\r\n"), FRONTDOOR_HTTP, "POST /api/live is http");
-	is_int(cls("P"), FRONTDOOR_HTTP, "a single byte that cannot be GET: http");
-	is_int(cls("\r\nGET / HTTP/1.1\r\n"), FRONTDOOR_HTTP, "a leading CRLF is tolerated (http)");
-	is_int(cls("HELLO THERE\r\n\r\n"), FRONTDOOR_HTTP, "upper-case junk goes to MHD (400 there)");
+	is_int(cls("GET /api/live HTTP/1.1\r\nX: a\r\n  Upgrade: h2c\r\n\r\n"), FRONTDOOR_ERROR,
+	    "obsolete line folding is an error (400)");
+	is_int(cls("GET /api/lived HTTP/1.1\r\n\r\n"), FRONTDOOR_HTTP, "/api/lived is not the live path");
+	is_int(cls("GET /api/live/x HTTP/1.1\r\n\r\n"), FRONTDOOR_HTTP, "/api/live/x is not the live path");
+	is_int(cls("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n"), FRONTDOOR_HTTP, "other paths: http");
+	is_int(cls("GET /api/health HTTP/1.1\r\nHost: x\r\n"), FRONTDOOR_MORE,
+	    "an HTTP head waits until it is complete (slow heads stay in the front door)");
+	is_int(cls("POST /api/live HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"), FRONTDOOR_HTTP,
+	    "POST /api/live is http; the body after the head is not judged");
+	is_int(cls("P"), FRONTDOOR_MORE, "one byte of a method: wait");
+	is_int(cls("\r\nGET / HTTP/1.1\r\n\r\n"), FRONTDOOR_HTTP, "one leading CRLF is tolerated");
+	is_int(cls("\r"), FRONTDOOR_MORE, "a CR at the end may still get its LF: wait");
 	is_int(frontdoor_classify("\x16\x03\x01\x02\x00", 5), FRONTDOOR_REJECT, "TLS ClientHello: rejected");
 	is_int(frontdoor_classify("\0\1\2", 3), FRONTDOOR_REJECT, "binary: rejected");
-	is_int(cls("get / HTTP/1.1\r\n"), FRONTDOOR_REJECT, "lower-case first byte: rejected");
+
+	/* malformed heads: one JSON error each (the status here, the body in the front door) */
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 400, "Content-Length -1: 400");
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 0x2\r\n\r\n"), 400, "Content-Length 0x2: 400");
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 1 0\r\n\r\n"), 400, "Content-Length '1 0': 400");
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n"), 400, "an empty Content-Length: 400");
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n"), 413,
+	    "a 20-digit Content-Length: 413");
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 999999999999999999\r\n\r\n"), 0,
+	    "18 digits pass (the API answers 413 against limits.max_request_body)");
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"), 0,
+	    "a repeated Content-Length with one value passes");
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"), 400,
+	    "two Content-Lengths that differ: 400");
+	is_int(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"), 501,
+	    "an unknown Transfer-Encoding: 501");
+	is_int(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), 501,
+	    "a Transfer-Encoding list: 501");
+	is_int(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"), 0,
+	    "Transfer-Encoding: chunked (any case) passes");
+	is_int(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"),
+	    400, "Transfer-Encoding with Content-Length: 400 (a smuggling shape)");
+	is_int(status_of("GET / HTTP/1.1\r\nNoColon\r\n\r\n"), 400, "a header line without a colon: 400");
+	is_int(status_of("GET / HTTP/1.1\r\nX : y\r\n\r\n"), 400, "white space before the colon: 400");
+	is_int(status_of("GET / HTTP/1.1\r\n: y\r\n\r\n"), 400, "an empty header name: 400");
+	is_int(status_of("GET / HTTP/1.1\r\nX: a\001b\r\n\r\n"), 400, "a control byte in a value: 400");
+	is_int(status_of("GET / HTTP/1.1\r\nX: a\tb\r\n\r\n"), 0, "a tab in a value passes");
+	is_int(status_of("GET /\r\n\r\n"), 400, "HTTP/0.9 (no version): 400");
+	is_int(status_of("GET /\r\n"), 400, "HTTP/0.9 is answered at the end of its line");
+	is_int(status_of("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 505, "PRI * HTTP/2.0: 505");
+	is_int(status_of("GET / HTTP/1.2\r\n\r\n"), 505, "HTTP/1.2: 505");
+	is_int(status_of("GET / HTTPS/1.1\r\n"), 400, "a version that is not HTTP/x.y: 400");
+	is_int(status_of("GET / FOO"), 400, "a version that cannot become HTTP/: 400 before the line ends");
+	is_int(status_of("GET /  HTTP/1.1\r\n\r\n"), 400, "two spaces: no version: 400");
+	is_int(status_of("GET  / HTTP/1.1\r\n\r\n"), 400, "an empty target: 400");
+	is_int(status_of("GET /a\001b HTTP/1.1\r\n\r\n"), 400, "a control byte in the target: 400");
+	is_int(status_of("GET /a\0b HTTP/1.1\r\n\r\n"), 0, "(a C string stops at NUL: see the next)");
+	is_int(frontdoor_classify("GET /a\0b HTTP/1.1\r\n\r\n", 21), FRONTDOOR_ERROR,
+	    "a NUL in the target: error");
+	is_int(status_of("\r\n\r\n\r\n"), 400, "blank lines only: 400");
+	is_int(status_of("\n\n"), 400, "two bare LFs: 400");
+	is_int(status_of("GET / HTTP/1.1\rHost: x\r\r"), 400, "bare-CR line ends: 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: x\ry\r\n\r\n"), 400, "a CR inside a header line: 400");
+	is_int(status_of("get / HTTP/1.1\r\n\r\n"), 405, "a lower-case method: 405 (not a reset)");
+	is_int(status_of("g"), 405, "  answered from its first byte");
+	is_int(status_of("G3T / HTTP/1.1\r\n\r\n"), 400, "a digit in the method: 400");
+	is_int(status_of("ABCDEFGHIJKLMNOPQ / HTTP/1.1\r\n\r\n"), 400, "a 17-letter method: 400");
+	is_int(status_of("BREW / HTTP/1.1\r\n\r\n"), 0, "an unknown upper-case method passes (the router: 405)");
+	is_int(status_of("HELLO THERE\r\n\r\n"), 400, "upper-case junk: 400 (no version)");
 
 	memset(big, 'a', sizeof big);
 	memcpy(big, "GET /api/live?", 14);
-	is_int(frontdoor_classify(big, FRONTDOOR_PEEK_MAX), FRONTDOOR_REJECT,
-	    "a live head that does not fit the peek buffer: rejected");
-	is_int(frontdoor_classify(big, FRONTDOOR_PEEK_MAX - 1), FRONTDOOR_MORE,
-	    "one byte less: still waiting");
+	frontdoor_judge(big, FRONTDOOR_PEEK_MAX, &v);
+	is_int(v.status, 414, "a request line that does not fit the peek buffer: 414");
+	frontdoor_judge(big, FRONTDOOR_PEEK_MAX - 1, &v);
+	is_int(v.cls, FRONTDOOR_MORE, "one byte less: still waiting");
+	memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+	frontdoor_judge(big, FRONTDOOR_PEEK_MAX, &v);
+	is_int(v.status, 431, "a head that does not fit the peek buffer: 431");
+	frontdoor_judge("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET", 31, &v);
+	is_int((int)v.head_len, 27, "head_len stops at the empty line");
 }
 
 /* Decode a path; the result or "ERR". */
