@@ -79,15 +79,17 @@ summary_series_add(struct summary_series *s, const struct tick *t)
 	s->late_starts += t->late_starts;
 
 	cpu_bad = t->cpu_pct >= SUMMARY_CPU_SATURATED_PCT;
-	late_bad = t->late_starts > 0;
+	late_bad = t->late_starts > 0 && 100.0 * (double)t->late_starts >=
+	    SUMMARY_LATE_STARTS_PCT * (double)(t->iterations > t->late_starts ? t->iterations : t->late_starts);
 	lag_bad = t->loop_lag_max_us > SUMMARY_LAG_LIMIT_US;
-	host_busy = lag_bad && !cpu_bad && !late_bad && t->cpu_pct < SUMMARY_CPU_LOW_PCT &&
+	/* late, but not by the workers' own doing: other processes held the cores */
+	host_busy = (late_bad || lag_bad) && !cpu_bad && t->cpu_pct < SUMMARY_CPU_LOW_PCT &&
 	    t->host_cpu_pct >= SUMMARY_HOST_BUSY_PCT;
 	s->cpu_saturated_seconds += cpu_bad;
 	s->late_seconds += late_bad;
 	s->lag_seconds += lag_bad;
 	s->host_busy_seconds += host_busy;
-	s->bad_seconds += cpu_bad || late_bad || (lag_bad && !host_busy);
+	s->bad_seconds += !host_busy && (cpu_bad || late_bad || lag_bad);
 }
 
 /* Share of the judged seconds when the generator was the bottleneck, in percent. */
@@ -148,12 +150,13 @@ summary_verdict(const struct summary_series *s, char *buf, size_t len)
 	}
 	if (sustained(s, s->host_busy_seconds)) {
 		snprintf(buf, len, "WARNING: the host was busy in %lld of %lld s: other processes took the "
-		    "cores, so sends may have gone out late (event loop > %d ms late while the workers' own "
-		    "cpu was < %.0f%% and the host's >= %.0f%%; workers' cpu max %.0f%%, loop lag max "
-		    "%.1f ms, %s). Fewer VUs would not help: run on a quieter host",
+		    "cores, so sends may have gone out late (event loop > %d ms late or iterations started "
+		    "late while the workers' own cpu was < %.0f%% and the host's >= %.0f%%; workers' cpu max "
+		    "%.0f%%, loop lag max %.1f ms, %llu late starts, %s). Fewer VUs would not help: run on a "
+		    "quieter host",
 		    (long long)s->host_busy_seconds, (long long)s->judged_seconds, SUMMARY_LAG_LIMIT_US / 1000,
 		    SUMMARY_CPU_LOW_PCT, SUMMARY_HOST_BUSY_PCT, s->cpu_max_pct,
-		    (double)s->lag_max_us / 1000.0, host);
+		    (double)s->lag_max_us / 1000.0, (unsigned long long)s->late_starts, host);
 		return SUMMARY_GEN_HOST_BUSY;
 	}
 	snprintf(buf, len, "generator: ok (workers' cpu max %.0f%%, loop lag max %.1f ms, %llu late "

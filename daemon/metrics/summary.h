@@ -37,18 +37,20 @@ void summary_trend_of(const struct hist *h_us, struct summary_trend *out);
 /* Generator health, judged per second from the second's tick; the first second (VU creation,
    connection set-up) is not judged, and one bad second is not a trend. A judged second is
      - "generator bound" when the busiest worker thread used >= SUMMARY_CPU_SATURATED_PCT of its core
-       (a worker is one thread: it cannot go faster), or iterations started late (open model: the
-       engine knows each one's intended start), or an event loop woke > SUMMARY_LAG_LIMIT_US late
-       while the host was not busy (the generator's own work delayed its sends);
-     - "host busy" when an event loop woke that late while every worker's own CPU was below
-       SUMMARY_CPU_LOW_PCT and the host's CPU was >= SUMMARY_HOST_BUSY_PCT (other processes took
-       the cores: a shared CI runner; fewer VUs would not help).
+       (a worker is one thread: it cannot go faster), or >= SUMMARY_LATE_STARTS_PCT of its
+       iterations started late (open model: the engine knows each one's intended start), or an
+       event loop woke > SUMMARY_LAG_LIMIT_US late, unless the next case explains it;
+     - "host busy" when iterations started late or an event loop woke late while every worker's
+       own CPU was below SUMMARY_CPU_LOW_PCT and the host's CPU was >= SUMMARY_HOST_BUSY_PCT (other
+       processes took the cores: a shared CI runner; fewer VUs would not help).
    The verdict is "saturated" (or else "host_busy") when at least SUMMARY_MIN_BAD_SECONDS and
    SUMMARY_BAD_SECONDS_PCT of the judged seconds were so. */
 #define SUMMARY_CPU_SATURATED_PCT 90.0   /* of one core: a worker this busy is the bottleneck */
 #define SUMMARY_CPU_LOW_PCT       50.0   /* of one core: a worker this idle did not delay itself */
 #define SUMMARY_HOST_BUSY_PCT     80.0   /* of all cores: others left the workers little room */
 #define SUMMARY_LAG_LIMIT_US      10000  /* 10 ms late: a send is visibly delayed */
+#define SUMMARY_LATE_STARTS_PCT   10.0   /* of a second's iterations: one late start (> 1 ms) is
+                                            a scheduler hiccup, a tenth of them is a trend */
 #define SUMMARY_BAD_SECONDS_PCT   5.0
 #define SUMMARY_MIN_BAD_SECONDS   2      /* a single late wake-up is not saturation */
 

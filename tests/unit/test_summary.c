@@ -242,7 +242,7 @@ test_verdict(void)
 	ok(g == SUMMARY_GEN_HOST_BUSY, "lag with idle workers on a busy host: host busy");
 	ok(strncmp(line, "WARNING: the host was busy in 4 of 4 s: other processes took the cores", 70) == 0,
 	    "the warning names the host: %s", line);
-	ok(strstr(line, "workers' cpu max 6%, loop lag max 45.0 ms, host cpu max 99%") != NULL,
+	ok(strstr(line, "workers' cpu max 6%, loop lag max 45.0 ms, 0 late starts, host cpu max 99%") != NULL,
 	    "and the figures");
 	ok(strstr(line, "use fewer VUs") == NULL && strstr(line, "Use fewer VUs") == NULL,
 	    "and does not blame the VUs");
@@ -274,6 +274,16 @@ test_verdict(void)
 	g = summary_verdict(&s, line, sizeof line);
 	ok(g == SUMMARY_GEN_SATURATED, "late starts: saturated");
 	ok(strstr(line, "iterations started late in 3 s (120 late)") != NULL, "naming the late starts: %s",
+	    line);
+
+	/* a few late starts among many iterations are a hiccup */
+	t = (struct tick){ .cpu_pct = 20.0, .host_cpu_pct = 20.0, .late_starts = 9, .iterations = 100 };
+	series_of(&s, 1, &t, 4);
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_OK, "9%% late starts: ok");
+	/* late starts with idle workers on a busy host: the host */
+	t = (struct tick){ .cpu_pct = 8.0, .host_cpu_pct = 97.0, .late_starts = 50, .iterations = 100 };
+	series_of(&s, 1, &t, 4);
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_HOST_BUSY, "late starts on a busy host: %s",
 	    line);
 
 	/* 2 of 100 lagging seconds is under 5% */
