@@ -5,7 +5,9 @@
  */
 #include <config.h>
 
+#include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -51,25 +53,37 @@ health_cpu_pct(struct health_cpu *c, int64_t now_ns)
 	return health_cpu_pct_at(c, thread_cpu_ns(), now_ns);
 }
 
-/* Reads the aggregate "cpu" line of /proc/stat. 0, or -1. */
+/* Sums the /proc/stat lines of the CPUs this process may run on (its affinity mask: a generator
+   pinned with taskset to core 0 cares how busy core 0 is, not the host's average). 0, or -1. */
 static int
 read_proc_stat(uint64_t *busy, uint64_t *total)
 {
-	unsigned long long v[8] = { 0 };
+	cpu_set_t set;
+	char line[256];
+	int have_set = sched_getaffinity(0, sizeof set, &set) == 0, n = 0;
 	FILE *f = fopen("/proc/stat", "r");
-	int n;
 
 	if (f == NULL)
 		return -1;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-	    &v[5], &v[6], &v[7]);
+	*busy = *total = 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		unsigned long long v[8] = { 0 };
+		int cpu;
+		if (strncmp(line, "cpu", 3) != 0)
+			break;                 /* the cpu lines come first */
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2],
+		    &v[3], &v[4], &v[5], &v[6], &v[7]) < 5)
+			continue;          /* the aggregate "cpu " line */
+		if (have_set && (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set)))
+			continue;
+		/* user nice system idle iowait irq softirq steal: idle and iowait are not busy */
+		uint64_t t = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+		*total += t;
+		*busy += t - v[3] - v[4];
+		n++;
+	}
 	fclose(f);
-	if (n < 4)
-		return -1;
-	/* user nice system idle iowait irq softirq steal: idle and iowait are not busy */
-	*total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-	*busy = *total - v[3] - v[4];
-	return 0;
+	return n > 0 ? 0 : -1;
 }
 
 void

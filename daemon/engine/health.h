@@ -6,8 +6,9 @@
  *     the daemon's other threads (API, store, live push) are not counted;
  *   - event-loop lag: how late a worker's epoll wait returned after the deadline it asked for
  *     (a worker that is late for its own timers starts iterations late and measures late);
- *   - the host's CPU (/proc/stat, every core, every process): tells "the host was busy" (other
- *     processes took the cores) from "the generator was busy".
+ *   - the host's CPU (/proc/stat, every process, on the cores this process may run on: all of
+ *     them, or those taskset pinned it to): tells "the host was busy" (other processes took the
+ *     cores) from "the generator was busy".
  * Each worker owns a health_cpu and a health_lag; the controller owns the health_host.
  */
 #ifndef RAMPAGE_HEALTH_H
@@ -34,15 +35,15 @@ double health_cpu_pct(struct health_cpu *c, int64_t now_ns);
 /* The same from a given thread CPU time (for tests). */
 double health_cpu_pct_at(struct health_cpu *c, int64_t cpu_ns, int64_t now_ns);
 
-/* The host's busy share over intervals (every core, every process), from /proc/stat. Owned by one
-   thread. */
+/* The host's busy share over intervals (every process, on the cores in this process's affinity
+   mask), from /proc/stat. Owned by one thread. */
 struct health_host {
 	uint64_t last_busy, last_total;    /* jiffies */
 	double last_pct;
 };
 /* Starts measuring (reads /proc/stat). */
 void health_host_init(struct health_host *h);
-/* The host's busy share since the last call, % of all cores together (0..100); the previous figure
+/* The host's busy share since the last call, % of those cores together (0..100); the previous figure
    when no jiffy passed; -1 when /proc/stat cannot be read. */
 double health_host_pct(struct health_host *h);
 /* The same from given cumulative counters (for tests). */
