@@ -3,7 +3,8 @@
 # "saturated" (it used to fire at 2-9% CPU on one late wake-up at start-up). If the host happens to
 # be busy meanwhile, "host_busy" is an honest answer, but only with the host's figure to show for
 # it. The CPU figures are the workers' own, so no second reads more than 100% of a core; a run
-# against a closed port (the run that read "cpu max 1076%" with 2 workers) included.
+# against a closed port (the run that read "cpu max 1076%" with 2 workers) included. The dashboard's
+# live warning (web/js/gen-health.js, in node) judges seconds the same way.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -46,4 +47,29 @@ ok $(jq -e '.rampage.generator | .cpu_max_pct <= 100 and .cpu_mean_pct <= 100' "
 	"closed port: no CPU figure above 100% of a core"
 is "$(jq -s '[.[].cpu_pct | select(. > 100)] | length' "$SANDBOX/c.jsonl")" 0 \
 	"nor any second's"
+
+# the live warning, on synthetic ticks
+if ! command -v node >/dev/null 2>&1; then
+	tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP node is not installed (the dashboard's live warning)"
+else
+	live=$(node --input-type=module -e '
+const { judgeSecond, liveWarning } = await import(process.argv[1]);
+const seq = (n, f) => Array.from({ length: n }, (_, i) => judgeSecond(i, f(i))).filter(Boolean);
+const out = (w) => console.log(w === null ? "none" : w);
+// start-up: second 0 lags 18 ms at 95% CPU, then quiet
+out(liveWarning(seq(5, (i) => i === 0 ? { cpu_pct: 95, loop_lag_us: 18100 } : { cpu_pct: 3, loop_lag_us: 300 })));
+// one late wake-up later on
+out(liveWarning(seq(10, (i) => ({ cpu_pct: 3, loop_lag_us: i === 5 ? 18100 : 300 }))));
+// sustained lag, the workers idle
+out(liveWarning(seq(5, () => ({ cpu_pct: 6, loop_lag_us: 45000 }))));
+// a worker at 100%
+out(liveWarning(seq(5, () => ({ cpu_pct: 100, loop_lag_us: 200 }))));
+' "$TOP_SRCDIR/web/js/gen-health.js" 2>&1)
+	is "$(echo "$live" | sed -n 1p)" none "live: the first second is not judged"
+	is "$(echo "$live" | sed -n 2p)" none "live: one late wake-up is no warning"
+	like "$(echo "$live" | sed -n 3p)" "^⚠ Sends ran late in 4 of the last 4 seconds .* workers' own CPU was at most 6%: other processes" \
+		"live: lag with idle workers points at the host"
+	like "$(echo "$live" | sed -n 4p)" "^⚠ Generator overloaded: a worker used ≥ 90% of its core in 4 of the last 4 seconds" \
+		"live: a worker at 100% is the generator"
+fi
 done_testing

@@ -10,20 +10,7 @@ import { get } from "./api.js";
 import { h, fill } from "./dom.js";
 import { LatencySpectrum } from "./charts.js";
 import { count, rps, us, ms, pct, bytes, dur, errorText } from "./fmt.js";
-
-// The live generator warning judges each second as the summary's verdict does (daemon/metrics/
-// summary.h): a worker at >= 90% of its core, >= 10% of the iterations started late, or an event
-// loop > 10 ms late; warned when 2 of the last 10 judged seconds are so. The host's CPU is not in
-// the live stream: the finished run's verdict tells a busy host from a busy generator.
-const GEN_CPU_SATURATED_PCT = 90, GEN_LAG_LIMIT_US = 10000, GEN_LATE_STARTS_PCT = 10, GEN_MIN_BAD_SECONDS = 2;
-function judgeSecond(t) {
-  const cpuPct = t.cpu_pct || 0, late = t.late_starts || 0, its = Math.max(t.iterations || 0, late);
-  return {
-    cpuPct,
-    cpu: cpuPct >= GEN_CPU_SATURATED_PCT,
-    late: (t.loop_lag_us || 0) > GEN_LAG_LIMIT_US || (late > 0 && 100 * late >= GEN_LATE_STARTS_PCT * its),
-  };
-}
+import { judgeSecond, liveWarning, GEN_WINDOW } from "./gen-health.js";
 
 export class RunPanels {
   // `page` is what the panels read of the page: `run` (as the daemon last described it), `ended`
@@ -34,7 +21,7 @@ export class RunPanels {
     this.lastTick = null;
     this.lastThresholds = null;   // as judged so far, from the last tick that had them
     this.lastChecks = null;       // per check name, from the last tick that had them
-    this.lag = [];                // of the last 10 judged ticks: {cpu, late} (see judgeSecond)
+    this.lag = [];                // the last judged seconds (gen-health.js)
     this.summary = null;          // a finished run's k6 summary
     this.endpointsBase = null;    // the last GET .../endpoints
     this.epTicks = [];            // ticks since, to add to it
@@ -73,9 +60,10 @@ export class RunPanels {
     this.lastTick = m;
     if (m.thresholds) this.lastThresholds = m.thresholds;
     if (m.checks) this.lastChecks = m.checks;
-    if (m.second > 0) {           // the first second (VU creation) is not judged, as in the summary
-      this.lag.push(judgeSecond(m.total));
-      if (this.lag.length > 10) this.lag.shift();
+    const judged = judgeSecond(m.second, m.total);
+    if (judged) {
+      this.lag.push(judged);
+      if (this.lag.length > GEN_WINDOW) this.lag.shift();
     }
     this.epTicks.push(m);
     if (this.epTicks.length > 600) this.epTicks.shift();
@@ -168,14 +156,10 @@ export class RunPanels {
   // ---- the generator's health
 
   renderHealth() {
-    const bad = this.lag.filter((j) => j.cpu || j.late);
-    if (bad.length >= GEN_MIN_BAD_SECONDS) {
-      const busy = bad.filter((j) => j.cpu).length;
-      const cpuMax = Math.max(...bad.map((j) => j.cpuPct));
+    const warning = liveWarning(this.lag);
+    if (warning) {
       this.el.health.hidden = false;
-      this.el.health.textContent = busy > 0
-        ? `⚠ Generator overloaded: a worker used ≥ ${GEN_CPU_SATURATED_PCT}% of its core in ${busy} of the last ${this.lag.length} seconds, so latencies may be measured late and the load may be lower than asked. Use fewer VUs per worker, or more workers/cores.`
-        : `⚠ Sends ran late in ${bad.length} of the last ${this.lag.length} seconds (event loops more than 10 ms late or iterations started late) while the workers' own CPU was at most ${Math.round(cpuMax)}%: other processes on this host may have taken the cores. The finished run's verdict checks the host's CPU.`;
+      this.el.health.textContent = warning;
     } else if (!this.page.ended) this.el.health.hidden = true;
   }
 
