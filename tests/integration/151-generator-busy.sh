@@ -5,7 +5,7 @@
 #    "host_busy" ("the host was busy ... fewer VUs would not help"), not "use fewer VUs";
 #  - one worker driving 50 VUs at full speed against the demo target on loopback is itself the
 #    bottleneck: the verdict is "saturated", naming the worker's CPU.
-# Every run is bounded (4 s and 3 s, each under `timeout`). Skipped where taskset is missing.
+# Every run is bounded (4 s each, under `timeout`). Skipped where taskset is missing.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -38,7 +38,7 @@ JSON
 	ok $([ $? -ne 0 ]; echo $?) "and does not say 'use fewer VUs'"
 fi
 
-timeout 30 "$RAMPAGE" run --url "$DEMO_URL/api/health" -c 50 -d 3s --workers 1 -q \
+timeout 30 "$RAMPAGE" run --url "$DEMO_URL/api/health" -c 50 -d 4s --workers 1 -q \
 	--summary-export "$SANDBOX/s.json" >"$SANDBOX/s.out" 2>&1
 is $? 0 "the full-speed run exits 0"
 G=$(jq -c .rampage.generator "$SANDBOX/s.json")
