@@ -6,7 +6,8 @@
  * and without gaps. Second s is merged and emitted once every worker has handed over s or has ended
  * before it; each worker's tick is then reset and given back as a spare. So ticks reach the sink
  * once a second, numbered 0, 1, 2, ... with no gaps, and every request lands in exactly one second.
- * Process CPU is sampled at each second boundary (the 10 ms wake-ups are aligned to t0).
+ * The host's CPU is sampled at each second boundary (the 10 ms wake-ups are aligned to t0); each
+ * worker measures its own thread's CPU when it hands a second over.
  */
 #include <config.h>
 
