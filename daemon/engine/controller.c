@@ -6,7 +6,8 @@
  * and without gaps. Second s is merged and emitted once every worker has handed over s or has ended
  * before it; each worker's tick is then reset and given back as a spare. So ticks reach the sink
  * once a second, numbered 0, 1, 2, ... with no gaps, and every request lands in exactly one second.
- * Process CPU is sampled at each second boundary (the 10 ms wake-ups are aligned to t0).
+ * The host's CPU is sampled at each second boundary (the 10 ms wake-ups are aligned to t0); each
+ * worker measures its own thread's CPU when it hands a second over.
  */
 #include <config.h>
 
@@ -63,10 +64,10 @@ struct controller {
 	int64_t next_emit;         /* the next second to emit */
 	struct tick *second, *whole;
 
-	struct health_cpu cpu;
-	double *cpu_pct;           /* [second]: process CPU, sampled at each boundary */
-	int64_t ncpu, cpu_cap;
-	double cpu_sum;
+	struct health_host host;
+	double *host_pct;          /* [second]: the host's CPU, sampled at each boundary */
+	int64_t nhost, host_cap;
+	double cpu_sum;            /* of the seconds' busiest-worker CPU */
 };
 
 struct controller *
@@ -158,16 +159,16 @@ steer(struct controller *c, int64_t now_ns)
 	}
 }
 
-/* Samples process CPU for every second boundary passed. */
+/* Samples the host's CPU for every second boundary passed (the workers measure their own). */
 static void
-sample_cpu(struct controller *c, int64_t now_ns, int64_t upto_second)
+sample_host(struct controller *c, int64_t upto_second)
 {
-	while (c->ncpu <= upto_second) {
-		if (c->ncpu == c->cpu_cap) {
-			c->cpu_cap = c->cpu_cap ? c->cpu_cap * 2 : 64;
-			c->cpu_pct = xreallocarray(c->cpu_pct, (size_t)c->cpu_cap, sizeof *c->cpu_pct);
+	while (c->nhost <= upto_second) {
+		if (c->nhost == c->host_cap) {
+			c->host_cap = c->host_cap ? c->host_cap * 2 : 64;
+			c->host_pct = xreallocarray(c->host_pct, (size_t)c->host_cap, sizeof *c->host_pct);
 		}
-		c->cpu_pct[c->ncpu++] = health_cpu_pct(&c->cpu, now_ns);
+		c->host_pct[c->nhost++] = health_host_pct(&c->host);
 	}
 }
 
@@ -217,8 +218,8 @@ emit(struct controller *c, int64_t now_ns)
 		t->second = s;
 		t->vus = vus;
 		t->vus_max = vus_max;
-		sample_cpu(c, now_ns, s);
-		t->cpu_pct = c->cpu_pct[s];
+		sample_host(c, s);
+		t->host_cpu_pct = c->host_pct[s];  /* t->cpu_pct: the busiest worker's, merged above */
 		t->loop_lag_over_10ms = t->loop_lag_max_us > LAG_LIMIT_US;
 
 		struct tick *wr = c->whole;
@@ -267,7 +268,7 @@ controller_main(void *arg)
 	struct controller *c = arg;
 	int64_t wake = c->t0_ns;
 
-	health_cpu_init(&c->cpu, c->t0_ns);
+	health_host_init(&c->host);
 	for (;;) {
 		struct mailbox_msg *all = mailbox_wait(&c->inbox, wake);
 		int64_t now = clock_now_ns();
@@ -275,7 +276,7 @@ controller_main(void *arg)
 
 		handle_inbox(c, all, now);
 		if (now >= c->t0_ns + CLOCK_NS_PER_S)
-			sample_cpu(c, now, (now - c->t0_ns) / CLOCK_NS_PER_S - 1);
+			sample_host(c, (now - c->t0_ns) / CLOCK_NS_PER_S - 1);
 		if (!c->stopping)
 			steer(c, now);
 		if (now >= c->t0_ns + c->hard_end_ns)
@@ -399,7 +400,7 @@ controller_free(struct controller *c)
 		free(c->scen[s].sent);
 	free(c->scen);
 	free(c->queues);
-	free(c->cpu_pct);
+	free(c->host_pct);
 	tick_free(c->second);
 	tick_free(c->whole);
 	free(c);

@@ -113,6 +113,7 @@ struct worker {
 	int64_t next_boundary_ns;  /* t0 + (second + 1) s */
 	struct hist **phase;       /* [nendpoints * TICK_NPHASE]: whole-run phase histograms */
 	struct health_lag lag;
+	struct health_cpu cpu;     /* this worker thread's own CPU */
 	struct think_timers *timers;       /* VUs thinking (engine/think.h), room for every VU */
 	int vus_allocated;         /* VUs with an easy handle */
 	int active_vus;            /* sum of the scenarios' `active` */
@@ -718,6 +719,7 @@ rotate(struct worker *w, int64_t now_ns)
 		t->vus = w->active_vus;
 		t->vus_max = w->vus_allocated;
 		t->loop_lag_max_us = health_lag_take_us(&w->lag);
+		t->cpu_pct = health_cpu_pct(&w->cpu, now_ns);
 		full->kind = WORKER_MSG_TICK;
 		full->second = w->second;
 		full->last = 0;
@@ -739,6 +741,7 @@ send_last(struct worker *w)
 	t->vus = w->active_vus;
 	t->vus_max = w->vus_allocated;
 	t->loop_lag_max_us = health_lag_take_us(&w->lag);
+	t->cpu_pct = health_cpu_pct(&w->cpu, clock_now_ns());
 	full->kind = WORKER_MSG_TICK;
 	full->second = w->second;
 	full->last = 1;
@@ -780,6 +783,8 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct epoll_event evs[256];
 	int64_t sched_next = w->t0_ns;
+
+	health_cpu_init(&w->cpu, clock_now_ns());
 
 	for (;;) {
 		int64_t now = clock_now_ns();

@@ -41,13 +41,14 @@ summary_series_init(struct summary_series *s, int workers)
 	assert(workers >= 1);
 	memset(s, 0, sizeof *s);
 	s->workers = workers;
+	s->host_cpu_max_pct = -1;
 }
 
 /* Adds one second's tick. */
 void
 summary_series_add(struct summary_series *s, const struct tick *t)
 {
-	bool cpu_bad, lag_bad;
+	bool cpu_bad, late_bad, lag_bad, host_busy;
 
 	if (s->seconds == 0) {
 		s->vus_min = s->vus_max = t->vus;
@@ -68,42 +69,101 @@ summary_series_add(struct summary_series *s, const struct tick *t)
 	if (t->cpu_pct > s->cpu_max_pct)
 		s->cpu_max_pct = t->cpu_pct;
 	s->cpu_sum_pct += t->cpu_pct;
+	if (t->host_cpu_pct > s->host_cpu_max_pct)
+		s->host_cpu_max_pct = t->host_cpu_pct;
+	if (s->seconds == 1)
+		return;                    /* VU creation and connection set-up: not judged */
+	s->judged_seconds++;
 	if (t->loop_lag_max_us > s->lag_max_us)
 		s->lag_max_us = t->loop_lag_max_us;
+	s->late_starts += t->late_starts;
 
-	cpu_bad = t->cpu_pct >= SUMMARY_CPU_SATURATED_PCT * s->workers;
+	cpu_bad = t->cpu_pct >= SUMMARY_CPU_SATURATED_PCT;
+	late_bad = t->late_starts > 0 && 100.0 * (double)t->late_starts >=
+	    SUMMARY_LATE_STARTS_PCT * (double)(t->iterations > t->late_starts ? t->iterations : t->late_starts);
 	lag_bad = t->loop_lag_max_us > SUMMARY_LAG_LIMIT_US;
+	/* late, but not by the workers' own doing: other processes held the cores */
+	host_busy = (late_bad || lag_bad) && !cpu_bad && t->cpu_pct < SUMMARY_CPU_LOW_PCT &&
+	    t->host_cpu_pct >= SUMMARY_HOST_BUSY_PCT;
 	s->cpu_saturated_seconds += cpu_bad;
+	s->late_seconds += late_bad;
 	s->lag_seconds += lag_bad;
-	s->bad_seconds += cpu_bad || lag_bad;
+	s->host_busy_seconds += host_busy;
+	s->bad_seconds += !host_busy && (cpu_bad || late_bad || lag_bad);
 }
 
-/* Share of bad seconds in percent. */
+/* Share of the judged seconds when the generator was the bottleneck, in percent. */
 double
 summary_bad_pct(const struct summary_series *s)
 {
-	return s->seconds > 0 ? 100.0 * (double)s->bad_seconds / (double)s->seconds : 0.0;
+	return s->judged_seconds > 0 ? 100.0 * (double)s->bad_seconds / (double)s->judged_seconds : 0.0;
+}
+
+const char *
+summary_gen_name(enum summary_gen g)
+{
+	static const char *const names[] = {
+		[SUMMARY_GEN_OK] = "ok",
+		[SUMMARY_GEN_SATURATED] = "saturated",
+		[SUMMARY_GEN_HOST_BUSY] = "host_busy",
+	};
+	assert(g >= 0 && g < (int)(sizeof names / sizeof names[0]));
+	return names[g];
+}
+
+/* True when n of the judged seconds is a trend. */
+static bool
+sustained(const struct summary_series *s, int64_t n)
+{
+	return n >= SUMMARY_MIN_BAD_SECONDS &&
+	    100.0 * (double)n >= SUMMARY_BAD_SECONDS_PCT * (double)s->judged_seconds;
+}
+
+/* Prints the host's CPU figure ("host cpu max 97%" or "host cpu unknown"). */
+static void
+host_figure(const struct summary_series *s, char *buf, size_t len)
+{
+	if (s->host_cpu_max_pct < 0)
+		snprintf(buf, len, "host cpu unknown");
+	else
+		snprintf(buf, len, "host cpu max %.0f%%", s->host_cpu_max_pct);
 }
 
 /* Judges whether the load generator was the bottleneck. */
-bool
+enum summary_gen
 summary_verdict(const struct summary_series *s, char *buf, size_t len)
 {
-	double pct = summary_bad_pct(s);
-	bool saturated = s->bad_seconds > 0 && pct >= SUMMARY_BAD_SECONDS_PCT;
+	char host[32];
 
-	if (saturated)
-		snprintf(buf, len, "WARNING: the load generator was saturated for %.0f%% of the run: "
-		    "these numbers may describe Rampage, not the target (%lld s of %lld: cpu >= %.0f%% of "
-		    "%d worker%s in %lld s, loop lag > %d ms in %lld s; cpu max %.0f%%, loop lag max %.1f ms)",
-		    pct, (long long)s->bad_seconds, (long long)s->seconds, SUMMARY_CPU_SATURATED_PCT,
-		    s->workers, s->workers == 1 ? "" : "s", (long long)s->cpu_saturated_seconds,
-		    SUMMARY_LAG_LIMIT_US / 1000, (long long)s->lag_seconds, s->cpu_max_pct,
-		    (double)s->lag_max_us / 1000.0);
-	else
-		snprintf(buf, len, "generator: ok (cpu max %.0f%%, loop lag max %.1f ms)", s->cpu_max_pct,
-		    (double)s->lag_max_us / 1000.0);
-	return saturated;
+	host_figure(s, host, sizeof host);
+	if (sustained(s, s->bad_seconds)) {
+		snprintf(buf, len, "WARNING: the load generator was the bottleneck in %lld of %lld s: "
+		    "these numbers may describe Rampage, not the target (a worker's own cpu >= %.0f%% of "
+		    "its core in %lld s, iterations started late in %lld s (%llu late), event loop > %d ms "
+		    "late in %lld s; workers' cpu max %.0f%%, loop lag max %.1f ms, %s). Use fewer VUs per "
+		    "worker, more workers or cores, or more daemons",
+		    (long long)s->bad_seconds, (long long)s->judged_seconds, SUMMARY_CPU_SATURATED_PCT,
+		    (long long)s->cpu_saturated_seconds, (long long)s->late_seconds,
+		    (unsigned long long)s->late_starts, SUMMARY_LAG_LIMIT_US / 1000,
+		    (long long)s->lag_seconds, s->cpu_max_pct, (double)s->lag_max_us / 1000.0, host);
+		return SUMMARY_GEN_SATURATED;
+	}
+	if (sustained(s, s->host_busy_seconds)) {
+		snprintf(buf, len, "WARNING: the host was busy in %lld of %lld s: other processes took the "
+		    "cores, so sends may have gone out late (event loop > %d ms late or iterations started "
+		    "late while the workers' own cpu was < %.0f%% and the host's >= %.0f%%; workers' cpu max "
+		    "%.0f%%, loop lag max %.1f ms, %llu late starts, %s). Fewer VUs would not help: run on a "
+		    "quieter host",
+		    (long long)s->host_busy_seconds, (long long)s->judged_seconds, SUMMARY_LAG_LIMIT_US / 1000,
+		    SUMMARY_CPU_LOW_PCT, SUMMARY_HOST_BUSY_PCT, s->cpu_max_pct,
+		    (double)s->lag_max_us / 1000.0, (unsigned long long)s->late_starts, host);
+		return SUMMARY_GEN_HOST_BUSY;
+	}
+	snprintf(buf, len, "generator: ok (workers' cpu max %.0f%%, loop lag max %.1f ms, %llu late "
+	    "starts, %s; %lld s judged, the first second not)", s->cpu_max_pct,
+	    (double)s->lag_max_us / 1000.0, (unsigned long long)s->late_starts, host,
+	    (long long)s->judged_seconds);
+	return SUMMARY_GEN_OK;
 }
 
 /* True when a scenario uses an arrival-rate executor. */

@@ -34,35 +34,62 @@ struct summary_trend {
 /* Fills *out from a histogram of microseconds; NULL or empty gives all zeros. Any thread. */
 void summary_trend_of(const struct hist *h_us, struct summary_trend *out);
 
-/* Generator health: a second is "bad" when the process used >= 90% of workers x 100% CPU or a worker's
-   event loop lagged > 10 ms; the verdict is "saturated" when >= 5% of the seconds were bad. */
-#define SUMMARY_CPU_SATURATED_PCT 90.0
-#define SUMMARY_LAG_LIMIT_US      10000
+/* Generator health, judged per second from the second's tick; the first second (VU creation,
+   connection set-up) is not judged, and one bad second is not a trend. A judged second is
+     - "generator bound" when the busiest worker thread used >= SUMMARY_CPU_SATURATED_PCT of its core
+       (a worker is one thread: it cannot go faster), or >= SUMMARY_LATE_STARTS_PCT of its
+       iterations started late (open model: the engine knows each one's intended start), or an
+       event loop woke > SUMMARY_LAG_LIMIT_US late, unless the next case explains it;
+     - "host busy" when iterations started late or an event loop woke late while every worker's
+       own CPU was below SUMMARY_CPU_LOW_PCT and the host's CPU was >= SUMMARY_HOST_BUSY_PCT (other
+       processes took the cores: a shared CI runner; fewer VUs would not help).
+   The verdict is "saturated" (or else "host_busy") when at least SUMMARY_MIN_BAD_SECONDS and
+   SUMMARY_BAD_SECONDS_PCT of the judged seconds were so. */
+#define SUMMARY_CPU_SATURATED_PCT 90.0   /* of one core: a worker this busy is the bottleneck */
+#define SUMMARY_CPU_LOW_PCT       50.0   /* of one core: a worker this idle did not delay itself */
+#define SUMMARY_HOST_BUSY_PCT     80.0   /* of all cores: others left the workers little room */
+#define SUMMARY_LAG_LIMIT_US      10000  /* 10 ms late: a send is visibly delayed */
+#define SUMMARY_LATE_STARTS_PCT   10.0   /* of a second's iterations: one late start (> 1 ms) is
+                                            a scheduler hiccup, a tenth of them is a trend */
 #define SUMMARY_BAD_SECONDS_PCT   5.0
+#define SUMMARY_MIN_BAD_SECONDS   2      /* a single late wake-up is not saturation */
+
+enum summary_gen {
+	SUMMARY_GEN_OK,
+	SUMMARY_GEN_SATURATED,     /* the generator was the bottleneck */
+	SUMMARY_GEN_HOST_BUSY,     /* other processes took the cores */
+};
+/* "ok", "saturated", "host_busy". */
+const char *summary_gen_name(enum summary_gen g);
 
 /* What only the per-second ticks know. Plain data: read its fields freely. */
 struct summary_series {
-	int workers;               /* worker threads of the run (the CPU budget is workers x 100%) */
+	int workers;               /* worker threads of the run */
 	int64_t seconds;           /* ticks added */
+	int64_t judged_seconds;    /* ticks added after the first */
 	int vus_min, vus_max, vus_last;            /* active VUs over the seconds */
 	int vus_max_min, vus_max_max, vus_max_last;/* allocated VUs over the seconds */
-	double cpu_max_pct, cpu_sum_pct;           /* process CPU, % of one core */
-	int64_t lag_max_us;        /* worst event-loop lag of any second */
-	int64_t cpu_saturated_seconds;             /* seconds at >= 90% of the CPU budget */
-	int64_t lag_seconds;       /* seconds with lag > 10 ms */
-	int64_t bad_seconds;       /* seconds with either */
+	double cpu_max_pct, cpu_sum_pct;           /* busiest worker's own CPU, % of one core */
+	double host_cpu_max_pct;   /* the host's CPU, % of all cores; -1 unknown */
+	int64_t lag_max_us;        /* worst event-loop lag of any judged second */
+	uint64_t late_starts;      /* open model: iterations started late, judged seconds */
+	int64_t cpu_saturated_seconds;             /* judged seconds with a worker >= 90% */
+	int64_t late_seconds;      /* judged seconds with late starts */
+	int64_t lag_seconds;       /* judged seconds with lag > 10 ms */
+	int64_t host_busy_seconds; /* of those, the ones the host's other processes explain */
+	int64_t bad_seconds;       /* judged seconds the generator was the bottleneck */
 };
 /* Starts an empty series for a run with `workers` worker threads (>= 1). */
 void summary_series_init(struct summary_series *s, int workers);
 /* Adds one second's tick. Call it from on_tick; one thread at a time. */
 void summary_series_add(struct summary_series *s, const struct tick *second);
 /*
- * Judges whether the load generator was the bottleneck. Writes one line without a newline into buf:
- * "WARNING: the load generator was saturated for 37% of the run: these numbers may describe
- * Rampage, not the target (details)" or "generator: ok (cpu max 43%, loop lag max 2.1 ms)". Returns
- * true when saturated.
+ * Judges whether the load generator was the bottleneck (see above). Writes one line without a
+ * newline into buf naming the cause and the figures checked: "WARNING: the load generator was the
+ * bottleneck in 3 of 9 s: ...", "WARNING: the host was busy in 4 of 9 s: ..." or "generator: ok
+ * (workers' cpu max 4%, ...)".
  */
-bool summary_verdict(const struct summary_series *s, char *buf, size_t len);
+enum summary_gen summary_verdict(const struct summary_series *s, char *buf, size_t len);
 
 /* Everything a summary is built from; all borrowed. */
 struct summary_run {

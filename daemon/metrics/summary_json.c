@@ -235,22 +235,28 @@ generator_json(const struct summary_series *s)
 {
 	json_t *o = json_object();
 	char line[512];
-	bool saturated = summary_verdict(s, line, sizeof line);
+	enum summary_gen g = summary_verdict(s, line, sizeof line);
 
-	json_object_set_new(o, "verdict", json_string(saturated ? "saturated" : "ok"));
+	json_object_set_new(o, "verdict", json_string(summary_gen_name(g)));
 	json_object_set_new(o, "message", json_string(line));
 	json_object_set_new(o, "workers", json_integer(s->workers));
 	json_object_set_new(o, "seconds", json_integer(s->seconds));
+	json_object_set_new(o, "judged_seconds", json_integer(s->judged_seconds));
 	json_object_set_new(o, "saturated_seconds", json_integer(s->bad_seconds));
 	json_object_set_new(o, "saturated_pct", json_real(summary_bad_pct(s)));
 	json_object_set_new(o, "cpu_saturated_seconds", json_integer(s->cpu_saturated_seconds));
+	json_object_set_new(o, "late_start_seconds", json_integer(s->late_seconds));
 	json_object_set_new(o, "loop_lag_seconds", json_integer(s->lag_seconds));
+	json_object_set_new(o, "host_busy_seconds", json_integer(s->host_busy_seconds));
 	json_object_set_new(o, "cpu_max_pct", json_real(s->cpu_max_pct));
 	json_object_set_new(o, "cpu_mean_pct",
 	    json_real(s->seconds > 0 ? s->cpu_sum_pct / (double)s->seconds : 0.0));
+	json_object_set_new(o, "host_cpu_max_pct",
+	    s->host_cpu_max_pct < 0 ? json_null() : json_real(s->host_cpu_max_pct));
 	json_object_set_new(o, "loop_lag_max_ms", json_real((double)s->lag_max_us / 1000.0));
-	json_object_set_new(o, "cpu_saturated_threshold_pct", json_real(SUMMARY_CPU_SATURATED_PCT * s->workers));
+	json_object_set_new(o, "cpu_saturated_threshold_pct", json_real(SUMMARY_CPU_SATURATED_PCT));
 	json_object_set_new(o, "loop_lag_threshold_ms", json_real(SUMMARY_LAG_LIMIT_US / 1000.0));
+	json_object_set_new(o, "host_busy_threshold_pct", json_real(SUMMARY_HOST_BUSY_PCT));
 	return o;
 }
 

@@ -193,6 +193,7 @@ tick_reset(struct tick *t)
 	t->vus = 0;
 	t->vus_max = 0;
 	t->cpu_pct = 0;
+	t->host_cpu_pct = 0;
 	t->loop_lag_max_us = 0;
 	t->loop_lag_over_10ms = 0;
 	memset(t->checks, 0, (size_t)t->nchecks * sizeof *t->checks);
@@ -225,6 +226,8 @@ tick_merge(struct tick *dst, const struct tick *src)
 		dst->vus_max = src->vus_max;
 	if (src->cpu_pct > dst->cpu_pct)
 		dst->cpu_pct = src->cpu_pct;
+	if (src->host_cpu_pct > dst->host_cpu_pct)
+		dst->host_cpu_pct = src->host_cpu_pct;
 	if (src->loop_lag_max_us > dst->loop_lag_max_us)
 		dst->loop_lag_max_us = src->loop_lag_max_us;
 	assert(dst->nchecks == src->nchecks && dst->ngroups == src->ngroups);

@@ -111,7 +111,10 @@ struct tick {
 	int vus;                   /* active VUs at the end of the second (whole run: last value) */
 	int vus_max;               /* allocated VUs (whole run: peak) */
 	/* generator health */
-	double cpu_pct;            /* process CPU in this second, % of one core (whole run: mean) */
+	double cpu_pct;            /* the busiest worker thread's own CPU in this second, % of one core
+	                              (0..100; whole run: mean of the seconds) */
+	double host_cpu_pct;       /* the host's CPU (all cores, all processes), % of all cores; -1
+	                              unknown (whole run: max); not stored, read by the verdict */
 	int64_t loop_lag_max_us;   /* worst event-loop lag of any worker in this second */
 	int64_t loop_lag_over_10ms;/* whole run: seconds with lag > 10 ms; per second: 0/1 */
 	int nchecks;
@@ -149,7 +152,7 @@ void tick_free(struct tick *t);
 /* Zeroes every counter and histogram, keeping the memory. */
 void tick_reset(struct tick *t);
 /* Adds src into dst (same plan): counters and histograms add up (loop_lag_over_10ms included; phase
-   histograms only where both ticks have them); gauges (vus, vus_max, cpu_pct, loop_lag_max_us) keep
+   histograms only where both ticks have them); gauges (vus, vus_max, cpu_pct, host_cpu_pct, loop_lag_max_us) keep
    the max. The engine then sets the gauges a merge cannot know (vus summed over workers, whole-run
    cpu_pct as the mean). */
 void tick_merge(struct tick *dst, const struct tick *src);

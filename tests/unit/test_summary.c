@@ -176,62 +176,135 @@ test_formatting(void)
 	summary_fmt_num(b, sizeof b, 3); is_str(b, "3", "integers without a dot");
 }
 
+/* Starts a series for `workers` workers and adds n seconds of t (the first second as given too). */
+static void
+series_of(struct summary_series *s, int workers, const struct tick *t, int n)
+{
+	summary_series_init(s, workers);
+	for (int i = 0; i < n; i++)
+		summary_series_add(s, t);
+}
+
 static void
 test_verdict(void)
 {
 	struct summary_series s;
 	struct tick t = { 0 };
-	char line[512];
-	bool sat;
+	char line[640];
+	enum summary_gen g;
 
-	/* ok: 2 workers, cpu up to 150% (< 180%), lag 2.1 ms */
+	/* quiet: a worker at 4% of its core, lag 2.1 ms once, a quiet host */
 	summary_series_init(&s, 2);
 	for (int i = 0; i < 20; i++) {
-		t.cpu_pct = i == 7 ? 150.0 : 40.0;
+		t.cpu_pct = i == 7 ? 9.0 : 4.0;
+		t.host_cpu_pct = 12.0;
 		t.loop_lag_max_us = i == 3 ? 2100 : 300;
 		t.vus = i < 10 ? i : 10;
 		t.vus_max = 10;
 		summary_series_add(&s, &t);
 	}
-	sat = summary_verdict(&s, line, sizeof line);
-	ok(!sat, "150%% of 2 workers is not saturated");
-	is_str(line, "generator: ok (cpu max 150%, loop lag max 2.1 ms)", "the ok line");
+	g = summary_verdict(&s, line, sizeof line);
+	ok(g == SUMMARY_GEN_OK, "a quiet run is ok");
+	is_str(line, "generator: ok (workers' cpu max 9%, loop lag max 2.1 ms, 0 late starts, host cpu max "
+	    "12%; 19 s judged, the first second not)", "the ok line names what was checked");
 	is_int(s.vus_min, 0, "vus min over the seconds");
 	is_int(s.vus_max, 10, "vus max over the seconds");
 	is_int(s.seconds, 20, "seconds counted");
 
-	/* saturated by CPU: 37 of 100 seconds at >= 90% of 2 x 100% */
+	/* start-up: the first second lags 18 ms and is busy creating VUs, the rest is quiet */
 	summary_series_init(&s, 2);
-	for (int i = 0; i < 100; i++) {
-		t.cpu_pct = i < 37 ? 185.0 : (i == 50 ? 179.9 : 60.0);
-		t.loop_lag_max_us = 500;
+	for (int i = 0; i < 4; i++) {
+		t.cpu_pct = i == 0 ? 95.0 : 3.0;
+		t.loop_lag_max_us = i == 0 ? 18100 : 400;
+		t.late_starts = i == 0 ? 7 : 0;
+		t.host_cpu_pct = 5.0;
 		summary_series_add(&s, &t);
 	}
-	sat = summary_verdict(&s, line, sizeof line);
-	ok(sat, "37%% of the seconds at 185%% of 2 workers is saturated");
-	ok(strncmp(line, "WARNING: the load generator was saturated for 37% of the run: ", 62) == 0,
-	    "the warning names the share: %s", line);
-	ok(strstr(line, "these numbers may describe Rampage, not the target") != NULL, "and says why");
-	is_int(s.cpu_saturated_seconds, 37, "179.9%% is under the line, 185%% over");
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_OK, "the first second is not judged: %s",
+	    line);
+	is_int(s.lag_max_us, 400, "nor is its lag counted");
 
-	/* saturated by loop lag: 1 of 10 seconds > 10 ms is 10% >= 5% */
-	summary_series_init(&s, 4);
+	/* one late wake-up in a judged second is not a trend */
+	summary_series_init(&s, 2);
 	for (int i = 0; i < 10; i++) {
-		t.cpu_pct = 100.0;
-		t.loop_lag_max_us = i == 4 ? 15000 : 10000;   /* exactly 10 ms is not "above" */
+		t.cpu_pct = 3.0;
+		t.late_starts = 0;
+		t.loop_lag_max_us = i == 5 ? 18100 : 400;
 		summary_series_add(&s, &t);
 	}
-	ok(summary_verdict(&s, line, sizeof line), "lag > 10 ms in 10%% of the seconds is saturated");
-	is_int(s.lag_seconds, 1, "one lagging second");
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_OK, "one late wake-up is ok: %s", line);
+	is_int(s.lag_seconds, 1, "one lagging second counted");
 
-	/* 1 of 100 lagging seconds is under 5% */
+	/* sustained lag, the workers idle, the host busy: the host, not "use fewer VUs" */
+	t = (struct tick){ .cpu_pct = 6.0, .host_cpu_pct = 99.0, .loop_lag_max_us = 45000 };
+	series_of(&s, 1, &t, 5);
+	g = summary_verdict(&s, line, sizeof line);
+	ok(g == SUMMARY_GEN_HOST_BUSY, "lag with idle workers on a busy host: host busy");
+	ok(strncmp(line, "WARNING: the host was busy in 4 of 4 s: other processes took the cores", 70) == 0,
+	    "the warning names the host: %s", line);
+	ok(strstr(line, "workers' cpu max 6%, loop lag max 45.0 ms, 0 late starts, host cpu max 99%") != NULL,
+	    "and the figures");
+	ok(strstr(line, "use fewer VUs") == NULL && strstr(line, "Use fewer VUs") == NULL,
+	    "and does not blame the VUs");
+	is_str(summary_gen_name(g), "host_busy", "its name");
+
+	/* the same lag with a quiet host: the generator's own sends were late */
+	t.host_cpu_pct = 20.0;
+	series_of(&s, 1, &t, 5);
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_SATURATED, "lag on a quiet host: saturated");
+
+	/* a worker at 100% of its core: the generator, whatever the host */
+	t = (struct tick){ .cpu_pct = 100.0, .host_cpu_pct = 100.0, .loop_lag_max_us = 30000 };
+	series_of(&s, 2, &t, 6);
+	g = summary_verdict(&s, line, sizeof line);
+	ok(g == SUMMARY_GEN_SATURATED, "a worker at 100%%: saturated");
+	ok(strncmp(line, "WARNING: the load generator was the bottleneck in 5 of 5 s: ", 60) == 0,
+	    "the warning names the generator: %s", line);
+	ok(strstr(line, "a worker's own cpu >= 90% of its core in 5 s") != NULL, "and the cause");
+	is_int(s.host_busy_seconds, 0, "a busy worker is not the host's fault");
+	is_str(summary_gen_name(g), "saturated", "its name");
+	/* 89.9% is under the line */
+	t = (struct tick){ .cpu_pct = 89.9, .host_cpu_pct = 50.0 };
+	series_of(&s, 2, &t, 6);
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_OK, "89.9%% is under the line");
+
+	/* open model: iterations started late, no lag, modest CPU */
+	t = (struct tick){ .cpu_pct = 60.0, .host_cpu_pct = 60.0, .late_starts = 40 };
+	series_of(&s, 1, &t, 4);
+	g = summary_verdict(&s, line, sizeof line);
+	ok(g == SUMMARY_GEN_SATURATED, "late starts: saturated");
+	ok(strstr(line, "iterations started late in 3 s (120 late)") != NULL, "naming the late starts: %s",
+	    line);
+
+	/* a few late starts among many iterations are a hiccup */
+	t = (struct tick){ .cpu_pct = 20.0, .host_cpu_pct = 20.0, .late_starts = 9, .iterations = 100 };
+	series_of(&s, 1, &t, 4);
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_OK, "9%% late starts: ok");
+	/* late starts with idle workers on a busy host: the host */
+	t = (struct tick){ .cpu_pct = 8.0, .host_cpu_pct = 97.0, .late_starts = 50, .iterations = 100 };
+	series_of(&s, 1, &t, 4);
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_HOST_BUSY, "late starts on a busy host: %s",
+	    line);
+
+	/* 2 of 100 lagging seconds is under 5% */
 	summary_series_init(&s, 4);
 	for (int i = 0; i < 100; i++) {
-		t.loop_lag_max_us = i == 4 ? 15000 : 100;
+		t = (struct tick){ .cpu_pct = 10.0, .host_cpu_pct = 10.0,
+		    .loop_lag_max_us = i == 4 || i == 60 ? 15000 : 100 };
 		summary_series_add(&s, &t);
 	}
-	ok(!summary_verdict(&s, line, sizeof line), "1%% lagging seconds is ok");
-	is_str(line, "generator: ok (cpu max 100%, loop lag max 15.0 ms)", "and the ok line shows the max");
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_OK, "2%% lagging seconds is ok");
+	ok(strstr(line, "loop lag max 15.0 ms") != NULL, "and the ok line shows the max");
+
+	/* exactly 10 ms is not "above" */
+	t = (struct tick){ .cpu_pct = 10.0, .host_cpu_pct = 10.0, .loop_lag_max_us = 10000 };
+	series_of(&s, 1, &t, 5);
+	ok(summary_verdict(&s, line, sizeof line) == SUMMARY_GEN_OK, "10 ms is not late");
+	/* no /proc/stat */
+	t.host_cpu_pct = -1;
+	series_of(&s, 1, &t, 3);
+	summary_verdict(&s, line, sizeof line);
+	ok(strstr(line, "host cpu unknown") != NULL, "an unknown host CPU says so");
 }
 
 static void
@@ -405,7 +478,7 @@ test_json(void)
 	ok(strstr(text, "15 kB/s") != NULL, "and a per-second rate with units");
 	ok(strstr(text, "\n  data_sent......................: 15 kB") != NULL, "data_sent");
 	ok(strstr(text, "GET /health") != NULL && strstr(text, "p95 ms") != NULL, "endpoint table");
-	ok(strstr(text, "generator: ok (cpu max 30%, loop lag max 0.0 ms)") != NULL, "verdict line");
+	ok(strstr(text, "generator: ok (workers' cpu max 30%, loop lag max 0.0 ms") != NULL, "verdict line");
 	{
 		/* columns align: every trend line has its "min=" at the same column */
 		const char *p = text;

@@ -10,6 +10,7 @@ import { get } from "./api.js";
 import { h, fill } from "./dom.js";
 import { LatencySpectrum } from "./charts.js";
 import { count, rps, us, ms, pct, bytes, dur, errorText } from "./fmt.js";
+import { judgeSecond, liveWarning, GEN_WINDOW } from "./gen-health.js";
 
 export class RunPanels {
   // `page` is what the panels read of the page: `run` (as the daemon last described it), `ended`
@@ -20,7 +21,7 @@ export class RunPanels {
     this.lastTick = null;
     this.lastThresholds = null;   // as judged so far, from the last tick that had them
     this.lastChecks = null;       // per check name, from the last tick that had them
-    this.lag = [];                // of the last 10 ticks: did the event loops run late?
+    this.lag = [];                // the last judged seconds (gen-health.js)
     this.summary = null;          // a finished run's k6 summary
     this.endpointsBase = null;    // the last GET .../endpoints
     this.epTicks = [];            // ticks since, to add to it
@@ -59,8 +60,11 @@ export class RunPanels {
     this.lastTick = m;
     if (m.thresholds) this.lastThresholds = m.thresholds;
     if (m.checks) this.lastChecks = m.checks;
-    this.lag.push((m.total.loop_lag_us || 0) > 10000);
-    if (this.lag.length > 10) this.lag.shift();
+    const judged = judgeSecond(m.second, m.total);
+    if (judged) {
+      this.lag.push(judged);
+      if (this.lag.length > GEN_WINDOW) this.lag.shift();
+    }
     this.epTicks.push(m);
     if (this.epTicks.length > 600) this.epTicks.shift();
     this.renderEndpoints();
@@ -152,10 +156,10 @@ export class RunPanels {
   // ---- the generator's health
 
   renderHealth() {
-    const bad = this.lag.filter(Boolean).length;
-    if (bad >= 3) {
+    const warning = liveWarning(this.lag);
+    if (warning) {
       this.el.health.hidden = false;
-      this.el.health.textContent = `⚠ Generator overloaded: its event loops ran more than 10 ms late in ${bad} of the last ${this.lag.length} seconds, so latencies may be measured late and the load may be lower than asked. Use fewer VUs per daemon, or more workers/cores.`;
+      this.el.health.textContent = warning;
     } else if (!this.page.ended) this.el.health.hidden = true;
   }
 

@@ -1,0 +1,52 @@
+#!/bin/sh
+# The generator verdict names the cause (issue 11, item 3):
+#  - a generator pinned to core 0 (taskset), at the lowest priority, while four other processes keep
+#    that core busy, starts its open-model iterations late with its own CPU low: the verdict is
+#    "host_busy" ("the host was busy ... fewer VUs would not help"), not "use fewer VUs";
+#  - one worker driving 50 VUs at full speed against the demo target on loopback is itself the
+#    bottleneck: the verdict is "saturated", naming the worker's CPU.
+# Every run is bounded (4 s each, under `timeout`). Skipped where taskset is missing.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+start_demo demo
+
+if ! command -v taskset >/dev/null 2>&1; then
+	tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP taskset is not installed (util-linux)"
+else
+	for _ in 1 2 3 4; do
+		timeout 30 taskset -c 0 sh -c 'while :; do :; done' &
+		PIDS="$PIDS $!"
+	done
+	cat >"$SANDBOX/rate.json" <<JSON
+{ "baseUrl": "$DEMO_URL",
+  "scenarios": { "rate": { "executor": "constant-arrival-rate", "rate": 100, "timeUnit": "1s",
+    "preAllocatedVUs": 5, "maxVUs": 20, "duration": "4s",
+    "tasks": [ { "method": "GET", "path": "/api/health" } ] } } }
+JSON
+	timeout 30 taskset -c 0 nice -n 19 "$RAMPAGE" run "$SANDBOX/rate.json" -q --workers 1 \
+		--summary-export "$SANDBOX/b.json" >"$SANDBOX/b.out" 2>&1
+	is $? 0 "the run on a busy core exits 0"
+	for pid in $PIDS; do [ "$pid" = "$DEMO_PID" ] || kill "$pid" 2>/dev/null; done
+	G=$(jq -c .rampage.generator "$SANDBOX/b.json")
+	diag "busy core: $G"
+	is "$(echo "$G" | jq -r .verdict)" host_busy "the verdict names the busy host"
+	ok $(echo "$G" | jq -e '.cpu_max_pct < 50 and .host_cpu_max_pct >= 80' >/dev/null; echo $?) \
+		"with the workers' own CPU low and the core busy"
+	like "$(grep -E '^  WARNING' "$SANDBOX/b.out")" \
+		'^  WARNING: the host was busy in [0-9]+ of [0-9]+ s: other processes took the cores' \
+		"the text summary says so"
+	grep -qi 'use fewer VUs' "$SANDBOX/b.out"
+	ok $([ $? -ne 0 ]; echo $?) "and does not say 'use fewer VUs'"
+fi
+
+timeout 30 "$RAMPAGE" run --url "$DEMO_URL/api/health" -c 50 -d 4s --workers 1 -q \
+	--summary-export "$SANDBOX/s.json" >"$SANDBOX/s.out" 2>&1
+is $? 0 "the full-speed run exits 0"
+G=$(jq -c .rampage.generator "$SANDBOX/s.json")
+diag "full speed: $G"
+is "$(echo "$G" | jq -r .verdict)" saturated "one worker at full speed: the generator is the bottleneck"
+ok $(echo "$G" | jq -e '.cpu_saturated_seconds >= 2 and .cpu_max_pct <= 100' >/dev/null; echo $?) \
+	"its worker's own CPU >= 90% of a core, and never above 100%"
+like "$(grep -E '^  WARNING' "$SANDBOX/s.out")" \
+	"^  WARNING: the load generator was the bottleneck in [0-9]+ of [0-9]+ s: .*a worker's own cpu >= 90% of its core in [0-9]+ s" \
+	"the text summary names the generator's CPU"
+done_testing
