@@ -11,7 +11,8 @@ cat >"$SANDBOX/attack.py" <<'EOF'
 import json, socket, sys, time
 
 port, shape = int(sys.argv[1]), sys.argv[2]
-HEALTH = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+HOST = b"Host: 127.0.0.1:%d\r\n" % port   # the Host rule (server.allowed_hosts) wants the port
+HEALTH = b"GET /api/health HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n"
 
 def request(data=HEALTH, timeout=5):
     """One request on a new connection: (status line, headers, body) or (error, '', '')."""
@@ -47,7 +48,7 @@ if shape == "half_heads":
     # 30 connections that sent half a request head, more than max_connections (20)
     for _ in range(30):
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        s.sendall(b"GET /api/health HTTP/1.1\r\n" + HOST)
         socks.append(s)
     time.sleep(0.5)
     res["during"] = request()[0]
@@ -55,7 +56,7 @@ elif shape == "slowloris":
     # 30 connections that send one header byte every 0.3 s for 2.4 s
     for _ in range(30):
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        s.sendall(b"GET /api/health HTTP/1.1\r\n" + HOST + b"X-Slow: ")
         socks.append(s)
     for _ in range(8):
         for s in socks:
@@ -93,7 +94,7 @@ elif shape == "full":
     # 20 uploads that sent their head and no body hold every place MHD has for us
     for _ in range(20):
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"POST /api/tests/validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        s.sendall(b"POST /api/tests/validate HTTP/1.1\r\n" + HOST +
                   b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
         socks.append(s)
     time.sleep(0.5)
