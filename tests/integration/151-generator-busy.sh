@@ -43,10 +43,21 @@ timeout 30 "$RAMPAGE" run --url "$DEMO_URL/api/health" -c 50 -d 4s --workers 1 -
 is $? 0 "the full-speed run exits 0"
 G=$(jq -c .rampage.generator "$SANDBOX/s.json")
 diag "full speed: $G"
-is "$(echo "$G" | jq -r .verdict)" saturated "one worker at full speed: the generator is the bottleneck"
-ok $(echo "$G" | jq -e '.cpu_saturated_seconds >= 2 and .cpu_max_pct <= 100' >/dev/null; echo $?) \
-	"its worker's own CPU >= 90% of a core, and never above 100%"
-like "$(grep -E '^  WARNING' "$SANDBOX/s.out")" \
-	"^  WARNING: the load generator was the bottleneck in [0-9]+ of [0-9]+ s: .*a worker's own cpu >= 90% of its core in [0-9]+ s" \
-	"the text summary names the generator's CPU"
+ok $(echo "$G" | jq -e '.cpu_max_pct <= 100' >/dev/null; echo $?) "its worker's CPU is never above 100% of a core"
+# The premise: the one worker gets a whole core. On a shared machine (make check -j2, other builds)
+# the host can be saturated by others while the worker stays below 90%: then this run cannot show a
+# generator bottleneck, and the three checks are skipped with the figures that say why.
+if echo "$G" | jq -e '.cpu_max_pct < 90 and .host_cpu_max_pct >= 95' >/dev/null; then
+	for what in "the verdict is saturated" "the worker's CPU >= 90%" "the text summary names it"; do
+		tap_n=$((tap_n + 1))
+		echo "ok $tap_n # SKIP $what: the host was saturated by other processes (worker $(echo "$G" | jq .cpu_max_pct)%, host $(echo "$G" | jq .host_cpu_max_pct)%)"
+	done
+else
+	is "$(echo "$G" | jq -r .verdict)" saturated "one worker at full speed: the generator is the bottleneck"
+	ok $(echo "$G" | jq -e '.cpu_saturated_seconds >= 2' >/dev/null; echo $?) \
+		"its worker's own CPU >= 90% of a core"
+	like "$(grep -E '^  WARNING' "$SANDBOX/s.out")" \
+		"^  WARNING: the load generator was the bottleneck in [0-9]+ of [0-9]+ s: .*a worker's own cpu >= 90% of its core in [0-9]+ s" \
+		"the text summary names the generator's CPU"
+fi
 done_testing
