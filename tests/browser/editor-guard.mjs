@@ -10,6 +10,12 @@ const errors = watchErrors(page);
 const dialogs = [];
 let answer = "dismiss";
 page.on("dialog", async (d) => { dialogs.push(d.message()); await (answer === "accept" ? d.accept() : d.dismiss()); });
+// The router hears of a link after the address has changed (hashchange), so the address alone
+// does not say the question was asked: wait for the n-th dialog itself (at most 5 s).
+const dialogsReach = async (n) => {
+  for (let i = 0; i < 100 && dialogs.length < n; i++) await page.waitForTimeout(50);
+  return dialogs.length;
+};
 const text = () => page.locator("#definition").inputValue();
 const beforeUnloadBlocks = () => page.evaluate(() => {
   const e = new Event("beforeunload", { cancelable: true });
@@ -31,23 +37,27 @@ try {
   await page.locator("#definition").fill(typed);
   await page.selectOption("#example", "spike.json");
   await page.getByRole("button", { name: "Use example" }).click();
-  await page.waitForTimeout(300);
-  is(dialogs.length, 1, "an example over typed text asks first");
+  is(await dialogsReach(1), 1, "an example over typed text asks first");
   like(dialogs[0] || "", /Replace the text in the editor with spike\.json\? Your changes are lost/, "and says what would be lost");
   is(await text(), typed, "cancelled: the typed text stays");
 
   await page.locator('a[data-nav="tests"]').click();
-  await page.waitForTimeout(300);
-  is(dialogs.length, 2, "leaving the editor with unsaved changes asks first");
+  is(await dialogsReach(2), 2, "leaving the editor with unsaved changes asks first");
   like(dialogs[1] || "", /unsaved changes/, "and says why");
-  ok(page.url().endsWith("#/tests/new"), "cancelled: the address stays", page.url());
+  // The dialog is seen before the page's code after confirm() runs: give it its turn to put the
+  // address back (it fails after 5 s if it never does).
+  const stays = await page.waitForFunction(() => location.hash === "#/tests/new", null, { timeout: 5000 })
+    .then(() => true, () => false);
+  ok(stays, "cancelled: the address stays", page.url());
   is(await text(), typed, "and so does the text");
   is(await beforeUnloadBlocks(), true, "the browser is asked to hold a reload or close too");
 
   answer = "accept";
   await page.locator('a[data-nav="tests"]').click();
+  is(await dialogsReach(3), 3, "accepting asks once more");
   await page.waitForURL(/#\/tests$/);
-  is(dialogs.length, 3, "accepting leaves");
+  await page.waitForFunction(() => !document.querySelector("#definition"));
+  ok(page.url().endsWith("#/tests"), "and leaves", page.url());
   is((await api(BASE, "GET", "/api/tests")).data.tests.length, 0, "and nothing was saved");
 
   // An existing test: untouched, it leaves quietly; saved, it leaves quietly.
