@@ -25,6 +25,7 @@
 #include "cli/run.h"
 #include "core/opts.h"
 #include "core/xmalloc.h"
+#include "runs/run_state.h"
 #include "testdef/metric.h"
 
 #define DEFAULT_SERVER "http://127.0.0.1:8089"
@@ -66,8 +67,9 @@ usage(FILE *f)
 	    "The token in $RAMPAGE_TOKEN, if set, is sent as `Authorization: Bearer`.\n"
 	    "test push saves a definition (FILE, or - for standard input) as a saved test: it updates\n"
 	    "test N with --id N, else the one test of the definition's name, else creates one.\n"
-	    "start --wait follows the run and exits 0 passed, 99 failed (thresholds),\n"
-	    "1 stopped/aborted/error; any command exits 1 on an HTTP error, 2 on bad usage.\n");
+	    "start --wait follows the run and exits 0 passed or finished (no thresholds),\n"
+	    "99 failed (thresholds), 1 stopped/cancelled/aborted/error; any command exits 1\n"
+	    "on an HTTP error, 2 on bad usage.\n");
 }
 
 /* Handles a common option; 1 if it was one, 0 otherwise. Exits on --help. */
@@ -372,7 +374,7 @@ client_tests_main(int argc, char **argv)
 	if (c.json)
 		print_raw(&c);
 	else {
-		printf("%6s  %5s  %-24s  %-8s  %s\n", "ID", "RUNS", "LAST RUN", "STATE", "NAME");
+		printf("%6s  %5s  %-24s  %-9s  %s\n", "ID", "RUNS", "LAST RUN", "STATE", "NAME");
 		json_array_foreach(json_object_get(root, "tests"), i, t) {
 			json_t *last = json_object_get(t, "last_run");
 			char when[32], lastid[32] = "-";
@@ -380,7 +382,7 @@ client_tests_main(int argc, char **argv)
 				snprintf(lastid, sizeof lastid, "%" JSON_INTEGER_FORMAT,
 				    json_integer_value(json_object_get(last, "id")));
 			fmt_time(json_object_get(last, "queued_ms"), when, sizeof when);
-			printf("%6" JSON_INTEGER_FORMAT "  %5" JSON_INTEGER_FORMAT "  %-5s %-18s  %-8s  %s\n",
+			printf("%6" JSON_INTEGER_FORMAT "  %5" JSON_INTEGER_FORMAT "  %-5s %-18s  %-9s  %s\n",
 			    json_integer_value(json_object_get(t, "id")),
 			    json_integer_value(json_object_get(t, "runs")), lastid,
 			    json_is_object(last) ? when : "", str(last, "state", "-"), str(t, "name", ""));
@@ -411,9 +413,9 @@ print_run_row(json_t *run)
 		snprintf(p95, sizeof p95, "%.2f", num(s, "p95_us") / 1000.0);
 		snprintf(err, sizeof err, "%.2f%%", num(s, "error_rate") * 100.0);
 	}
-	printf("%6" JSON_INTEGER_FORMAT "  %5s  %-8s  %-19s  %8s  %10s  %9s  %8s  %7s  %s%s%s\n",
+	printf("%6" JSON_INTEGER_FORMAT "  %5s  %-9s  %-7s  %-19s  %8s  %10s  %9s  %8s  %7s  %s%s%s\n",
 	    json_integer_value(json_object_get(run, "id")),
-	    testid, str(run, "state", "?"), fmt_time(json_object_get(run, "queued_ms"), when, sizeof when),
+	    testid, str(run, "state", "?"), str(run, "verdict", "-"), fmt_time(json_object_get(run, "queued_ms"), when, sizeof when),
 	    fmt_length(run, len, sizeof len), reqs, rps, p95, err, str(run, "name", ""),
 	    note != NULL && *note ? "  # " : "", note != NULL ? note : "");
 }
@@ -471,8 +473,8 @@ client_runs_main(int argc, char **argv)
 	if (c.json)
 		print_raw(&c);
 	else {
-		printf("%6s  %5s  %-8s  %-19s  %8s  %10s  %9s  %8s  %7s  %s\n", "ID", "TEST", "STATE",
-		    "QUEUED", "LENGTH", "REQUESTS", "RPS", "P95 ms", "ERRORS", "NAME");
+		printf("%6s  %5s  %-9s  %-7s  %-19s  %8s  %10s  %9s  %8s  %7s  %s\n", "ID", "TEST", "STATE",
+		    "VERDICT", "QUEUED", "LENGTH", "REQUESTS", "RPS", "P95 ms", "ERRORS", "NAME");
 		json_array_foreach(json_object_get(root, "runs"), i, run)
 			print_run_row(run);
 		if (json_is_string(json_object_get(root, "next_cursor")))
@@ -517,11 +519,20 @@ print_run(json_t *run)
 	json_t *s = run_stats(run), *th = json_object_get(run, "thresholds"), *t, *pos;
 	char b1[32], b2[32];
 	const char *note = str(run, "note", NULL), *error = str(run, "error", NULL);
+	const char *state = str(run, "state", "?");
 	size_t i;
 
 	printf("run %" JSON_INTEGER_FORMAT "  %s\n", json_integer_value(json_object_get(run, "id")),
 	    str(run, "name", ""));
-	printf("  %-10s %s", "state", str(run, "state", "?"));
+	printf("  %-10s %s", "state", state);
+	/* the verdict where the state does not say it already (a stopped or aborted run) */
+	if (json_is_string(json_object_get(run, "verdict")) && strcmp(state, "passed") != 0 &&
+	    strcmp(state, "failed") != 0)
+		printf(" (thresholds %s)", str(run, "verdict", "?"));
+	else if (strcmp(state, "finished") == 0)
+		printf(" (no thresholds: no verdict)");
+	else if (strcmp(state, "cancelled") == 0)
+		printf(" (before it started: it sent no load)");
 	if (json_is_integer(pos = json_object_get(run, "position")))
 		printf(" (position %" JSON_INTEGER_FORMAT ")", json_integer_value(pos));
 	if (json_is_true(json_object_get(run, "stop_requested")))
@@ -652,13 +663,15 @@ client_stop_main(int argc, char **argv)
 static int
 ended_exit(const char *state)
 {
-	if (strcmp(state, "passed") == 0)
+	int s = run_state_from_name(state);
+
+	if (s < 0 || !run_state_final((enum run_state)s))
+		return -1;
+	if (s == RUN_PASSED || s == RUN_FINISHED)   /* k6: the exit code is about thresholds only */
 		return RUN_EXIT_OK;
-	if (strcmp(state, "failed") == 0)
+	if (s == RUN_FAILED)
 		return RUN_EXIT_THRESHOLDS;
-	if (strcmp(state, "stopped") == 0 || strcmp(state, "aborted") == 0 || strcmp(state, "error") == 0)
-		return RUN_EXIT_FAILURE;
-	return -1;
+	return RUN_EXIT_FAILURE;                      /* stopped, cancelled, aborted, error */
 }
 
 /* Follows a run until it ends; prints it and returns the exit code. Takes ownership of run. */

@@ -281,6 +281,9 @@ api_runs_summary(struct api_request *req)
 		api_reply_error(req, 404, "not_found", "no run %lld", (long long)id);
 	else if (summary != NULL)
 		api_reply_raw(req, 200, "application/json", summary, strlen(summary));
+	else if (state == RUN_CANCELLED)
+		api_reply_error(req, 404, "not_found", "run %lld has no summary: it was cancelled before "
+		    "it started, so it sent no load", (long long)id);
 	else if (!run_state_final((enum run_state)state))
 		api_reply_error(req, 409, "conflict", "run %lld is %s: its summary is written when it "
 		    "ends", (long long)id, run_state_name((enum run_state)state));

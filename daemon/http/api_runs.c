@@ -149,6 +149,21 @@ read_start(struct api_request *req, json_t *body, bool with_definition, struct s
 	return 0;
 }
 
+/* What started a run, as the request says (docs/api.md, "Run states"): the CLI and the dashboard
+   send X-Rampage-Client: cli / dashboard; anything else is "api". A client can claim either, as
+   it can set any header: the trigger is a label, not an authentication. */
+static const char *
+request_trigger(struct api_request *req)
+{
+	const char *client = api_header(req, "X-Rampage-Client");
+
+	if (client != NULL && strcmp(client, "cli") == 0)
+		return "cli";
+	if (client != NULL && strcmp(client, "dashboard") == 0)
+		return "dashboard";
+	return "api";
+}
+
 /*
  * Applies the overrides to def, validates it and queues the run. stored_text: the definition's
  * text when it is to be kept byte for byte (a saved test with no override), else NULL.
@@ -159,7 +174,8 @@ start_run(struct api_request *req, json_t *def, const char *stored_text, int64_t
 {
 	struct testdef_errors errs;
 	struct plan *plan;
-	struct runq_new nr = { .test_id = test_id, .trigger = "api", .note = s->note, .tags = s->tags };
+	struct runq_new nr = { .test_id = test_id, .trigger = request_trigger(req), .note = s->note,
+	    .tags = s->tags };
 	char *text = NULL, *cause = NULL, loc[48];
 	int64_t id;
 
@@ -304,8 +320,7 @@ api_runs_list(struct api_request *req)
 			}
 			if (s < 0) {
 				api_reply_bad_param(req, "state", "expected run states separated by commas "
-				    "(queued, running, stopping, passed, failed, stopped, aborted, error), got "
-				    "\"%s\"", states_arg);
+				    "(%s), got \"%s\"", run_state_names_list(), states_arg);
 				return;
 			}
 			if (page.nstates == RUN_QUERY_STATES_MAX) {

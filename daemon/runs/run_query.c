@@ -20,14 +20,21 @@
 #include "runs/run_store.h"
 #include "runs/run_window.h"
 
-/* The columns of a run as lists show it (0..16); a single run adds definition, summary, thresholds
-   (17-19). The stats come from the stored summary. */
+/* A run's verdict (run_state.h) from its stored threshold results, for an ended run only: NULL
+   while it has not ended, and when it had no thresholds; else whether any result is not ok. */
+#define RUN_VERDICT "CASE WHEN state IN ('queued', 'running', 'stopping')" \
+	" OR thresholds IS NULL OR json_array_length(thresholds) = 0 THEN NULL" \
+	" WHEN EXISTS (SELECT 1 FROM json_each(thresholds) WHERE json_extract(value, '$.ok') IS NOT 1)" \
+	" THEN 'failed' ELSE 'passed' END"
+
+/* The columns of a run as lists show it (0..17); a single run adds definition, summary, thresholds
+   (18-20). The stats come from the stored summary. */
 #define RUN_COLUMNS "id, test_id, schedule_id, name, state, trigger, note, tags, queued_ms," \
 	" started_ms, ended_ms, error," \
 	" json_extract(summary, '$.metrics.http_reqs.values.count')," \
 	" json_extract(summary, '$.metrics.http_reqs.values.rate')," \
 	" json_extract(summary, '$.metrics.http_req_duration.values.\"p(95)\"')," \
-	" json_extract(summary, '$.metrics.http_req_failed.values.rate'), missing"
+	" json_extract(summary, '$.metrics.http_req_failed.values.rate'), missing, " RUN_VERDICT
 
 /* -1 with *cause: the connection's last error, prefixed. */
 static int
@@ -117,6 +124,7 @@ run_json(sqlite3_stmt *st, bool full, run_query_add_fn *add, void *arg)
 	json_object_set_new(r, "schedule_id", opt_int(st, 2));
 	json_object_set_new(r, "name", opt_text(st, 3));
 	json_object_set_new(r, "state", opt_text(st, 4));
+	json_object_set_new(r, "verdict", opt_text(st, 17));
 	json_object_set_new(r, "trigger", opt_text(st, 5));
 	json_object_set_new(r, "note", opt_text(st, 6));
 	json_object_set_new(r, "tags", json_column(st, 7, json_object()));
@@ -129,9 +137,9 @@ run_json(sqlite3_stmt *st, bool full, run_query_add_fn *add, void *arg)
 	if (add != NULL)
 		add(arg, r, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 9));
 	if (full) {
-		json_object_set_new(r, "definition", json_column(st, 17, json_null()));
-		json_object_set_new(r, "summary", json_column(st, 18, json_null()));
-		json_object_set_new(r, "thresholds", json_column(st, 19, json_null()));
+		json_object_set_new(r, "definition", json_column(st, 18, json_null()));
+		json_object_set_new(r, "summary", json_column(st, 19, json_null()));
+		json_object_set_new(r, "thresholds", json_column(st, 20, json_null()));
 	}
 	return r;
 }
@@ -161,7 +169,7 @@ int
 run_query_list(sqlite3 *db, const struct run_query_page *page, run_query_add_fn *add, void *arg,
     json_t **runs, int64_t *next_after, char **cause)
 {
-	char sql[1024];
+	char sql[2048];
 	size_t len;
 	sqlite3_stmt *st;
 	int64_t last = 0;
@@ -219,12 +227,13 @@ run_query_recent(sqlite3 *db, json_t *by_id, int64_t only, int per_test, char **
 	    " json_extract(summary, '$.metrics.http_reqs.values.count'),"
 	    " json_extract(summary, '$.metrics.http_reqs.values.rate'),"
 	    " json_extract(summary, '$.metrics.http_req_duration.values.\"p(95)\"'),"
-	    " json_extract(summary, '$.metrics.http_req_failed.values.rate'), n"
-	    " FROM (SELECT test_id, id, state, queued_ms, started_ms, ended_ms, summary,"
-	    "       row_number() OVER (PARTITION BY test_id ORDER BY id DESC) AS rn,"
+	    " json_extract(summary, '$.metrics.http_req_failed.values.rate'), n, " RUN_VERDICT
+	    " FROM (SELECT test_id, id, state, queued_ms, started_ms, ended_ms, summary, thresholds,"
+	    "       row_number() OVER (PARTITION BY test_id, state = 'cancelled' ORDER BY id DESC) AS rn,"
 	    "       count(*) OVER (PARTITION BY test_id) AS n"
 	    "       FROM runs WHERE test_id IS NOT NULL AND (?1 = 0 OR test_id = ?1))"
-	    " WHERE rn <= ?2 ORDER BY test_id, id DESC", -1, &st, NULL) != SQLITE_OK)
+	    " WHERE rn <= ?2 AND (state <> 'cancelled' OR rn = 1) ORDER BY test_id, id DESC", -1, &st,
+	    NULL) != SQLITE_OK)
 		return fail(db, cause);
 	sqlite3_bind_int64(st, 1, only);
 	sqlite3_bind_int(st, 2, per_test);
@@ -235,18 +244,22 @@ run_query_recent(sqlite3 *db, json_t *by_id, int64_t only, int per_test, char **
 		snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(st, 0));
 		if ((t = json_object_get(by_id, key)) == NULL)
 			continue;
-		run = json_pack("{s:I, s:s, s:I, s:o, s:o, s:o}",
+		json_object_set_new(t, "runs", json_integer(sqlite3_column_int64(st, 10)));
+		/* a cancelled run never ran: it is counted, but is neither the last run nor a recent one
+		   (the query gives one per test only for the count) */
+		if (strcmp((const char *)sqlite3_column_text(st, 2), "cancelled") == 0)
+			continue;
+		run = json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:o}",
 		    "id", (json_int_t)sqlite3_column_int64(st, 1),
 		    "state", (const char *)sqlite3_column_text(st, 2),
+		    "verdict", opt_text(st, 11),
 		    "queued_ms", (json_int_t)sqlite3_column_int64(st, 3),
 		    "started_ms", opt_int(st, 4),
 		    "ended_ms", opt_int(st, 5),
 		    "stats", run_stats(st, 6));
 		recent = json_object_get(t, "recent");
-		if (json_array_size(recent) == 0) {
-			json_object_set_new(t, "runs", json_integer(sqlite3_column_int64(st, 10)));
+		if (json_array_size(recent) == 0)
 			json_object_set(t, "last_run", run);
-		}
 		json_array_append_new(recent, run);
 	}
 	if (rc != SQLITE_DONE)

@@ -54,7 +54,7 @@ struct run_query_page {
 	int nstates;               /* at most RUN_QUERY_STATES_MAX */
 	int limit;                 /* runs per page, >= 1 */
 };
-#define RUN_QUERY_STATES_MAX 8
+#define RUN_QUERY_STATES_MAX RUN_NSTATES
 
 /*
  * A page of runs, newest first, each as lists show it (no definition, summary or thresholds) with
@@ -66,8 +66,10 @@ int run_query_list(sqlite3 *db, const struct run_query_page *page, run_query_add
 
 /*
  * To each test object in by_id (keyed by the test's id in decimal) whose test has runs, sets "runs"
- * (how many), "last_run" and appends its newest per_test runs, newest first, to its "recent"
- * array (which must be there), each {"id","state","queued_ms","started_ms","ended_ms","stats"}.
+ * (how many, cancelled ones included), "last_run" (the newest that is not cancelled: a cancelled
+ * run never ran) and appends its newest per_test runs that are not cancelled, newest first, to its
+ * "recent" array (which must be there), each {"id","state","verdict","queued_ms","started_ms",
+ * "ended_ms","stats"}.
  * only > 0: just that test. 0, or -1 and *cause.
  */
 int run_query_recent(sqlite3 *db, json_t *by_id, int64_t only, int per_test, char **cause);

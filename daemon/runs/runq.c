@@ -58,56 +58,6 @@
 #include "store/store.h"
 #include "testdef/testdef.h"
 
-static const char *const state_names[RUN_NSTATES] = {
-	[RUN_QUEUED] = "queued",
-	[RUN_RUNNING] = "running",
-	[RUN_STOPPING] = "stopping",
-	[RUN_PASSED] = "passed",
-	[RUN_FAILED] = "failed",
-	[RUN_STOPPED] = "stopped",
-	[RUN_ABORTED] = "aborted",
-	[RUN_ERROR] = "error",
-};
-
-/* legal[from] is the set of states `from` may move to (bit per state). */
-#define S(x) (1u << (x))
-static const unsigned legal[RUN_NSTATES] = {
-	[RUN_QUEUED] = S(RUN_RUNNING) | S(RUN_STOPPED) | S(RUN_ERROR),
-	[RUN_RUNNING] = S(RUN_STOPPING) | S(RUN_PASSED) | S(RUN_FAILED) | S(RUN_ERROR) | S(RUN_ABORTED),
-	[RUN_STOPPING] = S(RUN_STOPPED) | S(RUN_ERROR) | S(RUN_ABORTED),
-};
-#undef S
-
-const char *
-run_state_name(enum run_state s)
-{
-	assert(s >= 0 && s < RUN_NSTATES);
-	return state_names[s];
-}
-
-int
-run_state_from_name(const char *name)
-{
-	for (int s = 0; s < RUN_NSTATES; s++)
-		if (strcmp(state_names[s], name) == 0)
-			return s;
-	return -1;
-}
-
-bool
-run_state_final(enum run_state s)
-{
-	assert(s >= 0 && s < RUN_NSTATES);
-	return s >= RUN_PASSED;
-}
-
-bool
-run_state_legal(enum run_state from, enum run_state to)
-{
-	assert(from >= 0 && from < RUN_NSTATES && to >= 0 && to < RUN_NSTATES);
-	return (legal[from] & (1u << to)) != 0;
-}
-
 /* A caller waiting for the manager (lives on the caller's stack). */
 struct waiter {
 	pthread_mutex_t lock;
@@ -774,7 +724,7 @@ finish_run(struct runq *q, struct qrun *r)
 	} else if (r->user_stop) {
 		to = RUN_STOPPED;
 	} else {
-		to = threshold_passed(r->thresholds) ? RUN_PASSED : RUN_FAILED;
+		to = run_state_ended(threshold_count(r->thresholds), threshold_passed(r->thresholds));
 	}
 	with.whole = sr.whole;
 	with.check_names = r->plan->check_names;
@@ -852,7 +802,7 @@ handle_stop(struct runq *q, struct msg *m)
 	}
 	switch (r->state) {
 	case RUN_QUEUED:
-		transition(q, r, RUN_STOPPED, NULL);
+		transition(q, r, RUN_CANCELLED, NULL);
 		break;
 	case RUN_RUNNING:
 	case RUN_STOPPING:
@@ -883,7 +833,7 @@ handle_delete(struct runq *q, struct msg *m)
 		return;
 	}
 	if (r != NULL)
-		transition(q, r, RUN_STOPPED, NULL);
+		transition(q, r, RUN_CANCELLED, NULL);
 	if (store_write_sync(q->store, run_store_delete, &id, &m->w->cause) != 0) {
 		m->w->result = RUNQ_FAILED;
 		return;

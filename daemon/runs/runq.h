@@ -30,47 +30,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runs/run_state.h"
+
 struct conf;
 struct run_metrics;
 struct security;
 struct store;
 struct runq;
 
-/*
- * The states of a run (the `runs.state` CHECK in sql/001-init.sql). Legal moves:
- *   queued   -> running | stopped (cancelled) | error
- *   running  -> stopping | passed | failed | error | aborted
- *   stopping -> stopped | error | aborted
- * passed/failed: the run ended by itself (failed: a threshold failed, metrics/threshold.h);
- * stopped: a user stopped it; aborted: the daemon went away while it ran (store_open sets it after a
- * crash, runq_stop at a shutdown); error: it could not run. The last five are final.
- */
-enum run_state {
-	RUN_QUEUED,
-	RUN_RUNNING,
-	RUN_STOPPING,
-	RUN_PASSED,
-	RUN_FAILED,
-	RUN_STOPPED,
-	RUN_ABORTED,
-	RUN_ERROR,
-	RUN_NSTATES,
-};
-
-/* The state's name as stored and shown ("queued"). */
-const char *run_state_name(enum run_state s);
-/* The state of a name, or -1. */
-int run_state_from_name(const char *name);
-/* Whether a run in state s is over. */
-bool run_state_final(enum run_state s);
-/* Whether from -> to is a legal transition (the table above). */
-bool run_state_legal(enum run_state from, enum run_state to);
-
 /* A run to queue; everything is borrowed for the call. */
 struct runq_new {
 	int64_t test_id;           /* 0: an inline run */
 	int64_t schedule_id;       /* 0: none */
-	const char *trigger;       /* "api", "schedule", "cli" */
+	const char *trigger;       /* "api", "cli", "dashboard", "schedule" */
 	const char *name;
 	const char *definition;    /* JSON text, already validated by testdef; the immutable snapshot */
 	const char *note;          /* NULL: none */
@@ -165,7 +137,7 @@ void runq_stop(struct runq *q);
  */
 int runq_submit(struct runq *q, const struct runq_new *nr, int64_t *id, char **cause);
 /*
- * Stops a run: a queued one is cancelled (-> stopped at once); a running one gets a graceful stop
+ * Stops a run: a queued one is cancelled (-> cancelled at once); a running one gets a graceful stop
  * (-> stopping; in-flight iterations get their gracefulStop), or an immediate one with force; a
  * stopping one may still be forced. RUNQ_OK, RUNQ_NOT_FOUND, or RUNQ_CONFLICT when it has ended
  * (*state: its final state). Waits for the manager. Any thread but the manager's.

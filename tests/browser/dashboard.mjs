@@ -260,7 +260,7 @@ try {
   await page.waitForURL(/#\/tests\/\d+$/);
   const row = page.locator(`#history tr[data-run="${runId}"]`);
   await row.waitFor();
-  like(await row.textContent(), /stopped.*api.*req\/s.*ms.*%/, "the run is in the test's history with state, trigger, req/s, p95, errors");
+  like(await row.textContent(), /stopped.*dashboard.*req\/s.*ms.*%/, "the run is in the test's history with state, trigger (dashboard: it was started there), req/s, p95, errors");
   await page.selectOption("#history-state", "passed");
   await until(async () => (await page.locator(`#history tr[data-run="${runId}"]`).count()) === 0, 5000);
   is(await page.locator(`#history tr[data-run="${runId}"]`).count(), 0, "filtering by state passed hides it");

@@ -30,7 +30,7 @@ is "$DAEMON_STATUS" 0 "the daemon stops cleanly"
 q "INSERT INTO tests (id, name, definition, created_ms, updated_ms) VALUES (1, 'smoke', '{\"vus\":1}', 1000, 1000);
    INSERT INTO schedules (test_id, cron, created_ms, updated_ms, next_fire_ms) VALUES (1, '0 3 * * *', 1000, 1000, 5000);
    INSERT INTO runs (id, test_id, name, definition, state, trigger, queued_ms, started_ms, ended_ms, summary)
-     VALUES (1, 1, 'smoke', '{\"vus\":1}', 'passed', 'api', 1000, 2000, 9000, '{}');
+     VALUES (1, 1, 'smoke', '{\"vus\":1}', 'finished', 'api', 1000, 2000, 9000, '{}');
    INSERT INTO endpoints VALUES (1, 1, 'GET /health', 'GET');
    INSERT INTO samples (run_id, endpoint, second, requests, lat_p95_us) VALUES (1, 0, 0, 10, 900), (1, 1, 0, 10, 900);
    INSERT INTO sample_histograms VALUES (1, 1, 0, x'0102');
@@ -57,8 +57,8 @@ stop_daemon KILL
 is "$(q 'SELECT state FROM runs WHERE id = 2')" running "after kill -9 the run is still marked running"
 start_daemon
 for _ in $(seq 100); do [ "$(q 'SELECT state FROM runs WHERE id = 4')" = queued ] || break; sleep 0.05; done
-is "$(q 'SELECT state FROM runs ORDER BY id' | tr '\n' ' ')" "passed aborted aborted error " \
-	"the restart marks running and stopping runs aborted, leaves passed ones, requeues queued ones"
+is "$(q 'SELECT state FROM runs ORDER BY id' | tr '\n' ' ')" "finished aborted aborted error " \
+	"the restart marks running and stopping runs aborted, leaves finished ones, requeues queued ones"
 like "$(q 'SELECT error FROM runs WHERE id = 2')" 'daemon stopped unexpectedly' "an aborted run says why"
 is "$(q 'SELECT ended_ms - started_ms FROM runs WHERE id = 2')" 3000 "and ends after its last recorded second"
 is "$(q 'SELECT ended_ms IS NOT NULL FROM runs WHERE id = 3')" 1 "a run without samples gets an end time too"

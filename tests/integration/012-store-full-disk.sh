@@ -89,7 +89,7 @@ J=$(cat "$SANDBOX/full.out")
 RUN=$(printf '%s' "$J" | jq .run)
 diag "$(printf '%s' "$J" | jq -c '{run, ticks: (.ticks | length), lost, health, refused: .refused[0], final: .final.state}')"
 
-is "$(printf '%s' "$J" | jq -r '.final.state')" passed "the run ended by itself (not stuck running)"
+is "$(printf '%s' "$J" | jq -r '.final.state')" finished "the run ended by itself (finished: it has no thresholds; not stuck running)"
 ok "$(printf '%s' "$J" | jq -e '(.lost | length) > 0' >/dev/null; echo $?)" \
 	"the disk filled up during the run ($(printf '%s' "$J" | jq '.lost | length') seconds lost)"
 is "$(printf '%s' "$J" | jq -c '.final | {incomplete, missing_seconds}')" \
@@ -103,9 +103,9 @@ NSEC=$(printf '%s' "$J" | jq '[.ticks[], .lost[]] | max + 1')
 GAPS=$(printf '%s' "$STORED" | jq -c --argjson n "$NSEC" '. as $s | [range(0; $n) | select(. as $x | $s | index($x) | not)]
 	| reduce .[] as $x ([]; if length > 0 and .[-1][1] == $x - 1 then .[-1][1] = $x else . + [[$x, $x]] end)')
 is "$(printf '%s' "$R" | jq -c '{state, incomplete, missing}')" \
-	"{\"state\":\"passed\",\"incomplete\":true,\"missing\":$GAPS}" \
-	"GET /api/runs/$RUN: passed, incomplete, missing = exactly the seconds absent from samples"
-is "$(sqlite3 "file:$DB?mode=ro" "SELECT state || ' ' || missing FROM runs WHERE id = $RUN")" "passed $GAPS" \
+	"{\"state\":\"finished\",\"incomplete\":true,\"missing\":$GAPS}" \
+	"GET /api/runs/$RUN: finished, incomplete, missing = exactly the seconds absent from samples"
+is "$(sqlite3 "file:$DB?mode=ro" "SELECT state || ' ' || missing FROM runs WHERE id = $RUN")" "finished $GAPS" \
 	"and that is in the database, not only in memory (written with the reserve)"
 ok "$(printf '%s' "$R" | jq -e '.stats.requests > 0 and .summary != null' >/dev/null; echo $?)" \
 	"with its summary and stats"
@@ -145,7 +145,7 @@ for _ in $(seq 200); do
 	case "$S" in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
 done
 is "$(curl -s "$URL/api/runs/$RUN2" | jq -c '{state, incomplete, missing_seconds}')" \
-	'{"state":"passed","incomplete":false,"missing_seconds":0}' "a new run starts and passes, complete"
+	'{"state":"finished","incomplete":false,"missing_seconds":0}' "a new run starts and finishes, complete"
 N2=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM samples WHERE run_id = $RUN2 AND endpoint = 0")
 ok "$([ "$N2" -ge 3 ]; echo $?)" "and its seconds are stored ($N2)"
 grep -q "run $RUN: ends with an incomplete history" "$DAEMON_LOG"; ok $? "the log says the run's history is incomplete"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs over REST and the websocket: start a constant-vus run against the demo target, watch its
 # ticks arrive once a second with consecutive second numbers, stop it (stopped, with its summary and
-# every second stored), state changes on `runs`, overrides, a natural end (passed), delete rules,
+# every second stored), state changes on `runs`, overrides, a natural end (finished: no thresholds, so no verdict), delete rules,
 # listing with filters and keyset pagination.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
@@ -139,7 +139,7 @@ for _ in $(seq 400); do
 	st=$(curl -s "$URL/api/runs/$RUN2" | jq -r .state)
 	case $st in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
 done
-is "$st" passed "a run that ends by itself is passed"
+is "$st" finished "a run without thresholds that ends by itself is finished (not passed)"
 is "$(curl -s "$URL/api/runs/$RUN2/samples" | jq '.samples | length >= 2 and length <= 4')" true \
 	"a 2 s run stored 2 to 4 seconds"
 
@@ -148,7 +148,7 @@ for i in 1 2 3 4 5; do
 	curl -H 'Content-Type: application/json' -s -X POST -d "{\"definition\": {\"name\": \"inline $i\", \"baseUrl\": \"$DEMO_URL\",
 		\"tasks\": [{\"path\": \"/api/health\"}]}, \"tags\": {\"i\": \"$i\"}}" "$URL/api/runs" >"$SANDBOX/inline.$i"
 done
-is "$(jq -c '[.test_id, .name, .tags.i, (.state | IN("queued", "running", "passed"))]' "$SANDBOX/inline.5")" \
+is "$(jq -c '[.test_id, .name, .tags.i, (.state | IN("queued", "running", "finished"))]' "$SANDBOX/inline.5")" \
 	'[null,"inline 5","5",true]' "POST /api/runs queues an inline run"
 for _ in $(seq 100); do
 	n=$(curl -s "$URL/api/runs?state=queued,running,stopping" | jq '.runs | length')
@@ -171,7 +171,7 @@ is "$npages" 3 "limit=3 gives 3 pages of 7 runs"
 is "$(printf '%s\n' $pages | jq -s -c .)" "$ALL" "the pages hold every run once, in order"
 is "$(curl -s "$URL/api/runs?test=$TEST" | jq -c '[.runs[].id]')" "[$RUN2,$RUN]" "?test= filters by test"
 is "$(curl -s "$URL/api/runs?state=stopped" | jq -c '[.runs[].id]')" "[$RUN]" "?state= filters by state"
-is "$(curl -s "$URL/api/runs?state=passed&limit=2" | jq -c '[(.runs | length), (.next_cursor | type)]')" \
+is "$(curl -s "$URL/api/runs?state=finished&limit=2" | jq -c '[(.runs | length), (.next_cursor | type)]')" \
 	'[2,"string"]' "filters and pages combine"
 since=$(jq .queued_ms "$SANDBOX/inline.3")
 want=$(jq -s -c '[.[].id] | reverse' "$SANDBOX/inline.3" "$SANDBOX/inline.4" "$SANDBOX/inline.5")

@@ -55,17 +55,17 @@ D=$(run fourth 1s | jq .id)
 
 # cancel and delete while queued
 is "$(curl -H 'Content-Type: application/json' -s -o /dev/null -w '%{http_code}' -X POST "$URL/api/runs/$C/stop")" 202 "stopping a queued run: 202"
-is "$(curl -s "$URL/api/runs/$C" | jq -c '[.state, .started_ms, (.ended_ms > 0)]')" '["stopped",null,true]' \
-	"it is cancelled: stopped without ever starting"
+is "$(curl -s "$URL/api/runs/$C" | jq -c '[.state, .started_ms, (.ended_ms > 0)]')" '["cancelled",null,true]' \
+	"it is cancelled: ended without ever starting"
 is "$(curl -s "$URL/api/runs/$D" | jq .position)" 2 "the run behind it moves up"
 is "$(http_status DELETE "$URL/api/runs/$D" -H 'X-Rampage-Client: test')" 204 "deleting a queued run: 204"
 is "$(http_status GET "$URL/api/runs/$D")" 404 "it is gone"
 is "$(curl -s "$URL/api/runs/$B" | jq .position)" 1 "the second is still next"
 
-ok "$(wait_state "$B" passed; echo $?)" "the second runs after the first and passes"
+ok "$(wait_state "$B" finished; echo $?)" "the second runs after the first and finishes (no thresholds)"
 RA=$(curl -s "$URL/api/runs/$A")
 RB=$(curl -s "$URL/api/runs/$B")
-is "$(printf '%s' "$RA" | jq -r .state)" passed "the first passed"
+is "$(printf '%s' "$RA" | jq -r .state)" finished "the first finished"
 ok "$([ "$(printf '%s' "$RB" | jq .started_ms)" -ge "$(printf '%s' "$RA" | jq .ended_ms)" ]; echo $?)" \
 	"the second started only when the first had ended (max_concurrent_runs = 1)"
 is "$(curl -s "$URL/api/runs?state=queued" | jq '.runs | length')" 0 "nothing is left in the queue"
@@ -78,11 +78,11 @@ positions() { # positions ID: the run's position in each published queue it appe
 is "$(positions "$D")" '[3,2]' "the queue is published on the runs topic: the fourth run at 3, then 2"
 is "$(positions "$B" | jq -c unique)" '[1]' "the second run always at 1"
 is "$(jq -c "select(.type == \"run_state\" and .run_id == $C) | .state" "$SANDBOX/watch.out" | jq -s -c .)" \
-	'["queued","stopped"]' "a cancelled run's states are published"
+	'["queued","cancelled"]' "a cancelled run's states are published"
 is "$(jq -c "select(.type == \"run_deleted\") | .run_id" "$SANDBOX/watch.out")" "$D" \
 	"a deleted run is announced"
 is "$(jq -c "select(.type == \"run_state\" and .run_id == $B) | .state" "$SANDBOX/watch.out" | jq -s -c .)" \
-	'["queued","running","passed"]' "the second run's states in order"
+	'["queued","running","finished"]' "the second run's states in order"
 
 # restart: the running run is aborted, the queued one runs at the next start
 E=$(run long 30s | jq .id)
@@ -97,7 +97,7 @@ is "$(printf '%s' "$RE" | jq -r .state)" aborted "the run that was running is ab
 like "$(printf '%s' "$RE" | jq -r .error)" 'daemon stopped' "saying the daemon stopped"
 is "$(printf '%s' "$RE" | jq -r '.summary.metrics.http_reqs.type')" counter "its summary was stored on the way out"
 like "$(cat "$DAEMON_LOG")" 'queued run picked up again' "the new daemon picks up the queued run"
-ok "$(wait_state "$F" passed; echo $?)" "and runs it to the end"
+ok "$(wait_state "$F" finished; echo $?)" "and runs it to the end"
 
 is "$(curl -s "$URL/api/health" | jq -r .status)" ok "the daemon is healthy"
 done_testing

@@ -13,7 +13,7 @@ for _ in $(seq 100); do
 	st=$(curl -s "$URL/api/runs/$RUN" | jq -r .state)
 	case $st in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
 done
-is "$st" passed "a finished run to poke at"
+is "$st" finished "a finished run to poke at"
 
 # bad METHOD PATH STATUS JQ-CHECK DESCRIPTION [BODY]: the reply has STATUS and JQ-CHECK holds
 bad() {
@@ -74,7 +74,7 @@ bad GET /api/runs/999999/summary 404 '.error.code == "not_found"' "summary of an
 bad GET /api/runs/999999/endpoints 404 '.error.code == "not_found"' "endpoints of an unknown run"
 bad POST /api/runs/999999/stop 404 '.error.code == "not_found"' "stopping an unknown run"
 bad DELETE /api/runs/999999 404 '.error.code == "not_found"' "deleting an unknown run"
-bad POST "/api/runs/$RUN/stop" 409 '.error.code == "conflict" and (.error.message | contains("passed"))' \
+bad POST "/api/runs/$RUN/stop" 409 '.error.code == "conflict" and (.error.message | contains("finished"))' \
 	"stopping a finished run"
 bad GET /api/tests/999999 404 '.error.code == "not_found"' "an unknown test"
 bad POST /api/tests/999999/runs 404 '.error.code == "not_found"' "running an unknown test"

@@ -27,7 +27,7 @@ is "$(grep -i '^content-type:' "$M.h" | tr -d '\r')" \
 	"Content-Type: text/plain; version=0.0.4; charset=utf-8" "text exposition format 0.0.4"
 is "$(value "$M" '^rampage_up ')" 1 "rampage_up 1"
 like "$(value "$M" '^rampage_uptime_seconds ')" '^[0-9]+$' "rampage_uptime_seconds"
-is "$(grep -c '^rampage_runs{state="[a-z]*"} 0$' "$M")" 8 "rampage_runs: every state, 0 with an empty database"
+is "$(grep -c '^rampage_runs{state="[a-z]*"} 0$' "$M")" 10 "rampage_runs: every state (ten), 0 with an empty database"
 is "$(value "$M" '^rampage_run_queue_length ')" 0 "rampage_run_queue_length 0"
 is "$(value "$M" '^rampage_live_clients ')" 0 "rampage_live_clients 0"
 check "$M"; ok $? "promtool check metrics accepts the idle scrape"
@@ -95,8 +95,12 @@ for _ in $(seq 200); do
 done
 C=$SANDBOX/c.txt
 scrape "$C" >/dev/null
-is "$(value "$C" '^rampage_runs\{state="passed"\}')" 1 "after the run: rampage_runs{state=\"passed\"} 1"
-is "$(value "$C" '^rampage_runs\{state="stopped"\}')" 1 "rampage_runs{state=\"stopped\"} 1 (the cancelled one)"
+is "$(value "$C" '^rampage_runs\{state="finished"\}')" 1 "after the run: rampage_runs{state=\"finished\"} 1 (it has no thresholds)"
+is "$(value "$C" '^rampage_runs\{state="cancelled"\}')" 1 "rampage_runs{state=\"cancelled\"} 1"
+is "$(value "$C" '^rampage_runs\{state="passed"\}')" 0 "rampage_runs{state=\"passed\"} 0: nothing was checked"
+is "$(grep '^rampage_runs{' "$C" | sed 's/^rampage_runs{state="\([a-z]*\)"}.*/\1/' | tr '\n' ' ')" \
+	"queued running stopping passed failed finished stopped cancelled aborted error " \
+	"rampage_runs lists every state, 0 or not"
 is "$(value "$C" '^rampage_run_queue_length ')" 0 "the queue is empty again"
 is "$(grep -c '^rampage_http_reqs_total{' "$C")" 0 "its series are gone"
 check "$C"; ok $? "promtool accepts it"

@@ -104,7 +104,7 @@ for _ in $(seq 300); do
 	STATE=$(curl -s "$URL/api/runs/$ID" | jq -r .state)
 	case $STATE in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
 done
-is "$STATE" passed "the run ends (passed: no thresholds)"
+is "$STATE" finished "the run ends (finished: no thresholds, no verdict)"
 # one merged row per endpoint: the columns that describe where each request went
 cols='[.requests, .failures, .fail_http_status, .fail_refused, .fail_timeout, .fail_reset, .fail_dns,
  .fail_tls, .fail_too_large, .fail_blocked, .fail_other, .status_1xx, .status_2xx, .status_3xx,

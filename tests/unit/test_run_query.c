@@ -137,7 +137,7 @@ exec_job(sqlite3 *db, void *arg, char **cause)
 }
 
 /* Run 1 (of test 1): SECONDS seconds of endpoint a (second s: 10(s+1) requests of s+1..s+10 ms),
-   passed with a summary. Run 2 (inline): queued. */
+   passed with a summary and its one threshold held. Run 2 (inline): queued. */
 static int
 fill(struct store *st, const struct plan *plan)
 {
@@ -168,7 +168,8 @@ fill(struct store *st, const struct plan *plan)
 	}
 	rc |= store_write_sync(st, run_store_state, &(struct run_store_state){ .run_id = in1.id,
 	    .state = "passed", .ended_ms = 1100 + SECONDS * 1000,
-	    .summary = "{\"metrics\":{\"http_reqs\":{\"values\":{\"count\":150,\"rate\":30}}}}" },
+	    .summary = "{\"metrics\":{\"http_reqs\":{\"values\":{\"count\":150,\"rate\":30}}}}",
+	    .thresholds = "[{\"metric\":\"http_req_duration\",\"ok\":true}]" },
 	    &cause);
 	rc |= store_write_sync(st, run_store_insert, &in2, &cause);
 	if (rc != 0)
@@ -288,7 +289,11 @@ test_runs(sqlite3 *db)
 	    "what it adds comes after the stats and before the definition");
 	ok(json_integer_value(json_object_get(json_object_get(run, "stats"), "requests")) == 150,
 	    "the stats come from the stored summary");
+	is_str(json_string_value(json_object_get(run, "verdict")), "passed", "its verdict comes from its thresholds");
 	free(text);
+	json_decref(run);
+	ok(run_query_get(db, 2, NULL, NULL, &run, &cause) == 0 && json_is_null(json_object_get(run, "verdict")),
+	    "a queued run has no verdict (null)");
 	json_decref(run);
 	ok(run_query_get(db, 99, NULL, NULL, &run, &cause) == 0 && run == NULL, "no run 99: NULL, no error");
 

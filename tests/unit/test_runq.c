@@ -46,27 +46,33 @@ static void
 test_states(void)
 {
 	static const char *const names[] = { "queued", "running", "stopping", "passed", "failed",
-	    "stopped", "aborted", "error" };
-	/* expected[from] = the states it may move to, by initial letter pairs */
-	static const char *const moves[] = { "running stopped error", "stopping passed failed error aborted",
-	    "stopped error aborted", "", "", "", "", "" };
+	    "finished", "stopped", "cancelled", "aborted", "error" };
+	/* expected[from] = the states it may move to (run_state.h, docs/api.md "Run states") */
+	static const char *const moves[] = { "running cancelled error",
+	    "stopping passed failed finished error aborted", "stopped error aborted",
+	    "", "", "", "", "", "", "" };
+	char list[256] = "";
 	int bad = 0;
 
+	is_int(RUN_NSTATES, 10, "ten states");
 	for (int s = 0; s < RUN_NSTATES; s++) {
 		is_str(run_state_name(s), names[s], "state %d is named %s", s, names[s]);
 		is_int(run_state_from_name(names[s]), s, "%s parses back", names[s]);
 		is_int(run_state_final(s), s >= RUN_PASSED, "%s is %sfinal", names[s], s >= RUN_PASSED ? "" : "not ");
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", s ? ", " : "", names[s]);
 	}
+	is_str(run_state_names_list(), list, "the list of names errors quote is every state, in order");
 	is_int(run_state_from_name("done"), -1, "an unknown name is -1");
 	for (int from = 0; from < RUN_NSTATES; from++) {
 		for (int to = 0; to < RUN_NSTATES; to++) {
 			char word[16];
 			const char *m = moves[from];
 			bool want = false;
-			while (sscanf(m, "%15s", word) == 1) {
+			int used;
+			while (sscanf(m, "%15s%n", word, &used) == 1) {
 				if (strcmp(word, names[to]) == 0)
 					want = true;
-				m = strstr(m, word) + strlen(word);
+				m += used;
 			}
 			if (run_state_legal(from, to) != want) {
 				printf("# %s -> %s: legal %d, expected %d\n", names[from], names[to],
@@ -76,6 +82,31 @@ test_states(void)
 		}
 	}
 	is_int(bad, 0, "the transition table is exactly the documented one");
+
+	/* a run that ended by itself claims a verdict only when it had thresholds */
+	is_int(run_state_ended(0, true), RUN_FINISHED, "no thresholds: finished, not passed");
+	is_int(run_state_ended(2, true), RUN_PASSED, "thresholds that held: passed");
+	is_int(run_state_ended(1, false), RUN_FAILED, "a threshold failed: failed");
+	ok(run_verdict_name(RUN_VERDICT_NONE) == NULL, "no verdict is null");
+	is_str(run_verdict_name(RUN_VERDICT_FAILED), "failed", "a failed verdict is named");
+
+	/* "a failure" and "passed", as notifications and baselines read them */
+	{
+		int failures = 0, passes = 0;
+		for (int s = 0; s < RUN_NSTATES; s++)
+			for (int v = RUN_VERDICT_NONE; v <= RUN_VERDICT_FAILED; v++) {
+				failures += run_is_failure(s, v);
+				passes += run_is_pass(s);
+			}
+		ok(run_is_failure(RUN_FAILED, RUN_VERDICT_FAILED) && run_is_failure(RUN_ERROR, RUN_VERDICT_NONE) &&
+		    run_is_failure(RUN_ABORTED, RUN_VERDICT_PASSED), "failed, error, aborted are failures");
+		ok(run_is_failure(RUN_STOPPED, RUN_VERDICT_FAILED) && !run_is_failure(RUN_STOPPED, RUN_VERDICT_PASSED) &&
+		    !run_is_failure(RUN_STOPPED, RUN_VERDICT_NONE), "stopped is a failure only with its thresholds failed");
+		ok(!run_is_failure(RUN_FINISHED, RUN_VERDICT_NONE) && !run_is_failure(RUN_CANCELLED, RUN_VERDICT_NONE) &&
+		    !run_is_failure(RUN_PASSED, RUN_VERDICT_PASSED), "finished, cancelled, passed are not");
+		is_int(failures, 3 * 3 + 1, "nothing else is a failure");
+		is_int(passes, 3, "only passed passes (for every verdict)");
+	}
 }
 
 /* ---- overrides */
@@ -430,14 +461,14 @@ test_manager(struct store *st, sqlite3 *db, struct conf *cfg)
 	is_int(runq_delete(q, a, &state, &cause), RUNQ_CONFLICT, "a running run cannot be deleted");
 	is_int(state, RUN_RUNNING, "the conflict says it is running");
 	is_int(runq_stop_run(q, b, false, &state), RUNQ_OK, "stopping a queued run cancels it");
-	ok(wait_state(db, b, "stopped"), "it is stopped");
+	ok(wait_state(db, b, "cancelled"), "it is cancelled");
 	snprintf(sql, sizeof sql, "SELECT started_ms IS NULL AND ended_ms > 0 FROM runs WHERE id = %lld",
 	    (long long)b);
 	is_int(q_int(db, sql), 1, "without ever starting");
 	ok(!runq_status(q, b, &s), "and the manager forgot it");
 	ok(runq_status(q, c, &s) && s.position == 1, "the third moved up to position 1");
 	is_int(runq_stop_run(q, b, false, &state), RUNQ_CONFLICT, "stopping it again is a conflict");
-	is_int(state, RUN_STOPPED, "naming its final state");
+	is_int(state, RUN_CANCELLED, "naming its final state");
 	is_int(runq_delete(q, c, &state, &cause), RUNQ_OK, "deleting a queued run cancels and deletes it");
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE id = %lld", (long long)c);
 	is_int(q_int(db, sql), 0, "its row is gone");

@@ -720,6 +720,77 @@ test_plans(void)
 	free(path);
 }
 
+/* The run-states migration (sql/NNN-run-states.sql) rebuilds `runs`: old rows get the new words,
+   every child row keeps its run, the AUTOINCREMENT counter carries over, the indexes come back. */
+static void
+test_run_states_migration(void)
+{
+	char *path = new_path(), *cause = NULL;
+	struct store *st;
+	sqlite3 *db;
+	int k = -1;
+
+	for (int i = 0; i < store_nmigrations; i++)
+		if (strstr(store_migrations[i].name, "run-states") != NULL)
+			k = i;
+	ok(k > 0, "the run-states migration is embedded");
+	if (k <= 0)
+		return;
+	st = store_open_with(path, store_migrations, k, &cause);   /* the schema before it */
+	ok(st != NULL, "a database at the version before it (%s)", cause ? cause : "");
+	store_close(st);
+	db = raw(path);
+	raw_exec(db, "INSERT INTO tests (id, name, definition, created_ms, updated_ms) VALUES (1, 't', '{}', 1, 1);"
+	    "INSERT INTO runs (id, test_id, name, definition, state, trigger, queued_ms, started_ms, ended_ms, thresholds) VALUES"
+	    " (1, 1, 'no thresholds', '{}', 'passed', 'api', 1, 2, 3, NULL),"
+	    " (2, 1, 'held', '{}', 'passed', 'api', 1, 2, 3, '[{\"metric\":\"m\",\"ok\":true}]'),"
+	    " (3, 1, 'cancelled', '{}', 'stopped', 'api', 1, NULL, 3, NULL),"
+	    " (4, 1, 'stopped', '{}', 'stopped', 'cli', 1, 2, 3, '[{\"metric\":\"m\",\"ok\":false}]'),"
+	    " (5, NULL, 'failed', '{}', 'failed', 'schedule', 1, 2, 3, '[{\"metric\":\"m\",\"ok\":false}]'),"
+	    " (6, 1, 'deleted later', '{}', 'queued', 'api', 1, NULL, NULL, NULL);"
+	    "UPDATE runs SET missing = '[[1,2]]' WHERE id = 1;"
+	    "DELETE FROM runs WHERE id = 6;"
+	    "INSERT INTO endpoints VALUES (1, 1, 'GET /', 'GET');"
+	    "INSERT INTO samples (run_id, endpoint, second, requests) VALUES (1, 0, 0, 5), (1, 1, 0, 5), (4, 0, 0, 1);"
+	    "INSERT INTO sample_histograms VALUES (1, 0, 0, x'00');"
+	    "INSERT INTO run_histograms (run_id, endpoint, hist) VALUES (1, 0, x'00');"
+	    "INSERT INTO run_status_codes VALUES (1, 0, 200, 5);"
+	    "INSERT INTO run_checks VALUES (1, 'ok', 5, 0);"
+	    "INSERT INTO baselines VALUES (1, 2, 9);");
+	sqlite3_close(db);
+
+	st = store_open(path, &cause);
+	ok(st != NULL, "the run-states migration applies to it (%s)", cause ? cause : "");
+	store_close(st);
+	db = raw(path);
+	{
+		char *states = q_text(db, "SELECT group_concat(state, ' ') FROM (SELECT state FROM runs ORDER BY id)");
+		is_str(states, "finished passed cancelled stopped failed",
+		    "passed without thresholds is finished, a stop before the start cancelled, the rest as they were");
+		free(states);
+	}
+	is_int(q_int(db, "SELECT (SELECT count(*) FROM endpoints) + (SELECT count(*) FROM samples)"
+	    " + (SELECT count(*) FROM sample_histograms) + (SELECT count(*) FROM run_histograms)"
+	    " + (SELECT count(*) FROM run_status_codes) + (SELECT count(*) FROM run_checks)"
+	    " + (SELECT count(*) FROM baselines)"), 1 + 3 + 1 + 1 + 1 + 1 + 1, "every child row kept");
+	is_int(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0, "and still has its run");
+	is_int(q_int(db, "SELECT json_array_length(missing) FROM runs WHERE id = 1"), 1, "the missing seconds kept");
+	is_int(q_int(db, "SELECT test_id FROM runs WHERE id = 4"), 1, "a run keeps its test");
+	is_int(q_int(db, "SELECT seq FROM sqlite_sequence WHERE name = 'runs'"), 6,
+	    "the id counter carries over (a deleted run's id is never given again)");
+	is_int(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'"
+	    " AND name IN ('runs_by_test', 'runs_by_state', 'runs_by_schedule')"), 3, "its three indexes are back");
+	raw_exec(db, "PRAGMA foreign_keys = ON; INSERT INTO runs (name, definition, state, trigger, queued_ms)"
+	    " VALUES ('n', '{}', 'cancelled', 'dashboard', 1)");
+	is_int(q_int(db, "SELECT max(id) FROM runs"), 7, "the new words are accepted, and a new run gets id 7");
+	ok(sqlite3_exec(db, "INSERT INTO runs (name, definition, state, trigger, queued_ms) VALUES ('n', '{}', 'done', 'api', 1)",
+	    NULL, NULL, NULL) == SQLITE_CONSTRAINT, "an unknown state is still refused");
+	raw_exec(db, "DELETE FROM runs WHERE id = 1");
+	is_int(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 1"), 0, "deleting a run still cascades into its rows");
+	sqlite3_close(db);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -736,6 +807,7 @@ main(void)
 	test_writer();
 	test_reader();
 	test_migrations();
+	test_run_states_migration();
 	test_full();
 	test_plans();
 	cmd = xasprintf("rm -rf '%s'", dir);

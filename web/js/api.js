@@ -5,8 +5,8 @@
 
 const TOKEN_KEY = "rampage.token";
 
-// The states in which a run has ended (docs/api.md).
-export const ENDED = new Set(["passed", "failed", "stopped", "aborted", "error"]);
+// The states in which a run has ended (docs/api.md): run-state.js holds the words.
+export { ENDED } from "./run-state.js";
 
 export class ApiError extends Error {
   constructor(status, body, method, path) {

@@ -2,18 +2,19 @@
 // refreshed when the `runs` live topic says a run changed. Used by a test's page (its runs) and by
 // #/runs (every run).
 import { get, qs } from "./api.js";
-import { h, fill, timeEl, stateBadge } from "./dom.js";
+import { h, fill, timeEl } from "./dom.js";
 import { count, rps, us, pct, dur, errorText } from "./fmt.js";
 import * as live from "./live.js";
+import { runBadge } from "./run-state.js";
 
-const STATES = ["queued", "running", "stopping", "passed", "failed", "stopped", "aborted", "error"];
+const STATES = ["queued", "running", "stopping", "passed", "failed", "finished", "stopped", "cancelled", "aborted", "error"];
 
 // Mounts the history into el. opts.test: only that test's runs; opts.showTest: a column with the
 // test's name. Returns a cleanup function.
 export function runHistory(el, { test = null, showTest = false, title = "History" } = {}) {
   const select = h("select", { id: "history-state", name: "state" },
     h("option", { value: "" }, "every state"),
-    h("option", { value: "passed,failed,stopped,aborted,error" }, "ended"),
+    h("option", { value: "passed,failed,finished,stopped,cancelled,aborted,error" }, "ended"),
     h("option", { value: "queued,running,stopping" }, "queued or running"),
     STATES.map((s) => h("option", { value: s }, s)));
   const body = h("tbody");
@@ -28,7 +29,7 @@ export function runHistory(el, { test = null, showTest = false, title = "History
     return h("tr", { dataset: { run: r.id, state: r.state } },
       h("td", {}, h("a", { href: "#/runs/" + r.id }, "#" + r.id)),
       showTest ? h("td", {}, r.test_id ? h("a", { href: "#/tests/" + r.test_id }, r.name) : r.name) : null,
-      h("td", {}, stateBadge(r.state)),
+      h("td", {}, runBadge(r)),
       h("td", {}, timeEl(r.started_ms || r.queued_ms)),
       h("td", {}, r.trigger || "–"),
       h("td", { class: "num" }, r.started_ms && end ? dur((end - r.started_ms) / 1000) : "–"),

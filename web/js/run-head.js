@@ -3,9 +3,10 @@
 // ended), and the progress: elapsed, remaining (from the daemon's plan of the definition), the
 // current stage of each scenario, and the last second's figures from the stream.
 import { post, del, request, ENDED } from "./api.js";
-import { h, fill, stateBadge, banner } from "./dom.js";
+import { h, fill, banner } from "./dom.js";
 import { count, rps, us, pct, dur, date, errorText, parseDuration } from "./fmt.js";
 import { shapeOf } from "./shape.js";
+import { runBadge, neverRan } from "./run-state.js";
 
 // The current stage of a definition's ramping scenario at `elapsed` seconds, as text.
 function stageText(def, elapsed) {
@@ -58,7 +59,7 @@ export class RunHead {
   render() {
     const r = this.page.run, id = this.id;
     fill(this.el.head,
-      h("h1", {}, `Run #${r.id} `, r.test_id ? h("a", { href: "#/tests/" + r.test_id }, r.name) : r.name, " ", stateBadge(r.state)));
+      h("h1", {}, `Run #${r.id} `, r.test_id ? h("a", { href: "#/tests/" + r.test_id }, r.name) : r.name, " ", runBadge(r)));
     const sh = shapeOf(r.definition);
     fill(this.el.shape, h("div", {}, h("dt", {}, "Target"), h("dd", { id: "run-target" }, sh.target)),
       h("div", {}, h("dt", {}, "Load"), h("dd", { id: "run-load" }, sh.load)));
@@ -76,11 +77,12 @@ export class RunHead {
         onclick: () => this.stop(false) }, r.state === "queued" ? "Cancel" : r.state === "stopping" ? "Stopping…" : "Stop"));
       if (r.state !== "queued")
         btns.push(h("button", { type: "button", id: "force-stop", class: "danger", onclick: () => this.stop(true) }, "Force stop"));
-    } else {
+    } else if (r.state !== "cancelled") {   // a cancelled run has neither summary nor samples
       btns.push(h("a", { class: "button", href: `/api/runs/${id}/summary`, download: `run-${id}-summary.json`, id: "dl-summary" }, "k6 summary (JSON)"));
       btns.push(h("a", { class: "button", href: `/api/runs/${id}/samples.csv`, id: "dl-csv" }, "Samples (CSV)"));
-      btns.push(h("button", { type: "button", class: "danger", onclick: () => this.remove() }, "Delete run"));
     }
+    if (ENDED.has(r.state))
+      btns.push(h("button", { type: "button", class: "danger", onclick: () => this.remove() }, "Delete run"));
     if (r.test_id) btns.push(h("a", { class: "button", href: "#/tests/" + r.test_id }, "Test & history"));
     fill(this.el.controls, btns);
   }
@@ -135,6 +137,8 @@ export class RunHead {
     const item = (k, v, id) => items.push(h("div", { class: "stat", id }, h("dt", {}, k), h("dd", {}, v)));
     if (r.state === "queued") {
       item("Queue position", r.position ? String(r.position) : "waiting", "st-position");
+    } else if (neverRan(r)) {
+      items.push(h("p", { class: "never-ran", id: "st-never-ran" }, neverRan(r)));
     } else if (r.started_ms) {
       const end = r.ended_ms || Date.now();
       const elapsed = (end - r.started_ms) / 1000;

@@ -35,6 +35,8 @@ export async function runView(main, id) {
     resync: reloadRun,
   });
   const chartsEl = h("div", { class: "charts", id: "charts" });
+  // what a run measured: panels and charts; hidden for a run that never ran (cancelled)
+  const bodyEl = h("div", { id: "run-body" });
 
   exposeForTests({
     get seconds() { return charts ? charts.seconds.slice() : []; },
@@ -60,8 +62,9 @@ export async function runView(main, id) {
     return;
   }
   if (destroyed) return;
-  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.el.health, chartsEl,
-    h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks), panels.el.endpoints, panels.el.finished);
+  fill(bodyEl, panels.el.health, chartsEl, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks),
+    panels.el.endpoints, panels.el.finished);
+  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, bodyEl);
   head.render();
   panels.render();
   head.plan();
@@ -80,7 +83,9 @@ export async function runView(main, id) {
   // (Re)loads every part for the run's current state. The live subscription is already confirmed.
   async function start() {
     ended = ENDED.has(run.state);
-    if (run.state === "queued") { head.progress(); return; }
+    // a run that has not started, or never will (cancelled): no charts, no panels
+    bodyEl.hidden = run.state === "cancelled";
+    if (run.state === "queued" || run.state === "cancelled") { head.progress(); return; }
     if (!charts) charts = new RunCharts(chartsEl, { startedMs: run.started_ms });
     await stream.load(charts);
     await panels.load();

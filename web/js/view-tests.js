@@ -4,6 +4,7 @@ import { get, del } from "./api.js";
 import { h, fill, timeEl, stateBadge, banner } from "./dom.js";
 import { rps, us, pct, count, errorText, dur } from "./fmt.js";
 import { sparkline } from "./charts.js";
+import { runBadge } from "./run-state.js";
 import * as live from "./live.js";
 
 export function testsView(main) {
@@ -37,7 +38,7 @@ export function testsView(main) {
       const tr = h("tr", { dataset: { test: t.id } },
         h("th", { scope: "row" }, h("a", { href: "#/tests/" + t.id }, t.name)),
         h("td", { class: "num" }, count(t.runs)),
-        h("td", {}, last ? h("a", { href: "#/runs/" + last.id }, stateBadge(last.state)) : h("span", { class: "muted" }, "never run"),
+        h("td", {}, last ? h("a", { href: "#/runs/" + last.id }, runBadge(last)) : h("span", { class: "muted" }, "never run"),
           last ? h("div", { class: "muted small" }, timeEl(last.started_ms || last.queued_ms)) : null),
         h("td", { class: "num" }, st ? us(st.p95_us) : "–"),
         h("td", { class: "num" }, st ? rps(st.rps) : "–"),
