@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
+#include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "testdef/metric.h"
 #include "metrics/summary.h"
@@ -367,6 +368,51 @@ endpoint_table(FILE *f, const struct summary_run *run)
 	}
 }
 
+/* Prints why requests failed: per endpoint, each kind with its count, then each distinct message
+   (kind, count, seconds, message), largest first. */
+static void
+print_failures(FILE *f, const struct summary_run *run)
+{
+	const struct plan *plan = run->plan;
+	const struct tick *w = run->whole;
+	const struct failure **order;
+	int n = failures_n(w->failures), ep = -1;
+
+	if (n == 0)
+		return;
+	order = xcalloc((size_t)n, sizeof *order);
+	failures_order(w->failures, order, true);
+	fprintf(f, "\n  FAILURES (%llu of %llu requests)\n", (unsigned long long)w->total.failed,
+	    (unsigned long long)w->total.requests);
+	for (int i = 0; i < n; i++) {
+		const struct failure *e = order[i];
+		char seconds[48];
+
+		if (e->endpoint != ep) {
+			uint64_t by_kind[FAILURE_NKIND] = { 0 };
+			const char *sep = "";
+			ep = e->endpoint;
+			for (int k = i; k < n && order[k]->endpoint == ep; k++)
+				by_kind[order[k]->kind] += order[k]->count;
+			fprintf(f, "  %s: ", ep < plan->nendpoints ? plan->endpoints[ep].name : "?");
+			for (int k = 0; k < FAILURE_NKIND; k++) {
+				if (by_kind[k] == 0)
+					continue;
+				fprintf(f, "%s%s %llu", sep, failure_kind_name(k), (unsigned long long)by_kind[k]);
+				sep = " · ";
+			}
+			fputc('\n', f);
+		}
+		if (e->first == e->last)
+			snprintf(seconds, sizeof seconds, "s %lld", (long long)e->first);
+		else
+			snprintf(seconds, sizeof seconds, "s %lld-%lld", (long long)e->first, (long long)e->last);
+		fprintf(f, "    %-11s %10llu  %-12s %s\n", failure_kind_name(e->kind),
+		    (unsigned long long)e->count, seconds, e->message);
+	}
+	free(order);
+}
+
 /* ---- thresholds (text) */
 
 /* Formats a threshold's observed value as k6 does: "p(95)=12.3ms", "rate=0.00%", "count=500". */
@@ -502,6 +548,7 @@ summary_print(FILE *f, const struct summary_run *run)
 		    (unsigned long long)w->dropped_iterations, (unsigned long long)w->late_starts);
 
 	endpoint_table(f, run);
+	print_failures(f, run);
 	print_groups(f, run);
 
 	summary_fmt_ms(b, sizeof b, (double)dur / 1e6);
