@@ -327,8 +327,8 @@ time_at(CURL *e, CURLINFO what, int64_t floor)
 }
 
 /* Only for a failed request: r->error_text, from libcurl's error buffer (its generic words for the
-   code when the buffer is empty), or ours for the connect guard. */
-static void
+   code when the buffer is empty), or ours for the connect guard. Out of line: only failures pay. */
+static void __attribute__((noinline))
 error_text(struct transport_handle *h, CURLcode rc, struct transport_result *r)
 {
 	if (r->error == TICK_ERR_BLOCKED) {

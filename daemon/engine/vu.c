@@ -328,8 +328,9 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 }
 
 /* Counts a failed request's reason among the tick's failure messages: libcurl's words, the status,
-   or the failRequest check. Only failures come here. */
-static void
+   or the failRequest check. Only failures come here; kept out of line so that its message buffer
+   (and the stack protector's check of it) costs record() nothing. */
+static void __attribute__((noinline))
 record_failure(struct vu *vu, const struct plan_step *st, const struct transport_result *r,
     const struct plan_check *check)
 {
@@ -377,11 +378,11 @@ record(struct vu *vu, const struct plan_step *st, const struct transport_result 
 		.duration_us = r->service_us + (late_us > 0 ? late_us : 0),
 	};
 
+	if (s.failed)              /* first: r and check need not outlive the calls below */
+		record_failure(vu, st, r, check);
 	tick_record(&t->endpoints[st->endpoint], &env->phase[st->endpoint * TICK_NPHASE], &s);
 	if (st->nseries > 0)
 		threshold_record(t, st, &s);
-	if (s.failed)
-		record_failure(vu, st, r, check);
 }
 
 /* Ends the iteration: counts it, then lets the worker decide what the VU does next. */

@@ -50,6 +50,7 @@
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
+#include "runs/run_failures.h"
 #include "runs/run_metrics.h"
 #include "runs/run_plan.h"
 #include "runs/run_store.h"
@@ -166,6 +167,7 @@ struct qrun {
 	/* the controller thread's while the engine runs (on_tick), then the manager's */
 	struct summary_series series;
 	struct threshold_set *thresholds;   /* judged each second, then at the end */
+	struct failures_alarm alarm;        /* "every request fails", judged in the first seconds */
 };
 
 struct runq {
@@ -542,6 +544,7 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 	struct run_tick *rt;
 	struct msg *m = xcalloc(1, sizeof *m);
 	const struct run_row *total;
+	bool fired;
 
 	summary_series_add(&r->series, sec);
 	if (threshold_tick(r->thresholds, sec, whole)) {
@@ -552,6 +555,9 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 		give(q, stop);
 	}
 	rt = run_tick_new(r->id, r->plan, sec);
+	fired = failures_alarm_judge(&r->alarm, sec->second, whole->total.requests, whole->total.failed,
+	    whole->failures, r->plan);
+	rt->failures = run_failures_changed(sec, whole, r->alarm.fired ? &r->alarm : NULL, fired);
 	total = &rt->rows[0];
 	m->kind = MSG_TICK;
 	m->run = r;
@@ -759,6 +765,7 @@ finish_run(struct runq *q, struct qrun *r)
 		.interrupted = r->user_stop || r->shutdown,
 		.missing_seconds = r->nmissing,
 		.thresholds = r->thresholds,
+		.alarm = &r->alarm,
 	};
 	sj = summary_json(&sr);
 	summary = json_dumps(sj, JSON_COMPACT);
