@@ -60,8 +60,9 @@ export async function runView(main, id) {
     return;
   }
   if (destroyed) return;
-  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.el.health, chartsEl,
-    h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks), panels.el.endpoints, panels.el.finished);
+  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.failures.el.alarm,
+    panels.el.health, chartsEl, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks), panels.el.endpoints,
+    panels.failures.el.panel, panels.el.finished);
   head.render();
   panels.render();
   head.plan();
