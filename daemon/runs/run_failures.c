@@ -177,18 +177,21 @@ run_failures_write(sqlite3 *db, int64_t run_id, const struct run_failures *f, ch
 }
 
 int
-run_failures_write_whole(sqlite3 *db, int64_t run_id, const struct failures *f, char **cause)
+run_failures_write_whole(sqlite3 *db, int64_t run_id, const struct failures *f,
+    const struct failures_alarm *alarm, char **cause)
 {
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (failures_n(f) == 0)
-		return 0;
-	if (sqlite3_prepare_v2(db, UPSERT, -1, &st, NULL) != SQLITE_OK)
-		return fail(db, "prepare", cause);
-	for (int i = 0; i < failures_n(f) && rc == 0; i++)
-		rc = put(db, st, run_id, failures_get(f, i), cause);
-	sqlite3_finalize(st);
+	if (failures_n(f) > 0) {
+		if (sqlite3_prepare_v2(db, UPSERT, -1, &st, NULL) != SQLITE_OK)
+			return fail(db, "prepare", cause);
+		for (int i = 0; i < failures_n(f) && rc == 0; i++)
+			rc = put(db, st, run_id, failures_get(f, i), cause);
+		sqlite3_finalize(st);
+	}
+	if (rc == 0 && alarm != NULL)
+		rc = put_alarm(db, run_id, alarm, cause);
 	return rc;
 }
 

@@ -48,8 +48,10 @@ json_t *run_failure_alarm_json(const struct failures_alarm *a, const struct plan
 
 /* Store thread, inside a store job: writes f's rows (and the alarm when new) for run_id. */
 int run_failures_write(sqlite3 *db, int64_t run_id, const struct run_failures *f, char **cause);
-/* Store thread, inside a store job: writes every entry of the run's set. */
-int run_failures_write_whole(sqlite3 *db, int64_t run_id, const struct failures *f, char **cause);
+/* Store thread, inside a store job: writes every entry of the run's set and, when it fired
+   (alarm not NULL), the alarm (again: its second's write may have been lost). */
+int run_failures_write_whole(sqlite3 *db, int64_t run_id, const struct failures *f,
+    const struct failures_alarm *alarm, char **cause);
 
 /* Api thread: GET /api/runs/{id}/failures's document for a run that exists: {"run_id","alarm",
    "failures" (by count, largest first),"limits"}. 0, or -1 and *cause. */

@@ -453,7 +453,7 @@ run_store_state(sqlite3 *db, void *arg, char **cause)
 		return -1;
 	if (s->whole != NULL && (write_whole(db, s->run_id, s->whole, cause) != 0 ||
 	    write_checks(db, s->run_id, s->whole, s->check_names, cause) != 0 ||
-	    run_failures_write_whole(db, s->run_id, s->whole->failures, cause) != 0))
+	    run_failures_write_whole(db, s->run_id, s->whole->failures, s->alarm, cause) != 0))
 		return -1;
 	st = prepare(db, "UPDATE runs SET state = ?2,"
 	    " started_ms = coalesce(?3, started_ms), ended_ms = coalesce(?4, ended_ms),"

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+struct failures_alarm;
 struct plan;
 struct run_failures;
 struct tick;
@@ -119,6 +120,7 @@ struct run_store_state {
 	const char *summary;       /* non-NULL: set summary (JSON text) */
 	const char *thresholds;    /* non-NULL: set thresholds (JSON text: threshold_results_json) */
 	const char *missing;       /* non-NULL: set missing (JSON text: ranges of seconds not stored) */
+	const struct failures_alarm *alarm;   /* with whole: the early alarm, if it fired */
 };
 int run_store_state(sqlite3 *db, void *arg, char **cause);
 

@@ -784,6 +784,7 @@ finish_run(struct runq *q, struct qrun *r)
 		to = threshold_passed(r->thresholds) ? RUN_PASSED : RUN_FAILED;
 	}
 	with.whole = sr.whole;
+	with.alarm = r->alarm.fired ? &r->alarm : NULL;
 	with.check_names = r->plan->check_names;
 	with.summary = summary;
 	with.thresholds = thresholds;
