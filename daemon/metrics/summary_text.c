@@ -24,6 +24,7 @@
 #include "testdef/plan.h"
 
 #define NAME_WIDTH 31          /* "http_req_duration" + dots, as k6 prints it */
+#define FAILURES_PRINTED 10    /* messages printed per endpoint; the summary JSON has them all */
 
 /* ---- number formatting, as k6's summary.js */
 
@@ -368,15 +369,17 @@ endpoint_table(FILE *f, const struct summary_run *run)
 	}
 }
 
-/* Prints why requests failed: per endpoint, each kind with its count, then each distinct message
-   (kind, count, seconds, message), largest first. */
+/* Prints why requests failed: per endpoint, each kind with its count, then its distinct messages
+   (kind, count, seconds, message), largest first, at most FAILURES_PRINTED of them. */
 static void
 print_failures(FILE *f, const struct summary_run *run)
 {
 	const struct plan *plan = run->plan;
 	const struct tick *w = run->whole;
 	const struct failure **order;
-	int n = failures_n(w->failures), ep = -1;
+	int n = failures_n(w->failures), ep = -1, shown = 0;
+	uint64_t more = 0;
+	int nmore = 0;
 
 	if (n == 0)
 		return;
@@ -391,17 +394,34 @@ print_failures(FILE *f, const struct summary_run *run)
 		if (e->endpoint != ep) {
 			uint64_t by_kind[FAILURE_NKIND] = { 0 };
 			const char *sep = "";
+			if (nmore > 0)
+				fprintf(f, "    ... %d more message%s (%llu failures): --summary-export lists them all\n",
+				    nmore, nmore == 1 ? "" : "s", (unsigned long long)more);
+			nmore = 0;
+			more = 0;
+			shown = 0;
 			ep = e->endpoint;
 			for (int k = i; k < n && order[k]->endpoint == ep; k++)
 				by_kind[order[k]->kind] += order[k]->count;
 			fprintf(f, "  %s: ", ep < plan->nendpoints ? plan->endpoints[ep].name : "?");
-			for (int k = 0; k < FAILURE_NKIND; k++) {
+			for (;;) {     /* the kinds, largest first */
+				int k = 0;
+				for (int j = 1; j < FAILURE_NKIND; j++)
+					if (by_kind[j] > by_kind[k])
+						k = j;
 				if (by_kind[k] == 0)
-					continue;
+					break;
 				fprintf(f, "%s%s %llu", sep, failure_kind_name(k), (unsigned long long)by_kind[k]);
+				by_kind[k] = 0;
 				sep = " · ";
 			}
 			fputc('\n', f);
+		}
+		if (shown++ == FAILURES_PRINTED) {
+			shown--;
+			nmore++;
+			more += e->count;
+			continue;
 		}
 		if (e->first == e->last)
 			snprintf(seconds, sizeof seconds, "s %lld", (long long)e->first);
@@ -410,6 +430,9 @@ print_failures(FILE *f, const struct summary_run *run)
 		fprintf(f, "    %-11s %10llu  %-12s %s\n", failure_kind_name(e->kind),
 		    (unsigned long long)e->count, seconds, e->message);
 	}
+	if (nmore > 0)
+		fprintf(f, "    ... %d more message%s (%llu failures): --summary-export lists them all\n", nmore,
+		    nmore == 1 ? "" : "s", (unsigned long long)more);
 	free(order);
 }
 

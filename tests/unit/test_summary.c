@@ -435,12 +435,25 @@ test_json(void)
 		is_str(json_string_value(json_object_get(f1, "kind")), "refused", "refused: errors' connect");
 		ok(json_is_null(json_object_get(rp, "failure_alarm")), "no alarm judged: null");
 		char *text = printed(&run);
+		char *less;
 		ok(strstr(text, "FAILURES (5 of 150 requests)") != NULL &&
 		    strstr(text, "GET /health: http_status 5") != NULL &&
 		    strstr(text, "http_status          5  s 1-4        HTTP 503") != NULL &&
 		    strstr(text, "refused              2  s 3          Failed to connect") != NULL,
 		    "text: the failures by endpoint, kind and message");
 		free(text);
+		/* 14 more messages on /login: 10 printed, the rest summed up */
+		for (int i = 0; i < 14; i++) {
+			char msg[32];
+			int len = snprintf(msg, sizeof msg, "Recv failure %d", i);
+			failures_add(w->failures, 1, FAILURE_RESET, msg, (size_t)len, 1, 2, 2);
+		}
+		less = printed(&run);
+		ok(strstr(less, "POST /login: reset 14 · refused 2\n") != NULL &&
+		    strstr(less, "Recv failure 8") != NULL && strstr(less, "Recv failure 9") == NULL &&
+		    strstr(less, "    ... 5 more messages (5 failures): --summary-export lists them all\n") != NULL,
+		    "text: at most 10 messages an endpoint, the rest summed up; kinds largest first");
+		free(less);
 	}
 	ok(near(json_number_value(json_object_get(json_object_get(e1, "duration"), "avg")), 3.0, 0),
 	    "endpoint trend in ms");
