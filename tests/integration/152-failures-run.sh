@@ -4,7 +4,7 @@
 # libcurl's words, the summary JSON has them under rampage.endpoints[].failures (coherent with
 # errors.connect) and the alarm under rampage.failure_alarm, and the early warning that every
 # request fails is printed on stderr exactly once, while the run goes on to its end. A run against a
-# target that answers is not warned about.
+# target that answers is not warned about; a failRequest check names itself.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 CLOSED=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -46,4 +46,14 @@ is "$(grep -c 'every request fails' "$SANDBOX/ferr.txt")" 0 "no warning when req
 is "$(grep -c '^  FAILURES' "$SANDBOX/fout.txt")" 0 "no FAILURES section without failures"
 is "$(jq -c '[.rampage.endpoints[0].failures, .rampage.failure_alarm]' "$SANDBOX/f.json")" '[[],null]' \
 	"the JSON: no failures, no alarm"
+
+# a failRequest check that fails a good response: kind check, named by the check
+cat >"$SANDBOX/check.json" <<JSON
+{ "name": "checked", "baseUrl": "$DEMO_URL", "vus": 1, "iterations": 5,
+  "tasks": [ { "name": "health", "path": "/api/health",
+    "checks": [ { "name": "is 201", "status": 201, "failRequest": true } ] } ] }
+JSON
+"$RAMPAGE" run "$SANDBOX/check.json" --quiet --summary-export "$SANDBOX/c.json" >"$SANDBOX/cout.txt" 2>&1
+is "$(jq -c '.rampage.endpoints[0] | [.failed, .errors, [.failures[] | [.kind, .message, .count]]]' "$SANDBOX/c.json")" \
+	'[5,{},[["check","check \"is 201\" failed",5]]]' "a failRequest check: kind check, the check's name, no transport kind"
 done_testing
