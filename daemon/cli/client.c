@@ -727,6 +727,9 @@ follow(struct client *c, json_t *run, bool progress)
 		print_raw(c);
 	else
 		print_run(run);
+	/* a run that ended before a poll caught its alarm: said at the end, once */
+	if (!alarm_said)
+		say_alarm(c, id, false, &alarm_said);
 	if (strcmp(state, "failed") == 0)
 		fprintf(stderr, "rampage: run %" JSON_INTEGER_FORMAT " failed: a threshold failed\n", id);
 	else if (rc != RUN_EXIT_OK)

@@ -165,7 +165,7 @@ is "$(printf '%s' "$L" | jq '.alarms | length')" 0 "no alarm live"
 
 # ---- every request fails: the alarm, live, over REST and from `rampage start --wait`
 T=$(curl -s -H 'Content-Type: application/json' -X POST "$URL/api/tests" -d "{\"name\": \"closed\",
-	\"vus\": 1, \"duration\": \"3s\", \"tasks\": [{\"name\": \"home\", \"url\": \"http://127.0.0.1:$CLOSED/\"}]}" | jq .id)
+	\"vus\": 1, \"duration\": \"5s\", \"tasks\": [{\"name\": \"home\", \"url\": \"http://127.0.0.1:$CLOSED/\"}]}" | jq .id)
 ok "$([ "$T" -gt 0 ] 2>/dev/null; echo $?)" "a saved test against the closed port ($T)"
 "$RAMPAGE" start "$T" --wait --server "$URL" >"$SANDBOX/start.out" 2>"$SANDBOX/start.err"
 diag "$(cat "$SANDBOX/start.err")"
