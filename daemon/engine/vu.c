@@ -350,10 +350,16 @@ record_failure(struct vu *vu, const struct plan_step *st, const struct transport
 		n = snprintf(msg, sizeof msg, "check \"%s\" failed",
 		    check != NULL ? vu->env->plan->check_names[check->index] : "?");
 	}
-	if (n < 0)
+	if (n < 0) {
 		n = 0;
-	else if ((size_t)n >= sizeof msg)
+	} else if ((size_t)n >= sizeof msg) {
+		/* cut: drop the last character, which may have lost bytes (a long check name) */
 		n = (int)sizeof msg - 1;
+		while (n > 0 && ((unsigned char)msg[n - 1] & 0xC0) == 0x80)
+			n--;
+		if (n > 0 && (unsigned char)msg[n - 1] >= 0xC0)
+			n--;
+	}
 	failures_add(vu->env->tick->failures, st->endpoint, kind, msg, (size_t)n, 1, -1, -1);
 }
 
