@@ -674,6 +674,28 @@ ended_exit(const char *state)
 	return RUN_EXIT_FAILURE;                      /* stopped, cancelled, aborted, error */
 }
 
+/* Whether the early warning that every request fails has fired for run id; prints it on stderr
+   once (said: already printed). Quiet when the daemon cannot tell: the warning is a courtesy. */
+static void
+say_alarm(struct client *c, json_int_t id, bool progress, bool *said)
+{
+	char *path = xasprintf("/api/runs/%" JSON_INTEGER_FORMAT "/failures", id), *cause = NULL;
+	long status = request(c, "GET", path, NULL, &cause);
+	json_t *root = status == 200 ? json_loads(c->buf, 0, NULL) : NULL;
+	json_t *alarm = json_object_get(root, "alarm");
+
+	if (json_is_object(alarm)) {
+		if (progress)
+			fputs("\r\033[K", stderr);
+		fprintf(stderr, "rampage: WARNING: run %" JSON_INTEGER_FORMAT ": %s\n", id,
+		    str(alarm, "text", "every request fails"));
+		*said = true;
+	}
+	json_decref(root);
+	free(cause);
+	free(path);
+}
+
 /* Follows a run until it ends; prints it and returns the exit code. Takes ownership of run. */
 static int
 follow(struct client *c, json_t *run, bool progress)
@@ -681,7 +703,8 @@ follow(struct client *c, json_t *run, bool progress)
 	json_int_t id = json_integer_value(json_object_get(run, "id"));
 	char *path = xasprintf("/api/runs/%" JSON_INTEGER_FORMAT, id);
 	const char *state;
-	int rc;
+	bool alarm_said = false;
+	int rc, alarm_polls = 0;
 
 	for (;;) {
 		state = str(run, "state", "?");
@@ -698,6 +721,10 @@ follow(struct client *c, json_t *run, bool progress)
 				    num(s, "p95_us") / 1000.0, num(s, "error_rate") * 100.0);
 			fflush(stderr);
 		}
+		/* the early warning, judged in the run's first seconds (so asked for in its first 30
+		   polls): before the run's GET, whose reply is the one printed at the end */
+		if (!alarm_said && strcmp(state, "running") == 0 && alarm_polls++ < 30)
+			say_alarm(c, id, progress, &alarm_said);
 		usleep(POLL_INTERVAL_US);
 		json_decref(run);
 		if ((run = call(c, "GET", path, NULL)) == NULL) {
@@ -713,6 +740,9 @@ follow(struct client *c, json_t *run, bool progress)
 		print_raw(c);
 	else
 		print_run(run);
+	/* a run that ended before a poll caught its alarm: said at the end, once */
+	if (!alarm_said)
+		say_alarm(c, id, false, &alarm_said);
 	if (strcmp(state, "failed") == 0)
 		fprintf(stderr, "rampage: run %" JSON_INTEGER_FORMAT " failed: a threshold failed\n", id);
 	else if (rc != RUN_EXIT_OK)

@@ -37,6 +37,7 @@
 #include "core/opts.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
+#include "metrics/failures.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
@@ -54,6 +55,7 @@ struct run_msg {
 	struct mailbox_msg msg;    /* first: the list pointer casts back */
 	struct output_second *sec; /* NULL: the run is done (unless abort is set) */
 	char *abort;               /* thresholds: an abortOnFail threshold failed; why (stop the run) */
+	char *warn;                /* the early warning that every request fails (printed, once) */
 };
 
 struct run {
@@ -65,6 +67,7 @@ struct run {
 	   only after engine_wait. */
 	struct summary_series series;
 	struct threshold_set *thresholds;  /* same ownership: judged each second, then at the end */
+	struct failures_alarm alarm;       /* same ownership: "every request fails", judged early */
 };
 
 /* Prints the usage of `rampage run`. */
@@ -224,6 +227,14 @@ on_tick(void *arg, const struct tick *second, const struct tick *whole)
 			m->abort = xstrdup("a threshold failed (abortOnFail): stopping the run");
 		am = &m->msg;
 		mailbox_give(&r->mb, &am);
+	}
+	/* the early warning: said once, on stderr, and the run goes on (as k6's) */
+	if (failures_alarm_judge(&r->alarm, second->second, whole->total.requests, whole->total.failed,
+	    whole->failures, r->plan)) {
+		m = xcalloc(1, sizeof *m);
+		m->warn = xstrdup(r->alarm.text);
+		mm = &m->msg;
+		mailbox_give(&r->mb, &mm);
 	}
 	if (!r->want_seconds)
 		return;
@@ -486,6 +497,11 @@ run_main(int argc, char **argv)
 				free(m->abort);
 				stopping = true;
 				engine_stop(e, 0);
+			} else if (m->warn != NULL) {
+				if (progress)
+					output_progress_clear(stderr);
+				fprintf(stderr, "rampage: WARNING: %s\n", m->warn);
+				free(m->warn);
 			} else if (m->sec == NULL)
 				done = true;
 			else {
@@ -510,6 +526,9 @@ run_main(int argc, char **argv)
 		struct run_msg *m = (struct run_msg *)mm;
 		next = mm->next;
 		free(m->abort);        /* the run is over already */
+		if (m->warn != NULL)
+			fprintf(stderr, "rampage: WARNING: %s\n", m->warn);
+		free(m->warn);
 		if (m->sec != NULL) {
 			for (int i = 0; i < nout; i++)
 				if (output_write(outs[i], m->sec, &cause) != 0) {
@@ -528,7 +547,7 @@ run_main(int argc, char **argv)
 		.plan = plan, .whole = engine_totals(e), .series = &r.series,
 		.duration_ns = engine_elapsed_ns(e), .interrupted = interrupted,
 		.stdout_tty = isatty(STDOUT_FILENO), .stderr_tty = isatty(STDERR_FILENO),
-		.thresholds = r.thresholds,
+		.thresholds = r.thresholds, .alarm = &r.alarm,
 	};
 	summary_print(stdout, &sr);
 	fflush(stdout);

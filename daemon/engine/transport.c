@@ -98,6 +98,8 @@ struct transport_handle {
 	char *body;
 	size_t body_len, body_size;
 	uint64_t body_bytes;
+	char errbuf[CURL_ERROR_SIZE];  /* CURLOPT_ERRORBUFFER: libcurl empties it at each transfer's
+	                                  start and writes only when one fails */
 };
 
 static const char expect_none[] = "Expect:";
@@ -324,6 +326,28 @@ time_at(CURL *e, CURLINFO what, int64_t floor)
 	return (int64_t)v > floor ? (int64_t)v : floor;
 }
 
+/* Only for a failed request: r->error_text, from libcurl's error buffer (its generic words for the
+   code when the buffer is empty), or ours for the connect guard. Out of line: only failures pay. */
+static void __attribute__((noinline))
+error_text(struct transport_handle *h, CURLcode rc, struct transport_result *r)
+{
+	if (r->error == TICK_ERR_BLOCKED) {
+		char *url = NULL;
+		int n;
+		curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &url);
+		if (url == NULL)
+			url = "?";
+		n = (int)strcspn(url, "/?#");          /* "http:" */
+		if (strncmp(url + n, "//", 2) == 0)
+			n += 2 + (int)strcspn(url + n + 2, "/?#");
+		snprintf(h->errbuf, sizeof h->errbuf, "connection to %.*s refused: its address is not "
+		    "in security.allow_targets", n, url);
+	} else if (h->errbuf[0] == '\0') {
+		snprintf(h->errbuf, sizeof h->errbuf, "%s", curl_easy_strerror(rc));
+	}
+	r->error_text = h->errbuf;
+}
+
 /*
  * Fills r from a transfer that finished at done_ns, as k6 splits the phases. The request's duration
  * (k6's http_req_duration = sending + waiting + receiving) is timed on our own CLOCK_MONOTONIC, from
@@ -379,6 +403,8 @@ fill_result(struct transport_handle *h, CURLcode rc, int64_t done_ns, struct tra
 	r->body = h->body;
 	r->body_len = h->body_len;
 	r->body_bytes = h->body_bytes;
+	if (r->error != TICK_ERR_NONE)
+		error_text(h, rc, r);
 }
 
 /* Gives h a receive buffer that holds `bytes` in one read next time (h is idle: curl reallocates
@@ -518,6 +544,7 @@ transport_handle_new(struct transport *t, int shard, int max_headers, void *owne
 	h->max_nodes = max_headers + 1;    /* + "Expect:" */
 	h->nodes = xcalloc((size_t)h->max_nodes, sizeof *h->nodes);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)h);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, h);

@@ -54,6 +54,9 @@ struct transport_result {
 	const char *body;          /* the first min(body_bytes, body_cap) bytes */
 	size_t body_len;
 	uint64_t body_bytes;       /* the whole body's size */
+	const char *error_text;    /* error set: libcurl's words for it ("Failed to connect to
+	                              127.0.0.1 port 9 after 0 ms: Couldn't connect to server"), or
+	                              ours for blocked; NULL when error is not set */
 };
 
 /* Called on the worker thread when a request ends (never for a cancelled one). It may send the

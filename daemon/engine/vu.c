@@ -18,6 +18,7 @@
 #include <config.h>
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@
 #include "engine/feed.h"
 #include "engine/think.h"
 #include "engine/vu.h"
+#include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
@@ -284,9 +286,9 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 	vu->vars[x->slot] = (struct tmpl_var){ *buf, (size_t)n };
 }
 
-/* Runs a step's checks, extractions and groupBy on its response. Returns 1 when a check with
-   failRequest failed. */
-static int
+/* Runs a step's checks, extractions and groupBy on its response. Returns the first check with
+   failRequest that failed, or NULL. */
+static const struct plan_check *
 inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r)
 {
 	struct tick *t = vu->env->tick;
@@ -295,17 +297,18 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
 		.header = header_of, .header_arg = vu->h, .match = vu->match,
 	};
-	int failed = 0;
+	const struct plan_check *failed = NULL;
 
 	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
-		return 0;
+		return NULL;
 	for (int i = 0; i < st->nchecks; i++) {
 		const struct plan_check *k = &st->checks[i];
 		if (check_eval(k, &resp)) {
 			t->checks[k->index].passes++;
 		} else {
 			t->checks[k->index].fails++;
-			failed |= k->fail_request;
+			if (k->fail_request && failed == NULL)
+				failed = k;
 		}
 	}
 	for (int i = 0; i < st->nextracts; i++)
@@ -324,11 +327,48 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 	return failed;
 }
 
+/* Counts a failed request's reason among the tick's failure messages: libcurl's words, the status,
+   or the failRequest check. Only failures come here; kept out of line so that its message buffer
+   (and the stack protector's check of it) costs record() nothing. */
+static void __attribute__((noinline))
+record_failure(struct vu *vu, const struct plan_step *st, const struct transport_result *r,
+    const struct plan_check *check)
+{
+	char msg[FAILURES_MESSAGE_MAX + 1];
+	enum failure_kind kind;
+	int n;
+
+	if (r->error != TICK_ERR_NONE) {
+		kind = tick_error_failure_kind(r->error);
+		n = (int)failures_normalize(msg, sizeof msg, r->error_text != NULL ? r->error_text :
+		    tick_error_name(r->error));
+	} else if (r->status < 200 || r->status > 399) {
+		kind = FAILURE_HTTP_STATUS;
+		n = snprintf(msg, sizeof msg, "HTTP %d", r->status);
+	} else {
+		kind = FAILURE_CHECK;
+		n = snprintf(msg, sizeof msg, "check \"%s\" failed",
+		    check != NULL ? vu->env->plan->check_names[check->index] : "?");
+	}
+	if (n < 0) {
+		n = 0;
+	} else if ((size_t)n >= sizeof msg) {
+		/* cut: drop the last character, which may have lost bytes (a long check name) */
+		n = (int)sizeof msg - 1;
+		while (n > 0 && ((unsigned char)msg[n - 1] & 0xC0) == 0x80)
+			n--;
+		if (n > 0 && (unsigned char)msg[n - 1] >= 0xC0)
+			n--;
+	}
+	failures_add(vu->env->tick->failures, st->endpoint, kind, msg, (size_t)n, 1, -1, -1);
+}
+
 /* Records one request's result into the worker's live tick: its endpoint and, for thresholds, the
-   sub-metric series its step also counts in (usually none); check_failed: a failRequest check
-   failed, which fails the request too. */
+   sub-metric series its step also counts in (usually none), and why it failed if it did; check:
+   the failRequest check that failed (NULL: none), which fails the request too. */
 static void
-record(struct vu *vu, const struct plan_step *st, const struct transport_result *r, int check_failed)
+record(struct vu *vu, const struct plan_step *st, const struct transport_result *r,
+    const struct plan_check *check)
 {
 	const struct vu_env *env = vu->env;
 	struct tick *t = env->tick;
@@ -336,7 +376,7 @@ record(struct vu *vu, const struct plan_step *st, const struct transport_result 
 	struct tick_sample s = {
 		.error = r->error,
 		.status = r->status,
-		.failed = r->error != TICK_ERR_NONE || r->status < 200 || r->status > 399 || check_failed,
+		.failed = r->error != TICK_ERR_NONE || r->status < 200 || r->status > 399 || check != NULL,
 		.bytes_sent = r->bytes_sent,
 		.bytes_received = r->bytes_received,
 		.phase_us = r->phase_us,
@@ -344,6 +384,8 @@ record(struct vu *vu, const struct plan_step *st, const struct transport_result 
 		.duration_us = r->service_us + (late_us > 0 ? late_us : 0),
 	};
 
+	if (s.failed)              /* first: r and check need not outlive the calls below */
+		record_failure(vu, st, r, check);
 	tick_record(&t->endpoints[st->endpoint], &env->phase[st->endpoint * TICK_NPHASE], &s);
 	if (st->nseries > 0)
 		threshold_record(t, st, &s);
@@ -450,8 +492,9 @@ run(struct vu *vu, int64_t now_ns)
 			transport_send(vu->h, &req);
 			return;
 		}
-		struct transport_result r = { .error = TICK_ERR_OTHER };
-		record(vu, st, &r, 0);
+		struct transport_result r = { .error = TICK_ERR_OTHER,
+		    .error_text = "not sent: the rendered request passed a size cap (url, header or body)" };
+		record(vu, st, &r, NULL);
 		vu->step++;
 	}
 	phase_done(vu, now_ns);

@@ -720,6 +720,7 @@ rotate(struct worker *w, int64_t now_ns)
 		t->vus_max = w->vus_allocated;
 		t->loop_lag_max_us = health_lag_take_us(&w->lag);
 		t->cpu_pct = health_cpu_pct(&w->cpu, now_ns);
+		t->second = w->second;  /* its failure messages' seconds (tick_merge) */
 		full->kind = WORKER_MSG_TICK;
 		full->second = w->second;
 		full->last = 0;
@@ -742,6 +743,7 @@ send_last(struct worker *w)
 	t->vus_max = w->vus_allocated;
 	t->loop_lag_max_us = health_lag_take_us(&w->lag);
 	t->cpu_pct = health_cpu_pct(&w->cpu, clock_now_ns());
+	t->second = w->second;
 	full->kind = WORKER_MSG_TICK;
 	full->second = w->second;
 	full->last = 1;

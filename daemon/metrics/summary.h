@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
+struct failures_alarm;
 struct hist;
 struct plan;
 struct threshold_set;
@@ -100,6 +101,8 @@ struct summary_run {
 	bool interrupted;          /* stopped early by a signal */
 	int64_t missing_seconds;   /* seconds of the daemon's run not stored (a full disk); 0: none */
 	const struct threshold_set *thresholds;   /* judged (threshold_final); NULL: none */
+	const struct failures_alarm *alarm;       /* the early "every request fails" warning, as
+	                                             judged while the run went (NULL: not judged) */
 	bool stdout_tty, stderr_tty;   /* reported as state.isStdOutTTY / isStdErrTTY */
 };
 
@@ -108,7 +111,7 @@ bool summary_open_model(const struct plan *plan);
 /*
  * Builds the handleSummary() object: metrics (every one of testdef/metric.h, in its order; checks
  * only when the plan has checks), root_group, options, state, and "rampage" (endpoints with status
- * codes and error kinds, generator health, open-model note with service-time percentiles,
+ * codes, error kinds and failure messages, the early failure alarm, generator health, open-model note with service-time percentiles,
  * dropped/late/interrupted counts).
  * Thresholds go into their metric's entry as "thresholds": {"<source as written>": {"ok": bool}};
  * a sub-metric a threshold names ("http_req_duration{name:login}") gets an entry of its own, as in
@@ -118,7 +121,7 @@ json_t *summary_json(const struct summary_run *run);
 /* Writes summary_json to path (4-space indent, as k6). 0, or -1 and *cause. */
 int summary_export(const struct summary_run *run, const char *path, char **cause);
 /* Prints the k6-style text summary (thresholds first, marked ✓/✗ with their observed values), the
-   per-endpoint table and the generator verdict to f. */
+   per-endpoint table, the failures by endpoint, kind and message, and the generator verdict to f. */
 void summary_print(FILE *f, const struct summary_run *run);
 
 /* Formats like k6's text summary: a duration given in ms ("1.35s", "209.41ms", "7µs", "0s"), a byte

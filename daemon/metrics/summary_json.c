@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "core/xmalloc.h"
+#include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "testdef/metric.h"
 #include "metrics/summary.h"
@@ -129,10 +130,59 @@ errors_object(const struct tick_endpoint *ep)
 	return o;
 }
 
+/* One failure entry as JSON: {kind, message, count, first_second, last_second[, other]}. */
+static json_t *
+failure_json(const struct failure *e)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}", "kind", failure_kind_name(e->kind),
+	    "message", e->message, "count", (json_int_t)e->count, "first_second", (json_int_t)e->first,
+	    "last_second", (json_int_t)e->last);
+
+	if (o == NULL)             /* not UTF-8: a target's bytes in libcurl's words */
+		o = json_pack("{s:s, s:s, s:I, s:I, s:I}", "kind", failure_kind_name(e->kind),
+		    "message", "(not UTF-8)", "count", (json_int_t)e->count,
+		    "first_second", (json_int_t)e->first, "last_second", (json_int_t)e->last);
+	if (e->other)
+		json_object_set_new(o, "other", json_true());
+	return o;
+}
+
+/* The failure messages of endpoint idx (0-based), by count. */
+static json_t *
+failures_json(const struct tick *w, int idx)
+{
+	const struct failure **order = xcalloc((size_t)failures_n(w->failures) + 1, sizeof *order);
+	int n = failures_order(w->failures, order, false);
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++)
+		if (order[i]->endpoint == idx)
+			json_array_append_new(a, failure_json(order[i]));
+	free(order);
+	return a;
+}
+
+/* rampage.failure_alarm: the early warning that every request fails, or null. */
+static json_t *
+alarm_json(const struct summary_run *run)
+{
+	const struct failures_alarm *a = run->alarm;
+	const struct failure *d;
+
+	if (a == NULL || !a->fired)
+		return json_null();
+	d = &a->dominant;
+	return json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s?}", "text", a->text,
+	    "second", (json_int_t)a->second, "requests", (json_int_t)a->requests,
+	    "failures", (json_int_t)a->failures, "kind", failure_kind_name(d->kind),
+	    "message", d->message, "endpoint", d->endpoint < run->plan->nendpoints ?
+	    run->plan->endpoints[d->endpoint].name : NULL);
+}
+
 /* Builds one endpoint (or the total) of rampage.endpoints. */
 static json_t *
 endpoint_json(const struct summary_run *run, const char *name, const char *method,
-    const struct tick_endpoint *ep, bool open)
+    const struct tick_endpoint *ep, int idx, bool open)
 {
 	json_t *o = json_object();
 	struct summary_trend t;
@@ -153,6 +203,8 @@ endpoint_json(const struct summary_run *run, const char *name, const char *metho
 	}
 	json_object_set_new(o, "status", status_object(ep));
 	json_object_set_new(o, "errors", errors_object(ep));
+	if (idx >= 0)          /* the total's messages are its endpoints' */
+		json_object_set_new(o, "failures", failures_json(run->whole, idx));
 	json_object_set_new(o, "extract_failures", json_integer((json_int_t)ep->extract_failures));
 	json_object_set_new(o, "extract_truncated", json_integer((json_int_t)ep->extract_truncated));
 	return o;
@@ -288,9 +340,10 @@ rampage_json(const struct summary_run *run)
 	a = json_array();
 	for (int i = 0; i < plan->nendpoints && i < w->nendpoints; i++)
 		json_array_append_new(a, endpoint_json(run, plan->endpoints[i].name, plan->endpoints[i].method,
-		    &w->endpoints[i], open));
+		    &w->endpoints[i], i, open));
 	json_object_set_new(o, "endpoints", a);
-	json_object_set_new(o, "total", endpoint_json(run, "total", NULL, &w->total, open));
+	json_object_set_new(o, "total", endpoint_json(run, "total", NULL, &w->total, -1, open));
+	json_object_set_new(o, "failure_alarm", alarm_json(run));
 
 	a = json_object();
 	json_object_set_new(a, "completed", json_integer((json_int_t)w->iterations));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
+#include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "testdef/metric.h"
 #include "metrics/summary.h"
@@ -23,6 +24,7 @@
 #include "testdef/plan.h"
 
 #define NAME_WIDTH 31          /* "http_req_duration" + dots, as k6 prints it */
+#define FAILURES_PRINTED 10    /* messages printed per endpoint; the summary JSON has them all */
 
 /* ---- number formatting, as k6's summary.js */
 
@@ -367,6 +369,73 @@ endpoint_table(FILE *f, const struct summary_run *run)
 	}
 }
 
+/* Prints why requests failed: per endpoint, each kind with its count, then its distinct messages
+   (kind, count, seconds, message), largest first, at most FAILURES_PRINTED of them. */
+static void
+print_failures(FILE *f, const struct summary_run *run)
+{
+	const struct plan *plan = run->plan;
+	const struct tick *w = run->whole;
+	const struct failure **order;
+	int n = failures_n(w->failures), ep = -1, shown = 0;
+	uint64_t more = 0;
+	int nmore = 0;
+
+	if (n == 0)
+		return;
+	order = xcalloc((size_t)n, sizeof *order);
+	failures_order(w->failures, order, true);
+	fprintf(f, "\n  FAILURES (%llu of %llu requests)\n", (unsigned long long)w->total.failed,
+	    (unsigned long long)w->total.requests);
+	for (int i = 0; i < n; i++) {
+		const struct failure *e = order[i];
+		char seconds[48];
+
+		if (e->endpoint != ep) {
+			uint64_t by_kind[FAILURE_NKIND] = { 0 };
+			const char *sep = "";
+			if (nmore > 0)
+				fprintf(f, "    ... %d more message%s (%llu failures): --summary-export lists them all\n",
+				    nmore, nmore == 1 ? "" : "s", (unsigned long long)more);
+			nmore = 0;
+			more = 0;
+			shown = 0;
+			ep = e->endpoint;
+			for (int k = i; k < n && order[k]->endpoint == ep; k++)
+				by_kind[order[k]->kind] += order[k]->count;
+			fprintf(f, "  %s: ", ep < plan->nendpoints ? plan->endpoints[ep].name : "?");
+			for (;;) {     /* the kinds, largest first */
+				int k = 0;
+				for (int j = 1; j < FAILURE_NKIND; j++)
+					if (by_kind[j] > by_kind[k])
+						k = j;
+				if (by_kind[k] == 0)
+					break;
+				fprintf(f, "%s%s %llu", sep, failure_kind_name(k), (unsigned long long)by_kind[k]);
+				by_kind[k] = 0;
+				sep = " · ";
+			}
+			fputc('\n', f);
+		}
+		if (shown++ == FAILURES_PRINTED) {
+			shown--;
+			nmore++;
+			more += e->count;
+			continue;
+		}
+		if (e->first == e->last)
+			snprintf(seconds, sizeof seconds, "s %lld", (long long)e->first);
+		else
+			snprintf(seconds, sizeof seconds, "s %lld-%lld", (long long)e->first, (long long)e->last);
+		fprintf(f, "    %-11s %10llu  %-12s %s\n", failure_kind_name(e->kind),
+		    (unsigned long long)e->count, seconds, e->message);
+	}
+	if (nmore > 0)
+		fprintf(f, "    ... %d more message%s (%llu failures): --summary-export lists them all\n", nmore,
+		    nmore == 1 ? "" : "s", (unsigned long long)more);
+	free(order);
+}
+
 /* ---- thresholds (text) */
 
 /* Formats a threshold's observed value as k6 does: "p(95)=12.3ms", "rate=0.00%", "count=500". */
@@ -502,6 +571,7 @@ summary_print(FILE *f, const struct summary_run *run)
 		    (unsigned long long)w->dropped_iterations, (unsigned long long)w->late_starts);
 
 	endpoint_table(f, run);
+	print_failures(f, run);
 	print_groups(f, run);
 
 	summary_fmt_ms(b, sizeof b, (double)dur / 1e6);

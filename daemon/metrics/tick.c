@@ -33,6 +33,24 @@ tick_error_name(enum tick_error e)
 	return error_names[e];
 }
 
+static const enum failure_kind error_kinds[TICK_NERR] = {
+	[TICK_ERR_CONNECT] = FAILURE_REFUSED,
+	[TICK_ERR_TIMEOUT] = FAILURE_TIMEOUT,
+	[TICK_ERR_RESET] = FAILURE_RESET,
+	[TICK_ERR_DNS] = FAILURE_DNS,
+	[TICK_ERR_TLS] = FAILURE_TLS,
+	[TICK_ERR_TOO_LARGE] = FAILURE_TOO_LARGE,
+	[TICK_ERR_BLOCKED] = FAILURE_BLOCKED,
+	[TICK_ERR_OTHER] = FAILURE_OTHER,
+};
+
+enum failure_kind
+tick_error_failure_kind(enum tick_error e)
+{
+	assert(e > TICK_ERR_NONE && e < TICK_NERR);
+	return error_kinds[e];
+}
+
 static void
 endpoint_init(struct tick_endpoint *ep, int whole_run)
 {
@@ -156,6 +174,7 @@ tick_new(const struct plan *plan, int whole_run)
 	t->checks = xcalloc(plan->nchecks > 0 ? (size_t)plan->nchecks : 1, sizeof *t->checks);
 	t->ngroups = plan->ngroups;
 	t->groups = xcalloc(plan->ngroups > 0 ? (size_t)plan->ngroups : 1, sizeof *t->groups);
+	t->failures = failures_new(plan->nendpoints);
 	return t;
 }
 
@@ -174,6 +193,7 @@ tick_free(struct tick *t)
 	hist_free(t->iteration_duration);
 	free(t->checks);
 	free(t->groups);
+	failures_free(t->failures);
 	free(t);
 }
 
@@ -202,6 +222,7 @@ tick_reset(struct tick *t)
 		t->groups[i].other = 0;
 		t->groups[i].missing = 0;
 	}
+	failures_reset(t->failures);
 }
 
 void
@@ -242,6 +263,7 @@ tick_merge(struct tick *dst, const struct tick *src)
 		dst->groups[i].other += g->other;
 		dst->groups[i].missing += g->missing;
 	}
+	failures_merge(dst->failures, src->failures, src->second);
 }
 
 /* FNV-1a: cheap, and good enough to skip most byte comparisons. */

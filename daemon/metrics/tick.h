@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics/failures.h"
+
 struct hist;
 struct plan;
 
@@ -38,6 +40,8 @@ enum tick_error {
 };
 /* Short name of an error kind ("connect", "timeout", ...). */
 const char *tick_error_name(enum tick_error e);
+/* The failure kind (failures.h) of a transport error kind other than TICK_ERR_NONE. */
+enum failure_kind tick_error_failure_kind(enum tick_error e);
 
 /* libcurl's timing phases (k6's http_req_blocked, ..._connecting, ...: metric_of_phase in
    testdef/metric.h). */
@@ -121,6 +125,8 @@ struct tick {
 	struct tick_check *checks; /* [nchecks], indexed like plan->check_names */
 	int ngroups;
 	struct tick_group *groups; /* [ngroups], indexed like plan->groups */
+	struct failures *failures; /* why requests failed: distinct messages per endpoint (bounded);
+	                              the recorder adds each failed request (tick_record does not) */
 };
 
 /* One request's result, as a tick counts it. Times in µs; a negative one counts as 0. */
@@ -152,7 +158,8 @@ void tick_free(struct tick *t);
 /* Zeroes every counter and histogram, keeping the memory. */
 void tick_reset(struct tick *t);
 /* Adds src into dst (same plan): counters and histograms add up (loop_lag_over_10ms included; phase
-   histograms only where both ticks have them); gauges (vus, vus_max, cpu_pct, host_cpu_pct, loop_lag_max_us) keep
+   histograms only where both ticks have them; failure messages as failures_merge, those whose
+   seconds are unknown taking src->second); gauges (vus, vus_max, cpu_pct, host_cpu_pct, loop_lag_max_us) keep
    the max. The engine then sets the gauges a merge cannot know (vus summed over workers, whole-run
    cpu_pct as the mean). */
 void tick_merge(struct tick *dst, const struct tick *src);

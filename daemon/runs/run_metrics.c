@@ -13,6 +13,7 @@
 #include "metrics/hist.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
+#include "runs/run_failures.h"
 #include "runs/run_metrics.h"
 #include "runs/run_store.h"
 #include "testdef/plan.h"
@@ -130,6 +131,16 @@ run_metrics_tick_json(int64_t run_id, const struct plan *plan, const struct thre
 			    "passes", (json_int_t)whole->checks[i].passes,
 			    "fails", (json_int_t)whole->checks[i].fails));
 		json_object_set_new(m, "checks", checks);
+	}
+	/* why requests failed: the messages this second changed, with the run's counts so far; and,
+	   once it has fired, the early warning that every request fails */
+	if (rt->failures != NULL) {
+		json_t *fa = json_array();
+		for (int i = 0; i < rt->failures->n; i++)
+			json_array_append_new(fa, run_failure_json(&rt->failures->v[i], plan));
+		json_object_set_new(m, "failures", fa);
+		if (rt->failures->alarm)
+			json_object_set_new(m, "failure_alarm", run_failure_alarm_json(&rt->failures->a, plan));
 	}
 	text = json_dumps(m, JSON_COMPACT);
 	json_decref(m);

@@ -17,6 +17,7 @@
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
+#include "runs/run_failures.h"
 #include "runs/run_store.h"
 #include "testdef/plan.h"
 
@@ -180,6 +181,7 @@ run_tick_free(struct run_tick *rt)
 	for (int i = 0; i < rt->nrows; i++)
 		free(rt->rows[i].blob);
 	free(rt->rows);
+	run_failures_free(rt->failures);
 	free(rt);
 }
 
@@ -292,6 +294,8 @@ run_store_tick(sqlite3 *db, void *arg, char **cause)
 		if (step_done(db, hist, "insert sample_histograms", cause) != 0)
 			goto out;
 	}
+	if (rt->failures != NULL && run_failures_write(db, rt->run_id, rt->failures, cause) != 0)
+		goto out;
 	rc = 0;
 out:
 	sqlite3_finalize(ins);
@@ -448,7 +452,8 @@ run_store_state(sqlite3 *db, void *arg, char **cause)
 	if (s->plan != NULL && write_endpoints(db, s->run_id, s->plan, cause) != 0)
 		return -1;
 	if (s->whole != NULL && (write_whole(db, s->run_id, s->whole, cause) != 0 ||
-	    write_checks(db, s->run_id, s->whole, s->check_names, cause) != 0))
+	    write_checks(db, s->run_id, s->whole, s->check_names, cause) != 0 ||
+	    run_failures_write_whole(db, s->run_id, s->whole->failures, s->alarm, cause) != 0))
 		return -1;
 	st = prepare(db, "UPDATE runs SET state = ?2,"
 	    " started_ms = coalesce(?3, started_ms), ended_ms = coalesce(?4, ended_ms),"

@@ -17,7 +17,9 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+struct failures_alarm;
 struct plan;
+struct run_failures;
 struct tick;
 
 /* The value columns of a `samples` row (after run_id, endpoint, second), in the order of the API's
@@ -71,6 +73,8 @@ struct run_tick {
 	int64_t second;
 	int nrows;
 	struct run_row *rows;
+	struct run_failures *failures;     /* the failure rows the second changed (run_failures.h),
+	                                      NULL: none; set by the caller, freed with the tick */
 };
 
 /*
@@ -84,8 +88,8 @@ void run_tick_free(struct run_tick *rt);
 json_t *run_row_json(const struct run_row *row);
 
 /*
- * store_write_fn: writes a second's rows and histogram blobs (samples, sample_histograms). arg is a
- * struct run_tick, freed here. Store thread.
+ * store_write_fn: writes a second's rows and histogram blobs (samples, sample_histograms) and its
+ * failure rows (run_failures). arg is a struct run_tick, freed here. Store thread.
  */
 int run_store_tick(sqlite3 *db, void *arg, char **cause);
 
@@ -110,12 +114,13 @@ struct run_store_state {
 	int64_t ended_ms;          /* > 0: set ended_ms */
 	const char *error;         /* non-NULL: set error */
 	const struct plan *plan;   /* non-NULL: write the run's endpoints (at start) */
-	const struct tick *whole;  /* non-NULL: write run_histograms, run_status_codes and run_checks
-	                              (at the end; check_names names whole->checks) */
+	const struct tick *whole;  /* non-NULL: write run_histograms, run_status_codes, run_checks and
+	                              run_failures (at the end; check_names names whole->checks) */
 	char *const *check_names;
 	const char *summary;       /* non-NULL: set summary (JSON text) */
 	const char *thresholds;    /* non-NULL: set thresholds (JSON text: threshold_results_json) */
 	const char *missing;       /* non-NULL: set missing (JSON text: ranges of seconds not stored) */
+	const struct failures_alarm *alarm;   /* with whole: the early alarm, if it fired */
 };
 int run_store_state(sqlite3 *db, void *arg, char **cause);
 

@@ -50,6 +50,7 @@
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
+#include "runs/run_failures.h"
 #include "runs/run_metrics.h"
 #include "runs/run_plan.h"
 #include "runs/run_store.h"
@@ -116,6 +117,7 @@ struct qrun {
 	/* the controller thread's while the engine runs (on_tick), then the manager's */
 	struct summary_series series;
 	struct threshold_set *thresholds;   /* judged each second, then at the end */
+	struct failures_alarm alarm;        /* "every request fails", judged in the first seconds */
 };
 
 struct runq {
@@ -492,6 +494,7 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 	struct run_tick *rt;
 	struct msg *m = xcalloc(1, sizeof *m);
 	const struct run_row *total;
+	bool fired;
 
 	summary_series_add(&r->series, sec);
 	if (threshold_tick(r->thresholds, sec, whole)) {
@@ -502,6 +505,9 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 		give(q, stop);
 	}
 	rt = run_tick_new(r->id, r->plan, sec);
+	fired = failures_alarm_judge(&r->alarm, sec->second, whole->total.requests, whole->total.failed,
+	    whole->failures, r->plan);
+	rt->failures = run_failures_changed(sec, whole, r->alarm.fired ? &r->alarm : NULL, fired);
 	total = &rt->rows[0];
 	m->kind = MSG_TICK;
 	m->run = r;
@@ -709,6 +715,7 @@ finish_run(struct runq *q, struct qrun *r)
 		.interrupted = r->user_stop || r->shutdown,
 		.missing_seconds = r->nmissing,
 		.thresholds = r->thresholds,
+		.alarm = &r->alarm,
 	};
 	sj = summary_json(&sr);
 	summary = json_dumps(sj, JSON_COMPACT);
@@ -727,6 +734,7 @@ finish_run(struct runq *q, struct qrun *r)
 		to = run_state_ended(threshold_count(r->thresholds), threshold_passed(r->thresholds));
 	}
 	with.whole = sr.whole;
+	with.alarm = r->alarm.fired ? &r->alarm : NULL;
 	with.check_names = r->plan->check_names;
 	with.summary = summary;
 	with.thresholds = thresholds;

@@ -6,6 +6,7 @@ import { launch, api, sleep, diag } from "./lib.mjs";
 const { BASE, DEMO, SANDBOX, OUT } = process.env;
 mkdirSync(OUT, { recursive: true });
 const { context, page } = await launch(SANDBOX + "/profile");
+page.on("dialog", (d) => d.accept());   // leaving the editor's unsaved text (its guard asks)
 const snap = async (name, opts = {}) => { await page.screenshot({ path: join(OUT, name + ".png"), ...opts }); diag("wrote " + join(OUT, name + ".png")); };
 
 const def = {
@@ -56,4 +57,11 @@ await snap("run-finished", { fullPage: true });
 await page.goto(BASE + "/#/tests/" + t.id);
 await sleep(1500);
 await snap("history");
+// why requests failed: a run aimed at a closed port (9, discard), live: the banner and the panel
+const wrong = (await api(BASE, "POST", "/api/runs", { definition: { name: "wrong port", vus: 2, duration: "8s",
+  tasks: [{ name: "home", url: "http://127.0.0.1:9/" }] } })).data;
+await page.goto(BASE + "/#/runs/" + wrong.id);
+await page.locator("#failure-alarm").waitFor({ state: "visible" });
+await sleep(2500);
+await snap("failures", { fullPage: true });
 await context.close();

@@ -86,6 +86,7 @@ tick_build(int64_t second, int with_phases)
 	ep_init(&t->endpoints[1], with_phases);
 	ep_init(&t->total, with_phases);
 	t->iteration_duration = hist_new();
+	t->failures = failures_new(2);
 	return t;
 }
 
@@ -97,6 +98,7 @@ tick_destroy(struct tick *t)
 	ep_fini(&t->total);
 	free(t->endpoints);
 	hist_free(t->iteration_duration);
+	failures_free(t->failures);
 	free(t);
 }
 
@@ -328,6 +330,8 @@ test_json(void)
 	record(w, 1, 50, 3000, 2500, 201);
 	w->endpoints[1].errors[TICK_ERR_CONNECT] = 2;
 	w->total.errors[TICK_ERR_CONNECT] = 2;
+	failures_add(w->failures, 0, FAILURE_HTTP_STATUS, "HTTP 503", 8, 5, 1, 4);
+	failures_add(w->failures, 1, FAILURE_REFUSED, "Failed to connect", 17, 2, 3, 3);
 	w->iterations = 140;
 	w->interrupted_iterations = 3;
 	hist_record_n(w->iteration_duration, 4000, 140);
@@ -419,6 +423,38 @@ test_json(void)
 	is_int(json_integer_value(json_object_get(json_object_get(e0, "status"), "200")), 95, "status 200");
 	is_int(json_integer_value(json_object_get(json_object_get(e1, "errors"), "connect")), 2,
 	    "error kinds by name");
+	{
+		json_t *f0 = json_array_get(json_object_get(e0, "failures"), 0);
+		json_t *f1 = json_array_get(json_object_get(e1, "failures"), 0);
+		is_int(json_array_size(json_object_get(e0, "failures")), 1, "each endpoint its messages");
+		is_str(json_string_value(json_object_get(f0, "kind")), "http_status", "failure kind");
+		is_str(json_string_value(json_object_get(f0, "message")), "HTTP 503", "failure message");
+		is_int(json_integer_value(json_object_get(f0, "count")), 5, "failure count");
+		is_int(json_integer_value(json_object_get(f0, "first_second")), 1, "first second");
+		is_int(json_integer_value(json_object_get(f0, "last_second")), 4, "last second");
+		is_str(json_string_value(json_object_get(f1, "kind")), "refused", "refused: errors' connect");
+		ok(json_is_null(json_object_get(rp, "failure_alarm")), "no alarm judged: null");
+		char *text = printed(&run);
+		char *less;
+		ok(strstr(text, "FAILURES (5 of 150 requests)") != NULL &&
+		    strstr(text, "GET /health: http_status 5") != NULL &&
+		    strstr(text, "http_status          5  s 1-4        HTTP 503") != NULL &&
+		    strstr(text, "refused              2  s 3          Failed to connect") != NULL,
+		    "text: the failures by endpoint, kind and message");
+		free(text);
+		/* 14 more messages on /login: 10 printed, the rest summed up */
+		for (int i = 0; i < 14; i++) {
+			char msg[32];
+			int len = snprintf(msg, sizeof msg, "Recv failure %d", i);
+			failures_add(w->failures, 1, FAILURE_RESET, msg, (size_t)len, 1, 2, 2);
+		}
+		less = printed(&run);
+		ok(strstr(less, "POST /login: reset 14 · refused 2\n") != NULL &&
+		    strstr(less, "Recv failure 8") != NULL && strstr(less, "Recv failure 9") == NULL &&
+		    strstr(less, "    ... 5 more messages (5 failures): --summary-export lists them all\n") != NULL,
+		    "text: at most 10 messages an endpoint, the rest summed up; kinds largest first");
+		free(less);
+	}
 	ok(near(json_number_value(json_object_get(json_object_get(e1, "duration"), "avg")), 3.0, 0),
 	    "endpoint trend in ms");
 	is_str(json_string_value(json_object_get(json_object_get(rp, "generator"), "verdict")), "ok",

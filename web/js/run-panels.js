@@ -11,6 +11,7 @@ import { h, fill } from "./dom.js";
 import { LatencySpectrum } from "./charts.js";
 import { count, rps, us, ms, pct, bytes, dur, errorText } from "./fmt.js";
 import { judgeSecond, liveWarning, GEN_WINDOW } from "./gen-health.js";
+import { RunFailures } from "./run-failures.js";
 
 export class RunPanels {
   // `page` is what the panels read of the page: `run` (as the daemon last described it), `ended`
@@ -35,6 +36,8 @@ export class RunPanels {
       endpoints: h("section", { class: "card wide", id: "endpoints", "aria-labelledby": "ep-title" }),
       finished: h("div", { id: "finished" }),
     };
+    // why requests failed: its own panel and banner, and the endpoint table's last column
+    this.failures = new RunFailures(id, page, () => this.renderEndpoints());
   }
 
   // Thresholds and checks for the run as the page shows it now.
@@ -48,11 +51,12 @@ export class RunPanels {
   load() {
     if (!this.page.ended) {
       this.loadEndpoints();
+      this.failures.load();
       return Promise.resolve();
     }
     this.el.endpoints.replaceChildren();   // the finished table has other columns
     this.epTicks = [];
-    return Promise.all([this.loadEndpoints(), this.loadFinished()]);
+    return Promise.all([this.loadEndpoints(), this.loadFinished(), this.failures.load()]);
   }
 
   // A tick of the live stream, after the charts hold it.
@@ -68,6 +72,7 @@ export class RunPanels {
     this.epTicks.push(m);
     if (this.epTicks.length > 600) this.epTicks.shift();
     this.renderEndpoints();
+    this.failures.tick(m);
     this.renderThresholds();
     this.renderChecks();
     this.renderHealth();
@@ -121,7 +126,8 @@ export class RunPanels {
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Endpoint"),
             ...["Requests", "Failures", "Errors", ended ? "Throughput (avg)" : "Throughput (last s)",
               "p50", "p95", "p99", "max"].map((c) => h("th", { scope: "col", class: "num" }, c)),
-            ended ? h("th", { scope: "col" }, "Status codes") : null)),
+            ended ? h("th", { scope: "col" }, "Status codes") : null,
+            h("th", { scope: "col" }, "Failed by"))),
           h("tbody"))),
         h("p", { class: "muted small" }, ended ? "Latency from the whole-run histograms." :
           "Counts update every second; percentiles are the whole run so far, refreshed every few seconds."));
@@ -135,7 +141,8 @@ export class RunPanels {
         tr = h("tr", { dataset: { idx }, class: idx === 0 ? "total" : "" },
           h("th", { scope: "row" }, idx === 0 ? "total" : h("span", {}, h("span", { class: "method" }, r.method || ""), " ", r.name)),
           ...Array.from({ length: 8 }, () => h("td", { class: "num" })),
-          ended ? h("td", { class: "codes" }) : null);
+          ended ? h("td", { class: "codes" }) : null,
+          h("td", { class: "why" }));
         tbody.append(tr);
       }
       let lastRps = null;
@@ -147,8 +154,13 @@ export class RunPanels {
         rps(ended ? r.rps : lastRps), us(r.lat_p50_us), us(r.lat_p95_us), us(r.lat_p99_us), us(r.lat_max_us)];
       vals.forEach((v, i) => { const td = tr.children[i + 1]; if (td.textContent !== v) td.textContent = v; });
       if (ended && r.status_codes) {
-        tr.lastElementChild.textContent = Object.entries(r.status_codes).map(([c, n]) => `${c}: ${count(n)}`).join(" · ") || "–";
+        // "0" is no status: those requests got no response, and the next column says why
+        tr.querySelector("td.codes").textContent = Object.entries(r.status_codes).filter(([c]) => c !== "0")
+          .map(([c, n]) => `${c}: ${count(n)}`).join(" · ") || "–";
       }
+      const why = this.failures.kindsOf(idx) || (r.failures ? "…" : "–");
+      const whyTd = tr.querySelector("td.why");
+      if (whyTd.textContent !== why) whyTd.textContent = why;
       tbody.append(tr);   // keep the order (total last)
     }
   }

@@ -63,8 +63,9 @@ export async function runView(main, id) {
   }
   if (destroyed) return;
   fill(bodyEl, panels.el.health, chartsEl, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks),
-    panels.el.endpoints, panels.el.finished);
-  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, bodyEl);
+    panels.el.endpoints, panels.failures.el.panel, panels.el.finished);
+  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.failures.el.alarm,
+    bodyEl);
   head.render();
   panels.render();
   head.plan();
