@@ -15,9 +15,12 @@ import { judgeSecond, liveWarning, GEN_WINDOW } from "./gen-health.js";
 export class RunPanels {
   // `page` is what the panels read of the page: `run` (as the daemon last described it), `ended`
   // (the page shows the run as finished) and `checks` (the check results counted by the stream).
-  constructor(id, page) {
+  // `on.pick(name, checked)` charts an endpoint or stops (endpoint-charts.js); `on.picked(name)`
+  // says whether it is charted.
+  constructor(id, page, on = {}) {
     this.id = id;
     this.page = page;
+    this.on = on;
     this.lastTick = null;
     this.lastThresholds = null;   // as judged so far, from the last tick that had them
     this.lastChecks = null;       // per check name, from the last tick that had them
@@ -133,7 +136,7 @@ export class RunPanels {
       let tr = tbody.querySelector(`tr[data-idx="${idx}"]`);
       if (!tr) {
         tr = h("tr", { dataset: { idx }, class: idx === 0 ? "total" : "" },
-          h("th", { scope: "row" }, idx === 0 ? "total" : h("span", {}, h("span", { class: "method" }, r.method || ""), " ", r.name)),
+          h("th", { scope: "row" }, idx === 0 ? "total" : h("span", {}, this.pickBox(r.name), h("span", { class: "method" }, r.method || ""), " ", r.name)),
           ...Array.from({ length: 8 }, () => h("td", { class: "num" })),
           ended ? h("td", { class: "codes" }) : null);
         tbody.append(tr);
@@ -151,6 +154,13 @@ export class RunPanels {
       }
       tbody.append(tr);   // keep the order (total last)
     }
+  }
+
+  // A checkbox that charts the endpoint (requests/s and p95) under the run's charts.
+  pickBox(name) {
+    if (!this.on.pick) return null;
+    return h("input", { type: "checkbox", class: "ep-pick", title: "chart this endpoint", "aria-label": "chart " + name,
+      checked: this.on.picked(name), onchange: (e) => this.on.pick(name, e.target.checked) });
   }
 
   // ---- the generator's health
