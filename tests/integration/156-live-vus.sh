@@ -101,6 +101,19 @@ ok $(echo "$R" | jq -e '.changes[0].second <= .changes[1].second' >/dev/null; ec
 S=$(curl -s "$URL/api/runs/$RUN/summary")
 is "$(echo "$S" | jq -c '[.rampage.changes[] | [.scenario, .from, .to]]')" '[["load",2,5],["load",5,1]]' \
 	"the summary notes the changes"
+# http_req_sending (issue 11, item 12): measured (libcurl 8.10), or left out, never a constant 0
+if "$RAMPAGE" validate /dev/stdin >/dev/null 2>&1 <<JSON
+{"baseUrl": "http://127.0.0.1:9", "vus": 1, "duration": "1s", "tasks": [{"path": "/"}],
+ "thresholds": {"http_req_sending": ["avg<1"]}}
+JSON
+then
+	is "$(echo "$S" | jq '.metrics | has("http_req_sending")')" true "http_req_sending is in the summary (measured)"
+else
+	is "$(echo "$S" | jq '.metrics | has("http_req_sending")')" false \
+		"http_req_sending is left out of the summary (this libcurl cannot time a request's write)"
+	is "$(curl -s "$URL/api/runs/$RUN/samples" | jq -c '[.samples[].sending_us] | unique')" '[null]' \
+		"and sending_us is null in every sample, not 0"
+fi
 C1=$(echo "$R" | jq .changes[0].second); C2=$(echo "$R" | jq .changes[1].second)
 V=$(curl -s "$URL/api/runs/$RUN/samples" | jq -c '[.samples[] | [.second, .vus]]')
 diag "per-second vus: $V (changes at $C1, $C2)"

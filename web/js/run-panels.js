@@ -269,16 +269,19 @@ export class RunPanels {
           ["Data sent", bytes(val("data_sent", "count"))],
           ["Generator", gen ? gen.verdict : "–"]].map(([k, v]) => h("div", { class: "stat" }, h("dt", {}, k), h("dd", {}, v)))));
 
+    // a phase this daemon does not measure is absent from the summary (http_req_sending before
+    // libcurl 8.10): left out here too; each keeps its colour (ph<i>)
     const phases = [["blocked", "http_req_blocked"], ["connect", "http_req_connecting"], ["TLS", "http_req_tls_handshaking"],
-      ["send", "http_req_sending"], ["TTFB (waiting)", "http_req_waiting"], ["receive", "http_req_receiving"]];
+      ["send", "http_req_sending"], ["TTFB (waiting)", "http_req_waiting"], ["receive", "http_req_receiving"]]
+      .map(([label, n], i) => [label, n, i]).filter(([, n]) => m[n]);
     const avgSum = phases.reduce((a, [, n]) => a + (val(n, "avg") || 0), 0) || 1;
     const phaseSec = h("section", { class: "card", id: "phases", "aria-labelledby": "ph-title" },
       h("h2", { id: "ph-title" }, "Timing phases"),
       h("div", { class: "phasebar", role: "img", "aria-label": "share of the mean request time per phase" },
-        phases.map(([label, n], i) => h("span", { class: "ph ph" + i, style: `width: ${(100 * (val(n, "avg") || 0) / avgSum).toFixed(2)}%`, title: `${label}: ${ms(val(n, "avg"))} mean` }))),
+        phases.map(([label, n, i]) => h("span", { class: "ph ph" + i, style: `width: ${(100 * (val(n, "avg") || 0) / avgSum).toFixed(2)}%`, title: `${label}: ${ms(val(n, "avg"))} mean` }))),
       h("div", { class: "table-wrap" }, h("table", { class: "phases" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Phase"),
         ...["mean", "median", "p95", "p99", "max"].map((c) => h("th", { scope: "col", class: "num" }, c)))),
-      h("tbody", {}, phases.map(([label, n], i) => h("tr", {},
+      h("tbody", {}, phases.map(([label, n, i]) => h("tr", {},
         h("th", { scope: "row" }, h("span", { class: "swatch ph" + i }), " ", label),
         ...["avg", "med", "p(95)", "p(99)", "max"].map((k) => h("td", { class: "num" }, ms(val(n, k))))))))));
 
