@@ -148,7 +148,7 @@ engine_set_vus(struct engine *e, int scenario, int64_t vus, int64_t *from, const
 	}
 	if (engine_state(e) != ENGINE_RUNNING) {
 		*field = "vus";
-		*cause = xasprintf("the run is stopping");
+		*cause = xasprintf("the run is stopping or over");
 		return -1;
 	}
 	rel = clock_now_ns() - e->t0_ns - ps->start_time_ns;
