@@ -145,6 +145,8 @@ like "$(echo "$BODY" | jq -r .error.message)" 'constant-arrival-rate: only a con
 api POST "/api/runs/$OPEN/stop" ""
 wait_until '.state == "stopped"' "/api/runs/$OPEN"
 is "$(curl -s "$URL/api/runs/$OPEN" | jq '.changes')" '[]' "it has no changes"
-grep -q 'ERROR\|assert' "$DAEMON_LOG"
-ok $((! $?)) "the daemon logged no error"
+stop_daemon
+is "$DAEMON_STATUS" 0 "the daemon stops cleanly"
+grep -q 'ERROR\|assert\|runtime error\|Sanitizer' "$DAEMON_LOG"
+ok $((! $?)) "the daemon logged no error (nor a sanitizer report)"
 done_testing
