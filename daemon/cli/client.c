@@ -559,6 +559,14 @@ print_run(json_t *run)
 			putchar('\n');
 		}
 	}
+	json_t *changes = json_object_get(run, "changes"), *c;
+	if (json_array_size(changes) > 0) {
+		/* the definition alone does not describe the run: say what was changed while it ran */
+		printf("  changes\n");
+		json_array_foreach(changes, i, c)
+			printf("    at %.1f s: %s %.0f -> %.0f VUs (%s)\n", num(c, "at_ms") / 1000.0,
+			    str(c, "scenario", "?"), num(c, "from"), num(c, "to"), str(c, "trigger", "?"));
+	}
 }
 
 /* Parses the single id argument of stop/show/start; 0 when it is not one. */

@@ -98,6 +98,10 @@ R=$(curl -s "$URL/api/runs/$RUN")
 is "$(echo "$R" | jq -c '[.changes[] | [.from, .to, .trigger]]')" '[[2,5,"api"],[5,1,"cli"]]' \
 	"the run keeps both changes, in order, with who made them"
 ok $(echo "$R" | jq -e '.changes[0].second <= .changes[1].second' >/dev/null; echo $?) "in run-time order"
+OUT=$("$RAMPAGE" show "$RUN" --server "$URL")
+is "$(printf '%s\n' "$OUT" | sed -n '/^  changes$/,$p' | sed -E 's/at [0-9.]+ s/at T s/')" "  changes
+    at T s: load 2 -> 5 VUs (api)
+    at T s: load 5 -> 1 VUs (cli)" "rampage show lists the changes"
 S=$(curl -s "$URL/api/runs/$RUN/summary")
 is "$(echo "$S" | jq -c '[.rampage.changes[] | [.scenario, .from, .to]]')" '[["load",2,5],["load",5,1]]' \
 	"the summary notes the changes"
