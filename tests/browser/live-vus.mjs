@@ -3,7 +3,7 @@
 // value and one over limits.max_vus are refused under the input, naming the field; a change made
 // over the API meanwhile arrives live; picking an endpoint in the table draws its own chart (and
 // it follows the ticks); once stopped, the finished page still draws both markers and the picked
-// endpoint. Also at 390 px: the control fits.
+// endpoint. Also at 800 and 390 px: the control and the endpoint chart fit.
 import { launch, watchErrors, ok, is, like, diag, doneTesting, shot, api, sleep } from "./lib.mjs";
 
 const { BASE, SANDBOX, RUN_ID } = process.env;
@@ -63,11 +63,15 @@ try {
   is(JSON.stringify(await dbg(() => window.rampageDebug.endpointCharts())), '["health"]', "only the picked one is charted");
   await shot(page, "live-vus-running");
 
-  await page.setViewportSize({ width: 390, height: 900 });
-  await page.waitForTimeout(300);
-  const o = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, win: window.innerWidth,
-    users: document.querySelector("#run-users").getBoundingClientRect().right }));
-  ok(o.page <= o.win && o.users <= o.win, `at 390 px the Users control fits (${JSON.stringify(o)})`);
+  for (const width of [800, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(300);
+    const o = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, win: window.innerWidth,
+      users: document.querySelector("#run-users").getBoundingClientRect().right,
+      charts: Math.max(...[...document.querySelectorAll(".endpoint-chart")].map((e) => e.getBoundingClientRect().right)) }));
+    ok(o.page <= o.win && o.users <= o.win && o.charts <= o.win,
+      `at ${width} px the Users control and the endpoint chart fit (${JSON.stringify(o)})`);
+  }
   await page.setViewportSize({ width: 1280, height: 800 });
 
   // finished: the markers and the picked endpoint from what was stored
