@@ -54,6 +54,8 @@ usage(FILE *f)
 	    "                       a small HTTP API to aim tests at\n"
 	    "  validate FILE...     check test definitions; errors name their JSON path (exit 0 / 2)\n"
 	    "  tests | runs [--test ID] [--state S] [--limit N] | show RUN | stop RUN [--force]\n"
+	    "  vus RUN N [--scenario NAME]\n"
+	    "                       change a running constant-vus run's VUs\n"
 	    "  test push FILE [--id N]\n"
 	    "                       save a definition as a test (creates it, or updates the test\n"
 	    "                       of the same name or --id N)\n"
@@ -210,7 +212,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const commands[] = { "serve", "run", "demo-target", "validate", "tests",
-		"test", "runs", "start", "stop", "show", "config-defaults", "version", "help", NULL };
+		"test", "runs", "start", "stop", "vus", "show", "config-defaults", "version", "help", NULL };
 	const char *cmd = argc > 1 ? argv[1] : NULL, *hint;
 
 	opterr = 0;   /* every command says itself which option it refused (core/opts.h) */
@@ -229,6 +231,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "test") == 0) return client_test_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "start") == 0) return client_start_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "stop") == 0) return client_stop_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "vus") == 0) return client_vus_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "validate") == 0)
 		return validate_main(argc - 1, argv + 1);

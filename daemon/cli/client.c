@@ -57,6 +57,7 @@ usage(FILE *f)
 	    "       rampage runs [--test ID] [--state S[,S...]] [--limit N] [common]\n"
 	    "       rampage start TEST [--vus N] [--duration D] [--rate R] [--note TEXT] [--wait] [common]\n"
 	    "       rampage stop RUN [--force] [common]\n"
+	    "       rampage vus RUN N [--scenario NAME] [common]\n"
 	    "       rampage show RUN [common]\n"
 	    "       rampage test push FILE [--id N] [common]\n"
 	    "\n"
@@ -569,6 +570,14 @@ print_run(json_t *run)
 			putchar('\n');
 		}
 	}
+	json_t *changes = json_object_get(run, "changes"), *c;
+	if (json_array_size(changes) > 0) {
+		/* the definition alone does not describe the run: say what was changed while it ran */
+		printf("  changes\n");
+		json_array_foreach(changes, i, c)
+			printf("    at %.1f s: %s %.0f -> %.0f VUs (%s)\n", num(c, "at_ms") / 1000.0,
+			    str(c, "scenario", "?"), num(c, "from"), num(c, "to"), str(c, "trigger", "?"));
+	}
 }
 
 /* Parses the single id argument of stop/show/start; 0 when it is not one. */
@@ -654,6 +663,66 @@ client_stop_main(int argc, char **argv)
 		json_decref(root);
 		rc = RUN_EXIT_OK;
 	}
+	free(path);
+	client_fini(&c);
+	return rc;
+}
+
+/* `rampage vus RUN N [--scenario NAME]`: a running run's constant-vus scenario runs N VUs from now
+   on (PATCH /api/runs/{id}). */
+int
+client_vus_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		COMMON_OPTS, { NULL, 0, NULL, 0 },
+	};
+	struct client c;
+	const char *scenario = NULL;
+	json_t *root, *body;
+	json_int_t id, vus;
+	char *path, *text, *end;
+	int opt, rc = RUN_EXIT_FAILURE;
+
+	client_init(&c);
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 's')
+			scenario = optarg;
+		else if (!common_opt(&c, opt)) {
+			client_fini(&c);
+			return refused(opts, argc, argv);
+		}
+	}
+	if (optind + 2 != argc || (id = parse_id(argv[optind])) == 0) {
+		client_fini(&c);
+		return bad_usage(argv[0], "expected a run id and a number of VUs");
+	}
+	errno = 0;
+	vus = strtoll(argv[optind + 1], &end, 10);
+	if (errno != 0 || *end != '\0' || end == argv[optind + 1] || vus < 1) {
+		client_fini(&c);
+		return bad_usage(argv[0], "expected the number of VUs as a whole number >= 1");
+	}
+	body = json_pack("{s:I}", "vus", vus);
+	if (scenario != NULL)
+		json_object_set_new(body, "scenario", json_string(scenario));
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	client_open(&c);
+	path = xasprintf("/api/runs/%" JSON_INTEGER_FORMAT, id);
+	if ((root = call(&c, "PATCH", path, text)) != NULL) {
+		json_t *changes = json_object_get(root, "changes");
+		json_t *last = json_array_get(changes, json_array_size(changes) - 1);
+		if (c.json)
+			print_raw(&c);
+		else
+			printf("run %" JSON_INTEGER_FORMAT " %s: %s %.0f -> %.0f VUs at second %.0f\n", id,
+			    str(root, "state", "?"), str(last, "scenario", "?"), num(last, "from"),
+			    num(last, "to"), num(last, "second"));
+		json_decref(root);
+		rc = RUN_EXIT_OK;
+	}
+	free(text);
 	free(path);
 	client_fini(&c);
 	return rc;

@@ -1,6 +1,6 @@
 /*
  * client: the command-line client of `rampage serve` (`rampage tests`, `runs`, `start`, `stop`,
- * `show`, `test push`). Each verb makes one or a few blocking REST calls (libcurl easy interface) to --server
+ * `show`, `test push`, `vus`). Each verb makes one or a few blocking REST calls (libcurl easy interface) to --server
  * (default http://127.0.0.1:8089), sending $RAMPAGE_TOKEN as `Authorization: Bearer`, and prints an
  * aligned table, or the API's JSON as received with --json. Runs on the process's main thread.
  *
@@ -15,6 +15,7 @@ int client_tests_main(int argc, char **argv);
 int client_runs_main(int argc, char **argv);
 int client_start_main(int argc, char **argv);
 int client_stop_main(int argc, char **argv);
+int client_vus_main(int argc, char **argv);    /* `rampage vus RUN N`: a running run's VUs */
 int client_show_main(int argc, char **argv);
 int client_test_main(int argc, char **argv);   /* `rampage test push` */
 

@@ -34,6 +34,11 @@ struct cscen {
 	struct worker_sched sched;
 	int64_t start_ns;          /* absolute */
 	int finished;              /* workers that reported FINISHED */
+	/* constant-vus changed while running (engine_set_vus): from then on `live_vus` replace the
+	   plan's; the VUs a decrease let go may finish their iteration until `hold_until` */
+	int64_t live_vus;          /* -1: the plan's schedule */
+	int64_t hold, hold_until_ns;
+	int64_t last_target;       /* what steer computed last */
 	struct { int64_t target, allowed; int final; } *sent;   /* [nworkers]: last VUS message */
 };
 
@@ -86,6 +91,7 @@ controller_new(const struct plan *plan, const struct engine_sink *sink)
 	for (int s = 0; s < c->nscen; s++) {
 		struct cscen *cs = &c->scen[s];
 		worker_sched_init(&cs->sched, &plan->scenarios[s]);
+		cs->live_vus = -1;
 		if (plan->scenarios[s].start_time_ns + cs->sched.end_ns > c->hard_end_ns)
 			c->hard_end_ns = plan->scenarios[s].start_time_ns + cs->sched.end_ns;
 	}
@@ -139,6 +145,17 @@ steer(struct controller *c, int64_t now_ns)
 		int64_t target = executor_vus_target(&cs->sched.vus, rel);
 		int64_t allowed = executor_vus_allowed(&cs->sched.vus, rel);
 		int final = rel >= cs->sched.duration_ns;
+		if (cs->live_vus >= 0) {
+			/* as the executor holds its last stage: loop until the duration, may finish
+			   their iteration during gracefulStop */
+			target = final ? 0 : cs->live_vus;
+			allowed = cs->live_vus;
+			if (now_ns < cs->hold_until_ns && cs->hold > allowed)
+				allowed = cs->hold;
+			if (rel >= cs->sched.end_ns)
+				allowed = 0;
+		}
+		cs->last_target = target;
 		for (int w = 0; w < c->nworkers; w++) {
 			int64_t t = executor_share(target, c->nworkers, w);
 			int64_t a = executor_share(allowed, c->nworkers, w);
@@ -157,6 +174,26 @@ steer(struct controller *c, int64_t now_ns)
 			worker_give(c->workers[w], &m);
 		}
 	}
+}
+
+/* A constant-vus scenario's new VU count (engine_set_vus): VUs beyond it finish their iteration
+   within the scenario's gracefulStop, then are interrupted. */
+static void
+set_vus(struct controller *c, int s, int64_t vus, int64_t now_ns)
+{
+	struct cscen *cs;
+
+	assert(s >= 0 && s < c->nscen);
+	cs = &c->scen[s];
+	if (cs->sched.model != WORKER_CLOSED)
+		return;
+	if (vus < cs->last_target) {
+		int64_t held = now_ns < cs->hold_until_ns && cs->hold > cs->last_target ? cs->hold :
+		    cs->last_target;
+		cs->hold = held;
+		cs->hold_until_ns = now_ns + c->plan->scenarios[s].graceful_stop_ns;
+	}
+	cs->live_vus = vus;
 }
 
 /* Samples the host's CPU for every second boundary passed (the workers measure their own). */
@@ -255,6 +292,9 @@ handle_inbox(struct controller *c, struct mailbox_msg *all, int64_t now_ns)
 		case WORKER_MSG_STOP_REQUEST:
 			request_stop(c, m->force, now_ns);
 			break;
+		case WORKER_MSG_SET_VUS:
+			set_vus(c, m->scenario, m->target, now_ns);
+			break;
 		default:
 			assert(!"unexpected message for the controller");
 		}
@@ -350,6 +390,17 @@ controller_stop(struct controller *c, int force)
 
 	m->kind = WORKER_MSG_STOP_REQUEST;
 	m->force = force;
+	mailbox_give(&c->inbox, (struct mailbox_msg **)&m);
+}
+
+void
+controller_set_vus(struct controller *c, int scenario, int64_t vus)
+{
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+
+	m->kind = WORKER_MSG_SET_VUS;
+	m->scenario = scenario;
+	m->target = vus;
 	mailbox_give(&c->inbox, (struct mailbox_msg **)&m);
 }
 

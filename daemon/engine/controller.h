@@ -30,6 +30,9 @@ int controller_start(struct controller *c, struct worker **workers, int nworkers
     char **cause);
 /* Asks for a graceful or forced stop. Any thread, the controller's own (a sink callback) included. */
 void controller_stop(struct controller *c, int force);
+/* Gives constant-vus scenario `vus` VUs from now on (engine_set_vus checked it); VUs beyond it finish
+   their iteration within its gracefulStop. Any thread. */
+void controller_set_vus(struct controller *c, int scenario, int64_t vus);
 /* Waits until the thread has ended (the run is over, on_done called). */
 void controller_join(struct controller *c);
 /* RUNNING, STOPPING (a stop was asked for) or DONE. Any thread. */

@@ -37,6 +37,11 @@ struct engine {
 	atomic_int blocked_logged; /* the connect guard's first refusal was logged (once per run) */
 	int64_t t0_ns;
 	int joined;
+	/* live VU changes (engine_set_vus), the caller's */
+	int64_t live_vus_max;
+	const char *live_vus_max_name;
+	int64_t *ceiling;          /* [nscenarios]: the most VUs each may be given, 0: fixed */
+	int64_t *vus_now;          /* [nscenarios]: the VUs each was last given (closed model) */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -62,6 +67,16 @@ plan_vus(const struct plan *plan)
 	return n;
 }
 
+/* The most VUs one scenario can have at once. */
+static int64_t
+plan_vus_of(const struct plan_scenario *ps)
+{
+	struct worker_sched ws;
+
+	worker_sched_init(&ws, ps);
+	return ws.max_vus;
+}
+
 /* Checks that every VU can hold a connection. */
 static int
 check_fds(int64_t vus, int nworkers, char **cause)
@@ -79,6 +94,94 @@ check_fds(int64_t vus, int nworkers, char **cause)
 		    (long long)vus, (long long)need, (unsigned long long)rl.rlim_cur);
 		return -1;
 	}
+	return 0;
+}
+
+/* The ceilings of live VU changes: a constant-vus scenario may be given the cap less the VUs the
+   other scenarios may use (never less than its own). */
+static void
+live_init(struct engine *e, const struct plan *plan, const struct engine_options *o, int64_t vus)
+{
+	size_t n = plan->nscenarios > 0 ? (size_t)plan->nscenarios : 1;
+
+	e->ceiling = xcalloc(n, sizeof *e->ceiling);
+	e->vus_now = xcalloc(n, sizeof *e->vus_now);
+	e->live_vus_max = o->live_vus_max;
+	e->live_vus_max_name = o->live_vus_max_name != NULL ? o->live_vus_max_name : "the VU cap";
+	for (int s = 0; s < plan->nscenarios; s++) {
+		const struct plan_scenario *ps = &plan->scenarios[s];
+		if (ps->executor != PLAN_CONSTANT_VUS)
+			continue;
+		e->vus_now[s] = ps->vus;
+		if (o->live_vus_max > 0) {
+			int64_t c = o->live_vus_max - (vus - ps->vus);
+			e->ceiling[s] = c > ps->vus ? c : ps->vus;
+		}
+	}
+}
+
+int
+engine_set_vus(struct engine *e, int scenario, int64_t vus, int64_t *from, const char **field,
+    char **cause)
+{
+	const struct plan_scenario *ps;
+	int64_t rel, total = 0;
+
+	*field = "scenario";
+	if (scenario < 0 || scenario >= e->plan->nscenarios) {
+		*cause = xasprintf("no scenario %d", scenario);
+		return -1;
+	}
+	ps = &e->plan->scenarios[scenario];
+	if (ps->executor != PLAN_CONSTANT_VUS) {
+		*field = "vus";
+		*cause = xasprintf("scenario \"%s\" is %s: only a constant-vus scenario's VUs can be changed "
+		    "while it runs (%s)", ps->name, plan_executor_name(ps->executor),
+		    ps->executor == PLAN_RAMPING_VUS ? "its stages already say how many VUs run when" :
+		    "an open-model or iterations scenario has no VU target");
+		return -1;
+	}
+	if (e->live_vus_max <= 0) {
+		*field = "vus";
+		*cause = xasprintf("this run's VUs cannot be changed while it runs");
+		return -1;
+	}
+	if (engine_state(e) != ENGINE_RUNNING) {
+		*field = "vus";
+		*cause = xasprintf("the run is stopping or over");
+		return -1;
+	}
+	rel = clock_now_ns() - e->t0_ns - ps->start_time_ns;
+	if (rel < 0) {
+		*cause = xasprintf("scenario \"%s\" has not started yet (startTime %.3g s)", ps->name,
+		    (double)ps->start_time_ns / CLOCK_NS_PER_S);
+		return -1;
+	}
+	if (rel >= ps->duration_ns) {
+		*cause = xasprintf("scenario \"%s\" has run its duration: no new iterations start", ps->name);
+		return -1;
+	}
+	*field = "vus";
+	if (vus < 1) {
+		*cause = xasprintf("expected at least 1 VU, got %lld (stop the run to end it)", (long long)vus);
+		return -2;
+	}
+	if (vus > e->ceiling[scenario]) {
+		*cause = xasprintf("expected at most %lld VUs for scenario \"%s\" (%s is %lld%s), got %lld",
+		    (long long)e->ceiling[scenario], ps->name, e->live_vus_max_name,
+		    (long long)e->live_vus_max,
+		    e->ceiling[scenario] < e->live_vus_max ? ", less the other scenarios' VUs" : "",
+		    (long long)vus);
+		return -2;
+	}
+	for (int s = 0; s < e->plan->nscenarios; s++)
+		total += s == scenario ? vus : e->vus_now[s] > 0 ? e->vus_now[s] :
+		    plan_vus_of(&e->plan->scenarios[s]);
+	if (check_fds(total, e->nworkers, cause) != 0)
+		return -2;
+	*from = e->vus_now[scenario];
+	e->vus_now[scenario] = vus;
+	controller_set_vus(e->ctl, scenario, vus);
 	return 0;
 }
 
@@ -120,6 +223,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 		atomic_init(&e->claimed[s], 0);
 	atomic_init(&e->blocked_logged, 0);
 	e->ctl = controller_new(plan, sink);
+	live_init(e, plan, &o, vus);
 	e->workers = xcalloc((size_t)e->nworkers, sizeof *e->workers);
 	for (int w = 0; w < e->nworkers; w++) {
 		struct worker_config cfg = {
@@ -131,6 +235,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 			.allow_addr = o.allow_addr,
 			.allow_arg = o.allow_arg,
 			.claimed = e->claimed,
+			.vus_ceiling = e->ceiling,
 			.blocked_logged = &e->blocked_logged,
 			.controller = controller_inbox(e->ctl),
 		};
@@ -210,5 +315,7 @@ engine_free(struct engine *e)
 		worker_free(e->workers[w]);
 	free(e->workers);
 	free(e->claimed);
+	free(e->ceiling);
+	free(e->vus_now);
 	free(e);
 }

@@ -26,6 +26,11 @@ struct engine_options {
 	   connection, which the run counts as a connect error. Must not block or allocate. */
 	int (*allow_addr)(void *arg, const struct sockaddr *sa);
 	void *allow_arg;
+	/* > 0: the VUs of a constant-vus scenario may be changed while it runs (engine_set_vus), so
+	   that the run has at most this many VUs in all (the daemon: limits.max_vus, named so in
+	   errors by live_vus_max_name); 0: a plan's VU counts are fixed */
+	int64_t live_vus_max;
+	const char *live_vus_max_name;
 };
 
 /* Validates the environment (fd limits, ...), starts the workers and the controller. NULL + *cause. */
@@ -36,6 +41,17 @@ struct engine *engine_start(const struct plan *plan, const struct engine_options
  * gracefulStop, then are interrupted. force: interrupt now. Any thread; returns at once.
  */
 void engine_stop(struct engine *e, int force);
+/*
+ * Changes the VUs of constant-vus scenario `scenario` from now on (Locust's "edit users while
+ * running"): it runs `vus` VUs until its duration; VUs beyond a lower count finish their iteration
+ * within the scenario's gracefulStop. Refused unless the engine was started with live_vus_max, the
+ * run is not stopping, the scenario is constant-vus and between its start and its duration, and
+ * 1 <= vus <= its ceiling (live_vus_max less the other scenarios' VUs; within the open-file limit).
+ * 0 and *from (its VUs until now); -1 (not now, not this scenario) or -2 (vus out of range), with
+ * *field ("scenario" or "vus": what the refusal is about) and *cause. One thread at a time (the daemon's run manager).
+ */
+int engine_set_vus(struct engine *e, int scenario, int64_t vus, int64_t *from, const char **field,
+    char **cause);
 /* Waits until the run has ended and every thread is joined. Returns 0. Caller's thread. */
 int engine_wait(struct engine *e);
 /* Current state; any thread. */

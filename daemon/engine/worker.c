@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/mailbox.h"
 #include "core/xmalloc.h"
 #include "engine/health.h"
@@ -59,8 +60,9 @@ struct wscen {
 	int64_t start_ns;          /* absolute CLOCK_MONOTONIC start (t0 + startTime) */
 	int number_base;           /* {{vu}} of the scenario's first VU, minus 1 */
 
-	struct vu **vus;           /* [max_vus]: slots; NULL until created */
-	int max_vus;               /* this worker's share of the scenario's VUs */
+	struct vu **vus;           /* [cap_vus]: slots; NULL until created */
+	int max_vus;               /* this worker's share of the scenario's VUs (created up front) */
+	int cap_vus;               /* its share of the VUs it may be given while it runs (>= max_vus) */
 	int nvus;                  /* created */
 	struct vu *free;           /* OPEN: created VUs waiting for an iteration */
 
@@ -258,11 +260,16 @@ worker_new(const struct worker_config *cfg, char **cause)
 		worker_sched_init(&sc->sched, sc->ps);
 		sc->nparts = worker_sched_workers(&sc->sched, w->nworkers);
 		sc->part = w->index;
+		int64_t cap = sc->sched.max_vus;
+		if (cfg->vus_ceiling != NULL && sc->sched.model == WORKER_CLOSED &&
+		    cfg->vus_ceiling[s] > cap)
+			cap = cfg->vus_ceiling[s];
 		sc->max_vus = w->index < sc->nparts ?
 		    (int)executor_share(sc->sched.max_vus, sc->nparts, w->index) : 0;
+		sc->cap_vus = w->index < sc->nparts ? (int)executor_share(cap, sc->nparts, w->index) : 0;
 		sc->number_base = (int)number_base;
-		number_base += sc->sched.max_vus;
-		sc->vus = xcalloc(sc->max_vus > 0 ? (size_t)sc->max_vus : 1, sizeof *sc->vus);
+		number_base += cap;        /* {{vu}} numbers stay unique with the VUs added later */
+		sc->vus = xcalloc(sc->cap_vus > 0 ? (size_t)sc->cap_vus : 1, sizeof *sc->vus);
 		sc->interrupt_at = INT64_MAX;
 		sc->next_at = INT64_MAX;
 		sc->next_k = sc->part;
@@ -512,10 +519,10 @@ apply_vus(struct worker *w, struct wscen *sc, const struct worker_msg *m, int64_
 		sc->no_new = 1;
 	if (sc->no_new)
 		target = 0;
-	if (target > sc->max_vus)
-		target = sc->max_vus;
-	if (allowed > sc->max_vus)
-		allowed = sc->max_vus;
+	if (target > sc->cap_vus)
+		target = sc->cap_vus;
+	if (allowed > sc->cap_vus)
+		allowed = sc->cap_vus;
 	if (w->stopping && allowed > old_allowed)
 		allowed = old_allowed;     /* a message sent before the stop: never revive VUs */
 	if (allowed < target)
@@ -529,7 +536,17 @@ apply_vus(struct worker *w, struct wscen *sc, const struct worker_msg *m, int64_
 			interrupt(w, sc->vus[i]);
 	for (int64_t i = old_target < target ? old_target : target; i < target; i++) {
 		struct vu *vu = sc->vus[i];
-		if (vu != NULL && vu->state == VU_IDLE && !vu->active)
+		if (vu == NULL) {
+			/* a VU added while the run goes on (engine_set_vus): created here, on its worker */
+			char *cause = NULL;
+			vu = create_vu(w, sc, (int)i, &cause);
+			if (vu == NULL) {
+				log_warn("worker %d: cannot add a VU: %s", w->index, cause);
+				free(cause);
+				break;
+			}
+		}
+		if (vu->state == VU_IDLE && !vu->active)
 			start(w, vu, now_ns, now_ns);
 	}
 }

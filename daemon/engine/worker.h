@@ -39,6 +39,8 @@ enum worker_msg_kind {
 	WORKER_MSG_FINISHED,       /* `scenario` has nothing left to do on this worker */
 	/* engine_stop -> controller */
 	WORKER_MSG_STOP_REQUEST,   /* `force` */
+	/* engine_set_vus -> controller */
+	WORKER_MSG_SET_VUS,        /* constant-vus `scenario` runs `target` VUs from now on */
 };
 
 struct worker_msg {
@@ -46,7 +48,7 @@ struct worker_msg {
 	enum worker_msg_kind kind;
 	int worker;                /* sender or recipient */
 	int scenario;
-	int64_t target, allowed;   /* VUS: this worker's share of the slots */
+	int64_t target, allowed;   /* VUS: this worker's share of the slots; SET_VUS: target */
 	int final;                 /* VUS */
 	int force;                 /* STOP, STOP_REQUEST */
 	struct tick *tick;         /* SPARE, TICK */
@@ -84,6 +86,8 @@ struct worker_config {
 	int (*allow_addr)(void *arg, const struct sockaddr *sa);   /* connect guard, or NULL */
 	void *allow_arg;
 	_Atomic int64_t *claimed;  /* [nscenarios]: shared-iterations claims */
+	const int64_t *vus_ceiling;/* [nscenarios]: the most VUs a closed scenario may be given while it
+	                              runs (engine_set_vus), its slots sized for them; NULL: its plan's */
 	atomic_int *blocked_logged;/* shared by the run's workers: the guard's refusal was logged */
 	struct mailbox *controller;/* where the worker's messages go */
 };

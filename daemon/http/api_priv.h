@@ -85,6 +85,8 @@ api_handler_fn api_tests_list, api_tests_create, api_tests_validate, api_tests_g
 /* api_runs.c: starting, listing, stopping, deleting runs */
 api_handler_fn api_runs_create_for_test, api_runs_create, api_runs_list, api_runs_get,
     api_runs_stop, api_runs_delete;
+/* api_run_vus.c: changing a running run's VUs */
+api_handler_fn api_runs_patch;
 /* api_run_data.c: what a run measured */
 api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_runs_summary,
     api_runs_latency;

@@ -49,6 +49,7 @@ const struct api_route api_routes[] = {
 	{ "POST",   "/api/runs",                        api_runs_create },
 	{ "GET",    "/api/runs/{id}",                   api_runs_get },
 	{ "DELETE", "/api/runs/{id}",                   api_runs_delete },
+	{ "PATCH",  "/api/runs/{id}",                   api_runs_patch },
 	{ "POST",   "/api/runs/{id}/stop",              api_runs_stop },
 	{ "GET",    "/api/runs/{id}/samples",           api_runs_samples },
 	{ "GET",    "/api/runs/{id}/samples.csv",       api_runs_samples_csv },

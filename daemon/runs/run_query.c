@@ -16,6 +16,7 @@
 
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
+#include "runs/run_changes.h"
 #include "runs/run_query.h"
 #include "runs/run_store.h"
 #include "runs/run_window.h"
@@ -162,6 +163,16 @@ run_query_get(sqlite3 *db, int64_t id, run_query_add_fn *add, void *arg, json_t 
 	else if (rc != SQLITE_DONE)
 		fail(db, cause);
 	sqlite3_finalize(st);
+	if (*run != NULL) {
+		/* what was changed while it ran (run_changes.h) */
+		json_t *changes = run_changes_read(db, id, cause);
+		if (changes == NULL) {
+			json_decref(*run);
+			*run = NULL;
+			return -1;
+		}
+		json_object_set_new(*run, "changes", changes);
+	}
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 

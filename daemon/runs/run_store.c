@@ -19,6 +19,7 @@
 #include "metrics/tick.h"
 #include "runs/run_failures.h"
 #include "runs/run_store.h"
+#include "testdef/metric.h"
 #include "testdef/plan.h"
 
 const struct run_col_info run_cols[RUN_NCOLS] = {
@@ -133,10 +134,10 @@ fill_row(struct run_row *row, int endpoint, const struct tick_endpoint *ep)
 			row->null[c] = true;
 	}
 	for (int p = 0; p < TICK_NPHASE; p++) {
-		if (n > 0)
+		if (n > 0 && metric_measured(metric_of_phase(p)))
 			row->v[phase_col[p]] = ep->phase_sum_us[p] / (int64_t)i64(n);
 		else
-			row->null[phase_col[p]] = true;
+			row->null[phase_col[p]] = true;   /* no request, or a phase not measured */
 	}
 }
 

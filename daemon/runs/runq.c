@@ -51,12 +51,14 @@
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "runs/run_failures.h"
+#include "runs/run_changes.h"
 #include "runs/run_metrics.h"
 #include "runs/run_plan.h"
 #include "runs/run_store.h"
 #include "runs/runq.h"
 #include "security/security.h"
 #include "store/store.h"
+#include "testdef/plan.h"
 #include "testdef/testdef.h"
 
 /* A caller waiting for the manager (lives on the caller's stack). */
@@ -68,15 +70,18 @@ struct waiter {
 	int64_t id;
 	enum run_state state;
 	char *cause;
+	struct runq_vus_reply *vus;/* VUS */
 };
 
-enum msg_kind { MSG_SUBMIT, MSG_STOP, MSG_DELETE, MSG_TICK, MSG_THRESHOLD, MSG_DONE, MSG_QUIT };
+enum msg_kind { MSG_SUBMIT, MSG_STOP, MSG_DELETE, MSG_TICK, MSG_THRESHOLD, MSG_DONE, MSG_QUIT,
+    MSG_VUS };
 
 struct msg {
 	struct mailbox_msg link;   /* first: the mailbox links messages through it */
 	enum msg_kind kind;
 	struct waiter *w;          /* SUBMIT, STOP, DELETE */
 	const struct runq_new *nr; /* SUBMIT */
+	const struct runq_vus *vus;/* VUS */
 	int64_t id;                /* STOP, DELETE */
 	bool force;                /* STOP */
 	struct qrun *run;          /* TICK, THRESHOLD, DONE */
@@ -641,7 +646,8 @@ static void
 start_run(struct runq *q, struct qrun *r)
 {
 	struct engine_options eo = { .workers = q->cfg->workers, .allow_addr = allow_addr,
-	    .allow_arg = (void *)q->sec };
+	    .allow_arg = (void *)q->sec, .live_vus_max = security_caps(q->sec)->max_vus,
+	    .live_vus_max_name = "limits.max_vus" };
 	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = r };
 	struct run_store_state with = { 0 };
 	char *cause = NULL;
@@ -696,6 +702,25 @@ start_next(struct runq *q)
 	}
 }
 
+/* The summary notes what was changed while the run ran (rampage.changes), so that its definition
+   plus these describe it. */
+static void
+note_changes(struct runq *q, struct qrun *r, json_t *summary)
+{
+	char *cause = NULL;
+	json_t *list = run_changes_read(q->db, r->id, &cause), *extra;
+
+	if (list == NULL) {
+		log_warn("run %lld: the summary lacks the run's changes: %s", (long long)r->id, cause);
+		free(cause);
+		return;
+	}
+	if (json_array_size(list) > 0 && json_is_object(extra = json_object_get(summary, "rampage")))
+		json_object_set_new(extra, "changes", list);
+	else
+		json_decref(list);
+}
+
 /* The engine of r has ended: store what it measured and move to the final state. */
 static void
 finish_run(struct runq *q, struct qrun *r)
@@ -718,6 +743,7 @@ finish_run(struct runq *q, struct qrun *r)
 		.alarm = &r->alarm,
 	};
 	sj = summary_json(&sr);
+	note_changes(q, r, sj);
 	summary = json_dumps(sj, JSON_COMPACT);
 	json_decref(sj);
 	if (threshold_count(r->thresholds) > 0) {
@@ -856,6 +882,65 @@ handle_delete(struct runq *q, struct msg *m)
 	}
 }
 
+/* VUS: change a running run's VUs, record the change, publish it. */
+static void
+handle_vus(struct runq *q, struct msg *m)
+{
+	struct qrun *r = find(q, m->id);
+	const struct runq_vus *v = m->vus;
+	struct runq_vus_reply *out = m->w->vus;
+	struct run_change c = { .run_id = m->id, .to = v->vus, .trigger = v->trigger };
+	int sc = -1, s, rc;
+
+	m->w->result = RUNQ_CONFLICT;
+	out->field = "vus";
+	if (r == NULL || r->state != RUN_RUNNING) {
+		s = r != NULL ? (int)r->state : (r = find_unrecorded(q, m->id)) != NULL ? (int)r->state :
+		    stored_state(q, m->id);
+		if (s < 0) {
+			m->w->result = RUNQ_NOT_FOUND;
+			return;
+		}
+		out->state = (enum run_state)s;
+		out->cause = xasprintf("the run is %s: only a running run's VUs can be changed",
+		    run_state_name(out->state));
+		return;
+	}
+	out->state = r->state;
+	for (int i = 0; i < r->plan->nscenarios && sc < 0; i++) {
+		const struct plan_scenario *ps = &r->plan->scenarios[i];
+		if (v->scenario != NULL ? strcmp(ps->name, v->scenario) == 0 :
+		    ps->executor == PLAN_CONSTANT_VUS)
+			sc = i;
+	}
+	if (sc < 0 && v->scenario == NULL && r->plan->nscenarios == 1)
+		sc = 0;        /* not constant-vus: the engine says why */
+	if (sc < 0) {
+		out->field = v->scenario != NULL ? "scenario" : "vus";
+		out->invalid = v->scenario != NULL;
+		out->cause = v->scenario != NULL ? xasprintf("the run has no scenario \"%s\"", v->scenario) :
+		    xasprintf("the run has no constant-vus scenario: only such a scenario's VUs can be "
+		    "changed while it runs");
+		return;
+	}
+	if ((rc = engine_set_vus(r->engine, sc, v->vus, &c.from, &out->field, &out->cause)) != 0) {
+		out->invalid = rc == -2;
+		return;
+	}
+	c.scenario = r->plan->scenarios[sc].name;
+	c.at_ms = engine_elapsed_ns(r->engine) / CLOCK_NS_PER_MS;
+	c.changed_ms = clock_wall_ms();
+	log_info("run %lld: scenario %s: %lld -> %lld VUs at %.1f s (%s)", (long long)r->id, c.scenario,
+	    (long long)c.from, (long long)c.to, (double)c.at_ms / 1000.0, c.trigger);
+	if (store_write_sync(q->store, run_changes_insert, &c, &out->cause) != 0) {
+		m->w->result = RUNQ_FAILED;
+		return;
+	}
+	m->w->result = RUNQ_OK;
+	publish(q, r->topic, json_pack("{s:s, s:I, s:o}", "type", "change", "run_id",
+	    (json_int_t)r->id, "change", run_changes_json(&c)));
+}
+
 /* Handles one message; frees it. */
 static void
 handle(struct runq *q, struct msg *m)
@@ -873,6 +958,10 @@ handle(struct runq *q, struct msg *m)
 		break;
 	case MSG_DELETE:
 		handle_delete(q, m);
+		answer(m->w);
+		break;
+	case MSG_VUS:
+		handle_vus(q, m);
 		answer(m->w);
 		break;
 	case MSG_TICK: {
@@ -1116,6 +1205,21 @@ runq_delete(struct runq *q, int64_t id, enum run_state *state, char **cause)
 	ask(q, m, &w);
 	*state = w.state;
 	*cause = w.cause;
+	return w.result;
+}
+
+enum runq_result
+runq_set_vus(struct runq *q, int64_t id, const struct runq_vus *v, struct runq_vus_reply *out)
+{
+	struct msg *m = xcalloc(1, sizeof *m);
+	struct waiter w = { .done = false, .vus = out };
+
+	memset(out, 0, sizeof *out);
+	m->kind = MSG_VUS;
+	m->id = id;
+	m->vus = v;
+	ask(q, m, &w);
+	assert(w.cause == NULL);
 	return w.result;
 }
 

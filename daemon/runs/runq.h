@@ -149,6 +149,29 @@ enum runq_result runq_stop_run(struct runq *q, int64_t id, bool force, enum run_
  * the manager and the commit. Any thread but the manager's.
  */
 enum runq_result runq_delete(struct runq *q, int64_t id, enum run_state *state, char **cause);
+/* A change of a running run's VUs (runq_set_vus); borrowed for the call. */
+struct runq_vus {
+	const char *scenario;      /* NULL: the run's only constant-vus scenario */
+	int64_t vus;
+	const char *trigger;       /* "api", "cli", "dashboard" (run_changes_trigger) */
+};
+/* What runq_set_vus answers besides its result. */
+struct runq_vus_reply {
+	enum run_state state;      /* the run's state (NOT_FOUND: meaningless) */
+	const char *field;         /* a refusal: what it is about, "vus" or "scenario" (static) */
+	bool invalid;              /* a refusal of the value itself (out of range), not of the moment */
+	char *cause;               /* a refusal or failure: why (caller frees) */
+};
+/*
+ * Gives a running run's constant-vus scenario v->vus VUs from now on (engine_set_vus), records the
+ * change (run_changes.h) and publishes it on topic "run:<id>" as {"type":"change","run_id":..,
+ * "change":{...}}. RUNQ_OK; RUNQ_NOT_FOUND; RUNQ_CONFLICT when the run is not running or the engine
+ * refused (out: field, cause; invalid for a value out of range); RUNQ_FAILED + cause when the change
+ * was applied but could not be recorded. Waits for the manager and the commit. Any thread but the
+ * manager's.
+ */
+enum runq_result runq_set_vus(struct runq *q, int64_t id, const struct runq_vus *v,
+    struct runq_vus_reply *out);
 /* Fills *st for a run that has not ended yet, or whose end is not recorded yet: true; false when the
    manager holds no such run. Release it with runq_status_fini. Any thread. */
 bool runq_status(struct runq *q, int64_t id, struct runq_status *st);

@@ -39,6 +39,17 @@ metric_find(const char *name, size_t n)
 	return -1;
 }
 
+bool
+metric_measured(enum metric_id id)
+{
+#ifdef HAVE_CURLINFO_POSTTRANSFER_TIME_T
+	(void)id;
+	return true;
+#else
+	return id != METRIC_HTTP_REQ_SENDING;
+#endif
+}
+
 enum metric_id
 metric_of_phase(int phase)
 {

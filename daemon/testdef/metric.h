@@ -83,6 +83,14 @@ const struct metric *metric_get(enum metric_id id);
 int metric_find(const char *name, size_t n);
 /* The id of the metric of a timing phase (0 <= phase < METRIC_NPHASE). */
 enum metric_id metric_of_phase(int phase);
+/*
+ * Whether this build measures the metric. http_req_sending (k6: the time to write the request) needs
+ * libcurl's CURLINFO_POSTTRANSFER_TIME_T (8.10; Debian 12 has 7.88): without it libcurl only stamps
+ * "about to send" (PRETRANSFER) and "first byte back" (STARTTRANSFER), so the write cannot be told
+ * from the wait. Such a metric is left out of every output (summary JSON and text, the samples'
+ * sending_us is null, the dashboard) and a threshold on it is refused: never a constant 0.
+ */
+bool metric_measured(enum metric_id id);
 /* k6's word for a type: "counter", "gauge", "rate", "trend". */
 const char *metric_type_name(enum metric_type type);
 

@@ -513,6 +513,12 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 		free(name);
 		return -1;
 	}
+	if (!metric_measured(m)) {
+		walk_err(c, "%s is not measured by this build: it needs libcurl 8.10 "
+		    "(CURLINFO_POSTTRANSFER_TIME_T) to time a request's write; http_req_waiting and "
+		    "http_req_duration include it", metric_get(m)->name);
+		return -1;
+	}
 	*metric = m;
 	if (brace == NULL)
 		return 0;

@@ -510,6 +510,99 @@ test_constant_vus_reuse(void)
 	rmplan(&tp);
 }
 
+/* ---- changing a constant-vus scenario's VUs while it runs (engine_set_vus) */
+
+struct live {
+	struct engine *_Atomic e;
+	int vus[MAXSEC], nticks;
+	int64_t from[2];
+	int rc_zero, rc_over, rc_scen, rc_ok[2];
+	const char *f_zero, *f_over, *f_scen;
+	char *why_over;
+};
+
+/* engine_sink.on_tick: 2 -> 5 after second 0 (with the refusals), 5 -> 1 after second 1. The
+   controller thread is then the only caller of engine_set_vus, as the contract asks. */
+static void
+live_tick(void *arg, const struct tick *t, const struct tick *whole)
+{
+	struct live *l = arg;
+	struct engine *e = atomic_load(&l->e);
+	char *cause = NULL;
+	int64_t from;
+
+	if (l->nticks < MAXSEC)
+		l->vus[l->nticks++] = t->vus;
+	while (e == NULL)          /* engine_start has not returned yet */
+		e = atomic_load(&l->e);
+	if (t->second == 0) {
+		l->rc_zero = engine_set_vus(e, 0, 0, &from, &l->f_zero, &cause);
+		free(cause);
+		cause = NULL;
+		l->rc_over = engine_set_vus(e, 0, 7, &from, &l->f_over, &l->why_over);
+		l->rc_scen = engine_set_vus(e, 3, 2, &from, &l->f_scen, &cause);
+		free(cause);
+		cause = NULL;
+		l->rc_ok[0] = engine_set_vus(e, 0, 5, &l->from[0], &l->f_zero, &cause);
+	} else if (t->second == 1) {
+		l->rc_ok[1] = engine_set_vus(e, 0, 1, &l->from[1], &l->f_zero, &cause);
+	}
+	free(cause);
+}
+
+static void
+test_live_vus(void)
+{
+	struct tplan tp;
+	struct tserver ts;
+	struct live l = { .rc_ok = { 1, 1 } };
+	struct engine_options opt = { .workers = 2, .live_vus_max = 6, .live_vus_max_name = "limits.max_vus" };
+	struct engine_sink sink = { .on_tick = live_tick, .arg = &l };
+	char url[128], *cause = NULL, *lock = NULL;
+	const char *field = NULL;
+	int64_t from;
+	struct engine *e;
+
+	tserver_start(&ts, 0);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", ts.port);
+	struct plan *p = mkplan(&tp, PLAN_CONSTANT_VUS, url);
+	tp.sc.vus = 2;
+	tp.sc.duration_ns = 3500 * CLOCK_NS_PER_MS;
+	tp.sc.graceful_stop_ns = 200 * CLOCK_NS_PER_MS;
+	if ((e = engine_start(p, &opt, &sink, &cause)) == NULL) {
+		ok(0, "live vus: engine started (%s)", cause);
+		free(cause);
+		tserver_stop(&ts);
+		return;
+	}
+	atomic_store(&l.e, e);
+	engine_wait(e);
+	tserver_stop(&ts);
+	is_int(l.rc_zero, -2, "live vus: 0 VUs refused as a value");
+	ok(l.rc_over == -2 && l.why_over != NULL && strstr(l.why_over, "at most 6 VUs") &&
+	    strstr(l.why_over, "limits.max_vus"), "live vus: 7 over the cap of 6 refused, naming it: %s",
+	    l.why_over ? l.why_over : "(none)");
+	is_str(l.f_over, "vus", "live vus: the refusal is about vus");
+	ok(l.rc_scen == -1 && strcmp(l.f_scen, "scenario") == 0, "live vus: no scenario 3");
+	ok(l.rc_ok[0] == 0 && l.from[0] == 2, "live vus: 2 -> 5 accepted, from 2");
+	ok(l.rc_ok[1] == 0 && l.from[1] == 5, "live vus: 5 -> 1 accepted, from 5");
+	ok(l.nticks >= 3 && l.vus[0] == 2, "live vus: second 0 ran 2 VUs (%d)", l.vus[0]);
+	int i5 = -1, i1 = -1;
+	for (int i = 1; i < l.nticks; i++) {
+		if (l.vus[i] == 5 && i5 < 0)
+			i5 = i;
+		if (l.vus[i] == 1 && i5 >= 0 && i1 < 0)
+			i1 = i;
+	}
+	ok(i5 > 0 && i1 > i5, "live vus: then 5 VUs, then 1 (seconds %d, %d of %d)", i5, i1, l.nticks);
+	int rc = engine_set_vus(e, 0, 3, &from, &field, &lock);
+	ok(rc == -1 && strcmp(field, "vus") == 0, "live vus: refused once the run is over (%s)", lock ? lock : "");
+	free(lock);
+	free(l.why_over);
+	engine_free(e);
+	rmplan(&tp);
+}
+
 static void
 test_constant_arrival_rate(void)
 {
@@ -940,6 +1033,7 @@ main(void)
 	test_per_vu_iterations();
 	test_connection_refused();
 	test_constant_vus_reuse();
+	test_live_vus();
 	test_constant_arrival_rate();
 	test_stalled_target();
 	test_ramping_vus();

@@ -13,6 +13,7 @@
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
+#include "runs/run_changes.h"
 #include "runs/run_query.h"
 #include "runs/run_store.h"
 #include "runs/run_window.h"
@@ -372,6 +373,44 @@ test_endpoints(sqlite3 *db)
 	free(cause);
 }
 
+/* run_changes: the trigger words, a change stored and read back in order, in the Run object. */
+static void
+test_changes(struct store *st, sqlite3 *db)
+{
+	struct run_change a = { .run_id = 1, .at_ms = 2480, .scenario = "load", .from = 2, .to = 5,
+	    .trigger = run_changes_trigger(NULL), .changed_ms = 1000 };
+	struct run_change b = { .run_id = 1, .at_ms = 7010, .scenario = "load", .from = 5, .to = 1,
+	    .trigger = run_changes_trigger("cli"), .changed_ms = 2000 };
+	char *cause = NULL, *text;
+	json_t *list, *run = NULL;
+
+	ok(strcmp(run_changes_trigger("dashboard"), "dashboard") == 0 &&
+	    strcmp(run_changes_trigger("cli"), "cli") == 0 && strcmp(run_changes_trigger("ci"), "api") == 0 &&
+	    strcmp(run_changes_trigger(NULL), "api") == 0, "triggers: dashboard, cli, anything else api");
+	list = run_changes_read(db, 1, &cause);
+	ok(list != NULL && json_array_size(list) == 0, "no change yet: an empty list");
+	json_decref(list);
+	ok(store_write_sync(st, run_changes_insert, &a, &cause) == 0 &&
+	    store_write_sync(st, run_changes_insert, &b, &cause) == 0, "two changes stored");
+	list = run_changes_read(db, 1, &cause);
+	text = json_dumps(list, JSON_COMPACT);
+	is_str(text, "[{\"second\":2,\"at_ms\":2480,\"scenario\":\"load\",\"field\":\"vus\",\"from\":2,"
+	    "\"to\":5,\"trigger\":\"api\",\"changed_ms\":1000},{\"second\":7,\"at_ms\":7010,"
+	    "\"scenario\":\"load\",\"field\":\"vus\",\"from\":5,\"to\":1,\"trigger\":\"cli\","
+	    "\"changed_ms\":2000}]", "read back in order, second from at_ms");
+	free(text);
+	json_decref(list);
+	ok(run_query_get(db, 1, NULL, NULL, &run, &cause) == 0 &&
+	    json_array_size(json_object_get(run, "changes")) == 2, "the Run object has them");
+	json_decref(run);
+	ok(run_query_get(db, 2, NULL, NULL, &run, &cause) == 0 &&
+	    json_array_size(json_object_get(run, "changes")) == 0, "another run has none");
+	json_decref(run);
+	b.trigger = "schedule";
+	ok(store_write_sync(st, run_changes_insert, &b, &cause) != 0, "the table refuses another trigger");
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -396,6 +435,7 @@ main(void)
 	test_samples(db);
 	test_runs(db);
 	test_endpoints(db);
+	test_changes(st, db);
 	plan_free(plan);
 	sqlite3_close(db);
 	store_close(st);

@@ -284,7 +284,7 @@ test_validation(void)
 	    "\"vus_max\": [\"value<100\"], \"iterations\": [\"count>1\"], \"iteration_duration\": [\"p(90)<1\"], "
 	    "\"dropped_iterations\": [\"count==0\"], \"data_sent\": [\"count<1e9\"], \"data_received\": [\"rate<1e9\"], "
 	    "\"http_req_blocked\": [\"p(95)<1\"], \"http_req_connecting\": [\"max<1\"], "
-	    "\"http_req_tls_handshaking\": [\"avg<1\"], \"http_req_sending\": [\"avg<1\"], "
+	    "\"http_req_tls_handshaking\": [\"avg<1\"], "
 	    "\"http_req_waiting\": [\"avg<1 over 10s\"], \"http_req_receiving\": [\"med<1\"], "
 	    "\"http_req_duration{name:login}\": [\"p(95)<500\"], \"http_reqs{scenario:admin}\": [\"count>0\"], "
 	    "\"http_req_failed{status:500}\": [\"rate<1\"], \"http_req_duration{group:checkout}\": [\"p(99)<1\"], "
@@ -293,6 +293,15 @@ test_validation(void)
 	    "\"http_req_duration{ scenario : 'browse' , name:\\\"home\\\" }\": [\"avg<1\"], "
 	    "\"http_req_duration{name:login,status:200}\": [\"avg<1\"]}");
 	is_str(got, "", "every metric, aggregation and tag of the summary is accepted");
+	free(got);
+
+	/* a metric this build does not measure is refused, not judged on a constant 0 */
+	got = errors_of("{\"http_req_sending\": [\"avg<1\"]}");
+	if (metric_measured(METRIC_HTTP_REQ_SENDING))
+		is_str(got, "", "http_req_sending is accepted where it is measured");
+	else
+		ok(strstr(got, "thresholds.http_req_sending: http_req_sending is not measured by this build: "
+		    "it needs libcurl 8.10") != NULL, "http_req_sending is refused where it is not measured: %s", got);
 	free(got);
 
 	expect_error("[\"p(95)<500\"]", "thresholds: expected an object of metric names", "thresholds must be an object");

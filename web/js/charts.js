@@ -80,8 +80,10 @@ export class RunCharts {
     const xSeries = { label: "time", value: (u, v) => v === null || v === undefined ? "–"
       : `+${elapsed(v)} (${clockFmt.format(new Date((this.base + v) * 1000))})` };
     const onDraw = () => this.onDraw();
+    this.changes = [];   // the run's changes while it ran (docs/api.md): a marker each on every chart
+    const marks = (u) => this.placeMarkers(u);
     const common = (title, height) => ({
-      title, width: w, height, hooks: { draw: [onDraw] },
+      title, width: w, height, hooks: { draw: [onDraw, marks] },
       cursor: { sync: { key: "run" }, drag: { x: true, y: false } },
       legend: { live: true },
     });
@@ -185,6 +187,31 @@ export class RunCharts {
     this.throughput.setData([c.x, c.rps, c.eps]);
     this.latency.setData([c.x, c.p50, c.p95, c.p99, c.max]);
     this.vus.setData([c.x, c.vus]);
+  }
+
+  // The run's changes (Run.changes: {second, at_ms, scenario, from, to, trigger}): each becomes a
+  // labelled vertical marker on every chart, kept in place as the charts redraw.
+  setChanges(changes) {
+    this.changes = (changes || []).slice();
+    for (const u of this.charts) this.placeMarkers(u);
+  }
+
+  placeMarkers(u) {
+    const over = u.over;
+    if (!over) return;
+    for (const el of over.querySelectorAll(".change-marker")) el.remove();
+    for (const c of this.changes) {
+      // at the start of the run second it took effect in: a point at x = s is second s
+      const x = u.valToPos(c.second, "x");
+      if (!isFinite(x) || x < 0 || x > over.clientWidth) continue;
+      const text = `${c.from} → ${c.to} VUs`;
+      over.append(Object.assign(document.createElement("div"), {
+        className: "change-marker",
+        title: `+${elapsed(c.at_ms / 1000)}: ${c.scenario} ${text} (${c.trigger})`,
+        textContent: text,
+      }));
+      over.lastChild.style.left = x + "px";
+    }
   }
 
   destroy() {

@@ -16,9 +16,12 @@ import { RunFailures } from "./run-failures.js";
 export class RunPanels {
   // `page` is what the panels read of the page: `run` (as the daemon last described it), `ended`
   // (the page shows the run as finished) and `checks` (the check results counted by the stream).
-  constructor(id, page) {
+  // `on.pick(name, checked)` charts an endpoint or stops (endpoint-charts.js); `on.picked(name)`
+  // says whether it is charted.
+  constructor(id, page, on = {}) {
     this.id = id;
     this.page = page;
+    this.on = on;
     this.lastTick = null;
     this.lastThresholds = null;   // as judged so far, from the last tick that had them
     this.lastChecks = null;       // per check name, from the last tick that had them
@@ -139,7 +142,7 @@ export class RunPanels {
       let tr = tbody.querySelector(`tr[data-idx="${idx}"]`);
       if (!tr) {
         tr = h("tr", { dataset: { idx }, class: idx === 0 ? "total" : "" },
-          h("th", { scope: "row" }, idx === 0 ? "total" : h("span", {}, h("span", { class: "method" }, r.method || ""), " ", r.name)),
+          h("th", { scope: "row" }, idx === 0 ? "total" : h("span", {}, this.pickBox(r.name), h("span", { class: "method" }, r.method || ""), " ", r.name)),
           ...Array.from({ length: 8 }, () => h("td", { class: "num" })),
           ended ? h("td", { class: "codes" }) : null,
           h("td", { class: "why" }));
@@ -163,6 +166,13 @@ export class RunPanels {
       if (whyTd.textContent !== why) whyTd.textContent = why;
       tbody.append(tr);   // keep the order (total last)
     }
+  }
+
+  // A checkbox that charts the endpoint (requests/s and p95) under the run's charts.
+  pickBox(name) {
+    if (!this.on.pick) return null;
+    return h("input", { type: "checkbox", class: "ep-pick", title: "chart this endpoint", "aria-label": "chart " + name,
+      checked: this.on.picked(name), onchange: (e) => this.on.pick(name, e.target.checked) });
   }
 
   // ---- the generator's health
@@ -271,16 +281,19 @@ export class RunPanels {
           ["Data sent", bytes(val("data_sent", "count"))],
           ["Generator", gen ? gen.verdict : "–"]].map(([k, v]) => h("div", { class: "stat" }, h("dt", {}, k), h("dd", {}, v)))));
 
+    // a phase this daemon does not measure is absent from the summary (http_req_sending before
+    // libcurl 8.10): left out here too; each keeps its colour (ph<i>)
     const phases = [["blocked", "http_req_blocked"], ["connect", "http_req_connecting"], ["TLS", "http_req_tls_handshaking"],
-      ["send", "http_req_sending"], ["TTFB (waiting)", "http_req_waiting"], ["receive", "http_req_receiving"]];
+      ["send", "http_req_sending"], ["TTFB (waiting)", "http_req_waiting"], ["receive", "http_req_receiving"]]
+      .map(([label, n], i) => [label, n, i]).filter(([, n]) => m[n]);
     const avgSum = phases.reduce((a, [, n]) => a + (val(n, "avg") || 0), 0) || 1;
     const phaseSec = h("section", { class: "card", id: "phases", "aria-labelledby": "ph-title" },
       h("h2", { id: "ph-title" }, "Timing phases"),
       h("div", { class: "phasebar", role: "img", "aria-label": "share of the mean request time per phase" },
-        phases.map(([label, n], i) => h("span", { class: "ph ph" + i, style: `width: ${(100 * (val(n, "avg") || 0) / avgSum).toFixed(2)}%`, title: `${label}: ${ms(val(n, "avg"))} mean` }))),
+        phases.map(([label, n, i]) => h("span", { class: "ph ph" + i, style: `width: ${(100 * (val(n, "avg") || 0) / avgSum).toFixed(2)}%`, title: `${label}: ${ms(val(n, "avg"))} mean` }))),
       h("div", { class: "table-wrap" }, h("table", { class: "phases" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Phase"),
         ...["mean", "median", "p95", "p99", "max"].map((c) => h("th", { scope: "col", class: "num" }, c)))),
-      h("tbody", {}, phases.map(([label, n], i) => h("tr", {},
+      h("tbody", {}, phases.map(([label, n, i]) => h("tr", {},
         h("th", { scope: "row" }, h("span", { class: "swatch ph" + i }), " ", label),
         ...["avg", "med", "p(95)", "p(99)", "max"].map((k) => h("td", { class: "num" }, ms(val(n, k))))))))));
 

@@ -4,7 +4,7 @@
 import { count, dur, parseDuration } from "./fmt.js";
 
 // The scenarios as k6 derives them: "scenarios", else the top-level shortcuts.
-function scenarios(def) {
+export function scenarios(def) {
   if (def.scenarios && typeof def.scenarios === "object") return Object.entries(def.scenarios);
   if (def.stages) return [["default", { executor: "ramping-vus", stages: def.stages, startVUs: def.startVUs }]];
   if (def.iterations) return [["default", { executor: "shared-iterations", vus: def.vus, iterations: def.iterations }]];

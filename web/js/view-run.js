@@ -13,6 +13,8 @@ import { RunCharts } from "./charts.js";
 import { RunHead } from "./run-head.js";
 import { RunStream } from "./run-stream.js";
 import { RunPanels } from "./run-panels.js";
+import { RunUsers } from "./run-users.js";
+import { EndpointCharts } from "./endpoint-charts.js";
 import { exposeForTests } from "./testhook.js";
 
 export async function runView(main, id) {
@@ -28,10 +30,18 @@ export async function runView(main, id) {
       if (!ENDED.has(run.state)) { run.state = state; head.render(); }
     },
   });
-  const panels = new RunPanels(id, page);
+  const epCharts = new EndpointCharts(id, () => stream.step);
+  const panels = new RunPanels(id, page, { pick: (name, on) => epCharts.pick(name, on), picked: (name) => epCharts.has(name) });
+  const users = new RunUsers(id, page, { changed: (r) => { run.changes = r.changes; showChanges(); } });
   const stream = new RunStream(id, page, {
-    tick: (m) => { panels.tick(m); head.tick(m); },
+    tick: (m) => { panels.tick(m); head.tick(m); epCharts.tick(m); },
     state: onState,
+    change: (c) => {
+      // the answer to our own Apply may have brought it already
+      if (!run.changes) run.changes = [];
+      if (!run.changes.some((x) => x.at_ms === c.at_ms && x.scenario === c.scenario)) run.changes.push(c);
+      showChanges();
+    },
     resync: reloadRun,
   });
   const chartsEl = h("div", { class: "charts", id: "charts" });
@@ -49,6 +59,11 @@ export async function runView(main, id) {
     spectrum: () => panels.spectrum && panels.spectrum.u ? panels.spectrum.u.data.map((c) => c.slice()) : null,
     axisLabels: (chart, axis) => charts ? (charts.charts[chart].axes[axis]._values || []).slice() : [],
     reloadWithStep: (s) => stream.load(charts, s),
+    get changes() { return run ? (run.changes || []).slice() : []; },
+    // the change markers drawn on each chart: [chart][i] = its label
+    markers: () => charts ? charts.charts.map((u) => [...u.over.querySelectorAll(".change-marker")].map((e) => e.textContent)) : [],
+    endpointCharts: () => epCharts.names,
+    endpointPoints: (name) => { const c = epCharts.picked.get(name); return c ? c.x.length : 0; },
   });
 
   // the stream first (confirmed by the server), then the state and history over REST
@@ -62,11 +77,12 @@ export async function runView(main, id) {
     return;
   }
   if (destroyed) return;
-  fill(bodyEl, panels.el.health, chartsEl, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks),
+  fill(bodyEl, panels.el.health, chartsEl, epCharts.el, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks),
     panels.el.endpoints, panels.failures.el.panel, panels.el.finished);
-  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.failures.el.alarm,
-    bodyEl);
+  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, users.el, head.el.progress,
+    panels.failures.el.alarm, bodyEl);
   head.render();
+  users.render();
   panels.render();
   head.plan();
   await start();
@@ -78,6 +94,7 @@ export async function runView(main, id) {
     stream.close();
     clearInterval(clock);
     if (charts) charts.destroy();
+    epCharts.destroy();
     if (panels.spectrum) panels.spectrum.destroy();
   }
 
@@ -89,9 +106,18 @@ export async function runView(main, id) {
     if (run.state === "queued" || run.state === "cancelled") { head.progress(); return; }
     if (!charts) charts = new RunCharts(chartsEl, { startedMs: run.started_ms });
     await stream.load(charts);
+    charts.setChanges(run.changes);
+    // the picked endpoints again, at the step just read (a finished run's stored seconds)
+    for (const name of epCharts.names) { await epCharts.pick(name, false); await epCharts.pick(name, true); }
     await panels.load();
     if (!ended) clock = setInterval(() => head.progress(), 1000);
     head.progress();
+  }
+
+  // The run's changes, drawn on the charts and listed by the Users control.
+  function showChanges() {
+    if (charts) charts.setChanges(run.changes);
+    users.render();
   }
 
   function onState(m) {
@@ -99,6 +125,7 @@ export async function runView(main, id) {
     Object.assign(run, { state: m.state, started_ms: m.started_ms, ended_ms: m.ended_ms, error: m.error, position: m.position,
       incomplete: m.incomplete, missing_seconds: m.missing_seconds });
     head.render();
+    users.render();
     if (was === "queued" && m.state !== "queued") reloadRun();
     else if (ENDED.has(m.state)) reloadRun();
   }
@@ -126,6 +153,7 @@ export async function runView(main, id) {
     clock = null;
     stream.drop();
     head.render();
+    users.render();
     await start();
     panels.render();
   }
