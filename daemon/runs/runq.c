@@ -778,7 +778,7 @@ finish_run(struct runq *q, struct qrun *r)
 	}
 	with.whole = sr.whole;
 	with.check_names = r->plan->check_names;
-	with.duration_us = sr.duration_ns / 1000;
+	with.duration_us = (sr.duration_ns + 500) / 1000;
 	with.vus = r->series.seconds > 0 ? r->series.vus_max : sr.whole->vus;
 	with.summary = summary;
 	with.thresholds = thresholds;
