@@ -12,7 +12,8 @@ const STATES = ["queued", "running", "stopping", "passed", "failed", "stopped", 
 const ENDED_WITH_DATA = ["passed", "failed", "finished", "stopped"];
 
 // Mounts the history into el. opts.test: only that test's runs; opts.showTest: a column with the
-// test's name; opts.vusOf(run id): the VUs of an ended run (the test page has them from its trend);
+// test's name; opts.vusOf(run id): a VUs column, with the VUs of an ended run (the test page has them
+// from its trend; a running run's are live);
 // opts.compare: a tick box per ended run, and a link comparing the two ticked (docs/dashboard.md).
 // Returns a cleanup function.
 export function runHistory(el, { test = null, showTest = false, title = "History", vusOf = null, compare = false } = {}) {
@@ -67,7 +68,7 @@ export function runHistory(el, { test = null, showTest = false, title = "History
       h("td", {}, timeEl(r.started_ms || r.queued_ms)),
       h("td", {}, r.trigger || "–"),
       h("td", { class: "num" }, r.started_ms && end ? dur((end - r.started_ms) / 1000) : "–"),
-      h("td", { class: "num vus" }, vus !== undefined && vus !== null ? count(vus) : "–"),
+      vusOf ? h("td", { class: "num vus" }, vus !== undefined && vus !== null ? count(vus) : "–") : null,
       h("td", { class: "num" }, s.rps !== undefined ? rps(s.rps) : r.live ? rps(r.live.rps) : "–"),
       h("td", { class: "num" }, s.p95_us !== undefined ? us(s.p95_us) : r.live ? us(r.live.p95_us) : "–"),
       h("td", { class: "num" }, s.error_rate !== undefined ? pct(s.error_rate) : "–"),
@@ -99,7 +100,7 @@ export function runHistory(el, { test = null, showTest = false, title = "History
         h("th", { scope: "col" }, "Run"), showTest ? h("th", { scope: "col" }, "Test") : null,
         h("th", { scope: "col" }, "State"), h("th", { scope: "col" }, "Started"),
         h("th", { scope: "col" }, "Trigger"), h("th", { scope: "col", class: "num" }, "Duration"),
-        h("th", { scope: "col", class: "num" }, "VUs"),
+        vusOf ? h("th", { scope: "col", class: "num" }, "VUs") : null,
         h("th", { scope: "col", class: "num" }, "Throughput"), h("th", { scope: "col", class: "num" }, "p95"),
         h("th", { scope: "col", class: "num" }, "Errors"), h("th", { scope: "col", class: "num" }, "Requests"),
         h("th", { scope: "col" }, "Note"))),
