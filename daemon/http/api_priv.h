@@ -1,6 +1,6 @@
 /*
  * api_priv.h: the router and what handlers share, for the files that implement routes (routes.c,
- * api_tests.c, api_runs.c, api_run_data.c, prometheus.c). Every function here runs on the api thread
+ * api_tests.c, api_runs.c, api_run_data.c, api_trend.c, prometheus.c). Every function here runs on the api thread
  * (MHD's internal thread), inside a handler. Handlers answer HTTP; what they read of the runs comes
  * from runs/run_query.h, and nothing here is shared between handler files but through api.c.
  *
@@ -92,6 +92,8 @@ api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_r
     api_runs_latency;
 /* api_run_failures.c: why a run's requests failed */
 api_handler_fn api_runs_failures;
+/* api_trend.c: a test's runs as a trend, with change points */
+api_handler_fn api_tests_trend;
 /* prometheus.c: GET /metrics */
 api_handler_fn api_prometheus_metrics;
 

@@ -45,6 +45,7 @@ const struct api_route api_routes[] = {
 	{ "PUT",    "/api/tests/{id}",                  api_tests_put },
 	{ "DELETE", "/api/tests/{id}",                  api_tests_delete },
 	{ "POST",   "/api/tests/{id}/runs",             api_runs_create_for_test },
+	{ "GET",    "/api/tests/{id}/trend",            api_tests_trend },
 	{ "GET",    "/api/runs",                        api_runs_list },
 	{ "POST",   "/api/runs",                        api_runs_create },
 	{ "GET",    "/api/runs/{id}",                   api_runs_get },

@@ -443,6 +443,53 @@ out:
 	return rc;
 }
 
+/* Binds one endpoint's (or the total's) headline figures to the run_figures insert (?2..?12). */
+static void
+bind_figures(sqlite3_stmt *st, int idx, const struct tick_endpoint *ep, int64_t duration_us)
+{
+	const struct hist *h = ep->duration;
+	double n = (double)ep->requests;
+
+	sqlite3_bind_int(st, 2, idx);
+	sqlite3_bind_int64(st, 3, i64(ep->requests));
+	sqlite3_bind_int64(st, 4, i64(ep->failed));
+	sqlite3_bind_double(st, 5, n > 0 ? (double)ep->failed / n : 0.0);
+	sqlite3_bind_double(st, 6, duration_us > 0 ? n * 1e6 / (double)duration_us : 0.0);
+	if (h != NULL && hist_count(h) > 0) {
+		sqlite3_bind_int64(st, 7, llround(hist_mean(h)));
+		sqlite3_bind_int64(st, 8, i64(hist_percentile(h, 50)));
+		sqlite3_bind_int64(st, 9, i64(hist_percentile(h, 95)));
+		sqlite3_bind_int64(st, 10, i64(hist_percentile(h, 99)));
+	}
+	sqlite3_bind_int64(st, 11, duration_us);
+}
+
+/* Writes the headline figures of a run that ends (run_figures: the total and each endpoint), from
+   the same whole-run tick as its histograms, so a trend reads them and nothing else. */
+static int
+write_figures(sqlite3 *db, const struct run_store_state *s, char **cause)
+{
+	const struct tick *w = s->whole;
+	sqlite3_stmt *st = prepare(db, "INSERT OR REPLACE INTO run_figures (run_id, endpoint, requests,"
+	    " failures, error_rate, rps, lat_mean_us, lat_p50_us, lat_p95_us, lat_p99_us, duration_us, vus)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", cause);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, s->run_id);
+	bind_figures(st, 0, &w->total, s->duration_us);
+	sqlite3_bind_int(st, 12, s->vus);
+	rc = step_done(db, st, "insert run_figures", cause);
+	for (int i = 0; i < w->nendpoints && rc == 0; i++) {
+		sqlite3_bind_int64(st, 1, s->run_id);
+		bind_figures(st, i + 1, &w->endpoints[i], s->duration_us);
+		rc = step_done(db, st, "insert run_figures", cause);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 run_store_state(sqlite3 *db, void *arg, char **cause)
 {
@@ -454,7 +501,8 @@ run_store_state(sqlite3 *db, void *arg, char **cause)
 		return -1;
 	if (s->whole != NULL && (write_whole(db, s->run_id, s->whole, cause) != 0 ||
 	    write_checks(db, s->run_id, s->whole, s->check_names, cause) != 0 ||
-	    run_failures_write_whole(db, s->run_id, s->whole->failures, s->alarm, cause) != 0))
+	    run_failures_write_whole(db, s->run_id, s->whole->failures, s->alarm, cause) != 0 ||
+	    write_figures(db, s, cause) != 0))
 		return -1;
 	st = prepare(db, "UPDATE runs SET state = ?2,"
 	    " started_ms = coalesce(?3, started_ms), ended_ms = coalesce(?4, ended_ms),"

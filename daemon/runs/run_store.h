@@ -115,8 +115,11 @@ struct run_store_state {
 	const char *error;         /* non-NULL: set error */
 	const struct plan *plan;   /* non-NULL: write the run's endpoints (at start) */
 	const struct tick *whole;  /* non-NULL: write run_histograms, run_status_codes, run_checks and
-	                              run_failures (at the end; check_names names whole->checks) */
+	                              run_failures and run_figures (at the end; check_names names
+	                              whole->checks) */
 	char *const *check_names;
+	int64_t duration_us;       /* with whole: how long the run sent load (run_figures) */
+	int vus;                   /* with whole: the most VUs active at once (run_figures) */
 	const char *summary;       /* non-NULL: set summary (JSON text) */
 	const char *thresholds;    /* non-NULL: set thresholds (JSON text: threshold_results_json) */
 	const char *missing;       /* non-NULL: set missing (JSON text: ranges of seconds not stored) */

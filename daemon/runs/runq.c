@@ -762,6 +762,8 @@ finish_run(struct runq *q, struct qrun *r)
 	with.whole = sr.whole;
 	with.alarm = r->alarm.fired ? &r->alarm : NULL;
 	with.check_names = r->plan->check_names;
+	with.duration_us = (sr.duration_ns + 500) / 1000;
+	with.vus = r->series.seconds > 0 ? r->series.vus_max : sr.whole->vus;
 	with.summary = summary;
 	with.thresholds = thresholds;
 	with.error = error;
