@@ -31,10 +31,10 @@ run_once() { # starts a run of the test and waits for its end
 	LAST_STATE=$st
 }
 for _ in 1 2; do run_once; done
-is "$LAST_STATE" passed "a 1 s run at 5 ms a request ends"
+is "$LAST_STATE" finished "a 1 s run at 5 ms a request ends (no thresholds: finished)"
 def 50 | curl -s -o /dev/null -H 'Content-Type: application/json' -X PUT --data-binary @- "$URL/api/tests/$TEST"
 for _ in 1 2; do run_once; done
-is "$LAST_STATE" passed "a 1 s run at 50 ms a request ends"
+is "$LAST_STATE" finished "a 1 s run at 50 ms a request ends (no thresholds: finished)"
 set -- $RUNS
 
 # --- the figures are stored with the end, from the whole-run histogram (as the summary's)
@@ -51,7 +51,7 @@ is "$(printf '%s' "$T" | jq -c '[.points[].run]')" "[$1,$2,$3,$4]" "one point pe
 is "$(printf '%s' "$T" | jq -c '[.metric, .unit, .endpoint, .baseline_run]')" '["p95","us","total",null]' \
 	"p95 in microseconds, every endpoint together, no baseline"
 is "$(printf '%s' "$T" | jq -c '[.points[0] | .trigger, .state, .baseline, .vus, (.time_ms > 0), (.duration_us >= 1000000)]')" \
-	'["api","passed",false,1,true,true]' "a point says when, how started, how it ended, VUs and length"
+	'["api","finished",false,1,true,true]' "a point says when, how started, how it ended, VUs and length"
 is "$(printf '%s' "$T" | jq '.points[0].value')" \
 	"$(sqlite3 "$DB" "SELECT lat_p95_us FROM run_figures WHERE run_id = $1 AND endpoint = 0")" "its value is the stored figure"
 ok "$(printf '%s' "$T" | jq -e '[.points[].value] | .[2] >= 50000 and .[3] >= 50000 and .[0] < .[2] and .[1] < .[3]' >/dev/null; echo $?)" \
@@ -119,14 +119,14 @@ like "$(curl -s "$URL/api/tests/$TEST/trend?metric=p90" | jq -r .error.message)"
 is "$(http_status GET "$URL/api/tests/99999/trend")" 404 "an unknown test: 404"
 is "$(http_status POST "$URL/api/tests/$TEST/trend" -H 'Content-Type: application/json')" 405 "GET only"
 
-# --- backfill: a database from before sql/004 gets its runs' figures from their summaries
+# --- backfill: a database from before sql/007 gets its runs' figures from their summaries
 FIGURES="SELECT run_id, endpoint, requests, failures, lat_mean_us, lat_p50_us, lat_p95_us, lat_p99_us,
 	duration_us, vus, round(rps, 3), round(error_rate, 6) FROM run_figures
 	WHERE run_id IN (SELECT id FROM runs WHERE test_id = $TEST) ORDER BY 1, 2"
 sqlite3 "$DB" "$FIGURES" >"$SANDBOX/written"
 stop_daemon
 V=$(sqlite3 "$DB" "PRAGMA user_version")
-sqlite3 "$DB" "DROP TABLE run_figures; PRAGMA user_version = 3"
+sqlite3 "$DB" "DROP TABLE run_figures; PRAGMA user_version = $((V - 1))"
 start_daemon
 is "$(sqlite3 "$DB" "PRAGMA user_version")" "$V" "the restart migrated the database again"
 sqlite3 "$DB" "$FIGURES" >"$SANDBOX/backfilled"
