@@ -319,15 +319,15 @@ compare_metric(enum compare_metric m, const struct compare_side *a, const struct
 			out->verdict = COMPARE_INCONCLUSIVE;
 		return;
 	}
+	if (!judge)
+		return;    /* description: no interval (it is most of the cost) */
 	if (!practical_only && windows_with_value(m, a) >= 2 && windows_with_value(m, b) >= 2 &&
 	    interval(m, a, b, shown, seed, &out->lo, &out->hi)) {
-		if (judge)
-			out->verdict = judge_interval(m, out->lo, out->hi, floor);
+		out->verdict = judge_interval(m, out->lo, out->hi, floor);
 		return;
 	}
 	out->practical_only = true;
-	if (judge)
-		out->verdict = judge_interval(m, shown, shown, floor);
+	out->verdict = judge_interval(m, shown, shown, floor);
 }
 
 enum compare_verdict

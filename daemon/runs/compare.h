@@ -108,7 +108,7 @@ struct compare_result {
 };
 /*
  * Compares metric m of run a (the earlier, the baseline) with run b, under floor (compare_floor);
- * judges it (when judge is true) and fills *out. seed fixes the bootstrap. Needs at least 2
+ * judges it (when judge is true: then with an interval; without, values only) and fills *out. seed fixes the bootstrap. Needs at least 2
  * windows with a value on each side for an interval; with fewer, or with practical_only, the
  * verdict compares the values shown with the floor.
  */

@@ -1,8 +1,9 @@
 /*
- * compare_load: see compare_load.h. Reads each run's steady part once per endpoint (a range scan
- * of its per-second rows with their histograms), merges the seconds into windows on the way and
- * keeps only the windows' values and one merged histogram per endpoint at a time, so an hour of 10
- * endpoints is ~4,000 small window records, not 40,000 histograms in memory.
+ * compare_load: see compare_load.h. Reads each run's steady part once per endpoint: a range scan
+ * of its per-second rows, merged into windows on the way (counters summed, the seconds'
+ * percentiles weighted by their requests), so an hour of 10 endpoints is ~4,000 small window
+ * records; and the steady part's merged histogram, for the values shown (the whole-run histogram
+ * minus the seconds outside the steady part when that is cheaper than merging the steady ones).
  *
  * The steady part comes from the run's stored definition: the seconds in which every scenario is
  * either idle or in a constant stage (constant-vus, constant-arrival-rate, or a ramping stage whose
@@ -49,6 +50,7 @@ struct run {
 	int nwindows;
 	int64_t steady_s;
 	bool whole;                /* no constant stage: the whole run */
+	bool incomplete;           /* some seconds were never stored (runs.missing) */
 	int window_s;
 	struct ep *eps;            /* [neps]; eps[0] is the total */
 	int neps;
@@ -199,24 +201,110 @@ spectrum(const struct hist *h)
 	return pts;
 }
 
-/* Reads endpoint e of run r: its windows and its shown values. 0, or -1 and *cause. */
+/* Runs a statement of blobs (column col) of run r's endpoint idx; for each row whose second
+   (column 0) keep() accepts, merges (sign > 0) or subtracts (sign < 0, only when contained) the
+   blob into h. 0; 1 when a blob to subtract was not contained in h; -1 and *cause. */
+static int
+fold_blobs(sqlite3 *db, const struct run *r, int idx, bool steady, int sign, struct hist *h,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	struct hist *one = sign < 0 ? hist_new() : NULL;
+	int rc, out = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT second, hist FROM sample_histograms WHERE run_id = ? AND "
+	    "endpoint = ? ORDER BY second", -1, &st, NULL) != SQLITE_OK) {
+		hist_free(one);
+		return fail(db, cause);
+	}
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int(st, 2, idx);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t s = sqlite3_column_int64(st, 0);
+		bool in = s >= 0 && s < r->nsec && r->win_of[s] >= 0;
+		const void *blob;
+		size_t len;
+		if (in != steady)
+			continue;
+		blob = sqlite3_column_blob(st, 1);
+		len = (size_t)sqlite3_column_bytes(st, 1);
+		if (sign > 0) {
+			(void)hist_merge_blob(h, blob, len, NULL);
+		} else if (hist_decode(one, blob, len, NULL) == 0) {
+			if (!hist_contains(h, one)) {
+				out = 1;
+				break;
+			}
+			hist_subtract(h, one);
+		}
+	}
+	sqlite3_finalize(st);
+	hist_free(one);
+	if (out == 0 && rc != SQLITE_DONE)
+		return fail(db, cause);
+	return out;
+}
+
+/*
+ * The merged histogram of endpoint idx over r's steady part into h (empty). When the steady part
+ * is most of the run, the whole-run histogram minus the other seconds (a few blobs instead of
+ * thousands: decoding the blobs is most of a comparison's cost); otherwise, or when the run is
+ * incomplete or a second is not in the whole-run histogram, the steady seconds merged.
+ */
+static int
+steady_hist(sqlite3 *db, const struct run *r, int idx, struct hist *h, char **cause)
+{
+	sqlite3_stmt *st;
+	bool have = false;
+	int rc;
+
+	if (!r->incomplete && r->steady_s * 2 >= r->nsec) {
+		if (sqlite3_prepare_v2(db, "SELECT hist FROM run_histograms WHERE run_id = ? AND "
+		    "endpoint = ? AND metric = 'duration'", -1, &st, NULL) != SQLITE_OK)
+			return fail(db, cause);
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_int(st, 2, idx);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			have = hist_decode(h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+			    NULL) == 0;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return fail(db, cause);
+		if (have && r->steady_s == r->nsec && r->whole)
+			return 0;
+		if (have && (rc = fold_blobs(db, r, idx, false, -1, h, cause)) <= 0)
+			return rc;
+		hist_reset(h);
+	}
+	return fold_blobs(db, r, idx, true, 1, h, cause) < 0 ? -1 : 0;
+}
+
+/* The latency columns of a samples row a window keeps (request-weighted means; max: the max). */
+static const int lat_metric[] = { COMPARE_MEAN, COMPARE_P50, COMPARE_P90, COMPARE_P95, COMPARE_P99,
+    COMPARE_MAX };
+#define NLAT ((int)(sizeof lat_metric / sizeof lat_metric[0]))
+
+/*
+ * Reads endpoint e of run r: its windows (from the stored per-second rows: counters, phases and
+ * the seconds' percentiles, request-weighted) and its shown values (counters summed; latency from
+ * the steady part's merged histogram). 0, or -1 and *cause.
+ */
 static int
 load_endpoint(sqlite3 *db, struct run *r, struct ep *e, char **cause)
 {
-	struct hist *wh = hist_new(), *all = hist_new();
-	double req = 0, fails = 0, cp = 0, cf = 0, secs = 0, ph[NPHASES] = { 0 };
+	struct hist *all = hist_new();
+	double req = 0, fails = 0, cp = 0, cf = 0, secs = 0, ph[NPHASES] = { 0 }, lat[NLAT] = { 0 };
+	double lat_req = 0;
 	double treq = 0, tfail = 0, tcp = 0, tcf = 0, tph[NPHASES] = { 0 };
 	int cur = -1, rc;
 	sqlite3_stmt *st;
 
 	e->win = xcalloc((size_t)(r->nwindows > 0 ? r->nwindows : 1), sizeof *e->win);
 	e->nwin = 0;
-	if (sqlite3_prepare_v2(db, "SELECT s.second, s.requests, s.failures, s.checks_passed, "
-	    "s.checks_failed, s.blocked_us, s.connecting_us, s.tls_us, s.sending_us, s.waiting_us, "
-	    "s.receiving_us, h.hist FROM samples s LEFT JOIN sample_histograms h ON "
-	    "h.run_id = s.run_id AND h.endpoint = s.endpoint AND h.second = s.second "
-	    "WHERE s.run_id = ? AND s.endpoint = ? ORDER BY s.second", -1, &st, NULL) != SQLITE_OK) {
-		hist_free(wh);
+	if (sqlite3_prepare_v2(db, "SELECT second, requests, failures, checks_passed, checks_failed, "
+	    "blocked_us, connecting_us, tls_us, sending_us, waiting_us, receiving_us, lat_mean_us, "
+	    "lat_p50_us, lat_p90_us, lat_p95_us, lat_p99_us, lat_max_us FROM samples "
+	    "WHERE run_id = ? AND endpoint = ? ORDER BY second", -1, &st, NULL) != SQLITE_OK) {
 		hist_free(all);
 		return fail(db, cause);
 	}
@@ -232,9 +320,13 @@ load_endpoint(sqlite3 *db, struct run *r, struct ep *e, char **cause)
 			continue;
 		if (cur >= 0 && (w != cur || rc != SQLITE_ROW)) {
 			/* the window cur is complete */
-			compare_window_fill(&e->win[e->nwin++], wh, secs, req, fails, cp, cf, ph);
-			hist_merge(all, wh);
-			hist_reset(wh);
+			struct compare_window *cw = &e->win[e->nwin++];
+			compare_window_fill(cw, NULL, secs, req, fails, cp, cf, ph);
+			for (int i = 0; i < NLAT; i++) {
+				cw->v[lat_metric[i]] = lat_req > 0 ? (lat_metric[i] == COMPARE_MAX ? lat[i] :
+				    lat[i] / lat_req) : NAN;
+				lat[i] = 0;
+			}
 			treq += req;
 			tfail += fails;
 			tcp += cp;
@@ -243,7 +335,7 @@ load_endpoint(sqlite3 *db, struct run *r, struct ep *e, char **cause)
 				tph[i] += ph[i];
 				ph[i] = 0;
 			}
-			req = fails = cp = cf = secs = 0;
+			req = fails = cp = cf = secs = lat_req = 0;
 		}
 		if (rc != SQLITE_ROW)
 			break;
@@ -257,16 +349,26 @@ load_endpoint(sqlite3 *db, struct run *r, struct ep *e, char **cause)
 			cf += (double)sqlite3_column_int64(st, 4);
 			for (int i = 0; i < NPHASES; i++)
 				ph[i] += (double)sqlite3_column_int64(st, 5 + i) * n;
+			if (n > 0 && sqlite3_column_type(st, 11) != SQLITE_NULL) {
+				lat_req += n;
+				for (int i = 0; i < NLAT; i++) {
+					double v = (double)sqlite3_column_int64(st, 11 + i);
+					if (lat_metric[i] == COMPARE_MAX)
+						lat[i] = v > lat[i] ? v : lat[i];
+					else
+						lat[i] += v * n;
+				}
+			}
 		}
-		if (sqlite3_column_type(st, 11) != SQLITE_NULL)
-			(void)hist_merge_blob(wh, sqlite3_column_blob(st, 11),
-			    (size_t)sqlite3_column_bytes(st, 11), NULL);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		hist_free(wh);
 		hist_free(all);
 		return fail(db, cause);
+	}
+	if (steady_hist(db, r, e->idx, all, cause) != 0) {
+		hist_free(all);
+		return -1;
 	}
 	{
 		struct compare_window tot;
@@ -275,7 +377,6 @@ load_endpoint(sqlite3 *db, struct run *r, struct ep *e, char **cause)
 	}
 	if (e->idx == 0)
 		e->spectrum = spectrum(all);
-	hist_free(wh);
 	hist_free(all);
 	return 0;
 }
@@ -290,8 +391,8 @@ load_run(sqlite3 *db, int64_t id, struct run *r, char **cause)
 	memset(r, 0, sizeof *r);
 	r->id = id;
 	if (sqlite3_prepare_v2(db, "SELECT name, state, started_ms, definition, thresholds, "
-	    "(SELECT max(second) + 1 FROM samples WHERE run_id = runs.id AND endpoint = 0) "
-	    "FROM runs WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+	    "(SELECT max(second) + 1 FROM samples WHERE run_id = runs.id AND endpoint = 0), "
+	    "missing IS NOT NULL FROM runs WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
 		return fail(db, cause);
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -320,6 +421,7 @@ load_run(sqlite3 *db, int64_t id, struct run *r, char **cause)
 	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
 		r->thresholds = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
 	r->nsec = sqlite3_column_int64(st, 5);
+	r->incomplete = sqlite3_column_int(st, 6) != 0;
 	sqlite3_finalize(st);
 	steady_windows(r);
 	json_object_set_new(r->info, "steady", steady_json(r));
