@@ -13,6 +13,7 @@ import { RunCharts } from "./charts.js";
 import { RunHead } from "./run-head.js";
 import { RunStream } from "./run-stream.js";
 import { RunPanels } from "./run-panels.js";
+import { renderBaseline } from "./run-baseline.js";
 import { exposeForTests } from "./testhook.js";
 
 export async function runView(main, id) {
@@ -35,6 +36,7 @@ export async function runView(main, id) {
     resync: reloadRun,
   });
   const chartsEl = h("div", { class: "charts", id: "charts" });
+  const baselineEl = h("div", { class: "baseline-bar", id: "baseline-bar" });
 
   exposeForTests({
     get seconds() { return charts ? charts.seconds.slice() : []; },
@@ -60,7 +62,7 @@ export async function runView(main, id) {
     return;
   }
   if (destroyed) return;
-  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.el.health, chartsEl,
+  fill(main, head.el.head, head.el.shape, head.el.meta, baselineEl, head.el.controls, head.el.progress, panels.el.health, chartsEl,
     h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks), panels.el.endpoints, panels.el.finished);
   head.render();
   panels.render();
@@ -86,6 +88,7 @@ export async function runView(main, id) {
     await panels.load();
     if (!ended) clock = setInterval(() => head.progress(), 1000);
     head.progress();
+    if (ended) renderBaseline(baselineEl, run);
   }
 
   function onState(m) {
