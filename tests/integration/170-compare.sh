@@ -48,6 +48,7 @@ is "$(printf '%s' "$C" | jq -r '.total.metrics.p95_us.verdict')" regressed "p95 
 ok "$(printf '%s' "$C" | jq -e '.total.metrics.p95_us | .diff > 0 and .ratio > 3 and .ratio < 30
 	and .ci[0] > 1.05 and .better == "lower"' >/dev/null; echo $?)" \
 	"with a positive difference and a ratio near 10 ($(printf '%s' "$C" | jq -c '.total.metrics.p95_us | [.ratio, .ci]'))"
+diag "$(printf "%s" "$C" | jq -c "[.base.steady, .run.steady, .total.metrics.p95_us, .total.metrics.rps]")"
 ok "$(printf '%s' "$C" | jq -e '.total.metrics.p50_us.ratio > 3 and .total.metrics.p50_us.verdict == null
 	and .total.metrics.p50_us.primary == false' >/dev/null; echo $?)" \
 	"p50 is shown as description (no verdict outside the primary set)"
