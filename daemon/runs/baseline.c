@@ -11,6 +11,7 @@
 
 #include "core/xmalloc.h"
 #include "runs/baseline.h"
+#include "metrics/threshold.h"
 #include "runs/compare.h"
 
 /* -1 with *cause from the connection's last error. */
@@ -283,4 +284,32 @@ baseline_previous(sqlite3 *db, int64_t run_id, int64_t *prev, char **cause)
 	    "(r.test_id = me.test_id OR (me.test_id IS NULL AND r.test_id IS NULL AND "
 	    "r.name = me.name)) AND r.started_ms IS NOT NULL AND r.state IN " BASELINE_STATES_SQL
 	    " ORDER BY r.id DESC LIMIT 1", run_id, prev, cause);
+}
+
+int
+baseline_thresholds(sqlite3 *db, int64_t run_id, struct threshold_set *s, int64_t *base,
+    char **cause)
+{
+	struct compare_floors floors;
+	const char *mode;
+	sqlite3_stmt *st;
+	json_t *summary = NULL;
+	int rc;
+
+	if (baseline_resolve(db, run_id, base, &mode, &floors, cause) != 0)
+		return -1;
+	if (*base == 0)
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT summary FROM runs WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return fail(db, cause);
+	sqlite3_bind_int64(st, 1, *base);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		summary = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(db, cause);
+	if (summary != NULL)
+		threshold_set_baselines(s, summary);
+	json_decref(summary);
+	return 0;
 }

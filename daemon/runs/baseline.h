@@ -75,4 +75,15 @@ int baseline_resolve(sqlite3 *db, int64_t run_id, int64_t *baseline, const char 
  */
 int baseline_previous(sqlite3 *db, int64_t run_id, int64_t *prev, char **cause);
 
+struct threshold_set;
+
+/*
+ * Gives run run_id's relative thresholds their baseline values (metrics/threshold.h) from the
+ * stored summary of its baseline (baseline_resolve). 0 and *base (the baseline run; 0: none, and
+ * the thresholds are left without values), or -1 and *cause. The run manager's thread, with its
+ * read connection, before threshold_final.
+ */
+int baseline_thresholds(sqlite3 *db, int64_t run_id, struct threshold_set *s, int64_t *base,
+    char **cause);
+
 #endif
