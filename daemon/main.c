@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli/client.h"
+#include "cli/compare.h"
 #include "cli/run.h"
 #include "cli/validate.h"
 #include "core/clock.h"
@@ -62,6 +63,9 @@ usage(FILE *f)
 	    "  start TEST [--vus N] [--duration D] [--rate R] [--note TEXT] [--wait]\n"
 	    "                       drive a daemon (--server URL, $RAMPAGE_TOKEN, --json); see\n"
 	    "                       `rampage tests --help`\n"
+	    "  compare A B [--server URL] [--json]\n"
+	    "                       compare run B with run A (ids on a daemon, or two summary files\n"
+	    "                       of --summary-export): exit 0, 99 a regression, 2 cannot compare\n"
 	    "  config-defaults      print every config key with its default and meaning\n"
 	    "  version              print the version\n");
 }
@@ -212,7 +216,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const commands[] = { "serve", "run", "demo-target", "validate", "tests",
-		"test", "runs", "start", "stop", "vus", "show", "config-defaults", "version", "help", NULL };
+		"test", "runs", "start", "stop", "vus", "show", "compare", "config-defaults", "version", "help", NULL };
 	const char *cmd = argc > 1 ? argv[1] : NULL, *hint;
 
 	opterr = 0;   /* every command says itself which option it refused (core/opts.h) */
@@ -233,6 +237,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "stop") == 0) return client_stop_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "vus") == 0) return client_vus_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "compare") == 0) return compare_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "validate") == 0)
 		return validate_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-defaults") == 0) {

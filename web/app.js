@@ -12,6 +12,7 @@ import { editView } from "./js/view-edit.js";
 import { testView } from "./js/view-test.js";
 import { runsView } from "./js/view-runs.js";
 import { runView } from "./js/view-run.js";
+import { compareView } from "./js/view-compare.js";
 
 const routes = [
   [/^#?\/?$/, () => testsView, "tests"],
@@ -21,6 +22,9 @@ const routes = [
   [/^#\/tests\/(\d+)$/, () => testView, "tests"],
   [/^#\/runs$/, () => runsView, "runs"],
   [/^#\/runs\/(\d+)$/, () => runView, "runs"],
+  [/^#\/runs\/(\d+)\/compare\/(\d+)$/, () => (main, id, to) => compareView(main, id, to), "runs"],
+  [/^#\/runs\/(\d+)\/compare\/baseline$/, () => (main, id) => compareView(main, id, "baseline"), "runs"],
+  [/^#\/runs\/(\d+)\/compare\/previous$/, () => (main, id) => compareView(main, id, "previous"), "runs"],
 ];
 
 const main = document.getElementById("main");

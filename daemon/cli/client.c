@@ -1055,3 +1055,20 @@ client_test_main(int argc, char **argv)
 	    hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
 	return RUN_EXIT_USAGE;
 }
+
+json_t *
+client_get(const char *server, const char *path)
+{
+	struct client c;
+	json_t *root;
+
+	client_init(&c);
+	if (server != NULL) {
+		free(c.server);
+		c.server = xstrdup(server);
+	}
+	client_open(&c);
+	root = call(&c, "GET", path, NULL);
+	client_fini(&c);
+	return root;
+}

@@ -10,6 +10,8 @@
 #ifndef RAMPAGE_CLIENT_H
 #define RAMPAGE_CLIENT_H
 
+#include <jansson.h>
+
 /* Entry points of the subcommands (argv[0] is the verb); each returns the exit code. */
 int client_tests_main(int argc, char **argv);
 int client_runs_main(int argc, char **argv);
@@ -18,5 +20,8 @@ int client_stop_main(int argc, char **argv);
 int client_vus_main(int argc, char **argv);    /* `rampage vus RUN N`: a running run's VUs */
 int client_show_main(int argc, char **argv);
 int client_test_main(int argc, char **argv);   /* `rampage test push` */
+/* GET path from the daemon at server (NULL: the default, with $RAMPAGE_TOKEN as every verb):
+   the parsed 2xx reply (caller frees), or NULL after printing why to stderr. For cli/compare.c. */
+json_t *client_get(const char *server, const char *path);
 
 #endif

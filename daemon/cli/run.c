@@ -86,6 +86,8 @@ usage(FILE *f)
 	    "  --rate R               quick test: an open model, R requests per second\n"
 	    "                         (constant-arrival-rate) instead of N looping VUs (constant-vus)\n"
 	    "  --summary-export PATH  write the summary as JSON (k6 handleSummary() shape)\n"
+	    "  --baseline PATH        a previous run's --summary-export file: the baseline of the\n"
+	    "                         relative thresholds (\"p(95) < baseline * 1.10\")\n"
 	    "  -o, --out csv=PATH     write one CSV row per second per endpoint, plus a total row\n"
 	    "  -o, --out json=PATH    write one JSON object per line per second\n"
 	    "  --workers N            worker threads (default: one per core)\n"
@@ -273,6 +275,7 @@ run_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "summary-export", required_argument, NULL, 'S' },
+		{ "baseline", required_argument, NULL, 'B' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -285,6 +288,7 @@ run_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *export_path = NULL, *url = NULL, *duration = NULL, *file = NULL;
+	json_t *baseline = NULL;   /* --baseline: a previous summary document */
 	const char *out_specs[MAX_OUTPUTS];
 	int nout = 0, c, rc = RUN_EXIT_OK, nsignals = 0;
 	long workers = 0, vus = 0;
@@ -306,6 +310,18 @@ run_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:qc:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S': export_path = optarg; break;
+		case 'B': {
+			json_error_t jerr;
+			json_decref(baseline);
+			if ((baseline = json_load_file(optarg, 0, &jerr)) == NULL ||
+			    !json_is_object(json_object_get(baseline, "metrics"))) {
+				complain("--baseline %s: %s", optarg, baseline == NULL ? jerr.text :
+				    "not a summary (no \"metrics\"; write one with --summary-export)");
+				json_decref(baseline);
+				return RUN_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'o':
 			if (nout == MAX_OUTPUTS) {
 				complain("at most %d --out options", MAX_OUTPUTS);
@@ -542,6 +558,10 @@ run_main(int argc, char **argv)
 	if (progress)
 		output_progress_clear(stderr);
 
+	if (baseline != NULL)
+		threshold_set_baselines(r.thresholds, baseline);
+	json_decref(baseline);
+	baseline = NULL;
 	threshold_final(r.thresholds, engine_totals(e), engine_elapsed_ns(e));
 	struct summary_run sr = {
 		.plan = plan, .whole = engine_totals(e), .series = &r.series,
@@ -578,5 +598,6 @@ out:
 	}
 	threshold_set_free(r.thresholds);
 	plan_free(plan);
+	json_decref(baseline);
 	return rc;
 }

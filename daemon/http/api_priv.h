@@ -94,6 +94,12 @@ api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_r
 api_handler_fn api_runs_failures;
 /* api_trend.c: a test's runs as a trend, with change points */
 api_handler_fn api_tests_trend;
+/* api_compare.c: baselines and comparisons */
+api_handler_fn api_runs_compare, api_tests_baseline_get, api_tests_baseline_put,
+    api_tests_baseline_delete;
+/* Sets run's "baseline" key (GET /api/runs/{id}): {"run_id", "mode", "verdict", "comparable"},
+   null when the run has no saved test. */
+void api_compare_annotate(struct api_request *req, json_t *run);
 /* prometheus.c: GET /metrics */
 api_handler_fn api_prometheus_metrics;
 

@@ -76,9 +76,11 @@ reply_run(struct api_request *req, unsigned status, int64_t id)
 
 	if (run_query_get(req->db, id, add_status, req, &r, &cause) != 0)
 		api_reply_db_error(req, "reading the run", cause);
-	else if (r != NULL)
+	else if (r != NULL) {
+		if (status == 200)
+			api_compare_annotate(req, r);
 		api_reply_json_new(req, status, r);
-	else
+	} else
 		api_reply_error(req, 404, "not_found", "no run %lld", (long long)id);
 	free(cause);
 }

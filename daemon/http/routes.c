@@ -46,6 +46,9 @@ const struct api_route api_routes[] = {
 	{ "DELETE", "/api/tests/{id}",                  api_tests_delete },
 	{ "POST",   "/api/tests/{id}/runs",             api_runs_create_for_test },
 	{ "GET",    "/api/tests/{id}/trend",            api_tests_trend },
+	{ "GET",    "/api/tests/{id}/baseline",         api_tests_baseline_get },
+	{ "PUT",    "/api/tests/{id}/baseline",         api_tests_baseline_put },
+	{ "DELETE", "/api/tests/{id}/baseline",         api_tests_baseline_delete },
 	{ "GET",    "/api/runs",                        api_runs_list },
 	{ "POST",   "/api/runs",                        api_runs_create },
 	{ "GET",    "/api/runs/{id}",                   api_runs_get },
@@ -58,6 +61,7 @@ const struct api_route api_routes[] = {
 	{ "GET",    "/api/runs/{id}/summary",           api_runs_summary },
 	{ "GET",    "/api/runs/{id}/latency",           api_runs_latency },
 	{ "GET",    "/api/runs/{id}/failures",          api_runs_failures },
+	{ "GET",    "/api/runs/{id}/compare",           api_runs_compare },
 	{ "GET",    "/metrics",                         api_prometheus_metrics },
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -156,6 +156,24 @@ hist_merge(struct hist *dst, const struct hist *src)
 		dst->max = src->max;
 }
 
+bool
+hist_contains(const struct hist *dst, const struct hist *src)
+{
+	unsigned lo, hi;
+
+	if (src->count == 0)
+		return true;
+	if (src->count > dst->count || src->min < dst->min || src->max > dst->max ||
+	    src->clamped > dst->clamped)
+		return false;
+	lo = bucket_of(src->min);
+	hi = bucket_of(src->max);
+	for (unsigned i = lo; i <= hi; i++)
+		if (dst->counts[i] < src->counts[i])
+			return false;
+	return true;
+}
+
 void
 hist_subtract(struct hist *dst, const struct hist *src)
 {

@@ -48,6 +48,9 @@ void hist_merge(struct hist *dst, const struct hist *src);
  * the histogram's precision (percentiles stay within their 1/256 bound). O(src's range).
  */
 void hist_subtract(struct hist *dst, const struct hist *src);
+/* True when every sample of src is also in dst (each bucket, count, min, max, clamped): when
+   hist_subtract(dst, src) is allowed. For callers that cannot be sure src was merged into dst. */
+bool hist_contains(const struct hist *dst, const struct hist *src);
 /* True when a and b hold exactly the same samples (buckets, min, max, sum, clamped). */
 bool hist_equal(const struct hist *a, const struct hist *b);
 

@@ -80,6 +80,9 @@ struct tstate {
 	bool final;
 	double value;
 	int64_t start;             /* window start of value, -1 */
+	bool have_base;            /* relative: the baseline's value is known */
+	double base;               /* relative: the baseline's value (ms for times) */
+	bool skipped;              /* relative: judged without a baseline (not required): skipped */
 };
 
 struct gauge_track {
@@ -455,7 +458,7 @@ add_second(struct threshold_set *s, int64_t sec, const struct tick *t, const str
 					judged = true;
 				}
 			}
-		} else if (whole != NULL && !st->aborted) {
+		} else if (whole != NULL && !st->aborted && !d->expr.relative) {
 			input_of(d, whole, &in);
 			in.span_s = (double)(sec + 1);
 			in.g = *gauges_of(s, d);
@@ -515,6 +518,18 @@ threshold_final(struct threshold_set *s, const struct tick *whole, int64_t durat
 		input_of(d, whole, &in);
 		in.span_s = (double)duration_ns / 1e9;
 		in.g = g;
+		if (d->expr.relative) {
+			/* against the baseline's value; without one: skipped, or failed if required */
+			st->judged = value_of(d, &in, &v);
+			st->value = st->judged ? v : 0;
+			st->start = -1;
+			st->skipped = !st->have_base;
+			if (!st->have_base)
+				st->ok = !d->baseline_required;
+			else
+				st->ok = !st->judged || compare(v, d->expr.op, st->base * d->expr.value);
+			continue;
+		}
 		if (value_of(d, &in, &v)) {
 			st->judged = true;
 			st->value = v;
@@ -525,6 +540,38 @@ threshold_final(struct threshold_set *s, const struct tick *whole, int64_t durat
 			st->ok = !st->aborted;
 		}
 	}
+}
+
+int
+threshold_set_baselines(struct threshold_set *s, json_t *summary)
+{
+	json_t *metrics = json_object_get(summary, "metrics");
+	int n = 0;
+
+	for (int i = 0; i < s->n; i++) {
+		const struct threshold_def *d = &s->tp->v[i];
+		json_t *v;
+		char agg[32];
+		if (!d->expr.relative)
+			continue;
+		threshold_agg_name(d->expr.agg, d->expr.pct, agg, sizeof agg);
+		v = json_object_get(json_object_get(json_object_get(metrics, d->key), "values"), agg);
+		if (json_is_number(v)) {
+			s->st[i].have_base = true;
+			s->st[i].base = json_number_value(v);
+			n++;
+		}
+	}
+	return n;
+}
+
+bool
+threshold_has_relative(const struct threshold_set *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->tp->v[i].expr.relative)
+			return true;
+	return false;
 }
 
 bool
@@ -611,6 +658,16 @@ threshold_results_json(const struct threshold_set *s)
 		json_object_set_new(o, "abort_on_fail", json_boolean(r.abort_on_fail));
 		json_object_set_new(o, "aborted", json_boolean(r.aborted));
 		json_object_set_new(o, "final", json_boolean(r.final));
+		if (s->tp->v[i].expr.relative) {
+			const struct tstate *st = &s->st[i];
+			json_object_set_new(o, "baseline", st->have_base ? json_real(st->base) : json_null());
+			json_object_set_new(o, "limit", st->have_base ?
+			    json_real(st->base * s->tp->v[i].expr.value) : json_null());
+			json_object_set_new(o, "skipped", json_boolean(st->final && st->skipped &&
+			    !s->tp->v[i].baseline_required));
+			json_object_set_new(o, "baselineRequired",
+			    json_boolean(s->tp->v[i].baseline_required));
+		}
 		json_array_append_new(a, o);
 	}
 	return a;

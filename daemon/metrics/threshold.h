@@ -67,6 +67,16 @@ bool threshold_tick(struct threshold_set *s, const struct tick *second, const st
  * shorter than its window is judged on the whole run, as one window.
  */
 void threshold_final(struct threshold_set *s, const struct tick *whole, int64_t duration_ns);
+/*
+ * Gives the relative thresholds ("p(95) < baseline * 1.10") their baseline values from a summary
+ * document of the baseline run (the one `--summary-export` writes and runs store):
+ * metrics[<key as written>].values[<aggregation>]. A relative threshold left without one is
+ * skipped by threshold_final (it passes), or fails when it says baselineRequired. Call before
+ * threshold_final. Returns how many were given a value.
+ */
+int threshold_set_baselines(struct threshold_set *s, json_t *summary);
+/* Whether any threshold is relative. */
+bool threshold_has_relative(const struct threshold_set *s);
 /* True when every threshold passes (so far, or finally after threshold_final). */
 bool threshold_passed(const struct threshold_set *s);
 /* True when an abortOnFail threshold stopped the run. */
@@ -103,7 +113,9 @@ const struct tick_endpoint *threshold_sub_endpoint(const struct threshold_set *s
 /*
  * The results as a JSON array (new reference), one object per threshold:
  * {"metric", "source", "ok", "value" (null: no samples), "aggregation", "window_s" (windows only),
- *  "failed_window_start" (second, or null), "abort_on_fail", "aborted", "final"}.
+ *  "failed_window_start" (second, or null), "abort_on_fail", "aborted", "final"}; a relative
+ *  threshold adds "baseline" (the baseline's value, or null), "limit" (baseline times the
+ *  factor), "skipped" (judged without a baseline) and "baselineRequired".
  */
 json_t *threshold_results_json(const struct threshold_set *s);
 

@@ -49,6 +49,7 @@
 #include "engine/engine.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
+#include "runs/baseline.h"
 #include "metrics/tick.h"
 #include "runs/run_failures.h"
 #include "runs/run_changes.h"
@@ -731,6 +732,15 @@ finish_run(struct runq *q, struct qrun *r)
 	json_t *sj;
 
 	engine_wait(r->engine);
+	if (threshold_has_relative(r->thresholds)) {
+		/* relative thresholds ("< baseline * 1.10") against the test's baseline (issue 13) */
+		int64_t base;
+		char *why = NULL;
+		if (baseline_thresholds(q->db, r->id, r->thresholds, &base, &why) != 0) {
+			log_warn("run %lld: cannot read its baseline: %s", (long long)r->id, why);
+			free(why);
+		}
+	}
 	threshold_final(r->thresholds, engine_totals(r->engine), engine_elapsed_ns(r->engine));
 	struct summary_run sr = {
 		.plan = r->plan,

@@ -209,10 +209,21 @@ threshold_expr_parse(const char *src, struct threshold_expr *out, char **cause)
 	else
 		return fail(cause, src, "expected " LIKE);
 
-	/* number */
+	/* number, or "baseline [* factor]" */
 	p = skip_space(p);
-	if ((p = scan_number(p, &e.value)) == NULL)
+	if (strncmp(p, "baseline", 8) == 0 && !isalnum((unsigned char)p[8]) && p[8] != '_') {
+		e.relative = true;
+		e.value = 1;
+		p = skip_space(p + 8);
+		if (*p == '*') {
+			p = skip_space(p + 1);
+			if ((p = scan_number(p, &e.value)) == NULL || !(e.value > 0))
+				return fail(cause, src, "expected a factor above 0 after \"baseline *\", as in "
+				    "\"p(95) < baseline * 1.10\"");
+		}
+	} else if ((p = scan_number(p, &e.value)) == NULL) {
 		return fail(cause, src, "expected " LIKE);
+	}
 
 	/* window */
 	w = skip_space(p);
@@ -238,6 +249,9 @@ threshold_expr_parse(const char *src, struct threshold_expr *out, char **cause)
 			return fail(cause, src, "expected a window of at most %ds (1h)", THRESHOLD_MAX_WINDOW_S);
 		e.window_s = ns / CLOCK_NS_PER_S;
 	}
+	if (e.relative && e.window_s > 0)
+		return fail(cause, src, "a relative threshold (baseline) is judged on the whole run, at its "
+		    "end: it takes no window");
 	*out = e;
 	return 0;
 }
@@ -561,7 +575,8 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 static int
 parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 {
-	static const char *const keys[] = { "threshold", "abortOnFail", "delayAbortEval", NULL };
+	static const char *const keys[] = { "threshold", "abortOnFail", "delayAbortEval",
+	    "baselineRequired", NULL };
 	const struct metric *m = metric_get(d->metric);
 	const char *src;
 	char *cause, agg[32];
@@ -569,6 +584,7 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 	if (json_is_object(e)) {
 		json_t *t = json_object_get(e, "threshold"), *a = json_object_get(e, "abortOnFail");
 		json_t *delay = json_object_get(e, "delayAbortEval"), *v;
+		json_t *breq = json_object_get(e, "baselineRequired");
 		const char *k;
 		int bad = 0;
 
@@ -581,8 +597,8 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 				size_t old = c->plen;
 				walk_append(c, "[%s]", q);
 				free(q);
-				walk_err(c, "unknown key (a threshold object has threshold, abortOnFail and "
-				    "delayAbortEval)");
+				walk_err(c, "unknown key (a threshold object has threshold, abortOnFail, "
+				    "delayAbortEval and baselineRequired)");
 				walk_pop(c, old);
 				bad = 1;
 			}
@@ -592,6 +608,11 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 			bad = 1;
 		}
 		d->abort_on_fail = json_is_true(a);
+		if (breq != NULL && !json_is_boolean(breq)) {
+			walk_err_key(c, "baselineRequired", "expected true or false");
+			bad = 1;
+		}
+		d->baseline_required = json_is_true(breq);
 		if (delay != NULL) {
 			int64_t ns;
 			if (!json_is_string(delay) || duration_parse(json_string_value(delay), &ns) != DURATION_OK) {
@@ -623,6 +644,16 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 	if (threshold_expr_parse(src, &d->expr, &cause) != 0) {
 		walk_err(c, "%s", cause);
 		free(cause);
+		return -1;
+	}
+	if (d->expr.relative && d->abort_on_fail) {
+		walk_err(c, "a relative threshold (baseline) is judged at the end of the run: it cannot "
+		    "abortOnFail");
+		return -1;
+	}
+	if (d->baseline_required && !d->expr.relative) {
+		walk_err_key(c, "baselineRequired", "only a relative threshold (\"... < baseline * 1.10\") "
+		    "needs a baseline");
 		return -1;
 	}
 	threshold_agg_name(d->expr.agg, d->expr.pct, agg, sizeof agg);

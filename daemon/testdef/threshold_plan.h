@@ -40,7 +40,9 @@ struct threshold_expr {
 	enum threshold_agg agg;
 	double pct;                /* THRESHOLD_PCT: N of p(N), 0..100 */
 	enum threshold_op op;
-	double value;              /* right-hand side; times in ms, as k6 */
+	double value;              /* right-hand side; times in ms, as k6; relative: the factor */
+	bool relative;             /* "baseline * F": judged at the end against F times the baseline
+	                              run's value of the same metric and aggregation */
 	int64_t window_s;          /* "over D": D in whole seconds (1..THRESHOLD_MAX_WINDOW_S); 0: whole run */
 };
 
@@ -80,6 +82,8 @@ struct threshold_def {
 	struct threshold_expr expr;
 	bool abort_on_fail;
 	int64_t delay_abort_ns;    /* 0: none */
+	bool baseline_required;    /* "baselineRequired": a relative threshold without a baseline
+	                              fails (else it is skipped) */
 };
 
 /* Parsed thresholds of a plan (plan->thresholds), in definition order (grouped by metric key as

@@ -236,7 +236,10 @@ test_subtract(void)
 	hist_record(b, HIST_MAX_US + 9);
 	hist_merge(sum, a);
 	hist_merge(sum, b);
+	ok(hist_contains(sum, b) && hist_contains(sum, a), "contains: both parts are in their merge");
+	ok(!hist_contains(a, b) && !hist_contains(b, sum), "contains: a histogram not merged in is not");
 	hist_subtract(sum, b);
+	ok(!hist_contains(sum, b), "contains: not after it was subtracted");
 	is_int(hist_count(sum), hist_count(a), "subtract: count exact");
 	is_int(hist_sum(sum), hist_sum(a), "subtract: sum exact");
 	is_int(hist_clamped(sum), 0, "subtract: clamped exact");

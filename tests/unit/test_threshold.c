@@ -965,10 +965,40 @@ test_checks(void)
 	plan_free(p);
 }
 
+/* Relative thresholds (issue 13): "p(95) < baseline * 1.10", judged at the end against a
+   baseline summary's value of the same metric and aggregation. */
+static void
+test_relative(void)
+{
+	struct threshold_expr e;
+	char *cause;
+
+	ok((cause = expr_err("p(95) < baseline * 1.10", &e)) == NULL && e.relative && e.value == 1.10 &&
+	    e.op == THRESHOLD_LT, "relative: p(95) < baseline * 1.10 parses (factor 1.10)");
+	free(cause);
+	ok((cause = expr_err("rate>baseline", &e)) == NULL && e.relative && e.value == 1,
+	    "relative: no factor is 1");
+	free(cause);
+	ok((cause = expr_err("p(95) < 500", &e)) == NULL && !e.relative, "an absolute one is not relative");
+	free(cause);
+	cause = expr_err("p(95) < baseline * 0", NULL);
+	ok(cause != NULL && strstr(cause, "factor above 0") != NULL, "a factor of 0 is refused (%s)",
+	    cause ? cause : "");
+	free(cause);
+	cause = expr_err("p(95) < baseline * 1.1 over 30s", NULL);
+	ok(cause != NULL && strstr(cause, "no window") != NULL, "a relative window is refused (%s)",
+	    cause ? cause : "");
+	free(cause);
+	cause = expr_err("p(95) < baselines * 1.1", NULL);
+	ok(cause != NULL, "a misspelt baseline is refused");
+	free(cause);
+}
+
 int
 main(void)
 {
 	test_grammar();
+	test_relative();
 	test_metric_phases();
 	test_validation();
 	test_record();

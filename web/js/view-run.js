@@ -15,6 +15,7 @@ import { RunStream } from "./run-stream.js";
 import { RunPanels } from "./run-panels.js";
 import { RunUsers } from "./run-users.js";
 import { EndpointCharts } from "./endpoint-charts.js";
+import { renderBaseline } from "./run-baseline.js";
 import { exposeForTests } from "./testhook.js";
 
 export async function runView(main, id) {
@@ -47,6 +48,7 @@ export async function runView(main, id) {
   const chartsEl = h("div", { class: "charts", id: "charts" });
   // what a run measured: panels and charts; hidden for a run that never ran (cancelled)
   const bodyEl = h("div", { id: "run-body" });
+  const baselineEl = h("div", { class: "baseline-bar", id: "baseline-bar" });
 
   exposeForTests({
     get seconds() { return charts ? charts.seconds.slice() : []; },
@@ -79,7 +81,7 @@ export async function runView(main, id) {
   if (destroyed) return;
   fill(bodyEl, panels.el.health, chartsEl, epCharts.el, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks),
     panels.el.endpoints, panels.failures.el.panel, panels.el.finished);
-  fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, users.el, head.el.progress,
+  fill(main, head.el.head, head.el.shape, head.el.meta, baselineEl, head.el.controls, users.el, head.el.progress,
     panels.failures.el.alarm, bodyEl);
   head.render();
   users.render();
@@ -112,6 +114,7 @@ export async function runView(main, id) {
     await panels.load();
     if (!ended) clock = setInterval(() => head.progress(), 1000);
     head.progress();
+    if (ended) renderBaseline(baselineEl, run);
   }
 
   // The run's changes, drawn on the charts and listed by the Users control.
