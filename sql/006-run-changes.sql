@@ -1,4 +1,4 @@
--- 004: changes made to a run while it ran (docs/api.md, "Changing a running run's VUs").
+-- 006: changes made to a run while it ran (docs/api.md, "Changing a running run's VUs").
 --
 -- A constant-vus scenario's VUs can be changed while it runs (PATCH /api/runs/{id}, `rampage vus`,
 -- the dashboard's Users control). Each change is one row, so the stored definition plus its changes

@@ -1,4 +1,4 @@
--- 004: each run's headline figures, so that a test's trend (GET /api/tests/{id}/trend) reads one
+-- 007: each run's headline figures, so that a test's trend (GET /api/tests/{id}/trend) reads one
 -- small row per run and never re-reads histograms or parses summaries.
 --
 -- run_figures: one row per endpoint of a run and one for the total (endpoint 0), written by the store

@@ -35,9 +35,9 @@ export function runHistory(el, { test = null, showTest = false, title = "History
   const syncCompare = () => {
     for (const box of body.querySelectorAll("input.pick")) box.checked = ticked.includes(Number(box.value));
     if (ticked.length === 2) {
-      // the newer run compared with the older: #/runs/NEW/compare?to=OLD
+      // the newer run compared with the older: #/runs/NEW/compare/OLD (the compare view)
       const [older, newer] = [...ticked].sort((a, b) => a - b);
-      compareLink.href = `#/runs/${newer}/compare?to=${older}`;
+      compareLink.href = `#/runs/${newer}/compare/${older}`;
       compareLink.textContent = `Compare #${newer} with #${older}`;
       compareLink.hidden = false;
       compareNote.textContent = "";

@@ -104,9 +104,13 @@ export async function compareView(main, id, to) {
   } catch (err) {
     chartsEl.append(h("p", { class: "error" }, errorText(err)));
   }
-  if (doc.spectra.base && doc.spectra.run) {
+  if (!doc.spectra.base?.length || !doc.spectra.run?.length)
+    spectrumEl.append(h("p", { class: "muted", id: "compare-no-spectrum" }, "No latency was measured in the steady part of " +
+      (!doc.spectra.base?.length && !doc.spectra.run?.length ? "either run." : !doc.spectra.base?.length ? `run #${baseId}.` : `run #${id}.`)));
+  // runs without stored seconds (figures only, or nothing in the steady part) have empty spectra
+  if (doc.spectra.base?.length && doc.spectra.run?.length) {
     spectrum = new LatencySpectrum(spectrumEl, Math.max(320, main.clientWidth - 40));
-    const count = (side) => Math.max(2, Math.round((doc.total.metrics.rps[side] || 0) * doc[side].steady.seconds));
+    const count = (side) => Math.max(2, Math.round((doc.total.metrics.rps?.[side] || 0) * doc[side].steady.seconds));
     spectrum.set([{ label: `base #${baseId}`, percentiles: doc.spectra.base, count: count("base") },
       { label: `run #${id}`, percentiles: doc.spectra.run, count: count("run") }]);
   }
