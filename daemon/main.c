@@ -4,7 +4,9 @@
  * object but this one).
  *
  * Threads of `serve`: main (config, signals via sigwait), store writer, live (lws), run manager
- * (runq, plus each running run's engine threads), api (MHD), frontdoor (the listening socket).
+ * (runq, plus each running run's engine threads), api (MHD), scheduler (sched: it starts runs
+ * through the api layer's adapter, so it starts after the api and stops after it), frontdoor (the
+ * listening socket).
  * Signals are blocked before any thread starts, so every thread inherits the mask and only
  * sigwait() here sees them.
  */
@@ -33,6 +35,7 @@
 #include "http/frontdoor.h"
 #include "http/live.h"
 #include "runs/runq.h"
+#include "sched/sched.h"
 #include "store/store.h"
 
 #define EXIT_USAGE 2
@@ -166,6 +169,14 @@ cmd_serve(int argc, char **argv)
 	struct api *api = api_start(&cfg, sec, store, runq, &cause);
 	if (api == NULL)
 		fatal_cause(cause);
+	struct api_sched_link link = { .runq = runq, .sec = sec, .store = store };
+	struct sched_runner runner;
+	struct sched_publisher spub = { .publish = pub.publish, .arg = pub.arg };
+	api_sched_runner(&link, &runner);
+	struct sched *sched = sched_start(&cfg, store, &runner, &spub, &cause);
+	if (sched == NULL)
+		fatal_cause(cause);
+	api_set_sched(api, sched);
 	struct frontdoor *door = frontdoor_start(&cfg, api, live, &cause);
 	if (door == NULL)
 		fatal_cause(cause);
@@ -197,6 +208,7 @@ cmd_serve(int argc, char **argv)
 	/* Stop in reverse: no new connections, then the services, then pending writes. */
 	frontdoor_stop(door);
 	api_stop(api);
+	sched_stop(sched);
 	runq_stop(runq);
 	live_stop(live);
 	store_close(store);

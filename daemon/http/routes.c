@@ -55,6 +55,15 @@ const struct api_route api_routes[] = {
 	{ "GET",    "/api/runs/{id}/endpoints",         api_runs_endpoints },
 	{ "GET",    "/api/runs/{id}/summary",           api_runs_summary },
 	{ "GET",    "/api/runs/{id}/latency",           api_runs_latency },
+	{ "GET",    "/api/schedules",                   api_schedules_list },
+	{ "POST",   "/api/schedules",                   api_schedules_create },
+	{ "GET",    "/api/schedules/preview",           api_schedules_preview },
+	{ "GET",    "/api/schedules/{id}",              api_schedules_get },
+	{ "PUT",    "/api/schedules/{id}",              api_schedules_put },
+	{ "PATCH",  "/api/schedules/{id}",              api_schedules_patch },
+	{ "DELETE", "/api/schedules/{id}",              api_schedules_delete },
+	{ "POST",   "/api/schedules/{id}/run",          api_schedules_run },
+	{ "GET",    "/api/schedules/{id}/fires",        api_schedules_fires },
 	{ "GET",    "/metrics",                         api_prometheus_metrics },
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];
