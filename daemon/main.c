@@ -20,6 +20,7 @@
 
 #include "cli/client.h"
 #include "cli/run.h"
+#include "cli/schedules.h"
 #include "cli/validate.h"
 #include "core/clock.h"
 #include "core/conf.h"
@@ -63,6 +64,9 @@ usage(FILE *f)
 	    "  start TEST [--vus N] [--duration D] [--rate R] [--note TEXT] [--wait]\n"
 	    "                       drive a daemon (--server URL, $RAMPAGE_TOKEN, --json); see\n"
 	    "                       `rampage tests --help`\n"
+	    "  schedules | schedule add TEST --cron EXPR [--tz ZONE] [--duration D] [--vus N]\n"
+	    "       [--overlap skip|queue] | schedule pause|resume|rm|run ID\n"
+	    "                       a daemon's schedules; see `rampage schedule --help`\n"
 	    "  config-defaults      print every config key with its default and meaning\n"
 	    "  version              print the version\n");
 }
@@ -222,7 +226,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const commands[] = { "serve", "run", "demo-target", "validate", "tests",
-		"test", "runs", "start", "stop", "show", "config-defaults", "version", "help", NULL };
+		"test", "runs", "start", "stop", "show", "schedules", "schedule", "config-defaults", "version", "help", NULL };
 	const char *cmd = argc > 1 ? argv[1] : NULL, *hint;
 
 	opterr = 0;   /* every command says itself which option it refused (core/opts.h) */
@@ -242,6 +246,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "start") == 0) return client_start_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "stop") == 0) return client_stop_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "schedules") == 0) return client_schedules_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "schedule") == 0) return client_schedule_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "validate") == 0)
 		return validate_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-defaults") == 0) {

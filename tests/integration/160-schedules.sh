@@ -153,4 +153,26 @@ is "$(printf '%s' "$U" | jq -c '[.timezone, .never_fires, .next_fires, .override
 is "$(curl -s -w '%{http_code}' -o /dev/null -H "$J" -X PATCH "$URL/api/schedules/$S2ID" -d '{"cron": "0 0 32 * *"}')" 400 \
 	"a bad PATCH is a 400"
 is "$(curl -s "$URL/api/schedules/$S2ID" | jq -r .cron)" "0 0 30 2 *" "and changes nothing"
+# ---- the CLI
+SRV="--server $URL"
+out=$("$RAMPAGE" schedule add tiny --cron '0 2 * * *' --tz Europe/Berlin --vus 1 --overlap skip $SRV)
+is "$?" 0 "rampage schedule add (the test by name): exit 0"
+like "$out" 'tiny +0 2 \* \* \* +Europe/Berlin +on +20[0-9-]+T02:00:00\+0[12]:00' \
+	"it prints the schedule with its next fire in Berlin"
+CID=$(curl -s "$URL/api/schedules" | jq '[.schedules[] | select(.cron == "0 2 * * *")][0].id')
+is "$(curl -s "$URL/api/schedules/$CID" | jq -c '[.overrides, .overlap]')" '[{"vus":1},"skip"]' \
+	"with its overrides and policy"
+out=$("$RAMPAGE" schedule add tiny --cron '0 25 * * *' $SRV 2>&1)
+is "$?" 1 "a bad cron from the CLI: exit 1"
+like "$out" 'cron: hour: 25 is outside 0-23' "naming the field and the value"
+like "$("$RAMPAGE" schedules $SRV)" "^ *$CID +tiny" "rampage schedules lists it"
+like "$("$RAMPAGE" schedule pause "$CID" $SRV)" 'paused' "rampage schedule pause"
+is "$(curl -s "$URL/api/schedules/$CID" | jq .paused)" true "pauses it"
+"$RAMPAGE" schedule resume "$CID" $SRV >/dev/null
+is "$(curl -s "$URL/api/schedules/$CID" | jq .paused)" false "rampage schedule resume resumes it"
+like "$("$RAMPAGE" schedule run "$CID" $SRV)" '^run [0-9]+ queued$' "rampage schedule run starts a run"
+like "$("$RAMPAGE" schedule rm "$CID" $SRV)" 'deleted' "rampage schedule rm"
+is "$(http_status GET "$URL/api/schedules/$CID")" 404 "deletes it"
+"$RAMPAGE" schedule frob 1 $SRV 2>/dev/null
+is "$?" 2 "an unknown verb: exit 2"
 done_testing
