@@ -1,5 +1,5 @@
 // Rampage dashboard: the page's entry point. A hash router (#/tests, #/tests/new,
-// #/tests/12, #/tests/12/edit, #/runs, #/runs/34) mounts one view at a time into <main>; each view
+// #/tests/12, #/tests/12/edit, #/runs, #/runs/34, #/schedules) mounts one view at a time into <main>; each view
 // is a function (main, params) that may return a cleanup function (close subscriptions, timers,
 // charts). The header holds the live connection state and the API token form; a 401 from any call
 // opens that form with an explanation.
@@ -12,6 +12,7 @@ import { editView } from "./js/view-edit.js";
 import { testView } from "./js/view-test.js";
 import { runsView } from "./js/view-runs.js";
 import { runView } from "./js/view-run.js";
+import { schedulesView } from "./js/schedules.js";
 
 const routes = [
   [/^#?\/?$/, () => testsView, "tests"],
@@ -21,6 +22,7 @@ const routes = [
   [/^#\/tests\/(\d+)$/, () => testView, "tests"],
   [/^#\/runs$/, () => runsView, "runs"],
   [/^#\/runs\/(\d+)$/, () => runView, "runs"],
+  [/^#\/schedules$/, () => schedulesView, "schedules"],
 ];
 
 const main = document.getElementById("main");

@@ -1,10 +1,11 @@
 // view-test (#/tests/12): one test: start it (with optional overrides: VUs, duration, rate, a
-// note), its definition, and its runs (history with a state filter).
+// note), its schedules (schedules.js), its definition, and its runs (history with a state filter).
 import { get, post, del } from "./api.js";
 import { h, fill, banner } from "./dom.js";
 import { errorText, date } from "./fmt.js";
 import { shapeOf } from "./shape.js";
 import { runHistory } from "./history.js";
+import { testSchedules } from "./schedules.js";
 
 // Which overrides apply to a definition (docs/api.md "Overrides"), for the form's hints.
 function knobs(def) {
@@ -93,6 +94,7 @@ export async function testView(main, id) {
   }
 
   const history = h("section", { class: "card", id: "history" });
+  const schedules = h("section", { class: "card", id: "schedules-card" });
   fill(main,
     h("div", { class: "page-head" },
       h("h1", {}, test.name),
@@ -104,8 +106,11 @@ export async function testView(main, id) {
       h("div", {}, h("dt", {}, "Load"), h("dd", { id: "test-load" }, sh.load))); })(),
     h("p", { class: "muted small" }, `Test #${id} · created ${date(test.created_ms)} · changed ${date(test.updated_ms)} · ${test.runs} run(s)`),
     form,
+    schedules,
     history,
     h("details", { class: "card" }, h("summary", {}, "Definition"),
       h("pre", { class: "code-view" }, JSON.stringify(test.definition, null, 2))));
-  return runHistory(history, { test: id, title: "Runs of this test" });
+  const stopSchedules = testSchedules(schedules, id);
+  const stopHistory = runHistory(history, { test: id, title: "Runs of this test" });
+  return () => { stopSchedules(); stopHistory(); };
 }
