@@ -508,26 +508,37 @@ fire_from_row(sqlite3_stmt *st)
 	    col_text(st, 9, NULL));
 }
 
-/* The last fire of schedule id (JSON null when none). */
-static json_t *
-last_fire(sqlite3 *db, int64_t id)
+/* The statement last_fire runs (the caller finalizes it), or NULL. */
+static sqlite3_stmt *
+last_fire_stmt(sqlite3 *db)
 {
 	sqlite3_stmt *st;
-	json_t *j = NULL;
 
 	if (sqlite3_prepare_v2(db, "SELECT " FIRE_COLS FIRE_FROM "WHERE f.schedule_id = ? "
 	    "ORDER BY f.id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+/* The last fire of schedule id (JSON null when none), with lf (last_fire_stmt, reused per row). */
+static json_t *
+last_fire(sqlite3_stmt *lf, int64_t id)
+{
+	json_t *j = NULL;
+
+	if (lf == NULL)
 		return json_null();
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		j = fire_from_row(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(lf);
+	sqlite3_bind_int64(lf, 1, id);
+	if (sqlite3_step(lf) == SQLITE_ROW)
+		j = fire_from_row(lf);
+	sqlite3_reset(lf);
 	return j != NULL ? j : json_null();
 }
 
 /* A schedule row of SELECT_COLS as the API shows it. */
 static json_t *
-schedule_from_row(sqlite3 *db, sqlite3_stmt *st, int64_t now_ms)
+schedule_from_row(sqlite3_stmt *lf, sqlite3_stmt *st, int64_t now_ms)
 {
 	struct schedule_in in;
 	struct cron *c;
@@ -576,7 +587,7 @@ schedule_from_row(sqlite3 *db, sqlite3_stmt *st, int64_t now_ms)
 	    "next_fire_ms", sqlite3_column_type(st, 10) != SQLITE_NULL ?
 	        json_integer(sqlite3_column_int64(st, 10)) : json_null(),
 	    "never_fires", never,
-	    "last_fire", last_fire(db, id),
+	    "last_fire", last_fire(lf, id),
 	    "created_ms", (json_int_t)sqlite3_column_int64(st, 12),
 	    "updated_ms", (json_int_t)sqlite3_column_int64(st, 13));
 	cron_free(c);
@@ -599,8 +610,11 @@ schedule_get(sqlite3 *db, int64_t id, int64_t now_ms, json_t **out, char **cause
 	}
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = schedule_from_row(db, st, now_ms);
+	if (rc == SQLITE_ROW) {
+		sqlite3_stmt *lf = last_fire_stmt(db);
+		*out = schedule_from_row(lf, st, now_ms);
+		sqlite3_finalize(lf);
+	}
 	else if (rc != SQLITE_DONE)
 		*cause = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -610,7 +624,7 @@ schedule_get(sqlite3 *db, int64_t id, int64_t now_ms, json_t **out, char **cause
 int
 schedule_list(sqlite3 *db, int64_t test_id, int64_t now_ms, json_t **out, char **cause)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *lf;
 	int rc;
 
 	*out = NULL;
@@ -621,8 +635,10 @@ schedule_list(sqlite3 *db, int64_t test_id, int64_t now_ms, json_t **out, char *
 	}
 	sqlite3_bind_int64(st, 1, test_id);
 	*out = json_array();
+	lf = last_fire_stmt(db);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, schedule_from_row(db, st, now_ms));
+		json_array_append_new(*out, schedule_from_row(lf, st, now_ms));
+	sqlite3_finalize(lf);
 	if (rc != SQLITE_DONE) {
 		*cause = xstrdup(sqlite3_errmsg(db));
 		json_decref(*out);
