@@ -628,12 +628,15 @@ schedule_list(sqlite3 *db, int64_t test_id, int64_t now_ms, json_t **out, char *
 	int rc;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT " SELECT_COLS " FROM schedules s LEFT JOIN tests t ON "
-	    "t.id = s.test_id WHERE ?1 = 0 OR s.test_id = ?1 ORDER BY s.id", -1, &st, NULL) != SQLITE_OK) {
+	/* two texts, so that a test's schedules are an index lookup (schedules_by_test) */
+	if (sqlite3_prepare_v2(db, test_id > 0 ? "SELECT " SELECT_COLS " FROM schedules s LEFT JOIN tests t "
+	    "ON t.id = s.test_id WHERE s.test_id = ?1 ORDER BY s.id" : "SELECT " SELECT_COLS " FROM "
+	    "schedules s LEFT JOIN tests t ON t.id = s.test_id ORDER BY s.id", -1, &st, NULL) != SQLITE_OK) {
 		*cause = xstrdup(sqlite3_errmsg(db));
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, test_id);
+	if (test_id > 0)
+		sqlite3_bind_int64(st, 1, test_id);
 	*out = json_array();
 	lf = last_fire_stmt(db);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
