@@ -4,7 +4,9 @@
  * object but this one).
  *
  * Threads of `serve`: main (config, signals via sigwait), store writer, live (lws), run manager
- * (runq, plus each running run's engine threads), api (MHD), frontdoor (the listening socket).
+ * (runq, plus each running run's engine threads), api (MHD), scheduler (sched: it starts runs
+ * through the api layer's adapter, so it starts after the api and stops after it), frontdoor (the
+ * listening socket).
  * Signals are blocked before any thread starts, so every thread inherits the mask and only
  * sigwait() here sees them.
  */
@@ -19,6 +21,7 @@
 #include "cli/client.h"
 #include "cli/compare.h"
 #include "cli/run.h"
+#include "cli/schedules.h"
 #include "cli/validate.h"
 #include "core/clock.h"
 #include "core/conf.h"
@@ -34,6 +37,7 @@
 #include "http/frontdoor.h"
 #include "http/live.h"
 #include "runs/runq.h"
+#include "sched/sched.h"
 #include "store/store.h"
 
 #define EXIT_USAGE 2
@@ -66,6 +70,9 @@ usage(FILE *f)
 	    "  compare A B [--server URL] [--json]\n"
 	    "                       compare run B with run A (ids on a daemon, or two summary files\n"
 	    "                       of --summary-export): exit 0, 99 a regression, 2 cannot compare\n"
+	    "  schedules | schedule add TEST --cron EXPR [--tz ZONE] [--duration D] [--vus N]\n"
+	    "       [--overlap skip|queue] | schedule pause|resume|rm|run ID\n"
+	    "                       a daemon's schedules; see `rampage schedule --help`\n"
 	    "  config-defaults      print every config key with its default and meaning\n"
 	    "  version              print the version\n");
 }
@@ -172,6 +179,14 @@ cmd_serve(int argc, char **argv)
 	struct api *api = api_start(&cfg, sec, store, runq, &cause);
 	if (api == NULL)
 		fatal_cause(cause);
+	struct api_sched_link link = { .runq = runq, .sec = sec, .store = store };
+	struct sched_runner runner;
+	struct sched_publisher spub = { .publish = pub.publish, .arg = pub.arg };
+	api_sched_runner(&link, &runner);
+	struct sched *sched = sched_start(&cfg, store, &runner, &spub, &cause);
+	if (sched == NULL)
+		fatal_cause(cause);
+	api_set_sched(api, sched);
 	struct frontdoor *door = frontdoor_start(&cfg, api, live, &cause);
 	if (door == NULL)
 		fatal_cause(cause);
@@ -203,6 +218,7 @@ cmd_serve(int argc, char **argv)
 	/* Stop in reverse: no new connections, then the services, then pending writes. */
 	frontdoor_stop(door);
 	api_stop(api);
+	sched_stop(sched);
 	runq_stop(runq);
 	live_stop(live);
 	store_close(store);
@@ -216,7 +232,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const commands[] = { "serve", "run", "demo-target", "validate", "tests",
-		"test", "runs", "start", "stop", "vus", "show", "compare", "config-defaults", "version", "help", NULL };
+		"test", "runs", "start", "stop", "vus", "show", "compare", "schedules", "schedule", "config-defaults", "version", "help", NULL };
 	const char *cmd = argc > 1 ? argv[1] : NULL, *hint;
 
 	opterr = 0;   /* every command says itself which option it refused (core/opts.h) */
@@ -238,6 +254,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "vus") == 0) return client_vus_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "compare") == 0) return compare_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "schedules") == 0) return client_schedules_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "schedule") == 0) return client_schedule_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "validate") == 0)
 		return validate_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-defaults") == 0) {

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cli/client.h"
+#include "cli/client_priv.h"
 #include "cli/run.h"
 #include "core/opts.h"
 #include "core/xmalloc.h"
@@ -1071,4 +1072,84 @@ client_get(const char *server, const char *path)
 	root = call(&c, "GET", path, NULL);
 	client_fini(&c);
 	return root;
+}
+
+/* ---- for the other client verbs (cli/client_priv.h) */
+
+struct client *
+client_new(void)
+{
+	struct client *c = xmalloc(sizeof *c);
+
+	client_init(c);
+	return c;
+}
+
+int
+client_option(struct client *c, int opt)
+{
+	return common_opt(c, opt);
+}
+
+void
+client_connect(struct client *c)
+{
+	client_open(c);
+}
+
+void
+client_free(struct client *c)
+{
+	if (c == NULL)
+		return;
+	client_fini(c);
+	free(c);
+}
+
+json_t *
+client_call(struct client *c, const char *method, const char *path, const char *body)
+{
+	return call(c, method, path, body);
+}
+
+int
+client_call_empty(struct client *c, const char *method, const char *path)
+{
+	char *cause = NULL;
+	long status = request(c, method, path, NULL, &cause);
+
+	if (status < 0) {
+		fprintf(stderr, "rampage: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	if (status < 200 || status > 299) {
+		print_http_error(c, status);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+client_json_output(const struct client *c)
+{
+	return c->json;
+}
+
+void
+client_print_reply(struct client *c)
+{
+	print_raw(c);
+}
+
+json_int_t
+client_test_id(struct client *c, const char *arg)
+{
+	json_int_t id = parse_id(arg);
+
+	if (id > 0)
+		return id;
+	if ((id = test_by_name(c, arg)) == 0)
+		fprintf(stderr, "rampage: no saved test is named \"%s\" (rampage tests lists them)\n", arg);
+	return id > 0 ? id : -1;
 }

@@ -75,6 +75,13 @@ static const struct key keys[] = {
 	  "Runs executed at the same time; the rest wait in the queue." },
 	{ "runs", "workers", KEY_INT, F(workers), 0, 1024, "0",
 	  "Engine worker threads; 0 means one per core." },
+	{ "schedules", "enabled", KEY_BOOL, F(schedules_enabled), 0, 0, "true",
+	  "Whether the scheduler fires schedules. When false, schedules can still be edited and run by "
+	  "hand, and nothing fires; fires that fall due meanwhile are missed fires at the next start with "
+	  "it on (catch-up)." },
+	{ "schedules", "catchup_max_age", KEY_DURATION, F(catchup_max_age_ns), 0, 0, "6h",
+	  "The oldest missed fire a schedule with catch-up `latest` still starts after an outage, unless "
+	  "the schedule sets its own catchup_max_age." },
 	{ "security", "api_tokens", KEY_TOKENS, F(api_tokens), 0, 0, "",
 	  "Comma-separated API tokens (16-256 characters each, e.g. `openssl rand -hex 32`). When any "
 	  "token is set, POST/PUT/PATCH/DELETE need `Authorization: Bearer <token>`. Prefer token_file: "

@@ -40,6 +40,9 @@ struct conf {
 	/* [runs] */
 	int max_concurrent_runs;
 	int workers;               /* engine worker threads; 0 = one per core */
+	/* [schedules] (see sched/sched.h) */
+	int schedules_enabled;     /* the scheduler fires schedules */
+	int64_t catchup_max_age_ns;/* default max age of a missed fire that catch-up `latest` starts */
 	/* [security] (see core/security.h) */
 	char *api_tokens;          /* comma-separated tokens, or NULL */
 	char *token_file;          /* one token per line, or NULL */

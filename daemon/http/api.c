@@ -53,6 +53,7 @@ struct api {
 	const struct conf *cfg;
 	struct store *store;
 	struct runq *runq;
+	struct sched *sched;         /* api_set_sched, before the first request */
 	struct static_root *root;
 	const struct security *sec;  /* tokens, allowlist, caps (main's; immutable) */
 	size_t body_max;             /* limits.max_request_body */
@@ -699,6 +700,7 @@ begin(struct api *api, struct MHD_Connection *conn, const char *url, const char 
 	r->pub.db = api->db;
 	r->pub.store = api->store;
 	r->pub.runq = api->runq;
+	r->pub.sched = api->sched;
 	r->pub.cfg = api->cfg;
 	r->pub.api = api;
 	r->pub.conn = conn;
@@ -884,6 +886,12 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* ---- start and stop */
+
+void
+api_set_sched(struct api *api, struct sched *sched)
+{
+	api->sched = sched;
+}
 
 struct api *
 api_start(const struct conf *cfg, const struct security *sec, struct store *store,

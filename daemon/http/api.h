@@ -11,6 +11,8 @@
 
 struct conf;
 struct runq;
+struct sched;
+struct sched_runner;
 struct security;
 struct store;
 struct api;
@@ -30,6 +32,24 @@ struct api *api_start(const struct conf *cfg, const struct security *sec, struct
  * the count are not one atomic step.
  */
 int api_add_connection(struct api *api, int fd, const struct sockaddr *sa, socklen_t salen);
+/*
+ * Gives the handlers the scheduler (sched/sched.h), which they tell of every schedule they write.
+ * Main thread, before the front door hands over the first connection.
+ */
+void api_set_sched(struct api *api, struct sched *sched);
+/* What the scheduler's runner needs to start runs (main's; it outlives the scheduler). */
+struct api_sched_link {
+	struct runq *runq;
+	const struct security *sec;
+	struct store *store;
+};
+/*
+ * Fills out with the scheduler's way to the run queue (sched/sched.h, struct sched_runner): a run of
+ * a schedule's test with its overrides, judged under link->sec and queued on link->runq with the
+ * fire's record in its transaction (api_schedules.c). sched and runs are one layer; this one joins
+ * them. Main thread.
+ */
+void api_sched_runner(struct api_sched_link *link, struct sched_runner *out);
 /* Stops MHD, closes its connections and the read connection, frees. NULL is a no-op. Main thread. */
 void api_stop(struct api *api);
 /*

@@ -46,6 +46,7 @@ struct buf;
 struct conf;
 struct plan;
 struct runq;
+struct sched;
 struct store;
 struct testdef_errors;
 
@@ -60,6 +61,7 @@ struct api_request {
 	sqlite3 *db;                     /* the api thread's read-only connection (NULL without store) */
 	struct store *store;             /* for writes (through the store's mailbox); may be NULL */
 	struct runq *runq;               /* the run queue (runs/runq.h); may be NULL */
+	struct sched *sched;             /* the scheduler (sched/sched.h); may be NULL */
 	const struct conf *cfg;
 	struct api *api;
 	struct MHD_Connection *conn;     /* for anything the helpers below do not cover */
@@ -100,6 +102,10 @@ api_handler_fn api_runs_compare, api_tests_baseline_get, api_tests_baseline_put,
 /* Sets run's "baseline" key (GET /api/runs/{id}): {"run_id", "mode", "verdict", "comparable"},
    null when the run has no saved test. */
 void api_compare_annotate(struct api_request *req, json_t *run);
+/* api_schedules.c: schedules and their fires */
+api_handler_fn api_schedules_list, api_schedules_create, api_schedules_get, api_schedules_put,
+    api_schedules_patch, api_schedules_delete, api_schedules_run, api_schedules_fires,
+    api_schedules_preview;
 /* prometheus.c: GET /metrics */
 api_handler_fn api_prometheus_metrics;
 

@@ -62,6 +62,15 @@ const struct api_route api_routes[] = {
 	{ "GET",    "/api/runs/{id}/latency",           api_runs_latency },
 	{ "GET",    "/api/runs/{id}/failures",          api_runs_failures },
 	{ "GET",    "/api/runs/{id}/compare",           api_runs_compare },
+	{ "GET",    "/api/schedules",                   api_schedules_list },
+	{ "POST",   "/api/schedules",                   api_schedules_create },
+	{ "GET",    "/api/schedules/preview",           api_schedules_preview },
+	{ "GET",    "/api/schedules/{id}",              api_schedules_get },
+	{ "PUT",    "/api/schedules/{id}",              api_schedules_put },
+	{ "PATCH",  "/api/schedules/{id}",              api_schedules_patch },
+	{ "DELETE", "/api/schedules/{id}",              api_schedules_delete },
+	{ "POST",   "/api/schedules/{id}/run",          api_schedules_run },
+	{ "GET",    "/api/schedules/{id}/fires",        api_schedules_fires },
 	{ "GET",    "/metrics",                         api_prometheus_metrics },
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

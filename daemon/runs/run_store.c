@@ -339,6 +339,8 @@ run_store_insert(sqlite3 *db, void *arg, char **cause)
 	if (rc == 0)
 		in->id = sqlite3_last_insert_rowid(db);
 	sqlite3_finalize(st);
+	if (rc == 0 && in->with != NULL)
+		rc = in->with(db, in->id, in->with_arg, cause);   /* same job: same SAVEPOINT */
 	return rc;
 }
 

@@ -98,6 +98,8 @@ struct run_store_insert {
 	int64_t test_id, schedule_id;  /* 0: NULL */
 	const char *name, *definition, *trigger, *note, *tags;  /* note NULL: NULL; tags NULL: {} */
 	int64_t queued_ms;
+	int (*with)(sqlite3 *db, int64_t run_id, void *arg, char **cause);  /* NULL, or called after */
+	void *with_arg;
 	int64_t id;                /* out */
 };
 int run_store_insert(sqlite3 *db, void *arg, char **cause);

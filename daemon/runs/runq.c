@@ -811,7 +811,7 @@ handle_submit(struct runq *q, struct msg *m)
 	struct run_store_insert in = {
 		.test_id = nr->test_id, .schedule_id = nr->schedule_id, .name = nr->name,
 		.definition = nr->definition, .trigger = nr->trigger, .note = nr->note, .tags = nr->tags,
-		.queued_ms = clock_wall_ms(),
+		.queued_ms = clock_wall_ms(), .with = nr->with, .with_arg = nr->with_arg,
 	};
 	struct qrun *r;
 

@@ -37,6 +37,7 @@ struct run_metrics;
 struct security;
 struct store;
 struct runq;
+struct sqlite3;
 
 /* A run to queue; everything is borrowed for the call. */
 struct runq_new {
@@ -47,6 +48,11 @@ struct runq_new {
 	const char *definition;    /* JSON text, already validated by testdef; the immutable snapshot */
 	const char *note;          /* NULL: none */
 	const char *tags;          /* JSON object text; NULL: {} */
+	/* Called with the new run's id inside the store job that inserts it, in the same transaction
+	   (a schedule's fire record: sched/sched.h), on the store's writer thread; -1 and *cause undo
+	   the insert too. NULL: nothing more. */
+	int (*with)(struct sqlite3 *db, int64_t run_id, void *arg, char **cause);
+	void *with_arg;
 };
 
 /* The latest second of a running run (its status cell, overwritten once a second). */

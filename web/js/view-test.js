@@ -1,12 +1,14 @@
 // view-test (#/tests/12): one test: start it (with optional overrides: VUs, duration, rate, a
-// note), its definition, the trend of its runs (trend.js: p95, throughput, errors, change points)
-// and its runs (history with a state filter, VUs from the trend, two ticked runs compared).
+// note), its schedules (schedules.js), its definition, the trend of its runs (trend.js: p95,
+// throughput, errors, change points) and its runs (history with a state filter, VUs from the
+// trend, two ticked runs compared).
 import { get, post, del } from "./api.js";
 import { h, fill, banner } from "./dom.js";
 import { errorText, date } from "./fmt.js";
 import { shapeOf } from "./shape.js";
 import { runHistory } from "./history.js";
 import { testTrend } from "./trend.js";
+import { testSchedules } from "./schedules.js";
 
 // Which overrides apply to a definition (docs/api.md "Overrides"), for the form's hints.
 function knobs(def) {
@@ -96,6 +98,7 @@ export async function testView(main, id) {
 
   const history = h("section", { class: "card", id: "history" });
   const trendEl = h("section", { class: "card", id: "trend" });
+  const schedules = h("section", { class: "card", id: "schedules-card" });
   fill(main,
     h("div", { class: "page-head" },
       h("h1", {}, test.name),
@@ -107,12 +110,14 @@ export async function testView(main, id) {
       h("div", {}, h("dt", {}, "Load"), h("dd", { id: "test-load" }, sh.load))); })(),
     h("p", { class: "muted small" }, `Test #${id} · created ${date(test.created_ms)} · changed ${date(test.updated_ms)} · ${test.runs} run(s)`),
     form,
+    schedules,
     trendEl,
     history,
     h("details", { class: "card" }, h("summary", {}, "Definition"),
       h("pre", { class: "code-view" }, JSON.stringify(test.definition, null, 2))));
+  const stopSchedules = testSchedules(schedules, id);
   const trend = await testTrend(trendEl, id);
   const stopHistory = runHistory(history, { test: id, title: "Runs of this test", compare: true,
     vusOf: (run) => trend.vus.get(run) });
-  return () => { stopHistory(); trend.destroy(); };
+  return () => { stopSchedules(); stopHistory(); trend.destroy(); };
 }

@@ -6,6 +6,7 @@ import { rps, us, pct, count, errorText, dur } from "./fmt.js";
 import { sparkline } from "./charts.js";
 import { runBadge } from "./run-state.js";
 import * as live from "./live.js";
+import { nextFireByTest } from "./schedules.js";
 
 export function testsView(main) {
   const list = h("div", { id: "tests-list" }, h("p", { class: "muted" }, "Loading…"));
@@ -14,9 +15,10 @@ export function testsView(main) {
   let timer = null;
 
   async function loadTests() {
-    let tests;
+    let tests, fires = new Map();
     try {
-      tests = (await get("/api/tests")).tests;
+      [tests, fires] = await Promise.all([get("/api/tests").then((r) => r.tests),
+        nextFireByTest().catch(() => new Map())]);
     } catch (err) {
       fill(list, h("p", { class: "error" }, "Cannot list the tests: " + errorText(err)));
       return;
@@ -36,7 +38,9 @@ export function testsView(main) {
       const rpsCell = h("div", { class: "spark" });
       const p95Cell = h("div", { class: "spark" });
       const tr = h("tr", { dataset: { test: t.id } },
-        h("th", { scope: "row" }, h("a", { href: "#/tests/" + t.id }, t.name)),
+        h("th", { scope: "row" }, h("a", { href: "#/tests/" + t.id }, t.name),
+          fires.has(t.id) ? h("div", { class: "muted small scheduled", title: "scheduled" }, "⏱ ",
+            fires.get(t.id).iso ? "next " + fires.get(t.id).iso.replace("T", " ").slice(0, 16) : "paused") : null),
         h("td", { class: "num" }, count(t.runs)),
         h("td", {}, last ? h("a", { href: "#/runs/" + last.id }, runBadge(last)) : h("span", { class: "muted" }, "never run"),
           last ? h("div", { class: "muted small" }, timeEl(last.started_ms || last.queued_ms)) : null),
@@ -104,10 +108,16 @@ export function testsView(main) {
     clearTimeout(timer);
     timer = setTimeout(() => { loadQueue(); if (m.type !== "queue") loadTests(); }, 300);
   });
+  const subSched = live.subscribe("schedules", (m) => {
+    if (m.type !== "schedule_changed") return;
+    clearTimeout(timer);
+    timer = setTimeout(loadTests, 300);
+  });
   return () => {
     clearInterval(poll);
     clearTimeout(timer);
     sub.unsubscribe();
+    subSched.unsubscribe();
     for (const s of sparks) s.destroy();
   };
 }
