@@ -71,7 +71,7 @@ try {
   const run = await api(BASE, "GET", "/api/runs/" + runId);
   is(`${run.data.trigger} ${run.data.schedule_id}`, `schedule ${sid}`, "that run has trigger schedule and the schedule's id");
   await until(async () => (await page.locator(`#history tr[data-run="${runId}"]`).count()) > 0, 10000);
-  is((await page.locator(`#history tr[data-run="${runId}"] td`).nth(3).textContent()).trim(), "schedule",
+  is((await page.locator(`#history tr[data-run="${runId}"] td.trigger`).textContent()).trim(), "schedule",
     "the test's run history shows it with its trigger");
 
   // ---- pause, fires

@@ -67,7 +67,7 @@ export function runHistory(el, { test = null, showTest = false, title = "History
       showTest ? h("td", {}, r.test_id ? h("a", { href: "#/tests/" + r.test_id }, r.name) : r.name) : null,
       h("td", {}, runBadge(r)),
       h("td", {}, timeEl(r.started_ms || r.queued_ms)),
-      h("td", {}, r.trigger || "–"),
+      h("td", { class: "trigger" }, r.trigger || "–"),
       h("td", { class: "num" }, r.started_ms && end ? dur((end - r.started_ms) / 1000) : "–"),
       vusOf ? h("td", { class: "num vus" }, vus !== undefined && vus !== null ? count(vus) : "–") : null,
       h("td", { class: "num" }, s.rps !== undefined ? rps(s.rps) : r.live ? rps(r.live.rps) : "–"),
