@@ -88,6 +88,8 @@ api_handler_fn api_runs_create_for_test, api_runs_create, api_runs_list, api_run
 /* api_run_data.c: what a run measured */
 api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_runs_summary,
     api_runs_latency;
+/* api_notify.c: webhooks (a test's notify field, a run's deliveries) */
+api_handler_fn api_tests_patch, api_runs_notifications;
 /* prometheus.c: GET /metrics */
 api_handler_fn api_prometheus_metrics;
 

@@ -43,6 +43,7 @@ const struct api_route api_routes[] = {
 	{ "POST",   "/api/tests/validate",              api_tests_validate },
 	{ "GET",    "/api/tests/{id}",                  api_tests_get },
 	{ "PUT",    "/api/tests/{id}",                  api_tests_put },
+	{ "PATCH",  "/api/tests/{id}",                  api_tests_patch },
 	{ "DELETE", "/api/tests/{id}",                  api_tests_delete },
 	{ "POST",   "/api/tests/{id}/runs",             api_runs_create_for_test },
 	{ "GET",    "/api/runs",                        api_runs_list },
@@ -55,6 +56,7 @@ const struct api_route api_routes[] = {
 	{ "GET",    "/api/runs/{id}/endpoints",         api_runs_endpoints },
 	{ "GET",    "/api/runs/{id}/summary",           api_runs_summary },
 	{ "GET",    "/api/runs/{id}/latency",           api_runs_latency },
+	{ "GET",    "/api/runs/{id}/notifications",     api_runs_notifications },
 	{ "GET",    "/metrics",                         api_prometheus_metrics },
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];
