@@ -5,8 +5,9 @@
 # passed away from the global URL while the test's own `always` target hears of it; a URL outside
 # webhooks.allow is a 400 naming the field and nothing is stored; with the receiver down a delivery
 # is retried and arrives once it is up, also across a kill -9 of the daemon (and a run that the kill
-# aborted is told after the restart); at send time the connect guard refuses an address outside
-# webhooks.allow even for a listed name.
+# aborted is told after the restart); a receiver that never answers holds up neither the API, nor
+# runs, nor the daemon's stop; at send time the connect guard refuses an address outside
+# webhooks.allow even for a listed name; bad [webhooks] settings stop the start, naming the key.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 start_demo demo
@@ -15,7 +16,7 @@ SECRET=a-webhook-secret-of-our-own
 # The receiver: appends one JSON line per POST (path, the headers we check, the body in hex: the
 # exact bytes) to its log and answers 204. Started on port 0 the first time, then on the same port.
 cat >"$SANDBOX/receiver.py" <<'PY'
-import http.server, json, sys
+import http.server, json, sys, time
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_POST(self):
@@ -24,6 +25,8 @@ class H(http.server.BaseHTTPRequestHandler):
             f.write(json.dumps({"path": self.path, "sig": self.headers.get("X-Rampage-Signature-256"),
                 "event": self.headers.get("X-Rampage-Event"), "delivery": self.headers.get("X-Rampage-Delivery"),
                 "type": self.headers.get("Content-Type"), "body": body.hex()}) + "\n")
+        if self.path.startswith("/slow"):
+            time.sleep(30)
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -198,6 +201,26 @@ is "$(printf '%s\n' "$BODIES" | jq -r "select(.run_id == $LONG) | .state")" abor
 	"the run the kill aborted is told too (aborted is a failure)"
 is "$(received /hook)" 4 "four POSTs in all to webhooks.urls: no duplicate"
 stop_daemon
+
+# ---- a receiver that never answers holds up nothing: not the API, not the next run, not the
+# daemon's stop (the attempt in flight is abandoned; otherwise the stop watchdog would end it, exit 3)
+cat >"$SANDBOX/slow.conf" <<EOF
+[webhooks]
+urls = http://127.0.0.1:$RPORT/slow
+allow = 127.0.0.1/32
+when = always
+timeout_s = 120
+EOF
+start_daemon --config "$SANDBOX/slow.conf"
+R6=$(run "$GOOD")
+for _ in $(seq 200); do grep -q '"path": "/slow"' "$RECEIVED" 2>/dev/null && break; sleep 0.05; done
+is "$(curl -s "$URL/api/runs/$R6/notifications" | jq -r '.notifications[0].state')" pending \
+	"a delivery to a receiver that does not answer is in flight"
+is "$(http_status GET "$URL/api/health")" 200 "the API answers meanwhile"
+R7=$(run "$GOOD")
+is "$(curl -s "$URL/api/runs/$R7" | jq -r .state)" passed "and the next run starts and ends"
+stop_daemon
+is "$DAEMON_STATUS" 0 "SIGTERM: the daemon stops in order, the attempt abandoned"
 
 # ---- the connect guard: webhooks.allow lists the name localhost but no network, so the name
 # passes validation and the resolved address is refused when the delivery connects
