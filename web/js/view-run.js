@@ -1,7 +1,8 @@
 // view-run (#/runs/34): one run, live or finished. The page lays out and connects three parts:
 //   run-head.js    title, state, controls and progress;
 //   run-stream.js  the live topic and the stored seconds, which the charts (charts.js) hold once each;
-//   run-panels.js  health, thresholds, checks, endpoints, and a finished run's summary.
+//   run-panels.js  health, thresholds, checks, endpoints, and a finished run's summary;
+//   notify.js      a finished run's webhook deliveries.
 // The parts read the run through `page` (the run as the daemon last described it, and whether the
 // page shows it as finished); only this file changes the run. A run_state message updates it in
 // place; when the run started or ended, or the stream cannot catch up by itself, the page reads the
@@ -13,6 +14,7 @@ import { RunCharts } from "./charts.js";
 import { RunHead } from "./run-head.js";
 import { RunStream } from "./run-stream.js";
 import { RunPanels } from "./run-panels.js";
+import { NotificationsPanel } from "./notify.js";
 import { exposeForTests } from "./testhook.js";
 
 export async function runView(main, id) {
@@ -29,6 +31,7 @@ export async function runView(main, id) {
     },
   });
   const panels = new RunPanels(id, page);
+  const notes = new NotificationsPanel(id);
   const stream = new RunStream(id, page, {
     tick: (m) => { panels.tick(m); head.tick(m); },
     state: onState,
@@ -61,7 +64,7 @@ export async function runView(main, id) {
   }
   if (destroyed) return;
   fill(main, head.el.head, head.el.shape, head.el.meta, head.el.controls, head.el.progress, panels.el.health, chartsEl,
-    h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks), panels.el.endpoints, panels.el.finished);
+    h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks), panels.el.endpoints, panels.el.finished, notes.el);
   head.render();
   panels.render();
   head.plan();
@@ -73,6 +76,7 @@ export async function runView(main, id) {
     destroyed = true;
     stream.close();
     clearInterval(clock);
+    notes.destroy();
     if (charts) charts.destroy();
     if (panels.spectrum) panels.spectrum.destroy();
   }
@@ -84,6 +88,7 @@ export async function runView(main, id) {
     if (!charts) charts = new RunCharts(chartsEl, { startedMs: run.started_ms });
     await stream.load(charts);
     await panels.load();
+    if (ended) notes.load(run.ended_ms);
     if (!ended) clock = setInterval(() => head.progress(), 1000);
     head.progress();
   }

@@ -1,10 +1,11 @@
 // view-test (#/tests/12): one test: start it (with optional overrides: VUs, duration, rate, a
-// note), its definition, and its runs (history with a state filter).
+// note), its webhooks (notify.js), its definition, and its runs (history with a state filter).
 import { get, post, del } from "./api.js";
 import { h, fill, banner } from "./dom.js";
 import { errorText, date } from "./fmt.js";
 import { shapeOf } from "./shape.js";
 import { runHistory } from "./history.js";
+import { notifyForm } from "./notify.js";
 
 // Which overrides apply to a definition (docs/api.md "Overrides"), for the form's hints.
 function knobs(def) {
@@ -105,6 +106,7 @@ export async function testView(main, id) {
     h("p", { class: "muted small" }, `Test #${id} · created ${date(test.created_ms)} · changed ${date(test.updated_ms)} · ${test.runs} run(s)`),
     form,
     history,
+    notifyForm(test),
     h("details", { class: "card" }, h("summary", {}, "Definition"),
       h("pre", { class: "code-view" }, JSON.stringify(test.definition, null, 2))));
   return runHistory(history, { test: id, title: "Runs of this test" });
