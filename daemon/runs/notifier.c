@@ -795,13 +795,15 @@ notifier_stop(struct notifier *n)
 {
 	if (n == NULL)
 		return;
+	atomic_store(&n->quitting, true);
+	tell(n, MSG_QUIT);
+	pthread_join(n->thread, NULL);
+	/* After the join: the thread's own decisions (decide_leftovers) are given by then, and their
+	   store jobs tell n when they are done. */
 	pthread_mutex_lock(&n->lock);
 	while (n->deciding > 0)
 		pthread_cond_wait(&n->idle, &n->lock);
 	pthread_mutex_unlock(&n->lock);
-	atomic_store(&n->quitting, true);
-	tell(n, MSG_QUIT);
-	pthread_join(n->thread, NULL);
 	for (struct mailbox_msg *m = mailbox_take_all(&n->mb); m != NULL; ) {
 		struct mailbox_msg *next = m->next;
 		free(m);

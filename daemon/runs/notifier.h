@@ -44,8 +44,8 @@ struct webhook_targets;
  */
 struct notifier *notifier_start(const struct conf *cfg, struct store *store, char **cause);
 /*
- * Waits for the decisions queued so far, stops the delivery thread (an attempt in flight is
- * abandoned and counts as not made), frees. Pending rows stay for the next start. Call it after
+ * Stops the delivery thread (an attempt in flight is abandoned and counts as not made), waits for
+ * the decisions queued so far to be written, frees. Pending rows stay for the next start. Call it after
  * the run manager stopped (its last runs end `aborted` and are decided here) and before
  * store_close. NULL is a no-op. Main thread.
  */
