@@ -289,6 +289,33 @@ format_duration(struct buf *b, int64_t ms)
 		buf_printf(b, "%llds", (long long)s);
 }
 
+/*
+ * s as a JSON string with &, < and > written &amp; &lt; &gt;: Slack reads <...> as a link or mention
+ * and asks for exactly these three escaped in `text` (Mattermost decodes them alike), so
+ * "p(95)<300" shows as written.
+ */
+static json_t *
+slack_escaped(const char *s)
+{
+	struct buf b;
+	json_t *j;
+
+	buf_init(&b, 3 * strlen(s) + 16);
+	for (; *s != '\0'; s++) {
+		if (*s == '&')
+			buf_add(&b, "&amp;", 5);
+		else if (*s == '<')
+			buf_add(&b, "&lt;", 4);
+		else if (*s == '>')
+			buf_add(&b, "&gt;", 4);
+		else
+			buf_add(&b, s, 1);
+	}
+	j = json_string(b.p != NULL ? b.p : "");
+	buf_fini(&b);
+	return j;
+}
+
 /* The headline word of a run's end: "passed", "FAILED", "was stopped"... */
 static const char *
 headline(const char *state, const char *verdict)
@@ -409,7 +436,7 @@ webhook_document(const struct webhook_run *run, const char *public_url)
 	    json_null());
 	json_object_set_new(doc, "ended_ms", json_integer(run->ended_ms));
 	json_object_set_new(doc, "error", run->error != NULL ? json_string(run->error) : json_null());
-	json_object_set_new(doc, "text", json_string(text.p != NULL ? text.p : ""));
+	json_object_set_new(doc, "text", slack_escaped(text.p != NULL ? text.p : ""));
 	buf_fini(&text);
 	free(link);
 	json_decref(summary);

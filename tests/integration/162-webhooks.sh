@@ -120,7 +120,7 @@ is "$(jq -c '[.thresholds_failed[] | [.metric, .expression, .value]]' "$DOC")" '
 	"the failed threshold with its observed value"
 is "$(jq -r '[.requests, .error_rate] | join(" ")' "$DOC")" "20 1" "requests and error rate"
 ok "$(jq -e '.p95_ms > 0 and .duration_ms > 0' "$DOC" >/dev/null; echo $?)" "p95 and duration"
-like "$(jq -r .text "$DOC")" "^Run $R1 of orders soak FAILED: 1 threshold failed \\(rate<0\\.01: 100%\\) · 20 requests · 100\\.0% errors · p95 [0-9.]+ ms · [0-9.]+( ms|s) · http://rampage\\.example:8089/#/runs/$R1\$" \
+like "$(jq -r .text "$DOC")" "^Run $R1 of orders soak FAILED: 1 threshold failed \\(rate&lt;0\\.01: 100%\\) · 20 requests · 100\\.0% errors · p95 [0-9.]+ ms · [0-9.]+( ms|s) · http://rampage\\.example:8089/#/runs/$R1\$" \
 	"the text line Slack and Mattermost show"
 diag "text: $(jq -r .text "$DOC")"
 N=$(notes "$R1")

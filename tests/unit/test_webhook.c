@@ -184,9 +184,9 @@ test_document(void)
 	json_t *doc = webhook_document(&run, "https://rampage.example/");
 	const char *text = json_string_value(json_object_get(doc, "text"));
 
-	is_str(text, "Run 42 of orders soak FAILED: 2 thresholds failed (p(95)<300: 412 ms, rate<0.001: "
+	is_str(text, "Run 42 of orders soak FAILED: 2 thresholds failed (p(95)&lt;300: 412 ms, rate&lt;0.001: "
 	    "0.3%) · 1.2M requests · 0.3% errors · p95 412 ms · 8h · https://rampage.example/#/runs/42",
-	    "the text line");
+	    "the text line, with Slack's three characters escaped (&, <, >)");
 	is_str(json_string_value(json_object_get(doc, "link")), "https://rampage.example/#/runs/42",
 	    "the link: public_url (its trailing slash dropped) + the dashboard's run route");
 	is_int(json_array_size(json_object_get(doc, "thresholds_failed")), 2, "the failed thresholds only");
