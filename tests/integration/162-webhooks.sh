@@ -3,8 +3,8 @@
 # the document of a failed run with a valid X-Rampage-Signature-256 (the HMAC is checked here, with
 # python's hmac), its `text` line and its failed thresholds; webhooks.when = failure keeps a run that
 # passed away from the global URL while the test's own `always` target hears of it; a URL outside
-# webhooks.allow is a 400 naming the field and nothing is stored; with the receiver down a delivery
-# is retried and arrives once it is up, also across a kill -9 of the daemon (and a run that the kill
+# webhooks.allow is a 400 naming the field and nothing is stored; a redirect is not followed; with
+# the receiver down a delivery is retried and arrives once it is up, also across a kill -9 of the daemon (and a run that the kill
 # aborted is told after the restart); a receiver that never answers holds up neither the API, nor
 # runs, nor the daemon's stop; at send time the connect guard refuses an address outside
 # webhooks.allow even for a listed name; bad [webhooks] settings stop the start, naming the key.
@@ -27,9 +27,16 @@ class H(http.server.BaseHTTPRequestHandler):
                 "type": self.headers.get("Content-Type"), "body": body.hex()}) + "\n")
         if self.path.startswith("/slow"):
             time.sleep(30)
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "/followed")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
+    do_GET = do_POST    # a followed redirect would come as a GET: recorded too
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer.allow_reuse_address = True
 s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
@@ -156,6 +163,17 @@ is "$(notes "$R2" | jq -c '[.notifications[].url]')" "[\"http://127.0.0.1:$RPORT
 	"the run's notifications list the test's target only"
 is "$(grep '"path": "/test-hook"' "$RECEIVED" | jq -r .body | xxd -r -p | jq -r '[.state, .failure] | join(" ")')" "passed false" \
 	"the document says it passed"
+
+# ---- a redirect is not followed: the attempt counts as failed and is retried
+REDIR=$(save "redirected" "/api/health" "rate<0.5")
+is "$(http_status PATCH "$URL/api/tests/$REDIR" -H "$J" -d '{"notify": {"when": "always", "webhooks": ["http://127.0.0.1:'"$RPORT"'/redirect"]}}')" 200 \
+	"a test whose webhook answers 302"
+R8=$(run "$REDIR")
+for _ in $(seq 400); do [ "$(notes "$R8" | jq '.notifications[0].attempts // 0')" -ge 2 ] && break; sleep 0.05; done
+N=$(notes "$R8")
+is "$(printf '%s' "$N" | jq -r '[.notifications[0].state, .notifications[0].last_status, .notifications[0].last_error] | join(" ")')" \
+	"pending 302 HTTP 302 (redirects are not followed)" "a 302 is a failed attempt, retried"
+is "$(received /followed)" 0 "and its Location is never requested"
 
 # ---- the receiver down: retried, delivered once it is up
 receiver_down
