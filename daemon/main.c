@@ -3,10 +3,10 @@
  * every other subcommand hands over to its module. No other logic lives here (unit tests link every
  * object but this one).
  *
- * Threads of `serve`: main (config, signals via sigwait), store writer, live (lws), run manager
- * (runq, plus each running run's engine threads), api (MHD), scheduler (sched: it starts runs
- * through the api layer's adapter, so it starts after the api and stops after it), frontdoor (the
- * listening socket).
+ * Threads of `serve`: main (config, signals via sigwait), store writer, live (lws), webhook delivery
+ * (notifier), run manager (runq, plus each running run's engine threads), api (MHD), scheduler
+ * (sched: it starts runs through the api layer's adapter, so it starts after the api and stops
+ * after it), frontdoor (the listening socket).
  * Signals are blocked before any thread starts, so every thread inherits the mask and only
  * sigwait() here sees them.
  */
@@ -36,6 +36,7 @@
 #include "http/api.h"
 #include "http/frontdoor.h"
 #include "http/live.h"
+#include "runs/notifier.h"
 #include "runs/runq.h"
 #include "sched/sched.h"
 #include "store/store.h"
@@ -171,8 +172,13 @@ cmd_serve(int argc, char **argv)
 	struct live *live = live_start(&cfg, sec, FRONTDOOR_PEEK_MAX, &cause);
 	if (live == NULL)
 		fatal_cause(cause);
+	struct notifier *notifier = notifier_start(&cfg, store, &cause);
+	if (notifier == NULL)
+		fatal_cause(cause);
 	struct runq_publisher pub;
 	live_runq_publisher(live, &pub);
+	pub.ended = notifier_run_ended;
+	pub.ended_arg = notifier;
 	struct runq *runq = runq_start(&cfg, sec, store, &pub, &cause);
 	if (runq == NULL)
 		fatal_cause(cause);
@@ -220,6 +226,7 @@ cmd_serve(int argc, char **argv)
 	api_stop(api);
 	sched_stop(sched);
 	runq_stop(runq);
+	notifier_stop(notifier);
 	live_stop(live);
 	store_close(store);
 	security_free(sec);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,10 @@ enum key_type {
 	KEY_DURATION,              /* "30s", "24h" (testdef/duration.h) into an int64_t of ns */
 	KEY_LISTEN,
 	KEY_LOGLEVEL,
+	KEY_OPTTARGETS,            /* KEY_OPTSTRING checked by checks.targets (webhooks.allow) */
+	KEY_URL,                   /* KEY_OPTSTRING: one http(s) URL (conf_check_url) */
+	KEY_URLS,                  /* KEY_OPTSTRING: comma-separated http(s) URLs */
+	KEY_WHEN,                  /* always, failure or change (webhooks.when) */
 };
 
 struct key {
@@ -67,6 +72,9 @@ static const struct key keys[] = {
 	{ "server", "stop_timeout_s", KEY_INT, F(stop_timeout_s), 1, 3600, "25",
 	  "On SIGTERM or SIGINT, seconds the orderly shutdown may take before the process exits "
 	  "anyway (exit code 3)." },
+	{ "server", "public_url", KEY_URL, F(public_url), 0, 0, "",
+	  "The dashboard's address as users reach it (https://rampage.example:8089, behind a proxy too); "
+	  "webhook documents link a run's page under it (PUBLIC_URL/#/runs/ID). Empty: no link." },
 	{ "live", "max_clients", KEY_INT, F(live_max_clients), 1, 100000, "256",
 	  "Concurrent websocket clients on /api/live." },
 	{ "live", "heartbeat_ms", KEY_INT, F(live_heartbeat_ms), 100, 60000, "1000",
@@ -111,6 +119,31 @@ static const struct key keys[] = {
 	  "Bytes of an API request body; larger bodies get 413." },
 	{ "limits", "max_definition_bytes", KEY_INT, F(max_definition_bytes), 1024, 1073741824, "1048576",
 	  "Bytes of a test definition." },
+	{ "webhooks", "urls", KEY_URLS, F(webhook_urls), 0, 0, "",
+	  "Comma-separated http(s) URLs that get a JSON document (signed, see secret) when a run ends, "
+	  "as `when` says; each must pass webhooks.allow. Saved tests may add their own (PATCH "
+	  "/api/tests/{id} {\"notify\": ...}). Empty: none." },
+	{ "webhooks", "secret", KEY_OPTSTRING, F(webhook_secret), 0, 0, "",
+	  "HMAC-SHA256 key: each delivery carries X-Rampage-Signature-256: sha256=<hex of the HMAC of the "
+	  "body>. Prefer secret_file: this file is usually readable by every user. Empty: unsigned." },
+	{ "webhooks", "secret_file", KEY_OPTSTRING, F(webhook_secret_file), 0, 0, "",
+	  "File holding the HMAC key (its first line); refused if readable by every user (chmod 600). "
+	  "Not with secret." },
+	{ "webhooks", "allow", KEY_OPTTARGETS, F(webhook_allow), 0, 0, "",
+	  "Comma-separated hosts webhooks may be sent to, in security.allow_targets' syntax (networks, "
+	  "addresses, names, globs); checked when a URL is configured or saved, and again at connect time "
+	  "against the resolved address (so a name must resolve inside a listed network). Empty: none." },
+	{ "webhooks", "when", KEY_WHEN, F(webhook_when), 0, 0, "failure",
+	  "When webhooks.urls are told: always (every end), failure (failed, error, aborted, or stopped "
+	  "with a failed threshold) or change (a failure after a non-failure of the same test, or back)." },
+	{ "webhooks", "timeout_s", KEY_INT, F(webhook_timeout_s), 1, 300, "10",
+	  "Seconds one delivery attempt may take (connect and answer)." },
+	{ "webhooks", "max_attempts", KEY_INT, F(webhook_max_attempts), 1, 100, "8",
+	  "Attempts of a delivery before it is failed; a non-2xx answer or no answer is retried." },
+	{ "webhooks", "retry_base_ms", KEY_INT, F(webhook_retry_base_ms), 10, 3600000, "10000",
+	  "The retry schedule's unit: after the Nth failed attempt the next waits 1, 3, 6, 12, 30, 60, "
+	  "60... units (10 s, 30 s, 1 min, 2 min, 5 min, 10 min, 10 min... by default: 8 attempts span "
+	  "about 29 minutes)." },
 };
 #undef F
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -163,6 +196,91 @@ bad:
 	return -1;
 }
 
+int
+conf_check_url(const char *url, char **why)
+{
+	const char *h, *end, *colon;
+	size_t len = strlen(url);
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		h = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		h = url + 8;
+	else {
+		*why = xasprintf("\"%.80s\": expected an http:// or https:// URL", url);
+		return -1;
+	}
+	if (len > CONF_URL_MAX) {
+		*why = xasprintf("\"%.80s...\": longer than %d bytes", url, CONF_URL_MAX);
+		return -1;
+	}
+	for (const char *p = url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			*why = xasprintf("\"%.80s\": holds a space or control character", url);
+			return -1;
+		}
+	}
+	end = h + strcspn(h, "/?#");
+	if (memchr(h, '@', (size_t)(end - h)) != NULL) {
+		*why = xasprintf("\"%.80s\": a user name or password in the URL is not allowed", url);
+		return -1;
+	}
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+		if (close == NULL || close == h + 1) {
+			*why = xasprintf("\"%.80s\": cannot read the host", url);
+			return -1;
+		}
+		colon = close[1] == ':' ? close + 1 : NULL;
+		if (close + 1 != end && colon == NULL) {
+			*why = xasprintf("\"%.80s\": cannot read the host", url);
+			return -1;
+		}
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		if ((colon != NULL ? colon : end) == h) {
+			*why = xasprintf("\"%.80s\": no host", url);
+			return -1;
+		}
+	}
+	if (colon != NULL) {
+		long port = 0;
+		const char *p = colon + 1;
+		if (p == end)
+			goto badport;
+		for (; p < end; p++) {
+			if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+				goto badport;
+		}
+		if (port == 0)
+			goto badport;
+	}
+	return 0;
+badport:
+	*why = xasprintf("\"%.80s\": the port must be 1 to 65535", url);
+	return -1;
+}
+
+/* Checks a comma-separated list of URLs (empty entries are ignored). */
+static int
+check_urls(const char *list, char **why)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int n = 0, rc = 0;
+
+	for (char *u = strtok_r(copy, ", \t", &save); u != NULL; u = strtok_r(NULL, ", \t", &save)) {
+		if (++n > CONF_URLS_MAX) {
+			*why = xasprintf("expected at most %d URLs", CONF_URLS_MAX);
+			rc = -1;
+			break;
+		}
+		if ((rc = conf_check_url(u, why)) != 0)
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
 /* Parse and store one value; on error *cause says why (without the key's name). */
 static int
 apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
@@ -176,13 +294,21 @@ apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
 	case KEY_TARGETS:
 	case KEY_ENVNAMES:
 	case KEY_HOSTS:
+	case KEY_OPTTARGETS:
+	case KEY_URL:
+	case KEY_URLS:
 		if (value[0] == '\0' && (k->type == KEY_STRING || k->type == KEY_TARGETS)) {
 			*cause = xstrdup("expected a non-empty value");
 			return -1;
 		}
 		if (k->type == KEY_TOKENS && cfg->checks.tokens != NULL && cfg->checks.tokens(value, cause) != 0)
 			return -1;
-		if (k->type == KEY_TARGETS && cfg->checks.targets != NULL &&
+		if (k->type == KEY_URL && value[0] != '\0' && conf_check_url(value, cause) != 0)
+			return -1;
+		if (k->type == KEY_URLS && check_urls(value, cause) != 0)
+			return -1;
+		if ((k->type == KEY_TARGETS || (k->type == KEY_OPTTARGETS && value[0] != '\0')) &&
+		    cfg->checks.targets != NULL &&
 		    cfg->checks.targets(value, cause) != 0)
 			return -1;
 		if (k->type == KEY_HOSTS && cfg->checks.hosts != NULL && cfg->checks.hosts(value, cause) != 0)
@@ -192,6 +318,15 @@ apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
 			return -1;
 		free(*(char **)base);
 		*(char **)base = value[0] == '\0' ? NULL : xstrdup(value);
+		return 0;
+	case KEY_WHEN:
+		if (strcmp(value, "always") != 0 && strcmp(value, "failure") != 0 &&
+		    strcmp(value, "change") != 0) {
+			*cause = xasprintf("expected always, failure or change, got \"%s\"", value);
+			return -1;
+		}
+		free(*(char **)base);
+		*(char **)base = xstrdup(value);
 		return 0;
 	case KEY_BOOL:
 		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0 ||
@@ -269,7 +404,8 @@ conf_fini(struct conf *cfg)
 		if (keys[i].type == KEY_STRING || keys[i].type == KEY_OPTSTRING ||
 		    keys[i].type == KEY_TOKENS || keys[i].type == KEY_TARGETS ||
 		    keys[i].type == KEY_ENVNAMES || keys[i].type == KEY_HOSTS ||
-		    keys[i].type == KEY_LISTEN) {
+		    keys[i].type == KEY_LISTEN || keys[i].type == KEY_OPTTARGETS ||
+		    keys[i].type == KEY_URL || keys[i].type == KEY_URLS || keys[i].type == KEY_WHEN) {
 			char **p = (char **)((char *)cfg + keys[i].off);
 			free(*p);
 			*p = NULL;

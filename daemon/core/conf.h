@@ -56,7 +56,24 @@ struct conf {
 	int64_t max_duration_ns;   /* startTime + duration of a scenario, and its gracefulStop */
 	int max_request_body;      /* bytes of an API request body (beyond: 413) */
 	int max_definition_bytes;  /* bytes of a test definition */
+	/* [server] public_url and [webhooks] (see runs/webhook.h) */
+	char *public_url;          /* the dashboard's base URL for links, or NULL */
+	char *webhook_urls;        /* comma-separated URLs told when a run ends, or NULL */
+	char *webhook_secret;      /* HMAC-SHA256 key, or NULL */
+	char *webhook_secret_file; /* a file holding it, or NULL */
+	char *webhook_allow;       /* allowlist of webhook hosts (allow_targets' syntax), or NULL: none */
+	char *webhook_when;        /* "always", "failure" or "change" */
+	int webhook_timeout_s;     /* one attempt */
+	int webhook_max_attempts;
+	int webhook_retry_base_ms; /* the unit of the retry schedule */
 };
+
+#define CONF_URL_MAX 2048          /* bytes of a webhook or public URL */
+#define CONF_URLS_MAX 32           /* URLs of a list (webhooks.urls, a test's webhooks) */
+
+/* Whether url is an http:// or https:// URL with a host, an optional port 1-65535, no user name,
+   no space or control character and at most CONF_URL_MAX bytes: 0, or -1 and *why (caller frees). */
+int conf_check_url(const char *url, char **why);
 
 /* Fills cfg with the defaults. */
 void conf_init(struct conf *cfg);

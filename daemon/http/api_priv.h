@@ -106,6 +106,8 @@ void api_compare_annotate(struct api_request *req, json_t *run);
 api_handler_fn api_schedules_list, api_schedules_create, api_schedules_get, api_schedules_put,
     api_schedules_patch, api_schedules_delete, api_schedules_run, api_schedules_fires,
     api_schedules_preview;
+/* api_notify.c: webhooks (a test's notify field, a run's deliveries) */
+api_handler_fn api_tests_patch, api_runs_notifications;
 /* prometheus.c: GET /metrics */
 api_handler_fn api_prometheus_metrics;
 

@@ -43,6 +43,7 @@ const struct api_route api_routes[] = {
 	{ "POST",   "/api/tests/validate",              api_tests_validate },
 	{ "GET",    "/api/tests/{id}",                  api_tests_get },
 	{ "PUT",    "/api/tests/{id}",                  api_tests_put },
+	{ "PATCH",  "/api/tests/{id}",                  api_tests_patch },
 	{ "DELETE", "/api/tests/{id}",                  api_tests_delete },
 	{ "POST",   "/api/tests/{id}/runs",             api_runs_create_for_test },
 	{ "GET",    "/api/tests/{id}/trend",            api_tests_trend },
@@ -71,6 +72,7 @@ const struct api_route api_routes[] = {
 	{ "DELETE", "/api/schedules/{id}",              api_schedules_delete },
 	{ "POST",   "/api/schedules/{id}/run",          api_schedules_run },
 	{ "GET",    "/api/schedules/{id}/fires",        api_schedules_fires },
+	{ "GET",    "/api/runs/{id}/notifications",     api_runs_notifications },
 	{ "GET",    "/metrics",                         api_prometheus_metrics },
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -378,6 +378,8 @@ transition(struct runq *q, struct qrun *r, enum run_state to, const struct run_s
 	publish_state(q, r, (int)from, s.ended_ms, s.error, 0);
 	if (from == RUN_QUEUED)
 		q->queue_changed = true;
+	if (run_state_final(to) && recorded && q->pub.ended != NULL)
+		q->pub.ended(q->pub.ended_arg, r->id);
 	if (run_state_final(to) && recorded)
 		qrun_remove(q, r);
 	else if (run_state_final(to))
@@ -440,6 +442,8 @@ retry_unrecorded(struct runq *q)
 			return;
 		}
 		log_notice("run %lld: its final state %s is recorded now", (long long)r->id, r->final.state);
+		if (q->pub.ended != NULL)
+			q->pub.ended(q->pub.ended_arg, r->id);
 		unrecorded_remove(q, r);
 	}
 }

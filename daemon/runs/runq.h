@@ -110,6 +110,10 @@ struct runq_publisher {
 	/* Connected clients (for GET /metrics). Called on any thread. */
 	int (*clients)(void *arg);
 	void *arg;
+	/* Told that a run's final state is recorded (main sets runs/notifier.h's notifier_run_ended
+	   here); NULL: nobody. Called on the manager thread; must not block. */
+	void (*ended)(void *ended_arg, int64_t run_id);
+	void *ended_arg;
 };
 
 /* Outcomes of the requests below. */

@@ -47,10 +47,13 @@ saved_write(sqlite3 *db, void *arg, char **cause)
 	return 0;
 }
 
-/* A test row (id, name, created_ms, updated_ms[, definition]) as JSON. */
+/* A test row (id, name, created_ms, updated_ms, notify[, definition]) as JSON. */
 static json_t *
 test_json(sqlite3_stmt *st, bool with_definition)
 {
+	const char *notify = (const char *)sqlite3_column_text(st, 4);
+	json_t *nj = notify != NULL ? json_loads(notify, 0, NULL) : NULL;
+
 	json_t *t = json_pack("{s:I, s:s, s:I, s:I, s:i, s:n, s:[]}",
 	    "id", (json_int_t)sqlite3_column_int64(st, 0),
 	    "name", (const char *)sqlite3_column_text(st, 1),
@@ -60,9 +63,10 @@ test_json(sqlite3_stmt *st, bool with_definition)
 	    "last_run",
 	    "recent");
 
+	json_object_set_new(t, "notify", nj != NULL ? nj : json_null());
 	if (with_definition) {
-		json_t *def = json_loadb((const char *)sqlite3_column_text(st, 4),
-		    (size_t)sqlite3_column_bytes(st, 4), 0, NULL);
+		json_t *def = json_loadb((const char *)sqlite3_column_text(st, 5),
+		    (size_t)sqlite3_column_bytes(st, 5), 0, NULL);
 		json_object_set_new(t, "definition", def != NULL ? def : json_null());
 	}
 	return t;
@@ -77,7 +81,7 @@ saved_get(sqlite3 *db, int64_t id, int recent, json_t **test, char **cause)
 	int rc;
 
 	*test = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT id, name, created_ms, updated_ms, definition FROM tests "
+	if (sqlite3_prepare_v2(db, "SELECT id, name, created_ms, updated_ms, notify, definition FROM tests "
 	    "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
 		*cause = xstrdup(sqlite3_errmsg(db));
 		return -1;
@@ -112,7 +116,7 @@ saved_list(sqlite3 *db, int recent, json_t **list, char **cause)
 	int rc;
 
 	*list = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT id, name, created_ms, updated_ms FROM tests ORDER BY id",
+	if (sqlite3_prepare_v2(db, "SELECT id, name, created_ms, updated_ms, notify FROM tests ORDER BY id",
 	    -1, &st, NULL) != SQLITE_OK) {
 		*cause = xstrdup(sqlite3_errmsg(db));
 		return -1;

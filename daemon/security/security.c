@@ -53,6 +53,7 @@ struct security {
 	char **names;              /* lower case, no trailing dot; may hold '*' and '?' */
 	int nnames;
 	char *targets_text;        /* allow_targets as configured, for messages */
+	const char *targets_key;   /* the key that list comes from: "security.allow_targets" */
 	char **env_names;          /* env_allow: names and globs, as written */
 	int nenv;
 	struct security_caps caps;
@@ -583,7 +584,7 @@ security_targets_check(const char *list, char **why)
 static char *
 refusal(const struct security *sec, const char *host, const char *extra)
 {
-	return xasprintf("%s is not in security.allow_targets (%.*s%s)%s", host, LIST_SHOWN,
+	return xasprintf("%s is not in %s (%.*s%s)%s", host, sec->targets_key, LIST_SHOWN,
 	    sec->targets_text, strlen(sec->targets_text) > LIST_SHOWN ? "..." : "", extra);
 }
 
@@ -1030,6 +1031,7 @@ security_new(const struct conf *cfg, char **cause)
 		goto fail;
 	}
 	sec->targets_text = xstrdup(cfg->allow_targets);
+	sec->targets_key = "security.allow_targets";
 	if (cfg->env_allow != NULL && each_entry(cfg->env_allow, take_env_name, sec, &why) != 0) {
 		*cause = xasprintf("security.env_allow: %s", why);
 		goto fail;
@@ -1049,6 +1051,25 @@ fail:
 	free(why);
 	security_free(sec);
 	return NULL;
+}
+
+struct security *
+security_allowlist_new(const char *list, const char *key, char **cause)
+{
+	struct security *sec = xcalloc(1, sizeof *sec);
+	char *why = NULL;
+
+	*cause = NULL;
+	if (list != NULL && list[0] != '\0' && (security_targets_check(list, &why) != 0 ||
+	    each_entry(list, take_target, sec, &why) != 0)) {
+		*cause = xasprintf("%s: %s", key, why);
+		free(why);
+		security_free(sec);
+		return NULL;
+	}
+	sec->targets_text = xstrdup(list != NULL && list[0] != '\0' ? list : "empty: nothing is allowed");
+	sec->targets_key = key;
+	return sec;
 }
 
 void

@@ -51,6 +51,14 @@ struct security;
 struct security *security_new(const struct conf *cfg, char **cause);
 /* Frees. NULL is a no-op. */
 void security_free(struct security *sec);
+/*
+ * A policy that holds only a target allowlist: list (allow_targets' syntax; NULL or empty: nothing
+ * is allowed), named key in refusals ("webhooks.allow"; a string that outlives the policy). Only
+ * security_check_target, security_check_addr and security_check_ip may be asked of it: so another
+ * kind of outbound request (webhooks) is judged by the same matcher as load, at validation and at
+ * connect time. Any thread. NULL and *cause ("KEY: why") on a bad list.
+ */
+struct security *security_allowlist_new(const char *list, const char *key, char **cause);
 
 /* Whether any API token is configured (then state-changing requests need one). */
 int security_has_tokens(const struct security *sec);

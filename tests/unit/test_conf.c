@@ -126,6 +126,34 @@ main(void)
 	free(cause);
 	is_str(cfg.allow_targets, "not a target", "and the value before it stays");
 
+	/* [webhooks] and server.public_url: URLs, the when word, webhooks.allow by the same check */
+	static const char *const bad[][3] = {
+		{ "server.public_url", "rampage.example", "server.public_url: \"rampage.example\": expected an http:// or https:// URL" },
+		{ "server.public_url", "http://:8089/", "server.public_url: \"http://:8089/\": no host" },
+		{ "webhooks.urls", "http://a.example/x, ftp://b.example/", "webhooks.urls: \"ftp://b.example/\": expected an http" },
+		{ "webhooks.urls", "http://u:p@a.example/x", "webhooks.urls: \"http://u:p@a.example/x\": a user name or password" },
+		{ "webhooks.urls", "http://a.example:0/x", "webhooks.urls: \"http://a.example:0/x\": the port must be 1 to 65535" },
+		{ "webhooks.urls", "http://a.example/x y", "webhooks.urls: \"y\": expected an http" },
+		{ "webhooks.when", "sometimes", "webhooks.when: expected always, failure or change, got \"sometimes\"" },
+		{ "webhooks.max_attempts", "0", "webhooks.max_attempts: expected an integer from 1 to 100" },
+		{ "webhooks.allow", "10.0.0.1", "webhooks.allow: refused by the check" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rc = conf_set(&cfg, bad[i][0], bad[i][1], &cause);
+		ok(rc != 0 && contains(cause, bad[i][2]), "%s = %s is refused, naming the key (%s)", bad[i][0],
+		    bad[i][1], rc != 0 ? cause : "accepted");
+		if (rc != 0)
+			free(cause);
+	}
+	is_str(cfg.webhook_when, "failure", "webhooks.when defaults to failure");
+	ok(cfg.webhook_allow == NULL && cfg.webhook_urls == NULL && cfg.public_url == NULL,
+	    "no webhook destination and no public URL by default");
+	ok(conf_set(&cfg, "webhooks.allow", "", &cause) == 0, "an empty webhooks.allow is not checked (nothing allowed)");
+	ok(conf_set(&cfg, "server.public_url", "https://[::1]:8089/", &cause) == 0 &&
+	    strcmp(cfg.public_url, "https://[::1]:8089/") == 0, "an IPv6 public_url is read");
+	ok(conf_set(&cfg, "webhooks.urls", "https://hooks.example/a,http://127.0.0.1:9000/b", &cause) == 0,
+	    "a list of two URLs is read");
+
 	conf_fini(&cfg);
 	unlink(path);
 	return done_testing();

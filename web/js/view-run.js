@@ -1,7 +1,8 @@
 // view-run (#/runs/34): one run, live or finished. The page lays out and connects three parts:
 //   run-head.js    title, state, controls and progress;
 //   run-stream.js  the live topic and the stored seconds, which the charts (charts.js) hold once each;
-//   run-panels.js  health, thresholds, checks, endpoints, and a finished run's summary.
+//   run-panels.js  health, thresholds, checks, endpoints, and a finished run's summary;
+//   notify.js      a finished run's webhook deliveries.
 // The parts read the run through `page` (the run as the daemon last described it, and whether the
 // page shows it as finished); only this file changes the run. A run_state message updates it in
 // place; when the run started or ended, or the stream cannot catch up by itself, the page reads the
@@ -16,6 +17,7 @@ import { RunPanels } from "./run-panels.js";
 import { RunUsers } from "./run-users.js";
 import { EndpointCharts } from "./endpoint-charts.js";
 import { renderBaseline } from "./run-baseline.js";
+import { NotificationsPanel } from "./notify.js";
 import { exposeForTests } from "./testhook.js";
 
 export async function runView(main, id) {
@@ -34,6 +36,7 @@ export async function runView(main, id) {
   const epCharts = new EndpointCharts(id, () => stream.step);
   const panels = new RunPanels(id, page, { pick: (name, on) => epCharts.pick(name, on), picked: (name) => epCharts.has(name) });
   const users = new RunUsers(id, page, { changed: (r) => { run.changes = r.changes; showChanges(); } });
+  const notes = new NotificationsPanel(id);
   const stream = new RunStream(id, page, {
     tick: (m) => { panels.tick(m); head.tick(m); epCharts.tick(m); },
     state: onState,
@@ -80,7 +83,7 @@ export async function runView(main, id) {
   }
   if (destroyed) return;
   fill(bodyEl, panels.el.health, chartsEl, epCharts.el, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks),
-    panels.el.endpoints, panels.failures.el.panel, panels.el.finished);
+    panels.el.endpoints, panels.failures.el.panel, panels.el.finished, notes.el);
   fill(main, head.el.head, head.el.shape, head.el.meta, baselineEl, head.el.controls, users.el, head.el.progress,
     panels.failures.el.alarm, bodyEl);
   head.render();
@@ -95,6 +98,7 @@ export async function runView(main, id) {
     destroyed = true;
     stream.close();
     clearInterval(clock);
+    notes.destroy();
     if (charts) charts.destroy();
     epCharts.destroy();
     if (panels.spectrum) panels.spectrum.destroy();
@@ -112,6 +116,7 @@ export async function runView(main, id) {
     // the picked endpoints again, at the step just read (a finished run's stored seconds)
     for (const name of epCharts.names) { await epCharts.pick(name, false); await epCharts.pick(name, true); }
     await panels.load();
+    if (ended) notes.load(run.ended_ms);
     if (!ended) clock = setInterval(() => head.progress(), 1000);
     head.progress();
     if (ended) renderBaseline(baselineEl, run);

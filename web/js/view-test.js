@@ -1,7 +1,7 @@
 // view-test (#/tests/12): one test: start it (with optional overrides: VUs, duration, rate, a
-// note), its schedules (schedules.js), its definition, the trend of its runs (trend.js: p95,
-// throughput, errors, change points) and its runs (history with a state filter, VUs from the
-// trend, two ticked runs compared).
+// note), its schedules (schedules.js), its webhooks (notify.js), its definition, the trend of its
+// runs (trend.js: p95, throughput, errors, change points) and its runs (history with a state
+// filter, VUs from the trend, two ticked runs compared).
 import { get, post, del } from "./api.js";
 import { h, fill, banner } from "./dom.js";
 import { errorText, date } from "./fmt.js";
@@ -9,6 +9,7 @@ import { shapeOf } from "./shape.js";
 import { runHistory } from "./history.js";
 import { testTrend } from "./trend.js";
 import { testSchedules } from "./schedules.js";
+import { notifyForm } from "./notify.js";
 
 // Which overrides apply to a definition (docs/api.md "Overrides"), for the form's hints.
 function knobs(def) {
@@ -113,6 +114,7 @@ export async function testView(main, id) {
     schedules,
     trendEl,
     history,
+    notifyForm(test),
     h("details", { class: "card" }, h("summary", {}, "Definition"),
       h("pre", { class: "code-view" }, JSON.stringify(test.definition, null, 2))));
   const stopSchedules = testSchedules(schedules, id);
