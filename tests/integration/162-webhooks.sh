@@ -164,6 +164,19 @@ is "$(notes "$R2" | jq -c '[.notifications[].url]')" "[\"http://127.0.0.1:$RPORT
 is "$(grep '"path": "/test-hook"' "$RECEIVED" | jq -r .body | xxd -r -p | jq -r '[.state, .failure] | join(" ")')" "passed false" \
 	"the document says it passed"
 
+# ---- a schedule's own targets (schedules.notify, sql/009): a fire's run is told to them, with the
+# schedule's id and trigger; the schedule is paused after its first fire
+SCHED_TEST=$(save "nightly" "/api/health" "rate<0.5")
+S=$(curl -s -H "$J" -X POST "$URL/api/schedules" -d '{"test_id": '"$SCHED_TEST"', "cron": "*/2 * * * * *",
+	"notify": {"when": "always", "webhooks": ["http://127.0.0.1:'"$RPORT"'/sched-hook"]}}' | jq .id)
+ok "$([ "$S" -gt 0 ] 2>/dev/null; echo $?)" "a seconds schedule with its own always target (id $S)"
+ok "$(wait_received /sched-hook 1; echo $?)" "the schedule's target hears of its first fire's run"
+curl -s -o /dev/null -H "$J" -X PATCH "$URL/api/schedules/$S" -d '{"paused": true}'
+DOC=$(grep '"path": "/sched-hook"' "$RECEIVED" | head -1 | jq -r .body | xxd -r -p)
+is "$(printf '%s' "$DOC" | jq -r '[.schedule_id, .trigger, .state] | join(" ")')" "$S schedule passed" \
+	"the document names the schedule, the trigger schedule and the state"
+is "$(received /hook)" 1 "webhooks.urls (when = failure) got nothing for it"
+
 # ---- a redirect is not followed: the attempt counts as failed and is retried
 REDIR=$(save "redirected" "/api/health" "rate<0.5")
 is "$(http_status PATCH "$URL/api/tests/$REDIR" -H "$J" -d '{"notify": {"when": "always", "webhooks": ["http://127.0.0.1:'"$RPORT"'/redirect"]}}')" 200 \

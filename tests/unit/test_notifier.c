@@ -105,8 +105,6 @@ main(void)
 	ok(st != NULL, "store opens: %s", cause ? cause : "");
 	db = store_open_reader(st, &cause);
 
-	/* the schedules module's column, as it will add it */
-	exec(st, "ALTER TABLE schedules ADD COLUMN notify TEXT");
 	exec(st, "INSERT INTO tests (id, name, definition, created_ms, updated_ms, notify) VALUES (1, 'orders', '{}', 1, 1, "
 	    "'{\"when\":\"always\",\"webhooks\":[\"http://127.0.0.1:1/test\"]}')");
 	exec(st, "INSERT INTO tests (id, name, definition, created_ms, updated_ms, notify) VALUES (2, 'other', '{}', 1, 1, "
