@@ -44,6 +44,7 @@
 #include "testdef/testdef.h"
 
 #define MAX_OUTPUTS 4
+#define MAX_END_OUTPUTS 4          /* --out summary=... written once the run has ended */
 #define QUICK_DEFAULT_VUS 10
 #define QUICK_DEFAULT_DURATION "10s"
 /* --rate: preAllocatedVUs = -c, maxVUs = this many times that (a target 10x slower than at the
@@ -82,9 +83,12 @@ usage(FILE *f)
 	    "  -d, --duration D       quick test: how long, e.g. 30s, 1m (default %s)\n"
 	    "  --rate R               quick test: an open model, R requests per second\n"
 	    "                         (constant-arrival-rate) instead of N looping VUs (constant-vus)\n"
-	    "  --summary-export PATH  write the summary as JSON (k6 handleSummary() shape)\n"
+	    "  --summary-export PATH  write the summary as k6's --summary-export writes it (flattened;\n"
+	    "                         thresholds true when they FAILED, as in k6)\n"
 	    "  -o, --out csv=PATH     write one CSV row per second per endpoint, plus a total row\n"
 	    "  -o, --out json=PATH    write one JSON object per line per second\n"
+	    "  -o, --out summary=PATH write the full summary as JSON (k6 handleSummary() shape plus\n"
+	    "                         Rampage's extras: the document the API's summary returns)\n"
 	    "  --workers N            worker threads (default: one per core)\n"
 	    "  --insecure-skip-tls-verify\n"
 	    "                         do not check https targets' certificates (k6's flag; the same as\n"
@@ -256,6 +260,32 @@ wake(void *arg)
 	(void)n;   /* EAGAIN: the counter is already non-zero, main will wake anyway */
 }
 
+/* The kind of an end-of-run --out spec ("summary"), or NULL when it is a per-second one. */
+static const char *
+end_output_kind(const char *spec)
+{
+	static const char *const kinds[] = { "summary" };
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		size_t n = strlen(kinds[i]);
+		if (strncmp(spec, kinds[i], n) == 0 && spec[n] == '=')
+			return kinds[i];
+	}
+	return NULL;
+}
+
+/* Writes one end-of-run output. 0, or -1 and *cause. */
+static int
+end_output_write(const char *spec, const struct summary_run *sr, char **cause)
+{
+	const char *kind = end_output_kind(spec), *path = strchr(spec, '=') + 1;
+
+	if (strcmp(kind, "summary") == 0)
+		return summary_export(sr, path, cause);
+	*cause = xasprintf("--out %s: unknown kind", spec);
+	return -1;
+}
+
 /* Entry point of `rampage run`. */
 int
 run_main(int argc, char **argv)
@@ -274,8 +304,8 @@ run_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *export_path = NULL, *url = NULL, *duration = NULL, *file = NULL;
-	const char *out_specs[MAX_OUTPUTS];
-	int nout = 0, c, rc = RUN_EXIT_OK, nsignals = 0;
+	const char *out_specs[MAX_OUTPUTS], *end_specs[MAX_END_OUTPUTS];
+	int nout = 0, nend = 0, c, rc = RUN_EXIT_OK, nsignals = 0;
 	long workers = 0, vus = 0;
 	double rate = 0;
 	bool quiet = false, insecure = false, progress, interrupted = false, done = false, stopping = false;
@@ -296,6 +326,18 @@ run_main(int argc, char **argv)
 		switch (c) {
 		case 'S': export_path = optarg; break;
 		case 'o':
+			if (end_output_kind(optarg) != NULL) {
+				if (nend == MAX_END_OUTPUTS) {
+					complain("at most %d end-of-run --out options", MAX_END_OUTPUTS);
+					return RUN_EXIT_USAGE;
+				}
+				if (strchr(optarg, '=')[1] == '\0') {
+					complain("--out %s: expected a PATH after \"=\"", optarg);
+					return RUN_EXIT_USAGE;
+				}
+				end_specs[nend++] = optarg;
+				break;
+			}
 			if (nout == MAX_OUTPUTS) {
 				complain("at most %d --out options", MAX_OUTPUTS);
 				return RUN_EXIT_USAGE;
@@ -532,10 +574,17 @@ run_main(int argc, char **argv)
 	};
 	summary_print(stdout, &sr);
 	fflush(stdout);
-	if (export_path != NULL && summary_export(&sr, export_path, &cause) != 0) {
+	if (export_path != NULL && summary_k6_export(&sr, export_path, &cause) != 0) {
 		complain("%s", cause);
 		free(cause);
 		rc = RUN_EXIT_FAILURE;
+	}
+	for (int i = 0; i < nend; i++) {
+		if (end_output_write(end_specs[i], &sr, &cause) != 0) {
+			complain("%s", cause);
+			free(cause);
+			rc = RUN_EXIT_FAILURE;
+		}
 	}
 	if (rc == RUN_EXIT_OK && interrupted)
 		rc = RUN_EXIT_INTERRUPTED;
