@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <jansson.h>
 
@@ -37,6 +38,7 @@
 #include "core/opts.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
+#include "metrics/junit.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
@@ -89,6 +91,7 @@ usage(FILE *f)
 	    "  -o, --out json=PATH    write one JSON object per line per second\n"
 	    "  -o, --out summary=PATH write the full summary as JSON (k6 handleSummary() shape plus\n"
 	    "                         Rampage's extras: the document the API's summary returns)\n"
+	    "  -o, --out junit=PATH   write the thresholds and checks as JUnit XML (one test case each)\n"
 	    "  --workers N            worker threads (default: one per core)\n"
 	    "  --insecure-skip-tls-verify\n"
 	    "                         do not check https targets' certificates (k6's flag; the same as\n"
@@ -264,7 +267,7 @@ wake(void *arg)
 static const char *
 end_output_kind(const char *spec)
 {
-	static const char *const kinds[] = { "summary" };
+	static const char *const kinds[] = { "summary", "junit" };
 
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		size_t n = strlen(kinds[i]);
@@ -274,14 +277,22 @@ end_output_kind(const char *spec)
 	return NULL;
 }
 
-/* Writes one end-of-run output. 0, or -1 and *cause. */
+/* Writes one end-of-run output; started: the run's start (wall clock, for the reports' dates). 0, or
+   -1 and *cause. */
 static int
-end_output_write(const char *spec, const struct summary_run *sr, char **cause)
+end_output_write(const char *spec, const struct summary_run *sr, time_t started, char **cause)
 {
 	const char *kind = end_output_kind(spec), *path = strchr(spec, '=') + 1;
 
 	if (strcmp(kind, "summary") == 0)
 		return summary_export(sr, path, cause);
+	if (strcmp(kind, "junit") == 0) {
+		json_t *rich = summary_json(sr);
+		struct junit_meta meta = { .suite = sr->plan->name, .started_unix = (int64_t)started };
+		int rc = junit_write(rich, &meta, path, cause);
+		json_decref(rich);
+		return rc;
+	}
 	*cause = xasprintf("--out %s: unknown kind", spec);
 	return -1;
 }
@@ -319,6 +330,7 @@ run_main(int argc, char **argv)
 	sigset_t set;
 	int sfd = -1;
 	int64_t total_ns;
+	time_t started = 0;
 
 	memset(&r, 0, sizeof r);
 	r.efd = -1;
@@ -478,6 +490,7 @@ run_main(int argc, char **argv)
 		    duration_format(total_ns > 0 ? total_ns : plan->max_end_ns, d));
 	}
 
+	started = time(NULL);
 	struct engine_options eo = { .workers = (int)workers };
 	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = &r };
 	e = engine_start(plan, &eo, &sink, &cause);
@@ -580,7 +593,7 @@ run_main(int argc, char **argv)
 		rc = RUN_EXIT_FAILURE;
 	}
 	for (int i = 0; i < nend; i++) {
-		if (end_output_write(end_specs[i], &sr, &cause) != 0) {
+		if (end_output_write(end_specs[i], &sr, started, &cause) != 0) {
 			complain("%s", cause);
 			free(cause);
 			rc = RUN_EXIT_FAILURE;

@@ -88,6 +88,8 @@ api_handler_fn api_runs_create_for_test, api_runs_create, api_runs_list, api_run
 /* api_run_data.c: what a run measured */
 api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_runs_summary,
     api_runs_latency;
+/* api_reports.c: a finished run's reports (docs/reports.md). */
+api_handler_fn api_runs_junit;
 /* prometheus.c: GET /metrics */
 api_handler_fn api_prometheus_metrics;
 

@@ -2,7 +2,9 @@
 # 175: the reports a run leaves. `rampage run --summary-export` writes k6's flattened document, read
 # here by the same jq paths as k6's file (metrics.<name>["p(95)"], metrics.http_req_failed.value,
 # root_group.checks["<name>"], thresholds true when they FAILED: k6 issue #1498); `--out summary=`
-# writes the full handleSummary()-shaped document with the opposite {"ok": bool}.
+# writes the full handleSummary()-shaped document with the opposite {"ok": bool}. `--out junit=` and
+# GET /api/runs/{id}/junit.xml write JUnit XML that validates against the Ant-format schema
+# (tests/junit/JUnit.xsd, xmllint): a test case per threshold and per check, failures where they failed.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 "$RAMPAGE" run --help >/dev/null 2>&1 || { echo "1..0 # SKIP rampage run is not available"; exit 0; }
@@ -21,7 +23,7 @@ cat >"$SANDBOX/t.json" <<JSON
                   "checks": ["rate>0.2"] } }
 JSON
 "$RAMPAGE" run "$SANDBOX/t.json" -q --summary-export "$SANDBOX/k6.json" --out summary="$SANDBOX/rich.json" \
-	>"$SANDBOX/run.out" 2>&1
+	--out junit="$SANDBOX/junit.xml" >"$SANDBOX/run.out" 2>&1
 is "$?" 99 "a failed threshold: exit 99"
 
 K="$SANDBOX/k6.json"
@@ -49,6 +51,69 @@ is "$(jq '.metrics.http_req_failed.values.rate' "$R")" 0.5 "full summary: values
 is "$(jq '.metrics.http_req_failed.thresholds["rate<0.01"].ok' "$R")" false "full summary: ok=false for the failed one"
 is "$(jq '.root_group.checks | type' "$R")" '"array"' "full summary: checks as an array (handleSummary)"
 is "$(jq '.rampage.endpoints | length' "$R")" 2 "full summary: Rampage's endpoints"
+
+# JUnit XML: valid against the Ant-format schema; the test cases and failures of the run.
+XSD="$TOP_SRCDIR/tests/junit/JUnit.xsd"
+# junit FILE: the suite's counts and each case as "classname|name|failure message" (xmllint --xpath)
+junit() {
+	printf '%s %s %s\n' "$(xmllint --xpath 'string(/testsuite/@tests)' "$1")" \
+		"$(xmllint --xpath 'string(/testsuite/@failures)' "$1")" "$(xmllint --xpath 'string(/testsuite/@name)' "$1")"
+	n=$(xmllint --xpath 'count(/testsuite/testcase)' "$1")
+	for i in $(seq "$n"); do
+		printf '%s|%s|%s\n' "$(xmllint --xpath "string(/testsuite/testcase[$i]/@classname)" "$1")" \
+			"$(xmllint --xpath "string(/testsuite/testcase[$i]/@name)" "$1")" \
+			"$(xmllint --xpath "string(/testsuite/testcase[$i]/failure/@message)" "$1")"
+	done
+}
+if command -v xmllint >/dev/null 2>&1; then
+	xmllint --noout --schema "$XSD" "$SANDBOX/junit.xml" 2>"$SANDBOX/xmllint.err"
+	is "$?" 0 "--out junit=: valid against the Ant JUnit schema"
+	J=$(junit "$SANDBOX/junit.xml")
+	like "$J" "^5 2 reports$" "one suite named after the test: 5 cases (3 thresholds, 2 checks), 2 failed"
+	like "$J" "thresholds.http_req_failed\|rate<0.01\|http_req_failed rate<0.01 failed: observed rate=0.5" \
+		"the failed threshold: its expression, the observed value in the failure message"
+	like "$J" "thresholds.http_req_duration\|p\(95\)<5000\|
+" "the threshold that held: no failure"
+	like "$J" "thresholds.checks\|rate>0.2\|
+" "checks rate>0.2 held"
+	like "$J" "checks\|ok is 200\|
+" "a check that always passed: no failure"
+	like "$J" "checks\|broken is 200\|0.00% passed \(0 of 100; 100 failed\)" "a failing check with its pass rate"
+	like "$(cat "$SANDBOX/junit.xml")" "check ok is 200: 100.00% passed \(100 of 100; 0 failed\)" \
+		"system-out gives every case's figures"
+	# The schema is not a formality: a document without the required properties element fails it.
+	sed '/<properties>/,/<\/properties>/d' "$SANDBOX/junit.xml" >"$SANDBOX/bad.xml"
+	xmllint --noout --schema "$XSD" "$SANDBOX/bad.xml" 2>/dev/null
+	isnt_zero=$?
+	is "$([ "$isnt_zero" -ne 0 ] && echo refused)" refused "the schema refuses a document it should"
+else
+	echo "ok $((tap_n + 1)) # SKIP xmllint (libxml2-utils) is not installed"; tap_n=$((tap_n + 1))
+fi
+
+# A run in the daemon: GET /api/runs/{id}/junit.xml from the stored summary.
+start_daemon
+ID=$(curl -s -H 'Content-Type: application/json' -X POST "$URL/api/runs" -d "{\"definition\": $(jq -c '.scenarios.s.iterations = 40' "$SANDBOX/t.json")}" | jq .id)
+like "$ID" '^[0-9]+$' "a daemon run starts"
+C=$(http_status GET "$URL/api/runs/$ID/junit.xml")
+like "$C" '^(409|200)$' "junit.xml before the end: 409 (or 200 if it already ended)"
+for _ in $(seq 400); do
+	st=$(curl -s "$URL/api/runs/$ID" | jq -r .state)
+	case $st in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
+done
+curl -s -D "$SANDBOX/h" -o "$SANDBOX/api.xml" "$URL/api/runs/$ID/junit.xml"
+like "$(cat "$SANDBOX/h")" "HTTP/1.1 200" "GET /api/runs/{id}/junit.xml: 200"
+like "$(cat "$SANDBOX/h")" "Content-Type: application/xml" "labelled XML"
+if command -v xmllint >/dev/null 2>&1; then
+	xmllint --noout --schema "$XSD" "$SANDBOX/api.xml" 2>/dev/null
+	is "$?" 0 "the API's JUnit XML is valid against the schema"
+	J=$(junit "$SANDBOX/api.xml")
+	like "$J" "^5 2 reports$" "the same cases and failures as the CLI's"
+	like "$J" "checks\|broken is 200\|0.00% passed \(0 of 40; 40 failed\)" "the daemon run's check figures"
+	is "$(xmllint --xpath 'string(//property[@name="rampage.run_id"]/@value)' "$SANDBOX/api.xml")" "$ID" \
+		"the run's id as a property"
+fi
+is "$(http_status GET "$URL/api/runs/999/junit.xml")" 404 "junit.xml of no run: 404"
+is "$(http_status GET "$URL/api/runs/$ID/junit.xml?x=1")" 400 "an unknown parameter: 400"
 
 # Usage: an end-of-run --out without a path is refused.
 err=$("$RAMPAGE" run "$SANDBOX/t.json" -q --out summary= 2>&1); is $? 2 "--out summary= without a path exits 2"
