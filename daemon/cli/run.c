@@ -39,6 +39,7 @@
 #include "core/xmalloc.h"
 #include "engine/engine.h"
 #include "metrics/junit.h"
+#include "metrics/report_html.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
@@ -92,6 +93,7 @@ usage(FILE *f)
 	    "  -o, --out summary=PATH write the full summary as JSON (k6 handleSummary() shape plus\n"
 	    "                         Rampage's extras: the document the API's summary returns)\n"
 	    "  -o, --out junit=PATH   write the thresholds and checks as JUnit XML (one test case each)\n"
+	    "  -o, --out html=PATH    write a self-contained HTML report of the run (charts included)\n"
 	    "  --workers N            worker threads (default: one per core)\n"
 	    "  --insecure-skip-tls-verify\n"
 	    "                         do not check https targets' certificates (k6's flag; the same as\n"
@@ -263,11 +265,19 @@ wake(void *arg)
 	(void)n;   /* EAGAIN: the counter is already non-zero, main will wake anyway */
 }
 
+/* Adds a second to the HTML report's series. */
+static void
+series_add(struct report_series *s, const struct output_second *sec)
+{
+	report_series_add(s, sec->second, (double)sec->total.requests, (double)sec->total.failed,
+	    sec->total.duration.med, sec->total.duration.p95, sec->total.duration.p99, sec->vus);
+}
+
 /* The kind of an end-of-run --out spec ("summary"), or NULL when it is a per-second one. */
 static const char *
 end_output_kind(const char *spec)
 {
-	static const char *const kinds[] = { "summary", "junit" };
+	static const char *const kinds[] = { "summary", "junit", "html" };
 
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		size_t n = strlen(kinds[i]);
@@ -277,12 +287,40 @@ end_output_kind(const char *spec)
 	return NULL;
 }
 
-/* Writes one end-of-run output; started: the run's start (wall clock, for the reports' dates). 0, or
-   -1 and *cause. */
+/* What the end-of-run outputs are made from besides the summary. */
+struct end_ctx {
+	time_t started;            /* the run's start, wall clock (the reports' dates) */
+	const json_t *def;         /* the definition as run (html) */
+	const struct report_series *series;   /* its seconds (html) */
+	const char *state;         /* the final state in the daemon's words (html) */
+};
+
+/* The HTML report's data for a CLI run (metrics/report_html.h). New reference. */
+static json_t *
+report_data(const struct summary_run *sr, const struct end_ctx *ctx)
+{
+	json_t *data = json_object(), *run = json_object();
+	bool has_th = sr->thresholds != NULL && threshold_count(sr->thresholds) > 0;
+
+	json_object_set_new(run, "name", sr->plan->name != NULL ? json_string(sr->plan->name) : json_null());
+	json_object_set_new(run, "state", json_string(ctx->state));
+	json_object_set_new(run, "verdict", has_th ?
+	    json_string(threshold_passed(sr->thresholds) ? "passed" : "failed") : json_null());
+	json_object_set_new(run, "started_ms", json_integer((json_int_t)ctx->started * 1000));
+	json_object_set_new(run, "trigger", json_string("rampage run"));
+	json_object_set_new(data, "run", run);
+	json_object_set_new(data, "definition", ctx->def != NULL ? json_deep_copy(ctx->def) : json_object());
+	json_object_set_new(data, "summary", summary_json(sr));
+	json_object_set_new(data, "series", report_series_json(ctx->series));
+	return data;
+}
+
+/* Writes one end-of-run output. 0, or -1 and *cause. */
 static int
-end_output_write(const char *spec, const struct summary_run *sr, time_t started, char **cause)
+end_output_write(const char *spec, const struct summary_run *sr, const struct end_ctx *ctx, char **cause)
 {
 	const char *kind = end_output_kind(spec), *path = strchr(spec, '=') + 1;
+	time_t started = ctx->started;
 
 	if (strcmp(kind, "summary") == 0)
 		return summary_export(sr, path, cause);
@@ -291,6 +329,12 @@ end_output_write(const char *spec, const struct summary_run *sr, time_t started,
 		struct junit_meta meta = { .suite = sr->plan->name, .started_unix = (int64_t)started };
 		int rc = junit_write(rich, &meta, path, cause);
 		json_decref(rich);
+		return rc;
+	}
+	if (strcmp(kind, "html") == 0) {
+		json_t *data = report_data(sr, ctx);
+		int rc = report_html_write(data, path, cause);
+		json_decref(data);
 		return rc;
 	}
 	*cause = xasprintf("--out %s: unknown kind", spec);
@@ -331,6 +375,9 @@ run_main(int argc, char **argv)
 	int sfd = -1;
 	int64_t total_ns;
 	time_t started = 0;
+	json_t *def_copy = NULL;           /* the definition, for the HTML report */
+	struct report_series series = { 0 };
+	bool want_html = false;
 
 	memset(&r, 0, sizeof r);
 	r.efd = -1;
@@ -347,6 +394,8 @@ run_main(int argc, char **argv)
 					complain("--out %s: expected a PATH after \"=\"", optarg);
 					return RUN_EXIT_USAGE;
 				}
+				if (strcmp(end_output_kind(optarg), "html") == 0)
+					want_html = true;
 				end_specs[nend++] = optarg;
 				break;
 			}
@@ -427,6 +476,8 @@ run_main(int argc, char **argv)
 		topt.base_dir = dir;           /* feeds' CSV files are next to the definition */
 		plan = testdef_parse(def, &topt, &errs);
 		free(dir);
+		if (want_html)
+			def_copy = json_incref(def);
 		json_decref(def);
 	}
 	if (plan == NULL) {
@@ -452,7 +503,7 @@ run_main(int argc, char **argv)
 
 	progress = !quiet && isatty(STDERR_FILENO);
 	r.plan = plan;
-	r.want_seconds = progress || nout > 0;
+	r.want_seconds = progress || nout > 0 || want_html;
 	r.thresholds = threshold_set_new(plan);
 	summary_series_init(&r.series, workers_used(plan, (int)workers));
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -552,6 +603,8 @@ run_main(int argc, char **argv)
 				}
 				if (progress && !done)
 					output_progress(stderr, m->sec, engine_elapsed_ns(e), total_ns, stopping);
+				if (want_html)
+					series_add(&series, m->sec);
 				output_second_free(m->sec);
 			}
 			free(m);
@@ -571,6 +624,8 @@ run_main(int argc, char **argv)
 					complain("%s", cause);
 					free(cause);
 				}
+			if (want_html)
+				series_add(&series, m->sec);
 			output_second_free(m->sec);
 		}
 		free(m);
@@ -593,7 +648,10 @@ run_main(int argc, char **argv)
 		rc = RUN_EXIT_FAILURE;
 	}
 	for (int i = 0; i < nend; i++) {
-		if (end_output_write(end_specs[i], &sr, started, &cause) != 0) {
+		struct end_ctx ctx = { .started = started, .def = def_copy, .series = &series,
+			.state = interrupted ? "stopped" : sr.thresholds != NULL && threshold_count(sr.thresholds) > 0 ?
+			    (threshold_passed(r.thresholds) ? "passed" : "failed") : "finished" };
+		if (end_output_write(end_specs[i], &sr, &ctx, &cause) != 0) {
 			complain("%s", cause);
 			free(cause);
 			rc = RUN_EXIT_FAILURE;
@@ -621,5 +679,7 @@ out:
 	}
 	threshold_set_free(r.thresholds);
 	plan_free(plan);
+	json_decref(def_copy);
+	report_series_free(&series);
 	return rc;
 }

@@ -23,7 +23,7 @@ cat >"$SANDBOX/t.json" <<JSON
                   "checks": ["rate>0.2"] } }
 JSON
 "$RAMPAGE" run "$SANDBOX/t.json" -q --summary-export "$SANDBOX/k6.json" --out summary="$SANDBOX/rich.json" \
-	--out junit="$SANDBOX/junit.xml" >"$SANDBOX/run.out" 2>&1
+	--out junit="$SANDBOX/junit.xml" --out html="$SANDBOX/report.html" >"$SANDBOX/run.out" 2>&1
 is "$?" 99 "a failed threshold: exit 99"
 
 K="$SANDBOX/k6.json"
@@ -89,6 +89,18 @@ if command -v xmllint >/dev/null 2>&1; then
 else
 	echo "ok $((tap_n + 1)) # SKIP xmllint (libxml2-utils) is not installed"; tap_n=$((tap_n + 1))
 fi
+
+# The HTML report: one self-contained file (no script, style or image fetched from anywhere).
+# selfcontained FILE: prints the src/href attributes that point outside the file
+selfcontained() { grep -Eo '(src|href)=["'"'"']?[^"'"'"' >]+' "$1" | grep -Ev '(src|href)=["'"'"']?#' || true; }
+H="$SANDBOX/report.html"
+like "$(head -c 200 "$H")" '^<!DOCTYPE html>' "--out html=: an HTML document"
+is "$(selfcontained "$H")" "" "no src or href attribute: scripts, styles and uPlot inlined"
+is "$(grep -c '<script[^>]*src=\|<link' "$H")" 0 "no external script or stylesheet"
+like "$(grep -o 'function uPlot(' "$H" | head -1)" 'function uPlot\(' "the chart library is inlined"
+D=$(sed -n 's/.*<script type="application\/json" id="report-data">\(.*\)<\/script>.*/\1/p' "$H")
+is "$(printf '%s' "$D" | jq -c '[.run.state, .run.verdict, .summary.metrics.http_reqs.values.count, (.series.t | length > 0), .definition.name]')" \
+	'["failed","failed",200,true,"reports"]' "the report's data: state, verdict, summary, per-second series, definition"
 
 # A run in the daemon: GET /api/runs/{id}/junit.xml from the stored summary.
 start_daemon

@@ -1,0 +1,41 @@
+// report.mjs: opens the HTML report file ($REPORT) in headless Chromium offline (the context is
+// offline and every request other than the file itself is aborted and counted): the page builds
+// its sections, uPlot draws each chart on a canvas of non-zero size, and no console error or
+// uncaught exception happens.
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { launch, ok, is, like, diag, shot, watchErrors, doneTesting } from "./lib.mjs";
+
+const file = pathToFileURL(process.env.REPORT).href;
+const { context, page } = await launch(join(process.env.SANDBOX, "profile"));
+const errors = watchErrors(page);
+const requests = [];
+await context.setOffline(true);
+await context.route("**", (route) => {
+  const url = route.request().url();
+  if (url === file) return route.continue();
+  requests.push(url);
+  return route.abort();
+});
+
+await page.goto(file);
+await page.waitForSelector("#chart-vus canvas", { timeout: 10000 });
+const sizes = await page.$$eval("canvas", (cs) => cs.map((c) => [c.width, c.height]));
+is(sizes.length, 4, "four charts (requests/s, latency, errors, VUs), each a canvas");
+ok(sizes.every(([w, h]) => w > 0 && h > 0), "every chart's canvas has a non-zero size", JSON.stringify(sizes));
+// uPlot drew series: the latency chart's legend names the percentiles.
+like(await page.textContent("#chart-latency"), /p50.*p95.*p99/s, "the latency chart has p50, p95 and p99");
+like(await page.textContent("#verdict"), /thresholds failed/, "the verdict: thresholds failed");
+like(await page.textContent("#thresholds"), /✗ failed[\s\S]*rate<0\.01[\s\S]*rate = 50\.00%/, "the failed threshold with its observed rate");
+like(await page.textContent("#thresholds"), /✓ passed[\s\S]*p\(95\)<5000/, "the threshold that held");
+like(await page.textContent("#checks"), /ok is 200/, "the checks");
+like(await page.textContent("#endpoints"), /broken[\s\S]*500: \d+/, "the endpoint table with status codes");
+like(await page.textContent("#tested"), /127\.0\.0\.1/, "what was tested: the target");
+like(await page.textContent("#definition"), /"duration": "3s"/, "the definition as run");
+await shot(page, "085-report", { fullPage: true });
+is(requests.length, 0, "the report asked for nothing over the network");
+if (requests.length) diag(requests.join("\n"));
+is(errors.length, 0, "no console error or uncaught exception");
+if (errors.length) diag(errors.join("\n"));
+await context.close();
+process.exit(doneTesting());
