@@ -89,7 +89,7 @@ api_handler_fn api_runs_create_for_test, api_runs_create, api_runs_list, api_run
 api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_runs_summary,
     api_runs_latency;
 /* api_reports.c: a finished run's reports (docs/reports.md). */
-api_handler_fn api_runs_junit;
+api_handler_fn api_runs_junit, api_runs_report;
 /* prometheus.c: GET /metrics */
 api_handler_fn api_prometheus_metrics;
 

@@ -56,6 +56,7 @@ const struct api_route api_routes[] = {
 	{ "GET",    "/api/runs/{id}/summary",           api_runs_summary },
 	{ "GET",    "/api/runs/{id}/latency",           api_runs_latency },
 	{ "GET",    "/api/runs/{id}/junit.xml",         api_runs_junit },
+	{ "GET",    "/api/runs/{id}/report.html",       api_runs_report },
 	{ "GET",    "/metrics",                         api_prometheus_metrics },
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

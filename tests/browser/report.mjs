@@ -4,10 +4,31 @@
 // uncaught exception happens.
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
-import { launch, ok, is, like, diag, shot, watchErrors, doneTesting } from "./lib.mjs";
+import { launch, ok, is, like, diag, shot, watchErrors, doneTesting, api, sleep } from "./lib.mjs";
 
 const file = pathToFileURL(process.env.REPORT).href;
 const { context, page } = await launch(join(process.env.SANDBOX, "profile"));
+
+// ---- the dashboard's finished view: "Download report" serves the daemon's report of the run
+const BASE = process.env.BASE;
+const started = await api(BASE, "POST", "/api/runs", { definition: { name: "dashboard report", baseUrl: process.env.DEMO_URL,
+  vus: 1, duration: "1s", tasks: [{ name: "health", path: "/api/health" }] } });
+const runId = started.data.id;
+for (let i = 0; i < 300; i++) {
+  const r = await api(BASE, "GET", `/api/runs/${runId}`);
+  if (!["queued", "running", "stopping"].includes(r.data.state)) break;
+  await sleep(100);
+}
+await page.goto(`${BASE}/#/runs/${runId}`);
+await page.waitForSelector("#dl-report", { timeout: 10000 });
+const href = await page.locator("#dl-report").getAttribute("href");
+is(href, `/api/runs/${runId}/report.html`, "the finished view has a Download report link to the run's report");
+const res = await fetch(BASE + href);
+const body = await res.text();
+ok(res.status === 200 && /text\/html/.test(res.headers.get("content-type")) && body.includes('id="report-data"'),
+  "the link serves the HTML report", `${res.status} ${res.headers.get("content-type")}`);
+
+// ---- the report file, offline
 const errors = watchErrors(page);
 const requests = [];
 await context.setOffline(true);

@@ -124,6 +124,19 @@ if command -v xmllint >/dev/null 2>&1; then
 	is "$(xmllint --xpath 'string(//property[@name="rampage.run_id"]/@value)' "$SANDBOX/api.xml")" "$ID" \
 		"the run's id as a property"
 fi
+# GET /api/runs/{id}/report.html: the same self-contained report, from the stored run and seconds.
+curl -s -D "$SANDBOX/rh" -o "$SANDBOX/api.html" "$URL/api/runs/$ID/report.html"
+like "$(cat "$SANDBOX/rh")" "HTTP/1.1 200" "GET /api/runs/{id}/report.html: 200"
+like "$(cat "$SANDBOX/rh")" "Content-Type: text/html" "labelled HTML"
+is "$(selfcontained "$SANDBOX/api.html")" "" "the API's report is self-contained too"
+D=$(sed -n 's/.*<script type="application\/json" id="report-data">\(.*\)<\/script>.*/\1/p' "$SANDBOX/api.html")
+is "$(printf '%s' "$D" | jq -c '[.run.id, .run.state, .summary.metrics.http_reqs.values.count, .definition.name, .series.step]')" \
+	"[$ID,\"failed\",80,\"reports\",1]" "its data: the run, its summary and definition, one point per second"
+is "$(printf '%s' "$D" | jq '[.series.rps[]] | add')" 80 \
+	"the stored seconds are in the series: their requests add up to the run's 80"
+is "$(printf '%s' "$D" | jq '(.series.t | length) == (.series.rps | length) and (.series.p95 | length) == (.series.vus | length)')" true \
+	"every series has a value per point"
+is "$(http_status GET "$URL/api/runs/999/report.html")" 404 "report.html of no run: 404"
 is "$(http_status GET "$URL/api/runs/999/junit.xml")" 404 "junit.xml of no run: 404"
 is "$(http_status GET "$URL/api/runs/$ID/junit.xml?x=1")" 400 "an unknown parameter: 400"
 

@@ -79,6 +79,8 @@ export class RunHead {
     } else {
       btns.push(h("a", { class: "button", href: `/api/runs/${id}/summary`, download: `run-${id}-summary.json`, id: "dl-summary" }, "k6 summary (JSON)"));
       btns.push(h("a", { class: "button", href: `/api/runs/${id}/samples.csv`, id: "dl-csv" }, "Samples (CSV)"));
+      if (r.summary !== null) // a run that ended without a summary (error, cancelled) has no report
+        btns.push(h("a", { class: "button", href: `/api/runs/${id}/report.html`, download: `run-${id}-report.html`, id: "dl-report" }, "Download report"));
       btns.push(h("button", { type: "button", class: "danger", onclick: () => this.remove() }, "Delete run"));
     }
     if (r.test_id) btns.push(h("a", { class: "button", href: "#/tests/" + r.test_id }, "Test & history"));
