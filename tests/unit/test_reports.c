@@ -103,7 +103,7 @@ test_series(void)
 	ok(json_real_value(json_array_get(json_object_get(j, "vus"), 0)) == 51, "VUs: the most");
 	is_int(json_integer_value(json_array_get(json_object_get(j, "t"), 1)), 20, "a point's time: its window's start");
 
-	data = json_pack("{s:{s:s,s:s},s:{s:s},s:O,s:o}", "run", "name", "eight </script> hours", "state", "passed",
+	data = json_pack("{s:{s:s,s:s},s:{s:s},s:o,s:o}", "run", "name", "eight </script> hours", "state", "passed",
 	    "definition", "name", "</script><script>alert(1)</script>", "summary",
 	    json_object(), "series", j);
 	report_add_section(data, "findings", "Findings", json_pack("[{s:s}]", "what", "latency rose"));
