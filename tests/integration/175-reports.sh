@@ -140,6 +140,27 @@ is "$(http_status GET "$URL/api/runs/999/report.html")" 404 "report.html of no r
 is "$(http_status GET "$URL/api/runs/999/junit.xml")" 404 "junit.xml of no run: 404"
 is "$(http_status GET "$URL/api/runs/$ID/junit.xml?x=1")" 400 "an unknown parameter: 400"
 
+# For Prometheus and Grafana users: the example scrape configuration and alerting rules pass promtool;
+# every metric the Grafana dashboard and the rules query is one the daemon's /metrics declares.
+ETC="$TOP_SRCDIR/etc"
+if command -v promtool >/dev/null 2>&1; then
+	promtool check config "$ETC/prometheus/prometheus.yml" >"$SANDBOX/promtool.out" 2>&1
+	is "$?" 0 "promtool check config etc/prometheus/prometheus.yml"
+	promtool check rules "$ETC/prometheus/rampage-alerts.yml" >>"$SANDBOX/promtool.out" 2>&1
+	is "$?" 0 "promtool check rules etc/prometheus/rampage-alerts.yml"
+else
+	echo "ok $((tap_n + 1)) # SKIP promtool (Debian's prometheus package) is not installed"; tap_n=$((tap_n + 1))
+fi
+G="$ETC/grafana/rampage-dashboard.json"
+is "$(jq -r '[.panels[].title] | join("|")' "$G")" \
+	"Requests/s by endpoint|Latency percentiles|Failed requests/s (no answer, 4xx, 5xx)|Error rate|Virtual users|Checks/s|Runs by state|Daemon: queue and live clients" \
+	"the Grafana dashboard's panels"
+declared=$(curl -s "$URL/metrics" | sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' | sort -u)
+used=$( (jq -r '.panels[].targets[].expr, .templating.list[].definition' "$G"; cat "$ETC/prometheus/rampage-alerts.yml") |
+	grep -o 'rampage_[a-z_]*' | sed 's/_bucket$//' | sort -u)
+unknown=$(printf '%s\n' "$used" | while read -r m; do printf '%s\n' "$declared" | grep -qx "$m" || echo "$m"; done)
+is "$unknown" "" "every metric queried is declared by /metrics ($(printf '%s\n' "$used" | wc -l) names)"
+
 # Usage: an end-of-run --out without a path is refused.
 err=$("$RAMPAGE" run "$SANDBOX/t.json" -q --out summary= 2>&1); is $? 2 "--out summary= without a path exits 2"
 like "$err" "--out summary=: expected a PATH" "the error names the option"
