@@ -269,8 +269,14 @@ wake(void *arg)
 static void
 series_add(struct report_series *s, const struct output_second *sec)
 {
-	report_series_add(s, sec->second, (double)sec->total.requests, (double)sec->total.failed,
-	    sec->total.duration.med, sec->total.duration.p95, sec->total.duration.p99, sec->vus);
+	double v[REPORT_NCOLS] = {
+		[REPORT_RPS] = (double)sec->total.requests, [REPORT_ERRORS] = (double)sec->total.failed,
+		[REPORT_P50] = sec->total.duration.med, [REPORT_P95] = sec->total.duration.p95,
+		[REPORT_P99] = sec->total.duration.p99, [REPORT_VUS] = sec->vus,
+		[REPORT_ITERATIONS] = (double)sec->iterations, [REPORT_RECEIVED] = (double)sec->total.bytes_received,
+		[REPORT_SENT] = (double)sec->total.bytes_sent, [REPORT_CPU] = sec->cpu_pct,
+	};
+	report_series_add(s, sec->second, v);
 }
 
 /* The kind of an end-of-run --out spec ("summary"), or NULL when it is a per-second one. */

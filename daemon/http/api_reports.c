@@ -92,10 +92,16 @@ series_row(void *arg, int64_t second, const struct run_row *row, int seconds)
 	double k = seconds > 0 ? (double)seconds : 1;
 
 #define COL(c, scale) (row->null[c] ? NAN : (double)row->v[c] * (scale))
-	report_series_add(s, second, COL(RUN_COL_REQUESTS, 1 / k), COL(RUN_COL_FAILURES, 1 / k),
-	    COL(RUN_COL_LAT_P50, 1e-3), COL(RUN_COL_LAT_P95, 1e-3), COL(RUN_COL_LAT_P99, 1e-3),
-	    COL(RUN_COL_VUS, 1));
+	double v[REPORT_NCOLS] = {
+		[REPORT_RPS] = COL(RUN_COL_REQUESTS, 1 / k), [REPORT_ERRORS] = COL(RUN_COL_FAILURES, 1 / k),
+		[REPORT_P50] = COL(RUN_COL_LAT_P50, 1e-3), [REPORT_P95] = COL(RUN_COL_LAT_P95, 1e-3),
+		[REPORT_P99] = COL(RUN_COL_LAT_P99, 1e-3), [REPORT_VUS] = COL(RUN_COL_VUS, 1),
+		[REPORT_ITERATIONS] = COL(RUN_COL_ITERATIONS, 1 / k),
+		[REPORT_RECEIVED] = COL(RUN_COL_BYTES_RECEIVED, 1 / k), [REPORT_SENT] = COL(RUN_COL_BYTES_SENT, 1 / k),
+		[REPORT_CPU] = row->null[RUN_COL_CPU_PCT] ? NAN : row->cpu_pct,
+	};
 #undef COL
+	report_series_add(s, second, v);
 	return 0;
 }
 

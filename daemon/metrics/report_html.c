@@ -18,23 +18,28 @@
 #include "core/xmalloc.h"
 #include "metrics/report_html.h"
 
+/* Each column's name in the report's data, and whether a window keeps its worst point (else the
+   mean of its points). */
+static const struct { const char *name; bool worst; } cols[REPORT_NCOLS] = {
+	[REPORT_RPS] = { "rps", false }, [REPORT_ERRORS] = { "errors", false },
+	[REPORT_P50] = { "p50", true }, [REPORT_P95] = { "p95", true }, [REPORT_P99] = { "p99", true },
+	[REPORT_VUS] = { "vus", true }, [REPORT_ITERATIONS] = { "iterations", false },
+	[REPORT_RECEIVED] = { "received", false }, [REPORT_SENT] = { "sent", false },
+	[REPORT_CPU] = { "cpu", true },
+};
+
 void
-report_series_add(struct report_series *s, int64_t second, double requests, double failed,
-    double p50, double p95, double p99, double vus)
+report_series_add(struct report_series *s, int64_t second, const double v[REPORT_NCOLS])
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap > 0 ? s->cap * 2 : 256;
-		double **arrs[] = { &s->t, &s->rps, &s->errors, &s->p50, &s->p95, &s->p99, &s->vus };
-		for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++)
-			*arrs[i] = xrealloc(*arrs[i], (size_t)s->cap * sizeof(double));
+		s->t = xrealloc(s->t, (size_t)s->cap * sizeof(double));
+		for (int c = 0; c < REPORT_NCOLS; c++)
+			s->col[c] = xrealloc(s->col[c], (size_t)s->cap * sizeof(double));
 	}
 	s->t[s->n] = (double)second;
-	s->rps[s->n] = requests;
-	s->errors[s->n] = failed;
-	s->p50[s->n] = p50;
-	s->p95[s->n] = p95;
-	s->p99[s->n] = p99;
-	s->vus[s->n] = vus;
+	for (int c = 0; c < REPORT_NCOLS; c++)
+		s->col[c][s->n] = v[c];
 	s->n++;
 }
 
@@ -42,12 +47,8 @@ void
 report_series_free(struct report_series *s)
 {
 	free(s->t);
-	free(s->rps);
-	free(s->errors);
-	free(s->p50);
-	free(s->p95);
-	free(s->p99);
-	free(s->vus);
+	for (int c = 0; c < REPORT_NCOLS; c++)
+		free(s->col[c]);
 	memset(s, 0, sizeof *s);
 }
 
@@ -62,37 +63,30 @@ json_t *
 report_series_json(const struct report_series *s)
 {
 	int64_t step = s->n > REPORT_MAX_POINTS ? (s->n + REPORT_MAX_POINTS - 1) / REPORT_MAX_POINTS : 1;
-	json_t *o = json_object();
-	json_t *t = json_array(), *rps = json_array(), *err = json_array(), *p50 = json_array();
-	json_t *p95 = json_array(), *p99 = json_array(), *vus = json_array();
+	json_t *o = json_object(), *t = json_array(), *a[REPORT_NCOLS];
 
+	for (int c = 0; c < REPORT_NCOLS; c++)
+		a[c] = json_array();
 	for (int64_t i = 0; i < s->n; i += step) {
-		int64_t end = i + step < s->n ? i + step : s->n, k = end - i;
-		double r = 0, e = 0, a = 0, b = 0, c = 0, v = 0;
-		for (int64_t j = i; j < end; j++) {
-			r += s->rps[j];
-			e += s->errors[j];
-			a = fmax(a, s->p50[j]);
-			b = fmax(b, s->p95[j]);
-			c = fmax(c, s->p99[j]);
-			v = fmax(v, s->vus[j]);
-		}
+		int64_t end = i + step < s->n ? i + step : s->n;
 		json_array_append_new(t, json_integer((json_int_t)s->t[i]));
-		json_array_append_new(rps, num(r / (double)k));
-		json_array_append_new(err, num(e / (double)k));
-		json_array_append_new(p50, num(a));
-		json_array_append_new(p95, num(b));
-		json_array_append_new(p99, num(c));
-		json_array_append_new(vus, num(v));
+		for (int c = 0; c < REPORT_NCOLS; c++) {
+			double acc = cols[c].worst ? NAN : 0;
+			int64_t known = 0;
+			for (int64_t j = i; j < end; j++) {
+				double v = s->col[c][j];
+				if (!isfinite(v))
+					continue;
+				known++;
+				acc = cols[c].worst ? (isfinite(acc) ? fmax(acc, v) : v) : acc + v;
+			}
+			json_array_append_new(a[c], num(known == 0 ? NAN : cols[c].worst ? acc : acc / (double)known));
+		}
 	}
 	json_object_set_new(o, "step", json_integer((json_int_t)step));
 	json_object_set_new(o, "t", t);
-	json_object_set_new(o, "rps", rps);
-	json_object_set_new(o, "errors", err);
-	json_object_set_new(o, "p50", p50);
-	json_object_set_new(o, "p95", p95);
-	json_object_set_new(o, "p99", p99);
-	json_object_set_new(o, "vus", vus);
+	for (int c = 0; c < REPORT_NCOLS; c++)
+		json_object_set_new(o, cols[c].name, a[c]);
 	return o;
 }
 

@@ -22,20 +22,33 @@
    20 s, which keeps the report far below 2 MB. */
 #define REPORT_MAX_POINTS 1500
 
-/* Per-second points of a run, gathered as the seconds come (the CLI's main thread). */
+/* What a point of the report's series holds, per second of its window (see report_series_json). */
+enum report_col {
+	REPORT_RPS,                /* requests */
+	REPORT_ERRORS,             /* failed requests */
+	REPORT_P50, REPORT_P95, REPORT_P99,   /* latency, ms */
+	REPORT_VUS,
+	REPORT_ITERATIONS,
+	REPORT_RECEIVED, REPORT_SENT,         /* bytes */
+	REPORT_CPU,                /* the busiest worker's CPU, % of a core */
+	REPORT_NCOLS
+};
+
+/* Per-second points of a run, gathered as the seconds come. */
 struct report_series {
 	int64_t n, cap;
-	double *t, *rps, *errors, *p50, *p95, *p99, *vus;
+	double *t;                 /* the point's first second */
+	double *col[REPORT_NCOLS];
 };
-/* Adds one second: its index, requests and failed requests in it, latency percentiles (ms), VUs. */
-void report_series_add(struct report_series *s, int64_t second, double requests, double failed,
-    double p50, double p95, double p99, double vus);
+/* Adds one point: its second and its values (NAN: unknown). A point may already be a window of
+   `seconds` seconds (the daemon's stored samples merged): its counters are then per second. */
+void report_series_add(struct report_series *s, int64_t second, const double v[REPORT_NCOLS]);
 void report_series_free(struct report_series *s);
 /*
- * The series as the report reads it: {"step": S, "t": [...], "rps": [...], "errors": [...] (failed
- * requests per second), "p50"/"p95"/"p99": [...] (ms), "vus": [...]}, merged into windows of S
- * seconds so that there are at most REPORT_MAX_POINTS points: rates are the window's means, a
- * percentile and the VUs the worst second's. New reference.
+ * The series as the report reads it: {"step": S, "t": [...], "rps", "errors" (failed requests per
+ * second), "p50", "p95", "p99" (ms), "vus", "iterations" (per second), "received", "sent" (bytes per
+ * second), "cpu" (%)}, merged into windows of S points so that there are at most REPORT_MAX_POINTS
+ * points: rates are the window's means, percentiles, VUs and CPU the worst point's. New reference.
  */
 json_t *report_series_json(const struct report_series *s);
 

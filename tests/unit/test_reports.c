@@ -82,18 +82,25 @@ test_series(void)
 	char *html;
 	size_t len;
 
-	for (int i = 0; i < 10; i++)
-		report_series_add(&s, i, 100 + i, i, 1, 2 + i, 3, 5);
+	for (int i = 0; i < 10; i++) {
+		double v[REPORT_NCOLS] = { 100 + i, i, 1, 2 + i, 3, 5, 7, 1000, 100, i == 3 ? NAN : 40 };
+		report_series_add(&s, i, v);
+	}
 	j = report_series_json(&s);
 	is_int(json_integer_value(json_object_get(j, "step")), 1, "a short run: one point per second");
 	is_int(json_array_size(json_object_get(j, "rps")), 10, "ten points");
+	ok(json_is_null(json_array_get(json_object_get(j, "cpu"), 3)) &&
+	    json_real_value(json_array_get(json_object_get(j, "cpu"), 4)) == 40, "an unknown value is null");
+	ok(json_real_value(json_array_get(json_object_get(j, "received"), 0)) == 1000, "bytes received per second");
 	json_decref(j);
 	report_series_free(&s);
 
 	/* 8 hours */
-	for (int i = 0; i < 28800; i++)
-		report_series_add(&s, i, 1000 + (i % 20), i % 20 == 0 ? 20 : 0, 1.5, 4.0 + (i % 20 == 7 ? 100 : 0),
-		    9.0, 50 + (i % 20 == 3));
+	for (int i = 0; i < 28800; i++) {
+		double v[REPORT_NCOLS] = { 1000 + (i % 20), i % 20 == 0 ? 20 : 0, 1.5, 4.0 + (i % 20 == 7 ? 100 : 0),
+		    9.0, 50 + (i % 20 == 3), 500, 1e6, 1e5, i % 20 == 5 ? 95 : NAN };
+		report_series_add(&s, i, v);
+	}
 	j = report_series_json(&s);
 	is_int(json_integer_value(json_object_get(j, "step")), 20, "8 hours: windows of 20 s");
 	is_int(json_array_size(json_object_get(j, "t")), 1440, "1440 points");
@@ -101,6 +108,8 @@ test_series(void)
 	ok(json_real_value(json_array_get(json_object_get(j, "errors"), 0)) == 1, "failures per second: mean");
 	ok(json_real_value(json_array_get(json_object_get(j, "p95"), 0)) == 104, "a percentile: the worst second");
 	ok(json_real_value(json_array_get(json_object_get(j, "vus"), 0)) == 51, "VUs: the most");
+	ok(json_real_value(json_array_get(json_object_get(j, "cpu"), 0)) == 95, "CPU: the worst known second");
+	ok(json_real_value(json_array_get(json_object_get(j, "iterations"), 0)) == 500, "iterations per second");
 	is_int(json_integer_value(json_array_get(json_object_get(j, "t"), 1)), 20, "a point's time: its window's start");
 
 	data = json_pack("{s:{s:s,s:s},s:{s:s},s:o,s:o}", "run", "name", "eight </script> hours", "state", "passed",

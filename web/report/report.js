@@ -110,6 +110,10 @@
     { key: "p99", label: "p99", color: "#cf222e" }]);
   chart("chart-errors", "Failed requests per second", [{ key: "errors", label: "failed/s", color: "#cf222e" }]);
   chart("chart-vus", "Virtual users", [{ key: "vus", label: "VUs", color: "#8250df" }]);
+  chart("chart-iterations", "Iterations per second", [{ key: "iterations", label: "iterations/s", color: "#0a7f86" }]);
+  chart("chart-data", "Data (bytes per second)", [{ key: "received", label: "received", color: "#1f6feb" },
+    { key: "sent", label: "sent", color: "#bf8700" }]);
+  chart("chart-cpu", "Load generator: busiest worker's CPU (% of a core)", [{ key: "cpu", label: "cpu %", color: "#57606a" }]);
 
   // ---- sections other parts of Rampage add when they have something (findings, baseline comparison)
   (data.sections || []).forEach(function (s) {
