@@ -92,8 +92,8 @@ junit_xml(const json_t *summary, const struct junit_meta *meta)
 	size_t i;
 	const json_t *it;
 
-	if (suite == NULL || suite[0] == '\0')
-		suite = "rampage";
+	if (suite == NULL || suite[strspn(suite, " \t\r\n")] == '\0')
+		suite = "rampage";     /* the schema wants a name that is not only blanks */
 	if (meta != NULL && meta->hostname != NULL && meta->hostname[0] != '\0')
 		snprintf(host, sizeof host, "%s", meta->hostname);
 	else if (gethostname(host, sizeof host) != 0 || host[0] == '\0')

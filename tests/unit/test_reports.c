@@ -72,6 +72,10 @@ test_junit(json_t *rich)
 	ok(strstr(x, "message=\"90.00% passed (9 of 10; 1 failed)\"") != NULL, "junit: a check's pass rate");
 	ok(strstr(x, "name=\"a&lt;b &amp; &quot;c&quot;?\"") != NULL, "junit: escaped, a control character replaced");
 	free(x);
+	meta.suite = "  ";
+	x = junit_xml(rich, &meta);
+	ok(strstr(x, "<testsuite name=\"rampage\" ") != NULL, "junit: a blank name becomes \"rampage\" (the schema wants one)");
+	free(x);
 }
 
 static void
