@@ -53,6 +53,7 @@ like(await page.textContent("#thresholds"), /✓ passed[\s\S]*p\(95\)<5000/, "th
 like(await page.textContent("#checks"), /ok is 200/, "the checks");
 like(await page.textContent("#endpoints"), /broken[\s\S]*500: \d+/, "the endpoint table with status codes");
 like(await page.textContent("#tested"), /127\.0\.0\.1/, "what was tested: the target");
+like(await page.textContent("#tested"), /default \(constant-vus: 2 VUs, for 3s\)/, "and the load shape");
 like(await page.textContent("#definition"), /"duration": "3s"/, "the definition as run");
 await shot(page, "085-report", { fullPage: true });
 is(requests.length, 0, "the report asked for nothing over the network");

@@ -43,7 +43,23 @@
       [verdict ? "thresholds " + verdict : "no verdict (no thresholds)"]), " ",
       h("span", { class: "muted" }, ["state: " + (run.state || "–")])])]));
   var dur = sum.state && sum.state.testRunDurationMs;
-  var shape = (ram.scenarios || []).map(function (s) { return s.name + " (" + s.executor + ")"; }).join(", ");
+  // The load shape as the definition gives it: each scenario's executor and its numbers.
+  function shapeOf(sc) {
+    var p = [];
+    if (sc.vus != null) p.push(sc.vus + " VUs");
+    if (sc.rate != null) p.push(sc.rate + " iterations per " + (sc.timeUnit || "1s"));
+    if (sc.startRate != null) p.push("from " + sc.startRate + " per " + (sc.timeUnit || "1s"));
+    if (sc.iterations != null) p.push(sc.iterations + " iterations");
+    if (sc.duration) p.push("for " + sc.duration);
+    if (Array.isArray(sc.stages)) p.push("stages " + sc.stages.map(function (st) { return st.target + " over " + st.duration; }).join(", "));
+    if (sc.maxVUs != null) p.push("at most " + sc.maxVUs + " VUs");
+    return p.join(", ");
+  }
+  var defsc = def.scenarios || { default: def };
+  var shape = (ram.scenarios || []).map(function (s) {
+    var d = shapeOf(defsc[s.name] || {});
+    return s.name + " (" + s.executor + (d ? ": " + d : "") + ")";
+  }).join("; ");
   var facts = [["Run", run.id != null ? "#" + run.id : "rampage run (CLI)"], ["Target", def.baseUrl || "–"],
     ["Load", shape || "–"], ["Started", when(run.started_ms)], ["Duration", dur != null ? (dur / 1000).toFixed(1) + " s" : "–"],
     ["Requests", ram.total ? num(ram.total.requests) + " (" + num(ram.total.rate, 1) + "/s), " + num(ram.total.failed) + " failed" : "–"],
