@@ -32,7 +32,7 @@ usage(FILE *f)
 	    "usage: rampage compare A B [--server URL] [--json]\n"
 	    "\n"
 	    "Compares run B with run A (the baseline): two run ids on a daemon (--server, default\n"
-	    "http://127.0.0.1:8089), or two summary files written by `rampage run --summary-export`.\n"
+	    "http://127.0.0.1:8089), or two summary files written by `rampage run --out summary=PATH`.\n"
 	    "Prints each metric of the total and of every endpoint (matched by method and name): both\n"
 	    "values, the difference, the ratio and a verdict on the primary metrics (p95, requests/s,\n"
 	    "error rate). Runs on a daemon are judged on their steady part with a bootstrap interval;\n"

@@ -97,7 +97,7 @@ output_open(const char *spec, char **cause)
 	else if (strncmp(spec, "json=", 5) == 0)
 		kind = OUTPUT_JSON;
 	else {
-		*cause = xasprintf("--out %s: expected csv=PATH or json=PATH", spec);
+		*cause = xasprintf("--out %s: expected csv=PATH, json=PATH, summary=PATH, junit=PATH or html=PATH", spec);
 		return NULL;
 	}
 	path = strchr(spec, '=') + 1;

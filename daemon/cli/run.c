@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <jansson.h>
 
@@ -38,6 +39,8 @@
 #include "core/xmalloc.h"
 #include "engine/engine.h"
 #include "metrics/failures.h"
+#include "metrics/junit.h"
+#include "metrics/report_html.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
@@ -45,6 +48,7 @@
 #include "testdef/testdef.h"
 
 #define MAX_OUTPUTS 4
+#define MAX_END_OUTPUTS 4          /* --out summary=... written once the run has ended */
 #define QUICK_DEFAULT_VUS 10
 #define QUICK_DEFAULT_DURATION "10s"
 /* --rate: preAllocatedVUs = -c, maxVUs = this many times that (a target 10x slower than at the
@@ -85,11 +89,17 @@ usage(FILE *f)
 	    "  -d, --duration D       quick test: how long, e.g. 30s, 1m (default %s)\n"
 	    "  --rate R               quick test: an open model, R requests per second\n"
 	    "                         (constant-arrival-rate) instead of N looping VUs (constant-vus)\n"
-	    "  --summary-export PATH  write the summary as JSON (k6 handleSummary() shape)\n"
-	    "  --baseline PATH        a previous run's --summary-export file: the baseline of the\n"
-	    "                         relative thresholds (\"p(95) < baseline * 1.10\")\n"
+	    "  --summary-export PATH  write the summary as k6's --summary-export writes it (flattened;\n"
+	    "                         thresholds true when they FAILED, as in k6)\n"
+	    "  --baseline PATH        a previous run's summary (--summary-export or --out summary=, ours\n"
+	    "                         or k6's): the baseline of the relative thresholds\n"
+	    "                         (\"p(95) < baseline * 1.10\")\n"
 	    "  -o, --out csv=PATH     write one CSV row per second per endpoint, plus a total row\n"
 	    "  -o, --out json=PATH    write one JSON object per line per second\n"
+	    "  -o, --out summary=PATH write the full summary as JSON (k6 handleSummary() shape plus\n"
+	    "                         Rampage's extras: the document the API's summary returns)\n"
+	    "  -o, --out junit=PATH   write the thresholds and checks as JUnit XML (one test case each)\n"
+	    "  -o, --out html=PATH    write a self-contained HTML report of the run (charts included)\n"
 	    "  --workers N            worker threads (default: one per core)\n"
 	    "  --insecure-skip-tls-verify\n"
 	    "                         do not check https targets' certificates (k6's flag; the same as\n"
@@ -269,6 +279,88 @@ wake(void *arg)
 	(void)n;   /* EAGAIN: the counter is already non-zero, main will wake anyway */
 }
 
+/* Adds a second to the HTML report's series. */
+static void
+series_add(struct report_series *s, const struct output_second *sec)
+{
+	double v[REPORT_NCOLS] = {
+		[REPORT_RPS] = (double)sec->total.requests, [REPORT_ERRORS] = (double)sec->total.failed,
+		[REPORT_P50] = sec->total.duration.med, [REPORT_P95] = sec->total.duration.p95,
+		[REPORT_P99] = sec->total.duration.p99, [REPORT_VUS] = sec->vus,
+		[REPORT_ITERATIONS] = (double)sec->iterations, [REPORT_RECEIVED] = (double)sec->total.bytes_received,
+		[REPORT_SENT] = (double)sec->total.bytes_sent, [REPORT_CPU] = sec->cpu_pct,
+	};
+	report_series_add(s, sec->second, v);
+}
+
+/* The kind of an end-of-run --out spec ("summary"), or NULL when it is a per-second one. */
+static const char *
+end_output_kind(const char *spec)
+{
+	static const char *const kinds[] = { "summary", "junit", "html" };
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		size_t n = strlen(kinds[i]);
+		if (strncmp(spec, kinds[i], n) == 0 && spec[n] == '=')
+			return kinds[i];
+	}
+	return NULL;
+}
+
+/* What the end-of-run outputs are made from besides the summary. */
+struct end_ctx {
+	time_t started;            /* the run's start, wall clock (the reports' dates) */
+	const json_t *def;         /* the definition as run (html) */
+	const struct report_series *series;   /* its seconds (html) */
+	const char *state;         /* the final state in the daemon's words (html) */
+};
+
+/* The HTML report's data for a CLI run (metrics/report_html.h). New reference. */
+static json_t *
+report_data(const struct summary_run *sr, const struct end_ctx *ctx)
+{
+	json_t *data = json_object(), *run = json_object();
+	bool has_th = sr->thresholds != NULL && threshold_count(sr->thresholds) > 0;
+
+	json_object_set_new(run, "name", sr->plan->name != NULL ? json_string(sr->plan->name) : json_null());
+	json_object_set_new(run, "state", json_string(ctx->state));
+	json_object_set_new(run, "verdict", has_th ?
+	    json_string(threshold_passed(sr->thresholds) ? "passed" : "failed") : json_null());
+	json_object_set_new(run, "started_ms", json_integer((json_int_t)ctx->started * 1000));
+	json_object_set_new(run, "trigger", json_string("rampage run"));
+	json_object_set_new(data, "run", run);
+	json_object_set_new(data, "definition", ctx->def != NULL ? json_deep_copy(ctx->def) : json_object());
+	json_object_set_new(data, "summary", summary_json(sr));
+	json_object_set_new(data, "series", report_series_json(ctx->series));
+	return data;
+}
+
+/* Writes one end-of-run output. 0, or -1 and *cause. */
+static int
+end_output_write(const char *spec, const struct summary_run *sr, const struct end_ctx *ctx, char **cause)
+{
+	const char *kind = end_output_kind(spec), *path = strchr(spec, '=') + 1;
+	time_t started = ctx->started;
+
+	if (strcmp(kind, "summary") == 0)
+		return summary_export(sr, path, cause);
+	if (strcmp(kind, "junit") == 0) {
+		json_t *rich = summary_json(sr);
+		struct junit_meta meta = { .suite = sr->plan->name, .started_unix = (int64_t)started };
+		int rc = junit_write(rich, &meta, path, cause);
+		json_decref(rich);
+		return rc;
+	}
+	if (strcmp(kind, "html") == 0) {
+		json_t *data = report_data(sr, ctx);
+		int rc = report_html_write(data, path, cause);
+		json_decref(data);
+		return rc;
+	}
+	*cause = xasprintf("--out %s: unknown kind", spec);
+	return -1;
+}
+
 /* Entry point of `rampage run`. */
 int
 run_main(int argc, char **argv)
@@ -289,8 +381,8 @@ run_main(int argc, char **argv)
 	};
 	const char *export_path = NULL, *url = NULL, *duration = NULL, *file = NULL;
 	json_t *baseline = NULL;   /* --baseline: a previous summary document */
-	const char *out_specs[MAX_OUTPUTS];
-	int nout = 0, c, rc = RUN_EXIT_OK, nsignals = 0;
+	const char *out_specs[MAX_OUTPUTS], *end_specs[MAX_END_OUTPUTS];
+	int nout = 0, nend = 0, c, rc = RUN_EXIT_OK, nsignals = 0;
 	long workers = 0, vus = 0;
 	double rate = 0;
 	bool quiet = false, insecure = false, progress, interrupted = false, done = false, stopping = false;
@@ -304,6 +396,10 @@ run_main(int argc, char **argv)
 	sigset_t set;
 	int sfd = -1;
 	int64_t total_ns;
+	time_t started = 0;
+	json_t *def_copy = NULL;           /* the definition, for the HTML report */
+	struct report_series series = { 0 };
+	bool want_html = false;
 
 	memset(&r, 0, sizeof r);
 	r.efd = -1;
@@ -323,6 +419,20 @@ run_main(int argc, char **argv)
 			break;
 		}
 		case 'o':
+			if (end_output_kind(optarg) != NULL) {
+				if (nend == MAX_END_OUTPUTS) {
+					complain("at most %d end-of-run --out options", MAX_END_OUTPUTS);
+					return RUN_EXIT_USAGE;
+				}
+				if (strchr(optarg, '=')[1] == '\0') {
+					complain("--out %s: expected a PATH after \"=\"", optarg);
+					return RUN_EXIT_USAGE;
+				}
+				if (strcmp(end_output_kind(optarg), "html") == 0)
+					want_html = true;
+				end_specs[nend++] = optarg;
+				break;
+			}
 			if (nout == MAX_OUTPUTS) {
 				complain("at most %d --out options", MAX_OUTPUTS);
 				return RUN_EXIT_USAGE;
@@ -400,6 +510,8 @@ run_main(int argc, char **argv)
 		topt.base_dir = dir;           /* feeds' CSV files are next to the definition */
 		plan = testdef_parse(def, &topt, &errs);
 		free(dir);
+		if (want_html)
+			def_copy = json_incref(def);
 		json_decref(def);
 	}
 	if (plan == NULL) {
@@ -425,7 +537,7 @@ run_main(int argc, char **argv)
 
 	progress = !quiet && isatty(STDERR_FILENO);
 	r.plan = plan;
-	r.want_seconds = progress || nout > 0;
+	r.want_seconds = progress || nout > 0 || want_html;
 	r.thresholds = threshold_set_new(plan);
 	summary_series_init(&r.series, workers_used(plan, (int)workers));
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -463,6 +575,7 @@ run_main(int argc, char **argv)
 		    duration_format(total_ns > 0 ? total_ns : plan->max_end_ns, d));
 	}
 
+	started = time(NULL);
 	struct engine_options eo = { .workers = (int)workers };
 	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = &r };
 	e = engine_start(plan, &eo, &sink, &cause);
@@ -529,6 +642,8 @@ run_main(int argc, char **argv)
 				}
 				if (progress && !done)
 					output_progress(stderr, m->sec, engine_elapsed_ns(e), total_ns, stopping);
+				if (want_html)
+					series_add(&series, m->sec);
 				output_second_free(m->sec);
 			}
 			free(m);
@@ -551,6 +666,8 @@ run_main(int argc, char **argv)
 					complain("%s", cause);
 					free(cause);
 				}
+			if (want_html)
+				series_add(&series, m->sec);
 			output_second_free(m->sec);
 		}
 		free(m);
@@ -571,10 +688,20 @@ run_main(int argc, char **argv)
 	};
 	summary_print(stdout, &sr);
 	fflush(stdout);
-	if (export_path != NULL && summary_export(&sr, export_path, &cause) != 0) {
+	if (export_path != NULL && summary_k6_export(&sr, export_path, &cause) != 0) {
 		complain("%s", cause);
 		free(cause);
 		rc = RUN_EXIT_FAILURE;
+	}
+	for (int i = 0; i < nend; i++) {
+		struct end_ctx ctx = { .started = started, .def = def_copy, .series = &series,
+			.state = interrupted ? "stopped" : sr.thresholds != NULL && threshold_count(sr.thresholds) > 0 ?
+			    (threshold_passed(r.thresholds) ? "passed" : "failed") : "finished" };
+		if (end_output_write(end_specs[i], &sr, &ctx, &cause) != 0) {
+			complain("%s", cause);
+			free(cause);
+			rc = RUN_EXIT_FAILURE;
+		}
 	}
 	if (rc == RUN_EXIT_OK && interrupted)
 		rc = RUN_EXIT_INTERRUPTED;
@@ -599,5 +726,7 @@ out:
 	threshold_set_free(r.thresholds);
 	plan_free(plan);
 	json_decref(baseline);
+	json_decref(def_copy);
+	report_series_free(&series);
 	return rc;
 }

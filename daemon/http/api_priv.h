@@ -108,6 +108,8 @@ api_handler_fn api_schedules_list, api_schedules_create, api_schedules_get, api_
     api_schedules_preview;
 /* api_notify.c: webhooks (a test's notify field, a run's deliveries) */
 api_handler_fn api_tests_patch, api_runs_notifications;
+/* api_reports.c: a finished run's reports (docs/reports.md). */
+api_handler_fn api_runs_junit, api_runs_report;
 /* prometheus.c: GET /metrics */
 api_handler_fn api_prometheus_metrics;
 

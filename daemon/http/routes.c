@@ -73,6 +73,8 @@ const struct api_route api_routes[] = {
 	{ "POST",   "/api/schedules/{id}/run",          api_schedules_run },
 	{ "GET",    "/api/schedules/{id}/fires",        api_schedules_fires },
 	{ "GET",    "/api/runs/{id}/notifications",     api_runs_notifications },
+	{ "GET",    "/api/runs/{id}/junit.xml",         api_runs_junit },
+	{ "GET",    "/api/runs/{id}/report.html",       api_runs_report },
 	{ "GET",    "/metrics",                         api_prometheus_metrics },
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -4,7 +4,8 @@
  * the run's duration and a few things only the per-second ticks know (gauge minima, generator
  * health), it builds
  *   - the k6 handleSummary() object (metrics.<name>.type/contains/values, root_group, options, state)
- *     with Rampage's extras under a top-level "rampage" key (`--summary-export`, the API later);
+ *     with Rampage's extras under a top-level "rampage" key (`--out summary=`, the API's summary);
+ *   - from that, the flattened document k6's own `--summary-export` writes (summary_k6.c);
  *   - the k6-style text summary, a per-endpoint table and the generator-health verdict.
  *
  * summary.c holds what both forms share, summary_json.c the document, summary_text.c the text.
@@ -120,6 +121,15 @@ bool summary_open_model(const struct plan *plan);
 json_t *summary_json(const struct summary_run *run);
 /* Writes summary_json to path (4-space indent, as k6). 0, or -1 and *cause. */
 int summary_export(const struct summary_run *run, const char *path, char **cause);
+/*
+ * k6's --summary-export document from a handleSummary() document (summary_json's): metrics flattened
+ * to their values (a rate's "rate" named "value"), thresholds as {"<expression>": true when it
+ * FAILED} (k6's quirk, issue #1498), root_group's groups and checks keyed by name, no options, state
+ * or "rampage". Returns a new reference; rich is not changed.
+ */
+json_t *summary_k6_legacy(const json_t *rich);
+/* Writes summary_k6_legacy(summary_json(run)) to path (4-space indent). 0, or -1 and *cause. */
+int summary_k6_export(const struct summary_run *run, const char *path, char **cause);
 /* Prints the k6-style text summary (thresholds first, marked ✓/✗ with their observed values), the
    per-endpoint table, the failures by endpoint, kind and message, and the generator verdict to f. */
 void summary_print(FILE *f, const struct summary_run *run);

@@ -550,12 +550,18 @@ threshold_set_baselines(struct threshold_set *s, json_t *summary)
 
 	for (int i = 0; i < s->n; i++) {
 		const struct threshold_def *d = &s->tp->v[i];
-		json_t *v;
+		json_t *m, *v;
 		char agg[32];
 		if (!d->expr.relative)
 			continue;
 		threshold_agg_name(d->expr.agg, d->expr.pct, agg, sizeof agg);
-		v = json_object_get(json_object_get(json_object_get(metrics, d->key), "values"), agg);
+		m = json_object_get(metrics, d->key);
+		if (json_is_object(json_object_get(m, "values")))
+			v = json_object_get(json_object_get(m, "values"), agg);
+		else if (strcmp(agg, "rate") == 0 && json_object_get(m, "passes") != NULL)
+			v = json_object_get(m, "value");   /* k6's file: a rate metric's rate */
+		else
+			v = json_object_get(m, agg);       /* k6's file: values at the top */
 		if (json_is_number(v)) {
 			s->st[i].have_base = true;
 			s->st[i].base = json_number_value(v);

@@ -69,8 +69,10 @@ bool threshold_tick(struct threshold_set *s, const struct tick *second, const st
 void threshold_final(struct threshold_set *s, const struct tick *whole, int64_t duration_ns);
 /*
  * Gives the relative thresholds ("p(95) < baseline * 1.10") their baseline values from a summary
- * document of the baseline run (the one `--summary-export` writes and runs store):
- * metrics[<key as written>].values[<aggregation>]. A relative threshold left without one is
+ * document of the baseline run, in either shape: the handleSummary() document (`--out summary=`,
+ * what runs store): metrics[<key as written>].values[<aggregation>]; or k6's flattened
+ * `--summary-export` file (ours or k6's own): metrics[<key>][<aggregation>], a rate's "rate" named
+ * "value" there. A relative threshold left without one is
  * skipped by threshold_final (it passes), or fails when it says baselineRequired. Call before
  * threshold_final. Returns how many were given a value.
  */

@@ -742,8 +742,9 @@ summary_run(json_t *s, const char *which, struct run *r, char **cause)
 
 	memset(r, 0, sizeof *r);
 	if (!json_is_object(json_object_get(rp, "total")) || !json_is_array(eps)) {
-		*cause = xasprintf("the %s file is not a rampage summary (no rampage.total and "
-		    "rampage.endpoints: write one with rampage run --summary-export)", which);
+		*cause = xasprintf("the %s file is not a full rampage summary (no rampage.total and "
+		    "rampage.endpoints; k6's --summary-export shape has none): write one with "
+		    "rampage run --out summary=PATH", which);
 		return -1;
 	}
 	r->info = json_pack("{s:O?, s:s}", "name", json_object_get(rp, "name"), "steady",

@@ -15,7 +15,7 @@ cat >"$SANDBOX/t.json" <<JSON
     "pervu":  { "executor": "per-vu-iterations", "vus": 4, "iterations": 12,
                 "tasks": [ { "name": "user", "path": "/api/users/2" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/t.json" --quiet --workers 2 --summary-export "$SANDBOX/s.json" \
+"$RAMPAGE" run "$SANDBOX/t.json" --quiet --workers 2 --out summary="$SANDBOX/s.json" \
 	>"$SANDBOX/out" 2>&1
 is "$?" 0 "run exits 0"
 S="$SANDBOX/s.json"

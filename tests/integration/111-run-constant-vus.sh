@@ -11,7 +11,7 @@ cat >"$SANDBOX/t.json" <<JSON
 { "baseUrl": "$DEMO_URL", "vus": 6, "duration": "2500ms",
   "tasks": [ { "name": "health", "path": "/api/health" } ] }
 JSON
-"$RAMPAGE" run "$SANDBOX/t.json" --quiet --workers 2 --summary-export "$SANDBOX/s.json" \
+"$RAMPAGE" run "$SANDBOX/t.json" --quiet --workers 2 --out summary="$SANDBOX/s.json" \
 	--out json="$SANDBOX/seconds.ndjson" >"$SANDBOX/out" 2>&1
 is "$?" 0 "run exits 0"
 L="$SANDBOX/seconds.ndjson"

@@ -13,7 +13,7 @@ cat >"$SANDBOX/fast.json" <<JSON
                            "preAllocatedVUs": 5, "maxVUs": 20,
                            "tasks": [ { "name": "health", "path": "/api/health" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/fast.json" --quiet --workers 2 --summary-export "$SANDBOX/fast.out.json" \
+"$RAMPAGE" run "$SANDBOX/fast.json" --quiet --workers 2 --out summary="$SANDBOX/fast.out.json" \
 	>"$SANDBOX/out" 2>&1
 is "$?" 0 "fast: run exits 0"
 n=$(jq '.metrics.iterations.values.count' "$SANDBOX/fast.out.json")
@@ -26,7 +26,7 @@ cat >"$SANDBOX/slow.json" <<JSON
                            "preAllocatedVUs": 1, "maxVUs": 3, "gracefulStop": "2s",
                            "tasks": [ { "name": "slow", "path": "/api/health?delay_ms=400" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/slow.json" --quiet --workers 1 --summary-export "$SANDBOX/slow.out.json" \
+"$RAMPAGE" run "$SANDBOX/slow.json" --quiet --workers 1 --out summary="$SANDBOX/slow.out.json" \
 	>"$SANDBOX/out" 2>&1
 is "$?" 0 "slow: run exits 0"
 S="$SANDBOX/slow.out.json"

@@ -13,7 +13,7 @@ cat >"$SANDBOX/long.json" <<JSON
                            "tasks": [ { "name": "stuck", "path": "/api/health?delay_ms=20000" } ] } } }
 JSON
 start=$(date +%s%N)
-"$RAMPAGE" run "$SANDBOX/long.json" --quiet --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>&1 &
+"$RAMPAGE" run "$SANDBOX/long.json" --quiet --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>&1 &
 pid=$!
 PIDS="$PIDS $pid"
 sleep 1
@@ -31,7 +31,7 @@ cat >"$SANDBOX/end.json" <<JSON
                           "tasks": [ { "name": "stuck", "path": "/api/health?delay_ms=20000" } ] } } }
 JSON
 start=$(date +%s%N)
-"$RAMPAGE" run "$SANDBOX/end.json" --quiet --summary-export "$SANDBOX/e.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/end.json" --quiet --out summary="$SANDBOX/e.json" >"$SANDBOX/out" 2>&1
 is "$?" 0 "scenario end: exit 0"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 ok "$([ "$ms" -ge 1400 ] && [ "$ms" -lt 4000 ] && echo 0 || echo 1)" "scenario end: duration + gracefulStop (${ms} ms)"

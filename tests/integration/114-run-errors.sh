@@ -17,7 +17,7 @@ cat >"$SANDBOX/t.json" <<JSON
     "tasks": [ { "name": "refused", "weight": 1, "url": "$gone/api/health" },
                { "name": "unavailable", "weight": 1, "url": "$DEMO_URL/api/health?status=503" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/t.json" --quiet --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/t.json" --quiet --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
 is "$?" 0 "run exits 0 whatever the target did"
 S="$SANDBOX/s.json"
 r=$(jq -r '.rampage.endpoints[] | select(.name == "refused") | .requests' "$S")

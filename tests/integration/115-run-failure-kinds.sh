@@ -75,7 +75,7 @@ cat >"$SANDBOX/def.json" <<JSON
 JSON
 
 # ---- rampage run: the summary's status codes and error kinds per endpoint
-"$RAMPAGE" run "$SANDBOX/def.json" --quiet --summary-export "$SANDBOX/s.json" >"$SANDBOX/run.log" 2>&1
+"$RAMPAGE" run "$SANDBOX/def.json" --quiet --out summary="$SANDBOX/s.json" >"$SANDBOX/run.log" 2>&1
 is "$?" 0 "rampage run exits 0 whatever the target did"
 ep() { jq -c --arg n "$1" '.rampage.endpoints[] | select(.name == $n) | [.requests, .failed, .status, .errors]' \
 	"$SANDBOX/s.json"; }

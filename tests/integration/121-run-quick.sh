@@ -1,12 +1,12 @@
 #!/bin/sh
 # `rampage run --url URL -c N -d D`: a quick constant-vus test against the demo target. The summary
-# is printed k6-style, --summary-export has k6's handleSummary() shape (checked key by key with jq),
+# is printed k6-style, --out summary= has k6's handleSummary() shape (checked key by key with jq),
 # --out csv has a row per second per endpoint plus a total row, --out json a line per second.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
 "$RAMPAGE" run --url "$DEMO_URL/api/health" -c 2 -d 2s --workers 1 \
-	--summary-export "$SANDBOX/s.json" --out csv="$SANDBOX/o.csv" --out json="$SANDBOX/o.jsonl" \
+	--out summary="$SANDBOX/s.json" --out csv="$SANDBOX/o.csv" --out json="$SANDBOX/o.jsonl" \
 	>"$SANDBOX/out" 2>"$SANDBOX/err"
 is $? 0 "a quick test exits 0"
 out=$(cat "$SANDBOX/out")
@@ -80,7 +80,7 @@ is "$(jq -s -r '.[0] | [.second, (.endpoints | length), (.endpoints[0].name | st
 	"$(printf '0\t1\ttrue')" "each line holds the endpoints"
 
 # --rate makes an open-model scenario with preAllocatedVUs = -c and maxVUs = 10 x that.
-"$RAMPAGE" run --url "$DEMO_URL/api/health" --rate 20 -c 3 -d 1s -q --summary-export "$SANDBOX/r.json" >/dev/null 2>&1
+"$RAMPAGE" run --url "$DEMO_URL/api/health" --rate 20 -c 3 -d 1s -q --out summary="$SANDBOX/r.json" >/dev/null 2>&1
 is $? 0 "--rate exits 0"
 is "$(jq -r '[.rampage.scenarios[0].executor, .rampage.open_model.used, .metrics.vus_max.values.value <= 30] | @tsv' "$SANDBOX/r.json")" \
 	"$(printf 'constant-arrival-rate\ttrue\ttrue')" "--rate is constant-arrival-rate, flagged as open model"

@@ -10,7 +10,7 @@ cat >"$SANDBOX/shared.json" <<JSON
   "iterations": 37, "tasks": [ { "path": "/api/users/1" } ] } } }
 JSON
 curl -s -X POST "$DEMO_URL/api/stats/reset" >/dev/null
-"$RAMPAGE" run "$SANDBOX/shared.json" -q --summary-export "$SANDBOX/shared-s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/shared.json" -q --out summary="$SANDBOX/shared-s.json" >"$SANDBOX/out" 2>&1
 is $? 0 "shared-iterations exits 0"
 is "$(jq -c '[.metrics.iterations.values.count, .metrics.http_reqs.values.count, .metrics.http_req_failed.values.passes]' "$SANDBOX/shared-s.json")" \
 	'[37,37,0]' "37 shared iterations, 37 requests, none failed"
@@ -24,7 +24,7 @@ cat >"$SANDBOX/pervu.json" <<JSON
     { "name": "health", "path": "/api/health" },
     { "name": "user", "path": "/api/users/{{vu}}" } ] } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/pervu.json" -q --summary-export "$SANDBOX/pervu-s.json" --out csv="$SANDBOX/pervu.csv" \
+"$RAMPAGE" run "$SANDBOX/pervu.json" -q --out summary="$SANDBOX/pervu-s.json" --out csv="$SANDBOX/pervu.csv" \
 	>"$SANDBOX/out" 2>&1
 is $? 0 "per-vu-iterations exits 0"
 is "$(jq -c '[.metrics.iterations.values.count, .metrics.http_reqs.values.count]' "$SANDBOX/pervu-s.json")" \

@@ -13,7 +13,7 @@ cat >"$SANDBOX/ramp.json" <<JSON
               { "duration": "0s", "target": 1 }, { "duration": "1500ms", "target": 1 } ],
   "tasks": [ { "path": "/api/health?delay_ms=20" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/ramp.json" -q --out csv="$SANDBOX/r.csv" --summary-export "$SANDBOX/s.json" \
+"$RAMPAGE" run "$SANDBOX/ramp.json" -q --out csv="$SANDBOX/r.csv" --out summary="$SANDBOX/s.json" \
 	>"$SANDBOX/out" 2>&1
 is $? 0 "ramping-vus exits 0"
 vus=$(awk -F, 'NR > 1 && $2 == "total" { printf "%s%s", sep, $14; sep = " " }' "$SANDBOX/r.csv")

@@ -5,7 +5,7 @@
 start_demo demo
 
 "$RAMPAGE" run --url "$DEMO_URL/api/users/1" --rate 50 -c 5 -d 4s -q \
-	--summary-export "$SANDBOX/s.json" --out csv="$SANDBOX/o.csv" >"$SANDBOX/out" 2>&1
+	--out summary="$SANDBOX/s.json" --out csv="$SANDBOX/o.csv" >"$SANDBOX/out" 2>&1
 is $? 0 "--rate 50 -d 4s exits 0"
 it=$(jq '.metrics.iterations.values.count' "$SANDBOX/s.json")
 ok $([ "$it" -ge 196 ] && [ "$it" -le 204 ]; echo $?) "200 iterations +-2% ($it)"

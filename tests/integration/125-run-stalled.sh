@@ -11,7 +11,7 @@ cat >"$SANDBOX/stall.json" <<JSON
   "rate": 10, "timeUnit": "1s", "duration": "2s", "preAllocatedVUs": 2, "maxVUs": 2,
   "gracefulStop": "3s", "tasks": [ { "name": "slow", "path": "/api/users/1?delay_ms=1000" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/stall.json" -q --summary-export "$SANDBOX/s.json" --out csv="$SANDBOX/o.csv" \
+"$RAMPAGE" run "$SANDBOX/stall.json" -q --out summary="$SANDBOX/s.json" --out csv="$SANDBOX/o.csv" \
 	>"$SANDBOX/out" 2>&1
 is $? 0 "exits 0"
 S="$SANDBOX/s.json"

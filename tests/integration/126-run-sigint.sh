@@ -14,7 +14,7 @@ wait_exit() {
 	RC=124
 }
 
-"$RAMPAGE" run --url "$DEMO_URL/api/health" -c 2 -d 30s --summary-export "$SANDBOX/s.json" \
+"$RAMPAGE" run --url "$DEMO_URL/api/health" -c 2 -d 30s --out summary="$SANDBOX/s.json" \
 	--out csv="$SANDBOX/o.csv" >"$SANDBOX/out" 2>"$SANDBOX/err" &
 pid=$!
 PIDS="$PIDS $pid"
@@ -46,7 +46,7 @@ like "$(cat "$SANDBOX/out2")" '^  http_reqs\.+: ' "with the summary"
 # A target that holds each request 20 s: a graceful stop would wait for them (gracefulStop 30s);
 # the second SIGINT interrupts them.
 "$RAMPAGE" run --url "$DEMO_URL/api/users/1?delay_ms=20000" -c 2 -d 30s \
-	--summary-export "$SANDBOX/f.json" >"$SANDBOX/out3" 2>"$SANDBOX/err3" &
+	--out summary="$SANDBOX/f.json" >"$SANDBOX/out3" 2>"$SANDBOX/err3" &
 pid=$!
 PIDS="$PIDS $pid"
 sleep 1

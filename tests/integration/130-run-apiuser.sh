@@ -12,7 +12,7 @@ jq --arg url "$DEMO_URL" --argjson vus $VUS '.baseUrl = $url
 	| .scenarios.api_users.vus = $vus | .scenarios.api_users.duration = "2s"
 	| .scenarios.api_users.thinkTime = {"between": ["2ms", "4ms"]}' \
 	"$TOP_SRCDIR/etc/examples/locust-apiuser.json" >"$SANDBOX/apiuser.json"
-"$RAMPAGE" run "$SANDBOX/apiuser.json" -q --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/apiuser.json" -q --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
 is $? 0 "the run exits 0"
 S="$SANDBOX/s.json"
 ep() { jq -r --arg n "$1" '[.rampage.endpoints[] | select(.name == $n) | .requests] | add // 0' "$S"; }

@@ -9,7 +9,7 @@ jq --arg url "$DEMO_URL" '.baseUrl = $url
 	| .stages = [{"duration": "1s", "target": 5}, {"duration": "2s", "target": 10}, {"duration": "1s", "target": 0}]
 	| .tasks[0].steps[1].thinkTime = "20ms"' \
 	"$TOP_SRCDIR/etc/examples/k6-script.json" >"$SANDBOX/k6.json"
-"$RAMPAGE" run "$SANDBOX/k6.json" -q --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/k6.json" -q --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
 is $? 0 "the run exits 0 (thresholds met)"
 S="$SANDBOX/s.json"
 ep() { jq -r --arg n "$1" '[.rampage.endpoints[] | select(.name == $n) | .requests] | add // 0' "$S"; }

@@ -20,21 +20,21 @@ statuses() { jq -c '.rampage.endpoints[0].status' "$1"; }
 
 feed unique '{ "executor": "per-vu-iterations", "vus": 3, "iterations": 5,
   "tasks": [ { "name": "code", "path": "/api/health?status={{codes.code}}", "headers": { "X-Label": "{{codes.label}}" } } ] }'
-(cd "$SANDBOX/elsewhere" && "$RAMPAGE" run ../defs/unique.json -q --summary-export "$SANDBOX/u.json" >"$SANDBOX/out" 2>&1)
+(cd "$SANDBOX/elsewhere" && "$RAMPAGE" run ../defs/unique.json -q --out summary="$SANDBOX/u.json" >"$SANDBOX/out" 2>&1)
 is $? 0 "unique: runs from another folder (the CSV is found next to the definition)"
 is "$(statuses "$SANDBOX/u.json")" '{"200":5,"201":5,"202":5}' \
 	"unique: 3 VUs x 5 iterations, VU n always row n: 3 codes exactly 5 times each, the 4th row unused"
 
 feed sequential '{ "executor": "shared-iterations", "vus": 3, "iterations": 12,
   "tasks": [ { "name": "code", "path": "/api/health?status={{codes.code}}" } ] }'
-"$RAMPAGE" run "$SANDBOX/defs/sequential.json" -q --summary-export "$SANDBOX/q.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/defs/sequential.json" -q --out summary="$SANDBOX/q.json" >"$SANDBOX/out" 2>&1
 is $? 0 "sequential: runs"
 is "$(statuses "$SANDBOX/q.json")" '{"200":3,"201":3,"202":3,"203":3}' \
 	"sequential: 12 iterations over 3 VUs take the 4 rows in turn: each exactly 3 times"
 
 feed random '{ "executor": "shared-iterations", "vus": 2, "iterations": 400,
   "tasks": [ { "name": "code", "path": "/api/health?status={{codes.code}}" } ] }'
-"$RAMPAGE" run "$SANDBOX/defs/random.json" -q --summary-export "$SANDBOX/r.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/defs/random.json" -q --out summary="$SANDBOX/r.json" >"$SANDBOX/out" 2>&1
 is "$(jq '[.rampage.endpoints[0].status[]] | (add == 400) and (length == 4) and (min > 60)' "$SANDBOX/r.json")" true \
 	"random: 400 iterations spread over all 4 rows"
 
@@ -55,7 +55,7 @@ cat >"$SANDBOX/login.json" <<JSON
       "json": { "username": "{{creds.username}}", "password": "{{creds.password}}" },
       "checks": [ { "status": 200, "name": "logged in" } ] } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/login.json" -q --summary-export "$SANDBOX/l.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/login.json" -q --out summary="$SANDBOX/l.json" >"$SANDBOX/out" 2>&1
 is "$(statuses "$SANDBOX/l.json")" '{"200":4,"401":8}' \
 	"inline rows, unique: only the VU with the right credentials logs in, all 4 of its iterations"
 is "$(jq -c '.root_group.checks[0] | [.passes, .fails]' "$SANDBOX/l.json")" '[4,8]' "the check agrees"

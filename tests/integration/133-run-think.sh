@@ -16,7 +16,7 @@ run() {
 		--argjson scen "$scen" '{scenarios: {s: ({executor: "per-vu-iterations", vus: $vus, iterations: $it,
 		tasks: [({url: $url} + (if $step == null then {} else {thinkTime: $step} end))]}
 		+ (if $scen == null then {} else {thinkTime: $scen} end))}}' >"$SANDBOX/$1.json"
-	"$RAMPAGE" run "$SANDBOX/$1.json" -q --summary-export "$SANDBOX/$1.s.json" >"$SANDBOX/$1.out" 2>&1
+	"$RAMPAGE" run "$SANDBOX/$1.json" -q --out summary="$SANDBOX/$1.s.json" >"$SANDBOX/$1.out" 2>&1
 }
 # mean think in µs: iteration_duration avg - http_req_duration avg (both ms in the export)
 think_us() { jq '(.metrics.iteration_duration.values.avg - .metrics.http_req_duration.values.avg) * 1000 | floor' "$SANDBOX/$1.s.json"; }
@@ -59,7 +59,7 @@ is "$(jq '.metrics.iteration_duration.values.min < 50' "$SANDBOX/pacing.s.json")
 # blocked the worker's thread.
 jq -n --arg url "$DEMO_URL/api/health" '{vus: 200, duration: "2s", thinkTime: "1s", tasks: [{url: $url}]}' \
 	>"$SANDBOX/many.json"
-"$RAMPAGE" run "$SANDBOX/many.json" -q --workers 1 --summary-export "$SANDBOX/many.s.json" >"$SANDBOX/many.out" 2>&1
+"$RAMPAGE" run "$SANDBOX/many.json" -q --workers 1 --out summary="$SANDBOX/many.s.json" >"$SANDBOX/many.out" 2>&1
 n=$(jq .metrics.iterations.values.count "$SANDBOX/many.s.json")
 ok $([ "$n" -ge 380 ] && [ "$n" -le 420 ]; echo $?) "200 VUs thinking 1 s on one worker for 2 s: $n iterations (~400)"
 done_testing

@@ -29,7 +29,7 @@ cat >"$SANDBOX/flow.json" <<JSON
       { "name": "big", "path": "/api/health?bytes=5000", "extract": { "big": { "regex": "(x+)" } } }
     ] } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/flow.json" -q --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/flow.json" -q --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
 is $? 0 "the run exits 0"
 S="$SANDBOX/s.json"
 ep() { jq -c --arg n "$1" ".rampage.endpoints[] | select(.name == \$n) | $2" "$S"; }
@@ -83,12 +83,12 @@ cat >"$SANDBOX/jar.json" <<JSON
               { "duration": "0s", "target": 2 }, { "duration": "600ms", "target": 2 } ],
   "tasks": [ { "name": "visit", "url": "http://127.0.0.1:$CPORT/visit" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/jar.json" -q --summary-export "$SANDBOX/jar.s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/jar.json" -q --out summary="$SANDBOX/jar.s.json" >"$SANDBOX/out" 2>&1
 st=$(jq -c '.rampage.endpoints[0].status' "$SANDBOX/jar.s.json")
 is "$(printf '%s' "$st" | jq '.["201"]')" 4 "cookies: 2 VUs x 2 sessions = 4 first visits, each with an empty jar ($st)"
 ok $(printf '%s' "$st" | jq -e '.["200"] > 20' >/dev/null; echo $?) "every other visit sent the VU's cookie back"
 jq '.scenarios.s.cookies = false' "$SANDBOX/jar.json" >"$SANDBOX/nojar.json"
-"$RAMPAGE" run "$SANDBOX/nojar.json" -q --summary-export "$SANDBOX/nojar.s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/nojar.json" -q --out summary="$SANDBOX/nojar.s.json" >"$SANDBOX/out" 2>&1
 is "$(jq -c '.rampage.endpoints[0].status | keys' "$SANDBOX/nojar.s.json")" '["201"]' \
 	'"cookies": false: no cookie is ever sent back'
 done_testing

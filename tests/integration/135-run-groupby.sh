@@ -17,7 +17,7 @@ cat >"$SANDBOX/lb.json" <<JSON
     { "name": "worker", "weight": 1, "url": "$A/api/health/worker", "groupBy": { "json": "/node_id" } }
   ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/lb.json" -q --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/lb.json" -q --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
 is $? 0 "the run exits 0"
 G=$(jq -c '.rampage.groupBy.node' "$SANDBOX/s.json")
 diag "$G"

@@ -12,7 +12,7 @@ cat >"$SANDBOX/const.json" <<JSON
   "onStop": [ { "name": "stop", "path": "/api/health" }, { "name": "stop 2", "path": "/api/users/1" } ],
   "thinkTime": "10ms", "tasks": [ { "name": "task", "path": "/api/users" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/const.json" -q --summary-export "$SANDBOX/c.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/const.json" -q --out summary="$SANDBOX/c.json" >"$SANDBOX/out" 2>&1
 is $? 0 "constant-vus with onStart and onStop exits 0"
 is "$(ep "$SANDBOX/c.json" start)" 4 "onStart: once per VU"
 is "$(ep "$SANDBOX/c.json" stop):$(ep "$SANDBOX/c.json" "stop 2")" 4:4 "onStop: both steps once per VU, at the end"
@@ -27,7 +27,7 @@ cat >"$SANDBOX/ramp.json" <<JSON
   "onStop": [ { "name": "stop", "path": "/api/health" } ],
   "thinkTime": "10ms", "tasks": [ { "name": "task", "path": "/api/users" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/ramp.json" -q --summary-export "$SANDBOX/r.json" --out csv="$SANDBOX/r.csv" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/ramp.json" -q --out summary="$SANDBOX/r.json" --out csv="$SANDBOX/r.csv" >"$SANDBOX/out" 2>&1
 is "$(ep "$SANDBOX/r.json" start):$(ep "$SANDBOX/r.json" stop)" 4:4 \
 	"ramping 4 -> 1 -> end: 4 sessions started, 3 ended at the ramp-down and 1 at the end"
 # the three ramp-down onStops happen in the first second, the last one after the stages end
@@ -41,7 +41,7 @@ cat >"$SANDBOX/cut.json" <<JSON
   "thinkTime": "10ms", "tasks": [ { "name": "task", "path": "/api/users" } ] } } }
 JSON
 start=$(date +%s%N)
-"$RAMPAGE" run "$SANDBOX/cut.json" -q --summary-export "$SANDBOX/x.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/cut.json" -q --out summary="$SANDBOX/x.json" >"$SANDBOX/out" 2>&1
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 ok $([ "$took" -lt 3500 ]; echo $?) "a slow onStop is cut by gracefulStop (the run took $took ms, not 5 s more)"
 is "$(ep "$SANDBOX/x.json" "slow stop")" 0 "the cut onStop requests did not complete"

@@ -12,7 +12,7 @@ hops() { curl -s "$DEMO_URL/api/stats" | jq --arg r "$1" '.requests.by_route[$r]
 run_def() { # run_def NAME JSON-BODY: runs it with a summary export in $SANDBOX/NAME.json
 	curl -s -X POST "$DEMO_URL/api/stats/reset" >/dev/null
 	printf '%s\n' "$2" >"$SANDBOX/$1.def.json"
-	"$RAMPAGE" run "$SANDBOX/$1.def.json" -q --summary-export "$SANDBOX/$1.json" >"$SANDBOX/$1.out" 2>&1
+	"$RAMPAGE" run "$SANDBOX/$1.def.json" -q --out summary="$SANDBOX/$1.json" >"$SANDBOX/$1.out" 2>&1
 	RC=$?
 	S="$SANDBOX/$1.json"
 }

@@ -53,7 +53,7 @@ run_def() { # run_def NAME OPTIONS-JSON: 2 VUs x 10 iterations of GET /; summary
   "scenarios": { "s": { "executor": "per-vu-iterations", "vus": 2, "iterations": 10,
     "tasks": [ { "name": "root", "path": "/" } ] } } }
 JSON
-	"$RAMPAGE" run "$SANDBOX/$1.def.json" -q --summary-export "$SANDBOX/$1.json" >"$SANDBOX/$1.out" 2>&1
+	"$RAMPAGE" run "$SANDBOX/$1.def.json" -q --out summary="$SANDBOX/$1.json" >"$SANDBOX/$1.out" 2>&1
 	RC=$?
 	S="$SANDBOX/$1.json"
 }
@@ -82,7 +82,7 @@ is "$(( $(conns) - before - 1 ))" 20 "each over a connection of its own (20 hand
 ok "$(m '.metrics.http_req_tls_handshaking.values.med > 0 and .metrics.http_req_connecting.values.med > 0' |
 	grep -q true; echo $?)" "so the median request pays a connect and a handshake"
 
-"$RAMPAGE" run --url "$TLS_URL/" -c 1 -d 1s -q --insecure-skip-tls-verify --summary-export "$SANDBOX/flag.json" \
+"$RAMPAGE" run --url "$TLS_URL/" -c 1 -d 1s -q --insecure-skip-tls-verify --out summary="$SANDBOX/flag.json" \
 	>"$SANDBOX/flag.out" 2>&1
 is "$?" 0 "rampage run --url ... --insecure-skip-tls-verify runs"
 S="$SANDBOX/flag.json"

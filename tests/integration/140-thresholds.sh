@@ -15,7 +15,7 @@ cat >"$SANDBOX/pass.json" <<JSON
   "thresholds": { "http_req_duration": ["p(95)<500", "p(99.9) < 2000"], "http_req_failed": ["rate<0.01"],
                   "http_reqs": ["count>=200"], "iterations": ["count==200"] } }
 JSON
-"$RAMPAGE" run "$SANDBOX/pass.json" --quiet --summary-export "$SANDBOX/pass-s.json" >"$SANDBOX/pass.out" 2>&1
+"$RAMPAGE" run "$SANDBOX/pass.json" --quiet --out summary="$SANDBOX/pass-s.json" >"$SANDBOX/pass.out" 2>&1
 is "$?" 0 "every threshold holds: exit 0"
 out=$(cat "$SANDBOX/pass.out")
 like "$out" "THRESHOLDS" "the summary has a THRESHOLDS section"
@@ -30,7 +30,7 @@ cat >"$SANDBOX/fail.json" <<JSON
                         "tasks": [ { "name": "broken", "path": "/api/health?status=500" } ] } },
   "thresholds": { "http_req_failed": ["rate<0.01"], "http_req_duration": ["p(95)<500"] } }
 JSON
-"$RAMPAGE" run "$SANDBOX/fail.json" --quiet --summary-export "$SANDBOX/fail-s.json" >"$SANDBOX/fail.out" 2>&1
+"$RAMPAGE" run "$SANDBOX/fail.json" --quiet --out summary="$SANDBOX/fail-s.json" >"$SANDBOX/fail.out" 2>&1
 is "$?" 99 "http_req_failed rate<0.01 against ?status=500: exit 99"
 out=$(cat "$SANDBOX/fail.out")
 like "$out" "✗ 'rate<0.01' rate=100.00%" "✗ rate<0.01 with rate=100.00%"

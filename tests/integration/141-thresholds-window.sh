@@ -21,13 +21,13 @@ JSON
 }
 
 def '{ "http_req_failed": ["rate<0.2"] }' >"$SANDBOX/whole.json"
-"$RAMPAGE" run "$SANDBOX/whole.json" --quiet --summary-export "$SANDBOX/whole-s.json" >"$SANDBOX/whole.out" 2>&1
+"$RAMPAGE" run "$SANDBOX/whole.json" --quiet --out summary="$SANDBOX/whole-s.json" >"$SANDBOX/whole.out" 2>&1
 is "$?" 0 "whole-run rate<0.2 passes: the burst is diluted by the run"
 rate=$(jq '.metrics.http_req_failed.values.rate' "$SANDBOX/whole-s.json")
 ok "$(echo "$rate" | awk '{ exit !($1 > 0.05 && $1 < 0.2) }'; echo $?)" "whole-run failure rate is between 5% and 20% ($rate)"
 
 def '{ "http_req_failed": ["rate<0.2", "rate<0.2 over 2s"] }' >"$SANDBOX/win.json"
-"$RAMPAGE" run "$SANDBOX/win.json" --quiet --summary-export "$SANDBOX/win-s.json" >"$SANDBOX/win.out" 2>&1
+"$RAMPAGE" run "$SANDBOX/win.json" --quiet --out summary="$SANDBOX/win-s.json" >"$SANDBOX/win.out" 2>&1
 is "$?" 99 "rate<0.2 over 2s fails the same run: exit 99"
 S="$SANDBOX/win-s.json"
 is "$(jq '.metrics.http_req_failed.thresholds["rate<0.2"].ok' "$S")" true "export: whole-run rate<0.2 ok"

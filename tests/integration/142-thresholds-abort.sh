@@ -16,7 +16,7 @@ cat >"$SANDBOX/abort.json" <<JSON
                   "http_req_duration": ["p(95)<5000"] } }
 JSON
 t0=$(date +%s%N)
-"$RAMPAGE" run "$SANDBOX/abort.json" --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>"$SANDBOX/err"
+"$RAMPAGE" run "$SANDBOX/abort.json" --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>"$SANDBOX/err"
 is "$?" 99 "abortOnFail: exit 99"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$([ "$ms" -ge 2000 ] && [ "$ms" -lt 10000 ] && echo 0 || echo 1)" \

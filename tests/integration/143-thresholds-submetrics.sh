@@ -36,7 +36,7 @@ JSON
 }
 
 def 20 >"$SANDBOX/t.json"
-"$RAMPAGE" run "$SANDBOX/t.json" --quiet --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/t.json" --quiet --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
 is "$?" 0 "every sub-metric threshold holds: exit 0"
 S="$SANDBOX/s.json"
 j() { jq -r "$1" "$S"; }
@@ -70,7 +70,7 @@ is "$(j '[.metrics[] | select(has("thresholds")) | .thresholds[] | .ok | type] |
 like "$(cat "$SANDBOX/out")" "http_reqs\{status:503\}" "the text summary lists the sub-metric"
 
 def 19 >"$SANDBOX/f.json"
-"$RAMPAGE" run "$SANDBOX/f.json" --quiet --summary-export "$SANDBOX/f-s.json" >"$SANDBOX/f.out" 2>&1
+"$RAMPAGE" run "$SANDBOX/f.json" --quiet --out summary="$SANDBOX/f-s.json" >"$SANDBOX/f.out" 2>&1
 is "$?" 99 "a failing sub-metric threshold: exit 99"
 is "$(jq '.metrics["http_reqs{status:503}"].thresholds["count==19"].ok' "$SANDBOX/f-s.json")" false \
 	"export: count==19 on status:503 not ok"

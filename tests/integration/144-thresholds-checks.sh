@@ -14,7 +14,7 @@ cat >"$SANDBOX/t.json" <<JSON
   "thresholds": { "checks": ["rate>0.99", "rate<0.9"], "checks{check:is 200}": ["rate==1"],
                   "checks{check:bad is 200}": ["rate==0"] } }
 JSON
-"$RAMPAGE" run "$SANDBOX/t.json" --quiet --summary-export "$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
+"$RAMPAGE" run "$SANDBOX/t.json" --quiet --out summary="$SANDBOX/s.json" >"$SANDBOX/out" 2>&1
 is "$?" 99 "checks rate>0.99 with a failing check: exit 99"
 S="$SANDBOX/s.json"
 ok_n=$(jq '.rampage.endpoints[] | select(.name == "ok") | .requests' "$S")

@@ -13,7 +13,7 @@ cat >"$SANDBOX/quiet.json" <<JSON
   "scenarios": { "quiet": { "executor": "constant-vus", "vus": 1, "duration": "3s",
     "thinkTime": "100ms", "tasks": [ { "method": "GET", "path": "/api/health" } ] } } }
 JSON
-"$RAMPAGE" run "$SANDBOX/quiet.json" -q --workers 2 --summary-export "$SANDBOX/q.json" \
+"$RAMPAGE" run "$SANDBOX/quiet.json" -q --workers 2 --out summary="$SANDBOX/q.json" \
 	--out json="$SANDBOX/q.jsonl" >"$SANDBOX/q.out" 2>&1
 is $? 0 "the quiet run exits 0"
 G=$(jq -c .rampage.generator "$SANDBOX/q.json")
@@ -41,7 +41,7 @@ like "$line" "workers' cpu max [0-9]+%, loop lag max [0-9.]+ ms, [0-9]+ late sta
 # a closed port, 2 workers at full speed for 2 s: every figure within a core
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$RAMPAGE" run --url "http://127.0.0.1:$port/" -c 4 -d 2s --workers 2 -q \
-	--summary-export "$SANDBOX/c.json" --out json="$SANDBOX/c.jsonl" >"$SANDBOX/c.out" 2>&1
+	--out summary="$SANDBOX/c.json" --out json="$SANDBOX/c.jsonl" >"$SANDBOX/c.out" 2>&1
 diag "closed port: $(jq -c '.rampage.generator | {verdict, cpu_max_pct, cpu_mean_pct}' "$SANDBOX/c.json")"
 ok $(jq -e '.rampage.generator | .cpu_max_pct <= 100 and .cpu_mean_pct <= 100' "$SANDBOX/c.json" >/dev/null; echo $?) \
 	"closed port: no CPU figure above 100% of a core"

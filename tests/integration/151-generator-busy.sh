@@ -23,7 +23,7 @@ else
     "tasks": [ { "method": "GET", "path": "/api/health" } ] } } }
 JSON
 	timeout 30 taskset -c 0 nice -n 19 "$RAMPAGE" run "$SANDBOX/rate.json" -q --workers 1 \
-		--summary-export "$SANDBOX/b.json" >"$SANDBOX/b.out" 2>&1
+		--out summary="$SANDBOX/b.json" >"$SANDBOX/b.out" 2>&1
 	is $? 0 "the run on a busy core exits 0"
 	for pid in $PIDS; do [ "$pid" = "$DEMO_PID" ] || kill "$pid" 2>/dev/null; done
 	G=$(jq -c .rampage.generator "$SANDBOX/b.json")
@@ -39,7 +39,7 @@ JSON
 fi
 
 timeout 30 "$RAMPAGE" run --url "$DEMO_URL/api/health" -c 50 -d 4s --workers 1 -q \
-	--summary-export "$SANDBOX/s.json" >"$SANDBOX/s.out" 2>&1
+	--out summary="$SANDBOX/s.json" >"$SANDBOX/s.out" 2>&1
 is $? 0 "the full-speed run exits 0"
 G=$(jq -c .rampage.generator "$SANDBOX/s.json")
 diag "full speed: $G"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# `rampage compare A B` (issue 13): two summary files of `rampage run --summary-export` (no daemon)
+# `rampage compare A B` (issue 13): two summary files of `rampage run --out summary=` (no daemon)
 # against a demo target at 5 ms and then at 50 ms print the table and exit 99 (practical verdicts,
 # said so); the other way round exits 0; two run ids on a daemon give the daemon's comparison; a
 # file and an id, an unreadable file or an unknown run exit 2.
@@ -18,9 +18,9 @@ def() {
 }
 def "$FAST" >"$SANDBOX/fast.json"
 def "$SLOW" >"$SANDBOX/slow.json"
-"$RAMPAGE" run "$SANDBOX/fast.json" --quiet --summary-export "$SANDBOX/a.json" >/dev/null 2>&1
+"$RAMPAGE" run "$SANDBOX/fast.json" --quiet --out summary="$SANDBOX/a.json" --summary-export "$SANDBOX/a-k6.json" >/dev/null 2>&1
 ok $? "the fast run wrote its summary"
-"$RAMPAGE" run "$SANDBOX/slow.json" --quiet --summary-export "$SANDBOX/b.json" >/dev/null 2>&1
+"$RAMPAGE" run "$SANDBOX/slow.json" --quiet --out summary="$SANDBOX/b.json" >/dev/null 2>&1
 ok $? "the slow run wrote its summary"
 
 out=$("$RAMPAGE" compare "$SANDBOX/a.json" "$SANDBOX/b.json")
@@ -38,6 +38,9 @@ ok "$(awk -v r="$R" 'BEGIN { exit !(r > 3 && r < 30) }'; echo $?)" "the p95 rati
 
 "$RAMPAGE" compare "$SANDBOX/b.json" "$SANDBOX/a.json" >/dev/null
 is "$?" 0 "faster than the baseline file: exit 0"
+err=$("$RAMPAGE" compare "$SANDBOX/a-k6.json" "$SANDBOX/b.json" 2>&1 >/dev/null)
+is "$?" 2 "k6's --summary-export shape (no per-endpoint figures): exit 2"
+like "$err" 'not a full rampage summary.*--out summary=PATH' "saying which file to write instead"
 J=$("$RAMPAGE" compare --json "$SANDBOX/a.json" "$SANDBOX/b.json")
 is "$?" 99 "--json exits the same"
 is "$(printf '%s' "$J" | jq -c '[.verdict, .method.practical_only, .total.metrics.p95_us.practical_only, .total.metrics.p95_us.ci]')" \

@@ -58,11 +58,16 @@ is "$(curl -s "$URL/api/runs/$R3" | jq -c '[.thresholds[] | select(.metric == "i
 # no daemon: rampage run --baseline
 def "$FAST" >"$SANDBOX/fast.json"
 def "$SLOW" >"$SANDBOX/slow.json"
-"$RAMPAGE" run "$SANDBOX/fast.json" --quiet --summary-export "$SANDBOX/fast-summary.json" >/dev/null 2>&1
+"$RAMPAGE" run "$SANDBOX/fast.json" --quiet --summary-export "$SANDBOX/fast-summary.json" \
+	--out summary="$SANDBOX/fast-full.json" >/dev/null 2>&1
 is "$?" 0 "rampage run without --baseline: skipped, exit 0"
 out=$("$RAMPAGE" run "$SANDBOX/slow.json" --quiet --baseline "$SANDBOX/fast-summary.json" 2>&1)
 is "$?" 99 "rampage run --baseline: slower than the baseline file, exit 99"
 like "$out" "p\\(95\\) < baseline \\* 1.10" "the summary names the relative threshold"
+out=$("$RAMPAGE" run "$SANDBOX/slow.json" --quiet --baseline "$SANDBOX/fast-full.json" 2>&1)
+is "$?" 99 "the full summary (--out summary=) as the baseline: exit 99 too"
+"$RAMPAGE" run "$SANDBOX/fast.json" --quiet --baseline "$SANDBOX/fast-summary.json" >/dev/null 2>&1
+is "$?" 0 "as fast as the baseline file (k6's shape, values at the top): exit 0"
 "$RAMPAGE" run "$SANDBOX/fast.json" --quiet --baseline "$SANDBOX/missing.json" >/dev/null 2>&1
 is "$?" 2 "a missing baseline file: exit 2"
 done_testing
