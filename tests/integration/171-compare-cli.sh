@@ -49,7 +49,7 @@ is "$(printf '%s' "$J" | jq -c '[.verdict, .method.practical_only, .total.metric
 echo '{"metrics": {}}' >"$SANDBOX/not-ours.json"
 err=$("$RAMPAGE" compare "$SANDBOX/a.json" "$SANDBOX/not-ours.json" 2>&1)
 is "$?" 2 "a file that is not a rampage summary: exit 2"
-like "$err" 'not a rampage summary' "saying so"
+like "$err" 'not a full rampage summary' "saying so"
 "$RAMPAGE" compare "$SANDBOX/a.json" "$SANDBOX/missing.json" 2>/dev/null
 is "$?" 2 "a missing file: exit 2"
 "$RAMPAGE" compare 1 "$SANDBOX/a.json" 2>/dev/null
