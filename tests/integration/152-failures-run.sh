@@ -12,7 +12,7 @@ cat >"$SANDBOX/closed.json" <<JSON
 { "name": "closed", "vus": 2, "duration": "3s",
   "tasks": [ { "name": "home", "url": "http://127.0.0.1:$CLOSED/" } ] }
 JSON
-"$RAMPAGE" run "$SANDBOX/closed.json" --summary-export "$SANDBOX/s.json" >"$SANDBOX/out.txt" 2>"$SANDBOX/err.txt"
+"$RAMPAGE" run "$SANDBOX/closed.json" --out summary="$SANDBOX/s.json" >"$SANDBOX/out.txt" 2>"$SANDBOX/err.txt"
 is "$?" 0 "the run ends normally (no thresholds): the warning does not stop it"
 diag "$(cat "$SANDBOX/err.txt")"
 is "$(grep -c 'every request fails' "$SANDBOX/err.txt")" 1 "the early warning is printed exactly once"
@@ -40,7 +40,7 @@ cat >"$SANDBOX/fine.json" <<JSON
 { "name": "fine", "baseUrl": "$DEMO_URL", "vus": 2, "duration": "3s",
   "tasks": [ { "name": "health", "path": "/api/health" } ] }
 JSON
-"$RAMPAGE" run "$SANDBOX/fine.json" --summary-export "$SANDBOX/f.json" >"$SANDBOX/fout.txt" 2>"$SANDBOX/ferr.txt"
+"$RAMPAGE" run "$SANDBOX/fine.json" --out summary="$SANDBOX/f.json" >"$SANDBOX/fout.txt" 2>"$SANDBOX/ferr.txt"
 is "$?" 0 "a healthy run exits 0"
 is "$(grep -c 'every request fails' "$SANDBOX/ferr.txt")" 0 "no warning when requests succeed"
 is "$(grep -c '^  FAILURES' "$SANDBOX/fout.txt")" 0 "no FAILURES section without failures"
@@ -53,7 +53,7 @@ cat >"$SANDBOX/check.json" <<JSON
   "tasks": [ { "name": "health", "path": "/api/health",
     "checks": [ { "name": "is 201", "status": 201, "failRequest": true } ] } ] }
 JSON
-"$RAMPAGE" run "$SANDBOX/check.json" --quiet --summary-export "$SANDBOX/c.json" >"$SANDBOX/cout.txt" 2>&1
+"$RAMPAGE" run "$SANDBOX/check.json" --quiet --out summary="$SANDBOX/c.json" >"$SANDBOX/cout.txt" 2>&1
 is "$(jq -c '.rampage.endpoints[0] | [.failed, .errors, [.failures[] | [.kind, .message, .count]]]' "$SANDBOX/c.json")" \
 	'[5,{},[["check","check \"is 201\" failed",5]]]' "a failRequest check: kind check, the check's name, no transport kind"
 done_testing
