@@ -32,7 +32,8 @@ wait_until() { # wait_until JQ-FILTER PATH [TIMEOUT_S]
 DEF='{ "name": "events", "baseUrl": "'$DEMO_URL'",
   "scenarios": { "load": { "executor": "constant-vus", "vus": 2, "duration": "12s", "gracefulStop": "1s",
     "thinkTime": "20ms", "tasks": [ { "name": "users", "path": "/api/users" } ] } },
-  "events": [ { "at": "2s", "name": "reload", "request": { "method": "POST", "url": "'$DEMO_URL'/admin/reload" } } ] }'
+  "events": [ { "at": "2s", "name": "reload", "request": { "method": "POST", "url": "'$DEMO_URL'/admin/reload" } },
+              { "at": "3s", "name": "dead end", "request": { "url": "http://127.0.0.1:1/hook" } } ] }'
 
 # --- bad timed events are refused at validation, by JSON path
 api POST /api/tests/validate "$(echo "$DEF" | jq -c '.events[0].at = "soon"')"
@@ -69,8 +70,8 @@ async def main():
 asyncio.run(main())
 PY
 LIVE_PID=$!
-wait_until '.state == "running" and .live.second >= 3' "/api/runs/$RUN"
-ok $? "it runs, past the timed reload at 2 s"
+wait_until '.state == "running" and .live.second >= 4' "/api/runs/$RUN"
+ok $? "it runs, past the timed events at 2 and 3 s"
 api POST "/api/runs/$RUN/events" '{"name": "deploy v2"}'
 is "$st" 201 "POST events on a running run: 201"
 is "$(echo "$BODY" | jq -c '[.name, .source, .trigger, .status]')" '["deploy v2","api","api",null]' \
@@ -109,12 +110,15 @@ is "$rc" 1 "rampage mark on an ended run exits 1"
 
 api GET "/api/runs/$RUN/events"
 is "$(echo "$BODY" | jq -c '[.events[] | [.name, .source]]')" \
-	'[["reload","definition"],["deploy v2","api"],["cache flush","api"]]' \
-	"GET events: the timed reload and the two marks, in time order"
+	'[["reload","definition"],["dead end","definition"],["deploy v2","api"],["cache flush","api"]]' \
+	"GET events: the two timed events and the two marks, in time order"
+is "$(echo "$BODY" | jq -c '.events[1] | [.status, (.error | type)]')" '[null,"string"]' \
+	"a timed request that got no answer: no status, its error"
+diag "its error: $(echo "$BODY" | jq -r '.events[1].error')"
 is "$(echo "$BODY" | jq -r '.events[0].status')" 202 "the timed reload's request answered 202"
 is "$(echo "$BODY" | jq -r '.events[0].second')" 2 "at second 2"
-is "$(echo "$BODY" | jq -r '.events[2].trigger')" cli "rampage mark's event says cli"
-is "$(curl -s "$URL/api/runs/$RUN" | jq '.events | length')" 3 "the Run object lists them too"
+is "$(echo "$BODY" | jq -r '.events[3].trigger')" cli "rampage mark's event says cli"
+is "$(curl -s "$URL/api/runs/$RUN" | jq '.events | length')" 4 "the Run object lists them too"
 sqlite3 "$SANDBOX/rampage.db" "SELECT name, source, status FROM run_events WHERE run_id = $RUN ORDER BY at_ms" \
 	>"$SANDBOX/rows"
 is "$(head -1 "$SANDBOX/rows")" "reload|definition|202" "stored in run_events"
@@ -128,7 +132,7 @@ is "$(echo "$F" | jq -c .window)" '[0,7]' "its window is 0-7 s (2 s ± 5, clippe
 TOTAL_FAILED=$(echo "$BODY" | jq -r '.metrics.http_req_failed.values.passes // .metrics.http_req_failed.passes // empty')
 diag "whole run failed requests: $TOTAL_FAILED"
 like "$(echo "$F" | jq -r .text)" "^reload at 2(\.[0-9])? s: $FAILED failed requests? in 0–7 s, p99 " "the finding in words"
-D=$(echo "$BODY" | jq -c '.rampage.events[1].finding')
+D=$(echo "$BODY" | jq -c '.rampage.events[2].finding')
 is "$(echo "$D" | jq -r '.failed <= '"$FAILED")" true "the deploy mark's window (later) has no more failures than the reload's"
 
 wait "$LIVE_PID" 2>/dev/null
