@@ -119,6 +119,8 @@ is "$(echo "$BODY" | jq -r '.events[0].status')" 202 "the timed reload's request
 is "$(echo "$BODY" | jq -r '.events[0].second')" 2 "at second 2"
 is "$(echo "$BODY" | jq -r '.events[3].trigger')" cli "rampage mark's event says cli"
 is "$(curl -s "$URL/api/runs/$RUN" | jq '.events | length')" 4 "the Run object lists them too"
+OUT=$("$RAMPAGE" show "$RUN" --server "$URL" 2>&1)
+like "$OUT" 'at 2\.[0-9] s: reload \(timed\) HTTP 202' "rampage show lists the events"
 sqlite3 "$SANDBOX/rampage.db" "SELECT name, source, status FROM run_events WHERE run_id = $RUN ORDER BY at_ms" \
 	>"$SANDBOX/rows"
 is "$(head -1 "$SANDBOX/rows")" "reload|definition|202" "stored in run_events"
