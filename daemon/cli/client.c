@@ -579,6 +579,20 @@ print_run(json_t *run)
 			printf("    at %.1f s: %s %.0f -> %.0f VUs (%s)\n", num(c, "at_ms") / 1000.0,
 			    str(c, "scenario", "?"), num(c, "from"), num(c, "to"), str(c, "trigger", "?"));
 	}
+	json_t *events = json_object_get(run, "events");
+	if (json_array_size(events) > 0) {
+		/* the moments marked (docs/api.md, "Events"); their findings are in the summary */
+		printf("  events\n");
+		json_array_foreach(events, i, c) {
+			printf("    at %.1f s: %s (%s)", num(c, "at_ms") / 1000.0, str(c, "name", "?"),
+			    json_is_string(json_object_get(c, "trigger")) ? str(c, "trigger", "?") : "timed");
+			if (json_is_integer(json_object_get(c, "status")))
+				printf(" HTTP %.0f", num(c, "status"));
+			else if (json_is_string(json_object_get(c, "error")))
+				printf(" request failed: %s", str(c, "error", "?"));
+			putchar('\n');
+		}
+	}
 }
 
 /* Parses the single id argument of stop/show/start; 0 when it is not one. */

@@ -686,6 +686,8 @@ run_main(int argc, char **argv)
 		.stdout_tty = isatty(STDOUT_FILENO), .stderr_tty = isatty(STDERR_FILENO),
 		.thresholds = r.thresholds, .alarm = &r.alarm,
 	};
+	json_t *events = engine_events_json(e);
+	sr.events = events;
 	summary_print(stdout, &sr);
 	fflush(stdout);
 	if (export_path != NULL && summary_k6_export(&sr, export_path, &cause) != 0) {
@@ -707,6 +709,7 @@ run_main(int argc, char **argv)
 		rc = RUN_EXIT_INTERRUPTED;
 	else if (rc == RUN_EXIT_OK && !threshold_passed(r.thresholds))
 		rc = RUN_EXIT_THRESHOLDS;
+	json_decref(events);
 	engine_free(e);
 out_sig:
 	/* SIGINT/SIGTERM stay blocked: one arriving now must not kill us before the exit code. */

@@ -58,6 +58,7 @@ struct demo_api {
 	struct MHD_Daemon *mhd;
 	struct demo_state *state;
 	struct demo_timer *timer;
+	struct demo_misbehave *mb; /* reloads, leak, task worker, /metrics */
 	/* built at start, read-only afterwards */
 	char *worker_body, *users_body;
 	struct MHD_Response *health, *worker, *users, *not_found, *no_user, *unauthorized, *bad_login,
@@ -453,13 +454,15 @@ login(struct demo_api *api, struct MHD_Connection *conn, const struct req *req)
 	return copied_json(api, MHD_HTTP_OK, body, (size_t)n);
 }
 
-/* POST /api/tasks: accepted, never run. */
+/* POST /api/tasks: queued (run by the task worker at --task-rate, else never). */
 static struct answer
 create_task(struct demo_api *api)
 {
 	char body[64];
 	int n = snprintf(body, sizeof body, "{\"task_id\":%lld,\"status\":\"queued\"}",
 	    (long long)demo_state_task_id(api->state));
+
+	demo_misbehave_task_queued(api->mb);
 
 	return copied_json(api, MHD_HTTP_ACCEPTED, body, (size_t)n);
 }
@@ -607,6 +610,25 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return send_answer(conn, &a);
 	}
 
+	char *mb_body;
+	unsigned mb_status;
+	switch (demo_misbehave_request(api->mb, url, method, &mb_status, &mb_body)) {
+	case DEMO_MB_DROP:
+		return MHD_NO;         /* MHD closes the connection: no answer at all */
+	case DEMO_MB_TEXT:
+		a = taken_json(api, mb_status, mb_body);
+		MHD_del_response_header(a.resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		MHD_add_response_header(a.resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; version=0.0.4; charset=utf-8");
+		demo_state_count_status(api->state, a.status);
+		return send_answer(conn, &a);
+	case DEMO_MB_ANSWER:
+		a = taken_json(api, mb_status, mb_body);
+		demo_state_count_status(api->state, a.status);
+		return send_answer(conn, &a);
+	case DEMO_MB_PASS:
+		break;
+	}
 	static const struct req no_body = { 0 };
 	a = decide(api, conn, url, method, req != NULL ? req : &no_body, &delay_ms);
 	demo_state_count_status(api->state, a.status);
@@ -648,6 +670,9 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	if (n > 0 && (size_t)n < sizeof buf && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
+	/* a reload's dropped connection (DEMO_MB_DROP) is on purpose, and counted in /metrics */
+	if (strncmp(buf, "Application reported internal error", 35) == 0)
+		return;
 	log_warn("microhttpd: %s", buf);
 }
 
@@ -721,6 +746,10 @@ demo_api_start(const struct demo_opts *opts, int listen_fd, char **cause)
 
 	api->state = demo_state_new();
 	api->timer = demo_timer_start();
+	if ((api->mb = demo_misbehave_new(opts, cause)) == NULL) {
+		demo_api_stop(api);
+		return NULL;
+	}
 
 	/* Every connection is a file descriptor: allow as many as the fd limit leaves room for. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 64)
@@ -761,6 +790,7 @@ demo_api_stop(struct demo_api *api)
 	for (int i = 0; i < ALLOW_COUNT; i++)
 		MHD_destroy_response(api->bad_method[i]);
 	demo_state_free(api->state);
+	demo_misbehave_free(api->mb);
 	free(api->worker_body);
 	free(api->users_body);
 	free(api);

@@ -20,7 +20,9 @@
 #include "core/xmalloc.h"
 #include "engine/controller.h"
 #include "engine/engine.h"
+#include "engine/timed.h"
 #include "engine/worker.h"
+#include "metrics/evwin.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 
@@ -42,6 +44,7 @@ struct engine {
 	const char *live_vus_max_name;
 	int64_t *ceiling;          /* [nscenarios]: the most VUs each may be given, 0: fixed */
 	int64_t *vus_now;          /* [nscenarios]: the VUs each was last given (closed model) */
+	struct timed *timed;       /* the definition's timed events; NULL: none */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -250,6 +253,11 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 			goto fail;
 	if (controller_start(e->ctl, e->workers, e->nworkers, e->t0_ns, cause) != 0)
 		goto fail;
+	if (timed_start(plan, e->t0_ns, e->ctl, o.allow_addr, o.allow_arg, &e->timed, cause) != 0) {
+		controller_stop(e->ctl, 1);
+		engine_free(e);
+		return NULL;
+	}
 	return e;
 
 fail:
@@ -279,8 +287,22 @@ int
 engine_wait(struct engine *e)
 {
 	controller_join(e->ctl);
+	timed_stop(e->timed);
+	e->timed = NULL;
 	e->joined = 1;
 	return 0;
+}
+
+void
+engine_mark(struct engine *e, const struct engine_event *ev)
+{
+	controller_event(e->ctl, ev);
+}
+
+json_t *
+engine_events_json(const struct engine *e)
+{
+	return evwin_json(controller_events(e->ctl));
 }
 
 enum engine_state

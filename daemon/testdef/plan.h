@@ -278,7 +278,21 @@ struct plan {
 	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
 	json_t *definition;        /* the definition as given (a reference is held) */
+	struct plan_event *events; /* `events`, sorted by at_ns */
+	int nevents;
 };
+
+/* A timed event of the definition's `events`: at `at_ns` of run time the engine marks it and, with a
+   request, sends that request (its status is recorded with the marker). */
+struct plan_event {
+	int64_t at_ns;             /* since the run's start */
+	char *name;                /* 1-64 printable ASCII characters */
+	char *method;              /* NULL: a marker without a request */
+	char *url;                 /* absolute, its origin checked against the target allowlist */
+	int64_t timeout_ns;        /* the request's whole time (default 10 s) */
+};
+#define PLAN_MAX_EVENTS 100        /* timed events per definition */
+#define PLAN_EVENT_NAME_MAX 64     /* bytes of an event's name */
 
 /* Frees a plan and everything in it. NULL is a no-op. */
 void plan_free(struct plan *plan);

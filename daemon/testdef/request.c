@@ -202,6 +202,19 @@ check_target(struct walk *c, const char *key, const char *origin, size_t n)
 	free(o);
 }
 
+size_t
+request_url_origin(const char *s, size_t n, const char **why)
+{
+	return has_space_or_control(s, n) ? (*why = "a URL without spaces or control characters (write "
+	    "%20)", 0) : url_origin(s, n, 1, why);
+}
+
+void
+request_check_target(struct walk *c, const char *key, const char *origin, size_t n)
+{
+	check_target(c, key, origin, n);
+}
+
 /* Whether name is an HTTP token (RFC 9110: method and header names). */
 int
 request_is_token(const char *s, size_t n)

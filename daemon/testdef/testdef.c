@@ -26,7 +26,7 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", NULL,
+	"thresholds", "events", NULL,
 };
 
 /* ---- parsing */
@@ -106,6 +106,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	c->feed_use = c->feed_use_scenario;
 
 	scenario_parse_all(c, def);
+	events_parse(c, def);
 	feed_load_check_unique(c);
 	/* thresholds: after everything they may name (endpoints, scenarios, tasks, checks) */
 	threshold_plan_parse(c, json_object_get(def, "thresholds"));
@@ -208,6 +209,12 @@ plan_free(struct plan *p)
 	if (p == NULL)
 		return;
 	threshold_plan_free(p);    /* thresholds and the steps' series lists */
+	for (int i = 0; i < p->nevents; i++) {
+		free(p->events[i].name);
+		free(p->events[i].method);
+		free(p->events[i].url);
+	}
+	free(p->events);
 	for (int i = 0; i < p->nscenarios; i++) {
 		struct plan_scenario *s = &p->scenarios[i];
 		for (int j = 0; j < s->ntasks; j++) {

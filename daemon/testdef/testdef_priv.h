@@ -103,6 +103,11 @@ int walk_get_name(struct walk *c, json_t *obj, const char *key, const char **out
 /* A boolean: *out 0 or 1 when present (else left alone). */
 void walk_get_flag(struct walk *c, json_t *obj, const char *key, int *out);
 
+/* ---- events.c: `events`, the timed markers (and their requests) of a run */
+
+/* Reads root's `events` into c->plan->events. */
+void events_parse(struct walk *c, json_t *root);
+
 /* ---- request.c: requests, steps, tasks */
 
 /* Reads baseUrl into c->base_url. */
@@ -118,6 +123,10 @@ void request_session_steps(struct walk *c, json_t *obj, const char *key, struct 
 void request_steps_free(struct plan_step *steps, int n);
 /* Text of a scalar used as a value (string, number, boolean), or NULL. Caller frees. */
 char *request_scalar_text(json_t *v);
+/* The origin's length of absolute URL s (n bytes: the whole URL, no templates), or 0 and *why. */
+size_t request_url_origin(const char *s, size_t n, const char **why);
+/* Runs the target allowlist hook on an origin (n bytes); an error at member key. */
+void request_check_target(struct walk *c, const char *key, const char *origin, size_t n);
 /* Whether s (n bytes) is an HTTP token (RFC 9110: method and header names). */
 int request_is_token(const char *s, size_t n);
 
