@@ -1,5 +1,5 @@
 /*
- * run_events: the markers of a run, as the `run_events` table (sql/011-m14-events.sql) stores them
+ * run_events: the markers of a run, as the `run_events` table (sql/011-run-events.sql) stores them
  * and the API, the live stream and the dashboard show them: {"at_ms", "second", "name", "source":
  * "api"|"definition", "trigger", "status", "error", "created_ms"}.
  *
