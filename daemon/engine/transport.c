@@ -567,11 +567,14 @@ transport_handle_new(struct transport *t, int shard, int max_headers, void *owne
 	}
 	if (t->no_reuse)
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-	/* When a request follows redirects: only to http and https (curl 7.88 would also follow ftp). */
+	/* When a request follows redirects: only to http and https (curl 7.88 would also follow ftp);
+	   nor any other scheme first (a url rendered from a variable is checked, this is the backstop). */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	h->rxbuf = RXBUF_MIN;
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, h->rxbuf);

@@ -35,6 +35,7 @@
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 #include "testdef/template.h"
+#include "testdef/url_check.h"
 
 /* Caps of the render buffers: a request larger than this is not sent (counted as an error). */
 #define URL_CAP  (1024 * 1024)
@@ -177,9 +178,10 @@ put_tmpl(char **buf, size_t *size, size_t *off, size_t cap, const struct tmpl *t
 	return 0;
 }
 
-/* Renders step st's request into the VU's buffers. 0, or -1 when it exceeds a cap. */
+/* Renders step st's request into the VU's buffers. 0, or -1 when it exceeds a cap or a URL that
+   began with a variable rendered to something that may not be sent (*why: the failure's text). */
 static int
-render(struct vu *vu, const struct plan_request *rq, struct transport_request *out)
+render(struct vu *vu, const struct plan_request *rq, struct transport_request *out, const char **why)
 {
 	struct tmpl_ctx ctx = {
 		.vu = vu->number,
@@ -207,6 +209,9 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 				return -1;
 		}
 	}
+	if (rq->url_check != URL_CHECK_NONE &&
+	    (*why = url_check_rendered(vu->url, rq->url_fixed_len, rq->url_check)) != NULL)
+		return -1;
 
 	/* Headers: "Name: value" lines back to back; pointers taken once the buffer stops moving. */
 	assert(rq->nheaders <= vu->max_headers);
@@ -485,15 +490,15 @@ run(struct vu *vu, int64_t now_ns)
 	while (vu->step < vu->nsteps) {
 		const struct plan_step *st = &vu->steps[vu->step];
 		struct transport_request req;
+		const char *why = "not sent: the rendered request passed a size cap (url, header or body)";
 
-		if (render(vu, &st->req, &req) == 0) {
+		if (render(vu, &st->req, &req, &why) == 0) {
 			vu->state = VU_REQUEST;
 			vu->step_start_ns = now_ns;
 			transport_send(vu->h, &req);
 			return;
 		}
-		struct transport_result r = { .error = TICK_ERR_OTHER,
-		    .error_text = "not sent: the rendered request passed a size cap (url, header or body)" };
+		struct transport_result r = { .error = TICK_ERR_OTHER, .error_text = why };
 		record(vu, st, &r, NULL);
 		vu->step++;
 	}

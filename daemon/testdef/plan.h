@@ -171,6 +171,9 @@ struct plan_request {
 	                              values JSON-escaped on render; FORM: a=b&c=d; NULL when NONE */
 	int64_t timeout_ns;        /* step timeout, else defaults.timeout, else 60 s */
 	int max_redirects;         /* `redirects`, else the test's maxRedirects, else 10; 0: none */
+	int url_check;             /* enum url_check_kind: a path or url that begins with a variable
+	                              is checked once rendered (testdef/url_check.h); 0: fixed origin */
+	size_t url_fixed_len;      /* URL_CHECK_PATH: baseUrl's length, where the path begins */
 };
 
 /* One step of a task: a request plus what to do with the response. */

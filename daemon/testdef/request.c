@@ -18,6 +18,7 @@
 #include "core/xmalloc.h"
 #include "testdef/template.h"
 #include "testdef/testdef_priv.h"
+#include "testdef/url_check.h"
 
 #define MAX_WEIGHT 1000000         /* so that 1000 tasks' cumulative weight fits an int */
 #define DEFAULT_TIMEOUT (60 * CLOCK_NS_PER_S)
@@ -26,7 +27,7 @@
 
 static const char *const request_keys[] = {
 	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
-	"redirects", "extract", "checks", "groupBy", "thinkTime", NULL,
+	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
@@ -200,6 +201,22 @@ check_target(struct walk *c, const char *key, const char *origin, size_t n)
 		walk_err_key(c, key, "target %s is not allowed%s%s", o, why ? ": " : "", why ? why : "");
 	free(why);
 	free(o);
+}
+
+/* The methods a request may use without "customMethod" (RFC 9110's and PATCH, less CONNECT and
+   TRACE, which a load test has no use for). */
+static const char *const standard_methods[] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL,
+};
+
+/* Whether s is one of standard_methods, in any case (the method is upper-cased). */
+static int
+is_standard_method(const char *s)
+{
+	for (const char *const *m = standard_methods; *m != NULL; m++)
+		if (strcasecmp(s, *m) == 0)
+			return 1;
+	return 0;
 }
 
 /* Whether name is an HTTP token (RFC 9110: method and header names). */
@@ -482,14 +499,26 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	const char *method = "GET", *s, *target_src = NULL, *bodies[] = { "json", "body", "form" };
 	const char *body_key = NULL;
 	int64_t timeout, redirects;
-	int has_query_mark = 0;
+	int has_query_mark = 0, custom = 0;
 
-	/* method */
+	/* method: the standard ones, or any token with "customMethod": true (a typo like "GTE" would
+	   otherwise validate and then fail every request with a 405 and no hint) */
+	walk_get_flag(c, obj, "customMethod", &custom);
 	if (walk_get_string(c, obj, "method", 1, &s) == 1) {
-		if (request_is_token(s, strlen(s)) && strlen(s) <= 32)
-			method = s;
-		else
+		if (!request_is_token(s, strlen(s)) || strlen(s) > 32)
 			walk_expected(c, "method", "an HTTP method like \"GET\"", json_object_get(obj, "method"));
+		else if (custom || is_standard_method(s))
+			method = s;
+		else {
+			const char *const *lists[] = { standard_methods };
+			const char *hint = walk_suggest(s, lists, 1);
+			walk_err_key(c, "method", "expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, "
+			    "got \"%s\"%s%s%s (another method needs \"customMethod\": true)", s,
+			    hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+		}
+	} else if (custom && json_object_get(obj, "method") == NULL) {
+		walk_err_key(c, "customMethod", "expected with a \"method\" outside the standard ones, got "
+		    "no method");
 	}
 	r->method = xstrdup(method);
 	for (char *m = r->method; *m; m++) {
@@ -501,8 +530,10 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	if (path != NULL && url != NULL)
 		walk_err_key(c, "url", "conflicts with \"path\" (a request has one of path, url)");
 	if (path != NULL) {
-		if (!json_is_string(path) || json_string_value(path)[0] != '/') {
-			walk_expected(c, "path", "a path starting with \"/\"", path);
+		if (!json_is_string(path) || (json_string_value(path)[0] != '/' &&
+		    strncmp(json_string_value(path), "{{", 2) != 0)) {
+			walk_expected(c, "path", "a path starting with \"/\" or with a variable (\"{{next}}\")",
+			    path);
 		} else if (has_space_or_control(json_string_value(path), json_string_length(path))) {
 			walk_expected(c, "path", "a path without spaces or control characters (write %20)", path);
 		} else if (c->base_url == NULL) {
@@ -513,6 +544,20 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 			struct tmpl *p = parse_tmpl_at(c, "path", json_string_value(path),
 			    json_string_length(path), TMPL_RAW, 0);
 			target_src = json_string_value(path);
+			if (p != NULL && json_string_value(path)[0] != '/') {
+				size_t plen;
+				tmpl_prefix(p, &plen);
+				if (plen == 0) {
+					/* a runtime variable: checked for its "/" once rendered */
+					r->url_check = URL_CHECK_PATH;
+					r->url_fixed_len = strlen(c->base_url);
+				} else if (tmpl_prefix(p, &plen)[0] != '/') {
+					/* {{env.NAME}}, known now */
+					walk_expected(c, "path", "a path starting with \"/\"", path);
+					tmpl_free(p);
+					p = NULL;
+				}
+			}
 			if (p != NULL) {
 				r->url = tmpl_new();
 				tmpl_append_literal(r->url, c->base_url, strlen(c->base_url));
@@ -538,8 +583,12 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 		if (r->url != NULL) {
 			target_src = json_string_value(url);
 			prefix = tmpl_prefix(r->url, &plen);
-			olen = url_origin(prefix, plen, tmpl_nrefs(r->url) == 0, &why);
-			if (olen == 0) {
+			olen = plen == 0 && tmpl_nrefs(r->url) > 0 ? 0 : url_origin(prefix, plen,
+			    tmpl_nrefs(r->url) == 0, &why);
+			if (plen == 0 && tmpl_nrefs(r->url) > 0) {
+				/* a variable is the URL: its origin is checked once rendered (url_check.h) */
+				r->url_check = URL_CHECK_WHOLE;
+			} else if (olen == 0) {
 				walk_expected(c, "url", why, url);
 				tmpl_free(r->url);
 				r->url = NULL;
