@@ -176,6 +176,12 @@ struct plan_request {
 	size_t url_fixed_len;      /* URL_CHECK_PATH: baseUrl's length, where the path begins */
 };
 
+/* A request's own tag (`"tags": {"kind": "write"}`): thresholds select by it. */
+struct plan_tag {
+	char *name;
+	char *value;
+};
+
 /* One step of a task: a request plus what to do with the response. */
 struct plan_step {
 	char *name;                /* endpoint name: task/step `name`, default "METHOD path" */
@@ -194,6 +200,8 @@ struct plan_step {
 	   count in (tick->series); usually none */
 	struct threshold_series_ref *series;
 	int nseries;
+	struct plan_tag *tags;     /* `tags` (testdef/step_tags.h); read at parse time only */
+	int ntags;
 };
 
 /* A weighted task: a single request (nsteps == 1) or a workflow of steps run in order. */

@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/xmalloc.h"
+#include "testdef/step_tags.h"
 #include "testdef/template.h"
 #include "testdef/testdef_priv.h"
 #include "testdef/url_check.h"
@@ -27,7 +28,7 @@
 
 static const char *const request_keys[] = {
 	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
-	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", NULL,
+	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", "tags", NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
@@ -701,6 +702,7 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 
 	st->endpoint = endpoint_of(c, st->name, r->method);
 	features_step(c, obj, st);
+	step_tags_parse(c, obj, st);
 }
 
 /* Parses one task (object at the current path). */
@@ -934,6 +936,7 @@ request_steps_free(struct plan_step *steps, int n)
 		free(steps[k].name);
 		request_fini(&steps[k].req);
 		features_step_fini(&steps[k]);
+		step_tags_fini(&steps[k]);
 	}
 	free(steps);
 }

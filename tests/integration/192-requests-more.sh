@@ -1,0 +1,44 @@
+#!/bin/sh
+# The rest of what real k6 scripts and locustfiles use (issue 15), each from its example in
+# etc/examples/ run against the demo target:
+# - request tags ("tags": {"kind": "write"}) that thresholds select by (http_req_duration{kind:write});
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+start_demo demo
+
+example() { jq --arg url "$DEMO_URL" '.baseUrl = $url' "$TOP_SRCDIR/etc/examples/$1" >"$SANDBOX/$1"; }
+metric() { jq -c --arg k "$2" ".metrics[\$k] | $3" "$1"; }
+
+# ---- request tags
+example request-tags.json
+"$RAMPAGE" run "$SANDBOX/request-tags.json" -q --out summary="$SANDBOX/tags.json" >"$SANDBOX/out" 2>&1
+is "$?" 0 "request-tags.json: every threshold passes"
+T="$SANDBOX/tags.json"
+is "$(metric "$T" 'http_reqs{kind:read}' '.values.count')" 40 "http_reqs{kind:read}: the two read steps, 20 iterations"
+is "$(metric "$T" 'http_req_duration{kind:write}' '[(.values | has("p(95)")), (.thresholds | keys)]')" '[true,["p(95)<800"]]' \
+	"http_req_duration{kind:write}: a series of its own, judged"
+is "$(metric "$T" 'http_req_failed{kind:write}' '[.values.passes + .values.fails]')" '[20]' \
+	"http_req_failed{kind:write}: the 20 creates only"
+# a read that fails counts in {kind:read} and not in {kind:write}
+jq '.scenarios.users.tasks[0].steps[2].path = "/api/users/1?status=503"
+	| .thresholds = {"http_req_failed{kind:read}": ["rate<0.4"], "http_req_failed{kind:write}": ["rate==0"]}' \
+	"$SANDBOX/request-tags.json" >"$SANDBOX/tags-fail.json"
+"$RAMPAGE" run "$SANDBOX/tags-fail.json" -q --out summary="$SANDBOX/tf.json" >"$SANDBOX/out" 2>&1
+is "$?" 99 "a failing read: exit 99"
+is "$(metric "$SANDBOX/tf.json" 'http_req_failed{kind:read}' '[.values.rate, .thresholds["rate<0.4"].ok]')" '[0.5,false]' \
+	"http_req_failed{kind:read}: half the reads failed, its threshold failed"
+is "$(metric "$SANDBOX/tf.json" 'http_req_failed{kind:write}' '.thresholds["rate==0"].ok')" true \
+	"http_req_failed{kind:write}: untouched"
+# errors by JSON path
+jq '.thresholds = {"http_reqs{kind:wrte}": ["count>0"], "http_reqs{knd:write}": ["count>0"]}
+	| .scenarios.users.tasks[0].steps[1].tags = {"name": "x", "k": "{{vu}}"}' \
+	"$SANDBOX/request-tags.json" >"$SANDBOX/tags-bad.json"
+out=$("$RAMPAGE" validate "$SANDBOX/tags-bad.json" 2>&1)
+is "$?" 2 "bad tags: invalid"
+like "$out" 'scenarios\.users\.tasks\[0\]\.steps\[1\]\.tags\.name: is a built-in tag' "a built-in tag name, by path"
+like "$out" 'scenarios\.users\.tasks\[0\]\.steps\[1\]\.tags\.k: expected a fixed string' "a templated value, by path"
+like "$out" 'thresholds\["http_reqs\{kind:wrte\}"\]: expected a value of tag "kind" that some request sets, got "wrte"' \
+	"a value no request sets"
+like "$out" 'thresholds\["http_reqs\{knd:write\}"\]: expected a tag of name, .* or a tag that requests set' \
+	"a tag no request sets"
+
+done_testing
