@@ -815,6 +815,32 @@ transport_handle_clear_cookies(struct transport_handle *h)
 }
 
 const char *
+transport_effective_url(struct transport_handle *h)
+{
+	char *url = NULL;
+
+	curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &url);
+	return url;
+}
+
+const char *
+transport_protocol(struct transport_handle *h)
+{
+	long v = 0;
+
+	curl_easy_getinfo(h->easy, CURLINFO_HTTP_VERSION, &v);
+	switch (v) {
+	case CURL_HTTP_VERSION_1_0: return "HTTP/1.0";
+	case CURL_HTTP_VERSION_1_1: return "HTTP/1.1";
+	case CURL_HTTP_VERSION_2_0: return "HTTP/2.0";
+#ifdef CURL_HTTP_VERSION_3
+	case CURL_HTTP_VERSION_3: return "HTTP/3.0";
+#endif
+	default: return NULL;
+	}
+}
+
+const char *
 transport_header(struct transport_handle *h, const char *name, size_t *len)
 {
 #if LIBCURL_VERSION_NUM >= 0x075400

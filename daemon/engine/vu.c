@@ -267,6 +267,19 @@ header_of(void *arg, const char *name, size_t *len)
 	return transport_header(arg, name, len);
 }
 
+/* transport_effective_url and transport_protocol as its url and protocol hooks. */
+static const char *
+url_of(void *arg)
+{
+	return transport_effective_url(arg);
+}
+
+static const char *
+protocol_of(void *arg)
+{
+	return transport_protocol(arg);
+}
+
 /* Stores an extracted value in its slot: the value is written straight into the slot's buffer. */
 static void
 extract_into(struct vu *vu, const struct plan_extract *x, struct extract_response *resp,
@@ -300,7 +313,8 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
 	struct extract_response resp = {
 		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
-		.header = header_of, .header_arg = vu->h, .match = vu->match,
+		.header = header_of, .header_arg = vu->h, .match = vu->match, .url = url_of,
+		.protocol = protocol_of, .phase_us = r->phase_us,
 	};
 	const struct plan_check *failed = NULL;
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/duration.h"
 #include "core/xmalloc.h"
@@ -27,7 +28,11 @@ static const char *const builtin_names[] = {
 static const char *const extract_keys[] = { "json", "header", "regex", "group", NULL };
 static const char *const check_keys_all[] = {
 	"name", "failRequest", "status", "bodyContains", "json", "header", "maxDuration", "exists",
-	"equals", "matches", NULL,
+	"equals", "matches", "phase", "url", "protocol", NULL,
+};
+/* k6's names of the timing phases (res.timings.*), in enum plan_phase's order. */
+static const char *const phase_names[] = {
+	"blocked", "connecting", "tls_handshaking", "sending", "waiting", "receiving", NULL,
 };
 static const char *const group_by_keys[] = { "json", "header", NULL };
 static const char *const think_keys[] = { "between", "exponential", "pacing", NULL };
@@ -443,7 +448,14 @@ check_default_name(const struct plan_check *k, json_t *spec)
 		return xasprintf("header %s matches /%s/", k->header,
 		    json_string_value(json_object_get(spec, "matches")));
 	case PLAN_CHECK_MAX_DURATION:
+		if (k->phase > 0)
+			return xasprintf("timings.%s < %s", phase_names[k->phase - 1],
+			    json_string_value(json_object_get(spec, "maxDuration")));
 		return xasprintf("response time < %s", json_string_value(json_object_get(spec, "maxDuration")));
+	case PLAN_CHECK_URL:
+		return xasprintf("url is %s", k->text);
+	case PLAN_CHECK_PROTOCOL:
+		return xasprintf("protocol is %s", k->text);
 	}
 	return xstrdup("check");
 }
@@ -455,11 +467,48 @@ check_index_of(struct walk *c, const char *name)
 	return intern(c->check_index, &c->plan->check_names, &c->plan->nchecks, name);
 }
 
+/* Parses a check of the final URL ({"url": "/api/health"}: after redirects; a text that begins with
+   "/" is compared with the path and query) or of the protocol ({"protocol": "HTTP/1.1"}). */
+static void
+parse_url_check(struct walk *c, json_t *v, const char *kind, struct plan_check *k)
+{
+	static const char *const protocols[][2] = {
+		{ "HTTP/1.0", "HTTP/1.0" }, { "HTTP/1.1", "HTTP/1.1" }, { "HTTP/2", "HTTP/2.0" },
+		{ "HTTP/2.0", "HTTP/2.0" }, { "HTTP/3", "HTTP/3.0" }, { "HTTP/3.0", "HTTP/3.0" },
+	};
+	json_t *s = json_object_get(v, kind);
+	const char *t = json_string_value(s);
+
+	if (strcmp(kind, "url") == 0) {
+		k->kind = PLAN_CHECK_URL;
+		if (t == NULL || (t[0] != '/' && strncasecmp(t, "http://", 7) != 0 &&
+		    strncasecmp(t, "https://", 8) != 0)) {
+			walk_expected(c, "url", "the final URL (\"http://host/path\") or its path and query "
+			    "(\"/path?q=1\")", s);
+			return;
+		}
+		k->path_only = t[0] == '/';
+	} else {
+		k->kind = PLAN_CHECK_PROTOCOL;
+		for (size_t i = 0; t != NULL && i < sizeof protocols / sizeof protocols[0]; i++)
+			if (strcasecmp(t, protocols[i][0]) == 0) {
+				k->text = xstrdup(protocols[i][1]);
+				k->text_len = strlen(k->text);
+				return;
+			}
+		walk_expected(c, "protocol", "one of HTTP/1.0, HTTP/1.1, HTTP/2.0, HTTP/3.0", s);
+		return;
+	}
+	k->text = xstrdup(t);
+	k->text_len = strlen(t);
+}
+
 /* Parses one check (object at the current path) into k; 0, or -1 when invalid. */
 static int
 parse_check(struct walk *c, json_t *v, struct plan_check *k)
 {
-	static const char *const kinds[] = { "status", "bodyContains", "json", "header", "maxDuration", NULL };
+	static const char *const kinds[] = { "status", "bodyContains", "json", "header", "maxDuration", "url",
+		"protocol", NULL };
 	static const char *const header_ops[] = { "exists", "equals", "matches", NULL };
 	const char *const *lists[] = { check_keys_all };
 	const char *kind, *name = NULL;
@@ -472,8 +521,11 @@ parse_check(struct walk *c, json_t *v, struct plan_check *k)
 		return -1;
 	}
 	walk_check_keys(c, v, lists, 1, -1);
-	if ((kind = one_of(c, v, kinds, "one of status, bodyContains, json, header, maxDuration")) == NULL)
+	if ((kind = one_of(c, v, kinds, "one of status, bodyContains, json, header, maxDuration, url, "
+	    "protocol")) == NULL)
 		return -1;
+	if (strcmp(kind, "maxDuration") != 0 && json_object_get(v, "phase") != NULL)
+		walk_err_key(c, "phase", "only goes with \"maxDuration\"");
 	/* operators belong to json and header only */
 	if (strcmp(kind, "json") != 0 && strcmp(kind, "header") != 0) {
 		for (const char *const *op = header_ops; *op != NULL; op++)
@@ -561,9 +613,19 @@ parse_check(struct walk *c, json_t *v, struct plan_check *k)
 			k->op = PLAN_OP_MATCHES;
 			k->regex = regex_at(c, v, "matches");
 		}
+	} else if (strcmp(kind, "url") == 0 || strcmp(kind, "protocol") == 0) {
+		parse_url_check(c, v, kind, k);
 	} else {
 		k->kind = PLAN_CHECK_MAX_DURATION;
 		walk_get_duration(c, v, "maxDuration", 1, INT64_MAX, &k->max_ns);
+		if ((ex = json_object_get(v, "phase")) != NULL) {
+			for (int i = 0; phase_names[i] != NULL && json_is_string(ex); i++)
+				if (strcmp(phase_names[i], json_string_value(ex)) == 0)
+					k->phase = 1 + i;
+			if (k->phase == 0)
+				walk_expected(c, "phase", "one of blocked, connecting, tls_handshaking, sending, "
+				    "waiting, receiving (k6's timings)", ex);
+		}
 	}
 
 	if (walk_get_name(c, v, "name", &name) == 1 && strstr(name, "::") != NULL) {

@@ -85,7 +85,18 @@ enum plan_check_kind {
 	PLAN_CHECK_BODY_CONTAINS,  /* text occurs in the kept part of the body */
 	PLAN_CHECK_JSON,           /* a JSON Pointer: op EXISTS, ABSENT or EQUALS (equals) */
 	PLAN_CHECK_HEADER,         /* a header: op EXISTS, ABSENT, EQUALS (text) or MATCHES (regex) */
-	PLAN_CHECK_MAX_DURATION,   /* http_req_duration (the request's service time) < max_ns */
+	PLAN_CHECK_MAX_DURATION,   /* http_req_duration (the request's service time), or one timing
+	                              phase (phase > 0), < max_ns */
+	PLAN_CHECK_URL,            /* the final URL (after redirects) is text; path_only: its path and
+	                              query are (text begins with "/") */
+	PLAN_CHECK_PROTOCOL,       /* the response's protocol is text ("HTTP/1.1", "HTTP/2.0") */
+};
+
+/* The timing phases a maxDuration check may name ("phase"), in k6's words and in the order of
+   metrics/tick.h's enum tick_phase (engine/check.c maps them). */
+enum plan_phase {
+	PLAN_PHASE_BLOCKED, PLAN_PHASE_CONNECTING, PLAN_PHASE_TLS, PLAN_PHASE_SENDING,
+	PLAN_PHASE_WAITING, PLAN_PHASE_RECEIVING, PLAN_NPHASES,
 };
 
 enum plan_check_op { PLAN_OP_NONE, PLAN_OP_EXISTS, PLAN_OP_ABSENT, PLAN_OP_EQUALS, PLAN_OP_MATCHES };
@@ -106,6 +117,8 @@ struct plan_check {
 	char *header;              /* HEADER */
 	struct pattern_regex *regex;       /* HEADER + MATCHES */
 	int64_t max_ns;            /* MAX_DURATION */
+	int phase;                 /* MAX_DURATION: 0 the request's duration, else 1 + enum plan_phase */
+	int path_only;             /* URL: compare the path and query only */
 };
 
 /* A groupBy: responses counted per distinct value (plan->groups[i]; the step's own name). */

@@ -2,6 +2,7 @@
 # The rest of what real k6 scripts and locustfiles use (issue 15), each from its example in
 # etc/examples/ run against the demo target:
 # - request tags ("tags": {"kind": "write"}) that thresholds select by (http_req_duration{kind:write});
+# - checks on the final URL (after redirects), the protocol and a timing phase (response-checks.json);
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -40,5 +41,28 @@ like "$out" 'thresholds\["http_reqs\{kind:wrte\}"\]: expected a value of tag "ki
 	"a value no request sets"
 like "$out" 'thresholds\["http_reqs\{knd:write\}"\]: expected a tag of name, .* or a tag that requests set' \
 	"a tag no request sets"
+
+# ---- checks on the final URL, the protocol, a timing phase
+example response-checks.json
+"$RAMPAGE" run "$SANDBOX/response-checks.json" -q --out summary="$SANDBOX/rc.json" >"$SANDBOX/out" 2>&1
+is "$?" 0 "response-checks.json: every check passes (checks rate==1)"
+is "$(jq -c '[.root_group.checks[] | [.name, .passes, .fails]]' "$SANDBOX/rc.json")" \
+	'[["status is 200",10,0],["lands on /api/health",10,0],["protocol is HTTP/1.1",10,0],["timings.waiting < 500ms",10,0],["timings.connecting < 500ms",10,0]]' \
+	"the five checks, ten times each, named as k6 users would"
+# without following redirects the final URL is the first one: the url check fails, as it must
+jq '.tasks[0].redirects = 0 | .tasks[0].checks = [{"url": "/api/health"}, {"url": "/api/redirect/2"},
+	{"protocol": "HTTP/2.0"}, {"maxDuration": "1us", "phase": "waiting"}] | del(.thresholds)' \
+	"$SANDBOX/response-checks.json" >"$SANDBOX/rc2.json"
+"$RAMPAGE" run "$SANDBOX/rc2.json" -q --out summary="$SANDBOX/rc2s.json" >"$SANDBOX/out" 2>&1
+is "$(jq -c '[.root_group.checks[] | [.name, .passes, .fails]]' "$SANDBOX/rc2s.json")" \
+	'[["url is /api/health",0,10],["url is /api/redirect/2",10,0],["protocol is HTTP/2.0",0,10],["timings.waiting < 1us",0,10]]' \
+	"redirects 0: the final URL is the first; HTTP/2.0 and a 1 us time to first byte fail"
+jq '.tasks[0].checks = [{"url": "api/health"}, {"protocol": "SPDY"}, {"maxDuration": "1s", "phase": "wait"},
+	{"status": 200, "phase": "waiting"}]' "$SANDBOX/response-checks.json" >"$SANDBOX/rc3.json"
+out=$("$RAMPAGE" validate "$SANDBOX/rc3.json" 2>&1)
+like "$out" '^tasks\[0\]\.checks\[0\]\.url: expected the final URL' "a url that is neither absolute nor a path, by path"
+like "$out" 'tasks\[0\]\.checks\[1\]\.protocol: expected one of HTTP/1\.0, HTTP/1\.1, HTTP/2\.0, HTTP/3\.0, got "SPDY"' "an unknown protocol"
+like "$out" 'tasks\[0\]\.checks\[2\]\.phase: expected one of blocked, connecting, tls_handshaking' "an unknown phase"
+like "$out" 'tasks\[0\]\.checks\[3\]\.phase: only goes with "maxDuration"' "phase without maxDuration"
 
 done_testing
