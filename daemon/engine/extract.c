@@ -167,6 +167,10 @@ extract_source(enum plan_source from, const struct pattern_pointer *p, const cha
 		if (r->header == NULL || (s = r->header(r->header_arg, header, &n)) == NULL)
 			return -1;
 		return (int64_t)put(buf, size, s, n);
+	case PLAN_FROM_COOKIE:
+		if (r->cookie == NULL || (s = r->cookie(r->header_arg, header, &n)) == NULL)
+			return -1;
+		return (int64_t)put(buf, size, s, n);
 	case PLAN_FROM_REGEX:
 		break;
 	}

@@ -46,6 +46,9 @@ struct extract_response {
 	void *header_arg;
 	/* The final URL (after redirects) and the protocol ("HTTP/1.1"), asked of header_arg; NULL
 	   hooks or answers: unknown. */
+	/* The value of the cookie called name that the response sets (its last Set-Cookie of that
+	   name), asked of header_arg; NULL: none. */
+	const char *(*cookie)(void *arg, const char *name, size_t *len);
 	const char *(*url)(void *arg);
 	const char *(*protocol)(void *arg);
 	const int64_t *phase_us;   /* [TICK_NPHASE] of the request (metrics/tick.h), or NULL */

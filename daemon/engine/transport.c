@@ -815,6 +815,43 @@ transport_handle_clear_cookies(struct transport_handle *h)
 }
 
 const char *
+transport_cookie(struct transport_handle *h, const char *name, size_t *len)
+{
+#if LIBCURL_VERSION_NUM >= 0x075400
+	struct curl_header *hdr;
+	const char *found = NULL;
+	size_t nlen = strlen(name), amount = 1;
+
+	for (size_t i = 0; i < amount; i++) {
+		const char *v;
+		if (curl_easy_header(h->easy, "Set-Cookie", i, CURLH_HEADER, -1, &hdr) != CURLHE_OK)
+			break;
+		amount = hdr->amount;
+		for (v = hdr->value; *v == ' ' || *v == '\t'; v++)
+			;
+		if (strncmp(v, name, nlen) != 0)
+			continue;
+		for (v += nlen; *v == ' ' || *v == '\t'; v++)
+			;
+		if (*v != '=')
+			continue;
+		for (v++; *v == ' ' || *v == '\t'; v++)
+			;
+		found = v;
+		*len = strcspn(v, ";");
+		while (*len > 0 && (v[*len - 1] == ' ' || v[*len - 1] == '\t'))
+			(*len)--;
+	}
+	return found;
+#else
+	(void)h;
+	(void)name;
+	(void)len;
+	return NULL;
+#endif
+}
+
+const char *
 transport_effective_url(struct transport_handle *h)
 {
 	char *url = NULL;

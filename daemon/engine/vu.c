@@ -267,7 +267,14 @@ header_of(void *arg, const char *name, size_t *len)
 	return transport_header(arg, name, len);
 }
 
-/* transport_effective_url and transport_protocol as its url and protocol hooks. */
+/* transport_cookie, transport_effective_url and transport_protocol as its cookie, url and
+   protocol hooks. */
+static const char *
+cookie_of(void *arg, const char *name, size_t *len)
+{
+	return transport_cookie(arg, name, len);
+}
+
 static const char *
 url_of(void *arg)
 {
@@ -313,7 +320,7 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
 	struct extract_response resp = {
 		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
-		.header = header_of, .header_arg = vu->h, .match = vu->match, .url = url_of,
+		.header = header_of, .header_arg = vu->h, .match = vu->match, .cookie = cookie_of, .url = url_of,
 		.protocol = protocol_of, .phase_us = r->phase_us,
 	};
 	const struct plan_check *failed = NULL;

@@ -25,7 +25,7 @@
 static const char *const builtin_names[] = {
 	"vu", "iteration", "uuid", "randomInt", "timestampMs", "env", NULL,
 };
-static const char *const extract_keys[] = { "json", "header", "regex", "group", NULL };
+static const char *const extract_keys[] = { "json", "header", "regex", "group", "cookie", NULL };
 static const char *const check_keys_all[] = {
 	"name", "failRequest", "status", "bodyContains", "json", "header", "maxDuration", "exists",
 	"equals", "matches", "phase", "url", "protocol", NULL,
@@ -338,7 +338,7 @@ one_of(struct walk *c, json_t *obj, const char *const *kinds, const char *what)
 static void
 parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 {
-	static const char *const kinds[] = { "json", "header", "regex", NULL };
+	static const char *const kinds[] = { "json", "header", "regex", "cookie", NULL };
 	const char *const *lists[] = { extract_keys };
 	json_t *x = json_object_get(obj, "extract"), *v;
 	const char *name;
@@ -372,7 +372,7 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 		}
 		old2 = walk_key(c, name);
 		walk_check_keys(c, v, lists, 1, -1);
-		kind = one_of(c, v, kinds, "one of json, header, regex");
+		kind = one_of(c, v, kinds, "one of json, header, regex, cookie");
 		/* An invalid entry is still kept (for plan_free); its error fails the parse. */
 		if (kind != NULL && strcmp(kind, "regex") != 0 && json_object_get(v, "group") != NULL)
 			walk_err_key(c, "group", "only goes with \"regex\"");
@@ -385,6 +385,14 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 		} else if (strcmp(kind, "header") == 0) {
 			e->from = PLAN_FROM_HEADER;
 			e->header = header_name_at(c, v, "header");
+		} else if (strcmp(kind, "cookie") == 0) {
+			/* a cookie name is an HTTP token too (RFC 6265) */
+			e->from = PLAN_FROM_COOKIE;
+			json_t *cn = json_object_get(v, "cookie");
+			if (!json_is_string(cn) || !request_is_token(json_string_value(cn), json_string_length(cn)))
+				walk_expected(c, "cookie", "a cookie name like \"csrftoken\"", cn);
+			else
+				e->header = xstrdup(json_string_value(cn));
 		} else {
 			e->from = PLAN_FROM_REGEX;
 			if ((e->regex = regex_at(c, v, "regex")) != NULL) {

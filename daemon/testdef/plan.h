@@ -67,6 +67,8 @@ enum plan_source {
 	PLAN_FROM_JSON,            /* a JSON Pointer into the body (parsed once per response, Jansson) */
 	PLAN_FROM_HEADER,          /* a response header, the first of that name */
 	PLAN_FROM_REGEX,           /* a capture group of a regex over the body (extract only) */
+	PLAN_FROM_COOKIE,          /* the value of a cookie the response sets (Set-Cookie), by name
+	                              (in `header`; extract only) */
 };
 
 /* One `extract` entry: a per-VU variable set from the response. */

@@ -3,6 +3,7 @@
 # etc/examples/ run against the demo target:
 # - request tags ("tags": {"kind": "write"}) that thresholds select by (http_req_duration{kind:write});
 # - checks on the final URL (after redirects), the protocol and a timing phase (response-checks.json);
+# - a cookie's value by name (csrf-cookie.json: the demo target's double-submit CSRF routes);
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -64,5 +65,22 @@ like "$out" '^tasks\[0\]\.checks\[0\]\.url: expected the final URL' "a url that 
 like "$out" 'tasks\[0\]\.checks\[1\]\.protocol: expected one of HTTP/1\.0, HTTP/1\.1, HTTP/2\.0, HTTP/3\.0, got "SPDY"' "an unknown protocol"
 like "$out" 'tasks\[0\]\.checks\[2\]\.phase: expected one of blocked, connecting, tls_handshaking' "an unknown phase"
 like "$out" 'tasks\[0\]\.checks\[3\]\.phase: only goes with "maxDuration"' "phase without maxDuration"
+
+# ---- a cookie's value by name
+example csrf-cookie.json
+"$RAMPAGE" run "$SANDBOX/csrf-cookie.json" -q --out summary="$SANDBOX/cs.json" >"$SANDBOX/out" 2>&1
+is "$?" 0 "csrf-cookie.json: every submit accepted"
+is "$(jq -c '[.rampage.endpoints[] | [.name, .requests, .failed, .extract_failures]]' "$SANDBOX/cs.json")" \
+	'[["form page",10,0,0],["submit",10,0,0]]' "ten forms read, ten submits accepted, no extraction failed"
+# the same flow reading a cookie the response does not set: the token is empty, the target refuses
+jq '.tasks[0].steps[0].extract.csrf.cookie = "sessionid"' "$SANDBOX/csrf-cookie.json" >"$SANDBOX/cs2.json"
+"$RAMPAGE" run "$SANDBOX/cs2.json" -q --out summary="$SANDBOX/cs2s.json" >"$SANDBOX/out" 2>&1
+is "$?" 99 "reading another cookie: the threshold on accepted fails"
+is "$(jq -c '[.rampage.endpoints[] | [.name, .failed, .extract_failures]]' "$SANDBOX/cs2s.json")" \
+	'[["form page",0,10],["submit",10,0]]' "ten extraction failures, ten 403s"
+jq '.tasks[0].steps[0].extract.csrf = {"cookie": "a b"}' "$SANDBOX/csrf-cookie.json" >"$SANDBOX/cs3.json"
+like "$("$RAMPAGE" validate "$SANDBOX/cs3.json" 2>&1)" \
+	'^tasks\[0\]\.steps\[0\]\.extract\.csrf\.cookie: expected a cookie name like "csrftoken", got "a b"' \
+	"a cookie name that is not a token, by path"
 
 done_testing
