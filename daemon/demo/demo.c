@@ -18,8 +18,9 @@
  *   POST /api/stats/reset    zeroes the counters (issued tokens stay valid)
  *   ANY  /api/redirect/{n}   n = 1..20: 302 to /api/redirect/{n-1}, the last one to /api/health
  *                            (a redirect chain; ?status=301|303|307|308 picks another code)
- *   GET  /api/csrf           {"csrf":"set"} + Set-Cookie: csrftoken=<32 hex> (demo_csrf.c)
+ *   GET  /api/csrf           {"csrf":"set"} + Set-Cookie: csrftoken=<32 hex> (demo_extra.c)
  *   POST /api/csrf           200 when X-CSRF-Token equals the csrftoken cookie, else 403
+ *   POST /api/echo           200 with the JSON body as sent (demo_extra.c); 400 when not JSON
  * With --require-auth the users and tasks routes answer 401 without "Authorization: Bearer <token>"
  * of a token this process issued; those routes count requests per token whether or not it is set.
  * Knobs on every route: ?delay_ms=0..60000, ?jitter_ms=0..60000 (uniform 0..N more), ?status=100..599

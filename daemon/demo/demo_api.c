@@ -31,7 +31,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "demo/demo_csrf.h"
+#include "demo/demo_extra.h"
 #include "demo/demo_priv.h"
 
 #define BODY_MAX        (64 * 1024) /* request bodies of JSON routes */
@@ -477,8 +477,9 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 	int wrong_method;
 	enum demo_route route;
 
-	if (demo_csrf_answer(conn, url, method, api->opts->node_id, &a.status, &a.resp)) {
-		a.owned = 1;       /* GET/POST /api/csrf: demo_csrf.h */
+	if (demo_extra_answer(conn, url, method, req->body, req->len, api->opts->node_id, &a.status,
+	    &a.resp)) {
+		a.owned = 1;       /* /api/csrf, /api/echo: demo_extra.h */
 		*delay_ms = 0;
 		return a;
 	}

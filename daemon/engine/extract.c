@@ -154,6 +154,7 @@ extract_source(enum plan_source from, const struct pattern_pointer *p, const cha
 	case PLAN_FROM_JSON:
 		if ((root = extract_response_json(r)) == NULL || (v = extract_pointer_get(p, root)) == NULL)
 			return -1;
+		r->typed = json_is_number(v) || json_is_boolean(v);
 		n = extract_json_text(v, buf, size);
 		if (n > size && (json_is_object(v) || json_is_array(v))) {
 			/* a container that does not fit: json_dumpb wrote nothing; keep its start */

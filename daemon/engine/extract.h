@@ -54,6 +54,7 @@ struct extract_response {
 	const int64_t *phase_us;   /* [TICK_NPHASE] of the request (metrics/tick.h), or NULL */
 	struct extract_match *match;   /* the VU's regex state (NULL when the step uses no regex) */
 	json_t *json;              /* the parsed body, once asked for */
+	int typed;                 /* the last JSON source read was a number, true or false */
 	int json_state;            /* 0 not parsed yet, 1 parsed, -1 not JSON */
 };
 /* The body as JSON (parsed on the first call; Jansson allocates), or NULL when it is not JSON. */

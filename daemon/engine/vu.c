@@ -301,14 +301,16 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 	n = extract_run(x, resp, *buf, cap);
 	if (n < 0) {
 		ep->extract_failures++;
-		vu->vars[x->slot] = (struct tmpl_var){ NULL, 0 };
+		vu->vars[x->slot] = (struct tmpl_var){ NULL, 0, 0 };
 		return;
 	}
 	if ((uint64_t)n > cap) {
 		ep->extract_truncated++;
-		n = (int64_t)cap;
+		vu->vars[x->slot] = (struct tmpl_var){ *buf, cap, 0 };
+		return;
 	}
-	vu->vars[x->slot] = (struct tmpl_var){ *buf, (size_t)n };
+	/* a JSON number or boolean stays one in a json body ("{{id}}": template.h) */
+	vu->vars[x->slot] = (struct tmpl_var){ *buf, (size_t)n, x->from == PLAN_FROM_JSON && resp->typed };
 }
 
 /* Runs a step's checks, extractions and groupBy on its response. Returns the first check with
@@ -534,7 +536,8 @@ begin_session(struct vu *vu)
 
 	memset(vu->vars, 0, (size_t)vu->env->plan->nvars * sizeof *vu->vars);
 	for (int i = 0; i < ps->ninits; i++)
-		vu->vars[ps->inits[i].slot] = (struct tmpl_var){ ps->inits[i].value, ps->inits[i].len };
+		vu->vars[ps->inits[i].slot] = (struct tmpl_var){ ps->inits[i].value, ps->inits[i].len,
+		    ps->inits[i].json };
 	if (ps->cookies && vu->iteration > 1)
 		transport_handle_clear_cookies(vu->h);
 	vu->in_session = 1;

@@ -810,6 +810,7 @@ features_scenario(struct walk *c, json_t *obj, struct plan_scenario *s, int know
 				s->inits[s->ninits].slot = features_var_register(c, name);
 				s->inits[s->ninits].len = strlen(text);
 				s->inits[s->ninits].value = text;
+				s->inits[s->ninits].json = json_is_number(v) || json_is_boolean(v);
 				s->ninits++;
 			}
 			walk_pop(c, old);

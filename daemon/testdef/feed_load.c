@@ -343,8 +343,15 @@ load_rows(struct walk *c, json_t *rows, struct plan_feed *f)
 		walk_pop(c, old2);
 		walk_pop(c, old);
 	}
-	if (ok)
+	if (ok) {
 		feed_load_rows(f, cols, (int)ncol, cells, lens, (int)json_array_size(rows));
+		/* numbers and booleans stay typed: "json": {"id": "{{users.id}}"} sends a number */
+		json_array_foreach(rows, i, v)
+			for (size_t k = 0; k < ncol; k++) {
+				json_t *cell = json_object_get(v, cols[k]);
+				f->cells[i * ncol + k].json = json_is_number(cell) || json_is_boolean(cell);
+			}
+	}
 	for (size_t k = 0; k < n; k++)
 		free(cells[k]);
 	free(cells);

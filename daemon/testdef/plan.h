@@ -158,6 +158,7 @@ struct plan_var_init {
 	int slot;
 	char *value;
 	size_t len;
+	int json;                  /* a number or boolean (struct tmpl_var.json) */
 };
 
 struct plan_header {

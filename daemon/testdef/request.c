@@ -387,6 +387,16 @@ append_json(struct walk *c, json_t *v, struct tmpl *t)
 	case JSON_STRING: {
 		struct tmpl *str = parse_tmpl_at(c, NULL, json_string_value(v), json_string_length(v),
 		    TMPL_JSON, 1);
+		if (str != NULL && tmpl_is_one_var(str)) {
+			/* "{{id}}" alone: the variable's value, a number kept a number (template.h) */
+			tmpl_free(str);
+			str = parse_tmpl_at(c, NULL, json_string_value(v), json_string_length(v),
+			    TMPL_JSON_VALUE, 1);
+			if (str != NULL)
+				tmpl_append_tmpl(t, str);
+			tmpl_free(str);
+			break;
+		}
 		tmpl_append_literal(t, "\"", 1);
 		if (str != NULL)
 			tmpl_append_tmpl(t, str);

@@ -4,6 +4,9 @@
 # - request tags ("tags": {"kind": "write"}) that thresholds select by (http_req_duration{kind:write});
 # - checks on the final URL (after redirects), the protocol and a timing phase (response-checks.json);
 # - a cookie's value by name (csrf-cookie.json: the demo target's double-submit CSRF routes);
+# - typed values in JSON bodies: "{{qty}}" alone sends a number when the variable holds one (a
+#   `vars` number, an inline feed row's number, a number extracted from JSON); text stays text
+#   (typed-json.json, against the demo target's POST /api/echo);
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -82,5 +85,21 @@ jq '.tasks[0].steps[0].extract.csrf = {"cookie": "a b"}' "$SANDBOX/csrf-cookie.j
 like "$("$RAMPAGE" validate "$SANDBOX/cs3.json" 2>&1)" \
 	'^tasks\[0\]\.steps\[0\]\.extract\.csrf\.cookie: expected a cookie name like "csrftoken", got "a b"' \
 	"a cookie name that is not a token, by path"
+
+# ---- typed values in JSON bodies
+example typed-json.json
+"$RAMPAGE" run "$SANDBOX/typed-json.json" -q --out summary="$SANDBOX/ty.json" >"$SANDBOX/out" 2>&1
+is "$?" 0 "typed-json.json: every check passes"
+is "$(jq -c '[.root_group.checks[] | [.name, .passes, .fails]]' "$SANDBOX/ty.json")" \
+	'[["json /qty exists",10,0],["json /price is 12.5",10,0],["json /express is true",10,0],["json /zip is \"02134\"",10,0]]' \
+	"an extracted number, a vars boolean and a vars string arrive typed as they were"
+jq '.feeds.items.rows = [{"sku": "A-1", "qty": 2}]
+	| .scenarios.orders.tasks[0].steps[1].checks = [{"json": "/qty", "equals": 2}, {"json": "/sku", "equals": "A-1"},
+	  {"json": "/note", "equals": "2 items"}, {"json": "/qty", "equals": "2", "name": "qty as text"}]
+	| del(.thresholds)' "$SANDBOX/typed-json.json" >"$SANDBOX/ty2.json"
+"$RAMPAGE" run "$SANDBOX/ty2.json" -q --out summary="$SANDBOX/ty2s.json" >"$SANDBOX/out" 2>&1
+is "$(jq -c '[.root_group.checks[] | [.name, .passes, .fails]]' "$SANDBOX/ty2s.json")" \
+	'[["json /qty is 2",10,0],["json /sku is \"A-1\"",10,0],["json /note is \"2 items\"",10,0],["qty as text",0,10]]' \
+	"a feed row's number is sent as 2, not \"2\"; inside text it is text"
 
 done_testing

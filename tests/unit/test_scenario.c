@@ -109,12 +109,12 @@ test_variables(void)
 		is_int(p->max_regex_groups, 1, "the VUs' match data holds one group");
 		is_int(s->cookies, 1, "cookies are on by default");
 		is_int((int)p->var_cap, 4096, "values are kept up to 4 KiB");
-		vars[loc] = (struct tmpl_var){ "api/users", 9 };
-		vars[id] = (struct tmpl_var){ "42", 2 };
+		vars[loc] = (struct tmpl_var){ "api/users", 9, 0 };
+		vars[id] = (struct tmpl_var){ "42", 2, 0 };
 		is_str(render(s->tasks[1].steps[0].req.full_url, vars, p->nvars), "http://127.0.0.1:1/api/users/42",
 		    "a path built from two variables");
-		vars[token] = (struct tmpl_var){ "t\r\nX", 4 };
-		vars[page] = (struct tmpl_var){ "3", 1 };
+		vars[token] = (struct tmpl_var){ "t\r\nX", 4, 0 };
+		vars[page] = (struct tmpl_var){ "3", 1, 0 };
 		is_str(render(s->tasks[0].steps[0].req.headers[0].line, vars, p->nvars), "Authorization: Bearer t  X",
 		    "a header value (line breaks become spaces)");
 		is_str(render(s->tasks[0].steps[0].req.full_url, vars, p->nvars), "http://127.0.0.1:1/users?page=3",
@@ -140,7 +140,7 @@ test_variables(void)
 	    "tasks[0].extract.b.regex: invalid regex at offset 1: missing closing parenthesis\n"
 	    "tasks[0].extract.c.group: only goes with \"regex\"\n"
 	    "tasks[0].extract.d.group: expected a group from 0 to 1 (the pattern has 1), got 2\n"
-	    "tasks[0].extract.e: expected one of json, header, regex, got none\n", "bad extract entries");
+	    "tasks[0].extract.e: expected one of json, header, regex, cookie, got none\n", "bad extract entries");
 	invalid("{" BASE ", \"scenarios\": {\"s\": {\"executor\": \"per-vu-iterations\", \"tasks\": "
 	    "[{\"steps\": [{\"path\": \"/\"}], \"extract\": {\"a\": {\"json\": \"/a\"}}}]}}, \"vars\": {}}",
 	    "vars: conflicts with \"scenarios\" (set it inside a scenario)\n"
@@ -273,13 +273,14 @@ test_checks(void)
 	    "\"exists\": true, \"equals\": \"y\"}, {\"bodyContains\": \"x\", \"failRequest\": 1}]}]}",
 	    "tasks[0].checks[0].status: expected an HTTP status like 200, or a list like [200, 201], got 99\n"
 	    "tasks[0].checks[1].json: conflicts with \"status\" (one of status, bodyContains, json, header, "
-	    "maxDuration)\n"
+	    "maxDuration, url, protocol)\n"
 	    "tasks[0].checks[2].matches: only goes with \"header\" (use \"equals\" for a JSON value)\n"
 	    "tasks[0].checks[3].equals: only goes with \"json\" or \"header\"\n"
 	    "tasks[0].checks[4].maxDuration: expected a duration like \"30s\", got \"fast\"\n"
 	    "tasks[0].checks[5].name: expected a check name without \"::\" (k6 separates groups with it), "
 	    "got \"a::b\"\n"
-	    "tasks[0].checks[6]: expected one of status, bodyContains, json, header, maxDuration, got none\n"
+	    "tasks[0].checks[6]: expected one of status, bodyContains, json, header, maxDuration, url, "
+	    "protocol, got none\n"
 	    "tasks[0].checks[7]: expected a check like {\"status\": 200}, got 5\n"
 	    "tasks[0].checks[8]: expected at most one of exists, equals, matches (a check tests one thing)\n"
 	    "tasks[0].checks[9].failRequest: expected true or false, got 1\n", "bad checks");

@@ -1,5 +1,5 @@
 /*
- * demo_csrf: see demo_csrf.h. MHD's pool threads; no shared state.
+ * demo_extra: see demo_extra.h. MHD's pool threads; no shared state.
  */
 #include <config.h>
 
@@ -8,7 +8,9 @@
 #include <sys/random.h>
 #include <microhttpd.h>
 
-#include "demo/demo_csrf.h"
+#include <jansson.h>
+
+#include "demo/demo_extra.h"
 
 #define CSRF_BYTES 16              /* 32 hex digits */
 
@@ -24,10 +26,33 @@ json_answer(const char *body, const char *node_id)
 	return r;
 }
 
-int
-demo_csrf_answer(struct MHD_Connection *conn, const char *url, const char *method,
-    const char *node_id, unsigned *status, struct MHD_Response **resp)
+/* POST /api/echo: the body back when it is JSON. */
+static int
+echo(const char *method, const char *body, size_t len, const char *node_id, unsigned *status,
+    struct MHD_Response **resp)
 {
+	json_t *v = strcmp(method, "POST") == 0 && body != NULL ?
+	    json_loadb(body, len, JSON_DECODE_ANY, NULL) : NULL;
+
+	if (v == NULL) {
+		*resp = json_answer("{\"error\":\"POST a JSON body\"}", node_id);
+		*status = MHD_HTTP_BAD_REQUEST;
+		return 1;
+	}
+	json_decref(v);
+	*resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(*resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(*resp, "X-Served-By", node_id);
+	*status = MHD_HTTP_OK;
+	return 1;
+}
+
+int
+demo_extra_answer(struct MHD_Connection *conn, const char *url, const char *method,
+    const char *body, size_t len, const char *node_id, unsigned *status, struct MHD_Response **resp)
+{
+	if (strcmp(url, "/api/echo") == 0)
+		return echo(method, body, len, node_id, status, resp);
 	if (strcmp(url, "/api/csrf") != 0)
 		return 0;
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
