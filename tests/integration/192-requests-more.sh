@@ -7,6 +7,7 @@
 # - typed values in JSON bodies: "{{qty}}" alone sends a number when the variable holds one (a
 #   `vars` number, an inline feed row's number, a number extracted from JSON); text stays text
 #   (typed-json.json, against the demo target's POST /api/echo);
+# - a feed read from a JSON file (json-feed.json + data/products.json), typed as inline rows;
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -101,5 +102,28 @@ jq '.feeds.items.rows = [{"sku": "A-1", "qty": 2}]
 is "$(jq -c '[.root_group.checks[] | [.name, .passes, .fails]]' "$SANDBOX/ty2s.json")" \
 	'[["json /qty is 2",10,0],["json /sku is \"A-1\"",10,0],["json /note is \"2 items\"",10,0],["qty as text",0,10]]' \
 	"a feed row's number is sent as 2, not \"2\"; inside text it is text"
+
+# ---- a feed from a JSON file
+mkdir -p "$SANDBOX/data"
+cp "$TOP_SRCDIR/etc/examples/data/products.json" "$SANDBOX/data/"
+example json-feed.json
+"$RAMPAGE" run "$SANDBOX/json-feed.json" -q --out summary="$SANDBOX/jf.json" >"$SANDBOX/out" 2>&1
+is "$?" 0 "json-feed.json: every check passes"
+is "$(jq '.metrics.http_reqs.values.count' "$SANDBOX/jf.json")" 9 "nine requests, three per row"
+# one row: the echo shows its values with their types
+jq '.vus = 1 | .iterations = 1 | .tasks[0].checks = [{"json": "", "equals": {"sku": "C-3", "name": "mug \"classic\"",
+	"qty": 6, "price": 7, "gift": false}, "name": "row 3 as sent"}] | del(.thresholds)' "$SANDBOX/json-feed.json" >"$SANDBOX/jf2.json"
+jq '[.[2]]' "$TOP_SRCDIR/etc/examples/data/products.json" >"$SANDBOX/data/products.json"
+"$RAMPAGE" run "$SANDBOX/jf2.json" -q --out summary="$SANDBOX/jf2s.json" >"$SANDBOX/out" 2>&1
+is "$(jq -c '[.root_group.checks[] | [.name, .passes, .fails]]' "$SANDBOX/jf2s.json")" '[["row 3 as sent",1,0]]' \
+	"the row arrives as it is in the file: numbers, a boolean, an escaped quote"
+printf '[{"sku": "A-1"}, {"sku": {"x": 1}}]' >"$SANDBOX/data/products.json"
+like "$("$RAMPAGE" validate "$SANDBOX/jf2.json" 2>&1)" '^feeds\.products\.json\[1\]\.sku: expected a string, number or boolean, got an object' \
+	"a bad row of the file, by its index"
+body=$(jq -n --arg u "$DEMO_URL" '{definition: {baseUrl: $u, feeds: {p: {json: "/etc/passwd"}}, tasks: [{path: "/{{p.x}}"}]}}')
+start_daemon
+is "$(curl -s -X POST -H 'Content-Type: application/json' -d "$body" "$URL/api/runs" | jq -r '.error.errors[0] | "\(.path): \(.message)"')" \
+	'feeds.p.json: CSV and JSON files are read only from definitions given as files (rampage run, rampage validate); use "rows"' \
+	"the daemon reads no JSON file either"
 
 done_testing

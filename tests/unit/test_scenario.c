@@ -186,12 +186,13 @@ test_feeds(void)
 	    "feeds.users.rows[2].u: expected a string, number or boolean, got {}\n"
 	    "feeds.vu: expected a feed name that is not a built-in, got \"vu\"\n"
 	    "feeds.vu.rows: expected a non-empty array of objects like {\"username\": \"a\"}, got []\n"
-	    "feeds.x: expected one of \"csv\" (a file) and \"rows\" (inline), got both\n"
+	    "feeds.x: expected one of \"csv\" (a CSV file), \"json\" (a JSON file) and \"rows\" (inline), "
+	    "got several\n"
 	    "tasks[0].path: unknown variable \"ok.nope\" in \"{{ok.nope}}\"\n",
 	    "bad feeds (no cascade from a broken feed's columns; a good feed's unknown column is named)");
 	invalid("{" BASE ", \"feeds\": {\"users\": {\"csv\": \"users.csv\"}}, \"tasks\": [{\"path\": \"/\"}]}",
-	    "feeds.users.csv: CSV files are read only from definitions given as files (rampage run, "
-	    "rampage validate); use \"rows\"\n", "no base folder: no CSV files (definitions from the network)");
+	    "feeds.users.csv: CSV and JSON files are read only from definitions given as files "
+	    "(rampage run, rampage validate); use \"rows\"\n", "no base folder: no CSV files (definitions from the network)");
 
 	ok(mkdtemp(dir) != NULL, "a folder for CSV files");
 	snprintf(path, sizeof path, "%s/users.csv", dir);
@@ -221,6 +222,40 @@ test_feeds(void)
 	p = parse_opt("{" BASE ", \"feeds\": {\"users\": {\"csv\": \"bad.csv\"}}, \"tasks\": [{\"path\": \"/\"}]}", &opt);
 	is_str(all, "feeds.users.csv: bad.csv: line 3: expected 2 fields (as the header), got 1\n",
 	    "a CSV error names the file and the line");
+	plan_free(p);
+	unlink(path);
+	/* a JSON file: an array of row objects, typed as inline rows */
+	snprintf(path, sizeof path, "%s/users.json", dir);
+	f = fopen(path, "w");
+	fputs("[{\"name\": \"a\", \"id\": 7, \"vip\": true}, {\"name\": \"b\", \"id\": 8, \"vip\": false}]", f);
+	fclose(f);
+	p = parse_opt("{" BASE ", \"feeds\": {\"users\": {\"json\": \"users.json\", \"mode\": \"unique\"}}, "
+	    "\"tasks\": [{\"path\": \"/\", \"json\": {\"id\": \"{{users.id}}\", \"n\": \"{{users.name}}\"}}]}", &opt);
+	ok(p != NULL, "a JSON file next to the definition");
+	if (p != NULL) {
+		is_int(p->feeds[0].nrows, 2, "two rows");
+		is_str(p->feeds[0].cells[0].s, "a", "a string cell");
+		is_str(p->feeds[0].cells[1].s, "7", "a number cell, as JSON writes it");
+		ok(!p->feeds[0].cells[0].json && p->feeds[0].cells[1].json && p->feeds[0].cells[2].json,
+		    "numbers and booleans are typed, strings are not");
+		is_int(p->feeds[0].mode, PLAN_FEED_UNIQUE, "unique");
+	} else {
+		printf("# %s", all);
+	}
+	plan_free(p);
+	f = fopen(path, "w");
+	fputs("[{\"name\": \"a\"}, {\"name\": [1]}]", f);
+	fclose(f);
+	p = parse_opt("{" BASE ", \"feeds\": {\"users\": {\"json\": \"users.json\"}}, \"tasks\": [{\"path\": \"/\"}]}", &opt);
+	is_str(all, "feeds.users.json[1].name: expected a string, number or boolean, got an array\n",
+	    "a bad row of a JSON file, by its index");
+	plan_free(p);
+	f = fopen(path, "w");
+	fputs("[{\"name\": \"a\"},", f);
+	fclose(f);
+	p = parse_opt("{" BASE ", \"feeds\": {\"users\": {\"json\": \"users.json\"}}, \"tasks\": [{\"path\": \"/\"}]}", &opt);
+	ok(p == NULL && strstr(all, "feeds.users.json: users.json: not JSON: line 1: ") != NULL,
+	    "a file that is not JSON is named (%s)", all);
 	plan_free(p);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/users.csv", dir);
