@@ -34,6 +34,7 @@
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
+#include "testdef/random_vars.h"
 #include "testdef/template.h"
 #include "testdef/url_check.h"
 
@@ -538,6 +539,8 @@ begin_session(struct vu *vu)
 	for (int i = 0; i < ps->ninits; i++)
 		vu->vars[ps->inits[i].slot] = (struct tmpl_var){ ps->inits[i].value, ps->inits[i].len,
 		    ps->inits[i].json };
+	if (vu->env->plan->nrandoms > 0)   /* `random` per run and per VU */
+		random_vars_draw(vu->env->plan, 1, vu->vars, vu->var_buf, vu->env->plan->var_cap, &vu->rng);
 	if (ps->cookies && vu->iteration > 1)
 		transport_handle_clear_cookies(vu->h);
 	vu->in_session = 1;
@@ -556,6 +559,8 @@ pick_rows(struct vu *vu)
 		for (int c = 0; c < f->ncolumns; c++)
 			vu->vars[f->slots[c]] = row[c];
 	}
+	if (plan->nrandoms > 0)            /* `random` per iteration */
+		random_vars_draw(plan, 0, vu->vars, vu->var_buf, plan->var_cap, &vu->rng);
 }
 
 void

@@ -294,6 +294,8 @@ struct plan {
 	size_t var_cap;            /* bytes kept of an extracted value (longer ones are cut, counted) */
 	struct plan_feed *feeds;   /* `feeds` */
 	int nfeeds;
+	struct plan_random *randoms;       /* `random` (testdef/random_vars.h) */
+	int nrandoms;
 	char **check_names;        /* distinct check names, in order of appearance: tick->checks[i] */
 	int nchecks;
 	struct plan_group *groups; /* groupBy of each step that has one: tick->groups[i] */

@@ -19,6 +19,7 @@
 #include "core/xmalloc.h"
 #include "testdef/feed_load.h"
 #include "testdef/pattern.h"
+#include "testdef/random_vars.h"
 #include "testdef/template.h"
 #include "testdef/testdef_priv.h"
 
@@ -26,7 +27,7 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", NULL,
+	"thresholds", "random", NULL,
 };
 
 /* ---- parsing */
@@ -100,6 +101,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 		p->base_url = xstrdup(c->base_url);
 	features_check_root(c, def);
 	features_collect(c, def);
+	random_vars_parse(c, def);
 	request_defaults(c, def);
 	walk_get_flag(c, def, "insecureSkipTLSVerify", &p->insecure_tls);
 	walk_get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);
@@ -208,6 +210,7 @@ plan_free(struct plan *p)
 	if (p == NULL)
 		return;
 	threshold_plan_free(p);    /* thresholds and the steps' series lists */
+	random_vars_free(p);
 	for (int i = 0; i < p->nscenarios; i++) {
 		struct plan_scenario *s = &p->scenarios[i];
 		for (int j = 0; j < s->ntasks; j++) {

@@ -8,6 +8,8 @@
 #   `vars` number, an inline feed row's number, a number extracted from JSON); text stays text
 #   (typed-json.json, against the demo target's POST /api/echo);
 # - a feed read from a JSON file (json-feed.json + data/products.json), typed as inline rows;
+# - named random values drawn once per run, per VU or per iteration, reused across steps
+#   (random-values.json: counted by groupBy over what the demo target echoes);
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -121,6 +123,31 @@ printf '[{"sku": "A-1"}, {"sku": {"x": 1}}]' >"$SANDBOX/data/products.json"
 like "$("$RAMPAGE" validate "$SANDBOX/jf2.json" 2>&1)" '^feeds\.products\.json\[1\]\.sku: expected a string, number or boolean, got an object' \
 	"a bad row of the file, by its index"
 body=$(jq -n --arg u "$DEMO_URL" '{definition: {baseUrl: $u, feeds: {p: {json: "/etc/passwd"}}, tasks: [{path: "/{{p.x}}"}]}}')
+# ---- random values drawn once
+example random-values.json
+"$RAMPAGE" run "$SANDBOX/random-values.json" -q --out summary="$SANDBOX/rv.json" >"$SANDBOX/out" 2>&1
+is "$?" 0 "random-values.json runs"
+R="$SANDBOX/rv.json"
+is "$(jq -c '[.rampage.groupBy[] | [(.values | length), .total, .missing]]' "$R")" '[[12,12,0],[12,12,0],[3,12,0],[1,12,0]]' \
+	"12 order numbers (one per iteration), 3 customers (one per VU), 1 run id"
+is "$(jq -c '.rampage.groupBy["create order"].values == .rampage.groupBy["pay order"].values' "$R")" true \
+	"each iteration's order number is the same in both of its steps"
+like "$(jq -r '.rampage.groupBy.run.values | keys[0]' "$R")" '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' \
+	"the run id is a UUID"
+ok $(jq -e '[.rampage.groupBy.customer.values | keys[] | tonumber | select(. >= 100000 and . <= 999999)] | length == 3' "$R" >/dev/null; echo $?) \
+	"customers are numbers in [100000, 999999], sent as numbers"
+"$RAMPAGE" run "$SANDBOX/random-values.json" -q --out summary="$SANDBOX/rv2.json" >"$SANDBOX/out" 2>&1
+ok $([ "$(jq -r '.rampage.groupBy.run.values | keys[0]' "$R")" != "$(jq -r '.rampage.groupBy.run.values | keys[0]' "$SANDBOX/rv2.json")" ]; echo $?) \
+	"another run, another run id"
+jq '.random += {"a": {"int": [5, 1]}, "b": {"uuid": true, "int": [1, 2]}, "c": {"uuid": true, "per": "hour"}, "vu": {"uuid": true}}
+	| .scenarios.shop.tasks[0].steps[0].json.a = "{{a}}"' "$SANDBOX/random-values.json" >"$SANDBOX/rv3.json"
+out=$("$RAMPAGE" validate "$SANDBOX/rv3.json" 2>&1)
+like "$out" 'random\.a\.int: expected \[min, max\]: two integers, min <= max, got an array' "min above max, by path"
+like "$out" 'random\.b: expected one of "int" and "uuid", got both' "int and uuid"
+like "$out" 'random\.c\.per: expected one of run, vu, iteration, got "hour"' "an unknown per"
+like "$out" 'random: expected a variable name .* got "vu"' "a built-in's name"
+ok $(printf '%s' "$out" | grep -q 'unknown variable'; [ $? -ne 0 ]; echo $?) "no cascade: the steps' references to them are not unknown"
+
 start_daemon
 is "$(curl -s -X POST -H 'Content-Type: application/json' -d "$body" "$URL/api/runs" | jq -r '.error.errors[0] | "\(.path): \(.message)"')" \
 	'feeds.p.json: CSV and JSON files are read only from definitions given as files (rampage run, rampage validate); use "rows"' \
