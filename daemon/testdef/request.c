@@ -621,8 +621,18 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	} else {
 		const char *shown = target_src ? target_src : json_is_string(url) ? json_string_value(url) :
 		    json_is_string(path) ? json_string_value(path) : "?";
-		size_t n = walk_utf8_cut(shown, strlen(shown), WALK_NAME_MAX);
-		st->name = xasprintf("%s %.*s", r->method, (int)n, shown);
+		if (c->name_by_url) {
+			/* k6's default name: the URL (baseUrl + path as written; references kept, so that
+			   one step stays one endpoint, as with k6's http.url``) */
+			char *u = path != NULL && c->base_url != NULL ? xasprintf("%s%s", c->base_url, shown) :
+			    xstrdup(shown);
+			size_t n = walk_utf8_cut(u, strlen(u), WALK_NAME_MAX);
+			st->name = xstrndup(u, n);
+			free(u);
+		} else {
+			size_t n = walk_utf8_cut(shown, strlen(shown), WALK_NAME_MAX);
+			st->name = xasprintf("%s %.*s", r->method, (int)n, shown);
+		}
 	}
 
 	/* query */

@@ -27,7 +27,7 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", "random", NULL,
+	"thresholds", "random", "defaultName", NULL,
 };
 
 /* ---- parsing */
@@ -102,6 +102,16 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	features_check_root(c, def);
 	features_collect(c, def);
 	random_vars_parse(c, def);
+	{
+		static const char *const names[] = { "method-path", "url", NULL };
+		const char *dn;
+		if (walk_get_string(c, def, "defaultName", 1, &dn) == 1) {
+			if (!walk_in_list(names, dn))
+				walk_expected(c, "defaultName", "\"method-path\" (\"GET /api/users\") or \"url\" "
+				    "(k6's: the URL as written)", json_object_get(def, "defaultName"));
+			c->name_by_url = strcmp(dn, "url") == 0;
+		}
+	}
 	request_defaults(c, def);
 	walk_get_flag(c, def, "insecureSkipTLSVerify", &p->insecure_tls);
 	walk_get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);

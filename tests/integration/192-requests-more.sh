@@ -10,6 +10,7 @@
 # - a feed read from a JSON file (json-feed.json + data/products.json), typed as inline rows;
 # - named random values drawn once per run, per VU or per iteration, reused across steps
 #   (random-values.json: counted by groupBy over what the demo target echoes);
+# - k6's default request name, the URL ("defaultName": "url", url-names.json).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -147,6 +148,22 @@ like "$out" 'random\.b: expected one of "int" and "uuid", got both' "int and uui
 like "$out" 'random\.c\.per: expected one of run, vu, iteration, got "hour"' "an unknown per"
 like "$out" 'random: expected a variable name .* got "vu"' "a built-in's name"
 ok $(printf '%s' "$out" | grep -q 'unknown variable'; [ $? -ne 0 ]; echo $?) "no cascade: the steps' references to them are not unknown"
+
+# ---- k6's default name: the URL
+jq --arg url "$DEMO_URL" '.baseUrl = $url | .thresholds = {("http_req_duration{name:" + $url + "/api/users}"): ["p(95)<500"]}' \
+	"$TOP_SRCDIR/etc/examples/url-names.json" >"$SANDBOX/url-names.json"
+"$RAMPAGE" run "$SANDBOX/url-names.json" -q --out summary="$SANDBOX/un.json" >"$SANDBOX/out" 2>&1
+is "$?" 0 "url-names.json: the threshold on an endpoint named by its URL passes"
+is "$(jq -c --arg u "$DEMO_URL" '[.rampage.endpoints[] | [(.name | sub($u; "BASE")), .requests]]' "$SANDBOX/un.json")" \
+	'[["BASE/api/users",6],["BASE/api/users/{{vu}}",6],["health",6]]' \
+	"unnamed steps are named by their URL as written (one endpoint per step, references kept); a name wins"
+jq 'del(.defaultName) | del(.thresholds)' "$SANDBOX/url-names.json" >"$SANDBOX/un2.json"
+"$RAMPAGE" run "$SANDBOX/un2.json" -q --out summary="$SANDBOX/un2s.json" >"$SANDBOX/out" 2>&1
+is "$(jq -c '[.rampage.endpoints[].name]' "$SANDBOX/un2s.json")" '["GET /api/users","GET /api/users/{{vu}}","health"]' \
+	"without it: METHOD path, as before"
+jq '.defaultName = "URL"' "$SANDBOX/url-names.json" >"$SANDBOX/un3.json"
+like "$("$RAMPAGE" validate "$SANDBOX/un3.json" 2>&1)" '^defaultName: expected "method-path" \("GET /api/users"\) or "url"' \
+	"an unknown defaultName, by path"
 
 start_daemon
 is "$(curl -s -X POST -H 'Content-Type: application/json' -d "$body" "$URL/api/runs" | jq -r '.error.errors[0] | "\(.path): \(.message)"')" \
