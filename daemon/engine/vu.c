@@ -319,6 +319,9 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 static const struct plan_check *
 inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r)
 {
+	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
+		return NULL;       /* before building resp: most steps inspect nothing */
+
 	struct tick *t = vu->env->tick;
 	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
 	struct extract_response resp = {
@@ -327,9 +330,6 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 		.protocol = protocol_of, .phase_us = r->phase_us,
 	};
 	const struct plan_check *failed = NULL;
-
-	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
-		return NULL;
 	for (int i = 0; i < st->nchecks; i++) {
 		const struct plan_check *k = &st->checks[i];
 		if (check_eval(k, &resp)) {
