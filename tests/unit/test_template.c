@@ -93,7 +93,7 @@ int
 main(void)
 {
 	uint64_t rng = 42;
-	struct tmpl_var vars[2] = { { "abc", 3 }, { NULL, 0 } };
+	struct tmpl_var vars[2] = { { "abc", 3, 0 }, { NULL, 0, 0 } };
 	struct tmpl_ctx ctx = { .vu = 7, .iteration = 12, .rng = &rng, .wall_ms = 1700000000123LL,
 	                        .vars = vars, .nvars = 2 };
 	char *cause = NULL;
@@ -258,10 +258,10 @@ main(void)
 		v[0] = (struct tmpl_var){ NULL, 0, 0 };
 		is_str(render("{{token}}", TMPL_JSON_VALUE, &jc), "\"\"", "an unset variable is an empty string");
 		{
-			char *cause = NULL;
-			struct tmpl *one = tmpl_parse("{{ token }}", TMPL_JSON, &scope, &cause);
-			struct tmpl *two = tmpl_parse("x{{token}}", TMPL_JSON, &scope, &cause);
-			struct tmpl *vu = tmpl_parse("{{vu}}", TMPL_JSON, &scope, &cause);
+			char *why = NULL;
+			struct tmpl *one = tmpl_parse("{{ token }}", TMPL_JSON, &scope, &why);
+			struct tmpl *two = tmpl_parse("x{{token}}", TMPL_JSON, &scope, &why);
+			struct tmpl *vu = tmpl_parse("{{vu}}", TMPL_JSON, &scope, &why);
 			ok(one != NULL && tmpl_is_one_var(one), "\"{{ token }}\" is one variable");
 			ok(two != NULL && !tmpl_is_one_var(two), "\"x{{token}}\" is not");
 			ok(vu != NULL && !tmpl_is_one_var(vu), "\"{{vu}}\" is a built-in, not a variable");
@@ -312,7 +312,7 @@ main(void)
 	is_str(buf, "abc", "at size - 1");
 	tmpl_free(t);
 	{
-		struct tmpl_var v[1] = { { "\"\"\"", 3 } };
+		struct tmpl_var v[1] = { { "\"\"\"", 3, 0 } };
 		struct tmpl_ctx jc = ctx;
 		jc.vars = v;
 		jc.nvars = 1;
