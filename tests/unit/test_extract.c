@@ -159,6 +159,17 @@ headers(void *arg, const char *name, size_t *len)
 	return v;
 }
 
+/* The cookie hook of a test response: it sets csrftoken=c0ff. */
+static const char *
+cookie(void *arg, const char *name, size_t *len)
+{
+	(void)arg;
+	if (strcmp(name, "csrftoken") != 0)
+		return NULL;
+	*len = 4;
+	return "c0ffee; Path=/";
+}
+
 /* The url and protocol hooks of a test response. */
 static const char *
 final_url(void *arg)
@@ -228,6 +239,19 @@ test_extract(void)
 	is_str(run(&x, 64), "13:/api/users/42", "a header, any case");
 	x.header = "X-Missing";
 	is_str(run(&x, 64), "-1", "a missing header fails");
+
+	{
+		/* a cookie the response sets, by name: through the response's cookie hook */
+		struct extract_response r = { .cookie = cookie };
+		char buf[64];
+		x = (struct plan_extract){ .from = PLAN_FROM_COOKIE, .header = "csrftoken" };
+		is_int(extract_run(&x, &r, buf, sizeof buf), 4, "a cookie's value by name");
+		ok(memcmp(buf, "c0ff", 4) == 0, "... its value");
+		x.header = "sessionid";
+		is_int(extract_run(&x, &r, buf, sizeof buf), -1, "a cookie the response does not set fails");
+		r.cookie = NULL;
+		is_int(extract_run(&x, &r, buf, sizeof buf), -1, "and so does a response without the hook");
+	}
 
 	x = (struct plan_extract){ .from = PLAN_FROM_REGEX, .group = 1 };
 	x.regex = pattern_regex_new("\"id\": (\\d+)", &cause);
