@@ -630,9 +630,16 @@ parse_check(struct walk *c, json_t *v, struct plan_check *k)
 			for (int i = 0; phase_names[i] != NULL && json_is_string(ex); i++)
 				if (strcmp(phase_names[i], json_string_value(ex)) == 0)
 					k->phase = 1 + i;
-			if (k->phase == 0)
-				walk_expected(c, "phase", "one of blocked, connecting, tls_handshaking, sending, "
-				    "waiting, receiving (k6's timings)", ex);
+			if (k->phase == 0) {
+				const char *const *phases[] = { phase_names };
+				const char *hint = json_is_string(ex) ? walk_suggest(json_string_value(ex), phases, 1) :
+				    NULL;
+				char *got = walk_got(ex);
+				walk_err_key(c, "phase", "expected one of blocked, connecting, tls_handshaking, sending, "
+				    "waiting, receiving (k6's timings), got %s%s%s%s", got, hint ? " (did you mean \"" : "",
+				    hint ? hint : "", hint ? "\"?)" : "");
+				free(got);
+			}
 		}
 	}
 

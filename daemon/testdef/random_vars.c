@@ -52,8 +52,12 @@ parse_one(struct walk *c, json_t *v, struct plan_random *r)
 	} else {
 		src = xstrdup("{{uuid}}");
 	}
-	if (walk_get_string(c, v, "per", 1, &per) == 1 && !walk_in_list(pers, per))
-		walk_expected(c, "per", "one of run, vu, iteration", json_object_get(v, "per"));
+	if (walk_get_string(c, v, "per", 1, &per) == 1 && !walk_in_list(pers, per)) {
+		const char *const *per_list[] = { pers };
+		const char *hint = walk_suggest(per, per_list, 1);
+		walk_err_key(c, "per", "expected one of run, vu, iteration, got \"%s\"%s%s%s", per,
+		    hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+	}
 	r->per = strcmp(per, "run") == 0 ? PLAN_RANDOM_RUN : strcmp(per, "vu") == 0 ? PLAN_RANDOM_VU :
 	    PLAN_RANDOM_ITERATION;
 	if (src != NULL && (r->gen = tmpl_parse(src, TMPL_RAW, NULL, &cause)) == NULL) {

@@ -65,12 +65,13 @@ jq '.tasks[0].redirects = 0 | .tasks[0].checks = [{"url": "/api/health"}, {"url"
 is "$(jq -c '[.root_group.checks[] | [.name, .passes, .fails]]' "$SANDBOX/rc2s.json")" \
 	'[["url is /api/health",0,10],["url is /api/redirect/2",10,0],["protocol is HTTP/2.0",0,10],["timings.waiting < 1us",0,10]]' \
 	"redirects 0: the final URL is the first; HTTP/2.0 and a 1 us time to first byte fail"
-jq '.tasks[0].checks = [{"url": "api/health"}, {"protocol": "SPDY"}, {"maxDuration": "1s", "phase": "wait"},
+jq '.tasks[0].checks = [{"url": "api/health"}, {"protocol": "SPDY"}, {"maxDuration": "1s", "phase": "wating"},
 	{"status": 200, "phase": "waiting"}]' "$SANDBOX/response-checks.json" >"$SANDBOX/rc3.json"
 out=$("$RAMPAGE" validate "$SANDBOX/rc3.json" 2>&1)
 like "$out" '^tasks\[0\]\.checks\[0\]\.url: expected the final URL' "a url that is neither absolute nor a path, by path"
 like "$out" 'tasks\[0\]\.checks\[1\]\.protocol: expected one of HTTP/1\.0, HTTP/1\.1, HTTP/2\.0, HTTP/3\.0, got "SPDY"' "an unknown protocol"
-like "$out" 'tasks\[0\]\.checks\[2\]\.phase: expected one of blocked, connecting, tls_handshaking' "an unknown phase"
+like "$out" 'tasks\[0\]\.checks\[2\]\.phase: expected one of blocked, connecting, tls_handshaking.*got "wating" \(did you mean "waiting"\?\)' \
+	"an unknown phase, with did-you-mean"
 like "$out" 'tasks\[0\]\.checks\[3\]\.phase: only goes with "maxDuration"' "phase without maxDuration"
 
 # ---- a cookie's value by name
@@ -140,12 +141,13 @@ ok $(jq -e '[.rampage.groupBy.customer.values | keys[] | tonumber | select(. >= 
 "$RAMPAGE" run "$SANDBOX/random-values.json" -q --out summary="$SANDBOX/rv2.json" >"$SANDBOX/out" 2>&1
 ok $([ "$(jq -r '.rampage.groupBy.run.values | keys[0]' "$R")" != "$(jq -r '.rampage.groupBy.run.values | keys[0]' "$SANDBOX/rv2.json")" ]; echo $?) \
 	"another run, another run id"
-jq '.random += {"a": {"int": [5, 1]}, "b": {"uuid": true, "int": [1, 2]}, "c": {"uuid": true, "per": "hour"}, "vu": {"uuid": true}}
+jq '.random += {"a": {"int": [5, 1]}, "b": {"uuid": true, "int": [1, 2]}, "c": {"uuid": true, "per": "hour"}, "d": {"uuid": true, "per": "vus"}, "vu": {"uuid": true}}
 	| .scenarios.shop.tasks[0].steps[0].json.a = "{{a}}"' "$SANDBOX/random-values.json" >"$SANDBOX/rv3.json"
 out=$("$RAMPAGE" validate "$SANDBOX/rv3.json" 2>&1)
 like "$out" 'random\.a\.int: expected \[min, max\]: two integers, min <= max, got an array' "min above max, by path"
 like "$out" 'random\.b: expected one of "int" and "uuid", got both' "int and uuid"
-like "$out" 'random\.c\.per: expected one of run, vu, iteration, got "hour"' "an unknown per"
+like "$out" 'random\.c\.per: expected one of run, vu, iteration, got "hour"$' "an unknown per"
+like "$out" 'random\.d\.per: expected one of run, vu, iteration, got "vus" \(did you mean "vu"\?\)' "a near one, with did-you-mean"
 like "$out" 'random: expected a variable name .* got "vu"' "a built-in's name"
 ok $(printf '%s' "$out" | grep -q 'unknown variable'; [ $? -ne 0 ]; echo $?) "no cascade: the steps' references to them are not unknown"
 
