@@ -646,6 +646,11 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 			append_pairs(c, "query", query, r->full_url, has_query_mark ? "&" : "?", &r->query,
 			    &r->nquery);
 	}
+	if (r->url_check != URL_CHECK_NONE && r->nquery > 0) {
+		/* a variable may bring its own '?': the worker joins the query then (render's "?" or "&") */
+		tmpl_free(r->full_url);
+		r->full_url = NULL;
+	}
 
 	/* headers: the request's, then defaults.headers not overridden */
 	parse_headers(c, obj, "headers", &r->headers, &r->nheaders);

@@ -52,13 +52,15 @@ fi
 cat >"$SANDBOX/run.json" <<JSON
 { "baseUrl": "$DEMO_URL",
   "scenarios": { "s": { "executor": "per-vu-iterations", "vus": 1, "iterations": 3,
-  "vars": { "self": "$DEMO_URL/api/health", "ftp": "ftp://127.0.0.1/x", "rel": "api/health",
+  "vars": { "self": "$DEMO_URL/api/health", "selfq": "$DEMO_URL/api/health?a=1", "ftp": "ftp://127.0.0.1/x", "rel": "api/health",
             "noHost": "http:///api/health" },
   "tasks": [ { "name": "flow", "steps": [
     { "name": "create", "method": "POST", "path": "/api/users", "json": { "name": "a", "email": "a@b.c" },
       "extract": { "loc": { "header": "Location" } } },
     { "name": "follow", "path": "{{loc}}", "checks": [ { "status": 200 }, { "json": "/name", "equals": "a" } ] },
     { "name": "whole", "url": "{{self}}", "checks": [ { "status": 200 } ] },
+    { "name": "whole+query", "url": "{{selfq}}", "query": { "b": 2 }, "checks": [ { "url": "/api/health?a=1&b=2" } ] },
+    { "name": "path+query", "path": "{{loc}}", "query": { "b": 2 } },
     { "name": "custom", "method": "PURGE", "customMethod": true, "path": "/api/health" },
     { "name": "bad scheme", "url": "{{ftp}}" },
     { "name": "no host", "url": "{{noHost}}" },
@@ -70,6 +72,9 @@ ep() { jq -c --arg n "$1" "[.rampage.endpoints[] | select(.name == \$n) | $2]" "
 is "$(ep follow '[.requests, .failed]')" '[[3,0]]' "path {{loc}}: the created user, three times"
 is "$(jq -c '[.root_group.checks[] | select(.name | test("json")) | .fails]' "$S")" '[0]' "and it is the user just created"
 is "$(ep whole '[.requests, .failed]')" '[[3,0]]' "url {{self}}: sent"
+is "$(jq -c '[.root_group.checks[] | select(.name | test("^url is")) | [.name, .passes]]' "$S")" '[["url is /api/health?a=1&b=2",3]]' \
+	"a url variable that has a query of its own: the query object is joined with &"
+is "$(ep 'path+query' '[.requests, .failed]')" '[[3,0]]' "a path variable with a query object: sent"
 is "$(ep custom '[.requests, .status_other // 0]')" '[[3,0]]' "PURGE sent (the demo answers it)"
 is "$(jq -r '.rampage.endpoints[] | select(.name == "bad scheme") | "\(.failed) \(.failures[0].message)"' "$S")" \
 	'3 not sent: the url'"'"'s variable did not render an absolute http:// or https:// URL' "url ftp://: not sent, said why"
