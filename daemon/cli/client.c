@@ -56,7 +56,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: rampage tests [common]\n"
 	    "       rampage runs [--test ID] [--state S[,S...]] [--limit N] [common]\n"
-	    "       rampage start TEST [--vus N] [--duration D] [--rate R] [--note TEXT] [--wait] [common]\n"
+	    "       rampage start TEST [--vus N] [--duration D] [--rate R] [--iterations N]\n"
+	    "                     [--note TEXT] [--wait] [common]\n"
 	    "       rampage stop RUN [--force] [common]\n"
 	    "       rampage vus RUN N [--scenario NAME] [common]\n"
 	    "       rampage show RUN [common]\n"
@@ -845,6 +846,7 @@ client_start_main(int argc, char **argv)
 		{ "vus", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "iterations", required_argument, NULL, 'i' },
 		{ "note", required_argument, NULL, 'n' },
 		{ "wait", no_argument, NULL, 'w' },
 		COMMON_OPTS, { NULL, 0, NULL, 0 },
@@ -866,6 +868,13 @@ client_start_main(int argc, char **argv)
 				goto out;
 			}
 			json_object_set_new(body, "vus", json_integer(id));
+			break;
+		case 'i':
+			if ((id = parse_id(optarg)) == 0) {
+				rc = bad_usage(argv[0], "--iterations takes a positive integer");
+				goto out;
+			}
+			json_object_set_new(body, "iterations", json_integer(id));
 			break;
 		case 'd':
 		case 'n':

@@ -22,6 +22,9 @@
  *                            connections dropped, or answer 503 with --reload-mode 503
  *   GET  /metrics            Prometheus text of its own: RSS, requests, task queue depth, ...
  * (demo_misbehave.c: those two, leak mode and the task worker.)
+ *   GET  /api/csrf           {"csrf":"set"} + Set-Cookie: csrftoken=<32 hex> (demo_extra.c)
+ *   POST /api/csrf           200 when X-CSRF-Token equals the csrftoken cookie, else 403
+ *   POST /api/echo           200 with the JSON body as sent (demo_extra.c); 400 when not JSON
  * With --require-auth the users and tasks routes answer 401 without "Authorization: Bearer <token>"
  * of a token this process issued; those routes count requests per token whether or not it is set.
  * Knobs on every route: ?delay_ms=0..60000, ?jitter_ms=0..60000 (uniform 0..N more), ?status=100..599

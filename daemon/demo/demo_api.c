@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "demo/demo_extra.h"
 #include "demo/demo_priv.h"
 
 #define BODY_MAX        (64 * 1024) /* request bodies of JSON routes */
@@ -477,7 +478,15 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 	struct answer a;
 	const char *id;
 	int wrong_method;
-	enum demo_route route = route_of(method, url, &id, &wrong_method);
+	enum demo_route route;
+
+	if (demo_extra_answer(conn, url, method, req->body, req->len, api->opts->node_id, &a.status,
+	    &a.resp)) {
+		a.owned = 1;       /* /api/csrf, /api/echo: demo_extra.h */
+		*delay_ms = 0;
+		return a;
+	}
+	route = route_of(method, url, &id, &wrong_method);
 
 	demo_state_count_route(api->state, route);
 	*delay_ms = 0;

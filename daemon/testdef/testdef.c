@@ -19,6 +19,7 @@
 #include "core/xmalloc.h"
 #include "testdef/feed_load.h"
 #include "testdef/pattern.h"
+#include "testdef/random_vars.h"
 #include "testdef/template.h"
 #include "testdef/testdef_priv.h"
 
@@ -26,7 +27,7 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", "events", NULL,
+	"thresholds", "events", "random", "defaultName", NULL,
 };
 
 /* ---- parsing */
@@ -100,6 +101,17 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 		p->base_url = xstrdup(c->base_url);
 	features_check_root(c, def);
 	features_collect(c, def);
+	random_vars_parse(c, def);
+	{
+		static const char *const names[] = { "method-path", "url", NULL };
+		const char *dn;
+		if (walk_get_string(c, def, "defaultName", 1, &dn) == 1) {
+			if (!walk_in_list(names, dn))
+				walk_expected(c, "defaultName", "\"method-path\" (\"GET /api/users\") or \"url\" "
+				    "(k6's: the URL as written)", json_object_get(def, "defaultName"));
+			c->name_by_url = strcmp(dn, "url") == 0;
+		}
+	}
 	request_defaults(c, def);
 	walk_get_flag(c, def, "insecureSkipTLSVerify", &p->insecure_tls);
 	walk_get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);
@@ -215,6 +227,7 @@ plan_free(struct plan *p)
 		free(p->events[i].url);
 	}
 	free(p->events);
+	random_vars_free(p);
 	for (int i = 0; i < p->nscenarios; i++) {
 		struct plan_scenario *s = &p->scenarios[i];
 		for (int j = 0; j < s->ntasks; j++) {

@@ -47,6 +47,7 @@ struct walk {
 	int ndef_headers;
 	int64_t def_timeout_ns;
 	int def_redirects;         /* top-level maxRedirects, else 10 */
+	int name_by_url;           /* "defaultName": "url": an unnamed request is named by its URL */
 	int ntasks;                /* over every scenario so far */
 	json_t *var_index;         /* variable name -> slot in plan->var_names */
 	json_t *check_index;       /* check name -> index in plan->check_names */
