@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "engine/check.h"
+#include "engine/custom.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
 #include "engine/think.h"
@@ -298,13 +299,15 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 		.header = header_of, .header_arg = vu->h, .match = vu->match,
 	};
 	const struct plan_check *failed = NULL;
+	uint64_t ok = 0;           /* check i passed: bit i (the first 64; `record` reads them) */
 
-	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
+	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0 && st->nrecords == 0)
 		return NULL;
 	for (int i = 0; i < st->nchecks; i++) {
 		const struct plan_check *k = &st->checks[i];
 		if (check_eval(k, &resp)) {
 			t->checks[k->index].passes++;
+			ok |= i < 64 ? 1ULL << i : 0;
 		} else {
 			t->checks[k->index].fails++;
 			if (k->fail_request && failed == NULL)
@@ -323,6 +326,8 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 		else
 			tick_group_add(tg, value, (size_t)n < sizeof value ? (size_t)n : sizeof value, 1);
 	}
+	if (st->nrecords > 0)
+		custom_record(t, st, &resp, r, vu->vars, ok, r->done_ns);
 	extract_response_fini(&resp);
 	return failed;
 }

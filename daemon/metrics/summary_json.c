@@ -381,8 +381,11 @@ add_sub_metric(json_t *metrics, const struct summary_run *run, int i, const stru
 	const struct tick *w = run->whole;
 	int id = metric_find(r->base, strlen(r->base));
 	struct summary_value v = { 0 };
+	int slot = summary_custom_slot(run->plan, r->metric);
 
-	if (r->check >= 0 && r->check < w->nchecks) {
+	if (slot >= 0)
+		json_object_set_new(metrics, r->metric, summary_custom_entry(run, slot));
+	else if (r->check >= 0 && r->check < w->nchecks) {
 		v.count = w->checks[r->check].passes;
 		v.total = v.count + w->checks[r->check].fails;
 		add_value(metrics, r->metric, METRIC_CHECKS, &v, run->duration_ns);
@@ -464,6 +467,7 @@ summary_json(const struct summary_run *run)
 	json_object_set_new(root, "metrics", metrics);
 
 	json_object_set_new(root, "rampage", rampage_json(run));
+	summary_custom_json(json_object_get(root, "rampage"), metrics, run);
 	add_thresholds(root, metrics, run);
 	return root;
 }

@@ -448,7 +448,7 @@ fmt_observed(char *buf, size_t len, const struct threshold_result *r)
 
 	if (!r->judged)
 		snprintf(v, sizeof v, "- (no samples)");
-	else if (strcmp(r->type, "trend") == 0)
+	else if (strcmp(r->type, "trend") == 0 && strcmp(r->contains, "time") == 0)
 		summary_fmt_ms(v, sizeof v, r->value);
 	else if (strcmp(r->type, "rate") == 0)
 		snprintf(v, sizeof v, "%.2f%%", r->value * 100.0);
@@ -565,6 +565,7 @@ summary_print(FILE *f, const struct summary_run *run)
 
 	text_print(f, &tx);
 	free(tx.lines);
+	summary_custom_print(f, run);
 
 	if (open)
 		fprintf(f, "\n  open model: http_req_duration counts from each iteration's intended start\n"

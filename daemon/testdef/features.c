@@ -681,6 +681,7 @@ features_step(struct walk *c, json_t *obj, struct plan_step *st)
 	parse_extract(c, obj, st);
 	parse_checks(c, obj, st);
 	parse_group_by(c, obj, st);
+	custom_metric_step(c, obj, st);
 	parse_think(c, obj, "thinkTime", &st->think);
 	if (st->req.nheaders > c->plan->max_headers)
 		c->plan->max_headers = st->req.nheaders;
@@ -787,4 +788,5 @@ features_step_fini(struct plan_step *st)
 		json_decref(st->checks[i].equals);
 	}
 	free(st->checks);
+	custom_metric_step_fini(st);
 }

@@ -26,7 +26,7 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", NULL,
+	"thresholds", "metrics", NULL,
 };
 
 /* ---- parsing */
@@ -105,10 +105,12 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	walk_get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);
 	c->feed_use = c->feed_use_scenario;
 
+	custom_metric_parse(c, def);       /* before the steps that record into them */
 	scenario_parse_all(c, def);
 	feed_load_check_unique(c);
 	/* thresholds: after everything they may name (endpoints, scenarios, tasks, checks) */
 	threshold_plan_parse(c, json_object_get(def, "thresholds"));
+	custom_metric_assign(p);
 
 out:
 	for (int i = 0; i < c->ndef_headers; i++) {
@@ -208,6 +210,7 @@ plan_free(struct plan *p)
 	if (p == NULL)
 		return;
 	threshold_plan_free(p);    /* thresholds and the steps' series lists */
+	custom_metric_free(p);
 	for (int i = 0; i < p->nscenarios; i++) {
 		struct plan_scenario *s = &p->scenarios[i];
 		for (int j = 0; j < s->ntasks; j++) {

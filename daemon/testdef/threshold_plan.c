@@ -489,14 +489,14 @@ out:
  */
 static int
 parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metric, int *endpoint,
-    int *series, int *check)
+    int *series, int *check, int *custom)
 {
 	const char *brace = strchr(key, '{'), *close;
 	size_t n = brace ? (size_t)(brace - key) : strlen(key);
 	struct sel s = { .name = -1, .scenario = -1, .status = -1, .expected = -1 };
 	int m, rc = 0;
 
-	*endpoint = *series = *check = -1;
+	*endpoint = *series = *check = *custom = -1;
 	if (brace == NULL && strchr(key, '}') != NULL) {
 		walk_err(c, "expected tags in braces like {name:login}, got an unmatched \"}\"");
 		return -1;
@@ -504,6 +504,11 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 	while (n > 0 && isspace((unsigned char)key[n - 1]))
 		n--;
 	m = metric_find(key, n);
+	if (m < 0 && (rc = custom_metric_threshold_key(c, key, n, custom)) >= 0) {
+		*metric = METRIC_N;
+		return rc == 0 ? 0 : -1;
+	}
+	rc = 0;
 	if (m < 0) {
 		const char *best = NULL;
 		size_t bd = SIZE_MAX;
@@ -512,6 +517,11 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 			size_t d = text_distance(name, metric_get(i)->name);
 			if (d < bd)
 				bd = d, best = metric_get(i)->name;
+		}
+		for (int i = 0; i < c->plan->nmetrics; i++) {
+			size_t d = text_distance(name, c->plan->metrics[i].name);
+			if (d < bd)
+				bd = d, best = c->plan->metrics[i].name;
 		}
 		q = quoted(name);
 		if (bd <= 3 && bd < n)
@@ -577,7 +587,7 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 {
 	static const char *const keys[] = { "threshold", "abortOnFail", "delayAbortEval",
 	    "baselineRequired", NULL };
-	const struct metric *m = metric_get(d->metric);
+	const struct metric *m = d->custom >= 0 ? NULL : metric_get(d->metric);
 	const char *src;
 	char *cause, agg[32];
 
@@ -657,6 +667,25 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 		return -1;
 	}
 	threshold_agg_name(d->expr.agg, d->expr.pct, agg, sizeof agg);
+	if (m == NULL) {
+		const struct plan_metric *pm = &c->plan->metrics[c->plan->metric_slots[d->custom].metric];
+		char *q = quoted(src);
+		int rc = -1;
+		d->custom_type = pm->type;
+		if (!agg_fits(pm->type, d->expr.agg))
+			walk_err(c, "expected %s on %s (a %s), got %s", type_aggs[pm->type], pm->name,
+			    metric_type_name(pm->type), q);
+		else if (d->expr.window_s > 0 && (pm->type == METRIC_COUNTER || pm->type == METRIC_GAUGE))
+			walk_err(c, "expected no window on %s (a custom %s: windows go with custom trends and "
+			    "rates), got %s", pm->name, metric_type_name(pm->type), q);
+		else if (d->expr.relative)
+			walk_err(c, "expected a number, not a baseline, on the custom metric %s, got %s",
+			    pm->name, q);
+		else
+			rc = 0;
+		free(q);
+		return rc;
+	}
 	if (!agg_fits(m->type, d->expr.agg)) {
 		char *q = quoted(src);
 		walk_err(c, "expected %s on %s (a %s), got %s", type_aggs[m->type], m->name,
@@ -749,11 +778,11 @@ threshold_plan_parse(struct walk *c, json_t *thresholds)
 	old = walk_key(c, "thresholds");
 	json_object_foreach(thresholds, key, arr) {
 		size_t old2 = walk_key(c, key);
-		int metric, endpoint, series, check;
+		int metric, endpoint, series, check, custom;
 		size_t i;
 		json_t *e;
 
-		if (parse_key(c, tp, key, &metric, &endpoint, &series, &check) != 0) {
+		if (parse_key(c, tp, key, &metric, &endpoint, &series, &check, &custom) != 0) {
 			walk_pop(c, old2);
 			continue;
 		}
@@ -764,7 +793,7 @@ threshold_plan_parse(struct walk *c, json_t *thresholds)
 		}
 		json_array_foreach(arr, i, e) {
 			struct threshold_def d = { .metric = metric, .endpoint = endpoint, .series = series,
-			    .check = check };
+			    .check = check, .custom = custom };
 			size_t old3 = walk_index(c, i);
 
 			if (parse_one(c, e, &d) != 0) {
