@@ -1,0 +1,82 @@
+#!/bin/sh
+# Custom metrics (issue 15): etc/examples/custom-metrics.json declares a Trend of times, a Trend of
+# plain numbers, a Counter, a Rate and a Gauge, feeds them from a timing phase, a variable, the
+# body's JSON, a check and a constant, and puts thresholds on them (a tagged sub-metric included).
+# The summary has each in k6's shape (handleSummary and the flattened --summary-export), the text
+# summary a CUSTOM block; a failing threshold on a custom metric fails the run (exit 99); a value
+# that cannot be read is counted, not recorded; validation names the path and suggests; a run
+# through the daemon stores the same metrics in its summary.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+
+unset RAMPAGE_TOKEN
+start_demo demo
+EX="$TOP_SRCDIR/etc/examples/custom-metrics.json"
+jq --arg url "$DEMO_URL" '.baseUrl = $url' "$EX" >"$SANDBOX/cm.json"
+"$RAMPAGE" run "$SANDBOX/cm.json" --out summary="$SANDBOX/s.json" --summary-export "$SANDBOX/k6.json" \
+	>"$SANDBOX/out" 2>&1
+is $? 0 "the example runs and its thresholds hold: exit 0"
+S="$SANDBOX/s.json"
+n=$(jq '.iterations' "$EX")
+posts=$(curl -s "$DEMO_URL/api/stats" | jq '.requests.by_route["POST /api/tasks"]')
+is "$posts" "$n" "the target saw $n task creations"
+is "$(jq -c '.metrics.tasks_created | [.type, .contains, .values.count]' "$S")" "[\"counter\",\"default\",$n]" \
+	"tasks_created: a counter of one per creation"
+is "$(jq -c '.metrics.task_queued | [.type, .values.rate, .values.passes, .values.fails]' "$S")" "[\"rate\",1,$n,0]" \
+	"task_queued: a rate fed by the check's outcome"
+is "$(jq -c '.metrics.last_task_id | [.type, .values.value == .values.max, .values.min >= 1, .values.max >= '"$n"']' "$S")" \
+	'["gauge",true,true,true]' "last_task_id: a gauge whose last value is the newest task's id (ids grow)"
+is "$(jq -c '.metrics.user_id | [.type, .contains, .values.min, .values.max]' "$S")" '["trend","default",1,3]' \
+	"user_id: a trend of a variable's values (VUs 1 to 3 read users 1 to 3)"
+is "$(jq -c '.metrics.server_wait | [.type, .contains, (.values | keys)]' "$S")" \
+	'["trend","time",["avg","max","med","min","p(90)","p(95)","p(99)"]]' "server_wait: a trend of times, k6's stats"
+is "$(jq '.rampage.metrics.server_wait.samples' "$S")" $((2 * n)) "one wait per request"
+ok "$(jq -e '.metrics.server_wait.values | .min > 0 and .min <= .med and .med <= .max' "$S" >/dev/null; echo $?)" \
+	"the waits are ordered min <= med <= max"
+is "$(jq -c '.metrics["server_wait{kind:write}"] | [.type, .thresholds["max<1000"].ok]' "$S")" '["trend",true]' \
+	"the tagged sub-metric has its own entry with its threshold"
+ok "$(jq -e '.metrics["server_wait{kind:write}"].values.max <= .metrics.server_wait.values.max' "$S" >/dev/null; echo $?)" \
+	"the sub-metric holds a subset of the values"
+is "$(jq -c '[.rampage.thresholds[] | select(.metric | test("^(server|user|task|last)")) | .ok] | length, all' "$S" | tr '\n' ' ')" \
+	"7 true " "seven thresholds on custom metrics, all passed"
+K="$SANDBOX/k6.json"
+is "$(jq -c '[.metrics.tasks_created.count, .metrics.task_queued.value, .metrics.task_queued.passes, .metrics.user_id.min]' "$K")" \
+	"[$n,1,$n,1]" "k6's flattened --summary-export carries them (a rate's rate as value)"
+is "$(jq -c '.metrics.task_queued.thresholds' "$K")" '{"rate>0.99":false}' "with k6's threshold flags (false: not failed)"
+out=$(cat "$SANDBOX/out")
+like "$out" 'CUSTOM' "the text summary has a CUSTOM block"
+like "$out" "tasks_created\\.+: $n " "with the counter"
+like "$out" 'task_queued\.+: 100\.00% ' "and the rate"
+like "$out" "✓ 'rate>0.99' rate=100.00%" "its thresholds are listed with their values"
+
+# A failing threshold on a custom metric fails the run; an unreadable value is counted, not added.
+jq '.tasks[0].steps[0].checks[0].equals = "done" | .tasks[0].steps[1].record += [{"metric": "user_id", "json": "/nope"}]' \
+	"$SANDBOX/cm.json" >"$SANDBOX/fail.json"
+"$RAMPAGE" run "$SANDBOX/fail.json" -q --out summary="$SANDBOX/f.json" >"$SANDBOX/fout" 2>&1
+is $? 99 "task_queued rate 0 breaks rate>0.99: exit 99"
+is "$(jq -c '[.metrics.task_queued.values.rate, .metrics.task_queued.thresholds["rate>0.99"].ok]' "$SANDBOX/f.json")" \
+	'[0,false]' "the summary marks it failed"
+is "$(jq -c '.rampage.metrics.user_id' "$SANDBOX/f.json")" "{\"samples\":$n,\"missing\":$n}" \
+	"a JSON value that is not there: counted as missing, not recorded"
+like "$(cat "$SANDBOX/fout")" "✗ 'rate>0.99' rate=0.00%" "the text shows the failure"
+
+# Validation: the path, and a suggestion.
+jq '.tasks[0].steps[0].record[0].metric = "task_created"' "$SANDBOX/cm.json" >"$SANDBOX/bad1.json"
+out=$("$RAMPAGE" validate "$SANDBOX/bad1.json" 2>&1)
+is "$?" 2 "an undeclared metric is refused (exit 2)"
+like "$out" 'tasks\[0\]\.steps\[0\]\.record\[0\]\.metric: "task_created" is not declared in "metrics" \(did you mean "tasks_created"\?\)' \
+	"naming the path and the declared metric meant"
+jq '.thresholds.tasks_created = ["p(95)<1"]' "$SANDBOX/cm.json" >"$SANDBOX/bad2.json"
+like "$("$RAMPAGE" validate "$SANDBOX/bad2.json" 2>&1)" 'thresholds\.tasks_created\[0\]: expected count or rate on tasks_created \(a counter\)' \
+	"a percentile on a counter is refused, as k6 does"
+
+# Through the daemon: the run's stored summary has them.
+start_daemon
+J='Content-Type: application/json'
+T=$(curl -s -H "$J" -X POST "$URL/api/tests" -d @"$SANDBOX/cm.json" | jq .id)
+like "$T" '^[0-9]+$' "the definition is saved by the API"
+"$RAMPAGE" start "$T" --wait --server "$URL" >/dev/null 2>&1
+is "$?" 0 "a daemon run passes its custom thresholds"
+R=$(curl -s "$URL/api/runs?test=$T" | jq '.runs[0].id')
+is "$(curl -s "$URL/api/runs/$R" | jq -c '[.state, .summary.metrics.tasks_created.values.count]')" "[\"passed\",$n]" \
+	"the stored summary has the counter"
+done_testing
