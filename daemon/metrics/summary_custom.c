@@ -44,10 +44,10 @@ summary_custom_slot(const struct plan *plan, const char *key)
 }
 
 json_t *
-summary_custom_entry(const struct summary_run *run, int slot)
+summary_custom_values(const struct plan *plan, const struct tick *t, int slot, int64_t duration_ns)
 {
-	const struct plan_metric *pm = &run->plan->metrics[run->plan->metric_slots[slot].metric];
-	const struct tick_custom *c = slot < run->whole->ncustom ? &run->whole->custom[slot] : NULL;
+	const struct plan_metric *pm = &plan->metrics[plan->metric_slots[slot].metric];
+	const struct tick_custom *c = slot < t->ncustom ? &t->custom[slot] : NULL;
 	struct tick_custom zero = { 0 };
 	json_t *v = json_object();
 
@@ -65,7 +65,7 @@ summary_custom_entry(const struct summary_run *run, int slot)
 		break;
 	case METRIC_COUNTER:
 		json_object_set_new(v, "count", number(c->sum));
-		json_object_set_new(v, "rate", json_real(summary_per_second(c->sum, run->duration_ns)));
+		json_object_set_new(v, "rate", json_real(summary_per_second(c->sum, duration_ns)));
 		break;
 	case METRIC_RATE:
 		json_object_set_new(v, "rate", json_real(c->n > 0 ? (double)c->nonzero / (double)c->n : 0.0));
@@ -78,8 +78,17 @@ summary_custom_entry(const struct summary_run *run, int slot)
 		json_object_set_new(v, "max", number(c->n > 0 ? c->max : 0.0));
 		break;
 	}
+	return v;
+}
+
+json_t *
+summary_custom_entry(const struct summary_run *run, int slot)
+{
+	const struct plan_metric *pm = &run->plan->metrics[run->plan->metric_slots[slot].metric];
+
 	return json_pack("{s:s, s:s, s:o}", "type", metric_type_name(pm->type),
-	    "contains", pm->is_time ? "time" : "default", "values", v);
+	    "contains", pm->is_time ? "time" : "default",
+	    "values", summary_custom_values(run->plan, run->whole, slot, run->duration_ns));
 }
 
 void

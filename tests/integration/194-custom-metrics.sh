@@ -79,4 +79,53 @@ is "$?" 0 "a daemon run passes its custom thresholds"
 R=$(curl -s "$URL/api/runs?test=$T" | jq '.runs[0].id')
 is "$(curl -s "$URL/api/runs/$R" | jq -c '[.state, .summary.metrics.tasks_created.values.count]')" "[\"passed\",$n]" \
 	"the stored summary has the counter"
+
+# Live: during a 3 s run, each tick carries the custom metrics (the second's and the run's so far),
+# and GET /metrics has them in one family per type, which promtool accepts.
+cat >"$SANDBOX/ws.py" <<'PY'
+import asyncio, json, sys
+import websockets
+
+async def main(port, run):
+    async with websockets.connect("ws://127.0.0.1:%d/api/live" % port) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "topics": ["run:%d" % run]}))
+        ticks = []
+        while len(ticks) < 2:
+            m = json.loads(await asyncio.wait_for(ws.recv(), 15))
+            if m.get("type") == "tick" and "metrics" in m:
+                ticks.append({x["name"]: x for x in m["metrics"]})
+        print(json.dumps(ticks))
+
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+PY
+jq '.vus = 2 | del(.iterations) | .duration = "3s" | .tasks[0].steps[1].thinkTime = "50ms"' "$SANDBOX/cm.json" >"$SANDBOX/live.json"
+ID=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $(cat "$SANDBOX/live.json")}" | jq .id)
+like "$ID" '^[0-9]+$' "a 3 s run started ($ID)"
+/usr/bin/python3 "$SANDBOX/ws.py" "$PORT" "$ID" >"$SANDBOX/ticks.json" 2>"$SANDBOX/ws.err" &
+WS=$!
+sleep 1
+curl -s "$URL/metrics" >"$SANDBOX/prom.txt"
+wait $WS
+is "$(jq -c '.[0].tasks_created | [.type, .contains, (.run | keys), (.second | keys)]' "$SANDBOX/ticks.json")" \
+	'["counter","default",["count","rate"],["count","rate"]]' "a live tick has each custom metric, for the second and the run"
+ok "$(jq -e 'length == 2 and .[1].tasks_created.run.count > .[0].tasks_created.run.count and .[0].tasks_created.second.count > 0' \
+	"$SANDBOX/ticks.json" >/dev/null; echo $?)" "the run's count grows from tick to tick ($(jq -c '[.[].tasks_created.run.count]' "$SANDBOX/ticks.json"))"
+is "$(jq -c '.[1].server_wait | [.contains, .run.min > 0, .run.max >= .run.min]' "$SANDBOX/ticks.json")" '["time",true,true]' \
+	"a trend of times, live"
+P="$SANDBOX/prom.txt"
+like "$(grep "^rampage_custom_total{run=\"$ID\"" "$P")" "metric=\"tasks_created\"} [1-9][0-9]*$" \
+	"/metrics: the counter so far"
+like "$(grep "^rampage_custom_rate_total{run=\"$ID\"" "$P" | tr '\n' ' ')" 'metric="task_queued",result="pass"} [1-9][0-9]* .*result="fail"} 0' \
+	"/metrics: the rate by result"
+is "$(grep -c "^rampage_custom_trend{run=\"$ID\".*metric=\"server_wait\",quantile=" "$P")" 4 "/metrics: a trend's four quantiles"
+like "$(grep "^rampage_custom_value{run=\"$ID\"" "$P")" 'metric="last_task_id"} [1-9][0-9]*$' "/metrics: the gauge"
+/usr/bin/promtool check metrics <"$P" >"$SANDBOX/promtool.out" 2>&1
+ok $? "promtool check metrics accepts the scrape"
+sed 's/^/# promtool: /' "$SANDBOX/promtool.out"
+for i in $(seq 50); do
+	[ "$(curl -s "$URL/api/runs/$ID" | jq -r .state)" = running ] || break
+	sleep 0.2
+done
+is "$(curl -s "$URL/api/runs/$ID" | jq -c '[.state, .summary.metrics.tasks_created.values.count > 0]')" '["passed",true]' \
+	"the live run ends passed, its counter in the summary"
 done_testing
