@@ -289,6 +289,8 @@ text_section(struct text *tx, const struct summary_run *run, enum metric_section
 			continue;      /* closed model: only when some were */
 		if (!metric_measured(i))
 			continue;      /* not measured by this build (metric_measured) */
+		if (i == METRIC_GROUP_DURATION && run->plan->nstep_groups == 0)
+			continue;      /* as k6: only with groups */
 		text_metric(tx, run, i);
 	}
 	if (section == METRIC_SECTION_HTTP && open)

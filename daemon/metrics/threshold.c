@@ -175,6 +175,10 @@ input_of(const struct threshold_def *d, const struct tick *t, struct input *in)
 		break;
 	case METRIC_HTTP_REQ_DURATION: in->h = ep->duration; break;
 	case METRIC_ITERATION_DURATION: in->h = t->iteration_duration; break;
+	case METRIC_GROUP_DURATION:
+		in->h = d->step_group < 0 ? t->group_duration_all :
+		    d->step_group < t->ngroups_dur ? t->group_duration[d->step_group] : NULL;
+		break;
 	default:
 		if (m->phase >= 0) {
 			in->h = ep->phase[m->phase];
@@ -713,6 +717,7 @@ threshold_get(const struct threshold_set *s, int i, struct threshold_result *out
 	out->aborted = st->aborted;
 	out->final = st->final;
 	out->check = d->check;
+	out->step_group = d->step_group;
 }
 
 const struct tick_endpoint *

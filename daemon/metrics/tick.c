@@ -175,6 +175,11 @@ tick_new(const struct plan *plan, int whole_run)
 	t->checks = xcalloc(plan->nchecks > 0 ? (size_t)plan->nchecks : 1, sizeof *t->checks);
 	t->ngroups = plan->ngroups;
 	t->groups = xcalloc(plan->ngroups > 0 ? (size_t)plan->ngroups : 1, sizeof *t->groups);
+	t->ngroups_dur = plan->nstep_groups;
+	t->group_duration = xcalloc((size_t)plan->nstep_groups + 1, sizeof *t->group_duration);
+	for (int i = 0; i < t->ngroups_dur; i++)
+		t->group_duration[i] = hist_new();
+	t->group_duration_all = hist_new();
 	t->ncustom = plan->nmetric_slots;
 	t->custom = xcalloc(plan->nmetric_slots > 0 ? (size_t)plan->nmetric_slots : 1, sizeof *t->custom);
 	for (int i = 0; i < t->ncustom; i++)
@@ -202,6 +207,10 @@ tick_free(struct tick *t)
 	for (int i = 0; i < t->ncustom; i++)
 		hist_free(t->custom[i].h);
 	free(t->custom);
+	for (int i = 0; i < t->ngroups_dur; i++)
+		hist_free(t->group_duration[i]);
+	free(t->group_duration);
+	hist_free(t->group_duration_all);
 	failures_free(t->failures);
 	free(t);
 }
@@ -231,6 +240,9 @@ tick_reset(struct tick *t)
 		t->groups[i].other = 0;
 		t->groups[i].missing = 0;
 	}
+	for (int i = 0; i < t->ngroups_dur; i++)
+		hist_reset(t->group_duration[i]);
+	hist_reset(t->group_duration_all);
 	for (int i = 0; i < t->ncustom; i++) {
 		struct hist *h = t->custom[i].h;
 		if (h != NULL)
@@ -317,6 +329,10 @@ tick_merge(struct tick *dst, const struct tick *src)
 		dst->groups[i].other += g->other;
 		dst->groups[i].missing += g->missing;
 	}
+	assert(dst->ngroups_dur == src->ngroups_dur);
+	for (int i = 0; i < dst->ngroups_dur; i++)
+		hist_merge(dst->group_duration[i], src->group_duration[i]);
+	hist_merge(dst->group_duration_all, src->group_duration_all);
 	assert(dst->ncustom == src->ncustom);
 	for (int i = 0; i < dst->ncustom; i++)
 		custom_merge(&dst->custom[i], &src->custom[i]);

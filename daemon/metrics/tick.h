@@ -139,6 +139,9 @@ struct tick {
 	struct tick_check *checks; /* [nchecks], indexed like plan->check_names */
 	int ngroups;
 	struct tick_group *groups; /* [ngroups], indexed like plan->groups */
+	int ngroups_dur;           /* groups of steps (plan->nstep_groups), k6's group_duration: */
+	struct hist **group_duration;      /* [ngroups_dur]: each group's, µs */
+	struct hist *group_duration_all;   /* every group's: the metric without a tag */
 	int ncustom;
 	struct tick_custom *custom;/* [ncustom]: custom metrics and their sub-metrics, indexed like
 	                              plan->metric_slots */

@@ -239,6 +239,23 @@ struct plan_step {
 	int nseries;
 	struct plan_record *records;       /* `record`: custom metrics fed after the response */
 	int nrecords;
+	/* groups (k6's group()): the groups that begin just before this step (outermost first) and
+	   those that end after it, its think time included (innermost first); indexes in
+	   plan->step_groups. A VU times each from its first step's start to its last step's end. */
+	int *group_open;
+	int ngroup_open;
+	int *group_close;
+	int ngroup_close;
+};
+
+#define PLAN_GROUP_DEPTH 8         /* groups nest at most this deep */
+
+/* A group of steps (`{"group": "checkout", "steps": [...]}` among a task's steps), k6's group():
+   its `group_duration` and the checks of its steps are reported under its path. */
+struct plan_step_group {
+	char *name;
+	char *path;                /* k6's: "::checkout::pay" */
+	int parent;                /* index of the enclosing group, -1: the root */
 };
 
 /* A weighted task: a single request (nsteps == 1) or a workflow of steps run in order. */
@@ -315,8 +332,12 @@ struct plan {
 	size_t var_cap;            /* bytes kept of an extracted value (longer ones are cut, counted) */
 	struct plan_feed *feeds;   /* `feeds` */
 	int nfeeds;
-	char **check_names;        /* distinct check names, in order of appearance: tick->checks[i] */
+	char **check_names;        /* distinct check names, in order of appearance: tick->checks[i]
+	                              (a name in two groups is two checks, as in k6) */
+	int *check_group;          /* [nchecks]: the group (plan->step_groups) the check is in; -1: none */
 	int nchecks;
+	struct plan_step_group *step_groups;   /* groups of steps, by distinct path: tick->group_duration[i] */
+	int nstep_groups;
 	struct plan_group *groups; /* groupBy of each step that has one: tick->groups[i] */
 	int ngroups;
 	int insecure_tls;          /* insecureSkipTLSVerify: certificates and host names not checked */

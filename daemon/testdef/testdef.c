@@ -83,6 +83,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	c->scope = (struct tmpl_scope){ features_scope_var, scope_env, c };
 	c->var_index = json_object();
 	c->check_index = json_object();
+	c->cur_group = -1;
 	c->feed_index = json_object();
 	c->bad_feeds = json_object();
 	p->var_cap = c->opt.max_var_bytes;
@@ -243,6 +244,12 @@ plan_free(struct plan *p)
 	for (int i = 0; i < p->nchecks; i++)
 		free(p->check_names[i]);
 	free(p->check_names);
+	free(p->check_group);
+	for (int i = 0; i < p->nstep_groups; i++) {
+		free(p->step_groups[i].name);
+		free(p->step_groups[i].path);
+	}
+	free(p->step_groups);
 	for (int i = 0; i < p->ngroups; i++) {
 		free(p->groups[i].name);
 		free(p->groups[i].source);

@@ -49,6 +49,7 @@ struct walk {
 	int64_t def_timeout_ns;
 	int def_redirects;         /* top-level maxRedirects, else 10 */
 	int ntasks;                /* over every scenario so far */
+	int cur_group;             /* the group (plan->step_groups) of the steps being parsed; -1: none */
 	json_t *var_index;         /* variable name -> slot in plan->var_names */
 	json_t *check_index;       /* check name -> index in plan->check_names */
 	json_t *feed_index;        /* feed name -> index in plan->feeds */
@@ -112,6 +113,8 @@ void request_base_url(struct walk *c, json_t *root);
 void request_defaults(struct walk *c, json_t *root);
 /* Parses member key of obj as the tasks of scenario s. */
 void request_tasks(struct walk *c, json_t *obj, const char *key, struct plan_scenario *s);
+/* Parses one step (object obj at the current path; its keys are checked). */
+void request_step(struct walk *c, json_t *obj, struct plan_step *st);
 /* Parses onStart / onStop (member key): an array of requests like a workflow's steps. */
 void request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_step **out,
     int *n);
@@ -176,6 +179,14 @@ int custom_metric_find(const struct plan *p, const char *name, size_t n);
 int custom_metric_threshold_key(struct walk *c, const char *key, size_t n, int *slot);
 /* Fills every record entry's list of series (after the thresholds: sub-metrics by tag). */
 void custom_metric_assign(struct plan *p);
+
+/* ---- step_group.c: groups of steps (k6's group()) */
+
+/* Parses a task's `steps` (member key of obj, present), groups flattened into *out (n steps): each step
+   learns which groups it opens and closes; the groups are added to plan->step_groups. */
+void step_group_steps(struct walk *c, json_t *obj, const char *key, struct plan_step **out, int *n);
+/* The index in plan->step_groups of the group whose path is path, or -1. */
+int step_group_find(const struct plan *p, const char *path);
 
 /* ---- threshold_plan.c: thresholds */
 

@@ -487,16 +487,52 @@ out:
  * Parses a metric key ("http_req_duration", "http_req_duration{name:login,status:200}") into the
  * metric and its selector (*endpoint or *series). 0, or -1 with errors added.
  */
+/* Parses the tags of group_duration{...}: one group:PATH naming a group of steps ("::a::b"). */
+static int
+parse_group_tag(struct walk *c, const char *tags, size_t n, int *group)
+{
+	const char *colon = memchr(tags, ':', n);
+	char *k = colon ? trimmed(tags, (size_t)(colon - tags)) : NULL;
+	char *v = colon ? trimmed(colon + 1, n - (size_t)(colon - tags) - 1) : NULL;
+	int rc = -1;
+
+	if (k == NULL || strcmp(k, "group") != 0 || memchr(tags, ',', n) != NULL) {
+		walk_err(c, "expected one tag {group:::NAME} on group_duration (a group's path, like "
+		    "::checkout or ::checkout::pay)");
+		goto out;
+	}
+	if ((*group = step_group_find(c->plan, v)) < 0) {
+		const char *best = NULL;
+		size_t bd = SIZE_MAX;
+		for (int i = 0; i < c->plan->nstep_groups; i++) {
+			size_t d = text_distance(v, c->plan->step_groups[i].path);
+			if (d < bd)
+				bd = d, best = c->plan->step_groups[i].path;
+		}
+		if (best != NULL && bd <= 3)
+			walk_err(c, "expected the path of a group of the definition, got \"%s\" (did you mean "
+			    "\"%s\"?)", v, best);
+		else
+			walk_err(c, "expected the path of a group of the definition (like ::checkout), got \"%s\"", v);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(k);
+	free(v);
+	return rc;
+}
+
 static int
 parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metric, int *endpoint,
-    int *series, int *check, int *custom)
+    int *series, int *check, int *custom, int *group)
 {
 	const char *brace = strchr(key, '{'), *close;
 	size_t n = brace ? (size_t)(brace - key) : strlen(key);
 	struct sel s = { .name = -1, .scenario = -1, .status = -1, .expected = -1 };
 	int m, rc = 0;
 
-	*endpoint = *series = *check = *custom = -1;
+	*endpoint = *series = *check = *custom = *group = -1;
 	if (brace == NULL && strchr(key, '}') != NULL) {
 		walk_err(c, "expected tags in braces like {name:login}, got an unmatched \"}\"");
 		return -1;
@@ -531,7 +567,7 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 			walk_err(c, "expected a metric of the summary: http_reqs, http_req_duration, "
 			    "http_req_failed, http_req_blocked, http_req_connecting, http_req_tls_handshaking, "
 			    "http_req_sending, http_req_waiting, http_req_receiving, iterations, "
-			    "iteration_duration, dropped_iterations, vus, vus_max, data_sent, data_received "
+			    "iteration_duration, group_duration, dropped_iterations, vus, vus_max, data_sent, data_received "
 			    "or checks, got %s", q);
 		free(q);
 		free(name);
@@ -553,6 +589,8 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 	}
 	if (m == METRIC_CHECKS)
 		return parse_check_tag(c, brace + 1, (size_t)(close - brace - 1), check);
+	if (m == METRIC_GROUP_DURATION)
+		return parse_group_tag(c, brace + 1, (size_t)(close - brace - 1), group);
 	if (!metric_get(m)->per_request) {
 		walk_err(c, "expected no tags on %s: sub-metrics exist for the per-request metrics "
 		    "(http_reqs, http_req_*, data_sent, data_received) and checks{check:NAME}",
@@ -778,11 +816,11 @@ threshold_plan_parse(struct walk *c, json_t *thresholds)
 	old = walk_key(c, "thresholds");
 	json_object_foreach(thresholds, key, arr) {
 		size_t old2 = walk_key(c, key);
-		int metric, endpoint, series, check, custom;
+		int metric, endpoint, series, check, custom, group;
 		size_t i;
 		json_t *e;
 
-		if (parse_key(c, tp, key, &metric, &endpoint, &series, &check, &custom) != 0) {
+		if (parse_key(c, tp, key, &metric, &endpoint, &series, &check, &custom, &group) != 0) {
 			walk_pop(c, old2);
 			continue;
 		}
@@ -793,7 +831,7 @@ threshold_plan_parse(struct walk *c, json_t *thresholds)
 		}
 		json_array_foreach(arr, i, e) {
 			struct threshold_def d = { .metric = metric, .endpoint = endpoint, .series = series,
-			    .check = check, .custom = custom };
+			    .check = check, .custom = custom, .step_group = group };
 			size_t old3 = walk_index(c, i);
 
 			if (parse_one(c, e, &d) != 0) {

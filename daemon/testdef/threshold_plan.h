@@ -82,6 +82,7 @@ struct threshold_def {
 	int endpoint;              /* {name:X} alone: endpoint index; else -1 */
 	int series;                /* other selectors: series index; else -1 */
 	int check;                 /* checks{check:X}: plan->check_names index; else -1 */
+	int step_group;            /* group_duration{group:::X}: plan->step_groups index; else -1 */
 	struct threshold_expr expr;
 	bool abort_on_fail;
 	int64_t delay_abort_ns;    /* 0: none */
