@@ -179,7 +179,7 @@ tick_new(const struct plan *plan, int whole_run)
 	t->group_duration = xcalloc((size_t)plan->nstep_groups + 1, sizeof *t->group_duration);
 	for (int i = 0; i < t->ngroups_dur; i++)
 		t->group_duration[i] = hist_new();
-	t->group_duration_all = hist_new();
+	t->group_duration_all = plan->nstep_groups > 0 ? hist_new() : NULL;   /* none: no cost per second */
 	t->ncustom = plan->nmetric_slots;
 	t->custom = xcalloc(plan->nmetric_slots > 0 ? (size_t)plan->nmetric_slots : 1, sizeof *t->custom);
 	for (int i = 0; i < t->ncustom; i++)
@@ -242,7 +242,8 @@ tick_reset(struct tick *t)
 	}
 	for (int i = 0; i < t->ngroups_dur; i++)
 		hist_reset(t->group_duration[i]);
-	hist_reset(t->group_duration_all);
+	if (t->group_duration_all != NULL)
+		hist_reset(t->group_duration_all);
 	for (int i = 0; i < t->ncustom; i++) {
 		struct hist *h = t->custom[i].h;
 		if (h != NULL)
@@ -332,7 +333,8 @@ tick_merge(struct tick *dst, const struct tick *src)
 	assert(dst->ngroups_dur == src->ngroups_dur);
 	for (int i = 0; i < dst->ngroups_dur; i++)
 		hist_merge(dst->group_duration[i], src->group_duration[i]);
-	hist_merge(dst->group_duration_all, src->group_duration_all);
+	if (dst->group_duration_all != NULL && src->group_duration_all != NULL)
+		hist_merge(dst->group_duration_all, src->group_duration_all);
 	assert(dst->ncustom == src->ncustom);
 	for (int i = 0; i < dst->ncustom; i++)
 		custom_merge(&dst->custom[i], &src->custom[i]);

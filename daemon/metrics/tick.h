@@ -141,7 +141,7 @@ struct tick {
 	struct tick_group *groups; /* [ngroups], indexed like plan->groups */
 	int ngroups_dur;           /* groups of steps (plan->nstep_groups), k6's group_duration: */
 	struct hist **group_duration;      /* [ngroups_dur]: each group's, µs */
-	struct hist *group_duration_all;   /* every group's: the metric without a tag */
+	struct hist *group_duration_all;   /* every group's: the metric without a tag (NULL: no groups) */
 	int ncustom;
 	struct tick_custom *custom;/* [ncustom]: custom metrics and their sub-metrics, indexed like
 	                              plan->metric_slots */

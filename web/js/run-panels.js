@@ -12,6 +12,7 @@ import { LatencySpectrum } from "./charts.js";
 import { count, rps, us, ms, pct, bytes, dur, errorText } from "./fmt.js";
 import { judgeSecond, liveWarning, GEN_WINDOW } from "./gen-health.js";
 import { RunFailures } from "./run-failures.js";
+import { customSection } from "./run-custom.js";
 
 export class RunPanels {
   // `page` is what the panels read of the page: `run` (as the daemon last described it), `ended`
@@ -319,7 +320,7 @@ export class RunPanels {
         h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv` }, "per-second samples, total (CSV)")),
         ...((rp.endpoints || []).map((e) => h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv?endpoint=${encodeURIComponent(e.name)}` }, `per-second samples, ${e.name} (CSV)`))))));
     fill(this.el.finished, h("div", { class: "grid2" }, summary, phaseSec), this.spectrumSection(rp.endpoints || []),
-      groupSec, downloads);
+      groupSec, customSection(s), downloads);
     this.renderChecks();
   }
 
