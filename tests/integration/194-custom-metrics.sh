@@ -5,7 +5,8 @@
 # The summary has each in k6's shape (handleSummary and the flattened --summary-export), the text
 # summary a CUSTOM block; a failing threshold on a custom metric fails the run (exit 99); a value
 # that cannot be read is counted, not recorded; validation names the path and suggests; a run
-# through the daemon stores the same metrics in its summary.
+# through the daemon stores the same metrics in its summary and, second by second, in
+# GET /api/runs/{id}/custom-metrics; a live run shows them in its ticks and in GET /metrics.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 unset RAMPAGE_TOKEN
@@ -81,6 +82,16 @@ is "$?" 0 "a daemon run passes its custom thresholds"
 R=$(curl -s "$URL/api/runs?test=$T" | jq '.runs[0].id')
 is "$(curl -s "$URL/api/runs/$R" | jq -c '[.state, .summary.metrics.tasks_created.values.count]')" "[\"passed\",$n]" \
 	"the stored summary has the counter"
+C=$(curl -s "$URL/api/runs/$R/custom-metrics")
+is "$(printf '%s' "$C" | jq -c '[.run_id, (.metrics | keys), .metrics.tasks_created.type]')" \
+	"[$R,[\"last_task_id\",\"server_wait\",\"task_queued\",\"tasks_created\",\"user_id\"],\"counter\"]" \
+	"GET .../custom-metrics: every custom metric, per second"
+is "$(printf '%s' "$C" | jq '[.metrics.tasks_created.samples[].count] | add')" "$n" "the seconds' counts add up to the run's"
+is "$(printf '%s' "$C" | jq '[.metrics.server_wait.samples[] | select(.count > 0) | (.p50 != null and .min <= .p95 and .p95 <= .max + 0.05)] | all')" \
+	true "a trend's seconds carry their percentiles (within the histogram's precision)"
+is "$(curl -s "$URL/api/runs/$R/custom-metrics?metric=user_id" | jq -c '.metrics | keys')" '["user_id"]' "?metric= picks one"
+is "$(http_status GET "$URL/api/runs/$R/custom-metrics?metrc=x")" 400 "an unknown parameter is refused"
+is "$(http_status GET "$URL/api/runs/999999/custom-metrics")" 404 "an unknown run is 404"
 
 # Live: during a 3 s run, each tick carries the custom metrics (the second's and the run's so far),
 # and GET /metrics has them in one family per type, which promtool accepts.
