@@ -34,15 +34,6 @@ pct(const struct tick_custom *c, double p)
 	return c->h != NULL && hist_count(c->h) > 0 ? (double)hist_percentile(c->h, p) / 1000.0 : 0.0;
 }
 
-int
-summary_custom_slot(const struct plan *plan, const char *key)
-{
-	for (int i = 0; i < plan->nmetric_slots; i++)
-		if (strcmp(plan->metric_slots[i].key, key) == 0)
-			return i;
-	return -1;
-}
-
 json_t *
 summary_custom_values(const struct plan *plan, const struct tick *t, int slot, int64_t duration_ns)
 {

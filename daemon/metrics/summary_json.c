@@ -404,7 +404,7 @@ add_sub_metric(json_t *metrics, const struct summary_run *run, int i, const stru
 	const struct tick *w = run->whole;
 	int id = metric_find(r->base, strlen(r->base));
 	struct summary_value v = { 0 };
-	int slot = summary_custom_slot(run->plan, r->metric);
+	int slot = r->custom;      /* the series, however its tags were spelt */
 
 	if (slot >= 0) {
 		json_object_set_new(metrics, r->metric, summary_custom_entry(run, slot));

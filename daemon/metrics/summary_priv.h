@@ -45,8 +45,6 @@ uint64_t summary_group_order(const struct tick_group *g, int order[TICK_GROUP_MA
 
 /* ---- summary_custom.c: custom metrics (the definition's `metrics`) */
 
-/* The slot (plan->metric_slots) whose key is key, or -1. */
-int summary_custom_slot(const struct plan *plan, const char *key);
 /* The handleSummary() entry of custom series `slot` ({type, contains, values}). New reference. */
 json_t *summary_custom_entry(const struct summary_run *run, int slot);
 /* Adds every custom metric's entry to metrics, and rampage.metrics: {name: {samples, missing}}. */

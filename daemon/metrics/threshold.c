@@ -718,6 +718,7 @@ threshold_get(const struct threshold_set *s, int i, struct threshold_result *out
 	out->final = st->final;
 	out->check = d->check;
 	out->step_group = d->step_group;
+	out->custom = d->custom;
 }
 
 const struct tick_endpoint *
