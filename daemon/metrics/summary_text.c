@@ -497,25 +497,43 @@ print_thresholds(FILE *f, const struct summary_run *run)
 
 /* Prints the CHECKS block (k6: ✓ name, or ✗ name with its pass rate and counts) and adds the
    overall `checks` line to the metric lines. */
+/* Prints the checks of group g (-1: the root) indented by depth, then its groups, k6's way:
+   "█ checkout" above the group's own checks. */
 static void
-print_checks(FILE *f, const struct summary_run *run, struct text *tx)
+print_group_checks(FILE *f, const struct summary_run *run, int g, int depth)
 {
 	const struct plan *plan = run->plan;
 	const struct tick *w = run->whole;
+	int ind = 4 + 2 * depth;
 
-	if (plan->nchecks == 0)
-		return;
-	fprintf(f, "\n  CHECKS\n");
 	for (int i = 0; i < plan->nchecks && i < w->nchecks; i++) {
 		uint64_t p = w->checks[i].passes, n = p + w->checks[i].fails;
+		if ((plan->check_group != NULL ? plan->check_group[i] : -1) != g)
+			continue;
 		if (w->checks[i].fails == 0) {
-			fprintf(f, "    ✓ %s\n", plan->check_names[i]);
+			fprintf(f, "%*s✓ %s\n", ind, "", plan->check_names[i]);
 			continue;
 		}
-		fprintf(f, "    ✗ %s\n", plan->check_names[i]);
-		fprintf(f, "     ↳  %.0f%% — ✓ %llu / ✗ %llu\n", n > 0 ? floor(100.0 * (double)p / (double)n) : 0.0,
-		    (unsigned long long)p, (unsigned long long)w->checks[i].fails);
+		fprintf(f, "%*s✗ %s\n", ind, "", plan->check_names[i]);
+		fprintf(f, "%*s ↳  %.0f%% — ✓ %llu / ✗ %llu\n", ind, "",
+		    n > 0 ? floor(100.0 * (double)p / (double)n) : 0.0, (unsigned long long)p,
+		    (unsigned long long)w->checks[i].fails);
 	}
+	for (int k = 0; k < plan->nstep_groups; k++) {
+		if (plan->step_groups[k].parent != g)
+			continue;
+		fprintf(f, "\n%*s█ %s\n", ind, "", plan->step_groups[k].name);
+		print_group_checks(f, run, k, depth + 1);
+	}
+}
+
+static void
+print_checks(FILE *f, const struct summary_run *run, struct text *tx)
+{
+	if (run->plan->nchecks == 0)
+		return;
+	fprintf(f, "\n  CHECKS\n");
+	print_group_checks(f, run, -1, 0);
 	text_metric(tx, run, METRIC_CHECKS);
 }
 

@@ -37,6 +37,12 @@ ok "$(jq -e '.metrics["group_duration{group:::checkout::submit}"].values.max <= 
 is "$(jq -c '[.rampage.thresholds[] | select(.metric | startswith("group_duration")) | .ok] | [length, all]' "$S")" '[3,true]' \
 	"three group_duration thresholds, all passed"
 like "$(cat "$SANDBOX/out")" 'group_duration\.+: avg=' "the text summary lists group_duration"
+is "$(sed -n '/^  CHECKS/,/checks\.\./p' "$SANDBOX/out" | grep -E '█|✓|✗' | grep -v 'checks\.' | sed 's/ *$//')" \
+"    █ browse
+      ✓ status is 200
+    █ checkout
+      █ submit
+        ✓ task queued" "the text summary's CHECKS nest under their groups, as k6 prints them"
 
 # browse ends after its read user step's 20 ms think time: a group below 20 ms fails the run
 jq '.thresholds["group_duration{group:::browse}"] = ["min<20"]' "$SANDBOX/g.json" >"$SANDBOX/fail.json"
