@@ -3,7 +3,9 @@
  * errors by JSON path with "did you mean"; the series each record entry feeds (the metric, and the
  * sub-metrics thresholds name by tag, the scenario tag included); aggregation in ticks (trend,
  * counter, rate, gauge; merges keep a gauge's latest value); thresholds judged on them, per
- * second through a window and on the whole run.
+ * second through a window and on the whole run. And groups of steps (k6's group()): flattened into
+ * the task's steps, each knowing the groups it opens and closes; paths, parents, checks per group;
+ * thresholds on group_duration{group:...}; their errors.
  */
 #include <config.h>
 
@@ -16,6 +18,7 @@
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "testdef/testdef.h"
+#include "testdef/threshold_plan.h"
 #include "tap.h"
 
 #define NS_S 1000000000LL
@@ -305,6 +308,87 @@ test_aggregate(void)
 	plan_free(p);
 }
 
+/* Parses a whole definition text; NULL when invalid (first error in *err, caller frees). */
+static struct plan *
+parse_text(const char *text, char **err)
+{
+	struct testdef_errors errs;
+	json_error_t je;
+	json_t *def = json_loads(text, 0, &je);
+	struct plan *p;
+
+	if (def == NULL) {
+		printf("# bad test JSON: %s: %s\n", je.text, text);
+		exit(1);
+	}
+	testdef_errors_init(&errs);
+	p = testdef_parse(def, NULL, &errs);
+	*err = errs.n > 0 ? xasprintf("%s: %s", errs.v[0].path, errs.v[0].message) : xstrdup("");
+	testdef_errors_fini(&errs);
+	json_decref(def);
+	return p;
+}
+
+#define GROUPS_DEF(steps, thresholds) "{\"baseUrl\": \"http://127.0.0.1:9\", \"vus\": 1, \"duration\": \"1s\"," \
+	" \"tasks\": [{\"name\": \"t\", \"steps\": " steps "}], \"thresholds\": " thresholds "}"
+#define OK_CHECK "\"checks\": [{\"name\": \"ok\", \"status\": 200}]"
+
+static void
+test_groups(void)
+{
+	char *err;
+	struct plan *p = parse_text(GROUPS_DEF("[{\"path\": \"/a\", " OK_CHECK "},"
+	    " {\"group\": \"g1\", \"steps\": [{\"path\": \"/b\", " OK_CHECK "},"
+	    "   {\"group\": \"g2\", \"steps\": [{\"path\": \"/c\", " OK_CHECK "}]}]},"
+	    " {\"group\": \"g3\", \"steps\": [{\"group\": \"g4\", \"steps\": [{\"path\": \"/d\"}]}]}]",
+	    "{\"group_duration{group:::g1::g2}\": [\"p(95)<100\"]}"), &err);
+	const struct plan_step *st;
+
+	is_str(err, "", "nested groups parse");
+	free(err);
+	if (p == NULL)
+		return;
+	st = p->scenarios[0].tasks[0].steps;
+	is_int(p->scenarios[0].tasks[0].nsteps, 4, "four steps, flattened");
+	is_int(p->nstep_groups, 4, "four groups");
+	is_str(p->step_groups[1].path, "::g1::g2", "a nested group's path is k6's");
+	is_int(p->step_groups[1].parent, 0, "its parent is g1");
+	is_int(st[0].ngroup_open + st[0].ngroup_close, 0, "a step outside groups opens and closes none");
+	ok(st[1].ngroup_open == 1 && st[1].group_open[0] == 0 && st[1].ngroup_close == 0, "/b opens g1");
+	ok(st[2].ngroup_open == 1 && st[2].group_open[0] == 1, "/c opens g2");
+	ok(st[2].ngroup_close == 2 && st[2].group_close[0] == 1 && st[2].group_close[1] == 0,
+	    "/c closes g2 then g1 (innermost first)");
+	ok(st[3].ngroup_open == 2 && st[3].group_open[0] == 2 && st[3].group_open[1] == 3,
+	    "/d opens g3 then g4 (outermost first)");
+	ok(st[3].ngroup_close == 2 && st[3].group_close[0] == 3 && st[3].group_close[1] == 2, "and closes g4 then g3");
+	is_int(p->nchecks, 3, "the same check name at the root, in g1 and in g2: three checks");
+	ok(p->check_group[0] == -1 && p->check_group[1] == 0 && p->check_group[2] == 1, "each in its group");
+	is_int(p->thresholds->v[0].step_group, 1, "group_duration{group:::g1::g2} names g2");
+	plan_free(p);
+
+	p = parse_text(GROUPS_DEF("[{\"group\": \"a::b\", \"steps\": [{\"path\": \"/\"}]}]", "{}"), &err);
+	is_str(err, "tasks[0].steps[0].group: expected a group name without \"::\" (it separates nested groups in a group's path)",
+	    "a name with :: is refused");
+	free(err);
+	plan_free(p);
+	p = parse_text(GROUPS_DEF("[{\"group\": \"a\", \"steps\": []}]", "{}"), &err);
+	is_str(err, "tasks[0].steps[0].steps: expected a non-empty array of the group's steps, got []", "an empty group");
+	free(err);
+	plan_free(p);
+	p = parse_text(GROUPS_DEF("[{\"group\": \"a\", \"steps\": [{\"path\": \"/\"}]}]",
+	    "{\"group_duration{group:::b}\": [\"avg<1\"]}"), &err);
+	is_str(err, "thresholds[\"group_duration{group:::b}\"]: expected the path of a group of the definition, got \"::b\" (did you mean \"::a\"?)",
+	    "a threshold on an unknown group");
+	free(err);
+	plan_free(p);
+	p = parse_text(GROUPS_DEF("[{\"group\": \"1\", \"steps\": [{\"group\": \"2\", \"steps\": [{\"group\": \"3\", \"steps\": ["
+	    "{\"group\": \"4\", \"steps\": [{\"group\": \"5\", \"steps\": [{\"group\": \"6\", \"steps\": [{\"group\": \"7\", \"steps\": ["
+	    "{\"group\": \"8\", \"steps\": [{\"group\": \"9\", \"steps\": [{\"path\": \"/\"}]}]}]}]}]}]}]}]}]", "{}"), &err);
+	ok(strstr(err, "expected groups nested at most 8 deep") != NULL, "groups nest at most 8 deep (%s)", err);
+	free(err);
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -312,5 +396,6 @@ main(void)
 	test_errors();
 	test_series();
 	test_aggregate();
+	test_groups();
 	done_testing();
 }
