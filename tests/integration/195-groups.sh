@@ -44,6 +44,11 @@ is "$(sed -n '/^  CHECKS/,/checks\.\./p' "$SANDBOX/out" | grep -E '█|✓|✗' 
       █ submit
         ✓ task queued" "the text summary's CHECKS nest under their groups, as k6 prints them"
 
+"$RAMPAGE" run "$SANDBOX/g.json" -q --out junit="$SANDBOX/j.xml" >/dev/null 2>&1
+is "$(grep -o 'classname="checks" name="[^"]*"' "$SANDBOX/j.xml" | tr '\n' ' ')" \
+	'classname="checks" name="browse::status is 200" classname="checks" name="checkout::submit::task queued" ' \
+	"JUnit XML: a group's checks are test cases too, named by their path"
+
 # browse ends after its read user step's 20 ms think time: a group below 20 ms fails the run
 jq '.thresholds["group_duration{group:::browse}"] = ["min<20"]' "$SANDBOX/g.json" >"$SANDBOX/fail.json"
 "$RAMPAGE" run "$SANDBOX/fail.json" -q --out summary="$SANDBOX/f.json" >/dev/null 2>&1
