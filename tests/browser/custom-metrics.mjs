@@ -23,6 +23,10 @@ try {
     like((await row("server_wait"))[2], /^avg [0-9.]+ ms$/, `${width} px: a trend of times in ms`);
     like((await row("user_id"))[2], /^avg [0-9.]+$/, `${width} px: a trend of plain numbers without a unit`);
     ok(await row("server_wait{kind:write}"), `${width} px: the sub-metric a threshold named has its row`);
+    const thr = await page.evaluate(() => [...document.querySelectorAll("#thresholds li")].map((li) => li.textContent));
+    like(thr.find((t) => t.includes("server_wait") && t.includes("p(95)<500")) || "", /observed [0-9.]+ ms$/,
+      `${width} px: a threshold on a custom trend of times shows ms`);
+    like(thr.find((t) => t.includes("task_queued")) || "", /observed 100(\.0)? %$/, `${width} px: on a custom rate, a percentage`);
     ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
       `${width} px: the page does not scroll sideways`);
     await shot(page, `custom-metrics-${width}`, { fullPage: true });

@@ -15,6 +15,17 @@ function val(v, time) {
   return time ? ms(v) : num.format(v);
 }
 
+// A threshold's observed value when its metric is a custom one of the definition (by its name
+// before any tags): times in ms for "unit": "ms", rates as percentages, other numbers as they are;
+// null for the built-in metrics (the caller formats those).
+export function customObserved(definition, metric, aggregation, value) {
+  const decl = definition && definition.metrics && definition.metrics[String(metric).split("{")[0]];
+  if (!decl) return null;
+  if (aggregation === "rate" && decl.type !== "counter") return pct(value);
+  if (aggregation === "rate") return val(value, false) + "/s";
+  return val(value, decl.unit === "ms" && aggregation !== "count");
+}
+
 // The cells of one metric entry, by type.
 function cells(e) {
   const v = e.values || {};
