@@ -412,8 +412,12 @@ add_sub_metric(json_t *metrics, const struct summary_run *run, int i, const stru
 		v.h = w->group_duration[r->step_group];
 		add_value(metrics, r->metric, METRIC_GROUP_DURATION, &v, run->duration_ns);
 	} else if (r->check >= 0 && r->check < w->nchecks) {
-		v.count = w->checks[r->check].passes;
-		v.total = v.count + w->checks[r->check].fails;
+		for (int k = 0; k < w->nchecks && k < run->plan->nchecks; k++) {
+			if (strcmp(run->plan->check_names[k], run->plan->check_names[r->check]) != 0)
+				continue;      /* the name in every group, as the threshold counts it */
+			v.count += w->checks[k].passes;
+			v.total += w->checks[k].passes + w->checks[k].fails;
+		}
 		add_value(metrics, r->metric, METRIC_CHECKS, &v, run->duration_ns);
 	} else if (ep != NULL && id >= 0 && metric_get(id)->per_request) {
 		summary_value_of_endpoint(ep, id, &v);

@@ -139,7 +139,7 @@ ep_of(const struct threshold_def *d, const struct tick *t)
 
 /* Fills in from one tick (a second or the whole run); gauges come from the caller. */
 static void
-input_of(const struct threshold_def *d, const struct tick *t, struct input *in)
+input_of(const struct plan *plan, const struct threshold_def *d, const struct tick *t, struct input *in)
 {
 	const struct metric *m;
 	const struct tick_endpoint *ep;
@@ -167,7 +167,9 @@ input_of(const struct threshold_def *d, const struct tick *t, struct input *in)
 	case METRIC_HTTP_REQ_FAILED: in->num = ep->failed; in->den = ep->requests; break;
 	case METRIC_CHECKS:
 		for (int i = 0; i < t->nchecks; i++) {
-			if (d->check >= 0 && i != d->check)
+			/* checks{check:NAME}: every check of that name, in whichever group (k6's tag) */
+			if (d->check >= 0 && i != d->check && (i >= plan->nchecks ||
+			    strcmp(plan->check_names[i], plan->check_names[d->check]) != 0))
 				continue;
 			in->num += t->checks[i].passes;
 			in->den += t->checks[i].passes + t->checks[i].fails;
@@ -525,7 +527,7 @@ add_second(struct threshold_set *s, int64_t sec, const struct tick *t, const str
 
 		if (st->win != NULL) {
 			if (t != NULL) {
-				input_of(d, t, &in);
+				input_of(s->plan, d, t, &in);
 				g.have = true;
 				g.last = d->metric == METRIC_VUS_MAX ? t->vus_max : t->vus;
 			} else {
@@ -541,7 +543,7 @@ add_second(struct threshold_set *s, int64_t sec, const struct tick *t, const str
 				}
 			}
 		} else if (whole != NULL && !st->aborted && !d->expr.relative) {
-			input_of(d, whole, &in);
+			input_of(s->plan, d, whole, &in);
 			in.span_s = (double)(sec + 1);
 			in.g = *gauges_of(s, d);
 			/* Phase histograms of the whole run are filled when it ends: only their mean is
@@ -597,7 +599,7 @@ threshold_final(struct threshold_set *s, const struct tick *whole, int64_t durat
 			g.have = true;
 			g.last = g.min = g.max = d->metric == METRIC_VUS_MAX ? whole->vus_max : whole->vus;
 		}
-		input_of(d, whole, &in);
+		input_of(s->plan, d, whole, &in);
 		in.span_s = (double)duration_ns / 1e9;
 		in.g = g;
 		if (d->expr.relative) {

@@ -469,9 +469,9 @@ parse_check_tag(struct walk *c, const char *tags, size_t n, int *check)
 		walk_err(c, "expected one tag {check:NAME} on checks (the name of a check)");
 		goto out;
 	}
-	for (int i = 0; i < c->plan->nchecks; i++)
+	for (int i = 0; i < c->plan->nchecks && *check < 0; i++)
 		if (strcmp(c->plan->check_names[i], v) == 0)
-			*check = i;
+			*check = i;    /* the first; the same name in other groups counts too (k6's tag) */
 	if (*check < 0) {
 		walk_err(c, "expected the name of a check of the definition, got \"%s\"", v);
 		goto out;

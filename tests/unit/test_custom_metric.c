@@ -366,6 +366,27 @@ test_groups(void)
 	is_int(p->thresholds->v[0].step_group, 1, "group_duration{group:::g1::g2} names g2");
 	plan_free(p);
 
+	/* checks{check:ok} counts the name in every group, as k6's tag does */
+	p = parse_text(GROUPS_DEF("[{\"path\": \"/a\", " OK_CHECK "},"
+	    " {\"group\": \"g1\", \"steps\": [{\"path\": \"/b\", " OK_CHECK "}]}]",
+	    "{\"checks{check:ok}\": [\"rate>0.7\"]}"), &err);
+	is_str(err, "", "a threshold on a check name used in two places");
+	free(err);
+	if (p != NULL) {
+		struct tick *w = tick_new(p, 1);
+		struct threshold_set *s = threshold_set_new(p);
+		struct threshold_result r;
+		w->checks[0].passes = 3;               /* at the root: all pass */
+		w->checks[1].passes = 1;               /* in g1: one of four */
+		w->checks[1].fails = 3;
+		threshold_final(s, w, NS_S);
+		threshold_get(s, 0, &r);
+		ok(!r.ok && fabs(r.value - 4.0 / 7.0) < 1e-9, "both counted: 4 passes of 7 (%g), rate>0.7 fails", r.value);
+		threshold_set_free(s);
+		tick_free(w);
+	}
+	plan_free(p);
+
 	p = parse_text(GROUPS_DEF("[{\"group\": \"a::b\", \"steps\": [{\"path\": \"/\"}]}]", "{}"), &err);
 	is_str(err, "tasks[0].steps[0].group: expected a group name without \"::\" (it separates nested groups in a group's path)",
 	    "a name with :: is refused");
@@ -381,9 +402,20 @@ test_groups(void)
 	    "a threshold on an unknown group");
 	free(err);
 	plan_free(p);
-	p = parse_text(GROUPS_DEF("[{\"group\": \"1\", \"steps\": [{\"group\": \"2\", \"steps\": [{\"group\": \"3\", \"steps\": ["
-	    "{\"group\": \"4\", \"steps\": [{\"group\": \"5\", \"steps\": [{\"group\": \"6\", \"steps\": [{\"group\": \"7\", \"steps\": ["
-	    "{\"group\": \"8\", \"steps\": [{\"group\": \"9\", \"steps\": [{\"path\": \"/\"}]}]}]}]}]}]}]}]}]", "{}"), &err);
+	{
+		/* nine groups deep */
+		char deep[1024] = "";
+		size_t n = 0;
+		for (int k = 1; k <= 9; k++)
+			n += (size_t)snprintf(deep + n, sizeof deep - n, "[{\"group\": \"g%d\", \"steps\": ", k);
+		n += (size_t)snprintf(deep + n, sizeof deep - n, "[{\"path\": \"/\"}]");
+		for (int k = 1; k <= 9; k++)
+			n += (size_t)snprintf(deep + n, sizeof deep - n, "}]");
+		char *text = xasprintf("{\"baseUrl\": \"http://127.0.0.1:9\", \"vus\": 1, \"duration\": \"1s\","
+		    " \"tasks\": [{\"name\": \"t\", \"steps\": %s}]}", deep);
+		p = parse_text(text, &err);
+		free(text);
+	}
 	ok(strstr(err, "expected groups nested at most 8 deep") != NULL, "groups nest at most 8 deep (%s)", err);
 	free(err);
 	plan_free(p);
