@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "engine/check.h"
+#include "engine/custom.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
 #include "engine/think.h"
@@ -319,7 +320,7 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 static const struct plan_check *
 inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r)
 {
-	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
+	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0 && st->nrecords == 0)
 		return NULL;       /* before building resp: most steps inspect nothing */
 
 	struct tick *t = vu->env->tick;
@@ -330,10 +331,12 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 		.protocol = protocol_of, .phase_us = r->phase_us,
 	};
 	const struct plan_check *failed = NULL;
+	uint64_t ok = 0;           /* check i passed: bit i (the first 64; `record` reads them) */
 	for (int i = 0; i < st->nchecks; i++) {
 		const struct plan_check *k = &st->checks[i];
 		if (check_eval(k, &resp)) {
 			t->checks[k->index].passes++;
+			ok |= i < 64 ? 1ULL << i : 0;
 		} else {
 			t->checks[k->index].fails++;
 			if (k->fail_request && failed == NULL)
@@ -352,6 +355,8 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 		else
 			tick_group_add(tg, value, (size_t)n < sizeof value ? (size_t)n : sizeof value, 1);
 	}
+	if (st->nrecords > 0)
+		custom_record(t, st, &resp, r, vu->vars, ok, r->done_ns);
 	extract_response_fini(&resp);
 	return failed;
 }
@@ -466,10 +471,34 @@ pick_task(struct vu *vu)
 
 static void run(struct vu *vu, int64_t now_ns);
 
+/* Starts the groups that begin at step st. */
+static void __attribute__((noinline))
+groups_open(struct vu *vu, const struct plan_step *st, int64_t now_ns)
+{
+	for (int i = 0; i < st->ngroup_open && vu->group_depth < PLAN_GROUP_DEPTH; i++)
+		vu->group_start_ns[vu->group_depth++] = now_ns;
+}
+
+/* Ends the groups that end after step st: each one's group_duration, from its first step's start. */
+static void __attribute__((noinline))
+groups_close(struct vu *vu, const struct plan_step *st, int64_t now_ns)
+{
+	struct tick *t = vu->env->tick;
+
+	for (int i = 0; i < st->ngroup_close && vu->group_depth > 0; i++) {
+		int64_t d = now_ns - vu->group_start_ns[--vu->group_depth];
+		uint64_t us = d > 0 ? (uint64_t)(d / CLOCK_NS_PER_US) : 0;
+		hist_record(t->group_duration[st->group_close[i]], us);
+		hist_record(t->group_duration_all, us);
+	}
+}
+
 /* Enters a phase with its steps and runs them. */
 static void
 enter(struct vu *vu, enum vu_phase phase, const struct plan_step *steps, int nsteps, int64_t now_ns)
 {
+	vu->group_depth = 0;
+	vu->pending_close = NULL;
 	vu->phase = phase;
 	vu->steps = steps;
 	vu->nsteps = nsteps;
@@ -511,11 +540,17 @@ phase_done(struct vu *vu, int64_t now_ns)
 static void
 run(struct vu *vu, int64_t now_ns)
 {
+	if (vu->pending_close != NULL) {
+		groups_close(vu, vu->pending_close, now_ns);
+		vu->pending_close = NULL;
+	}
 	while (vu->step < vu->nsteps) {
 		const struct plan_step *st = &vu->steps[vu->step];
 		struct transport_request req;
 		const char *why = "not sent: the rendered request passed a size cap (url, header or body)";
 
+		if (st->ngroup_open > 0)
+			groups_open(vu, st, now_ns);
 		if (render(vu, &st->req, &req, &why) == 0) {
 			vu->state = VU_REQUEST;
 			vu->step_start_ns = now_ns;
@@ -524,6 +559,8 @@ run(struct vu *vu, int64_t now_ns)
 		}
 		struct transport_result r = { .error = TICK_ERR_OTHER, .error_text = why };
 		record(vu, st, &r, NULL);
+		if (st->ngroup_close > 0)
+			groups_close(vu, st, now_ns);
 		vu->step++;
 	}
 	phase_done(vu, now_ns);
@@ -618,6 +655,8 @@ vu_interrupt(struct vu *vu)
 	vu->state = VU_IDLE;
 	vu->task = NULL;
 	vu->steps = NULL;
+	vu->group_depth = 0;       /* a cut group is not timed */
+	vu->pending_close = NULL;
 	vu->in_session = 0;        /* a cut session starts afresh (onStart) if the VU runs again */
 }
 
@@ -631,6 +670,8 @@ vu_on_done(void *owner, const struct transport_result *r, void *arg)
 	assert(vu->state == VU_REQUEST);
 	record(vu, st, r, inspect(vu, st, r));
 	vu->step++;
+	if (st->ngroup_close > 0)
+		vu->pending_close = st;    /* its groups end after its think time: in run() */
 	if (st->think.kind != PLAN_THINK_NONE &&
 	    (d = think_draw_ns(&st->think, &vu->rng, r->done_ns - vu->step_start_ns)) > 0) {
 		think(vu, r->done_ns + d, 0);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "engine/transport.h"
+#include "testdef/plan.h"   /* PLAN_GROUP_DEPTH */
 
 struct extract_match;
 struct hist;
@@ -118,6 +119,10 @@ struct vu {
 	int max_headers;
 	char *body;
 	size_t body_size;
+	/* groups of steps (plan_step.group_open/group_close): the open ones' start times */
+	int64_t group_start_ns[PLAN_GROUP_DEPTH];
+	int group_depth;
+	const struct plan_step *pending_close; /* a step whose groups end when the VU moves on */
 };
 
 /* Creates a VU of scenario ps (and its transport handle on `shard`): env and sc are the worker's.

@@ -28,7 +28,7 @@
 
 static const char *const request_keys[] = {
 	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
-	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", "tags", NULL,
+	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", "tags", "record", NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
@@ -743,6 +743,15 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	step_tags_parse(c, obj, st);
 }
 
+void
+request_step(struct walk *c, json_t *obj, struct plan_step *st)
+{
+	const char *const *step_lists[] = { request_keys };
+
+	walk_check_keys(c, obj, step_lists, 1, -1);
+	parse_step(c, obj, st, 0, NULL);
+}
+
 /* Parses one task (object at the current path). */
 static void
 parse_task(struct walk *c, json_t *obj, struct plan_task *t)
@@ -776,33 +785,7 @@ parse_task(struct walk *c, json_t *obj, struct plan_task *t)
 		if (strcmp(*k, "name") != 0 && json_object_get(obj, *k) != NULL)
 			walk_err_key(c, *k, "conflicts with \"steps\" (put request fields inside each step)");
 	}
-	if (!json_is_array(steps) || json_array_size(steps) == 0) {
-		walk_expected(c, "steps", "a non-empty array of requests", steps);
-	} else if (json_array_size(steps) > (size_t)c->opt.max_steps) {
-		char *what = xasprintf("at most %d steps", c->opt.max_steps);
-		walk_expected(c, "steps", what, steps);
-		free(what);
-	} else {
-		size_t old = walk_key(c, "steps"), i;
-		json_t *e;
-		const char *const *step_lists[] = { request_keys };
-
-		t->nsteps = (int)json_array_size(steps);
-		t->steps = xcalloc((size_t)t->nsteps, sizeof *t->steps);
-		json_array_foreach(steps, i, e) {
-			size_t old2 = walk_index(c, i);
-			if (!json_is_object(e)) {
-				walk_expected(c, NULL, "a request object like {\"method\": \"GET\", \"path\": \"/\"}",
-				    e);
-				t->steps[i].name = xstrdup("?");
-			} else {
-				walk_check_keys(c, e, step_lists, 1, -1);
-				parse_step(c, e, &t->steps[i], 0, NULL);
-			}
-			walk_pop(c, old2);
-		}
-		walk_pop(c, old);
-	}
+	step_group_steps(c, obj, "steps", &t->steps, &t->nsteps);
 	t->name = xstrdup(name ? name : t->nsteps > 0 && t->steps[0].name ? t->steps[0].name : "?");
 }
 
