@@ -28,7 +28,11 @@ try {
       `${width} px: a threshold on a custom trend of times shows ms`);
     like(thr.find((t) => t.includes("task_queued")) || "", /observed 100(\.0)? %$/, `${width} px: on a custom rate, a percentage`);
     ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
-      `${width} px: the page does not scroll sideways`);
+      `${width} px: the page does not scroll sideways`,
+      await page.evaluate(() => [...document.querySelectorAll("body *")]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .filter((e) => { for (let a = e.parentElement; a; a = a.parentElement) if (getComputedStyle(a).overflowX !== "visible") return false; return true; })
+        .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} right ${e.getBoundingClientRect().right}`).join("; ")));
     await shot(page, `custom-metrics-${width}`, { fullPage: true });
   }
   await page.goto("about:blank");

@@ -74,8 +74,9 @@ export function customSection(summary) {
   }
   return h("section", { class: "card wide", id: "custom-metrics", "aria-labelledby": "cm-title" },
     h("h2", { id: "cm-title" }, "Custom metrics and groups"),
-    h("table", { class: "custom-metrics" },
+    // in the scroller every wide table has: values of any length never widen the page
+    h("div", { class: "table-wrap" }, h("table", { class: "custom-metrics" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Metric"), h("th", { scope: "col" }, "Type"),
         h("th", { scope: "col", colspan: "4" }, "Values"), h("th", { scope: "col" }, ""))),
-      h("tbody", {}, rows)));
+      h("tbody", {}, rows))));
 }
