@@ -126,9 +126,10 @@ static void iteration_done(void *arg, struct vu *vu, int64_t now_ns);
 static bool continues(void *arg, const struct vu *vu);
 
 void
-worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
+worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps, const struct segment *seg)
 {
 	memset(s, 0, sizeof *s);
+	s->seg = seg;
 	switch (ps->executor) {
 	case PLAN_CONSTANT_VUS:
 	case PLAN_RAMPING_VUS:
@@ -144,7 +145,7 @@ worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
 		}
 		s->duration_ns = executor_vus_duration_ns(&s->vus);
 		s->end_ns = executor_vus_end_ns(&s->vus);
-		s->max_vus = executor_vus_max(&s->vus);
+		s->max_vus = segment_scale(seg, executor_vus_max(&s->vus));
 		break;
 	case PLAN_CONSTANT_ARRIVAL_RATE:
 	case PLAN_RAMPING_ARRIVAL_RATE:
@@ -162,14 +163,15 @@ worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
 		}
 		s->duration_ns = executor_rate_duration_ns(&s->rate);
 		s->end_ns = executor_rate_end_ns(&s->rate);
-		s->max_vus = ps->max_vus > ps->pre_allocated_vus ? ps->max_vus : ps->pre_allocated_vus;
+		s->max_vus = segment_scale(seg, ps->max_vus > ps->pre_allocated_vus ? ps->max_vus :
+		    ps->pre_allocated_vus);
 		break;
 	case PLAN_PER_VU_ITERATIONS:
 	case PLAN_SHARED_ITERATIONS:
 		s->model = WORKER_ITERS;
-		s->iters.vus = ps->vus;
-		s->iters.iterations = ps->iterations;
 		s->iters.shared = ps->executor == PLAN_SHARED_ITERATIONS;
+		s->iters.vus = segment_scale(seg, ps->vus);
+		s->iters.iterations = s->iters.shared ? segment_scale(seg, ps->iterations) : ps->iterations;
 		s->iters.max_duration_ns = ps->max_duration_ns;
 		s->iters.graceful_stop_ns = ps->graceful_stop_ns;
 		s->duration_ns = ps->max_duration_ns;
@@ -257,7 +259,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 		struct wscen *sc = &w->scen[s];
 		sc->ps = &plan->scenarios[s];
 		sc->index = s;
-		worker_sched_init(&sc->sched, sc->ps);
+		worker_sched_init(&sc->sched, sc->ps, cfg->segment);
 		sc->nparts = worker_sched_workers(&sc->sched, w->nworkers);
 		sc->part = w->index;
 		int64_t cap = sc->sched.max_vus;
@@ -318,7 +320,8 @@ worker_new(const struct worker_config *cfg, char **cause)
 		int n = sc->max_vus;
 		if (sc->sched.model == WORKER_OPEN) {
 			n = w->index < sc->nparts ?
-			    (int)executor_share(sc->ps->pre_allocated_vus, sc->nparts, w->index) : 0;
+			    (int)executor_share(segment_scale(cfg->segment, sc->ps->pre_allocated_vus), sc->nparts,
+			    w->index) : 0;
 			if (n > sc->max_vus)
 				n = sc->max_vus;
 		}
@@ -619,7 +622,8 @@ arrivals(struct worker *w, struct wscen *sc, int64_t now_ns)
 	const struct executor_rate *r = &sc->sched.rate;
 
 	for (;;) {
-		int64_t rel = executor_rate_time_of(r, sc->next_k);
+		/* next_k counts this segment's iterations; the schedule numbers the whole run's */
+		int64_t rel = executor_rate_time_of(r, segment_global(sc->sched.seg, sc->next_k));
 		if (rel == EXECUTOR_NEVER || rel >= sc->sched.duration_ns) {
 			sc->next_at = INT64_MAX;
 			sc->no_new = 1;

@@ -1,0 +1,85 @@
+#!/bin/sh
+# Execution segments (k6's --execution-segment and --execution-segment-sequence): three processes,
+# each given one third of the sequence 0,1/3,2/3,1, run shares that add up to the whole test, for
+# every executor: the open model's iterations (each share starts the whole schedule's iterations
+# whose index is striped to it), shared iterations, and VU counts; the summary says which share ran.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+start_demo demo
+SEQ=0,1/3,2/3,1
+
+# def NAME SCENARIO-JSON: a definition against the demo target
+def() {
+	cat >"$SANDBOX/$1.json" <<JSON
+{ "baseUrl": "$DEMO_URL", "scenarios": { "s": $2 } }
+JSON
+}
+# share NAME SEGMENT: runs one share; its summary in NAME.SEGMENT-with-slashes-as-dashes.json
+share() {
+	out="$SANDBOX/$1.$(printf '%s' "$2" | tr '/:' '-_').json"
+	"$RAMPAGE" run "$SANDBOX/$1.json" -q --execution-segment "$2" --execution-segment-sequence "$SEQ" \
+		--out summary="$out" >>"$SANDBOX/run.log" 2>&1
+	echo "$out"
+}
+# sum NAME JQ: the sum over the three shares of JQ
+sum() {
+	s=0
+	for seg in 0:1/3 1/3:2/3 2/3:1; do
+		v=$(jq "$2" "$(share "$1" "$seg")")
+		s=$((s + v))
+	done
+	echo "$s"
+}
+whole() { "$RAMPAGE" run "$SANDBOX/$1.json" -q --out summary="$SANDBOX/$1.whole.json" >>"$SANDBOX/run.log" 2>&1; jq "$2" "$SANDBOX/$1.whole.json"; }
+
+# Open model: 200/s for 1.5 s is 300 iterations in the whole schedule, 100 for each third (the
+# executor's count is exact); VU pools large enough that none is dropped on a busy machine.
+def car '{ "executor": "constant-arrival-rate", "rate": 200, "duration": "1500ms",
+  "preAllocatedVUs": 30, "maxVUs": 90, "tasks": [ { "path": "/api/health" } ] }'
+is "$(whole car '.rampage.iterations | .completed + .dropped + .interrupted')" 300 \
+	"constant-arrival-rate: the whole run's schedule has 300 iterations"
+is "$(sum car '.rampage.iterations | .completed + .dropped + .interrupted')" 300 \
+	"constant-arrival-rate: the three shares' iterations add up to exactly the whole's"
+is "$(sum car '.rampage.total.requests')" "$(jq .rampage.total.requests "$SANDBOX/car.whole.json")" \
+	"constant-arrival-rate: the shares' request counts add up to the whole's"
+is "$(jq '.rampage.iterations | .completed + .dropped' "$(share car 1/3:2/3)")" 100 \
+	"constant-arrival-rate: one third's share is exactly a third"
+is "$(jq -c .rampage.execution_segment "$(share car 1/3:2/3)")" '{"segment":"1/3:2/3","sequence":"0,1/3,2/3,1"}' \
+	"the summary says which share ran (rampage.execution_segment)"
+is "$(jq -c .rampage.execution_segment "$SANDBOX/car.whole.json")" null "a whole run says null"
+
+# Ramping arrival rate: 0 -> 300/s over 1 s, 300/s for 0.5 s: 300 iterations.
+def rar '{ "executor": "ramping-arrival-rate", "startRate": 0, "preAllocatedVUs": 30, "maxVUs": 90,
+  "stages": [ { "duration": "1s", "target": 300 }, { "duration": "500ms", "target": 300 } ],
+  "tasks": [ { "path": "/api/health" } ] }'
+is "$(sum rar '.rampage.iterations | .completed + .dropped + .interrupted')" \
+	"$(whole rar '.rampage.iterations | .completed + .dropped + .interrupted')" \
+	"ramping-arrival-rate: the shares' iterations add up to exactly the whole's"
+
+# Shared iterations: 100 over 4 VUs: 34 + 33 + 33 iterations, 2 + 1 + 1 VUs.
+def shared '{ "executor": "shared-iterations", "vus": 4, "iterations": 100, "tasks": [ { "path": "/api/health" } ] }'
+is "$(sum shared '.rampage.total.requests')" 100 "shared-iterations: the shares add up to exactly 100 requests"
+is "$(jq .rampage.total.requests "$(share shared 0:1/3)")" 34 "shared-iterations: the first third runs 34 (k6's striping)"
+is "$(sum shared '.metrics.vus_max.values.value')" 4 "shared-iterations: the shares' VUs add up to 4"
+
+# Per-VU iterations: 5 VUs x 3: VUs 2 + 2 + 1, each VU its 3 iterations.
+def pervu '{ "executor": "per-vu-iterations", "vus": 5, "iterations": 3, "tasks": [ { "path": "/api/health" } ] }'
+is "$(sum pervu '.rampage.total.requests')" 15 "per-vu-iterations: the shares add up to 5 x 3 requests"
+is "$(jq .rampage.total.requests "$(share pervu 2/3:1)")" 3 "per-vu-iterations: the last third has 1 VU, its 3 iterations"
+
+# Closed model: the VU counts are divided.
+def cvus '{ "executor": "constant-vus", "vus": 7, "duration": "1s", "tasks": [ { "path": "/api/health" } ] }'
+is "$(sum cvus '.metrics.vus_max.values.value')" 7 "constant-vus: 7 VUs split into shares of 3 + 2 + 2"
+def rvus '{ "executor": "ramping-vus", "startVUs": 0,
+  "stages": [ { "duration": "600ms", "target": 5 }, { "duration": "600ms", "target": 5 } ],
+  "tasks": [ { "path": "/api/health" } ] }'
+is "$(sum rvus '.metrics.vus_max.values.value')" 5 "ramping-vus: the shares' VU pools add up to the peak target"
+
+# Refusals name the flag.
+out=$("$RAMPAGE" run "$SANDBOX/car.json" -q --execution-segment 1/3:1/2 --execution-segment-sequence "$SEQ" 2>&1)
+is $? 2 "a segment that is not in the sequence is refused"
+like "$out" '--execution-segment: 1/3:1/2 is not one of the segments of the sequence' "and the error names the flag"
+out=$("$RAMPAGE" run "$SANDBOX/car.json" -q --execution-segment 2/3:1/3 2>&1)
+is $? 2 "a segment that goes backwards is refused"
+out=$("$RAMPAGE" run "$SANDBOX/car.json" -q --execution-segment-sequence "$SEQ" 2>&1)
+like "$out" '--execution-segment-sequence: give --execution-segment too' "a sequence alone is refused"
+done_testing
