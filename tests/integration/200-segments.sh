@@ -46,6 +46,12 @@ is "$(jq '.rampage.iterations | .completed + .dropped' "$(share car 1/3:2/3)")" 
 is "$(jq -c .rampage.execution_segment "$(share car 1/3:2/3)")" '{"segment":"1/3:2/3","sequence":"0,1/3,2/3,1"}' \
 	"the summary says which share ran (rampage.execution_segment)"
 is "$(jq -c .rampage.execution_segment "$SANDBOX/car.whole.json")" null "a whole run says null"
+# The share runs the whole schedule's iterations 0, 3, 6, ... (at their times: 0, 15 ms, 30 ms, ...),
+# not the first 100 of it: a third of them fall in second 1.
+"$RAMPAGE" run "$SANDBOX/car.json" -q --execution-segment 0:1/3 --execution-segment-sequence "$SEQ" \
+	--out json="$SANDBOX/car.seconds" >>"$SANDBOX/run.log" 2>&1
+ok "$(jq -s '(map(select(.second >= 1) | .iterations + .dropped_iterations) | add) > 0' "$SANDBOX/car.seconds" | grep -qx true; echo $?)" \
+	"constant-arrival-rate: a share's iterations are spread over the whole duration (striped, not the first third)"
 
 # Ramping arrival rate: 0 -> 300/s over 1 s, 300/s for 0.5 s: 300 iterations.
 def rar '{ "executor": "ramping-arrival-rate", "startRate": 0, "preAllocatedVUs": 30, "maxVUs": 90,
