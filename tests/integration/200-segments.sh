@@ -75,10 +75,27 @@ is "$(jq .rampage.total.requests "$(share pervu 2/3:1)")" 3 "per-vu-iterations: 
 # Closed model: the VU counts are divided.
 def cvus '{ "executor": "constant-vus", "vus": 7, "duration": "1s", "tasks": [ { "path": "/api/health" } ] }'
 is "$(sum cvus '.metrics.vus_max.values.value')" 7 "constant-vus: 7 VUs split into shares of 3 + 2 + 2"
+# ... and the controller steers the share's own count: 3 VUs loop, not 7.
+def cvus2 '{ "executor": "constant-vus", "vus": 7, "duration": "2s", "tasks": [ { "path": "/api/health" } ] }'
+"$RAMPAGE" run "$SANDBOX/cvus2.json" -q --execution-segment 0:1/3 --execution-segment-sequence "$SEQ" \
+	--out json="$SANDBOX/cvus2.seconds" >>"$SANDBOX/run.log" 2>&1
+is "$(jq -s 'map(select(.second == 0) | .vus) | .[0]' "$SANDBOX/cvus2.seconds")" 3 \
+	"constant-vus: the first third's 3 VUs are the ones looping"
 def rvus '{ "executor": "ramping-vus", "startVUs": 0,
   "stages": [ { "duration": "600ms", "target": 5 }, { "duration": "600ms", "target": 5 } ],
   "tasks": [ { "path": "/api/health" } ] }'
 is "$(sum rvus '.metrics.vus_max.values.value')" 5 "ramping-vus: the shares' VU pools add up to the peak target"
+
+# A ramp is divided at every instant: 0 -> 6 VUs over 2 s is 3 at 1 s (2 to 3 around it), of which
+# the first third runs 1 (not its pool's 2 at once).
+def rvus2 '{ "executor": "ramping-vus", "startVUs": 0, "gracefulRampDown": "0s",
+  "stages": [ { "duration": "2s", "target": 6 }, { "duration": "500ms", "target": 6 } ],
+  "tasks": [ { "path": "/api/health" } ] }'
+"$RAMPAGE" run "$SANDBOX/rvus2.json" -q --execution-segment 0:1/3 --execution-segment-sequence "$SEQ" \
+	--out json="$SANDBOX/rvus2.seconds" >>"$SANDBOX/run.log" 2>&1
+is "$(jq -s 'map(select(.second == 0) | .vus) | .[0]' "$SANDBOX/rvus2.seconds")" 1 \
+	"ramping-vus: at 1 s the first third runs its share of the ramp's 3 VUs: 1"
+is "$(jq -s 'map(.vus) | max' "$SANDBOX/rvus2.seconds")" 2 "ramping-vus: and 2 of the 6 at the top"
 
 # Refusals name the flag.
 out=$("$RAMPAGE" run "$SANDBOX/car.json" -q --execution-segment 1/3:1/2 --execution-segment-sequence "$SEQ" 2>&1)
