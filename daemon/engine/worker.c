@@ -204,7 +204,9 @@ static struct vu *
 create_vu(struct worker *w, struct wscen *sc, int slot, char **cause)
 {
 	int shard = w->handles / w->vus_per_shard;
-	int number = sc->number_base + slot * sc->nparts + sc->part + 1;
+	/* the VU's number in the whole run: a segment's VU i is the whole run's VU it owns (so a
+	   unique feed's rows stay unique across the shares of a sequence) */
+	int number = sc->number_base + (int)segment_global(sc->sched.seg, (int64_t)slot * sc->nparts + sc->part) + 1;
 	struct vu *vu;
 
 	if (shard >= w->nshards)
@@ -270,6 +272,11 @@ worker_new(const struct worker_config *cfg, char **cause)
 		    (int)executor_share(sc->sched.max_vus, sc->nparts, w->index) : 0;
 		sc->cap_vus = w->index < sc->nparts ? (int)executor_share(cap, sc->nparts, w->index) : 0;
 		sc->number_base = (int)number_base;
+		if (!segment_is_whole(cfg->segment)) {
+			struct worker_sched whole;     /* the whole run's numbers: each scenario's full range */
+			worker_sched_init(&whole, sc->ps, NULL);
+			cap = whole.max_vus;
+		}
 		number_base += cap;        /* {{vu}} numbers stay unique with the VUs added later */
 		sc->vus = xcalloc(sc->cap_vus > 0 ? (size_t)sc->cap_vus : 1, sizeof *sc->vus);
 		sc->interrupt_at = INT64_MAX;

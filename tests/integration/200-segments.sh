@@ -97,6 +97,19 @@ is "$(jq -s 'map(select(.second == 0) | .vus) | .[0]' "$SANDBOX/rvus2.seconds")"
 	"ramping-vus: at 1 s the first third runs its share of the ramp's 3 VUs: 1"
 is "$(jq -s 'map(.vus) | max' "$SANDBOX/rvus2.seconds")" 2 "ramping-vus: and 2 of the 6 at the top"
 
+# VU numbers are the whole run's: a share's VUs are the run's VUs it owns, so a unique feed (VU n reads
+# row n) stays unique across the shares: 6 VUs x 2 iterations read each of 6 rows exactly twice.
+cat >"$SANDBOX/uniq.json" <<JSON
+{ "baseUrl": "$DEMO_URL", "feeds": { "codes": { "mode": "unique", "rows": [ { "c": 200 }, { "c": 201 },
+  { "c": 202 }, { "c": 203 }, { "c": 206 }, { "c": 207 } ] } },
+  "scenarios": { "s": { "executor": "per-vu-iterations", "vus": 6, "iterations": 2,
+    "tasks": [ { "path": "/api/health?status={{codes.c}}" } ] } } }
+JSON
+for seg in 0:1/3 1/3:2/3 2/3:1; do share uniq "$seg" >/dev/null; done
+is "$(jq -s -c 'map(.rampage.endpoints[0].status | to_entries[]) | group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add' \
+	"$SANDBOX"/uniq.*.json)" '{"200":2,"201":2,"202":2,"203":2,"206":2,"207":2}' \
+	"unique feed: across the three shares each row is read by one VU only"
+
 # Refusals name the flag.
 out=$("$RAMPAGE" run "$SANDBOX/car.json" -q --execution-segment 1/3:1/2 --execution-segment-sequence "$SEQ" 2>&1)
 is $? 2 "a segment that is not in the sequence is refused"
