@@ -46,6 +46,10 @@ is "$(jq '.rampage.iterations | .completed + .dropped' "$(share car 1/3:2/3)")" 
 is "$(jq -c .rampage.execution_segment "$(share car 1/3:2/3)")" '{"segment":"1/3:2/3","sequence":"0,1/3,2/3,1"}' \
 	"the summary says which share ran (rampage.execution_segment)"
 is "$(jq -c .rampage.execution_segment "$SANDBOX/car.whole.json")" null "a whole run says null"
+"$RAMPAGE" run "$SANDBOX/car.json" --execution-segment 2/3:1 --execution-segment-sequence "$SEQ" \
+	>"$SANDBOX/text.out" 2>"$SANDBOX/text.err"
+like "$(head -2 "$SANDBOX/text.err")" 'execution segment 2/3:1 of 0,1/3,2/3,1' "the run's first lines name the share"
+like "$(cat "$SANDBOX/text.out")" 'execution segment 2/3:1 of 0,1/3,2/3,1: this is that share' "and so does the text summary"
 # The share runs the whole schedule's iterations 0, 3, 6, ... (at their times: 0, 15 ms, 30 ms, ...),
 # not the first 100 of it: a third of them fall in second 1.
 "$RAMPAGE" run "$SANDBOX/car.json" -q --execution-segment 0:1/3 --execution-segment-sequence "$SEQ" \
