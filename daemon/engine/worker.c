@@ -312,6 +312,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 	w->timers = think_timers_new();
 
 	w->env.plan = plan;
+	w->env.segment = cfg->segment;
 	w->env.transport = w->transport;
 	w->env.timers = w->timers;
 	w->env.tick = w->live->tick;

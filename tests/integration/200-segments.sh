@@ -114,6 +114,19 @@ is "$(jq -s -c 'map(.rampage.endpoints[0].status | to_entries[]) | group_by(.key
 	"$SANDBOX"/uniq.*.json)" '{"200":2,"201":2,"202":2,"203":2,"206":2,"207":2}' \
 	"unique feed: across the three shares each row is read by one VU only"
 
+# A sequential feed's takes are the whole run's: 12 shared iterations over 6 rows read each row twice,
+# in one run or in three shares (each share taking the run's takes it owns, not rows 1-4 again).
+cat >"$SANDBOX/seqf.json" <<JSON
+{ "baseUrl": "$DEMO_URL", "feeds": { "codes": { "mode": "sequential", "rows": [ { "c": 200 }, { "c": 201 },
+  { "c": 202 }, { "c": 203 }, { "c": 206 }, { "c": 207 } ] } },
+  "scenarios": { "s": { "executor": "shared-iterations", "vus": 3, "iterations": 12,
+    "tasks": [ { "path": "/api/health?status={{codes.c}}" } ] } } }
+JSON
+for seg in 0:1/3 1/3:2/3 2/3:1; do share seqf "$seg" >/dev/null; done
+is "$(jq -s -c 'map(.rampage.endpoints[0].status | to_entries[]) | group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add' \
+	"$SANDBOX"/seqf.*.json)" '{"200":2,"201":2,"202":2,"203":2,"206":2,"207":2}' \
+	"sequential feed: the three shares read the rows a single run reads"
+
 # Refusals name the flag.
 out=$("$RAMPAGE" run "$SANDBOX/car.json" -q --execution-segment 1/3:1/2 --execution-segment-sequence "$SEQ" 2>&1)
 is $? 2 "a segment that is not in the sequence is refused"
