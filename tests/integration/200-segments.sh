@@ -13,11 +13,11 @@ def() {
 { "baseUrl": "$DEMO_URL", "scenarios": { "s": $2 } }
 JSON
 }
-# share NAME SEGMENT: runs one share; its summary in NAME.SEGMENT-with-slashes-as-dashes.json
+# share NAME SEGMENT: runs one share (once); prints the path of its summary
 share() {
 	out="$SANDBOX/$1.$(printf '%s' "$2" | tr '/:' '-_').json"
-	"$RAMPAGE" run "$SANDBOX/$1.json" -q --execution-segment "$2" --execution-segment-sequence "$SEQ" \
-		--out summary="$out" >>"$SANDBOX/run.log" 2>&1
+	[ -f "$out" ] || "$RAMPAGE" run "$SANDBOX/$1.json" -q --execution-segment "$2" \
+		--execution-segment-sequence "$SEQ" --out summary="$out" >>"$SANDBOX/run.log" 2>&1
 	echo "$out"
 }
 # sum NAME JQ: the sum over the three shares of JQ
