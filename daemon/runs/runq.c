@@ -804,7 +804,11 @@ finish_run(struct runq *q, struct qrun *r)
 	with.alarm = r->alarm.fired ? &r->alarm : NULL;
 	with.check_names = r->plan->check_names;
 	with.duration_us = (sr.duration_ns + 500) / 1000;
+	/* the most VUs active at the end of a second; a run shorter than its ticks (a stalled host
+	   ticked only after its VUs had ended) saw none active: then the peak allocated */
 	with.vus = r->series.seconds > 0 ? r->series.vus_max : sr.whole->vus;
+	if (with.vus == 0)
+		with.vus = sr.whole->vus_max;
 	with.summary = summary;
 	with.thresholds = thresholds;
 	with.error = error;
