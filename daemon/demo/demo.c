@@ -58,6 +58,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: rampage demo-target [--listen ADDR:PORT] [--latency-ms N] [--jitter-ms N]\n"
 	    "                           [--error-rate F] [--require-auth] [--node-id ID] [--threads N]\n"
+	    "                           [--capacity N]\n"
 	    "\n"
 	    "  --listen ADDR:PORT  where to listen (default " DEFAULT_LISTEN "; port 0 picks a free one)\n"
 	    "  --latency-ms N      add N ms to every answer but health and stats (0-60000)\n"
@@ -66,6 +67,7 @@ usage(FILE *f)
 	    "  --require-auth      users and tasks routes need a token from POST /api/auth/login\n"
 	    "  --node-id ID        name in /api/health/worker and X-Served-By (default: the host name)\n"
 	    "  --threads N         HTTP threads (default: one per core)\n"
+	    "  --capacity N        at most N requests in service (their delay); the rest queue\n"
 	    "per request: ?delay_ms=N ?jitter_ms=N ?status=CODE ?bytes=N on any route\n");
 }
 
@@ -114,6 +116,7 @@ parse_flags(int argc, char **argv, struct demo_opts *o)
 		{ "require-auth", no_argument, NULL, 'a' },
 		{ "node-id", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "capacity", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -158,6 +161,10 @@ parse_flags(int argc, char **argv, struct demo_opts *o)
 			break;
 		case 't':
 			if (int_flag("threads", optarg, 1, 1024, &o->threads) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'C':
+			if (int_flag("capacity", optarg, 1, 1000000, &o->capacity) != 0)
 				return EXIT_USAGE;
 			break;
 		case 'h':

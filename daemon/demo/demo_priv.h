@@ -4,6 +4,7 @@
  *   demo_api.c    routes, per-request knobs, responses (MHD's pool threads)
  *   demo_state.c  counters, issued tokens, created users (any thread; atomics and one mutex)
  *   demo_timer.c  delayed answers: suspended connections resumed at a deadline (its own thread)
+ *   demo_capacity.c --capacity N: at most N requests in service, the rest queued (MHD's threads)
  * The demo target is a test fixture, not the engine: shared state behind a mutex is fine here.
  */
 #ifndef RAMPAGE_DEMO_PRIV_H
@@ -33,6 +34,7 @@ struct demo_opts {
 	int require_auth;          /* users and tasks routes need a bearer token this process issued */
 	char *node_id;
 	int threads;               /* MHD pool threads */
+	int capacity;              /* at most this many requests in service (0: no limit) */
 };
 
 /* ---- demo_state.c: counters and tokens ---- */
@@ -102,6 +104,28 @@ struct demo_timer *demo_timer_start(void);
 void demo_timer_add(struct demo_timer *t, struct MHD_Connection *conn, int64_t deadline_ns);
 /* Resumes every waiting connection now, stops the thread and frees. Main thread; NULL is a no-op. */
 void demo_timer_stop(struct demo_timer *t);
+
+/* ---- demo_capacity.c: --capacity N, at most N requests in service ---- */
+
+struct demo_capacity;
+
+/* A gate letting at most limit (>= 1) requests into service at once. */
+struct demo_capacity *demo_capacity_new(int limit);
+/*
+ * Takes a suspended connection whose service lasts service_ns: into service now (t resumes it when
+ * the service ends) when fewer than limit are in service or the gate is stopping, else into the
+ * queue, first come first served. MHD's threads.
+ */
+void demo_capacity_admit(struct demo_capacity *c, struct demo_timer *t, struct MHD_Connection *conn,
+    int64_t service_ns);
+/* A request in service was answered (or closed): its slot goes to the first queued one, whose
+   service starts now. MHD's threads. */
+void demo_capacity_done(struct demo_capacity *c, struct demo_timer *t);
+/* Stops queueing: every queued request goes to t at once, and later ones are not held. Main
+   thread, before demo_timer_stop; NULL is a no-op. */
+void demo_capacity_stop(struct demo_capacity *c, struct demo_timer *t);
+/* Frees it once MHD has stopped. NULL is a no-op. */
+void demo_capacity_free(struct demo_capacity *c);
 
 /* ---- demo_api.c: the HTTP side ---- */
 

@@ -94,6 +94,7 @@ api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_r
     api_runs_latency;
 /* api_run_failures.c: why a run's requests failed */
 api_handler_fn api_runs_failures;
+api_handler_fn api_runs_findings;     /* api_run_findings.c */
 /* api_trend.c: a test's runs as a trend, with change points */
 api_handler_fn api_tests_trend;
 /* api_compare.c: baselines and comparisons */

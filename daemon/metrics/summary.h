@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 struct failures_alarm;
+struct findings_series;
 struct hist;
 struct plan;
 struct threshold_set;
@@ -105,6 +106,8 @@ struct summary_run {
 	const struct failures_alarm *alarm;       /* the early "every request fails" warning, as
 	                                             judged while the run went (NULL: not judged) */
 	bool stdout_tty, stderr_tty;   /* reported as state.isStdOutTTY / isStdErrTTY */
+	const struct findings_series *findings;   /* the per-second series for the findings
+	                                             (metrics/findings.h); NULL: whole-run ones only */
 };
 
 /* True when a scenario of the plan uses an arrival-rate (open-model) executor. */
@@ -131,7 +134,8 @@ json_t *summary_k6_legacy(const json_t *rich);
 /* Writes summary_k6_legacy(summary_json(run)) to path (4-space indent). 0, or -1 and *cause. */
 int summary_k6_export(const struct summary_run *run, const char *path, char **cause);
 /* Prints the k6-style text summary (thresholds first, marked ✓/✗ with their observed values), the
-   per-endpoint table, the failures by endpoint, kind and message, and the generator verdict to f. */
+   per-endpoint table, the failures by endpoint, kind and message, the findings and the generator
+   verdict to f. */
 void summary_print(FILE *f, const struct summary_run *run);
 
 /* Formats like k6's text summary: a duration given in ms ("1.35s", "209.41ms", "7µs", "0s"), a byte

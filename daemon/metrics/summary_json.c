@@ -19,6 +19,7 @@
 #include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "testdef/metric.h"
+#include "metrics/findings.h"
 #include "metrics/summary.h"
 #include "metrics/summary_priv.h"
 #include "metrics/threshold.h"
@@ -465,6 +466,7 @@ summary_json(const struct summary_run *run)
 
 	json_object_set_new(root, "rampage", rampage_json(run));
 	add_thresholds(root, metrics, run);
+	json_object_set_new(root, "findings", findings_json(run->findings, run));
 	return root;
 }
 

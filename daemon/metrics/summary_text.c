@@ -17,6 +17,7 @@
 #include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "testdef/metric.h"
+#include "metrics/findings.h"
 #include "metrics/summary.h"
 #include "metrics/summary_priv.h"
 #include "metrics/threshold.h"
@@ -575,6 +576,9 @@ summary_print(FILE *f, const struct summary_run *run)
 	endpoint_table(f, run);
 	print_failures(f, run);
 	print_groups(f, run);
+	json_t *found = findings_json(run->findings, run);
+	findings_print(f, found);
+	json_decref(found);
 
 	summary_fmt_ms(b, sizeof b, (double)dur / 1e6);
 	fprintf(f, "\n  %s (%s), %d/%d VUs, %llu complete and %llu interrupted iterations\n",

@@ -277,6 +277,8 @@ struct plan {
 	int max_regex_groups;      /* most capture groups of any pattern: the VUs' match data */
 	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
+	int64_t drift_min_steady_ns;       /* driftMinSteady: the shortest steady stage whose drift the
+	                                      findings measure (metrics/findings.h); 0: the default */
 	json_t *definition;        /* the definition as given (a reference is held) */
 };
 
