@@ -20,7 +20,7 @@
 #include "metrics/findings.h"
 
 #define HINGE_TAIL 4               /* seconds past a knee, at least, for it to count */
-#define HINGE_MIN_F 30.0           /* how much better than a straight line a bend must fit */
+#define HINGE_MIN_F 20.0           /* how much better than a straight line a bend must fit */
 #define PERSIST 3                  /* seconds in a row that make a p95 or error-rate crossing */
 
 static int
@@ -152,8 +152,8 @@ findings_knee(const struct findings_second *s, int64_t n, struct findings_knee *
 	start = peak;
 	while (start > 0 && s[start - 1].load >= 0 && s[start - 1].load <= s[start].load)
 		start--;
-	/* seconds without load at the start are not part of it */
-	while (start < peak && s[start].load <= 0)
+	/* seconds without load, or at the level before it rises, are not part of it */
+	while (start < peak && (s[start].load <= 0 || s[start + 1].load <= s[start].load))
 		start++;
 	min_load = s[start].load;
 	if (peak - start + 1 < 8 || peak_load < 2 * min_load)
