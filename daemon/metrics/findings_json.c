@@ -107,7 +107,7 @@ findings_series_add(struct findings_series *fs, const struct tick *sec)
 {
 	struct findings_second *o;
 	const struct tick_endpoint *t = &sec->total;
-	uint64_t unavail = 0;
+	uint64_t unavail = tick_unavailable(&sec->total);
 
 	if (sec->second < 0)
 		return;
@@ -131,10 +131,6 @@ findings_series_add(struct findings_series *fs, const struct tick *sec)
 	if (fs->n <= sec->second)
 		fs->n = sec->second + 1;
 	o = &fs->s[sec->second];
-	for (int e = TICK_ERR_NONE + 1; e < TICK_NERR; e++)
-		unavail += t->errors[e];
-	for (int c = 500; c < 600; c++)
-		unavail += t->status[c];
 	o->requests = (uint32_t)(t->requests > UINT32_MAX ? UINT32_MAX : t->requests);
 	o->failed = (uint32_t)(t->failed > UINT32_MAX ? UINT32_MAX : t->failed);
 	o->unavailable = (uint32_t)(unavail > UINT32_MAX ? UINT32_MAX : unavail);
@@ -301,17 +297,10 @@ drift(json_t *list, const struct findings_series *fs, const struct plan *plan)
 	}
 }
 
-/* Unavailable requests of an endpoint: transport errors and 5xx. */
 static uint64_t
 unavailable(const struct tick_endpoint *ep)
 {
-	uint64_t u = 0;
-
-	for (int e = TICK_ERR_NONE + 1; e < TICK_NERR; e++)
-		u += ep->errors[e];
-	for (int c = 500; c < 600; c++)
-		u += ep->status[c];
-	return u;
+	return tick_unavailable(ep);
 }
 
 static void

@@ -457,8 +457,9 @@ summary_json(const struct summary_run *run)
 		struct summary_value v;
 		if (i == METRIC_CHECKS && run->plan->nchecks == 0)
 			continue;      /* as k6: no checks metric in a test without checks */
-		if (!metric_measured(i))
-			continue;      /* not measured by this build: absent, never a constant */
+		if (!summary_listed(run, i))
+			continue;      /* not measured by this build: absent, never a constant; or not k6's
+			                  and no threshold names it */
 		summary_value_of(run, i, &v);
 		add_value(metrics, metric_get(i)->name, i, &v, dur);
 	}

@@ -288,8 +288,8 @@ text_section(struct text *tx, const struct summary_run *run, enum metric_section
 			continue;
 		if (i == METRIC_DROPPED_ITERATIONS && !open && run->whole->dropped_iterations == 0)
 			continue;      /* closed model: only when some were */
-		if (!metric_measured(i))
-			continue;      /* not measured by this build (metric_measured) */
+		if (!summary_listed(run, i))
+			continue;      /* not measured by this build, or not k6's and unnamed */
 		text_metric(tx, run, i);
 	}
 	if (section == METRIC_SECTION_HTTP && open)

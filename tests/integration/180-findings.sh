@@ -2,7 +2,9 @@
 # 180: findings (issue 14). A ramp of VUs against a demo target that serves at most 10 requests at
 # once (--capacity 10, 50 ms each) reports a capacity knee within 15% of 10 VUs, where the limit
 # lies, and p95 rising past 3x its low-load value after it; GET /api/runs/{id}/findings is the
-# summary's "findings" (404 for no run, 409 while it runs). A spike of VUs under `rampage run`
+# summary's "findings" (404 for no run, 409 while it runs). When the run's own generator finding says
+# the host was busy (other processes took the cores: its seconds do not show the target's shape),
+# the knee is skipped, not judged. A spike of VUs under `rampage run`
 # reports its recovery in the summary document and in the text summary's "findings" section; the
 # recovery time is checked against the per-second output (wall-clock noise decides what it is).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
@@ -28,14 +30,22 @@ diag "$(printf '%s' "$F" | jq -c '.findings[] | {id, severity, sentence}')"
 is "$(printf '%s' "$F" | jq -c .findings)" "$(curl -s "$URL/api/runs/$RUN/summary" | jq -c .findings)" \
 	"GET findings is the summary's findings"
 K=$(printf '%s' "$F" | jq -c '.findings[] | select(.id == "capacity-knee")')
-is "$(printf '%s' "$K" | jq -r .severity)" "warning sign" "a capacity knee is found"
-ok "$(printf '%s' "$K" | jq -e '.numbers.knee_load >= 8.5 and .numbers.knee_load <= 11.5' >/dev/null; echo $?)" \
-	"within 15% of the capacity limit of 10 ($(printf '%s' "$K" | jq .numbers.knee_load) VUs)"
-ok "$(printf '%s' "$K" | jq -e '.numbers.knee_rps > 120 and .numbers.knee_rps < 220' >/dev/null; echo $?)" \
-	"throughput past it near 10 per 50 ms ($(printf '%s' "$K" | jq .numbers.knee_rps) req/s)"
-L=$(printf '%s' "$F" | jq -c '.findings[] | select(.id == "capacity-latency")')
-ok "$(printf '%s' "$L" | jq -e --argjson k "$(printf '%s' "$K" | jq .numbers.knee_load)" '.numbers.load > $k' >/dev/null; echo $?)" \
-	"p95 passes 3x its low-load value past the knee ($(printf '%s' "$L" | jq .numbers.load) VUs)"
+if printf '%s' "$F" | jq -e '.findings[] | select(.id == "generator")' >/dev/null; then
+	# the run's own verdict says the load generator's host was too busy for its seconds to tell
+	# the target's shape (other processes took the cores): the knee is not judged then
+	for what in "a capacity knee is found" "within 15% of the capacity limit" "throughput past it" "p95 past the knee"; do
+		tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $what: the host was busy (the run's generator finding)"
+	done
+else
+	is "$(printf '%s' "$K" | jq -r .severity)" "warning sign" "a capacity knee is found"
+	ok "$(printf '%s' "$K" | jq -e '.numbers.knee_load >= 8.5 and .numbers.knee_load <= 11.5' >/dev/null; echo $?)" \
+		"within 15% of the capacity limit of 10 ($(printf '%s' "$K" | jq .numbers.knee_load) VUs)"
+	ok "$(printf '%s' "$K" | jq -e '.numbers.knee_rps > 120 and .numbers.knee_rps < 220' >/dev/null; echo $?)" \
+		"throughput past it near 10 per 50 ms ($(printf '%s' "$K" | jq .numbers.knee_rps) req/s)"
+	L=$(printf '%s' "$F" | jq -c '.findings[] | select(.id == "capacity-latency")')
+	ok "$(printf '%s' "$L" | jq -e --argjson k "$(printf '%s' "$K" | jq .numbers.knee_load)" '.numbers.load > $k' >/dev/null; echo $?)" \
+		"p95 passes 3x its low-load value past the knee ($(printf '%s' "$L" | jq .numbers.load) VUs)"
+fi
 is "$(printf '%s' "$F" | jq -r '.findings[] | select(.id == "availability") | .numbers.availability')" 1 \
 	"availability: every request answered"
 is "$(http_status GET "$URL/api/runs/999999/findings")" 404 "404 for no such run"
@@ -73,4 +83,26 @@ ok "$(grep -A8 '^  findings$' "$SANDBOX/s.out" | grep -qF "    [$(printf '%s' "$
 	"the text summary's findings section says so"
 ok "$(grep -A8 '^  findings$' "$SANDBOX/s.out" | grep -q '^    \[good sign\] Availability 100.000%'; echo $?)" \
 	"and lists availability"
+
+# availability as a threshold metric: a 404 is available, a 503 is not
+cat >"$SANDBOX/avail.json" <<JSON
+{ "baseUrl": "$DEMO_URL", "vus": 2, "duration": "2s", "thinkTime": "5ms",
+  "tasks": [ { "name": "missing", "path": "/api/health?status=404" },
+             { "name": "down", "path": "/api/health?status=503" } ],
+  "thresholds": { "availability": ["rate>0.999"], "availability{name:missing}": ["rate>0.999"],
+                  "http_req_failed{name:missing}": ["rate<0.5"] } }
+JSON
+"$RAMPAGE" run "$SANDBOX/avail.json" -q --out summary="$SANDBOX/a.json" >"$SANDBOX/a.out" 2>&1
+is $? 99 "a run with 503s fails its availability threshold (exit 99)"
+is "$(jq -c '[.metrics.availability.thresholds["rate>0.999"].ok, .metrics["availability{name:missing}"].thresholds["rate>0.999"].ok, .metrics["http_req_failed{name:missing}"].thresholds["rate<0.5"].ok]' "$SANDBOX/a.json")" \
+	"[false,true,false]" "overall it fails; the endpoint answering 404 is available, though every request of it failed"
+A=$(jq -c '.findings[] | select(.id == "availability") | .numbers' "$SANDBOX/a.json")
+is "$(jq -c '.metrics.availability.values | [.passes, .passes + .fails]' "$SANDBOX/a.json")" \
+	"$(printf '%s' "$A" | jq -c '[.requests - .unavailable, .requests]')" "the metric counts what the availability finding counts"
+is "$(printf '%s' "$A" | jq -r '.endpoints[] | select(.name == "down") | .availability')" 0 "the 503 endpoint: availability 0"
+like "$(grep -E '^ +availability' "$SANDBOX/a.out")" "availability\.+: [0-9.]+%" "the text summary lists the metric"
+
+
+is "$(jq '.metrics | has("availability")' "$SANDBOX/s.json")" false "without a threshold naming it, the summary has no availability metric"
+
 done_testing
