@@ -116,17 +116,23 @@ hinge(const struct sums *all, const struct sums *tail, double xk, double *b1, do
 	return true;
 }
 
-/* The first second t in [from, to] where bad(t), bad(t+1), bad(t+2) hold; -1 if none. */
+/* The first second of PERSIST bad ones in a row in [from, to] (seconds without requests skipped):
+   p95 above limit, or the error rate when err; -1 if none. */
 static int64_t
 first_run(const struct findings_second *s, int64_t from, int64_t to, double limit, int err)
 {
-	int64_t run = 0;
+	int64_t run = 0, first = -1;
 
 	for (int64_t t = from; t <= to; t++) {
-		bool bad = s[t].requests > 0 && (err ? err_rate(&s[t]) > limit : s[t].p95_ms > limit);
-		run = bad ? run + 1 : 0;
+		bool bad = err ? err_rate(&s[t]) > limit : s[t].p95_ms > limit;
+		if (s[t].requests == 0)
+			continue;      /* a second without responses neither breaks nor extends a run */
+		if (bad && run++ == 0)
+			first = t;
+		else if (!bad)
+			run = 0;
 		if (run == PERSIST)
-			return t - run + 1;
+			return first;
 	}
 	return -1;
 }

@@ -19,6 +19,7 @@
 #include "metrics/summary.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
+#include "testdef/threshold_plan.h"
 
 #define NS 1000000000.0
 #define MAX_STAGES 8               /* steady stages whose drift is reported */
@@ -173,6 +174,103 @@ load_unit(const struct plan *plan)
 	return summary_open_model(plan) ? "it/s" : "VUs";
 }
 
+/* Whether the second s meets threshold d, for the thresholds a second's figures can judge: untagged
+   p(95) of http_req_duration, http_req_failed's and availability's rate, each as a bound.
+   Sets *judged when d is one of them. */
+static bool
+meets(const struct threshold_def *d, const struct findings_second *s, bool *judged)
+{
+	const struct threshold_expr *e = &d->expr;
+	double v;
+
+	*judged = false;
+	if (d->endpoint >= 0 || d->series >= 0 || e->relative || e->op == THRESHOLD_EQ || e->op == THRESHOLD_NE)
+		return true;
+	if (d->metric == METRIC_HTTP_REQ_DURATION && e->agg == THRESHOLD_PCT && e->pct == 95)
+		v = s->p95_ms;
+	else if (d->metric == METRIC_HTTP_REQ_FAILED && e->agg == THRESHOLD_RATE)
+		v = s->requests > 0 ? (double)s->failed / s->requests : 0;
+	else if (d->metric == METRIC_AVAILABILITY && e->agg == THRESHOLD_RATE)
+		v = s->requests > 0 ? 1 - (double)s->unavailable / s->requests : 1;
+	else
+		return true;
+	*judged = true;
+	switch (e->op) {
+	case THRESHOLD_LT: return v < e->value;
+	case THRESHOLD_LE: return v <= e->value;
+	case THRESHOLD_GT: return v > e->value;
+	case THRESHOLD_GE: return v >= e->value;
+	default: return true;
+	}
+}
+
+/* With thresholds: the highest load of the ramp before the seconds broke those a second can judge
+   ("sustains 4,200 req/s at p(95)<200"), broken from the first of 3 bad seconds in a row. */
+static void
+sustained(json_t *list, const struct findings_series *fs, const struct plan *plan,
+    const struct findings_knee *k)
+{
+	const struct threshold_plan *tp = plan->thresholds;
+	char names[256] = "";
+	size_t len = 0;
+	int used = 0;
+	int64_t last_good = -1, broke = -1;
+
+	if (tp == NULL)
+		return;
+	for (int i = 0; i < tp->n; i++) {
+		bool judged;
+		meets(&tp->v[i], &fs->s[k->ramp_start], &judged);
+		if (judged && len < sizeof names) {
+			len += (size_t)snprintf(names + len, sizeof names - len, "%s%s %s", used ? ", " : "",
+			    tp->v[i].key, tp->v[i].source);
+			used++;
+		}
+	}
+	if (used == 0)
+		return;
+	/* broken as p95 and errors are crossed: from the first of 3 bad seconds in a row */
+	int64_t run = 0, good_before = -1, first_bad = -1;
+	for (int64_t t = k->ramp_start; t <= k->ramp_end && broke < 0; t++) {
+		bool ok = true, judged;
+		if (fs->s[t].requests == 0)
+			continue;
+		for (int i = 0; i < tp->n; i++)
+			ok = meets(&tp->v[i], &fs->s[t], &judged) && ok;
+		if (ok) {
+			last_good = t;
+			run = 0;
+		} else if (run++ == 0) {
+			good_before = last_good;
+			first_bad = t;
+		}
+		if (run == 3) {      /* seconds without requests in between do not count */
+			broke = first_bad;
+			last_good = good_before;
+		}
+	}
+	json_t *num = json_pack("{s:s, s:s}", "load_unit", load_unit(plan), "thresholds", names);
+	json_object_set_new(num, "broke_second", broke >= 0 ? json_integer(broke) : json_null());
+	json_object_set_new(num, "met_second", last_good >= 0 ? json_integer(last_good) : json_null());
+	if (last_good < 0) {
+		add(list, "capacity-thresholds", "capacity", SEV_RED, num, "No second of the ramp met "
+		    "the thresholds (%s).", names);
+		return;
+	}
+	const struct findings_second *g = &fs->s[last_good];
+	json_object_set_new(num, "met_load", json_real(r2(g->load)));
+	json_object_set_new(num, "met_rps", json_integer(g->requests));
+	if (broke < 0)
+		add(list, "capacity-thresholds", "capacity", SEV_GOOD, num, "Sustains %u req/s at %.1f "
+		    "%s, the top of the ramp, within the thresholds (%s).", g->requests, g->load,
+		    load_unit(plan), names);
+	else
+		add(list, "capacity-thresholds", "capacity", SEV_WARN, num, "Sustains %u req/s at %.1f "
+		    "%s within the thresholds (%s); from %.1f %s (second %lld) they broke.",
+		    g->requests, g->load, load_unit(plan), names, fs->s[broke].load, load_unit(plan),
+		    (long long)broke);
+}
+
 static void
 capacity(json_t *list, const struct findings_series *fs, const struct plan *plan)
 {
@@ -214,6 +312,7 @@ capacity(json_t *list, const struct findings_series *fs, const struct plan *plan
 		    "error_rate", r2(100 * k.err_rate) / 100),
 		    "The error rate first exceeded 1%% at %.1f %s (second %lld): %.1f%%.", k.err_load, u,
 		    (long long)k.err_second, 100 * k.err_rate);
+	sustained(list, fs, plan, &k);
 }
 
 static void

@@ -2,7 +2,8 @@
 # 180: findings (issue 14). A ramp of VUs against a demo target that serves at most 10 requests at
 # once (--capacity 10, 50 ms each) reports a capacity knee within 15% of 10 VUs, where the limit
 # lies, and p95 rising past 3x its low-load value after it; GET /api/runs/{id}/findings is the
-# summary's "findings" (404 for no run, 409 while it runs). When the run's own generator finding says
+# summary's "findings" (404 for no run, 409 while it runs); with a p(95) threshold, the load before the
+# seconds broke it. When the run's own generator finding says
 # the host was busy (other processes took the cores: its seconds do not show the target's shape),
 # the knee is skipped, not judged. A spike of VUs under `rampage run`
 # reports its recovery in the summary document and in the text summary's "findings" section; the
@@ -15,7 +16,8 @@ start_daemon
 RUN=$(curl -H 'Content-Type: application/json' -s -X POST "$URL/api/runs" -d "{\"definition\": {\"name\": \"knee\", \"baseUrl\": \"$DEMO_URL\",
 	\"scenarios\": {\"ramp\": {\"executor\": \"ramping-vus\", \"startVUs\": 0, \"gracefulRampDown\": \"0s\",
 	\"stages\": [{\"duration\": \"16s\", \"target\": 20}],
-	\"tasks\": [{\"name\": \"user\", \"path\": \"/api/users/1\"}]}}}}" | jq .id)
+	\"tasks\": [{\"name\": \"user\", \"path\": \"/api/users/1\"}]}},
+	\"thresholds\": {\"http_req_duration\": [\"p(95)<75\"]}}}" | jq .id)
 is "$(http_status GET "$URL/api/runs/$RUN/findings")" 409 "409 while the run has not ended"
 like "$(curl -s "$URL/api/runs/$RUN/findings" | jq -r .error.message)" "findings are computed when it ends" \
 	"saying when they come"
@@ -23,7 +25,7 @@ for _ in $(seq 400); do
 	st=$(curl -s "$URL/api/runs/$RUN" | jq -r .state)
 	case $st in queued|running|stopping) sleep 0.1 ;; *) break ;; esac
 done
-is "$st" finished "the ramp finished"
+like "$st" "^(passed|failed)$" "the ramp ended ($st)"
 F=$(curl -s "$URL/api/runs/$RUN/findings")
 diag "requests per second: $(curl -s "$URL/api/runs/$RUN/samples" | jq -c '[.samples[].requests]')"
 diag "$(printf '%s' "$F" | jq -c '.findings[] | {id, severity, sentence}')"
@@ -43,9 +45,24 @@ else
 	ok "$(printf '%s' "$K" | jq -e '.numbers.knee_rps > 120 and .numbers.knee_rps < 220' >/dev/null; echo $?)" \
 		"throughput past it near 10 per 50 ms ($(printf '%s' "$K" | jq .numbers.knee_rps) req/s)"
 	L=$(printf '%s' "$F" | jq -c '.findings[] | select(.id == "capacity-latency")')
-	ok "$(printf '%s' "$L" | jq -e --argjson k "$(printf '%s' "$K" | jq .numbers.knee_load)" '.numbers.load > $k' >/dev/null; echo $?)" \
-		"p95 passes 3x its low-load value past the knee ($(printf '%s' "$L" | jq .numbers.load) VUs)"
+	# 20 VUs on 10 slots queue one 50 ms turn: p95 may stay under 3x; if it passes, it is past the knee
+	if [ -n "$L" ]; then
+		ok "$(printf '%s' "$L" | jq -e --argjson k "$(printf '%s' "$K" | jq .numbers.knee_load)" '.numbers.load > $k' >/dev/null; echo $?)" \
+			"p95 passes 3x its low-load value past the knee ($(printf '%s' "$L" | jq .numbers.load) VUs)"
+	else
+		tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP p95 stayed within 3x its low-load value"
+	fi
 fi
+# with a threshold: the load before the seconds broke it (3 in a row), as the stored seconds say
+T=$(printf '%s' "$F" | jq -c '.findings[] | select(.id == "capacity-thresholds") | .numbers')
+diag "thresholds: $T"
+want=$(curl -s "$URL/api/runs/$RUN/samples" | jq -c --argjson k "$(printf '%s' "$K" | jq .numbers)" '
+	[.samples[] | select(.second >= $k.ramp_start_s and .second <= $k.ramp_end_s and .requests > 0) |
+	 {second, bad: (.lat_p95_us / 1000 >= 75)}] as $s |
+	[range(0; ($s | length) - 2) | select($s[.].bad and $s[. + 1].bad and $s[. + 2].bad)] |
+	if length > 0 then $s[.[0]].second else null end')
+is "$(printf '%s' "$T" | jq -c '[.thresholds, .broke_second]')" "[\"http_req_duration p(95)<75\",$want]" \
+	"the thresholds broke where the stored seconds say (second $want)"
 is "$(printf '%s' "$F" | jq -r '.findings[] | select(.id == "availability") | .numbers.availability')" 1 \
 	"availability: every request answered"
 is "$(http_status GET "$URL/api/runs/999999/findings")" 404 "404 for no such run"
