@@ -407,12 +407,13 @@ availability(json_t *list, const struct summary_run *run)
 {
 	const struct tick *w = run->whole;
 	uint64_t n = w->total.requests, u = unavailable(&w->total);
-	json_t *eps = json_array();
+	json_t *eps;
 	const char *worst = NULL;
 	double worst_a = 2;
 
 	if (n == 0)
 		return;
+	eps = json_array();
 	for (int i = 0; i < w->nendpoints && i < run->plan->nendpoints; i++) {
 		const struct tick_endpoint *ep = &w->endpoints[i];
 		uint64_t eu = unavailable(ep);
