@@ -483,10 +483,11 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 	int wrong_method;
 	enum demo_route route;
 
+	*delay_ms = 0;
+	*limited = 0;
 	if (demo_extra_answer(conn, url, method, req->body, req->len, api->opts->node_id, &a.status,
 	    &a.resp)) {
 		a.owned = 1;       /* /api/csrf, /api/echo: demo_extra.h */
-		*delay_ms = 0;
 		return a;
 	}
 	route = route_of(method, url, &id, &wrong_method);
