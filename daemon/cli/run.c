@@ -44,6 +44,7 @@
 #include "metrics/failures.h"
 #include "metrics/junit.h"
 #include "metrics/report_html.h"
+#include "metrics/findings.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
@@ -74,6 +75,7 @@ struct run {
 	/* Owned by the controller thread while the engine runs (on_tick writes it); main reads it
 	   only after engine_wait. */
 	struct summary_series series;
+	struct findings_series *findings;  /* same ownership: a second's figures for the findings */
 	struct threshold_set *thresholds;  /* same ownership: judged each second, then at the end */
 	struct failures_alarm alarm;       /* same ownership: "every request fails", judged early */
 };
@@ -249,6 +251,7 @@ on_tick(void *arg, const struct tick *second, const struct tick *whole)
 	struct mailbox_msg *mm;
 
 	summary_series_add(&r->series, second);
+	findings_series_add(r->findings, second);
 	/* thresholds: judged each second; an abortOnFail failure asks main to stop the run */
 	if (threshold_tick(r->thresholds, second, whole)) {
 		struct mailbox_msg *am;
@@ -624,6 +627,7 @@ run_main(int argc, char **argv)
 	r.want_seconds = progress || nout > 0 || want_html;
 	r.thresholds = threshold_set_new(plan);
 	summary_series_init(&r.series, workers_used(plan, (int)workers));
+	r.findings = findings_series_new(plan);
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r.efd < 0) {
 		complain("eventfd: %s", strerror(errno));
@@ -772,6 +776,7 @@ run_main(int argc, char **argv)
 		.duration_ns = engine_elapsed_ns(e), .interrupted = interrupted,
 		.stdout_tty = isatty(STDOUT_FILENO), .stderr_tty = isatty(STDERR_FILENO),
 		.thresholds = r.thresholds, .alarm = &r.alarm, .segment = segment,
+		.findings = r.findings,
 	};
 	json_t *events = engine_events_json(e);
 	sr.events = events;
@@ -815,6 +820,7 @@ out:
 		}
 	}
 	threshold_set_free(r.thresholds);
+	findings_series_free(r.findings);
 	plan_free(plan);
 	segment_free(segment);
 	json_decref(baseline);

@@ -66,7 +66,7 @@ usage(FILE *f)
 	    "usage: rampage demo-target [--listen ADDR:PORT] [--latency-ms N] [--jitter-ms N]\n"
 	    "                           [--error-rate F] [--require-auth] [--node-id ID] [--threads N]\n"
 	    "                           [--reload-ms N] [--reload-mode drop|503] [--leak-bytes N]\n"
-	    "                           [--leak-cap-mb N] [--task-rate N]\n"
+	    "                           [--leak-cap-mb N] [--task-rate N] [--capacity N]\n"
 	    "\n"
 	    "  --listen ADDR:PORT  where to listen (default " DEFAULT_LISTEN "; port 0 picks a free one)\n"
 	    "  --latency-ms N      add N ms to every answer but health and stats (0-60000)\n"
@@ -83,6 +83,7 @@ usage(FILE *f)
 	    "  --task-rate N       a worker runs N queued tasks (POST /api/tasks) a second (0-1000000;\n"
 	    "                      default 0: tasks are queued and never run)\n"
 	    "GET /metrics: Prometheus text of the target itself (RSS, requests, task queue depth)\n"
+	    "  --capacity N        at most N requests in service (their delay); the rest queue\n"
 	    "per request: ?delay_ms=N ?jitter_ms=N ?status=CODE ?bytes=N on any route\n");
 }
 
@@ -136,6 +137,7 @@ parse_flags(int argc, char **argv, struct demo_opts *o)
 		{ "leak-bytes", required_argument, NULL, 'B' },
 		{ "leak-cap-mb", required_argument, NULL, 'C' },
 		{ "task-rate", required_argument, NULL, 'T' },
+		{ "capacity", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -204,6 +206,8 @@ parse_flags(int argc, char **argv, struct demo_opts *o)
 			break;
 		case 'T':
 			if (int_flag("task-rate", optarg, 0, 1000000, &o->task_rate) != 0)
+		case 'K':
+			if (int_flag("capacity", optarg, 1, 1000000, &o->capacity) != 0)
 				return EXIT_USAGE;
 			break;
 		case 'h':

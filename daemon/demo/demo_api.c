@@ -60,6 +60,7 @@ struct demo_api {
 	struct demo_state *state;
 	struct demo_timer *timer;
 	struct demo_misbehave *mb; /* reloads, leak, task worker, /metrics */
+	struct demo_capacity *capacity;    /* --capacity; NULL: no limit */
 	/* built at start, read-only afterwards */
 	char *worker_body, *users_body;
 	struct MHD_Response *health, *worker, *users, *not_found, *no_user, *unauthorized, *bad_login,
@@ -74,6 +75,7 @@ struct req {
 	size_t len;
 	int too_large;             /* the body went past BODY_MAX; the rest was dropped */
 	int suspended;             /* waiting in demo_timer; answer below on resume */
+	int in_service;            /* holds a slot of api->capacity until answered */
 	unsigned status;
 	struct MHD_Response *resp;
 	int owned;                 /* resp was built for this request: destroy after queuing */
@@ -468,10 +470,11 @@ create_task(struct demo_api *api)
 	return copied_json(api, MHD_HTTP_ACCEPTED, body, (size_t)n);
 }
 
-/* Decide the answer to a complete request and how long to hold it (ms). */
+/* Decide the answer to a complete request and how long to hold it (ms); *limited: the route counts
+   against --capacity (those that --latency-ms delays). */
 static struct answer
 decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const char *method,
-    const struct req *req, int *delay_ms)
+    const struct req *req, int *delay_ms, int *limited)
 {
 	const struct demo_opts *o = api->opts;
 	struct knobs k = { .bad = -1 };
@@ -480,16 +483,18 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 	int wrong_method;
 	enum demo_route route;
 
+	*delay_ms = 0;
+	*limited = 0;
 	if (demo_extra_answer(conn, url, method, req->body, req->len, api->opts->node_id, &a.status,
 	    &a.resp)) {
 		a.owned = 1;       /* /api/csrf, /api/echo: demo_extra.h */
-		*delay_ms = 0;
 		return a;
 	}
 	route = route_of(method, url, &id, &wrong_method);
 
 	demo_state_count_route(api->state, route);
 	*delay_ms = 0;
+	*limited = 0;
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_arg, &k);
 	if (k.bad >= 0)
 		return (struct answer){ MHD_HTTP_BAD_REQUEST, api->bad_knob[k.bad], 0 };
@@ -564,6 +569,7 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 		discard(&a);
 		a.resp = a.status < 200 ? api->interim : api->empty;
 	}
+	*limited = !exempt;
 	if (!exempt)
 		*delay_ms = o->latency_ms + rand_upto(o->jitter_ms);
 	*delay_ms += (int)k.value[KNOB_DELAY_MS] + rand_upto((int)k.value[KNOB_JITTER_MS]);
@@ -588,7 +594,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	struct demo_api *api = cls;
 	struct req *req = *con_cls == &headers_seen ? NULL : *con_cls;
 	struct answer a;
-	int delay_ms;
+	int delay_ms, limited;
 
 	if (*con_cls == NULL) {
 		/* First call: headers only. Answering now would close keep-alive connections. */
@@ -616,6 +622,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		a = (struct answer){ req->status, req->resp, req->owned };
 		req->resp = NULL;
 		req->suspended = 0;
+		if (req->in_service) {
+			req->in_service = 0;
+			demo_capacity_done(api->capacity, api->timer);
+		}
 		return send_answer(conn, &a);
 	}
 
@@ -639,9 +649,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		break;
 	}
 	static const struct req no_body = { 0 };
-	a = decide(api, conn, url, method, req != NULL ? req : &no_body, &delay_ms);
+	a = decide(api, conn, url, method, req != NULL ? req : &no_body, &delay_ms, &limited);
 	demo_state_count_status(api->state, a.status);
-	if (delay_ms == 0)
+	limited = limited && api->capacity != NULL;    /* every such request waits for a slot */
+	if (delay_ms == 0 && !limited)
 		return send_answer(conn, &a);
 
 	if (req == NULL)
@@ -651,7 +662,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	req->owned = a.owned;
 	req->suspended = 1;
 	MHD_suspend_connection(conn);
-	demo_timer_add(api->timer, conn, clock_now_ns() + (int64_t)delay_ms * CLOCK_NS_PER_MS);
+	if (limited) {
+		req->in_service = 1;
+		demo_capacity_admit(api->capacity, api->timer, conn, (int64_t)delay_ms * CLOCK_NS_PER_MS);
+	} else {
+		demo_timer_add(api->timer, conn, clock_now_ns() + (int64_t)delay_ms * CLOCK_NS_PER_MS);
+	}
 	return MHD_YES;
 }
 
@@ -662,6 +678,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 	struct req *req = *con_cls;
 
 	if (req != NULL && (void *)req != &headers_seen) {
+		if (req->in_service)   /* closed before its answer went out */
+			demo_capacity_done(((struct demo_api *)cls)->capacity, ((struct demo_api *)cls)->timer);
 		if (req->resp != NULL && req->owned)
 			MHD_destroy_response(req->resp);
 		free(req->body);
@@ -759,6 +777,8 @@ demo_api_start(const struct demo_opts *opts, int listen_fd, char **cause)
 		demo_api_stop(api);
 		return NULL;
 	}
+	if (opts->capacity > 0)
+		api->capacity = demo_capacity_new(opts->capacity);
 
 	/* Every connection is a file descriptor: allow as many as the fd limit leaves room for. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 64)
@@ -785,10 +805,12 @@ demo_api_stop(struct demo_api *api)
 {
 	if (api == NULL)
 		return;
-	/* MHD must not be stopped with suspended connections: answer the delayed ones first. */
+	/* MHD must not be stopped with suspended connections: answer the queued and delayed ones first. */
+	demo_capacity_stop(api->capacity, api->timer);
 	demo_timer_stop(api->timer);
 	if (api->mhd != NULL)
 		MHD_stop_daemon(api->mhd);
+	demo_capacity_free(api->capacity);
 	struct MHD_Response *all[] = { api->health, api->worker, api->users, api->not_found, api->no_user,
 		api->unauthorized, api->bad_login, api->injected, api->too_large, api->bad_type, api->reset,
 		api->empty, api->interim };

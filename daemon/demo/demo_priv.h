@@ -5,6 +5,7 @@
  *   demo_state.c  counters, issued tokens, created users (any thread; atomics and one mutex)
  *   demo_timer.c  delayed answers: suspended connections resumed at a deadline (its own thread)
  *   demo_misbehave.c  reloads, leak mode, the task worker, /metrics (MHD's threads; its own worker)
+ *   demo_capacity.c --capacity N: at most N requests in service, the rest queued (MHD's threads)
  * The demo target is a test fixture, not the engine: shared state behind a mutex is fine here.
  */
 #ifndef RAMPAGE_DEMO_PRIV_H
@@ -40,6 +41,7 @@ struct demo_opts {
 	int leak_bytes;            /* leak mode: bytes kept per request; 0: off */
 	int leak_cap_mb;           /* the most leak mode keeps */
 	int task_rate;             /* tasks the worker runs per second; 0: no worker */
+	int capacity;              /* at most this many requests in service (0: no limit) */
 };
 
 /* ---- demo_state.c: counters and tokens ---- */
@@ -132,6 +134,27 @@ enum demo_mb_action demo_misbehave_request(struct demo_misbehave *m, const char 
     const char *method, unsigned *status, char **body);
 /* POST /api/tasks queued a task. Any thread. */
 void demo_misbehave_task_queued(struct demo_misbehave *m);
+/* ---- demo_capacity.c: --capacity N, at most N requests in service ---- */
+
+struct demo_capacity;
+
+/* A gate letting at most limit (>= 1) requests into service at once. */
+struct demo_capacity *demo_capacity_new(int limit);
+/*
+ * Takes a suspended connection whose service lasts service_ns: into service now (t resumes it when
+ * the service ends) when fewer than limit are in service or the gate is stopping, else into the
+ * queue, first come first served. MHD's threads.
+ */
+void demo_capacity_admit(struct demo_capacity *c, struct demo_timer *t, struct MHD_Connection *conn,
+    int64_t service_ns);
+/* A request in service was answered (or closed): its slot goes to the first queued one, whose
+   service starts now. MHD's threads. */
+void demo_capacity_done(struct demo_capacity *c, struct demo_timer *t);
+/* Stops queueing: every queued request goes to t at once, and later ones are not held. Main
+   thread, before demo_timer_stop; NULL is a no-op. */
+void demo_capacity_stop(struct demo_capacity *c, struct demo_timer *t);
+/* Frees it once MHD has stopped. NULL is a no-op. */
+void demo_capacity_free(struct demo_capacity *c);
 
 /* ---- demo_api.c: the HTTP side ---- */
 

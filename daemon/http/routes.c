@@ -60,6 +60,7 @@ const struct api_route api_routes[] = {
 	{ "GET",    "/api/runs/{id}/samples.csv",       api_runs_samples_csv },
 	{ "GET",    "/api/runs/{id}/endpoints",         api_runs_endpoints },
 	{ "GET",    "/api/runs/{id}/summary",           api_runs_summary },
+	{ "GET",    "/api/runs/{id}/findings",          api_runs_findings },
 	{ "GET",    "/api/runs/{id}/latency",           api_runs_latency },
 	{ "GET",    "/api/runs/{id}/failures",          api_runs_failures },
 	{ "POST",   "/api/runs/{id}/events",            api_runs_events_post },

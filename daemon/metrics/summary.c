@@ -14,6 +14,7 @@
 #include "testdef/metric.h"
 #include "metrics/summary.h"
 #include "metrics/summary_priv.h"
+#include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 
@@ -214,6 +215,22 @@ summary_group_order(const struct tick_group *g, int order[TICK_GROUP_MAX])
 	return total;
 }
 
+bool
+summary_listed(const struct summary_run *run, enum metric_id id)
+{
+	int n = run->thresholds != NULL ? threshold_count(run->thresholds) : 0;
+
+	if (id != METRIC_AVAILABILITY)
+		return metric_measured(id);
+	for (int i = 0; i < n; i++) {
+		struct threshold_result r;
+		threshold_get(run->thresholds, i, &r);
+		if (strcmp(r.base, metric_get(id)->name) == 0)
+			return true;
+	}
+	return false;
+}
+
 void
 summary_value_of_endpoint(const struct tick_endpoint *ep, enum metric_id id, struct summary_value *v)
 {
@@ -224,6 +241,7 @@ summary_value_of_endpoint(const struct tick_endpoint *ep, enum metric_id id, str
 	switch (id) {
 	case METRIC_HTTP_REQS: v->count = ep->requests; break;
 	case METRIC_HTTP_REQ_FAILED: v->count = ep->failed; v->total = ep->requests; break;
+	case METRIC_AVAILABILITY: v->count = ep->requests - tick_unavailable(ep); v->total = ep->requests; break;
 	case METRIC_HTTP_REQ_DURATION: v->h = ep->duration; break;
 	case METRIC_DATA_SENT: v->count = ep->bytes_sent; break;
 	case METRIC_DATA_RECEIVED: v->count = ep->bytes_received; break;

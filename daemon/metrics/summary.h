@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 struct failures_alarm;
+struct findings_series;
 struct hist;
 struct plan;
 struct segment;
@@ -111,6 +112,8 @@ struct summary_run {
 	const struct segment *segment; /* the execution segment run (core/segment.h); NULL: whole */
 	bool histograms;           /* add rampage.histograms (summary_histograms_json): the summary
 	                              can then be merged with others (metrics/summary_merge.h) */
+	const struct findings_series *findings;   /* the per-second series for the findings
+	                                             (metrics/findings.h); NULL: whole-run ones only */
 };
 
 /* True when a scenario of the plan uses an arrival-rate (open-model) executor. */
@@ -146,7 +149,8 @@ json_t *summary_k6_legacy(const json_t *rich);
 /* Writes summary_k6_legacy(summary_json(run)) to path (4-space indent). 0, or -1 and *cause. */
 int summary_k6_export(const struct summary_run *run, const char *path, char **cause);
 /* Prints the k6-style text summary (thresholds first, marked ✓/✗ with their observed values), the
-   per-endpoint table, the failures by endpoint, kind and message, and the generator verdict to f. */
+   per-endpoint table, the failures by endpoint, kind and message, the findings and the generator
+   verdict to f. */
 void summary_print(FILE *f, const struct summary_run *run);
 
 /* The values of custom metric series `slot` (plan->metric_slots) in tick t, as k6 shapes its type's

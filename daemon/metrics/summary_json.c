@@ -20,6 +20,7 @@
 #include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "testdef/metric.h"
+#include "metrics/findings.h"
 #include "metrics/summary.h"
 #include "metrics/summary_priv.h"
 #include "metrics/threshold.h"
@@ -551,8 +552,9 @@ summary_json(const struct summary_run *run)
 			continue;      /* as k6: no checks metric in a test without checks */
 		if (i == METRIC_GROUP_DURATION && run->plan->nstep_groups == 0)
 			continue;      /* nor group_duration without groups */
-		if (!metric_measured(i))
-			continue;      /* not measured by this build: absent, never a constant */
+		if (!summary_listed(run, i))
+			continue;      /* not measured by this build: absent, never a constant; or not k6's
+			                  and no threshold names it */
 		summary_value_of(run, i, &v);
 		add_value(metrics, metric_get(i)->name, i, &v, dur);
 	}
@@ -564,6 +566,7 @@ summary_json(const struct summary_run *run)
 		    json_deep_copy(run->events));
 	summary_custom_json(json_object_get(root, "rampage"), metrics, run);
 	add_thresholds(root, metrics, run);
+	json_object_set_new(root, "findings", findings_json(run->findings, run));
 	return root;
 }
 

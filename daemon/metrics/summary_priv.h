@@ -5,6 +5,7 @@
 #ifndef RAMPAGE_SUMMARY_PRIV_H
 #define RAMPAGE_SUMMARY_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -36,6 +37,9 @@ void summary_value_of_endpoint(const struct tick_endpoint *ep, enum metric_id id
 /* A trend's k6 values (avg, min, med, max, p(90), p(95), p(99); ms). New reference. */
 json_t *summary_trend_values(const struct summary_trend *t);
 
+/* Whether the summary lists metric id: measured by this build, and for Rampage's own metrics
+   (availability) named by a threshold. */
+bool summary_listed(const struct summary_run *run, enum metric_id id);
 /* n per second of a run lasting duration_ns (0 when it lasted nothing). */
 double summary_per_second(double n, int64_t duration_ns);
 /* Share of the run's seconds in which the generator was saturated, in percent. */

@@ -18,6 +18,7 @@
 #include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "testdef/metric.h"
+#include "metrics/findings.h"
 #include "metrics/summary.h"
 #include "metrics/summary_priv.h"
 #include "metrics/threshold.h"
@@ -288,10 +289,10 @@ text_section(struct text *tx, const struct summary_run *run, enum metric_section
 			continue;
 		if (i == METRIC_DROPPED_ITERATIONS && !open && run->whole->dropped_iterations == 0)
 			continue;      /* closed model: only when some were */
-		if (!metric_measured(i))
-			continue;      /* not measured by this build (metric_measured) */
 		if (i == METRIC_GROUP_DURATION && run->plan->nstep_groups == 0)
 			continue;      /* as k6: only with groups */
+		if (!summary_listed(run, i))
+			continue;      /* not measured by this build, or not k6's and unnamed */
 		text_metric(tx, run, i);
 	}
 	if (section == METRIC_SECTION_HTTP && open)
@@ -614,6 +615,9 @@ summary_print(FILE *f, const struct summary_run *run)
 			fputc('\n', f);
 		}
 	}
+	json_t *found = findings_json(run->findings, run);
+	findings_print(f, found);
+	json_decref(found);
 
 	summary_fmt_ms(b, sizeof b, (double)dur / 1e6);
 	fprintf(f, "\n  %s (%s), %d/%d VUs, %llu complete and %llu interrupted iterations\n",

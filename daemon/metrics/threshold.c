@@ -165,6 +165,7 @@ input_of(const struct plan *plan, const struct threshold_def *d, const struct ti
 	case METRIC_ITERATIONS: in->count = t->iterations; break;
 	case METRIC_DROPPED_ITERATIONS: in->count = t->dropped_iterations; break;
 	case METRIC_HTTP_REQ_FAILED: in->num = ep->failed; in->den = ep->requests; break;
+	case METRIC_AVAILABILITY: in->num = ep->requests - tick_unavailable(ep); in->den = ep->requests; break;
 	case METRIC_CHECKS:
 		for (int i = 0; i < t->nchecks; i++) {
 			/* checks{check:NAME}: every check of that name, in whichever group (k6's tag) */

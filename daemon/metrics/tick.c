@@ -385,3 +385,15 @@ tick_sum_total(struct tick *t)
 	for (int i = 0; i < t->nendpoints; i++)
 		endpoint_merge(&t->total, &t->endpoints[i]);
 }
+
+uint64_t
+tick_unavailable(const struct tick_endpoint *ep)
+{
+	uint64_t u = 0;
+
+	for (int e = TICK_ERR_NONE + 1; e < TICK_NERR; e++)
+		u += ep->errors[e];
+	for (int c = 500; c < 600; c++)
+		u += ep->status[c];
+	return u;
+}

@@ -171,6 +171,9 @@ struct tick_sample {
  */
 void tick_record(struct tick_endpoint *ep, struct hist *const *phase, const struct tick_sample *s);
 
+/* Requests of ep that were unavailable: no response (every transport error kind) or a 5xx. */
+uint64_t tick_unavailable(const struct tick_endpoint *ep);
+
 /* Allocates an empty tick sized for plan (with per-phase histograms if `whole_run`). */
 struct tick *tick_new(const struct plan *plan, int whole_run);
 /* Frees a tick. NULL is a no-op. */

@@ -47,6 +47,7 @@
 #include "core/mailbox.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
+#include "metrics/findings.h"
 #include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "runs/baseline.h"
@@ -128,6 +129,7 @@ struct qrun {
 	int nevents;               /* markers recorded (RUN_EVENTS_MAX) */
 	/* the controller thread's while the engine runs (on_tick), then the manager's */
 	struct summary_series series;
+	struct findings_series *findings;  /* same ownership: a second's figures for the findings */
 	struct threshold_set *thresholds;   /* judged each second, then at the end */
 	struct failures_alarm alarm;        /* "every request fails", judged in the first seconds */
 };
@@ -184,6 +186,7 @@ qrun_free(struct qrun *r)
 	free((char *)r->final.missing);
 	engine_free(r->engine);
 	threshold_set_free(r->thresholds);
+	findings_series_free(r->findings);
 	plan_free(r->plan);
 	free(r->name);
 	free(r);
@@ -513,6 +516,7 @@ on_tick(void *arg, const struct tick *sec, const struct tick *whole)
 	bool fired;
 
 	summary_series_add(&r->series, sec);
+	findings_series_add(r->findings, sec);
 	if (threshold_tick(r->thresholds, sec, whole)) {
 		/* an abortOnFail threshold failed: the manager stops the run (it ends `failed`) */
 		struct msg *stop = xcalloc(1, sizeof *stop);
@@ -685,6 +689,7 @@ start_run(struct runq *q, struct qrun *r)
 	r->plan = load_plan(q, r->id, &cause);
 	if (r->plan != NULL) {
 		summary_series_init(&r->series, workers_used(q, r->plan));
+		r->findings = findings_series_new(r->plan);
 		r->thresholds = threshold_set_new(r->plan);
 		r->engine = engine_start(r->plan, &eo, &sink, &cause);
 	}
@@ -779,6 +784,7 @@ finish_run(struct runq *q, struct qrun *r)
 		.missing_seconds = r->nmissing,
 		.thresholds = r->thresholds,
 		.alarm = &r->alarm,
+		.findings = r->findings,
 	};
 	json_t *events = engine_events_json(r->engine);
 	sr.events = events;

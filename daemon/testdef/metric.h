@@ -38,6 +38,10 @@ enum metric_section {
 #define METRIC_NPHASE 6
 
 /*
+ * `availability` is Rampage's, not k6's: the share of requests answered with a status other than
+ * 5xx (docs/findings.md); the summary lists it only when a threshold names it, so that the k6
+ * document keeps k6's metrics.
+ *
  * X(ID, name, type, contains, per_request, phase, section): phase is the timing phase's index in the ticks'
  * per-phase arrays (enum tick_phase in metrics/tick.h, which testdef cannot include: blocked 0,
  * connecting 1, tls 2, sending 3, waiting 4, receiving 5; test_threshold checks they agree), else -1.
@@ -60,7 +64,8 @@ enum metric_section {
 	X(VUS_MAX, "vus_max", GAUGE, "default", false, -1, EXECUTION) \
 	X(DATA_SENT, "data_sent", COUNTER, "data", true, -1, NETWORK) \
 	X(DATA_RECEIVED, "data_received", COUNTER, "data", true, -1, NETWORK) \
-	X(CHECKS, "checks", RATE, "default", false, -1, CHECKS)
+	X(CHECKS, "checks", RATE, "default", false, -1, CHECKS) \
+	X(AVAILABILITY, "availability", RATE, "default", true, -1, HTTP)
 
 enum metric_id {
 #define METRIC_ID(id, name, type, contains, per_request, phase, section) METRIC_##id,

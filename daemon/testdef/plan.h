@@ -379,6 +379,8 @@ struct plan {
 	int nmetrics;
 	struct plan_metric_slot *metric_slots; /* [nmetric_slots]: tick->custom[i] */
 	int nmetric_slots;
+	int64_t drift_min_steady_ns;       /* driftMinSteady: the shortest steady stage whose drift the
+	                                      findings measure (metrics/findings.h); 0: the default */
 	json_t *definition;        /* the definition as given (a reference is held) */
 	struct plan_event *events; /* `events`, sorted by at_ns */
 	int nevents;

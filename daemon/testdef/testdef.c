@@ -27,7 +27,7 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", "events", "random", "defaultName", "metrics", NULL,
+	"thresholds", "events", "random", "defaultName", "metrics", "driftMinSteady", NULL,
 };
 
 /* ---- parsing */
@@ -116,6 +116,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	request_defaults(c, def);
 	walk_get_flag(c, def, "insecureSkipTLSVerify", &p->insecure_tls);
 	walk_get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);
+	walk_get_duration(c, def, "driftMinSteady", 1, PLAN_MAX_STAGE_NS, &p->drift_min_steady_ns);
 	c->feed_use = c->feed_use_scenario;
 
 	custom_metric_parse(c, def);       /* before the steps that record into them */

@@ -83,4 +83,21 @@ ok $(at_least "$min" 0.1; echo $?) "--jitter-ms never answers before --latency-m
 ok $(awk -v a="$max" -v b="$min" 'BEGIN { exit !(a - b >= 0.01) }'; echo $?) \
 	"and varies it (min ${min}s, max ${max}s)"
 
+# --capacity: at most N requests in service, the rest queue (issue 14). Four at once on 2 slots of
+# 1 s: two are answered after one turn, two wait a turn first (about 2 s); health is not held.
+start_demo cap --capacity 2 --latency-ms 1000
+pids=""
+for i in 1 2 3 4; do
+	curl -s -o /dev/null -w '%{time_total}\n' "$DEMO_URL/api/users/1" >"$SANDBOX/cap.$i" &
+	pids="$pids $!"
+done
+t=$(curl -s -o /dev/null -w '%{time_total}' "$DEMO_URL/api/health")
+wait $pids       # only the requests: the demo targets are this shell's jobs too
+cat "$SANDBOX"/cap.? >"$SANDBOX/cap"
+ok $(below "$t" 1.0; echo $?) "--capacity does not hold /api/health (took ${t}s)"
+sort -n "$SANDBOX/cap" >"$SANDBOX/cap.sorted"
+ok $(at_least "$(sed -n 1p "$SANDBOX/cap.sorted")" 1.0; echo $?) "every request is served for its delay ($(tr '\n' ' ' <"$SANDBOX/cap.sorted"))"
+ok $(at_least "$(sed -n 3p "$SANDBOX/cap.sorted")" 1.8; echo $?) "the third and fourth waited for a slot (a turn more: 2 s, less the moments between the starts)"
+is "$(curl -s "$DEMO_URL/api/stats" | jq '.requests.by_route["GET /api/users/{id}"]')" 4 "all four were answered"
+
 done_testing

@@ -20,6 +20,7 @@ bad_flag "an --error-rate above 1" 'error-rate: expected a number from 0 to 1' -
 bad_flag "a non-numeric --error-rate" 'error-rate: expected a number' --listen 127.0.0.1:0 --error-rate half
 bad_flag "an --error-rate of nan" 'error-rate: expected a number' --listen 127.0.0.1:0 --error-rate nan
 bad_flag "--threads 0" 'threads: expected an integer from 1' --listen 127.0.0.1:0 --threads 0
+bad_flag "--capacity 0" 'capacity: expected an integer from 1' --listen 127.0.0.1:0 --capacity 0
 bad_flag "an empty --node-id" 'node-id: expected 1 to 128 printable' --listen 127.0.0.1:0 --node-id ''
 bad_flag "a --node-id with a newline" 'node-id' --listen 127.0.0.1:0 --node-id "$(printf 'a\nb')"
 bad_flag "a stray argument" 'unexpected argument "extra"' --listen 127.0.0.1:0 extra

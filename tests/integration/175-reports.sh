@@ -46,7 +46,7 @@ is "$(jq '.metrics.checks.thresholds["rate>0.2"]' "$K")" false "checks rate>0.2 
 is "$(jq '.metrics.vus | has("value") and has("min") and has("max")' "$K")" true "a gauge: value, min, max"
 
 R="$SANDBOX/rich.json"
-is "$(jq -c 'keys' "$R")" '["metrics","options","rampage","root_group","state"]' "--out summary=: the full document"
+is "$(jq -c 'keys' "$R")" '["findings","metrics","options","rampage","root_group","state"]' "--out summary=: the full document (with the findings)"
 is "$(jq '.metrics.http_req_failed.values.rate' "$R")" 0.5 "full summary: values.rate"
 is "$(jq '.metrics.http_req_failed.thresholds["rate<0.01"].ok' "$R")" false "full summary: ok=false for the failed one"
 is "$(jq '.root_group.checks | type' "$R")" '"array"' "full summary: checks as an array (handleSummary)"

@@ -350,7 +350,7 @@ test_json(void)
 	    .stdout_tty = false, .stderr_tty = true };
 	root = summary_json(&run);
 
-	ok(keys_are(root, "root_group,options,state,metrics,rampage"), "top-level keys");
+	ok(keys_are(root, "root_group,options,state,metrics,rampage,findings"), "top-level keys (findings: Rampage's, issue 14)");
 	ok(keys_are(json_object_get(root, "root_group"), "name,path,id,groups,checks"), "root_group keys");
 	is_str(json_string_value(json_object_get(json_object_get(root, "root_group"), "id")),
 	    "d41d8cd98f00b204e9800998ecf8427e", "root group id is md5(\"\")");

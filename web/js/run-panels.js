@@ -7,6 +7,7 @@
 // counting a tick only if that response did not include it yet (its `run.requests` is above the
 // response's total).
 import { get } from "./api.js";
+import { findingsSection } from "./run-findings.js";
 import { h, fill } from "./dom.js";
 import { LatencySpectrum } from "./charts.js";
 import { count, rps, us, ms, pct, bytes, dur, errorText } from "./fmt.js";
@@ -321,8 +322,8 @@ export class RunPanels {
         h("li", {}, h("a", { href: `/api/runs/${this.id}/summary`, download: `run-${this.id}-summary.json` }, "k6 summary JSON"), " (handleSummary shape)"),
         h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv` }, "per-second samples, total (CSV)")),
         ...((rp.endpoints || []).map((e) => h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv?endpoint=${encodeURIComponent(e.name)}` }, `per-second samples, ${e.name} (CSV)`))))));
-    fill(this.el.finished, h("div", { class: "grid2" }, summary, phaseSec), this.spectrumSection(rp.endpoints || []),
-      groupSec, customSection(s), downloads);
+    fill(this.el.finished, findingsSection(s.findings), h("div", { class: "grid2" }, summary, phaseSec),
+      this.spectrumSection(rp.endpoints || []), groupSec, customSection(s), downloads);
     this.renderChecks();
   }
 
