@@ -58,6 +58,7 @@ struct demo_api {
 	struct MHD_Daemon *mhd;
 	struct demo_state *state;
 	struct demo_timer *timer;
+	struct demo_tasks *tasks;
 	/* built at start, read-only afterwards */
 	char *worker_body, *users_body;
 	struct MHD_Response *health, *worker, *users, *not_found, *no_user, *unauthorized, *bad_login,
@@ -301,6 +302,12 @@ route_of(const char *method, const char *url, const char **id, int *wrong_method
 		if (post)
 			return DEMO_ROUTE_TASKS;
 		*wrong_method = ALLOW_POST;
+	} else if (strncmp(url, "tasks/", 6) == 0 && url[6] != '\0' && strchr(url + 6, '/') == NULL) {
+		if (get) {
+			*id = url + 6;
+			return DEMO_ROUTE_TASKS_GET;
+		}
+		*wrong_method = ALLOW_GET;
 	} else if (strcmp(url, "stats") == 0) {
 		if (get)
 			return DEMO_ROUTE_STATS;
@@ -453,15 +460,51 @@ login(struct demo_api *api, struct MHD_Connection *conn, const struct req *req)
 	return copied_json(api, MHD_HTTP_OK, body, (size_t)n);
 }
 
-/* POST /api/tasks: accepted, never run. */
+/* POST /api/tasks: queued; done at its 3rd poll of GET /api/tasks/{id}, or at the body's "polls"th
+   (a JSON body is optional; any other field is ignored). */
 static struct answer
-create_task(struct demo_api *api)
+create_task(struct demo_api *api, struct MHD_Connection *conn, const struct req *req)
 {
-	char body[64];
-	int n = snprintf(body, sizeof body, "{\"task_id\":%lld,\"status\":\"queued\"}",
-	    (long long)demo_state_task_id(api->state));
+	char body[96];
+	long need = DEMO_TASK_POLLS;
+	int64_t id;
+	int n;
 
+	if (req->len > 0 && is_json(conn)) {
+		struct answer a;
+		json_t *root = json_body(api, conn, req, &a), *p;
+		if (root == NULL)
+			return a;
+		p = json_object_get(root, "polls");
+		if (p != NULL && (!json_is_integer(p) || json_integer_value(p) < 1 ||
+		    json_integer_value(p) > 1000)) {
+			json_decref(root);
+			return bad_request(api, "field \"polls\" must be an integer from 1 to 1000");
+		}
+		if (p != NULL)
+			need = (long)json_integer_value(p);
+		json_decref(root);
+	}
+	id = demo_state_task_id(api->state);
+	demo_tasks_add(api->tasks, id, (int)need);
+	n = snprintf(body, sizeof body, "{\"task_id\":%lld,\"status\":\"queued\"}", (long long)id);
 	return copied_json(api, MHD_HTTP_ACCEPTED, body, (size_t)n);
+}
+
+/* GET /api/tasks/{id}: "running" until its need-th poll, then "done". */
+static struct answer
+poll_task(struct demo_api *api, const char *id_text)
+{
+	char body[128];
+	long id;
+	int polls, need, n;
+
+	if (parse_uint(id_text, INT32_MAX, &id) != 0 || demo_tasks_poll(api->tasks, id, &polls, &need) != 0)
+		return copied_json(api, MHD_HTTP_NOT_FOUND, "{\"error\":\"no such task\"}",
+		    strlen("{\"error\":\"no such task\"}"));
+	n = snprintf(body, sizeof body, "{\"task_id\":%ld,\"status\":\"%s\",\"polls\":%d}", id,
+	    polls >= need ? "done" : "running", polls);
+	return copied_json(api, MHD_HTTP_OK, body, (size_t)n);
 }
 
 /* Decide the answer to a complete request and how long to hold it (ms). */
@@ -485,7 +528,8 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 	int exempt = route == DEMO_ROUTE_HEALTH || route == DEMO_ROUTE_HEALTH_WORKER ||
 	    route == DEMO_ROUTE_STATS || route == DEMO_ROUTE_STATS_RESET;
 	int gated = route == DEMO_ROUTE_USERS_LIST || route == DEMO_ROUTE_USERS_GET ||
-	    route == DEMO_ROUTE_USERS_CREATE || route == DEMO_ROUTE_TASKS;
+	    route == DEMO_ROUTE_USERS_CREATE || route == DEMO_ROUTE_TASKS ||
+	    route == DEMO_ROUTE_TASKS_GET;
 	int authorised = gated && demo_state_token_use(api->state,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
 
@@ -514,7 +558,10 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 			a = login(api, conn, req);
 			break;
 		case DEMO_ROUTE_TASKS:
-			a = create_task(api);
+			a = create_task(api, conn, req);
+			break;
+		case DEMO_ROUTE_TASKS_GET:
+			a = poll_task(api, id);
 			break;
 		case DEMO_ROUTE_STATS:
 			a = taken_json(api, MHD_HTTP_OK, demo_state_stats_json(api->state));
@@ -721,6 +768,7 @@ demo_api_start(const struct demo_opts *opts, int listen_fd, char **cause)
 
 	api->state = demo_state_new();
 	api->timer = demo_timer_start();
+	api->tasks = demo_tasks_new();
 
 	/* Every connection is a file descriptor: allow as many as the fd limit leaves room for. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 64)
@@ -761,6 +809,7 @@ demo_api_stop(struct demo_api *api)
 	for (int i = 0; i < ALLOW_COUNT; i++)
 		MHD_destroy_response(api->bad_method[i]);
 	demo_state_free(api->state);
+	demo_tasks_free(api->tasks);
 	free(api->worker_body);
 	free(api->users_body);
 	free(api);

@@ -27,6 +27,7 @@
 #include "engine/check.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
+#include "engine/flow.h"
 #include "engine/think.h"
 #include "engine/vu.h"
 #include "metrics/failures.h"
@@ -287,15 +288,15 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 }
 
 /* Runs a step's checks, extractions and groupBy on its response. Returns the first check with
-   failRequest that failed, or NULL. */
+   failRequest that failed, or NULL; *end is set when a check with onFail "endIteration" failed. */
 static const struct plan_check *
-inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r)
+inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r, int *end)
 {
 	struct tick *t = vu->env->tick;
 	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
 	struct extract_response resp = {
 		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
-		.header = header_of, .header_arg = vu->h, .match = vu->match,
+		.header = header_of, .header_arg = vu->h, .match = vu->match, .rng = &vu->rng,
 	};
 	const struct plan_check *failed = NULL;
 
@@ -309,6 +310,7 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 			t->checks[k->index].fails++;
 			if (k->fail_request && failed == NULL)
 				failed = k;
+			*end |= k->end_iteration;
 		}
 	}
 	for (int i = 0; i < st->nextracts; i++)
@@ -445,6 +447,7 @@ enter(struct vu *vu, enum vu_phase phase, const struct plan_step *steps, int nst
 	vu->steps = steps;
 	vu->nsteps = nsteps;
 	vu->step = 0;
+	vu->sends = 0;
 	run(vu, now_ns);
 }
 
@@ -486,6 +489,11 @@ run(struct vu *vu, int64_t now_ns)
 		const struct plan_step *st = &vu->steps[vu->step];
 		struct transport_request req;
 
+		if (st->when != NULL && vu->sends == 0 &&
+		    !flow_cond_holds(st->when, vu->vars, vu->last_status)) {
+			vu->step++;        /* skipped: nothing sent, nothing counted */
+			continue;
+		}
 		if (render(vu, &st->req, &req) == 0) {
 			vu->state = VU_REQUEST;
 			vu->step_start_ns = now_ns;
@@ -496,6 +504,7 @@ run(struct vu *vu, int64_t now_ns)
 		    .error_text = "not sent: the rendered request passed a size cap (url, header or body)" };
 		record(vu, st, &r, NULL);
 		vu->step++;
+		vu->sends = 0;
 	}
 	phase_done(vu, now_ns);
 }
@@ -537,6 +546,7 @@ vu_start(struct vu *vu, int64_t now_ns, int64_t intended_ns)
 	assert(vu->state == VU_IDLE);
 	vu->iteration++;
 	vu->iter_start_ns = now_ns;
+	vu->last_status = 0;
 	vu->intended_ns = intended_ns <= now_ns ? intended_ns : now_ns;
 	if (!vu->in_session) {
 		begin_session(vu);
@@ -593,9 +603,30 @@ vu_on_done(void *owner, const struct transport_result *r, void *arg)
 	struct vu *vu = owner;
 	const struct plan_step *st = &vu->steps[vu->step];
 	int64_t d;
+	int end = 0;
 
 	assert(vu->state == VU_REQUEST);
-	record(vu, st, r, inspect(vu, st, r));
+	record(vu, st, r, inspect(vu, st, r, &end));
+	vu->last_status = r->error == TICK_ERR_NONE ? r->status : 0;
+	if (end) {
+		/* onFail "endIteration": k6's early return; in onStart the task is skipped too */
+		if (vu->phase == VU_PHASE_START)
+			vu->phase = VU_PHASE_TASK;
+		vu->step = vu->nsteps;
+		vu->sends = 0;
+		run(vu, r->done_ns);
+		return;
+	}
+	if (st->repeat != NULL) {
+		if (flow_repeat_again(st, ++vu->sends, vu->vars, vu->last_status)) {
+			if (st->repeat->pause_ns > 0)
+				think(vu, r->done_ns + st->repeat->pause_ns, 0);
+			else
+				run(vu, r->done_ns);
+			return;
+		}
+		vu->sends = 0;
+	}
 	vu->step++;
 	if (st->think.kind != PLAN_THINK_NONE &&
 	    (d = think_draw_ns(&st->think, &vu->rng, r->done_ns - vu->step_start_ns)) > 0) {

@@ -98,6 +98,9 @@ struct vu {
 	int end_after_think;       /* VU_THINK: the iteration ends on waking (else: the next step) */
 	int timer_pos;             /* place in the worker's timers; -1 when not thinking */
 	int64_t step_start_ns;     /* when the current step's request was sent (step pacing) */
+	int sends;                 /* sends of the current step so far (its `repeat`) */
+	int last_status;           /* of the iteration's last response (0: none, or no response):
+	                              `when` and `until` conditions on "status" */
 	struct tmpl_var *vars;     /* [plan->nvars]: the VU's variables ({{name}}) */
 	char **var_buf;            /* [plan->nvars]: storage of extracted values (var_cap bytes, made
 	                              on the slot's first extraction) */

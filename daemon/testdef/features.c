@@ -24,9 +24,9 @@
 static const char *const builtin_names[] = {
 	"vu", "iteration", "uuid", "randomInt", "timestampMs", "env", NULL,
 };
-static const char *const extract_keys[] = { "json", "header", "regex", "group", NULL };
+static const char *const extract_keys[] = { "json", "header", "regex", "group", "pick", NULL };
 static const char *const check_keys_all[] = {
-	"name", "failRequest", "status", "bodyContains", "json", "header", "maxDuration", "exists",
+	"name", "failRequest", "onFail", "status", "bodyContains", "json", "header", "maxDuration", "exists",
 	"equals", "matches", NULL,
 };
 static const char *const group_by_keys[] = { "json", "header", NULL };
@@ -335,7 +335,7 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 {
 	static const char *const kinds[] = { "json", "header", "regex", NULL };
 	const char *const *lists[] = { extract_keys };
-	json_t *x = json_object_get(obj, "extract"), *v;
+	json_t *x = json_object_get(obj, "extract"), *v, *pv;
 	const char *name;
 	size_t old;
 
@@ -393,6 +393,17 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 				e->group = group >= 0 && group <= groups ? (int)group : 0;
 				st->needs_regex = 1;
 			}
+		}
+		if ((pv = json_object_get(v, "pick")) != NULL) {
+			if (kind != NULL && strcmp(kind, "header") == 0)
+				walk_err_key(c, "pick", "only goes with \"json\" (an array's elements) or \"regex\" "
+				    "(all its matches)");
+			else if (json_is_string(pv) && strcmp(json_string_value(pv), "random") == 0)
+				e->pick_random = 1;
+			else if (json_is_string(pv) && strcmp(json_string_value(pv), "first") == 0)
+				e->pick_random = 0;
+			else
+				walk_expected(c, "pick", "\"random\" (one of all matches) or \"first\"", pv);
 		}
 		walk_pop(c, old2);
 		e->var = xstrdup(name);
@@ -487,6 +498,18 @@ parse_check(struct walk *c, json_t *v, struct plan_check *k)
 			walk_expected(c, "failRequest", "true or false", json_object_get(v, "failRequest"));
 		else
 			k->fail_request = json_is_true(json_object_get(v, "failRequest"));
+	}
+	if ((ex = json_object_get(v, "onFail")) != NULL) {
+		static const char *const actions[] = { "endIteration", "continue", NULL };
+		const char *const *al[] = { actions };
+		const char *s = json_is_string(ex) ? walk_suggest(json_string_value(ex), al, 1) : NULL;
+		if (json_is_string(ex) && walk_in_list(actions, json_string_value(ex)))
+			k->end_iteration = strcmp(json_string_value(ex), "endIteration") == 0;
+		else if (s != NULL)
+			walk_err_key(c, "onFail", "expected \"endIteration\" or \"continue\", got \"%s\" (did "
+			    "you mean \"%s\"?)", json_string_value(ex), s);
+		else
+			walk_expected(c, "onFail", "\"endIteration\" or \"continue\"", ex);
 	}
 
 	if (strcmp(kind, "status") == 0) {
@@ -682,6 +705,7 @@ features_step(struct walk *c, json_t *obj, struct plan_step *st)
 	parse_checks(c, obj, st);
 	parse_group_by(c, obj, st);
 	parse_think(c, obj, "thinkTime", &st->think);
+	flow_step(c, obj, st);
 	if (st->req.nheaders > c->plan->max_headers)
 		c->plan->max_headers = st->req.nheaders;
 }
@@ -787,4 +811,5 @@ features_step_fini(struct plan_step *st)
 		json_decref(st->checks[i].equals);
 	}
 	free(st->checks);
+	flow_step_fini(st);
 }

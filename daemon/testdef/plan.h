@@ -78,6 +78,8 @@ struct plan_extract {
 	char *header;              /* HEADER */
 	struct pattern_regex *regex;       /* REGEX */
 	int group;                 /* REGEX: capture group (0: the whole match) */
+	int pick_random;           /* "pick": "random": a random one of all matches (REGEX), of the
+	                              elements of the array the pointer reaches (JSON) */
 };
 
 enum plan_check_kind {
@@ -97,6 +99,8 @@ struct plan_check {
 	enum plan_check_kind kind;
 	enum plan_check_op op;
 	int fail_request;          /* "failRequest": a failed check makes the request failed */
+	int end_iteration;         /* "onFail": "endIteration": a failed check ends the iteration
+	                              (k6's early return; the remaining steps are skipped) */
 	int *statuses;             /* STATUS */
 	int nstatuses;
 	char *text;                /* BODY_CONTAINS; HEADER + EQUALS */
@@ -106,6 +110,29 @@ struct plan_check {
 	char *header;              /* HEADER */
 	struct pattern_regex *regex;       /* HEADER + MATCHES */
 	int64_t max_ns;            /* MAX_DURATION */
+};
+
+/* A condition (`when` on a step, `until` of a repeat): on a variable or on the status of the VU's
+   last response. Evaluated by engine/flow.h. */
+enum plan_cond_kind { PLAN_COND_VAR, PLAN_COND_STATUS };
+
+struct plan_cond {
+	enum plan_cond_kind kind;
+	enum plan_check_op op;     /* VAR: EXISTS (set and not empty), ABSENT, EQUALS (text) */
+	int negate;                /* "not": true */
+	int slot;                  /* VAR: the variable */
+	char *text;                /* VAR + EQUALS */
+	size_t text_len;
+	int *statuses;             /* STATUS: one of these (0: no response yet, or a transport error) */
+	int nstatuses;
+};
+
+/* A step's `repeat`: the step is sent again until count sends, or until `until` holds after a
+   response (at most max sends); pause_ns between two sends. */
+struct plan_repeat {
+	int max;                   /* count, or the most sends with until */
+	struct plan_cond *until;   /* NULL: a count */
+	int64_t pause_ns;          /* 0: at once */
 };
 
 /* A groupBy: responses counted per distinct value (plan->groups[i]; the step's own name). */
@@ -191,6 +218,10 @@ struct plan_step {
 	   count in (tick->series); usually none */
 	struct threshold_series_ref *series;
 	int nseries;
+	/* control flow (testdef/flow.c; all NULL/0 for a plain step) */
+	struct plan_cond *when;    /* `when`: the step is skipped unless it holds */
+	struct plan_repeat *repeat;        /* `repeat` */
+	int ends_iteration;        /* a check has onFail "endIteration" */
 };
 
 /* A weighted task: a single request (nsteps == 1) or a workflow of steps run in order. */

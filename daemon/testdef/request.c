@@ -26,7 +26,7 @@
 
 static const char *const request_keys[] = {
 	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
-	"redirects", "extract", "checks", "groupBy", "thinkTime", NULL,
+	"redirects", "extract", "checks", "groupBy", "thinkTime", "when", "repeat", NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };

@@ -6,6 +6,7 @@
  *                 unknown keys (and the public error list)
  *   request.c     requests, templates and URLs, steps, tasks, onStart/onStop; baseUrl, defaults
  *   features.c    variables, extract, checks, groupBy, think time; a scenario's session keys
+ *   flow.c        a step's control flow: when, repeat
  *   feed_load.c   feeds: the `feeds` object, CSV files, inline rows (its loaders: feed_load.h)
  *   scenario.c    scenarios and their executors, the top-level shortcuts, the caps
  *   threshold_plan.c  `thresholds` (the types and the expression grammar: threshold_plan.h)
@@ -142,6 +143,15 @@ void features_scenario(struct walk *c, json_t *obj, struct plan_scenario *s, int
 void features_check_root(struct walk *c, json_t *root);
 /* Frees what features_step added to a step. */
 void features_step_fini(struct plan_step *st);
+
+/* ---- flow.c: a step's control flow */
+
+/* A step's `when` and `repeat` (after its checks: notes whether one ends the iteration). */
+void flow_step(struct walk *c, json_t *obj, struct plan_step *st);
+/* Frees a condition. NULL is a no-op. */
+void flow_cond_free(struct plan_cond *k);
+/* Frees what flow_step added to a step. */
+void flow_step_fini(struct plan_step *st);
 
 /* ---- feed_load.c: the `feeds` object */
 

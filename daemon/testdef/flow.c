@@ -1,0 +1,207 @@
+/*
+ * flow: a step's control flow (see testdef_priv.h): `when` (the step runs only if a condition
+ * holds) and `repeat` (the step is sent again: a count, or until a condition holds with a required
+ * maximum, with an optional pause between sends). Both are bounded by construction: a condition is
+ * a test of one value, never a loop, and every repeat has a maximum, so no definition can make a
+ * VU spin. The engine evaluates them (engine/flow.h).
+ *
+ * Runs on the thread that parses a definition.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xmalloc.h"
+#include "testdef/testdef_priv.h"
+
+#define FLOW_MAX_REPEAT 10000      /* sends of one repeated step */
+#define FLOW_MAX_PAUSE_NS (3600LL * 1000000000LL)
+
+static const char *const cond_keys[] = { "var", "status", "equals", "exists", "not", NULL };
+static const char *const repeat_keys[] = { "count", "until", "max", "pause", NULL };
+
+/* The variable names the definition defines, NULL-terminated, for a "did you mean". Caller frees
+   the array (not the names). */
+static const char **
+var_list(const struct walk *c)
+{
+	const char **v = xcalloc((size_t)c->plan->nvars + 1, sizeof *v);
+
+	for (int i = 0; i < c->plan->nvars; i++)
+		v[i] = c->plan->var_names[i];
+	return v;
+}
+
+/* Parses a condition (member key of obj). NULL when absent or invalid (recorded). */
+static struct plan_cond *
+parse_cond(struct walk *c, json_t *obj, const char *key)
+{
+	const char *const *lists[] = { cond_keys };
+	json_t *v = json_object_get(obj, key), *x;
+	struct plan_cond *k;
+	size_t old;
+	int errors = c->errors;
+
+	if (v == NULL)
+		return NULL;
+	if (!json_is_object(v)) {
+		walk_expected(c, key, "a condition like {\"var\": \"state\", \"equals\": \"done\"} or "
+		    "{\"status\": 200}", v);
+		return NULL;
+	}
+	k = xcalloc(1, sizeof *k);
+	old = walk_key(c, key);
+	walk_check_keys(c, v, lists, 1, -1);
+	if ((x = json_object_get(v, "not")) != NULL) {
+		if (!json_is_boolean(x))
+			walk_expected(c, "not", "true or false", x);
+		k->negate = json_is_true(x);
+	}
+	if (json_object_get(v, "var") != NULL && json_object_get(v, "status") != NULL) {
+		walk_err_key(c, "status", "conflicts with \"var\" (a condition tests one thing)");
+	} else if ((x = json_object_get(v, "var")) != NULL) {
+		k->kind = PLAN_COND_VAR;
+		k->op = PLAN_OP_EXISTS;
+		if (!json_is_string(x) || json_string_length(x) == 0) {
+			walk_expected(c, "var", "a variable's name", x);
+		} else if ((k->slot = features_scope_var(c, json_string_value(x), json_string_length(x))) < 0) {
+			const char **names = var_list(c);
+			const char *const *l[] = { names };
+			const char *s = walk_suggest(json_string_value(x), l, 1);
+			if (s != NULL)
+				walk_err_key(c, "var", "unknown variable \"%s\" (did you mean \"%s\"?)",
+				    json_string_value(x), s);
+			else
+				walk_err_key(c, "var", "unknown variable \"%s\" (define it in vars, an extract or "
+				    "a feed)", json_string_value(x));
+			free(names);
+		}
+		if (json_object_get(v, "exists") != NULL && json_object_get(v, "equals") != NULL)
+			walk_err_key(c, "equals", "conflicts with \"exists\" (a condition tests one thing)");
+		if ((x = json_object_get(v, "exists")) != NULL) {
+			if (!json_is_boolean(x))
+				walk_expected(c, "exists", "true or false", x);
+			k->op = json_is_false(x) ? PLAN_OP_ABSENT : PLAN_OP_EXISTS;
+		} else if ((x = json_object_get(v, "equals")) != NULL) {
+			char *text = json_is_string(x) || json_is_number(x) || json_is_boolean(x) ?
+			    request_scalar_text(x) : NULL;
+			k->op = PLAN_OP_EQUALS;
+			if (text == NULL) {
+				walk_expected(c, "equals", "a string, number or boolean (compared as text)", x);
+			} else {
+				k->text = text;
+				k->text_len = strlen(text);
+			}
+		}
+	} else if ((x = json_object_get(v, "status")) != NULL) {
+		k->kind = PLAN_COND_STATUS;
+		if (json_object_get(v, "exists") != NULL || json_object_get(v, "equals") != NULL)
+			walk_err(c, "expected \"status\" alone (a list of statuses like [200, 201]), got "
+			    "\"exists\" or \"equals\" with it");
+		if (json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) <= 599) {
+			k->statuses = xcalloc(1, sizeof *k->statuses);
+			k->statuses[k->nstatuses++] = (int)json_integer_value(x);
+		} else if (json_is_array(x) && json_array_size(x) > 0 && json_array_size(x) <= 100) {
+			size_t i;
+			json_t *e;
+			k->statuses = xcalloc(json_array_size(x), sizeof *k->statuses);
+			json_array_foreach(x, i, e) {
+				if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > 599) {
+					size_t o = walk_key(c, "status"), o2 = walk_index(c, i);
+					walk_expected(c, NULL, "an HTTP status from 100 to 599 (0: no response)", e);
+					walk_pop(c, o2);
+					walk_pop(c, o);
+					continue;
+				}
+				k->statuses[k->nstatuses++] = (int)json_integer_value(e);
+			}
+		} else {
+			walk_expected(c, "status", "an HTTP status like 200, or a list like [200, 201]", x);
+		}
+	} else {
+		walk_err(c, "expected \"var\" (a variable) or \"status\" (the last response's), got neither");
+	}
+	walk_pop(c, old);
+	if (c->errors != errors) {
+		flow_cond_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+/* Parses a step's `repeat`. */
+static void
+parse_repeat(struct walk *c, json_t *obj, struct plan_step *st)
+{
+	const char *const *lists[] = { repeat_keys };
+	json_t *v = json_object_get(obj, "repeat");
+	struct plan_repeat *r;
+	int64_t count = 0, max = 0;
+	int errors = c->errors;
+	size_t old;
+
+	if (v == NULL)
+		return;
+	if (!json_is_object(v)) {
+		walk_expected(c, "repeat", "{\"count\": 3} or {\"until\": {...}, \"max\": 20}", v);
+		return;
+	}
+	r = xcalloc(1, sizeof *r);
+	old = walk_key(c, "repeat");
+	walk_check_keys(c, v, lists, 1, -1);
+	if (json_object_get(v, "count") != NULL && json_object_get(v, "until") != NULL) {
+		walk_err_key(c, "until", "conflicts with \"count\" (repeat a number of times, or until a "
+		    "condition holds)");
+	} else if (json_object_get(v, "count") != NULL) {
+		if (json_object_get(v, "max") != NULL)
+			walk_err_key(c, "max", "only goes with \"until\" (count is the number of sends)");
+		if (walk_get_int(c, v, "count", 1, FLOW_MAX_REPEAT, &count) == 1)
+			r->max = (int)count;
+	} else if (json_object_get(v, "until") != NULL) {
+		r->until = parse_cond(c, v, "until");
+		if (json_object_get(v, "max") == NULL)
+			walk_err_key(c, "max", "expected the most sends (an integer from 1 to %d: a repeat "
+			    "always ends), got nothing", FLOW_MAX_REPEAT);
+		else if (walk_get_int(c, v, "max", 1, FLOW_MAX_REPEAT, &max) == 1)
+			r->max = (int)max;
+	} else {
+		walk_err(c, "expected \"count\" or \"until\" (with \"max\"), got neither");
+	}
+	walk_get_duration(c, v, "pause", 0, FLOW_MAX_PAUSE_NS, &r->pause_ns);
+	walk_pop(c, old);
+	if (c->errors != errors) {
+		flow_cond_free(r->until);
+		free(r);
+		return;
+	}
+	st->repeat = r;
+}
+
+void
+flow_step(struct walk *c, json_t *obj, struct plan_step *st)
+{
+	st->when = parse_cond(c, obj, "when");
+	parse_repeat(c, obj, st);
+	for (int i = 0; i < st->nchecks; i++)
+		st->ends_iteration |= st->checks[i].end_iteration;
+}
+
+void
+flow_cond_free(struct plan_cond *k)
+{
+	if (k == NULL)
+		return;
+	free(k->text);
+	free(k->statuses);
+	free(k);
+}
+
+void
+flow_step_fini(struct plan_step *st)
+{
+	flow_cond_free(st->when);
+	if (st->repeat != NULL)
+		flow_cond_free(st->repeat->until);
+	free(st->repeat);
+}
