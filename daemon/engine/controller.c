@@ -50,6 +50,8 @@ struct wqueue {
 
 struct controller {
 	const struct plan *plan;
+	void (*teardown)(void *arg);       /* after the workers joined, before on_done; NULL: none */
+	void *teardown_arg;
 	struct engine_sink sink;
 	struct mailbox inbox;
 	struct worker **workers;
@@ -345,11 +347,26 @@ controller_main(void *arg)
 		worker_join(c->workers[w]);
 		worker_merge_phases(c->workers[w], c->whole);
 	}
+	if (c->teardown != NULL)
+		c->teardown(c->teardown_arg);
+	controller_finish(c);
+	return NULL;
+}
+
+void
+controller_finish(struct controller *c)
+{
 	atomic_store(&c->end_ns, clock_now_ns());
 	atomic_store(&c->state, ENGINE_DONE);
 	if (c->sink.on_done != NULL)
 		c->sink.on_done(c->sink.arg, c->whole);
-	return NULL;
+}
+
+void
+controller_set_teardown(struct controller *c, void (*fn)(void *arg), void *arg)
+{
+	c->teardown = fn;
+	c->teardown_arg = arg;
 }
 
 int

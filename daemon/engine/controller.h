@@ -35,6 +35,13 @@ void controller_stop(struct controller *c, int force);
 void controller_set_vus(struct controller *c, int scenario, int64_t vus);
 /* Waits until the thread has ended (the run is over, on_done called). */
 void controller_join(struct controller *c);
+/* Runs fn(arg) on the controller thread after every worker has joined and before the sink's
+   on_done (the run's teardown). Before controller_start. */
+void controller_set_teardown(struct controller *c, void (*fn)(void *arg), void *arg);
+/* Ends a run that never started (its setup failed or was stopped): the state becomes done and
+   the sink's on_done is called with the empty whole-run tick, on the caller's thread. Only when
+   controller_start was not called. */
+void controller_finish(struct controller *c);
 /* RUNNING, STOPPING (a stop was asked for) or DONE. Any thread. */
 enum engine_state controller_state(const struct controller *c);
 /* The whole-run tick (complete, with phase histograms, once DONE). */

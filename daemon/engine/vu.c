@@ -518,6 +518,10 @@ begin_session(struct vu *vu)
 	memset(vu->vars, 0, (size_t)vu->env->plan->nvars * sizeof *vu->vars);
 	for (int i = 0; i < ps->ninits; i++)
 		vu->vars[ps->inits[i].slot] = (struct tmpl_var){ ps->inits[i].value, ps->inits[i].len };
+	for (int i = 0; vu->env->setup_vars != NULL && i < vu->env->plan->nsetup_slots; i++) {
+		int slot = vu->env->plan->setup_slots[i];
+		vu->vars[slot] = vu->env->setup_vars[slot];
+	}
 	if (ps->cookies && vu->iteration > 1)
 		transport_handle_clear_cookies(vu->h);
 	vu->in_session = 1;

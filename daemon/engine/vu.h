@@ -63,6 +63,9 @@ struct vu_env {
 	   delay it. Once per iteration, and only when the scenario has a think time. */
 	bool (*continues)(void *arg, const struct vu *vu);
 	void *arg;                         /* of both */
+	const struct tmpl_var *setup_vars; /* [plan->nvars]: the run's setup data, read-only (its
+	                                      plan->setup_slots are copied in at each session's start);
+	                                      NULL: the plan has no setup */
 };
 
 enum vu_state {

@@ -173,6 +173,18 @@ features_collect(struct walk *c, json_t *root)
 	const char *name;
 
 	feed_load_parse(c, root);
+	collect_steps(c, json_object_get(root, "setup"));
+	if (json_is_array(json_object_get(root, "setup"))) {
+		size_t i;
+		json_array_foreach(json_object_get(root, "setup"), i, v) {
+			json_t *x = json_is_object(v) ? json_object_get(v, "extract") : NULL, *e;
+			const char *k;
+			if (json_is_object(x))
+				json_object_foreach(x, k, e)
+					json_object_set_new(c->setup_names, k, json_true());
+		}
+	}
+	collect_steps(c, json_object_get(root, "teardown"));
 	if (json_is_object(scenarios))
 		json_object_foreach(scenarios, name, v)
 			collect_scenario(c, v);
@@ -363,6 +375,11 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 		if (!json_is_object(v)) {
 			walk_expected(c, name, "a source like {\"json\": \"/token\"}, {\"header\": \"Location\"} or "
 			    "{\"regex\": \"id=(\\\\d+)\", \"group\": 1}", v);
+			continue;
+		}
+		if (!c->in_setup && flow_is_setup_var(c, name)) {
+			walk_err_key(c, name, "the variable \"%s\" is set by setup: read-only for VUs (extract "
+			    "it under another name)", name);
 			continue;
 		}
 		old2 = walk_key(c, name);

@@ -205,3 +205,82 @@ flow_step_fini(struct plan_step *st)
 		flow_cond_free(st->repeat->until);
 	free(st->repeat);
 }
+
+/* Parses `setup` or `teardown` (member key) into *out. */
+static void
+parse_setup(struct walk *c, json_t *root, const char *key, struct plan_step **out, int *n)
+{
+	struct plan *p = c->plan;
+	int setup = strcmp(key, "setup") == 0;
+
+	if (json_object_get(root, key) == NULL)
+		return;
+	c->in_setup = 1;
+	request_session_steps(c, root, key, out, n);
+	c->in_setup = 0;
+	for (int i = 0; i < *n; i++) {
+		struct plan_step *st = &(*out)[i];
+		if (st->repeat != NULL || st->when != NULL || st->ends_iteration || st->group > 0) {
+			size_t old = walk_key(c, key), old2 = walk_index(c, (size_t)i);
+			walk_err_key(c, st->repeat != NULL ? "repeat" : st->when != NULL ? "when" :
+			    st->group > 0 ? "groupBy" : "checks",
+			    "not supported in %s (its steps run once, in order; any failure ends the run)", key);
+			walk_pop(c, old2);
+			walk_pop(c, old);
+		}
+		for (int x = 0; setup && x < st->nextracts; x++) {
+			int slot = st->extracts[x].slot, seen = 0;
+			for (int k = 0; k < p->nsetup_slots; k++)
+				seen |= p->setup_slots[k] == slot;
+			if (seen)
+				continue;
+			p->setup_slots = xreallocarray(p->setup_slots, (size_t)p->nsetup_slots + 1,
+			    sizeof *p->setup_slots);
+			p->setup_slots[p->nsetup_slots++] = slot;
+		}
+	}
+}
+
+/* Marks the endpoints of steps[0..n) from `first` on as not measured (-1). */
+static void
+unmeasured(struct plan_step *steps, int n, int first)
+{
+	for (int i = 0; i < n; i++)
+		if (steps[i].endpoint >= first)
+			steps[i].endpoint = -1;
+}
+
+void
+flow_setup(struct walk *c, json_t *root)
+{
+	struct plan *p = c->plan;
+	int first_ep = p->nendpoints, first_check = p->nchecks;
+
+	parse_setup(c, root, "setup", &p->setup, &p->nsetup);
+	parse_setup(c, root, "teardown", &p->teardown, &p->nteardown);
+	/* Not measured: the endpoints and check names only these steps have (the last ones, since
+	   they are parsed after every scenario) go again; check names move to setup_check_names. */
+	unmeasured(p->setup, p->nsetup, first_ep);
+	unmeasured(p->teardown, p->nteardown, first_ep);
+	for (int i = first_ep; i < p->nendpoints; i++) {
+		json_object_del(c->endpoint_index, p->endpoints[i].name);
+		free(p->endpoints[i].name);
+		free(p->endpoints[i].method);
+	}
+	p->nendpoints = first_ep;
+	p->nsetup_checks = p->nchecks - first_check;
+	if (p->nsetup_checks > 0) {
+		p->setup_check_names = xcalloc((size_t)p->nsetup_checks, sizeof *p->setup_check_names);
+		for (int i = 0; i < p->nsetup_checks; i++) {
+			p->setup_check_names[i] = p->check_names[first_check + i];
+			json_object_del(c->check_index, p->setup_check_names[i]);
+		}
+		p->nchecks = first_check;
+	}
+}
+
+int
+flow_is_setup_var(const struct walk *c, const char *name)
+{
+	return json_object_get(c->setup_names, name) != NULL;
+}

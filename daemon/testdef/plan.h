@@ -309,6 +309,17 @@ struct plan {
 	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
 	json_t *definition;        /* the definition as given (a reference is held) */
+	/* `setup` and `teardown` (engine/setup.h): steps run once per run, before the VUs start and
+	   after they end; the variables setup extracts (setup_slots) are read-only data for every VU */
+	struct plan_step *setup;
+	int nsetup;
+	struct plan_step *teardown;
+	int nteardown;
+	int *setup_slots;
+	int nsetup_slots;
+	char **setup_check_names;  /* checks only setup and teardown have (not measured): a check's
+	                              index >= nchecks is setup_check_names[index - nchecks] */
+	int nsetup_checks;
 };
 
 /* Frees a plan and everything in it. NULL is a no-op. */

@@ -56,6 +56,8 @@ struct walk {
 	unsigned char *feed_use;   /* [nfeeds]: feeds read by the templates being parsed: one of */
 	unsigned char *feed_use_defaults;  /* ... defaults.headers' (every scenario reads them) */
 	unsigned char *feed_use_scenario;  /* ... the current scenario's */
+	int in_setup;              /* parsing `setup` or `teardown` (flow.c) */
+	json_t *setup_names;       /* names of the variables setup extracts (pre-pass): read-only */
 };
 
 /* ---- walk.c: the path, errors, typed members */
@@ -152,6 +154,12 @@ void flow_step(struct walk *c, json_t *obj, struct plan_step *st);
 void flow_cond_free(struct plan_cond *k);
 /* Frees what flow_step added to a step. */
 void flow_step_fini(struct plan_step *st);
+/* Parses the top-level `setup` and `teardown` (after every scenario: what only they name is not
+   measured, so their new endpoints and check names are taken out again); setup's extractions
+   become plan->setup_slots. */
+void flow_setup(struct walk *c, json_t *root);
+/* Whether variable name is one that setup extracts (read-only for VUs). */
+int flow_is_setup_var(const struct walk *c, const char *name);
 
 /* ---- feed_load.c: the `feeds` object */
 
