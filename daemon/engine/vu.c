@@ -95,8 +95,9 @@ vu_new(const struct vu_env *env, struct wscen *sc, const struct plan_scenario *p
 		regex = steps_need_regex(ps->tasks[t].steps, ps->tasks[t].nsteps);
 	if (regex)
 		vu->match = extract_match_new(plan->max_regex_groups);
-	vu->lines = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->lines);
-	vu->hdr_off = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->hdr_off);
+	vu->shard = shard;
+	vu->buf.lines = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->buf.lines);
+	vu->buf.hdr_off = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->buf.hdr_off);
 	vu->h = transport_handle_new(env->transport, shard, vu->max_headers, vu, cause);
 	if (vu->h == NULL) {
 		vu_free(vu);
@@ -105,6 +106,16 @@ vu_new(const struct vu_env *env, struct wscen *sc, const struct plan_scenario *p
 	if (ps->cookies)
 		transport_handle_cookies(vu->h);
 	return vu;
+}
+
+static void
+buf_fini(struct vu_buf *b)
+{
+	free(b->url);
+	free(b->hdr);
+	free(b->lines);
+	free(b->hdr_off);
+	free(b->body);
 }
 
 void
@@ -120,11 +131,12 @@ vu_free(struct vu *vu)
 	free(vu->var_buf);
 	free(vu->vars);
 	extract_match_free(vu->match);
-	free(vu->url);
-	free(vu->hdr);
-	free(vu->lines);
-	free(vu->hdr_off);
-	free(vu->body);
+	for (int i = 0; vu->slots != NULL && i < vu->env->plan->max_parallel; i++) {
+		transport_handle_free(vu->slots[i].h);
+		buf_fini(&vu->slots[i].buf);
+	}
+	free(vu->slots);
+	buf_fini(&vu->buf);
 	free(vu);
 }
 
@@ -178,9 +190,9 @@ put_tmpl(char **buf, size_t *size, size_t *off, size_t cap, const struct tmpl *t
 	return 0;
 }
 
-/* Renders step st's request into the VU's buffers. 0, or -1 when it exceeds a cap. */
+/* Renders request rq into buffers b (the VU's or a batch slot's). 0, or -1 when it exceeds a cap. */
 static int
-render(struct vu *vu, const struct plan_request *rq, struct transport_request *out)
+render(struct vu *vu, struct vu_buf *b, const struct plan_request *rq, struct transport_request *out)
 {
 	struct tmpl_ctx ctx = {
 		.vu = vu->number,
@@ -193,41 +205,41 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 
 	/* URL with its query: one render when the plan precomputed it */
 	if (rq->full_url != NULL) {
-		if (put_tmpl(&vu->url, &vu->url_size, &off, URL_CAP, rq->full_url, &ctx) != 0)
+		if (put_tmpl(&b->url, &b->url_size, &off, URL_CAP, rq->full_url, &ctx) != 0)
 			return -1;
 	} else {
-		if (put_tmpl(&vu->url, &vu->url_size, &off, URL_CAP, rq->url, &ctx) != 0)
+		if (put_tmpl(&b->url, &b->url_size, &off, URL_CAP, rq->url, &ctx) != 0)
 			return -1;
 		for (int i = 0; i < rq->nquery; i++) {
 			const struct plan_query *q = &rq->query[i];
-			const char *sep = i > 0 || strchr(vu->url, '?') != NULL ? "&" : "?";
-			if (put_str(&vu->url, &vu->url_size, &off, URL_CAP, sep, 1) != 0 ||
-			    put_str(&vu->url, &vu->url_size, &off, URL_CAP, q->name, strlen(q->name)) != 0 ||
-			    put_str(&vu->url, &vu->url_size, &off, URL_CAP, "=", 1) != 0 ||
-			    put_tmpl(&vu->url, &vu->url_size, &off, URL_CAP, q->value, &ctx) != 0)
+			const char *sep = i > 0 || strchr(b->url, '?') != NULL ? "&" : "?";
+			if (put_str(&b->url, &b->url_size, &off, URL_CAP, sep, 1) != 0 ||
+			    put_str(&b->url, &b->url_size, &off, URL_CAP, q->name, strlen(q->name)) != 0 ||
+			    put_str(&b->url, &b->url_size, &off, URL_CAP, "=", 1) != 0 ||
+			    put_tmpl(&b->url, &b->url_size, &off, URL_CAP, q->value, &ctx) != 0)
 				return -1;
 		}
 	}
 
 	/* Headers: "Name: value" lines back to back; pointers taken once the buffer stops moving. */
 	assert(rq->nheaders <= vu->max_headers);
-	size_t *start = vu->hdr_off;
+	size_t *start = b->hdr_off;
 	off = 0;
 	for (int i = 0; i < rq->nheaders; i++) {
 		const struct plan_header *h = &rq->headers[i];
 		start[i] = off;
 		if (h->line != NULL) {
-			if (put_tmpl(&vu->hdr, &vu->hdr_size, &off, HDR_CAP, h->line, &ctx) != 0)
+			if (put_tmpl(&b->hdr, &b->hdr_size, &off, HDR_CAP, h->line, &ctx) != 0)
 				return -1;
-		} else if (put_str(&vu->hdr, &vu->hdr_size, &off, HDR_CAP, h->name, strlen(h->name)) != 0 ||
-		    put_str(&vu->hdr, &vu->hdr_size, &off, HDR_CAP, ": ", 2) != 0 ||
-		    put_tmpl(&vu->hdr, &vu->hdr_size, &off, HDR_CAP, h->value, &ctx) != 0) {
+		} else if (put_str(&b->hdr, &b->hdr_size, &off, HDR_CAP, h->name, strlen(h->name)) != 0 ||
+		    put_str(&b->hdr, &b->hdr_size, &off, HDR_CAP, ": ", 2) != 0 ||
+		    put_tmpl(&b->hdr, &b->hdr_size, &off, HDR_CAP, h->value, &ctx) != 0) {
 			return -1;
 		}
 		off++;             /* keep the NUL */
 	}
 	for (int i = 0; i < rq->nheaders; i++)
-		vu->lines[i] = vu->hdr + start[i];
+		b->lines[i] = b->hdr + start[i];
 
 	/* Body: a literal one is sent from the plan itself. */
 	out->body = NULL;
@@ -240,16 +252,16 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 			out->body_len = len;
 		} else {
 			off = 0;
-			if (put_tmpl(&vu->body, &vu->body_size, &off, BODY_CAP, rq->body, &ctx) != 0)
+			if (put_tmpl(&b->body, &b->body_size, &off, BODY_CAP, rq->body, &ctx) != 0)
 				return -1;
-			out->body = vu->body;
+			out->body = b->body;
 			out->body_len = off;
 		}
 	}
 
 	out->method = rq->method;
-	out->url = vu->url;
-	out->headers = vu->lines;
+	out->url = b->url;
+	out->headers = b->lines;
 	out->nheaders = rq->nheaders;
 	out->timeout_ns = rq->timeout_ns;
 	out->max_redirects = rq->max_redirects;
@@ -290,13 +302,14 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 /* Runs a step's checks, extractions and groupBy on its response. Returns the first check with
    failRequest that failed, or NULL; *end is set when a check with onFail "endIteration" failed. */
 static const struct plan_check *
-inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r, int *end)
+inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r,
+    struct transport_handle *h, int *end)
 {
 	struct tick *t = vu->env->tick;
 	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
 	struct extract_response resp = {
 		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
-		.header = header_of, .header_arg = vu->h, .match = vu->match, .rng = &vu->rng,
+		.header = header_of, .header_arg = h, .match = vu->match, .rng = &vu->rng,
 	};
 	const struct plan_check *failed = NULL;
 
@@ -438,6 +451,8 @@ pick_task(struct vu *vu)
 }
 
 static void run(struct vu *vu, int64_t now_ns);
+static int batch_start(struct vu *vu, const struct plan_step *st, int64_t now_ns);
+static void batch_cancel(struct vu *vu);
 
 /* Enters a phase with its steps and runs them. */
 static void
@@ -494,7 +509,12 @@ run(struct vu *vu, int64_t now_ns)
 			vu->step++;        /* skipped: nothing sent, nothing counted */
 			continue;
 		}
-		if (render(vu, &st->req, &req) == 0) {
+		if (st->nbatch > 0) {
+			if (batch_start(vu, st, now_ns) == 0)
+				return;
+			continue;          /* nothing could be sent: the step is over */
+		}
+		if (render(vu, &vu->buf, &st->req, &req) == 0) {
 			vu->state = VU_REQUEST;
 			vu->step_start_ns = now_ns;
 			transport_send(vu->h, &req);
@@ -591,6 +611,8 @@ vu_interrupt(struct vu *vu)
 		return;
 	if (vu->state == VU_THINK)
 		think_timers_remove(vu->env->timers, &vu->timer_pos);
+	else if (vu->batch_inflight > 0)
+		batch_cancel(vu);
 	else
 		transport_cancel(vu->h);
 	if (vu->phase != VU_PHASE_STOP)
@@ -601,43 +623,158 @@ vu_interrupt(struct vu *vu)
 	vu->in_session = 0;        /* a cut session starts afresh (onStart) if the VU runs again */
 }
 
-void
-vu_on_done(void *owner, const struct transport_result *r, void *arg)
+/* Step st (the current one) is over at done_ns: the iteration ends early (end), the step is sent
+   again (repeat), or the VU thinks and goes on to the next step. */
+static void
+step_done(struct vu *vu, const struct plan_step *st, int end, int64_t done_ns)
 {
-	struct vu *vu = owner;
-	const struct plan_step *st = &vu->steps[vu->step];
 	int64_t d;
-	int end = 0;
 
-	assert(vu->state == VU_REQUEST);
-	record(vu, st, r, inspect(vu, st, r, &end));
-	vu->last_status = r->error == TICK_ERR_NONE ? r->status : 0;
 	if (end) {
 		/* onFail "endIteration": k6's early return; in onStart the task is skipped too */
 		if (vu->phase == VU_PHASE_START)
 			vu->phase = VU_PHASE_TASK;
 		vu->step = vu->nsteps;
 		vu->sends = 0;
-		run(vu, r->done_ns);
+		run(vu, done_ns);
 		return;
 	}
 	if (st->repeat != NULL) {
 		if (flow_repeat_again(st, ++vu->sends, vu->vars, vu->last_status)) {
 			if (st->repeat->pause_ns > 0)
-				think(vu, r->done_ns + st->repeat->pause_ns, 0);
+				think(vu, done_ns + st->repeat->pause_ns, 0);
 			else
-				run(vu, r->done_ns);
+				run(vu, done_ns);
 			return;
 		}
 		vu->sends = 0;
 	}
 	vu->step++;
 	if (st->think.kind != PLAN_THINK_NONE &&
-	    (d = think_draw_ns(&st->think, &vu->rng, r->done_ns - vu->step_start_ns)) > 0) {
-		think(vu, r->done_ns + d, 0);
+	    (d = think_draw_ns(&st->think, &vu->rng, done_ns - vu->step_start_ns)) > 0) {
+		think(vu, done_ns + d, 0);
 		return;
 	}
-	run(vu, r->done_ns);
+	run(vu, done_ns);
+}
+
+/* ---- batch steps: several requests of one VU in flight at once, each on a slot's handle */
+
+/* Makes the VU's batch slots (its first batch step). 0, or -1 when a handle cannot be made. */
+static int
+slots_make(struct vu *vu)
+{
+	int n = vu->env->plan->max_parallel;
+	char *cause = NULL;
+
+	vu->slots = xcalloc((size_t)n, sizeof *vu->slots);
+	for (int i = 0; i < n; i++) {
+		struct vu_slot *sl = &vu->slots[i];
+		sl->is_slot = 1;
+		sl->vu = vu;
+		sl->buf.lines = xcalloc((size_t)vu->max_headers + 1, sizeof *sl->buf.lines);
+		sl->buf.hdr_off = xcalloc((size_t)vu->max_headers + 1, sizeof *sl->buf.hdr_off);
+		if ((sl->h = transport_handle_new(vu->env->transport, vu->shard, vu->max_headers, sl, &cause)) == NULL) {
+			free(cause);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Sends the batch's next requests while fewer than its `parallel` are in flight; a request that
+   cannot be rendered (or sent: no handle) is counted as failed at once. */
+static void
+batch_fill(struct vu *vu, const struct plan_step *st)
+{
+	while (vu->batch_next < st->nbatch && vu->batch_inflight < st->parallel) {
+		const struct plan_step *sub = &st->batch[vu->batch_next++];
+		struct vu_slot *sl = NULL;
+		struct transport_request req;
+
+		for (int i = 0; vu->slots != NULL && i < st->parallel && sl == NULL; i++)
+			if (vu->slots[i].st == NULL && vu->slots[i].h != NULL)
+				sl = &vu->slots[i];
+		if (sl != NULL && render(vu, &sl->buf, &sub->req, &req) == 0) {
+			sl->st = sub;
+			vu->batch_inflight++;
+			transport_send(sl->h, &req);
+			continue;
+		}
+		struct transport_result r = { .error = TICK_ERR_OTHER, .error_text = sl == NULL ?
+		    "not sent: no connection handle for the batch" :
+		    "not sent: the rendered request passed a size cap (url, header or body)" };
+		record(vu, sub, &r, NULL);
+	}
+}
+
+/* Starts batch step st. 0, or -1 when nothing could be sent (the step is then over). */
+static int
+batch_start(struct vu *vu, const struct plan_step *st, int64_t now_ns)
+{
+	if (vu->slots == NULL && slots_make(vu) != 0) {
+		/* counted per request by batch_fill */
+	}
+	vu->state = VU_REQUEST;
+	vu->step_start_ns = now_ns;
+	vu->batch_next = 0;
+	vu->batch_inflight = 0;
+	vu->batch_end = 0;
+	batch_fill(vu, st);
+	if (vu->batch_inflight > 0)
+		return 0;
+	vu->step++;
+	vu->sends = 0;
+	return -1;
+}
+
+/* A batch request's result (the transport's completion of a slot's handle). */
+static void
+batch_done(struct vu_slot *sl, const struct transport_result *r)
+{
+	struct vu *vu = sl->vu;
+	const struct plan_step *sub = sl->st, *st = &vu->steps[vu->step];
+
+	assert(vu->state == VU_REQUEST && sub != NULL && vu->batch_inflight > 0);
+	sl->st = NULL;
+	vu->batch_inflight--;
+	record(vu, sub, r, inspect(vu, sub, r, sl->h, &vu->batch_end));
+	vu->last_status = r->error == TICK_ERR_NONE ? r->status : 0;
+	batch_fill(vu, st);
+	if (vu->batch_inflight == 0)
+		step_done(vu, st, vu->batch_end, r->done_ns);
+}
+
+/* Cancels the batch requests in flight. */
+static void
+batch_cancel(struct vu *vu)
+{
+	for (int i = 0; vu->slots != NULL && i < vu->env->plan->max_parallel; i++) {
+		if (vu->slots[i].st != NULL) {
+			transport_cancel(vu->slots[i].h);
+			vu->slots[i].st = NULL;
+		}
+	}
+	vu->batch_inflight = 0;
+}
+
+void
+vu_on_done(void *owner, const struct transport_result *r, void *arg)
+{
+	struct vu *vu = owner;
+	const struct plan_step *st;
+	int end = 0;
+
+	(void)arg;
+	if (vu->is_slot) {
+		batch_done(owner, r);
+		return;
+	}
+	st = &vu->steps[vu->step];
+	assert(vu->state == VU_REQUEST);
+	record(vu, st, r, inspect(vu, st, r, vu->h, &end));
+	vu->last_status = r->error == TICK_ERR_NONE ? r->status : 0;
+	step_done(vu, st, end, r->done_ns);
 }
 
 void

@@ -81,7 +81,31 @@ enum vu_phase {
 	VU_PHASE_STOP,             /* the scenario's onStop (not an iteration) */
 };
 
+/* Render buffers (grow up to their caps, then stay): the VU's own, and one set per batch slot (a
+   request in flight keeps its buffers until its result). */
+struct vu_buf {
+	char *url;
+	size_t url_size;
+	char *hdr;                 /* "Name: value\0" lines back to back */
+	size_t hdr_size;
+	const char **lines;        /* [max_headers] into hdr */
+	size_t *hdr_off;           /* [max_headers] offsets while rendering */
+	char *body;
+	size_t body_size;
+};
+
+/* One extra handle of a VU for a `batch` step's requests (made at its first batch, then kept). */
+struct vu_slot {
+	int is_slot;               /* 1 (first member, as struct vu's 0: the transport's owner is one
+	                              or the other) */
+	struct vu *vu;
+	struct transport_handle *h;
+	const struct plan_step *st;/* the batch request in flight on h; NULL: idle */
+	struct vu_buf buf;
+};
+
 struct vu {
+	int is_slot;               /* 0 (see struct vu_slot) */
 	const struct vu_env *env;
 	struct wscen *sc;          /* the worker's state of the scenario (opaque here) */
 	const struct plan_scenario *ps;    /* the scenario */
@@ -114,16 +138,15 @@ struct vu {
 	int64_t intended_ns;       /* open model: when it should have started; else iter_start_ns */
 	struct vu *next_free;      /* open model: the worker's free list */
 
-	/* render buffers (grow up to their caps, then stay) */
-	char *url;
-	size_t url_size;
-	char *hdr;                 /* "Name: value\0" lines back to back */
-	size_t hdr_size;
-	const char **lines;        /* [max_headers] into hdr */
-	size_t *hdr_off;           /* [max_headers] offsets while rendering */
+	struct vu_buf buf;         /* render buffers */
 	int max_headers;
-	char *body;
-	size_t body_size;
+	int shard;                 /* of the VU's handles */
+
+	/* a `batch` step in progress */
+	struct vu_slot *slots;     /* [plan->max_parallel], made at the first batch; NULL before */
+	int batch_next;            /* next request of the batch to send */
+	int batch_inflight;        /* requests in flight */
+	int batch_end;             /* a check with onFail "endIteration" failed in it */
 };
 
 /* Creates a VU of scenario ps (and its transport handle on `shard`): env and sc are the worker's.

@@ -17,6 +17,8 @@
 
 #define FLOW_MAX_REPEAT 10000      /* sends of one repeated step */
 #define FLOW_MAX_PAUSE_NS (3600LL * 1000000000LL)
+#define FLOW_BATCH_MAX 100         /* requests of a batch step, and its `parallel` */
+#define FLOW_BATCH_PARALLEL 6      /* requests of a batch in flight at once (browsers' per-host 6) */
 
 static const char *const cond_keys[] = { "var", "status", "equals", "exists", "not", NULL };
 static const char *const repeat_keys[] = { "count", "until", "max", "pause", NULL };
@@ -220,7 +222,12 @@ parse_setup(struct walk *c, json_t *root, const char *key, struct plan_step **ou
 	c->in_setup = 0;
 	for (int i = 0; i < *n; i++) {
 		struct plan_step *st = &(*out)[i];
-		if (st->repeat != NULL || st->when != NULL || st->ends_iteration || st->group > 0) {
+		if (st->nbatch > 0) {
+			size_t old = walk_key(c, key), old2 = walk_index(c, (size_t)i);
+			walk_err_key(c, "batch", "not supported in %s (its steps run one at a time)", key);
+			walk_pop(c, old2);
+			walk_pop(c, old);
+		} else if (st->repeat != NULL || st->when != NULL || st->ends_iteration || st->group > 0) {
 			size_t old = walk_key(c, key), old2 = walk_index(c, (size_t)i);
 			walk_err_key(c, st->repeat != NULL ? "repeat" : st->when != NULL ? "when" :
 			    st->group > 0 ? "groupBy" : "checks",
@@ -283,4 +290,53 @@ int
 flow_is_setup_var(const struct walk *c, const char *name)
 {
 	return json_object_get(c->setup_names, name) != NULL;
+}
+
+void
+flow_batch(struct walk *c, json_t *obj, struct plan_step *st)
+{
+	static const char *const batch_keys[] = { "name", "batch", "parallel", "when", "repeat", "thinkTime",
+	    NULL };
+	static const char *const not_inside[] = { "batch", "when", "repeat", "thinkTime", NULL };
+	const char *const *lists[] = { batch_keys };
+	json_t *b = json_object_get(obj, "batch"), *e;
+	const char *name = "batch";
+	int64_t parallel = FLOW_BATCH_PARALLEL;
+	size_t old, i;
+
+	walk_check_keys(c, obj, lists, 1, -1);
+	walk_get_name(c, obj, "name", &name);
+	st->name = xstrdup(name);
+	st->endpoint = -1;
+	if (!json_is_array(b) || json_array_size(b) == 0 || json_array_size(b) > FLOW_BATCH_MAX) {
+		walk_expected(c, "batch", "an array of 1 to 100 requests like [{\"path\": \"/a\"}, {\"path\": "
+		    "\"/b\"}]", b);
+	} else {
+		st->batch = xcalloc(json_array_size(b), sizeof *st->batch);
+		old = walk_key(c, "batch");
+		json_array_foreach(b, i, e) {
+			size_t old2 = walk_index(c, i);
+			struct plan_step *sub = &st->batch[st->nbatch++];
+			if (!json_is_object(e)) {
+				walk_expected(c, NULL, "a request object like {\"method\": \"GET\", \"path\": \"/\"}", e);
+				sub->name = xstrdup("?");
+				sub->endpoint = -1;
+			} else {
+				for (const char *const *k = not_inside; *k != NULL; k++)
+					if (json_object_get(e, *k) != NULL)
+						walk_err_key(c, *k, "not inside a batch (put it on the batch step: its "
+						    "requests are sent at once)");
+				request_step(c, e, sub);
+				st->needs_regex |= sub->needs_regex;
+			}
+			walk_pop(c, old2);
+		}
+		walk_pop(c, old);
+	}
+	if (walk_get_int(c, obj, "parallel", 1, FLOW_BATCH_MAX, &parallel) == 0 && st->nbatch < parallel)
+		parallel = st->nbatch > 0 ? st->nbatch : 1;
+	st->parallel = (int)parallel;
+	if (st->parallel > c->plan->max_parallel)
+		c->plan->max_parallel = st->parallel;
+	features_step(c, obj, st);  /* when, repeat, thinkTime (its other keys are refused above) */
 }

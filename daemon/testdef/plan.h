@@ -222,6 +222,12 @@ struct plan_step {
 	struct plan_cond *when;    /* `when`: the step is skipped unless it holds */
 	struct plan_repeat *repeat;        /* `repeat` */
 	int ends_iteration;        /* a check has onFail "endIteration" */
+	/* `batch` (k6's http.batch): the step sends these requests at once, at most `parallel` in
+	   flight, each its own endpoint, checks and extractions; the step has no request of its own
+	   (req empty, endpoint -1). nbatch 0: a plain step. */
+	struct plan_step *batch;
+	int nbatch;
+	int parallel;
 };
 
 /* A weighted task: a single request (nsteps == 1) or a workflow of steps run in order. */
@@ -306,6 +312,7 @@ struct plan {
 	int no_connection_reuse;   /* noConnectionReuse: a new connection for every request */
 	int max_headers;           /* most headers of any step (onStart/onStop included) */
 	int max_regex_groups;      /* most capture groups of any pattern: the VUs' match data */
+	int max_parallel;          /* most `parallel` of any batch step: a VU's extra handles (0: none) */
 	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
 	json_t *definition;        /* the definition as given (a reference is held) */

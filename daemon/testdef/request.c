@@ -654,6 +654,26 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	features_step(c, obj, st);
 }
 
+/* Parses one step object at the current path: a request, or a batch of them (flow.c). */
+static void
+step_at(struct walk *c, json_t *e, struct plan_step *st)
+{
+	if (json_object_get(e, "batch") != NULL) {
+		flow_batch(c, e, st);
+		return;
+	}
+	request_step(c, e, st);
+}
+
+void
+request_step(struct walk *c, json_t *e, struct plan_step *st)
+{
+	const char *const *lists[] = { request_keys };
+
+	walk_check_keys(c, e, lists, 1, -1);
+	parse_step(c, e, st, 0, NULL);
+}
+
 /* Parses one task (object at the current path). */
 static void
 parse_task(struct walk *c, json_t *obj, struct plan_task *t)
@@ -696,7 +716,6 @@ parse_task(struct walk *c, json_t *obj, struct plan_task *t)
 	} else {
 		size_t old = walk_key(c, "steps"), i;
 		json_t *e;
-		const char *const *step_lists[] = { request_keys };
 
 		t->nsteps = (int)json_array_size(steps);
 		t->steps = xcalloc((size_t)t->nsteps, sizeof *t->steps);
@@ -707,8 +726,7 @@ parse_task(struct walk *c, json_t *obj, struct plan_task *t)
 				    e);
 				t->steps[i].name = xstrdup("?");
 			} else {
-				walk_check_keys(c, e, step_lists, 1, -1);
-				parse_step(c, e, &t->steps[i], 0, NULL);
+				step_at(c, e, &t->steps[i]);
 			}
 			walk_pop(c, old2);
 		}
@@ -758,7 +776,6 @@ void
 request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_step **out, int *n)
 {
 	json_t *steps = json_object_get(obj, key), *e;
-	const char *const *lists[] = { request_keys };
 	size_t old, i;
 
 	if (steps == NULL)
@@ -783,8 +800,7 @@ request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_
 			    "\"/login\"}", e);
 			(*out)[i].name = xstrdup("?");
 		} else {
-			walk_check_keys(c, e, lists, 1, -1);
-			parse_step(c, e, &(*out)[i], 0, NULL);
+			step_at(c, e, &(*out)[i]);
 		}
 		walk_pop(c, old2);
 	}
@@ -885,6 +901,7 @@ request_steps_free(struct plan_step *steps, int n)
 		free(steps[k].name);
 		request_fini(&steps[k].req);
 		features_step_fini(&steps[k]);
+		request_steps_free(steps[k].batch, steps[k].nbatch);
 	}
 	free(steps);
 }

@@ -117,6 +117,8 @@ void request_tasks(struct walk *c, json_t *obj, const char *key, struct plan_sce
 /* Parses onStart / onStop (member key): an array of requests like a workflow's steps. */
 void request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_step **out,
     int *n);
+/* Parses one request step (object e at the current path) into st, its keys checked. */
+void request_step(struct walk *c, json_t *e, struct plan_step *st);
 /* Frees an array of n steps (NULL: none). */
 void request_steps_free(struct plan_step *steps, int n);
 /* Text of a scalar used as a value (string, number, boolean), or NULL. Caller frees. */
@@ -158,6 +160,8 @@ void flow_step_fini(struct plan_step *st);
    measured, so their new endpoints and check names are taken out again); setup's extractions
    become plan->setup_slots. */
 void flow_setup(struct walk *c, json_t *root);
+/* Parses a batch step (object obj with "batch") into st. */
+void flow_batch(struct walk *c, json_t *obj, struct plan_step *st);
 /* Whether variable name is one that setup extracts (read-only for VUs). */
 int flow_is_setup_var(const struct walk *c, const char *name);
 
