@@ -191,7 +191,7 @@ put_tmpl(char **buf, size_t *size, size_t *off, size_t cap, const struct tmpl *t
 }
 
 /* Renders request rq into buffers b (the VU's or a batch slot's). 0, or -1 when it exceeds a cap. */
-static int
+static inline __attribute__((always_inline)) int
 render(struct vu *vu, struct vu_buf *b, const struct plan_request *rq, struct transport_request *out)
 {
 	struct tmpl_ctx ctx = {
@@ -301,7 +301,7 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 
 /* Runs a step's checks, extractions and groupBy on its response. Returns the first check with
    failRequest that failed, or NULL; *end is set when a check with onFail "endIteration" failed. */
-static const struct plan_check *
+static inline __attribute__((always_inline)) const struct plan_check *
 inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r,
     struct transport_handle *h, int *end)
 {
@@ -625,7 +625,7 @@ vu_interrupt(struct vu *vu)
 
 /* Step st (the current one) is over at done_ns: the iteration ends early (end), the step is sent
    again (repeat), or the VU thinks and goes on to the next step. */
-static void
+static inline __attribute__((always_inline)) void
 step_done(struct vu *vu, const struct plan_step *st, int end, int64_t done_ns)
 {
 	int64_t d;
