@@ -10,6 +10,12 @@
  * request of an open-model iteration carries the iteration's start delay in its `duration`
  * (coordinated omission: the user would have waited for it too); `service` is the request alone.
  *
+ * Control flow (engine/flow.h): run() skips a step whose `when` does not hold; step_done() ends the
+ * iteration early after a failed onFail "endIteration" check, sends a `repeat`ed step again (after
+ * its pause, a think timer), or goes on. A `batch` step sends its requests on the VU's slots (extra
+ * handles made at its first batch), at most `parallel` at once; each result is recorded as its own
+ * request (batch_done) and the step is over when the last one has answered.
+ *
  * Transitions: run() sends the next step or finishes the phase; phase_done() moves from onStart to
  * the task, from the task to the iteration's end (through the scenario's think time), from onStop to
  * the end of the session; vu_wake() resumes a thinking VU. The worker learns of an iteration's end

@@ -2,7 +2,9 @@
  * vu: one virtual user, a state machine walking its scenario: pick a weighted task, render each step's
  * request from the plan's templates into the VU's own buffers, send it on the VU's own keep-alive
  * handle; on the response run the step's checks, extractions and groupBy and record the result into
- * its worker's tick; think if the step says so; next step; at the end of the task think (the
+ * its worker's tick; think if the step says so; next step (or the same one again: `repeat`; a
+ * step whose `when` does not hold is skipped; a `batch` step's requests go out at once on the VU's
+ * extra handles); at the end of the task think (the
  * scenario's thinkTime) and tell the worker the iteration is over (which starts the next one at once,
  * or parks the VU).
  *

@@ -3,7 +3,8 @@
  * holds) and `repeat` (the step is sent again: a count, or until a condition holds with a required
  * maximum, with an optional pause between sends). Both are bounded by construction: a condition is
  * a test of one value, never a loop, and every repeat has a maximum, so no definition can make a
- * VU spin. The engine evaluates them (engine/flow.h).
+ * VU spin. The engine evaluates them (engine/flow.h). Also the run's `setup` and `teardown` steps
+ * (engine/setup.h runs them) and `batch` steps (requests a VU sends at once).
  *
  * Runs on the thread that parses a definition.
  */
