@@ -4,7 +4,8 @@
 # user; every VU reads the token and the user id setup extracted (read-only setup data) and the
 # teardown step runs once after the VUs end. A failed setup sends no VU request: `rampage run`
 # exits 107 (k6's ScriptException) naming the step, and in the daemon the run ends `error` with
-# the reason. Validation: setup's variables are read-only for VUs; flow keys are refused in setup.
+# the reason; one stopped during setup ends `stopped`. Validation: setup's variables are read-only for
+# VUs; flow keys are refused in setup.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo --require-auth
 J='Content-Type: application/json'
@@ -56,6 +57,17 @@ like "$(curl -s "$URL/api/runs/$R" | jq -r .error)" '^setup: step "log in": chec
 R=$(curl -s -H "$J" -X POST "$URL/api/tests/$GOOD/runs" | jq .id)
 is "$(wait_end "$R")" finished "daemon: the example finishes"
 is "$(curl -s "$URL/api/runs/$R/summary" | jq '.rampage.endpoints[0].status["200"]')" 100 "its VUs used setup's data"
+
+# A run stopped while its setup waits for an answer (held 10 s by the target) ends `stopped`,
+# without a VU request.
+curl -s -X POST "$DEMO_URL/api/stats/reset" >/dev/null
+jq '.setup[0].path = "/api/auth/login?delay_ms=10000"' "$SANDBOX/st.json" >"$SANDBOX/slow.json"
+SLOW=$(mk "$SANDBOX/slow.json")
+R=$(curl -s -H "$J" -X POST "$URL/api/tests/$SLOW/runs" | jq .id)
+for _ in $(seq 100); do [ "$(curl -s "$URL/api/runs/$R" | jq -r .state)" = running ] && break; sleep 0.1; done
+curl -s -H "$J" -X POST "$URL/api/runs/$R/stop" >/dev/null
+is "$(wait_end "$R")" stopped "a run stopped during its setup ends stopped"
+is "$(route 'GET /api/users/{id}') $(route 'POST /api/tasks')" "0 0" "no VU started, no teardown ran"
 
 # 4. Validation.
 cat >"$SANDBOX/v.json" <<JSON
