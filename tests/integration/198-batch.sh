@@ -27,7 +27,8 @@ is "$(jq -c '[.rampage.endpoints[] | select(.name == "user") | .status]' "$SANDB
 # 2. Parallelism and its cap; per-request names, statuses and checks.
 mk() { # mk PARALLEL FILE
 	cat >"$2" <<JSON
-{ "baseUrl": "$DEMO_URL", "scenarios": { "s": { "executor": "per-vu-iterations", "vus": 1, "iterations": 2,
+{ "baseUrl": "$DEMO_URL", "thresholds": { "http_reqs{name:b3}": ["count==2"] },
+  "scenarios": { "s": { "executor": "per-vu-iterations", "vus": 1, "iterations": 2,
   "tasks": [ { "name": "t", "steps": [
     { "name": "five", "parallel": $1, "batch": [
       { "name": "b1", "path": "/api/health?delay_ms=300" },
@@ -52,6 +53,8 @@ is "$(jq -c '[.rampage.endpoints[] | [.name, .requests, .status]]' "$S")" \
 is "$(jq -c '[.root_group.checks[] | [.name, .passes, .fails]]' "$S")" '[["status is 200",2,0],["never",0,2]]' \
 	"each request's checks are counted"
 is "$(jq '.metrics.http_req_failed.values.passes' "$S")" 2 "the 503s are failed requests"
+is "$(jq -c '.metrics["http_reqs{name:b3}"] | [.values.count, .thresholds["count==2"].ok]' "$S")" '[2,true]' \
+	"a threshold on one request of a batch (a sub-metric by its name) counts it"
 med() { jq '.metrics.iteration_duration.values.med' "$1"; }
 d5=$(med "$SANDBOX/p5-s.json"); d2=$(med "$SANDBOX/p2-s.json"); d1=$(med "$SANDBOX/p1-s.json")
 diag "iteration medians (ms): parallel 5 $d5, parallel 2 $d2, parallel 1 $d1"
