@@ -215,11 +215,22 @@ parse_setup(struct walk *c, json_t *root, const char *key, struct plan_step **ou
 {
 	struct plan *p = c->plan;
 	int setup = strcmp(key, "setup") == 0;
+	unsigned char *saved = c->feed_use;
 
 	if (json_object_get(root, key) == NULL)
 		return;
 	c->in_setup = 1;
+	c->feed_use = xcalloc((size_t)p->nfeeds + 1, 1);   /* the feeds its templates read */
 	request_session_steps(c, root, key, out, n);
+	for (int i = 0; i < p->nfeeds; i++) {
+		if (c->feed_use[i]) {
+			walk_err_key(c, key, "reads the feed \"%s\": %s runs once, outside any VU's iteration, "
+			    "so no row is picked for it", p->feeds[i].name, key);
+			break;
+		}
+	}
+	free(c->feed_use);
+	c->feed_use = saved;
 	c->in_setup = 0;
 	for (int i = 0; i < *n; i++) {
 		struct plan_step *st = &(*out)[i];

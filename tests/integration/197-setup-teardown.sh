@@ -81,5 +81,12 @@ is $? 2 "validate refuses it"
 like "$out" 'tasks\[0\]\.extract\.token: the variable "token" is set by setup: read-only for VUs' "setup data is read-only for VUs"
 like "$out" 'setup\[0\]\.repeat: not supported in setup' "repeat is refused in setup"
 like "$out" 'teardwon: unknown key \(did you mean "teardown"\?\)' "a mistyped teardown"
+cat >"$SANDBOX/f.json" <<JSON
+{ "baseUrl": "$DEMO_URL", "vus": 1, "iterations": 1, "feeds": { "users": { "rows": [ { "name": "a" } ] } },
+  "setup": [ { "path": "/api/health?u={{users.name}}" } ], "tasks": [ { "path": "/api/health?u={{users.name}}" } ] }
+JSON
+out=$("$RAMPAGE" validate "$SANDBOX/f.json" 2>&1)
+is "$?:$out" '2:setup: reads the feed "users": setup runs once, outside any VU'"'"'s iteration, so no row is picked for it' \
+	"setup cannot read a feed (no row would be picked); the VUs' task can")
 
 done_testing
