@@ -109,8 +109,13 @@ vu_new(const struct vu_env *env, struct wscen *sc, const struct plan_scenario *p
 		vu_free(vu);
 		return NULL;
 	}
-	if (ps->cookies)
+	if (ps->cookies && plan->max_parallel > 0) {
+		/* a jar its batch slots can share (made later), as k6's http.batch uses the VU's */
+		if (transport_handle_share_cookies(vu->h, vu->h) != 0)
+			transport_handle_cookies(vu->h);
+	} else if (ps->cookies) {
 		transport_handle_cookies(vu->h);
+	}
 	return vu;
 }
 
@@ -131,17 +136,17 @@ vu_free(struct vu *vu)
 		return;
 	if (vu->timer_pos >= 0)
 		think_timers_remove(vu->env->timers, &vu->timer_pos);
+	for (int i = 0; vu->slots != NULL && i < vu->env->plan->max_parallel; i++) {
+		transport_handle_free(vu->slots[i].h);     /* before vu->h: they share its jar */
+		buf_fini(&vu->slots[i].buf);
+	}
+	free(vu->slots);
 	transport_handle_free(vu->h);
 	for (int i = 0; i < vu->env->plan->nvars; i++)
 		free(vu->var_buf[i]);
 	free(vu->var_buf);
 	free(vu->vars);
 	extract_match_free(vu->match);
-	for (int i = 0; vu->slots != NULL && i < vu->env->plan->max_parallel; i++) {
-		transport_handle_free(vu->slots[i].h);
-		buf_fini(&vu->slots[i].buf);
-	}
-	free(vu->slots);
 	buf_fini(&vu->buf);
 	free(vu);
 }
@@ -684,6 +689,8 @@ slots_make(struct vu *vu)
 			free(cause);
 			return -1;
 		}
+		if (vu->ps->cookies)
+			transport_handle_share_cookies(sl->h, vu->h);  /* else (curl refused) no cookies */
 	}
 	return 0;
 }

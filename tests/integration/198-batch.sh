@@ -65,6 +65,49 @@ ok $(awk -v a="$d2" -v b="$d5" 'BEGIN { exit !(a / b > 1.8) }'; echo $?) \
 ok $(awk -v a="$d1" -v b="$d2" 'BEGIN { exit !(a / b > 1.3) }'; echo $?) \
 	"and quicker than parallel 1 (ratio $(awk -v a="$d1" -v b="$d2" 'BEGIN{printf "%.1f", a/b}'), ideal 5/3)"
 
+# Cookies: a batch's requests share the VU's jar (k6's http.batch does). /visit answers 201 and sets
+# a cookie when the request has none, 200 when it has one: after the VU's first visit set it, every
+# batch request carries it; a batch request that sets it first (a new jar) lets the step after it
+# carry it too; with "cookies": false none is kept.
+cat >"$SANDBOX/cookies.py" <<'PY'
+import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        has = "sid=" in (self.headers.get("Cookie") or "")
+        self.send_response(200 if has else 201)
+        if not has:
+            self.send_header("Set-Cookie", "sid=%d; Path=/" % id(self))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print("listening on http://127.0.0.1:%d" % srv.server_address[1], flush=True)
+srv.serve_forever()
+PY
+/usr/bin/python3 "$SANDBOX/cookies.py" >"$SANDBOX/cookies.log" 2>&1 &
+PIDS="$PIDS $!"
+CPORT=$(wait_for_log "$SANDBOX/cookies.log" 'listening on http://127\.0\.0\.1:[0-9]+' | grep -Eo '[0-9]+$') ||
+	bail "the cookie server did not start"
+for cookies in true false; do
+	cat >"$SANDBOX/jar-$cookies.json" <<JSON
+{ "baseUrl": "http://127.0.0.1:$CPORT", "scenarios": { "s": { "executor": "per-vu-iterations", "vus": 2,
+  "iterations": 3, "cookies": $cookies, "tasks": [ { "name": "t", "steps": [
+    { "name": "first", "path": "/visit", "when": { "var": "seen", "exists": false } ,
+      "extract": { "seen": { "header": "Content-Length" } } },
+    { "name": "both", "parallel": 2, "batch": [ { "name": "j1", "path": "/visit" }, { "name": "j2", "path": "/visit" } ] }
+  ] } ] } } }
+JSON
+	"$RAMPAGE" run "$SANDBOX/jar-$cookies.json" -q --out summary="$SANDBOX/jar-$cookies-s.json" >"$SANDBOX/out" 2>&1
+	is $? 0 "cookies $cookies: exits 0"
+done
+st() { jq -c --arg n "$2" '.rampage.endpoints[] | select(.name == $n) | .status' "$1"; }
+is "$(st "$SANDBOX/jar-true-s.json" first) $(st "$SANDBOX/jar-true-s.json" j1) $(st "$SANDBOX/jar-true-s.json" j2)" \
+	'{"201":2} {"200":6} {"200":6}' "the batch's requests carry the cookie the VU's own request got"
+is "$(st "$SANDBOX/jar-false-s.json" j1) $(st "$SANDBOX/jar-false-s.json" j2)" '{"201":6} {"201":6}' \
+	"with cookies false, none is kept"
+
 # 3. Errors.
 cat >"$SANDBOX/bad.json" <<JSON
 { "baseUrl": "$DEMO_URL", "vus": 1, "iterations": 1,
