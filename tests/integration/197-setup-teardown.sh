@@ -87,6 +87,6 @@ cat >"$SANDBOX/f.json" <<JSON
 JSON
 out=$("$RAMPAGE" validate "$SANDBOX/f.json" 2>&1)
 is "$?:$out" '2:setup: reads the feed "users": setup runs once, outside any VU'"'"'s iteration, so no row is picked for it' \
-	"setup cannot read a feed (no row would be picked); the VUs' task can")
+	"setup cannot read a feed (no row would be picked); the VUs' task can"
 
 done_testing
