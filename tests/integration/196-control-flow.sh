@@ -8,6 +8,15 @@
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
+# 0. The demo target's task queue: done at the "polls"th poll (3 by default); unknown tasks 404.
+id=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"polls": 2}' "$DEMO_URL/api/tasks" | jq .task_id)
+is "$(curl -s "$DEMO_URL/api/tasks/$id" | jq -c '[.status, .polls]')" '["running",1]' "demo: a task runs at its first poll"
+is "$(curl -s "$DEMO_URL/api/tasks/$id" | jq -c '[.status, .polls]')" '["done",2]' "and is done at its second (polls: 2)"
+is "$(curl -s "$DEMO_URL/api/tasks/$id" | jq -r .status)" done "and stays done"
+is "$(http_status GET "$DEMO_URL/api/tasks/999999")" 404 "demo: an unknown task is 404"
+is "$(http_status POST "$DEMO_URL/api/tasks" -H 'Content-Type: application/json' -d '{"polls": 0}')" 400 "demo: polls 0 is refused"
+is "$(http_status POST "$DEMO_URL/api/tasks/1")" 405 "demo: a task is only read (GET)"
+
 # 1. The task-queue example: a task is done at its 3rd poll, so 3 polls per task, then the report.
 jq --arg url "$DEMO_URL" '.baseUrl = $url
 	| .scenarios.workers.tasks[0].steps[3].groupBy = {"json": "/id"}' \
