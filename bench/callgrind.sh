@@ -72,7 +72,7 @@ JSON
 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$RAMPAGE" run "$work/def.json" \
 	--workers 1 -q --summary-export "$work/summary.json" >"$work/run.out" 2>"$work/valgrind.log" ||
 	{ tail -5 "$work/run.out" "$work/valgrind.log" >&2; die "rampage run failed under callgrind"; }
-reqs=$(jq '.metrics.http_reqs.count // .metrics.http_reqs.values.count' "$work/summary.json")
+reqs=$(jq '.metrics.http_reqs.count // .metrics.http_reqs.values.count' "$work/summary.json")   # k6's flattened file
 total=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/cg.out")
 callgrind_annotate --auto=no --threshold=100 "$work/cg.out" >"$work/annotate.txt" 2>/dev/null
 

@@ -21,6 +21,7 @@
 #include "cli/client.h"
 #include "cli/compare.h"
 #include "cli/run.h"
+#include "cli/mark.h"
 #include "cli/schedules.h"
 #include "cli/validate.h"
 #include "core/clock.h"
@@ -62,6 +63,7 @@ usage(FILE *f)
 	    "  tests | runs [--test ID] [--state S] [--limit N] | show RUN | stop RUN [--force]\n"
 	    "  vus RUN N [--scenario NAME]\n"
 	    "                       change a running constant-vus run's VUs\n"
+	    "  mark RUN NAME        mark the moment now of a running run (an event: reload, deploy)\n"
 	    "  test push FILE [--id N]\n"
 	    "                       save a definition as a test (creates it, or updates the test\n"
 	    "                       of the same name or --id N)\n"
@@ -259,6 +261,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "start") == 0) return client_start_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "stop") == 0) return client_stop_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "vus") == 0) return client_vus_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "mark") == 0) return client_mark_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "compare") == 0) return compare_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "schedules") == 0) return client_schedules_main(argc - 1, argv + 1);

@@ -56,7 +56,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: rampage tests [common]\n"
 	    "       rampage runs [--test ID] [--state S[,S...]] [--limit N] [common]\n"
-	    "       rampage start TEST [--vus N] [--duration D] [--rate R] [--note TEXT] [--wait] [common]\n"
+	    "       rampage start TEST [--vus N] [--duration D] [--rate R] [--iterations N]\n"
+	    "                     [--note TEXT] [--wait] [common]\n"
 	    "       rampage stop RUN [--force] [common]\n"
 	    "       rampage vus RUN N [--scenario NAME] [common]\n"
 	    "       rampage show RUN [common]\n"
@@ -579,6 +580,20 @@ print_run(json_t *run)
 			printf("    at %.1f s: %s %.0f -> %.0f VUs (%s)\n", num(c, "at_ms") / 1000.0,
 			    str(c, "scenario", "?"), num(c, "from"), num(c, "to"), str(c, "trigger", "?"));
 	}
+	json_t *events = json_object_get(run, "events");
+	if (json_array_size(events) > 0) {
+		/* the moments marked (docs/api.md, "Events"); their findings are in the summary */
+		printf("  events\n");
+		json_array_foreach(events, i, c) {
+			printf("    at %.1f s: %s (%s)", num(c, "at_ms") / 1000.0, str(c, "name", "?"),
+			    json_is_string(json_object_get(c, "trigger")) ? str(c, "trigger", "?") : "timed");
+			if (json_is_integer(json_object_get(c, "status")))
+				printf(" HTTP %.0f", num(c, "status"));
+			else if (json_is_string(json_object_get(c, "error")))
+				printf(" request failed: %s", str(c, "error", "?"));
+			putchar('\n');
+		}
+	}
 }
 
 /* Parses the single id argument of stop/show/start; 0 when it is not one. */
@@ -831,6 +846,7 @@ client_start_main(int argc, char **argv)
 		{ "vus", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "iterations", required_argument, NULL, 'i' },
 		{ "note", required_argument, NULL, 'n' },
 		{ "wait", no_argument, NULL, 'w' },
 		COMMON_OPTS, { NULL, 0, NULL, 0 },
@@ -852,6 +868,13 @@ client_start_main(int argc, char **argv)
 				goto out;
 			}
 			json_object_set_new(body, "vus", json_integer(id));
+			break;
+		case 'i':
+			if ((id = parse_id(optarg)) == 0) {
+				rc = bad_usage(argv[0], "--iterations takes a positive integer");
+				goto out;
+			}
+			json_object_set_new(body, "iterations", json_integer(id));
 			break;
 		case 'd':
 		case 'n':

@@ -9,7 +9,9 @@
  * copy over through a mailbox; every write (progress line, --out files, summary) happens here.
  *
  * Quick tests (--url) are built as a JSON definition and parsed by testdef like any file, so they
- * are validated by the same code and fail the same way.
+ * are validated by the same code and fail the same way. With a FILE, k6's --vus/--duration/
+ * --iterations/--rate override the definition's options through runs/overrides, the code the
+ * daemon's start uses, so a flag means the same on both.
  */
 #include <config.h>
 
@@ -45,6 +47,7 @@
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "core/duration.h"
+#include "runs/overrides.h"
 #include "testdef/testdef.h"
 
 #define MAX_OUTPUTS 4
@@ -79,16 +82,21 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: rampage run FILE [options]\n"
-	    "       rampage run --url URL [-c VUS] [-d DURATION] [--rate R] [options]\n"
+	    "usage: rampage run FILE [-u VUS] [-d DURATION] [-i ITERATIONS] [--rate R] [options]\n"
+	    "       rampage run --url URL [-u VUS] [-d DURATION] [-i ITERATIONS | --rate R] [options]\n"
 	    "\n"
 	    "  FILE                   a JSON test definition (\"-\" reads standard input)\n"
 	    "  --url URL              quick test: GET URL, no file needed\n"
-	    "  -c, --vus N            quick test: N VUs (default %d); with --rate, the VUs allocated up\n"
+	    "  -u, -c, --vus N        quick test: N VUs (default %d); with --rate, the VUs allocated up\n"
 	    "                         front (preAllocatedVUs), at most %dx that many (maxVUs)\n"
 	    "  -d, --duration D       quick test: how long, e.g. 30s, 1m (default %s)\n"
+	    "  -i, --iterations N     quick test: N iterations shared by the VUs (shared-iterations;\n"
+	    "                         -d is then their maxDuration)\n"
 	    "  --rate R               quick test: an open model, R requests per second\n"
 	    "                         (constant-arrival-rate) instead of N looping VUs (constant-vus)\n"
+	    "                         With a FILE, these four override the definition's options as a\n"
+	    "                         start through the daemon does (docs/api.md, \"Overrides\"): each\n"
+	    "                         goes to every scenario that has it, or is refused naming it\n"
 	    "  --summary-export PATH  write the summary as k6's --summary-export writes it (flattened;\n"
 	    "                         thresholds true when they FAILED, as in k6)\n"
 	    "  --baseline PATH        a previous run's summary (--summary-export or --out summary=, ours\n"
@@ -143,7 +151,7 @@ parse_int(const char *s, long lo, long hi, long *out)
 
 /* Builds the definition of a quick test: one scenario, one task, GET url. New reference. */
 static json_t *
-quick_definition(const char *url, long vus, const char *duration, double rate)
+quick_definition(const char *url, long vus, const char *duration, double rate, long iterations)
 {
 	json_t *def = json_object(), *scenarios = json_object(), *sc = json_object();
 	json_t *tasks = json_array(), *task = json_object();
@@ -152,17 +160,25 @@ quick_definition(const char *url, long vus, const char *duration, double rate)
 	json_object_set_new(task, "url", json_string(url));
 	json_array_append_new(tasks, task);
 
-	if (rate > 0) {
+	if (iterations > 0) {
+		json_object_set_new(sc, "executor", json_string("shared-iterations"));
+		json_object_set_new(sc, "vus", json_integer(vus < iterations ? vus : iterations));
+		json_object_set_new(sc, "iterations", json_integer(iterations));
+		if (duration != NULL)
+			json_object_set_new(sc, "maxDuration", json_string(duration));
+	} else if (rate > 0) {
 		json_object_set_new(sc, "executor", json_string("constant-arrival-rate"));
 		json_object_set_new(sc, "rate", json_real(rate));
 		json_object_set_new(sc, "timeUnit", json_string("1s"));
-		json_object_set_new(sc, "duration", json_string(duration));
+		json_object_set_new(sc, "duration", json_string(duration != NULL ? duration :
+		    QUICK_DEFAULT_DURATION));
 		json_object_set_new(sc, "preAllocatedVUs", json_integer(vus));
 		json_object_set_new(sc, "maxVUs", json_integer(vus * QUICK_MAX_VUS_FACTOR));
 	} else {
 		json_object_set_new(sc, "executor", json_string("constant-vus"));
 		json_object_set_new(sc, "vus", json_integer(vus));
-		json_object_set_new(sc, "duration", json_string(duration));
+		json_object_set_new(sc, "duration", json_string(duration != NULL ? duration :
+		    QUICK_DEFAULT_DURATION));
 	}
 	json_object_set_new(sc, "tasks", tasks);
 	json_object_set_new(scenarios, "quick", sc);
@@ -372,9 +388,10 @@ run_main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "url", required_argument, NULL, 'u' },
+		{ "url", required_argument, NULL, 'U' },
 		{ "vus", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'i' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "insecure-skip-tls-verify", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -384,7 +401,7 @@ run_main(int argc, char **argv)
 	json_t *baseline = NULL;   /* --baseline: a previous summary document */
 	const char *out_specs[MAX_OUTPUTS], *end_specs[MAX_END_OUTPUTS];
 	int nout = 0, nend = 0, c, rc = RUN_EXIT_OK, nsignals = 0;
-	long workers = 0, vus = 0;
+	long workers = 0, vus = 0, iterations = 0;
 	double rate = 0;
 	bool quiet = false, insecure = false, progress, interrupted = false, done = false, stopping = false;
 	struct output *outs[MAX_OUTPUTS] = { NULL };
@@ -404,7 +421,7 @@ run_main(int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	r.efd = -1;
-	while ((c = getopt_long(argc, argv, "o:qc:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qc:u:d:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S': export_path = optarg; break;
 		case 'B': {
@@ -448,10 +465,19 @@ run_main(int argc, char **argv)
 			break;
 		case 'q': quiet = true; break;
 		case 'k': insecure = true; break;
-		case 'u': url = optarg; break;
+		case 'U': url = optarg; break;
 		case 'c':
-			if (parse_int(optarg, 1, 1000000, &vus) != 0) {
-				complain("-c/--vus: expected a number from 1 to 1000000, got \"%s\"", optarg);
+		case 'u':
+			if (parse_int(optarg, 1, OVERRIDES_MAX_VUS, &vus) != 0) {
+				complain("-u/--vus: expected a number from 1 to %d, got \"%s\"", OVERRIDES_MAX_VUS,
+				    optarg);
+				return RUN_EXIT_USAGE;
+			}
+			break;
+		case 'i':
+			if (parse_int(optarg, 1, OVERRIDES_MAX_ITERATIONS, &iterations) != 0) {
+				complain("-i/--iterations: expected a number from 1 to %d, got \"%s\"",
+				    OVERRIDES_MAX_ITERATIONS, optarg);
 				return RUN_EXIT_USAGE;
 			}
 			break;
@@ -475,7 +501,7 @@ run_main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return RUN_EXIT_OK;
 		default:
-			opts_refused(stderr, "run", opts, "o:qc:d:h", argc, argv);
+			opts_refused(stderr, "run", opts, "o:qc:u:d:i:h", argc, argv);
 			return RUN_EXIT_USAGE;
 		}
 	}
@@ -491,8 +517,8 @@ run_main(int argc, char **argv)
 		usage(stderr);
 		return RUN_EXIT_USAGE;
 	}
-	if (url == NULL && (vus != 0 || duration != NULL || rate > 0)) {
-		complain("-c, -d and --rate describe a quick test: use them with --url (a FILE says it all)");
+	if (url != NULL && iterations > 0 && rate > 0) {
+		complain("--iterations and --rate: a quick test is either a count of iterations or a rate");
 		return RUN_EXIT_USAGE;
 	}
 
@@ -501,8 +527,25 @@ run_main(int argc, char **argv)
 	if (file != NULL)
 		def = testdef_load_file(file, 0, &errs);
 	else
-		def = quick_definition(url, vus > 0 ? vus : QUICK_DEFAULT_VUS,
-		    duration != NULL ? duration : QUICK_DEFAULT_DURATION, rate);
+		def = quick_definition(url, vus > 0 ? vus : QUICK_DEFAULT_VUS, duration, rate, iterations);
+	if (def != NULL && file != NULL) {
+		struct overrides ov = {
+			.has_vus = vus > 0, .vus = vus, .has_duration = duration != NULL, .duration = duration,
+			.has_rate = rate > 0, .rate = rate, .has_iterations = iterations > 0,
+			.iterations = iterations,
+		};
+		struct testdef_errors oerrs;
+		testdef_errors_init(&oerrs);
+		if (overrides_apply(def, &ov, &oerrs) != 0) {
+			for (int i = 0; i < oerrs.n; i++)
+				complain("--%s: %s", oerrs.v[i].path, oerrs.v[i].message);
+			testdef_errors_fini(&oerrs);
+			testdef_errors_fini(&errs);
+			json_decref(def);
+			return RUN_EXIT_USAGE;
+		}
+		testdef_errors_fini(&oerrs);
+	}
 	if (def != NULL && insecure && json_is_object(def))
 		json_object_set_new(def, "insecureSkipTLSVerify", json_true());
 	if (def != NULL) {
@@ -687,6 +730,8 @@ run_main(int argc, char **argv)
 		.stdout_tty = isatty(STDOUT_FILENO), .stderr_tty = isatty(STDERR_FILENO),
 		.thresholds = r.thresholds, .alarm = &r.alarm,
 	};
+	json_t *events = engine_events_json(e);
+	sr.events = events;
 	summary_print(stdout, &sr);
 	fflush(stdout);
 	if (export_path != NULL && summary_k6_export(&sr, export_path, &cause) != 0) {
@@ -713,6 +758,7 @@ run_main(int argc, char **argv)
 		rc = RUN_EXIT_INTERRUPTED;
 	else if (rc == RUN_EXIT_OK && !threshold_passed(r.thresholds))
 		rc = RUN_EXIT_THRESHOLDS;
+	json_decref(events);
 	engine_free(e);
 out_sig:
 	/* SIGINT/SIGTERM stay blocked: one arriving now must not kill us before the exit code. */

@@ -18,6 +18,13 @@
  *   POST /api/stats/reset    zeroes the counters (issued tokens stay valid)
  *   ANY  /api/redirect/{n}   n = 1..20: 302 to /api/redirect/{n-1}, the last one to /api/health
  *                            (a redirect chain; ?status=301|303|307|308 picks another code)
+ *   POST /admin/reload       202; then for --reload-ms the other routes (but /api/stats) have their
+ *                            connections dropped, or answer 503 with --reload-mode 503
+ *   GET  /metrics            Prometheus text of its own: RSS, requests, task queue depth, ...
+ * (demo_misbehave.c: those two, leak mode and the task worker.)
+ *   GET  /api/csrf           {"csrf":"set"} + Set-Cookie: csrftoken=<32 hex> (demo_extra.c)
+ *   POST /api/csrf           200 when X-CSRF-Token equals the csrftoken cookie, else 403
+ *   POST /api/echo           200 with the JSON body as sent (demo_extra.c); 400 when not JSON
  * With --require-auth the users and tasks routes answer 401 without "Authorization: Bearer <token>"
  * of a token this process issued; those routes count requests per token whether or not it is set.
  * Knobs on every route: ?delay_ms=0..60000, ?jitter_ms=0..60000 (uniform 0..N more), ?status=100..599
@@ -58,6 +65,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: rampage demo-target [--listen ADDR:PORT] [--latency-ms N] [--jitter-ms N]\n"
 	    "                           [--error-rate F] [--require-auth] [--node-id ID] [--threads N]\n"
+	    "                           [--reload-ms N] [--reload-mode drop|503] [--leak-bytes N]\n"
+	    "                           [--leak-cap-mb N] [--task-rate N]\n"
 	    "\n"
 	    "  --listen ADDR:PORT  where to listen (default " DEFAULT_LISTEN "; port 0 picks a free one)\n"
 	    "  --latency-ms N      add N ms to every answer but health and stats (0-60000)\n"
@@ -66,6 +75,14 @@ usage(FILE *f)
 	    "  --require-auth      users and tasks routes need a token from POST /api/auth/login\n"
 	    "  --node-id ID        name in /api/health/worker and X-Served-By (default: the host name)\n"
 	    "  --threads N         HTTP threads (default: one per core)\n"
+	    "  --reload-ms N       after POST /admin/reload, disturb the other routes for N ms\n"
+	    "                      (default 2000; 0-600000)\n"
+	    "  --reload-mode M     drop: close their connections unanswered (default); 503: answer 503\n"
+	    "  --leak-bytes N      leak mode: keep N bytes more per request (0-1048576; default 0: off)\n"
+	    "  --leak-cap-mb N     leak mode stops growing at N MiB (1-4096; default 64)\n"
+	    "  --task-rate N       a worker runs N queued tasks (POST /api/tasks) a second (0-1000000;\n"
+	    "                      default 0: tasks are queued and never run)\n"
+	    "GET /metrics: Prometheus text of the target itself (RSS, requests, task queue depth)\n"
 	    "per request: ?delay_ms=N ?jitter_ms=N ?status=CODE ?bytes=N on any route\n");
 }
 
@@ -114,6 +131,11 @@ parse_flags(int argc, char **argv, struct demo_opts *o)
 		{ "require-auth", no_argument, NULL, 'a' },
 		{ "node-id", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "reload-ms", required_argument, NULL, 'R' },
+		{ "reload-mode", required_argument, NULL, 'M' },
+		{ "leak-bytes", required_argument, NULL, 'B' },
+		{ "leak-cap-mb", required_argument, NULL, 'C' },
+		{ "task-rate", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -158,6 +180,30 @@ parse_flags(int argc, char **argv, struct demo_opts *o)
 			break;
 		case 't':
 			if (int_flag("threads", optarg, 1, 1024, &o->threads) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'R':
+			if (int_flag("reload-ms", optarg, 0, 600000, &o->reload_ms) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'M':
+			if (strcmp(optarg, "drop") != 0 && strcmp(optarg, "503") != 0) {
+				fprintf(stderr, "rampage demo-target: --reload-mode: expected drop or 503, got "
+				    "\"%s\"\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->reload_503 = strcmp(optarg, "503") == 0;
+			break;
+		case 'B':
+			if (int_flag("leak-bytes", optarg, 0, 1048576, &o->leak_bytes) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'C':
+			if (int_flag("leak-cap-mb", optarg, 1, 4096, &o->leak_cap_mb) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'T':
+			if (int_flag("task-rate", optarg, 0, 1000000, &o->task_rate) != 0)
 				return EXIT_USAGE;
 			break;
 		case 'h':
@@ -245,7 +291,7 @@ raise_nofile(void)
 int
 demo_main(int argc, char **argv)
 {
-	struct demo_opts o = { .threads = 0 };
+	struct demo_opts o = { .threads = 0, .reload_ms = 2000, .leak_cap_mb = 64 };
 	char host[256], *cause = NULL;
 	struct demo_api *api;
 	sigset_t set;

@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "demo/demo_extra.h"
 #include "demo/demo_priv.h"
 
 #define BODY_MAX        (64 * 1024) /* request bodies of JSON routes */
@@ -59,6 +60,7 @@ struct demo_api {
 	struct demo_state *state;
 	struct demo_timer *timer;
 	struct demo_tasks *tasks;
+	struct demo_misbehave *mb; /* reloads, leak, task worker, /metrics */
 	/* built at start, read-only afterwards */
 	char *worker_body, *users_body;
 	struct MHD_Response *health, *worker, *users, *not_found, *no_user, *unauthorized, *bad_login,
@@ -461,7 +463,7 @@ login(struct demo_api *api, struct MHD_Connection *conn, const struct req *req)
 }
 
 /* POST /api/tasks: queued; done at its 3rd poll of GET /api/tasks/{id}, or at the body's "polls"th
-   (a JSON body is optional; any other field is ignored). */
+   (a JSON body is optional; any other field is ignored); also run by the task worker at --task-rate. */
 static struct answer
 create_task(struct demo_api *api, struct MHD_Connection *conn, const struct req *req)
 {
@@ -487,6 +489,7 @@ create_task(struct demo_api *api, struct MHD_Connection *conn, const struct req 
 	}
 	id = demo_state_task_id(api->state);
 	demo_tasks_add(api->tasks, id, (int)need);
+	demo_misbehave_task_queued(api->mb);
 	n = snprintf(body, sizeof body, "{\"task_id\":%lld,\"status\":\"queued\"}", (long long)id);
 	return copied_json(api, MHD_HTTP_ACCEPTED, body, (size_t)n);
 }
@@ -517,7 +520,15 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 	struct answer a;
 	const char *id;
 	int wrong_method;
-	enum demo_route route = route_of(method, url, &id, &wrong_method);
+	enum demo_route route;
+
+	if (demo_extra_answer(conn, url, method, req->body, req->len, api->opts->node_id, &a.status,
+	    &a.resp)) {
+		a.owned = 1;       /* /api/csrf, /api/echo: demo_extra.h */
+		*delay_ms = 0;
+		return a;
+	}
+	route = route_of(method, url, &id, &wrong_method);
 
 	demo_state_count_route(api->state, route);
 	*delay_ms = 0;
@@ -654,6 +665,25 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return send_answer(conn, &a);
 	}
 
+	char *mb_body;
+	unsigned mb_status;
+	switch (demo_misbehave_request(api->mb, url, method, &mb_status, &mb_body)) {
+	case DEMO_MB_DROP:
+		return MHD_NO;         /* MHD closes the connection: no answer at all */
+	case DEMO_MB_TEXT:
+		a = taken_json(api, mb_status, mb_body);
+		MHD_del_response_header(a.resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		MHD_add_response_header(a.resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; version=0.0.4; charset=utf-8");
+		demo_state_count_status(api->state, a.status);
+		return send_answer(conn, &a);
+	case DEMO_MB_ANSWER:
+		a = taken_json(api, mb_status, mb_body);
+		demo_state_count_status(api->state, a.status);
+		return send_answer(conn, &a);
+	case DEMO_MB_PASS:
+		break;
+	}
 	static const struct req no_body = { 0 };
 	a = decide(api, conn, url, method, req != NULL ? req : &no_body, &delay_ms);
 	demo_state_count_status(api->state, a.status);
@@ -695,6 +725,9 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	if (n > 0 && (size_t)n < sizeof buf && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
+	/* a reload's dropped connection (DEMO_MB_DROP) is on purpose, and counted in /metrics */
+	if (strncmp(buf, "Application reported internal error", 35) == 0)
+		return;
 	log_warn("microhttpd: %s", buf);
 }
 
@@ -769,6 +802,10 @@ demo_api_start(const struct demo_opts *opts, int listen_fd, char **cause)
 	api->state = demo_state_new();
 	api->timer = demo_timer_start();
 	api->tasks = demo_tasks_new();
+	if ((api->mb = demo_misbehave_new(opts, cause)) == NULL) {
+		demo_api_stop(api);
+		return NULL;
+	}
 
 	/* Every connection is a file descriptor: allow as many as the fd limit leaves room for. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 64)
@@ -810,6 +847,7 @@ demo_api_stop(struct demo_api *api)
 		MHD_destroy_response(api->bad_method[i]);
 	demo_state_free(api->state);
 	demo_tasks_free(api->tasks);
+	demo_misbehave_free(api->mb);
 	free(api->worker_body);
 	free(api->users_body);
 	free(api);

@@ -5,6 +5,7 @@
  *   demo_state.c  counters, issued tokens, created users (any thread; atomics and one mutex)
  *   demo_tasks.c  the task queue: tasks done after N polls (any thread; one mutex)
  *   demo_timer.c  delayed answers: suspended connections resumed at a deadline (its own thread)
+ *   demo_misbehave.c  reloads, leak mode, the task worker, /metrics (MHD's threads; its own worker)
  * The demo target is a test fixture, not the engine: shared state behind a mutex is fine here.
  */
 #ifndef RAMPAGE_DEMO_PRIV_H
@@ -36,6 +37,12 @@ struct demo_opts {
 	int require_auth;          /* users and tasks routes need a bearer token this process issued */
 	char *node_id;
 	int threads;               /* MHD pool threads */
+	/* misbehaving (demo_misbehave.c) */
+	int reload_ms;             /* how long POST /admin/reload disturbs the other routes */
+	int reload_503;            /* answer 503 while reloading (else drop the connection) */
+	int leak_bytes;            /* leak mode: bytes kept per request; 0: off */
+	int leak_cap_mb;           /* the most leak mode keeps */
+	int task_rate;             /* tasks the worker runs per second; 0: no worker */
 };
 
 /* ---- demo_state.c: counters and tokens ---- */
@@ -119,6 +126,29 @@ struct demo_timer *demo_timer_start(void);
 void demo_timer_add(struct demo_timer *t, struct MHD_Connection *conn, int64_t deadline_ns);
 /* Resumes every waiting connection now, stops the thread and frees. Main thread; NULL is a no-op. */
 void demo_timer_stop(struct demo_timer *t);
+
+/* ---- demo_misbehave.c: reloads, leak mode, the task worker, /metrics ---- */
+
+struct demo_misbehave;
+
+/* What to do with a request. */
+enum demo_mb_action {
+	DEMO_MB_PASS,              /* the usual routes */
+	DEMO_MB_ANSWER,            /* answer *status with JSON *body (caller frees) */
+	DEMO_MB_TEXT,              /* answer *status with Prometheus text *body (caller frees) */
+	DEMO_MB_DROP,              /* close the connection without an answer (a reload under way) */
+};
+
+/* Starts the task worker when opts->task_rate > 0. NULL and *cause. Main thread. */
+struct demo_misbehave *demo_misbehave_new(const struct demo_opts *opts, char **cause);
+/* Stops the worker and frees (the leak too). NULL is a no-op. Main thread. */
+void demo_misbehave_free(struct demo_misbehave *m);
+/* Judges a complete request (url without the query): /admin/reload, /metrics, a reload under way,
+   the leak. Any thread. */
+enum demo_mb_action demo_misbehave_request(struct demo_misbehave *m, const char *url,
+    const char *method, unsigned *status, char **body);
+/* POST /api/tasks queued a task. Any thread. */
+void demo_misbehave_task_queued(struct demo_misbehave *m);
 
 /* ---- demo_api.c: the HTTP side ---- */
 

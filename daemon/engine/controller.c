@@ -23,6 +23,7 @@
 #include "engine/controller.h"
 #include "engine/health.h"
 #include "engine/worker.h"
+#include "metrics/evwin.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 
@@ -75,6 +76,13 @@ struct controller {
 	double *host_pct;          /* [second]: the host's CPU, sampled at each boundary */
 	int64_t nhost, host_cap;
 	double cpu_sum;            /* of the seconds' busiest-worker CPU */
+	struct evwin *events;      /* the run's markers and their findings */
+};
+
+/* A marker on its way to the controller (controller_event). */
+struct controller_event_msg {
+	struct engine_event ev;    /* strings below */
+	char *name, *source, *error;
 };
 
 struct controller *
@@ -100,6 +108,7 @@ controller_new(const struct plan *plan, const struct engine_sink *sink)
 	c->hard_end_ns += CLOCK_NS_PER_S;
 	c->second = tick_new(plan, 0);
 	c->whole = tick_new(plan, 1);
+	c->events = evwin_new();
 	return c;
 }
 
@@ -254,6 +263,7 @@ emit(struct controller *c, int64_t now_ns)
 			}
 		}
 		tick_sum_total(t);
+		evwin_second(c->events, s, t->total.requests, t->total.failed, t->total.duration);
 		t->second = s;
 		t->vus = vus;
 		t->vus_max = vus_max;
@@ -271,6 +281,27 @@ emit(struct controller *c, int64_t now_ns)
 		if (c->sink.on_tick != NULL)
 			c->sink.on_tick(c->sink.arg, t, wr);
 	}
+}
+
+/* A marker: into the run's events; a timed one to the sink. Frees em. */
+static void
+add_event(struct controller *c, struct controller_event_msg *em)
+{
+	struct evwin_event ev = {
+		.at_ms = em->ev.at_ms,
+		.name = em->name,
+		.source = em->source,
+		.status = em->ev.status,
+		.error = em->error,
+	};
+
+	if (evwin_add(c->events, &ev) == 0 && strcmp(em->source, "definition") == 0 &&
+	    c->sink.on_event != NULL)
+		c->sink.on_event(c->sink.arg, &em->ev);
+	free(em->name);
+	free(em->source);
+	free(em->error);
+	free(em);
 }
 
 /* Handles the inbox. */
@@ -296,6 +327,9 @@ handle_inbox(struct controller *c, struct mailbox_msg *all, int64_t now_ns)
 			break;
 		case WORKER_MSG_SET_VUS:
 			set_vus(c, m->scenario, m->target, now_ns);
+			break;
+		case WORKER_MSG_EVENT:
+			add_event(c, m->event);
 			break;
 		default:
 			assert(!"unexpected message for the controller");
@@ -347,6 +381,15 @@ controller_main(void *arg)
 		worker_join(c->workers[w]);
 		worker_merge_phases(c->workers[w], c->whole);
 	}
+	/* markers given meanwhile; the rest (a late stop request) has nothing left to do */
+	for (struct mailbox_msg *all = mailbox_take_all(&c->inbox); all != NULL; ) {
+		struct worker_msg *m = (struct worker_msg *)all;
+		all = all->next;
+		assert(m->kind != WORKER_MSG_TICK);
+		if (m->kind == WORKER_MSG_EVENT)
+			add_event(c, m->event);
+		free(m);
+	}
 	if (c->teardown != NULL)
 		c->teardown(c->teardown_arg);
 	controller_finish(c);
@@ -356,6 +399,7 @@ controller_main(void *arg)
 void
 controller_finish(struct controller *c)
 {
+	evwin_finish(c->events);
 	atomic_store(&c->end_ns, clock_now_ns());
 	atomic_store(&c->state, ENGINE_DONE);
 	if (c->sink.on_done != NULL)
@@ -422,6 +466,30 @@ controller_set_vus(struct controller *c, int scenario, int64_t vus)
 }
 
 void
+controller_event(struct controller *c, const struct engine_event *ev)
+{
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+	struct controller_event_msg *em = xcalloc(1, sizeof *em);
+
+	em->ev = *ev;
+	em->name = xstrdup(ev->name);
+	em->source = xstrdup(ev->source);
+	em->error = ev->error != NULL ? xstrdup(ev->error) : NULL;
+	em->ev.name = em->name;
+	em->ev.source = em->source;
+	em->ev.error = em->error;
+	m->kind = WORKER_MSG_EVENT;
+	m->event = em;
+	mailbox_give(&c->inbox, (struct mailbox_msg **)&m);
+}
+
+const struct evwin *
+controller_events(const struct controller *c)
+{
+	return c->events;
+}
+
+void
 controller_join(struct controller *c)
 {
 	if (c->thread_started) {
@@ -460,10 +528,17 @@ controller_free(struct controller *c)
 	while (left != NULL) {
 		struct worker_msg *m = (struct worker_msg *)left;
 		left = left->next;
+		if (m->kind == WORKER_MSG_EVENT) {
+			free(m->event->name);
+			free(m->event->source);
+			free(m->event->error);
+			free(m->event);
+		}
 		if (m->kind != WORKER_MSG_TICK)
 			free(m);
 	}
 	mailbox_fini(&c->inbox);
+	evwin_free(c->events);
 	for (int s = 0; s < c->nscen; s++)
 		free(c->scen[s].sent);
 	free(c->scen);

@@ -15,6 +15,7 @@
 #include "engine/sink.h"
 
 struct controller;
+struct evwin;
 struct mailbox;
 struct plan;
 struct tick;
@@ -33,6 +34,12 @@ void controller_stop(struct controller *c, int force);
 /* Gives constant-vus scenario `vus` VUs from now on (engine_set_vus checked it); VUs beyond it finish
    their iteration within its gracefulStop. Any thread. */
 void controller_set_vus(struct controller *c, int scenario, int64_t vus);
+/* A marker of the run (strings copied): the controller adds it to the run's events (metrics/evwin.h:
+   its finding, from the seconds around it) and, for a timed one (source "definition"), tells the
+   sink's on_event. Events after the run's end are dropped. Any thread. */
+void controller_event(struct controller *c, const struct engine_event *ev);
+/* The run's events and their findings (after controller_join). */
+const struct evwin *controller_events(const struct controller *c);
 /* Waits until the thread has ended (the run is over, on_done called). */
 void controller_join(struct controller *c);
 /* Runs fn(arg) on the controller thread after every worker has joined and before the sink's

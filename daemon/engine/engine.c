@@ -20,8 +20,10 @@
 #include "core/xmalloc.h"
 #include "engine/controller.h"
 #include "engine/engine.h"
+#include "engine/timed.h"
 #include "engine/setup.h"
 #include "engine/worker.h"
+#include "metrics/evwin.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 
@@ -51,6 +53,7 @@ struct engine {
 	pthread_t setup_thread;
 	int setup_started;
 	char *error;               /* why setup or teardown failed (written before on_done) */
+	struct timed *timed;       /* the definition's timed events; NULL: none */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -231,8 +234,16 @@ setup_main(void *arg)
 	int rc = setup_run(e->plan, e->plan->setup, e->plan->nsetup, "setup", e->setup, &e->setup_env, &cause);
 
 	if (rc == 0 && !atomic_load(&e->stopped)) {
-		if (start_clock(e, clock_now_ns(), &started, &cause) == 0)
+		int64_t t0 = clock_now_ns();
+		if (start_clock(e, t0, &started, &cause) == 0) {
+			/* the definition's timed events, on the clock that starts now */
+			if (timed_start(e->plan, t0, e->ctl, e->setup_env.allow_addr, e->setup_env.allow_arg,
+			    &e->timed, &cause) != 0) {
+				e->error = cause;
+				controller_stop(e->ctl, 1);
+			}
 			return NULL;
+		}
 		stop_started(e, started);
 		rc = -1;
 	}
@@ -345,6 +356,11 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 	}
 	if (start_clock(e, e->t0_ns, &started, cause) != 0)
 		goto fail;
+	if (timed_start(plan, e->t0_ns, e->ctl, o.allow_addr, o.allow_arg, &e->timed, cause) != 0) {
+		controller_stop(e->ctl, 1);
+		engine_free(e);
+		return NULL;
+	}
 	return e;
 
 fail:
@@ -372,8 +388,22 @@ engine_wait(struct engine *e)
 		e->setup_started = 0;
 	}
 	controller_join(e->ctl);
+	timed_stop(e->timed);
+	e->timed = NULL;
 	e->joined = 1;
 	return 0;
+}
+
+void
+engine_mark(struct engine *e, const struct engine_event *ev)
+{
+	controller_event(e->ctl, ev);
+}
+
+json_t *
+engine_events_json(const struct engine *e)
+{
+	return evwin_json(controller_events(e->ctl));
 }
 
 enum engine_state

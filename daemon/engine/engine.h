@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <jansson.h>
 
 #include "engine/sink.h"      /* enum engine_state, struct engine_sink */
 
@@ -52,6 +53,13 @@ void engine_stop(struct engine *e, int force);
  */
 int engine_set_vus(struct engine *e, int scenario, int64_t vus, int64_t *from, const char **field,
     char **cause);
+/* Marks a moment of the run (the daemon's POST /api/runs/{id}/events; ev->at_ms is the caller's
+   engine_elapsed_ns): the event gets its finding with the definition's timed ones
+   (engine_events_json). Not told to the sink. Any thread; strings copied. */
+void engine_mark(struct engine *e, const struct engine_event *ev);
+/* The run's events, timed and marked, with their findings (metrics/evwin.h: failed requests and p99
+   in the seconds around each against those before): a new array. After engine_wait. */
+json_t *engine_events_json(const struct engine *e);
 /* Waits until the run has ended and every thread is joined. Returns 0. Caller's thread. */
 int engine_wait(struct engine *e);
 /* Current state; any thread. */

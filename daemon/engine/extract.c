@@ -154,6 +154,7 @@ extract_source(enum plan_source from, const struct pattern_pointer *p, const cha
 	case PLAN_FROM_JSON:
 		if ((root = extract_response_json(r)) == NULL || (v = extract_pointer_get(p, root)) == NULL)
 			return -1;
+		r->typed = json_is_number(v) || json_is_boolean(v);
 		n = extract_json_text(v, buf, size);
 		if (n > size && (json_is_object(v) || json_is_array(v))) {
 			/* a container that does not fit: json_dumpb wrote nothing; keep its start */
@@ -165,6 +166,10 @@ extract_source(enum plan_source from, const struct pattern_pointer *p, const cha
 		return (int64_t)n;
 	case PLAN_FROM_HEADER:
 		if (r->header == NULL || (s = r->header(r->header_arg, header, &n)) == NULL)
+			return -1;
+		return (int64_t)put(buf, size, s, n);
+	case PLAN_FROM_COOKIE:
+		if (r->cookie == NULL || (s = r->cookie(r->header_arg, header, &n)) == NULL)
 			return -1;
 		return (int64_t)put(buf, size, s, n);
 	case PLAN_FROM_REGEX:

@@ -44,9 +44,18 @@ struct extract_response {
 	/* The first response header called name (value trimmed, not NUL-terminated), or NULL. */
 	const char *(*header)(void *arg, const char *name, size_t *len);
 	void *header_arg;
+	/* The final URL (after redirects) and the protocol ("HTTP/1.1"), asked of header_arg; NULL
+	   hooks or answers: unknown. */
+	/* The value of the cookie called name that the response sets (its last Set-Cookie of that
+	   name), asked of header_arg; NULL: none. */
+	const char *(*cookie)(void *arg, const char *name, size_t *len);
+	const char *(*url)(void *arg);
+	const char *(*protocol)(void *arg);
+	const int64_t *phase_us;   /* [TICK_NPHASE] of the request (metrics/tick.h), or NULL */
 	struct extract_match *match;   /* the VU's regex state (NULL when the step uses no regex) */
 	uint64_t *rng;             /* the VU's generator, for "pick": "random" (NULL: the first) */
 	json_t *json;              /* the parsed body, once asked for */
+	int typed;                 /* the last JSON source read was a number, true or false */
 	int json_state;            /* 0 not parsed yet, 1 parsed, -1 not JSON */
 };
 /* The body as JSON (parsed on the first call; Jansson allocates), or NULL when it is not JSON. */

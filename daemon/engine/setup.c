@@ -254,7 +254,8 @@ run_step(CURL *e, const struct plan *plan, const struct plan_step *st, const cha
 			*cause = xasprintf("%s: step \"%s\": extract \"%s\" found nothing", what, st->name, pe->var);
 		else
 			d->vars[pe->slot] = (struct tmpl_var){ d->buf[pe->slot],
-			    (size_t)n < d->var_cap ? (size_t)n : d->var_cap };
+			    (size_t)n < d->var_cap ? (size_t)n : d->var_cap,
+			    pe->from == PLAN_FROM_JSON && x.typed && (size_t)n <= d->var_cap };
 	}
 	extract_response_fini(&x);
 	ret = *cause == NULL ? 0 : -1;

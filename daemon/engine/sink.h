@@ -14,6 +14,17 @@ enum engine_state {
 	ENGINE_DONE,
 };
 
+/* A marker of a run (a reload, a deploy): from the definition's timed `events` (the engine sent its
+   request) or given by engine_mark (the daemon's POST /api/runs/{id}/events). Strings borrowed. */
+struct engine_event {
+	int64_t at_ms;             /* run time */
+	const char *name;
+	const char *source;        /* "definition" or "api" */
+	int status;                /* the request's HTTP status; 0: none came back (error says why);
+	                              -1: no request */
+	const char *error;         /* NULL, or why the request got no response */
+};
+
 /* Called on the controller thread; must not block for long (copy what you need, or queue it). */
 struct engine_sink {
 	/* Once a second, with that second's merged tick (read-only, valid during the call): seconds
@@ -23,6 +34,9 @@ struct engine_sink {
 	/* When the run has ended (every worker joined); the whole-run tick stays valid until
 	   engine_free. */
 	void (*on_done)(void *arg, const struct tick *whole_run);
+	/* When a timed event of the definition has happened (its request answered or failed); not
+	   for engine_mark's. NULL: not told. */
+	void (*on_event)(void *arg, const struct engine_event *ev);
 	void *arg;
 };
 

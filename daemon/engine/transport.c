@@ -569,11 +569,14 @@ transport_handle_new(struct transport *t, int shard, int max_headers, void *owne
 	}
 	if (t->no_reuse)
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-	/* When a request follows redirects: only to http and https (curl 7.88 would also follow ftp). */
+	/* When a request follows redirects: only to http and https (curl 7.88 would also follow ftp);
+	   nor any other scheme first (a url rendered from a variable is checked, this is the backstop). */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	h->rxbuf = RXBUF_MIN;
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, h->rxbuf);
@@ -834,6 +837,69 @@ transport_handle_clear_cookies(struct transport_handle *h)
 {
 	assert(!h->busy);
 	curl_easy_setopt(h->easy, CURLOPT_COOKIELIST, "ALL");
+}
+
+const char *
+transport_cookie(struct transport_handle *h, const char *name, size_t *len)
+{
+#if LIBCURL_VERSION_NUM >= 0x075400
+	struct curl_header *hdr;
+	const char *found = NULL;
+	size_t nlen = strlen(name), amount = 1;
+
+	for (size_t i = 0; i < amount; i++) {
+		const char *v;
+		if (curl_easy_header(h->easy, "Set-Cookie", i, CURLH_HEADER, -1, &hdr) != CURLHE_OK)
+			break;
+		amount = hdr->amount;
+		for (v = hdr->value; *v == ' ' || *v == '\t'; v++)
+			;
+		if (strncmp(v, name, nlen) != 0)
+			continue;
+		for (v += nlen; *v == ' ' || *v == '\t'; v++)
+			;
+		if (*v != '=')
+			continue;
+		for (v++; *v == ' ' || *v == '\t'; v++)
+			;
+		found = v;
+		*len = strcspn(v, ";");
+		while (*len > 0 && (v[*len - 1] == ' ' || v[*len - 1] == '\t'))
+			(*len)--;
+	}
+	return found;
+#else
+	(void)h;
+	(void)name;
+	(void)len;
+	return NULL;
+#endif
+}
+
+const char *
+transport_effective_url(struct transport_handle *h)
+{
+	char *url = NULL;
+
+	curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &url);
+	return url;
+}
+
+const char *
+transport_protocol(struct transport_handle *h)
+{
+	long v = 0;
+
+	curl_easy_getinfo(h->easy, CURLINFO_HTTP_VERSION, &v);
+	switch (v) {
+	case CURL_HTTP_VERSION_1_0: return "HTTP/1.0";
+	case CURL_HTTP_VERSION_1_1: return "HTTP/1.1";
+	case CURL_HTTP_VERSION_2_0: return "HTTP/2.0";
+#ifdef CURL_HTTP_VERSION_3
+	case CURL_HTTP_VERSION_3: return "HTTP/3.0";
+#endif
+	default: return NULL;
+	}
 }
 
 const char *

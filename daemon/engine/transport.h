@@ -120,6 +120,15 @@ void transport_handle_clear_cookies(struct transport_handle *h);
    owned by curl) and length, or NULL. Valid in the done callback, until the next call or request
    on h. Needs libcurl >= 7.84 (curl_easy_header); older ones always say NULL. */
 const char *transport_header(struct transport_handle *h, const char *name, size_t *len);
+/* The value of the cookie called name that h's last response sets (its last Set-Cookie header of
+   that name; quotes around the value kept, as RFC 6265 does), not NUL-terminated: *len bytes, valid
+   as transport_header's answer; NULL when it sets none. */
+const char *transport_cookie(struct transport_handle *h, const char *name, size_t *len);
+/* The last request's final URL, after the redirects it followed (owned by curl; valid as
+   transport_header's answer), or NULL. */
+const char *transport_effective_url(struct transport_handle *h);
+/* The protocol of the last response, in k6's words ("HTTP/1.1", "HTTP/2.0"), or NULL. */
+const char *transport_protocol(struct transport_handle *h);
 
 /* Handles an epoll event whose data has TRANSPORT_EPOLL_TAG. Completions are reported from here. */
 void transport_event(struct transport *t, uint64_t data, uint32_t events);

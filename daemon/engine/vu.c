@@ -41,7 +41,9 @@
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
+#include "testdef/random_vars.h"
 #include "testdef/template.h"
+#include "testdef/url_check.h"
 
 /* Caps of the render buffers: a request larger than this is not sent (counted as an error). */
 #define URL_CAP  (1024 * 1024)
@@ -201,9 +203,12 @@ put_tmpl(char **buf, size_t *size, size_t *off, size_t cap, const struct tmpl *t
 	return 0;
 }
 
-/* Renders request rq into buffers b (the VU's or a batch slot's). 0, or -1 when it exceeds a cap. */
+/* Renders request rq into buffers b (the VU's or a batch slot's). 0, or -1 when it exceeds a cap or a
+   URL that began with a variable rendered to something that may not be sent (*why: the failure's
+   text). */
 static inline __attribute__((always_inline)) int
-render(struct vu *vu, struct vu_buf *b, const struct plan_request *rq, struct transport_request *out)
+render(struct vu *vu, struct vu_buf *b, const struct plan_request *rq, struct transport_request *out,
+    const char **why)
 {
 	struct tmpl_ctx ctx = {
 		.vu = vu->number,
@@ -231,6 +236,9 @@ render(struct vu *vu, struct vu_buf *b, const struct plan_request *rq, struct tr
 				return -1;
 		}
 	}
+	if (rq->url_check != URL_CHECK_NONE &&
+	    (*why = url_check_rendered(b->url, rq->url_fixed_len, rq->url_check)) != NULL)
+		return -1;
 
 	/* Headers: "Name: value" lines back to back; pointers taken once the buffer stops moving. */
 	assert(rq->nheaders <= vu->max_headers);
@@ -286,6 +294,26 @@ header_of(void *arg, const char *name, size_t *len)
 	return transport_header(arg, name, len);
 }
 
+/* transport_cookie, transport_effective_url and transport_protocol as its cookie, url and
+   protocol hooks. */
+static const char *
+cookie_of(void *arg, const char *name, size_t *len)
+{
+	return transport_cookie(arg, name, len);
+}
+
+static const char *
+url_of(void *arg)
+{
+	return transport_effective_url(arg);
+}
+
+static const char *
+protocol_of(void *arg)
+{
+	return transport_protocol(arg);
+}
+
 /* Stores an extracted value in its slot: the value is written straight into the slot's buffer. */
 static void
 extract_into(struct vu *vu, const struct plan_extract *x, struct extract_response *resp,
@@ -300,14 +328,16 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 	n = extract_run(x, resp, *buf, cap);
 	if (n < 0) {
 		ep->extract_failures++;
-		vu->vars[x->slot] = (struct tmpl_var){ NULL, 0 };
+		vu->vars[x->slot] = (struct tmpl_var){ NULL, 0, 0 };
 		return;
 	}
 	if ((uint64_t)n > cap) {
 		ep->extract_truncated++;
-		n = (int64_t)cap;
+		vu->vars[x->slot] = (struct tmpl_var){ *buf, cap, 0 };
+		return;
 	}
-	vu->vars[x->slot] = (struct tmpl_var){ *buf, (size_t)n };
+	/* a JSON number or boolean stays one in a json body ("{{id}}": template.h) */
+	vu->vars[x->slot] = (struct tmpl_var){ *buf, (size_t)n, x->from == PLAN_FROM_JSON && resp->typed };
 }
 
 /* Runs a step's checks, extractions and groupBy on its response. Returns the first check with
@@ -316,16 +346,17 @@ static inline __attribute__((always_inline)) const struct plan_check *
 inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r,
     struct transport_handle *h, int *end)
 {
+	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
+		return NULL;       /* before building resp: most steps inspect nothing */
+
 	struct tick *t = vu->env->tick;
 	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
 	struct extract_response resp = {
 		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
-		.header = header_of, .header_arg = h, .match = vu->match, .rng = &vu->rng,
+		.header = header_of, .header_arg = h, .match = vu->match, .cookie = cookie_of, .url = url_of,
+		.protocol = protocol_of, .phase_us = r->phase_us, .rng = &vu->rng,
 	};
 	const struct plan_check *failed = NULL;
-
-	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
-		return NULL;
 	for (int i = 0; i < st->nchecks; i++) {
 		const struct plan_check *k = &st->checks[i];
 		if (check_eval(k, &resp)) {
@@ -514,6 +545,7 @@ run(struct vu *vu, int64_t now_ns)
 	while (vu->step < vu->nsteps) {
 		const struct plan_step *st = &vu->steps[vu->step];
 		struct transport_request req;
+		const char *why = "not sent: the rendered request passed a size cap (url, header or body)";
 
 		if (st->when != NULL && vu->sends == 0 &&
 		    !flow_cond_holds(st->when, vu->vars, vu->last_status)) {
@@ -525,14 +557,13 @@ run(struct vu *vu, int64_t now_ns)
 				return;
 			continue;          /* nothing could be sent: the step is over */
 		}
-		if (render(vu, &vu->buf, &st->req, &req) == 0) {
+		if (render(vu, &vu->buf, &st->req, &req, &why) == 0) {
 			vu->state = VU_REQUEST;
 			vu->step_start_ns = now_ns;
 			transport_send(vu->h, &req);
 			return;
 		}
-		struct transport_result r = { .error = TICK_ERR_OTHER,
-		    .error_text = "not sent: the rendered request passed a size cap (url, header or body)" };
+		struct transport_result r = { .error = TICK_ERR_OTHER, .error_text = why };
 		record(vu, st, &r, NULL);
 		vu->step++;
 		vu->sends = 0;
@@ -548,7 +579,10 @@ begin_session(struct vu *vu)
 
 	memset(vu->vars, 0, (size_t)vu->env->plan->nvars * sizeof *vu->vars);
 	for (int i = 0; i < ps->ninits; i++)
-		vu->vars[ps->inits[i].slot] = (struct tmpl_var){ ps->inits[i].value, ps->inits[i].len };
+		vu->vars[ps->inits[i].slot] = (struct tmpl_var){ ps->inits[i].value, ps->inits[i].len,
+		    ps->inits[i].json };
+	if (vu->env->plan->nrandoms > 0)   /* `random` per run and per VU */
+		random_vars_draw(vu->env->plan, 1, vu->vars, vu->var_buf, vu->env->plan->var_cap, &vu->rng);
 	for (int i = 0; vu->env->setup_vars != NULL && i < vu->env->plan->nsetup_slots; i++) {
 		int slot = vu->env->plan->setup_slots[i];
 		vu->vars[slot] = vu->env->setup_vars[slot];
@@ -571,6 +605,8 @@ pick_rows(struct vu *vu)
 		for (int c = 0; c < f->ncolumns; c++)
 			vu->vars[f->slots[c]] = row[c];
 	}
+	if (plan->nrandoms > 0)            /* `random` per iteration */
+		random_vars_draw(plan, 0, vu->vars, vu->var_buf, plan->var_cap, &vu->rng);
 }
 
 void
@@ -704,19 +740,19 @@ batch_fill(struct vu *vu, const struct plan_step *st)
 		const struct plan_step *sub = &st->batch[vu->batch_next++];
 		struct vu_slot *sl = NULL;
 		struct transport_request req;
+		const char *why = "not sent: the rendered request passed a size cap (url, header or body)";
 
 		for (int i = 0; vu->slots != NULL && i < st->parallel && sl == NULL; i++)
 			if (vu->slots[i].st == NULL && vu->slots[i].h != NULL)
 				sl = &vu->slots[i];
-		if (sl != NULL && render(vu, &sl->buf, &sub->req, &req) == 0) {
+		if (sl != NULL && render(vu, &sl->buf, &sub->req, &req, &why) == 0) {
 			sl->st = sub;
 			vu->batch_inflight++;
 			transport_send(sl->h, &req);
 			continue;
 		}
 		struct transport_result r = { .error = TICK_ERR_OTHER, .error_text = sl == NULL ?
-		    "not sent: no connection handle for the batch" :
-		    "not sent: the rendered request passed a size cap (url, header or body)" };
+		    "not sent: no connection handle for the batch" : why };
 		record(vu, sub, &r, NULL);
 	}
 }

@@ -20,6 +20,7 @@
 #include "core/mailbox.h"
 #include "engine/executor.h"
 
+struct controller_event_msg;
 struct hist;
 struct plan;
 struct plan_scenario;
@@ -41,6 +42,8 @@ enum worker_msg_kind {
 	WORKER_MSG_STOP_REQUEST,   /* `force` */
 	/* engine_set_vus -> controller */
 	WORKER_MSG_SET_VUS,        /* constant-vus `scenario` runs `target` VUs from now on */
+	/* timed events, engine_mark -> controller */
+	WORKER_MSG_EVENT,          /* `event`: a marker (controller_event) */
 };
 
 struct worker_msg {
@@ -54,6 +57,7 @@ struct worker_msg {
 	struct tick *tick;         /* SPARE, TICK */
 	int64_t second;            /* TICK */
 	int last;                  /* TICK */
+	struct controller_event_msg *event;   /* EVENT (owned by the message) */
 };
 
 /* How a scenario is scheduled, from the pure sched functions (each thread builds its own copy). */

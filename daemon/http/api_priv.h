@@ -92,6 +92,8 @@ api_handler_fn api_runs_patch;
 /* api_run_data.c: what a run measured */
 api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_runs_summary,
     api_runs_latency;
+/* api_run_events.c: a run's markers (POST marks a moment of a running run) */
+api_handler_fn api_runs_events_post, api_runs_events_get;
 /* api_run_failures.c: why a run's requests failed */
 api_handler_fn api_runs_failures;
 /* api_trend.c: a test's runs as a trend, with change points */

@@ -98,8 +98,9 @@ struct start {
 static int
 read_start(struct api_request *req, json_t *body, bool with_definition, struct start *s)
 {
-	static const char *const keys[] = { "vus", "duration", "rate", "tags", "note", "definition" };
-	size_t nkeys = with_definition ? 6 : 5;
+	static const char *const keys[] = { "vus", "duration", "rate", "iterations", "tags", "note",
+	    "definition" };
+	size_t nkeys = with_definition ? 7 : 6;
 	struct testdef_errors errs;
 	const char *key;
 	json_t *v, *tags;
@@ -112,8 +113,8 @@ read_start(struct api_request *req, json_t *body, bool with_definition, struct s
 			;
 		if (i == nkeys)
 			testdef_errors_add(&errs, key, "unknown key (a start request takes %s)",
-			    with_definition ? "definition, vus, duration, rate, tags, note" :
-			    "vus, duration, rate, tags, note");
+			    with_definition ? "definition, vus, duration, rate, iterations, tags, note" :
+			    "vus, duration, rate, iterations, tags, note");
 	}
 	overrides_parse(body, &s->ov, &errs);
 	if ((v = json_object_get(body, "note")) != NULL) {
@@ -190,7 +191,7 @@ start_run(struct api_request *req, json_t *def, const char *stored_text, int64_t
 	testdef_errors_fini(&errs);
 	if ((plan = api_definition_plan(req, def)) == NULL)
 		return;
-	if (stored_text == NULL || s->ov.has_vus || s->ov.has_duration || s->ov.has_rate)
+	if (stored_text == NULL || overrides_any(&s->ov))
 		stored_text = text = json_dumps(def, JSON_COMPACT);
 	nr.name = plan->name != NULL ? plan->name : "unnamed";
 	nr.definition = stored_text;

@@ -17,13 +17,16 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/conf.h"
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
 #include "runs/runq.h"
 #include "runs/saved_start.h"
+#include "runs/webhook.h"
 #include "sched/cron.h"
 #include "sched/sched.h"
 #include "sched/schedule.h"
+#include "security/security.h"
 #include "store/store.h"
 #include "testdef/testdef.h"
 
@@ -104,7 +107,35 @@ reply_schedule(struct api_request *req, unsigned status, int64_t id)
 }
 
 /*
- * Judges in (its test and overrides) and stores it: op INSERT, or UPDATE of id (reset_next: its
+ * Whether a schedule's notify targets pass webhooks.allow, as a test's do (PATCH /api/tests/{id}):
+ * false with the field ("notify.webhooks[1]") and the reason added to errs. schedule_in_parse has
+ * checked their shape; the allowlist is the daemon's, so it is judged here.
+ */
+static bool
+notify_allowed(struct api_request *req, const json_t *notify, struct testdef_errors *errs)
+{
+	struct webhook_targets t = { 0 };
+	struct security *allow;
+	char *field = NULL, *why = NULL, *cause = NULL;
+	bool ok;
+
+	if ((allow = security_allowlist_new(req->cfg->webhook_allow, "webhooks.allow", &cause)) == NULL) {
+		testdef_errors_add(errs, "notify", "%s", cause);
+		free(cause);
+		return false;
+	}
+	ok = webhook_targets_parse(notify, "notify", allow, &t, &field, &why) == 0;
+	if (!ok)
+		testdef_errors_add(errs, field, "%s", why);
+	webhook_targets_fini(&t);
+	security_free(allow);
+	free(field);
+	free(why);
+	return ok;
+}
+
+/*
+ * Judges in (its test, overrides and notify targets) and stores it: op INSERT, or UPDATE of id (reset_next: its
  * timing changed). Answers the request either way.
  */
 static void
@@ -116,6 +147,10 @@ save(struct api_request *req, enum schedule_op op, int64_t id, struct schedule_i
 	char *cause = NULL;
 
 	testdef_errors_init(&errs);
+	if (in->notify != NULL && !notify_allowed(req, in->notify, &errs)) {
+		api_reply_invalid(req, "invalid_schedule", "invalid schedule", &errs);
+		goto out;
+	}
 	switch (saved_start_try(api_security(req->api), req->db, in->test_id,
 	    in->overrides, "overrides", &errs, &cause)) {
 	case SAVED_START_OK:

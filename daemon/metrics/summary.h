@@ -105,6 +105,8 @@ struct summary_run {
 	const struct failures_alarm *alarm;       /* the early "every request fails" warning, as
 	                                             judged while the run went (NULL: not judged) */
 	bool stdout_tty, stderr_tty;   /* reported as state.isStdOutTTY / isStdErrTTY */
+	const json_t *events;      /* the run's events with their findings (engine_events_json:
+	                              rampage.events, and a line each in the text); NULL: none */
 };
 
 /* True when a scenario of the plan uses an arrival-rate (open-model) executor. */

@@ -464,6 +464,9 @@ summary_json(const struct summary_run *run)
 	json_object_set_new(root, "metrics", metrics);
 
 	json_object_set_new(root, "rampage", rampage_json(run));
+	if (json_array_size(run->events) > 0)
+		json_object_set_new(json_object_get(root, "rampage"), "events",
+		    json_deep_copy(run->events));
 	add_thresholds(root, metrics, run);
 	return root;
 }

@@ -575,6 +575,23 @@ summary_print(FILE *f, const struct summary_run *run)
 	endpoint_table(f, run);
 	print_failures(f, run);
 	print_groups(f, run);
+	if (json_array_size(run->events) > 0) {
+		size_t i;
+		json_t *ev;
+		fprintf(f, "\n  events:\n");
+		json_array_foreach(run->events, i, ev) {
+			json_t *st = json_object_get(ev, "status");
+			const char *text = json_string_value(json_object_get(json_object_get(ev, "finding"),
+			    "text"));
+			fprintf(f, "    %s", text != NULL ? text : json_string_value(json_object_get(ev, "name")));
+			if (json_is_integer(st))
+				fprintf(f, " [request: HTTP %lld]", (long long)json_integer_value(st));
+			else if (json_is_string(json_object_get(ev, "error")))
+				fprintf(f, " [request failed: %s]",
+				    json_string_value(json_object_get(ev, "error")));
+			fputc('\n', f);
+		}
+	}
 
 	summary_fmt_ms(b, sizeof b, (double)dur / 1e6);
 	fprintf(f, "\n  %s (%s), %d/%d VUs, %llu complete and %llu interrupted iterations\n",

@@ -267,8 +267,17 @@ interval(enum compare_metric m, const struct compare_side *a, const struct compa
 	if (nboot >= COMPARE_BOOTSTRAP / 2) {
 		qsort(boot, (size_t)nboot, sizeof *boot, cmp_double);
 		double widen = small_sample_widening(a->nwin < b->nwin ? a->nwin : b->nwin);
-		*lo = point - (point - quantile(boot, nboot, 0.025)) * widen;
-		*hi = point + (quantile(boot, nboot, 0.975) - point) * widen;
+		double q025 = quantile(boot, nboot, 0.025), q975 = quantile(boot, nboot, 0.975);
+		if (!rate && point > 0 && q025 > 0) {
+			/* a ratio is widened on the log scale, where it is symmetric: the interval stays
+			   above 0 (on the linear scale a few windows gave "[-9.05, 136.4]" for 11x) */
+			double lp = log(point);
+			*lo = exp(lp - (lp - log(q025)) * widen);
+			*hi = exp(lp + (log(q975) - lp) * widen);
+		} else {
+			*lo = point - (point - q025) * widen;
+			*hi = point + (q975 - point) * widen;
+		}
 		if (rate) {
 			*lo += shown - point;
 			*hi += shown - point;

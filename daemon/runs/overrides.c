@@ -13,24 +13,26 @@
 /* Which parameter of an executor each override sets (NULL: none). */
 struct target {
 	const char *executor;
-	const char *vus, *duration, *rate;
+	const char *vus, *duration, *rate, *iterations;
 	bool vus_raises_max;       /* vus is preAllocatedVUs: raise maxVUs with it */
 };
 
 static const struct target targets[] = {
-	{ "constant-vus", "vus", "duration", NULL, false },
-	{ "ramping-vus", NULL, NULL, NULL, false },
-	{ "constant-arrival-rate", "preAllocatedVUs", "duration", "rate", true },
-	{ "ramping-arrival-rate", "preAllocatedVUs", NULL, NULL, true },
-	{ "per-vu-iterations", "vus", "maxDuration", NULL, false },
-	{ "shared-iterations", "vus", "maxDuration", NULL, false },
+	{ "constant-vus", "vus", "duration", NULL, NULL, false },
+	{ "ramping-vus", NULL, NULL, NULL, NULL, false },
+	{ "constant-arrival-rate", "preAllocatedVUs", "duration", "rate", NULL, true },
+	{ "ramping-arrival-rate", "preAllocatedVUs", NULL, NULL, NULL, true },
+	{ "per-vu-iterations", "vus", "maxDuration", NULL, "iterations", false },
+	{ "shared-iterations", "vus", "maxDuration", NULL, "iterations", false },
 };
 
 /* The shortcut forms, as the scenario they stand for (keys are top-level ones). */
-static const struct target shortcut_duration = { "constant-vus", "vus", "duration", NULL, false };
-static const struct target shortcut_iterations = { "shared-iterations", "vus", "duration", NULL, false };
-static const struct target shortcut_stages = { "ramping-vus", NULL, NULL, NULL, false };
-static const struct target shortcut_vus = { "shared-iterations", "vus", NULL, NULL, false };
+static const struct target shortcut_duration = { "constant-vus", "vus", "duration", NULL, "iterations",
+    false };
+static const struct target shortcut_iterations = { "shared-iterations", "vus", "duration", NULL, "iterations",
+    false };
+static const struct target shortcut_stages = { "ramping-vus", NULL, NULL, NULL, NULL, false };
+static const struct target shortcut_vus = { "shared-iterations", "vus", NULL, NULL, "iterations", false };
 
 int
 overrides_parse(json_t *obj, struct overrides *ov, struct testdef_errors *errs)
@@ -65,12 +67,28 @@ overrides_parse(json_t *obj, struct overrides *ov, struct testdef_errors *errs)
 			ov->rate = json_number_value(v);
 		}
 	}
+	if ((v = json_object_get(obj, "iterations")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > OVERRIDES_MAX_ITERATIONS)
+			testdef_errors_add(errs, "iterations", "expected an integer from 1 to %d",
+			    OVERRIDES_MAX_ITERATIONS);
+		else {
+			ov->has_iterations = true;
+			ov->iterations = json_integer_value(v);
+		}
+	}
 	return errs->n + errs->dropped == before ? 0 : -1;
+}
+
+bool
+overrides_any(const struct overrides *ov)
+{
+	return ov->has_vus || ov->has_duration || ov->has_rate || ov->has_iterations;
 }
 
 /* Sets what ov says on one scenario object (or the top level, for shortcuts); counts what applied. */
 static void
-apply_one(json_t *sc, const struct target *t, const struct overrides *ov, int applied[3])
+apply_one(json_t *sc, const struct target *t, const struct overrides *ov, int applied[4])
 {
 	if (ov->has_vus && t->vus != NULL) {
 		json_object_set_new(sc, t->vus, json_integer(ov->vus));
@@ -89,6 +107,10 @@ apply_one(json_t *sc, const struct target *t, const struct overrides *ov, int ap
 		json_object_set_new(sc, t->rate, json_real(ov->rate));
 		applied[2]++;
 	}
+	if (ov->has_iterations && t->iterations != NULL) {
+		json_object_set_new(sc, t->iterations, json_integer(ov->iterations));
+		applied[3]++;
+	}
 }
 
 int
@@ -96,7 +118,7 @@ overrides_apply(json_t *def, const struct overrides *ov, struct testdef_errors *
 {
 	json_t *scenarios, *sc;
 	const char *name;
-	int applied[3] = { 0, 0, 0 };
+	int applied[4] = { 0, 0, 0, 0 };
 	int rc = 0;
 
 	if (!json_is_object(def))
@@ -137,6 +159,11 @@ overrides_apply(json_t *def, const struct overrides *ov, struct testdef_errors *
 	}
 	if (ov->has_rate && applied[2] == 0) {
 		testdef_errors_add(errs, "rate", "no scenario uses constant-arrival-rate");
+		rc = -1;
+	}
+	if (ov->has_iterations && applied[3] == 0) {
+		testdef_errors_add(errs, "iterations", "no scenario runs a count of iterations "
+		    "(per-vu-iterations, shared-iterations, or a definition without scenarios or stages)");
 		rc = -1;
 	}
 	return rc;

@@ -5,19 +5,21 @@
  *
  * Each override goes to every scenario whose executor has the matching parameter:
  *
- *   executor                vus                  duration       rate
- *   constant-vus            vus                  duration       -
- *   ramping-vus             -                    -              -
- *   constant-arrival-rate   preAllocatedVUs (*)  duration       rate
- *   ramping-arrival-rate    preAllocatedVUs (*)  -              -
- *   per-vu-iterations       vus                  maxDuration    -
- *   shared-iterations       vus                  maxDuration    -
+ *   executor                vus                  duration       rate   iterations
+ *   constant-vus            vus                  duration       -      -
+ *   ramping-vus             -                    -              -      -
+ *   constant-arrival-rate   preAllocatedVUs (*)  duration       rate   -
+ *   ramping-arrival-rate    preAllocatedVUs (*)  -              -      -
+ *   per-vu-iterations       vus                  maxDuration    -      iterations
+ *   shared-iterations       vus                  maxDuration    -      iterations
  *   (*) maxVUs is raised to the same number when it is lower.
  *
  * A definition written with the top-level shortcuts is treated as the one scenario k6 derives from
  * them (`duration` -> constant-vus, `iterations` -> shared-iterations with `duration` as its
  * maxDuration, `stages` -> ramping-vus; `vus` alone or nothing -> one iteration per VU, which takes
- * `vus` but no `duration`). An override that applies to no scenario is an error naming it.
+ * `vus` but no `duration`). `iterations` on a shortcut definition without stages sets the top-level
+ * `iterations`, which makes it shared-iterations (with `duration`, if any, as its maxDuration), as
+ * k6's --iterations does. An override that applies to no scenario is an error naming it.
  *
  * Pure functions on the caller's thread (the api thread).
  */
@@ -30,16 +32,18 @@
 struct testdef_errors;
 
 #define OVERRIDES_MAX_VUS 1000000
+#define OVERRIDES_MAX_ITERATIONS 1000000000
 
 struct overrides {
-	bool has_vus, has_duration, has_rate;
+	bool has_vus, has_duration, has_rate, has_iterations;
 	json_int_t vus;            /* 1..OVERRIDES_MAX_VUS */
 	const char *duration;      /* a duration > 0 ("30s"); borrowed from the parsed body */
 	double rate;               /* > 0, finite: iterations per the scenario's timeUnit */
+	json_int_t iterations;     /* 1..OVERRIDES_MAX_ITERATIONS */
 };
 
 /*
- * Reads "vus", "duration" and "rate" from obj (other keys are the caller's), checking each value's
+ * Reads "vus", "duration", "rate" and "iterations" from obj (other keys are the caller's), checking each value's
  * type and range; each problem is added to errs at the key's path ("vus"). 0, or -1 with errors.
  */
 int overrides_parse(json_t *obj, struct overrides *ov, struct testdef_errors *errs);
@@ -49,5 +53,7 @@ int overrides_parse(json_t *obj, struct overrides *ov, struct testdef_errors *er
  * is left alone (the validator reports it).
  */
 int overrides_apply(json_t *def, const struct overrides *ov, struct testdef_errors *errs);
+/* Whether ov changes anything. */
+bool overrides_any(const struct overrides *ov);
 
 #endif

@@ -17,6 +17,7 @@
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
 #include "runs/run_changes.h"
+#include "runs/run_events.h"
 #include "runs/run_query.h"
 #include "runs/run_store.h"
 #include "runs/run_window.h"
@@ -172,6 +173,14 @@ run_query_get(sqlite3 *db, int64_t id, run_query_add_fn *add, void *arg, json_t 
 			return -1;
 		}
 		json_object_set_new(*run, "changes", changes);
+		/* its markers (run_events.h) */
+		json_t *events = run_events_read(db, id, cause);
+		if (events == NULL) {
+			json_decref(*run);
+			*run = NULL;
+			return -1;
+		}
+		json_object_set_new(*run, "events", events);
 	}
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }

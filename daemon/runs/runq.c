@@ -53,6 +53,7 @@
 #include "metrics/tick.h"
 #include "runs/run_failures.h"
 #include "runs/run_changes.h"
+#include "runs/run_events.h"
 #include "runs/run_metrics.h"
 #include "runs/run_plan.h"
 #include "runs/run_store.h"
@@ -72,10 +73,11 @@ struct waiter {
 	enum run_state state;
 	char *cause;
 	struct runq_vus_reply *vus;/* VUS */
+	struct runq_mark_reply *mark;  /* MARK */
 };
 
 enum msg_kind { MSG_SUBMIT, MSG_STOP, MSG_DELETE, MSG_TICK, MSG_THRESHOLD, MSG_DONE, MSG_QUIT,
-    MSG_VUS };
+    MSG_VUS, MSG_MARK, MSG_EVENT };
 
 struct msg {
 	struct mailbox_msg link;   /* first: the mailbox links messages through it */
@@ -83,6 +85,9 @@ struct msg {
 	struct waiter *w;          /* SUBMIT, STOP, DELETE */
 	const struct runq_new *nr; /* SUBMIT */
 	const struct runq_vus *vus;/* VUS */
+	const struct runq_mark *mark;  /* MARK */
+	struct run_event event;    /* EVENT: a timed event of the definition (strings below) */
+	char *event_name, *event_error;
 	int64_t id;                /* STOP, DELETE */
 	bool force;                /* STOP */
 	struct qrun *run;          /* TICK, THRESHOLD, DONE */
@@ -120,6 +125,7 @@ struct qrun {
 	struct engine *engine;
 	bool user_stop;            /* ends `stopped` */
 	bool shutdown;             /* ends `aborted` */
+	int nevents;               /* markers recorded (RUN_EVENTS_MAX) */
 	/* the controller thread's while the engine runs (on_tick), then the manager's */
 	struct summary_series series;
 	struct threshold_set *thresholds;   /* judged each second, then at the end */
@@ -569,6 +575,23 @@ done_told(void *arg, int rc, const char *cause)
 	give(m->run->q, m);
 }
 
+/* engine_sink.on_event: a timed event of the definition happened; the manager records it. */
+static void
+on_event(void *arg, const struct engine_event *ev)
+{
+	struct qrun *r = arg;
+	struct msg *m = xcalloc(1, sizeof *m);
+
+	m->kind = MSG_EVENT;
+	m->run = r;
+	m->event_name = xstrdup(ev->name);
+	m->event_error = ev->error != NULL ? xstrdup(ev->error) : NULL;
+	m->event = (struct run_event){ .run_id = r->id, .at_ms = ev->at_ms, .name = m->event_name,
+	    .source = "definition", .status = ev->status, .error = m->event_error,
+	    .created_ms = clock_wall_ms() };
+	give(r->q, m);
+}
+
 /* engine_sink.on_done: tell the manager, through the store so that it comes after every tick. */
 static void
 on_done(void *arg, const struct tick *whole)
@@ -653,7 +676,8 @@ start_run(struct runq *q, struct qrun *r)
 	struct engine_options eo = { .workers = q->cfg->workers, .allow_addr = allow_addr,
 	    .allow_arg = (void *)q->sec, .live_vus_max = security_caps(q->sec)->max_vus,
 	    .live_vus_max_name = "limits.max_vus" };
-	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = r };
+	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .on_event = on_event,
+	    .arg = r };
 	struct run_store_state with = { 0 };
 	char *cause = NULL;
 
@@ -756,7 +780,10 @@ finish_run(struct runq *q, struct qrun *r)
 		.thresholds = r->thresholds,
 		.alarm = &r->alarm,
 	};
+	json_t *events = engine_events_json(r->engine);
+	sr.events = events;
 	sj = summary_json(&sr);
+	json_decref(events);
 	note_changes(q, r, sj);
 	summary = json_dumps(sj, JSON_COMPACT);
 	json_decref(sj);
@@ -961,6 +988,59 @@ handle_vus(struct runq *q, struct msg *m)
 	    (json_int_t)r->id, "change", run_changes_json(&c)));
 }
 
+/* Records an event of r and publishes it. 0, or -1 and *cause. */
+static int
+record_event(struct runq *q, struct qrun *r, const struct run_event *ev, char **cause)
+{
+	if (store_write_sync(q->store, run_events_insert, (void *)ev, cause) != 0)
+		return -1;
+	r->nevents++;
+	publish(q, r->topic, json_pack("{s:s, s:I, s:o}", "type", "event", "run_id", (json_int_t)r->id,
+	    "event", run_events_json(ev)));
+	return 0;
+}
+
+/* MARK: mark the moment now of a running run. */
+static void
+handle_mark(struct runq *q, struct msg *m)
+{
+	struct qrun *r = find(q, m->id);
+	struct runq_mark_reply *out = m->w->mark;
+	struct run_event ev = { .run_id = m->id, .name = m->mark->name, .source = "api",
+	    .trigger = m->mark->trigger };
+	int s;
+
+	m->w->result = RUNQ_CONFLICT;
+	if (r == NULL || r->state != RUN_RUNNING || r->engine == NULL) {
+		s = r != NULL ? (int)r->state : (r = find_unrecorded(q, m->id)) != NULL ? (int)r->state :
+		    stored_state(q, m->id);
+		if (s < 0) {
+			m->w->result = RUNQ_NOT_FOUND;
+			return;
+		}
+		out->state = (enum run_state)s;
+		out->cause = xasprintf("the run is %s: only a running run's moments can be marked",
+		    run_state_name(out->state));
+		return;
+	}
+	out->state = r->state;
+	if (r->nevents >= RUN_EVENTS_MAX) {
+		out->cause = xasprintf("the run has %d events already, the most a run may have",
+		    RUN_EVENTS_MAX);
+		return;
+	}
+	ev.at_ms = engine_elapsed_ns(r->engine) / CLOCK_NS_PER_MS;
+	ev.created_ms = clock_wall_ms();
+	if (record_event(q, r, &ev, &out->cause) != 0) {
+		m->w->result = RUNQ_FAILED;
+		return;
+	}
+	engine_mark(r->engine, &(struct engine_event){ .at_ms = ev.at_ms, .name = ev.name,
+	    .source = "api", .status = -1 });
+	out->event = run_events_json(&ev);
+	m->w->result = RUNQ_OK;
+}
+
 /* Handles one message; frees it. */
 static void
 handle(struct runq *q, struct msg *m)
@@ -984,6 +1064,21 @@ handle(struct runq *q, struct msg *m)
 		handle_vus(q, m);
 		answer(m->w);
 		break;
+	case MSG_MARK:
+		handle_mark(q, m);
+		answer(m->w);
+		break;
+	case MSG_EVENT: {
+		char *cause = NULL;
+		if (r->nevents < RUN_EVENTS_MAX && record_event(q, r, &m->event, &cause) != 0) {
+			log_warn("run %lld: event %s not recorded: %s", (long long)r->id, m->event.name,
+			    cause);
+			free(cause);
+		}
+		free(m->event_name);
+		free(m->event_error);
+		break;
+	}
 	case MSG_TICK: {
 		struct run_metrics *old;
 
@@ -1238,6 +1333,21 @@ runq_set_vus(struct runq *q, int64_t id, const struct runq_vus *v, struct runq_v
 	m->kind = MSG_VUS;
 	m->id = id;
 	m->vus = v;
+	ask(q, m, &w);
+	assert(w.cause == NULL);
+	return w.result;
+}
+
+enum runq_result
+runq_mark(struct runq *q, int64_t id, const struct runq_mark *mk, struct runq_mark_reply *out)
+{
+	struct msg *m = xcalloc(1, sizeof *m);
+	struct waiter w = { .done = false, .mark = out };
+
+	memset(out, 0, sizeof *out);
+	m->kind = MSG_MARK;
+	m->id = id;
+	m->mark = mk;
 	ask(q, m, &w);
 	assert(w.cause == NULL);
 	return w.result;

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "runs/run_state.h"
 
@@ -182,6 +183,27 @@ struct runq_vus_reply {
  */
 enum runq_result runq_set_vus(struct runq *q, int64_t id, const struct runq_vus *v,
     struct runq_vus_reply *out);
+/* A marker of a running run (runq_mark); borrowed for the call. */
+struct runq_mark {
+	const char *name;          /* checked by the caller (testdef_event_name_check) */
+	const char *trigger;       /* "api", "cli", "dashboard" (run_changes_trigger) */
+};
+/* What runq_mark answers besides its result. */
+struct runq_mark_reply {
+	enum run_state state;      /* the run's state (NOT_FOUND: meaningless) */
+	json_t *event;             /* OK: the event as stored (run_events_json; caller frees) */
+	char *cause;               /* a refusal or failure: why (caller frees) */
+};
+/*
+ * Marks the moment now of a running run (an event named mk->name, source "api"): records it
+ * (run_events.h), publishes it on topic "run:<id>" as {"type":"event","run_id":..,"event":{...}}
+ * and gives it to the engine (engine_mark: its finding comes with the summary). RUNQ_OK;
+ * RUNQ_NOT_FOUND; RUNQ_CONFLICT when the run is not running or has RUN_EVENTS_MAX events (cause);
+ * RUNQ_FAILED + cause when it could not be recorded. Waits for the manager and the commit. Any
+ * thread but the manager's.
+ */
+enum runq_result runq_mark(struct runq *q, int64_t id, const struct runq_mark *mk,
+    struct runq_mark_reply *out);
 /* Fills *st for a run that has not ended yet, or whose end is not recorded yet: true; false when the
    manager holds no such run. Release it with runq_status_fini. Any thread. */
 bool runq_status(struct runq *q, int64_t id, struct runq_status *st);

@@ -24,7 +24,7 @@
 int
 saved_start_check(json_t *ov, const char *prefix, struct testdef_errors *errs)
 {
-	static const char *const keys[] = { "vus", "duration", "rate", "tags", "note", NULL };
+	static const char *const keys[] = { "vus", "duration", "rate", "iterations", "tags", "note", NULL };
 	struct testdef_errors local;
 	struct overrides parsed;
 	const char *key;
@@ -32,7 +32,8 @@ saved_start_check(json_t *ov, const char *prefix, struct testdef_errors *errs)
 	int n0 = errs->n;
 
 	if (!json_is_object(ov)) {
-		testdef_errors_add(errs, prefix, "expected an object of vus, duration, rate, tags, note");
+		testdef_errors_add(errs, prefix, "expected an object of vus, duration, rate, iterations, tags, "
+		    "note");
 		return -1;
 	}
 	json_object_foreach(ov, key, v) {
@@ -41,7 +42,7 @@ saved_start_check(json_t *ov, const char *prefix, struct testdef_errors *errs)
 			;
 		if (keys[i] == NULL)
 			testdef_errors_add(errs, prefix, "unknown key \"%s\" (overrides take vus, duration, "
-			    "rate, tags, note)", key);
+			    "rate, iterations, tags, note)", key);
 	}
 	/* overrides_parse names keys without a prefix: copy its errors over */
 	testdef_errors_init(&local);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/duration.h"
 #include "core/xmalloc.h"
@@ -24,10 +25,14 @@
 static const char *const builtin_names[] = {
 	"vu", "iteration", "uuid", "randomInt", "timestampMs", "env", NULL,
 };
-static const char *const extract_keys[] = { "json", "header", "regex", "group", "pick", NULL };
+static const char *const extract_keys[] = { "json", "header", "regex", "group", "cookie", "pick", NULL };
 static const char *const check_keys_all[] = {
 	"name", "failRequest", "onFail", "status", "bodyContains", "json", "header", "maxDuration", "exists",
-	"equals", "matches", NULL,
+	"equals", "matches", "phase", "url", "protocol", NULL,
+};
+/* k6's names of the timing phases (res.timings.*), in enum plan_phase's order. */
+static const char *const phase_names[] = {
+	"blocked", "connecting", "tls_handshaking", "sending", "waiting", "receiving", NULL,
 };
 static const char *const group_by_keys[] = { "json", "header", NULL };
 static const char *const think_keys[] = { "between", "exponential", "pacing", NULL };
@@ -345,7 +350,7 @@ one_of(struct walk *c, json_t *obj, const char *const *kinds, const char *what)
 static void
 parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 {
-	static const char *const kinds[] = { "json", "header", "regex", NULL };
+	static const char *const kinds[] = { "json", "header", "regex", "cookie", NULL };
 	const char *const *lists[] = { extract_keys };
 	json_t *x = json_object_get(obj, "extract"), *v, *pv;
 	const char *name;
@@ -384,7 +389,7 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 		}
 		old2 = walk_key(c, name);
 		walk_check_keys(c, v, lists, 1, -1);
-		kind = one_of(c, v, kinds, "one of json, header, regex");
+		kind = one_of(c, v, kinds, "one of json, header, regex, cookie");
 		/* An invalid entry is still kept (for plan_free); its error fails the parse. */
 		if (kind != NULL && strcmp(kind, "regex") != 0 && json_object_get(v, "group") != NULL)
 			walk_err_key(c, "group", "only goes with \"regex\"");
@@ -397,6 +402,14 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 		} else if (strcmp(kind, "header") == 0) {
 			e->from = PLAN_FROM_HEADER;
 			e->header = header_name_at(c, v, "header");
+		} else if (strcmp(kind, "cookie") == 0) {
+			/* a cookie name is an HTTP token too (RFC 6265) */
+			e->from = PLAN_FROM_COOKIE;
+			json_t *cn = json_object_get(v, "cookie");
+			if (!json_is_string(cn) || !request_is_token(json_string_value(cn), json_string_length(cn)))
+				walk_expected(c, "cookie", "a cookie name like \"csrftoken\"", cn);
+			else
+				e->header = xstrdup(json_string_value(cn));
 		} else {
 			e->from = PLAN_FROM_REGEX;
 			if ((e->regex = regex_at(c, v, "regex")) != NULL) {
@@ -412,7 +425,7 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 			}
 		}
 		if ((pv = json_object_get(v, "pick")) != NULL) {
-			if (kind != NULL && strcmp(kind, "header") == 0)
+			if (kind != NULL && strcmp(kind, "json") != 0 && strcmp(kind, "regex") != 0)
 				walk_err_key(c, "pick", "only goes with \"json\" (an array's elements) or \"regex\" "
 				    "(all its matches)");
 			else if (json_is_string(pv) && strcmp(json_string_value(pv), "random") == 0)
@@ -471,7 +484,14 @@ check_default_name(const struct plan_check *k, json_t *spec)
 		return xasprintf("header %s matches /%s/", k->header,
 		    json_string_value(json_object_get(spec, "matches")));
 	case PLAN_CHECK_MAX_DURATION:
+		if (k->phase > 0)
+			return xasprintf("timings.%s < %s", phase_names[k->phase - 1],
+			    json_string_value(json_object_get(spec, "maxDuration")));
 		return xasprintf("response time < %s", json_string_value(json_object_get(spec, "maxDuration")));
+	case PLAN_CHECK_URL:
+		return xasprintf("url is %s", k->text);
+	case PLAN_CHECK_PROTOCOL:
+		return xasprintf("protocol is %s", k->text);
 	}
 	return xstrdup("check");
 }
@@ -483,11 +503,48 @@ check_index_of(struct walk *c, const char *name)
 	return intern(c->check_index, &c->plan->check_names, &c->plan->nchecks, name);
 }
 
+/* Parses a check of the final URL ({"url": "/api/health"}: after redirects; a text that begins with
+   "/" is compared with the path and query) or of the protocol ({"protocol": "HTTP/1.1"}). */
+static void
+parse_url_check(struct walk *c, json_t *v, const char *kind, struct plan_check *k)
+{
+	static const char *const protocols[][2] = {
+		{ "HTTP/1.0", "HTTP/1.0" }, { "HTTP/1.1", "HTTP/1.1" }, { "HTTP/2", "HTTP/2.0" },
+		{ "HTTP/2.0", "HTTP/2.0" }, { "HTTP/3", "HTTP/3.0" }, { "HTTP/3.0", "HTTP/3.0" },
+	};
+	json_t *s = json_object_get(v, kind);
+	const char *t = json_string_value(s);
+
+	if (strcmp(kind, "url") == 0) {
+		k->kind = PLAN_CHECK_URL;
+		if (t == NULL || (t[0] != '/' && strncasecmp(t, "http://", 7) != 0 &&
+		    strncasecmp(t, "https://", 8) != 0)) {
+			walk_expected(c, "url", "the final URL (\"http://host/path\") or its path and query "
+			    "(\"/path?q=1\")", s);
+			return;
+		}
+		k->path_only = t[0] == '/';
+	} else {
+		k->kind = PLAN_CHECK_PROTOCOL;
+		for (size_t i = 0; t != NULL && i < sizeof protocols / sizeof protocols[0]; i++)
+			if (strcasecmp(t, protocols[i][0]) == 0) {
+				k->text = xstrdup(protocols[i][1]);
+				k->text_len = strlen(k->text);
+				return;
+			}
+		walk_expected(c, "protocol", "one of HTTP/1.0, HTTP/1.1, HTTP/2.0, HTTP/3.0", s);
+		return;
+	}
+	k->text = xstrdup(t);
+	k->text_len = strlen(t);
+}
+
 /* Parses one check (object at the current path) into k; 0, or -1 when invalid. */
 static int
 parse_check(struct walk *c, json_t *v, struct plan_check *k)
 {
-	static const char *const kinds[] = { "status", "bodyContains", "json", "header", "maxDuration", NULL };
+	static const char *const kinds[] = { "status", "bodyContains", "json", "header", "maxDuration", "url",
+		"protocol", NULL };
 	static const char *const header_ops[] = { "exists", "equals", "matches", NULL };
 	const char *const *lists[] = { check_keys_all };
 	const char *kind, *name = NULL;
@@ -500,8 +557,11 @@ parse_check(struct walk *c, json_t *v, struct plan_check *k)
 		return -1;
 	}
 	walk_check_keys(c, v, lists, 1, -1);
-	if ((kind = one_of(c, v, kinds, "one of status, bodyContains, json, header, maxDuration")) == NULL)
+	if ((kind = one_of(c, v, kinds, "one of status, bodyContains, json, header, maxDuration, url, "
+	    "protocol")) == NULL)
 		return -1;
+	if (strcmp(kind, "maxDuration") != 0 && json_object_get(v, "phase") != NULL)
+		walk_err_key(c, "phase", "only goes with \"maxDuration\"");
 	/* operators belong to json and header only */
 	if (strcmp(kind, "json") != 0 && strcmp(kind, "header") != 0) {
 		for (const char *const *op = header_ops; *op != NULL; op++)
@@ -601,9 +661,26 @@ parse_check(struct walk *c, json_t *v, struct plan_check *k)
 			k->op = PLAN_OP_MATCHES;
 			k->regex = regex_at(c, v, "matches");
 		}
+	} else if (strcmp(kind, "url") == 0 || strcmp(kind, "protocol") == 0) {
+		parse_url_check(c, v, kind, k);
 	} else {
 		k->kind = PLAN_CHECK_MAX_DURATION;
 		walk_get_duration(c, v, "maxDuration", 1, INT64_MAX, &k->max_ns);
+		if ((ex = json_object_get(v, "phase")) != NULL) {
+			for (int i = 0; phase_names[i] != NULL && json_is_string(ex); i++)
+				if (strcmp(phase_names[i], json_string_value(ex)) == 0)
+					k->phase = 1 + i;
+			if (k->phase == 0) {
+				const char *const *phases[] = { phase_names };
+				const char *hint = json_is_string(ex) ? walk_suggest(json_string_value(ex), phases, 1) :
+				    NULL;
+				char *got = walk_got(ex);
+				walk_err_key(c, "phase", "expected one of blocked, connecting, tls_handshaking, sending, "
+				    "waiting, receiving (k6's timings), got %s%s%s%s", got, hint ? " (did you mean \"" : "",
+				    hint ? hint : "", hint ? "\"?)" : "");
+				free(got);
+			}
+		}
 	}
 
 	if (walk_get_name(c, v, "name", &name) == 1 && strstr(name, "::") != NULL) {
@@ -781,6 +858,7 @@ features_scenario(struct walk *c, json_t *obj, struct plan_scenario *s, int know
 				s->inits[s->ninits].slot = features_var_register(c, name);
 				s->inits[s->ninits].len = strlen(text);
 				s->inits[s->ninits].value = text;
+				s->inits[s->ninits].json = json_is_number(v) || json_is_boolean(v);
 				s->ninits++;
 			}
 			walk_pop(c, old);

@@ -18,7 +18,7 @@
 #include "testdef/plan.h"
 #include "testdef/testdef_priv.h"
 
-static const char *const feed_keys[] = { "csv", "rows", "mode", NULL };
+static const char *const feed_keys[] = { "csv", "json", "rows", "mode", NULL };
 
 /* ---- CSV and rows */
 
@@ -254,8 +254,8 @@ read_feed_file(struct walk *c, const char *file, size_t *len, char **cause)
 	size_t n;
 
 	if (c->opt.base_dir == NULL) {
-		*cause = xstrdup("CSV files are read only from definitions given as files (rampage run, "
-		    "rampage validate); use \"rows\"");
+		*cause = xstrdup("CSV and JSON files are read only from definitions given as files "
+		    "(rampage run, rampage validate); use \"rows\"");
 		return NULL;
 	}
 	path = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", c->opt.base_dir, file);
@@ -280,10 +280,11 @@ read_feed_file(struct walk *c, const char *file, size_t *len, char **cause)
 	return buf;
 }
 
-/* Loads inline rows: an array of objects with the same keys; values are strings, numbers or
-   booleans. */
+/* Loads rows: an array of objects with the same keys; values are strings, numbers or booleans
+   (numbers and booleans keep their type). key: where errors point ("rows" inline, "json" for the
+   array a JSON file holds). */
 static int
-load_rows(struct walk *c, json_t *rows, struct plan_feed *f)
+load_rows(struct walk *c, const char *key_of_rows, json_t *rows, struct plan_feed *f)
 {
 	json_t *first = json_array_get(rows, 0), *v;
 	const char *key;
@@ -293,19 +294,19 @@ load_rows(struct walk *c, json_t *rows, struct plan_feed *f)
 
 	if (!json_is_array(rows) || json_array_size(rows) == 0 || !json_is_object(first) ||
 	    json_object_size(first) == 0) {
-		walk_expected(c, "rows", "a non-empty array of objects like {\"username\": \"a\"}", rows);
+		walk_expected(c, key_of_rows, "a non-empty array of objects like {\"username\": \"a\"}", rows);
 		return -1;
 	}
 	if (json_array_size(rows) > (size_t)c->opt.max_feed_rows) {
 		char *what = xasprintf("at most %d rows", c->opt.max_feed_rows);
-		walk_expected(c, "rows", what, rows);
+		walk_expected(c, key_of_rows, what, rows);
 		free(what);
 		return -1;
 	}
 	cols = xcalloc(json_object_size(first), sizeof *cols);
 	json_object_foreach(first, key, v) {
 		if (!feed_load_column_ok(key, strlen(key))) {
-			size_t old = walk_key(c, "rows");
+			size_t old = walk_key(c, key_of_rows);
 			size_t old2 = walk_index(c, 0);
 			walk_err_key(c, key, "expected a column name of letters, digits, '_' and '-' (starting "
 			    "with a letter or '_')");
@@ -319,7 +320,7 @@ load_rows(struct walk *c, json_t *rows, struct plan_feed *f)
 	cells = xcalloc(n, sizeof *cells);
 	lens = xcalloc(n, sizeof *lens);
 	json_array_foreach(rows, i, v) {
-		size_t old = walk_key(c, "rows"), old2 = walk_index(c, i);
+		size_t old = walk_key(c, key_of_rows), old2 = walk_index(c, i);
 		if (!json_is_object(v) || json_object_size(v) != ncol) {
 			walk_expected(c, NULL, "an object with the same keys as rows[0]", v);
 			ok = 0;
@@ -343,14 +344,52 @@ load_rows(struct walk *c, json_t *rows, struct plan_feed *f)
 		walk_pop(c, old2);
 		walk_pop(c, old);
 	}
-	if (ok)
+	if (ok) {
 		feed_load_rows(f, cols, (int)ncol, cells, lens, (int)json_array_size(rows));
+		/* numbers and booleans stay typed: "json": {"id": "{{users.id}}"} sends a number */
+		json_array_foreach(rows, i, v)
+			for (size_t k = 0; k < ncol; k++) {
+				json_t *cell = json_object_get(v, cols[k]);
+				f->cells[i * ncol + k].json = json_is_number(cell) || json_is_boolean(cell);
+			}
+	}
 	for (size_t k = 0; k < n; k++)
 		free(cells[k]);
 	free(cells);
 	free(lens);
 	free(cols);
 	return ok ? 0 : -1;
+}
+
+/* Loads a JSON file holding an array of row objects (k6's SharedArray over JSON.parse(open(f))),
+   typed as inline rows are; errors at "json" (the file's rows as "json[3].qty"). */
+static int
+load_json_file(struct walk *c, json_t *name, struct plan_feed *f)
+{
+	char *cause = NULL, *text;
+	json_error_t jerr;
+	json_t *rows;
+	size_t len = 0;
+	int rc;
+
+	if (!json_is_string(name) || json_string_length(name) == 0) {
+		walk_expected(c, "json", "a file name (relative to the definition's folder)", name);
+		return -1;
+	}
+	if ((text = read_feed_file(c, json_string_value(name), &len, &cause)) == NULL) {
+		walk_err_key(c, "json", "%s", cause);
+		free(cause);
+		return -1;
+	}
+	rows = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (rows == NULL) {
+		walk_err_key(c, "json", "%s: not JSON: line %d: %s", json_string_value(name), jerr.line, jerr.text);
+		return -1;
+	}
+	rc = load_rows(c, "json", rows, f);
+	json_decref(rows);
+	return rc;
 }
 
 /* Parses the top-level `feeds` and registers "feed.column" variables. */
@@ -379,6 +418,7 @@ feed_load_parse(struct walk *c, json_t *root)
 		size_t old2 = walk_key(c, name);
 		struct plan_feed f = { 0 };
 		json_t *csv = json_object_get(v, "csv"), *rows = json_object_get(v, "rows");
+		json_t *json = json_object_get(v, "json");
 		const char *mode = "sequential";
 		int bad = 0;
 
@@ -399,9 +439,9 @@ feed_load_parse(struct walk *c, json_t *root)
 			walk_expected(c, "mode", "one of sequential, random, unique", json_object_get(v, "mode"));
 			bad = 1;
 		}
-		if ((csv == NULL) == (rows == NULL)) {
-			walk_err(c, "expected one of \"csv\" (a file) and \"rows\" (inline), got %s",
-			    csv == NULL ? "neither" : "both");
+		if ((csv != NULL) + (rows != NULL) + (json != NULL) != 1) {
+			walk_err(c, "expected one of \"csv\" (a CSV file), \"json\" (a JSON file) and \"rows\" "
+			    "(inline), got %s", csv == NULL && rows == NULL && json == NULL ? "none" : "several");
 			bad = 1;
 		} else if (csv != NULL) {
 			char *cause = NULL, *text;
@@ -419,7 +459,9 @@ feed_load_parse(struct walk *c, json_t *root)
 			} else {
 				free(text);
 			}
-		} else if (load_rows(c, rows, &f) != 0) {
+		} else if (json != NULL) {
+			bad = load_json_file(c, json, &f) != 0;
+		} else if (load_rows(c, "rows", rows, &f) != 0) {
 			bad = 1;
 		}
 		if (!bad) {

@@ -67,6 +67,8 @@ enum plan_source {
 	PLAN_FROM_JSON,            /* a JSON Pointer into the body (parsed once per response, Jansson) */
 	PLAN_FROM_HEADER,          /* a response header, the first of that name */
 	PLAN_FROM_REGEX,           /* a capture group of a regex over the body (extract only) */
+	PLAN_FROM_COOKIE,          /* the value of a cookie the response sets (Set-Cookie), by name
+	                              (in `header`; extract only) */
 };
 
 /* One `extract` entry: a per-VU variable set from the response. */
@@ -87,7 +89,18 @@ enum plan_check_kind {
 	PLAN_CHECK_BODY_CONTAINS,  /* text occurs in the kept part of the body */
 	PLAN_CHECK_JSON,           /* a JSON Pointer: op EXISTS, ABSENT or EQUALS (equals) */
 	PLAN_CHECK_HEADER,         /* a header: op EXISTS, ABSENT, EQUALS (text) or MATCHES (regex) */
-	PLAN_CHECK_MAX_DURATION,   /* http_req_duration (the request's service time) < max_ns */
+	PLAN_CHECK_MAX_DURATION,   /* http_req_duration (the request's service time), or one timing
+	                              phase (phase > 0), < max_ns */
+	PLAN_CHECK_URL,            /* the final URL (after redirects) is text; path_only: its path and
+	                              query are (text begins with "/") */
+	PLAN_CHECK_PROTOCOL,       /* the response's protocol is text ("HTTP/1.1", "HTTP/2.0") */
+};
+
+/* The timing phases a maxDuration check may name ("phase"), in k6's words and in the order of
+   metrics/tick.h's enum tick_phase (engine/check.c maps them). */
+enum plan_phase {
+	PLAN_PHASE_BLOCKED, PLAN_PHASE_CONNECTING, PLAN_PHASE_TLS, PLAN_PHASE_SENDING,
+	PLAN_PHASE_WAITING, PLAN_PHASE_RECEIVING, PLAN_NPHASES,
 };
 
 enum plan_check_op { PLAN_OP_NONE, PLAN_OP_EXISTS, PLAN_OP_ABSENT, PLAN_OP_EQUALS, PLAN_OP_MATCHES };
@@ -110,6 +123,8 @@ struct plan_check {
 	char *header;              /* HEADER */
 	struct pattern_regex *regex;       /* HEADER + MATCHES */
 	int64_t max_ns;            /* MAX_DURATION */
+	int phase;                 /* MAX_DURATION: 0 the request's duration, else 1 + enum plan_phase */
+	int path_only;             /* URL: compare the path and query only */
 };
 
 /* A condition (`when` on a step, `until` of a repeat): on a variable or on the status of the VU's
@@ -170,6 +185,7 @@ struct plan_var_init {
 	int slot;
 	char *value;
 	size_t len;
+	int json;                  /* a number or boolean (struct tmpl_var.json) */
 };
 
 struct plan_header {
@@ -198,6 +214,15 @@ struct plan_request {
 	                              values JSON-escaped on render; FORM: a=b&c=d; NULL when NONE */
 	int64_t timeout_ns;        /* step timeout, else defaults.timeout, else 60 s */
 	int max_redirects;         /* `redirects`, else the test's maxRedirects, else 10; 0: none */
+	int url_check;             /* enum url_check_kind: a path or url that begins with a variable
+	                              is checked once rendered (testdef/url_check.h); 0: fixed origin */
+	size_t url_fixed_len;      /* URL_CHECK_PATH: baseUrl's length, where the path begins */
+};
+
+/* A request's own tag (`"tags": {"kind": "write"}`): thresholds select by it. */
+struct plan_tag {
+	char *name;
+	char *value;
 };
 
 /* One step of a task: a request plus what to do with the response. */
@@ -218,6 +243,8 @@ struct plan_step {
 	   count in (tick->series); usually none */
 	struct threshold_series_ref *series;
 	int nseries;
+	struct plan_tag *tags;     /* `tags` (testdef/step_tags.h); read at parse time only */
+	int ntags;
 	/* control flow (testdef/flow.c; all NULL/0 for a plain step) */
 	struct plan_cond *when;    /* `when`: the step is skipped unless it holds */
 	struct plan_repeat *repeat;        /* `repeat` */
@@ -304,6 +331,8 @@ struct plan {
 	size_t var_cap;            /* bytes kept of an extracted value (longer ones are cut, counted) */
 	struct plan_feed *feeds;   /* `feeds` */
 	int nfeeds;
+	struct plan_random *randoms;       /* `random` (testdef/random_vars.h) */
+	int nrandoms;
 	char **check_names;        /* distinct check names, in order of appearance: tick->checks[i] */
 	int nchecks;
 	struct plan_group *groups; /* groupBy of each step that has one: tick->groups[i] */
@@ -316,6 +345,8 @@ struct plan {
 	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
 	json_t *definition;        /* the definition as given (a reference is held) */
+	struct plan_event *events; /* `events`, sorted by at_ns */
+	int nevents;
 	/* `setup` and `teardown` (engine/setup.h): steps run once per run, before the VUs start and
 	   after they end; the variables setup extracts (setup_slots) are read-only data for every VU */
 	struct plan_step *setup;
@@ -328,6 +359,18 @@ struct plan {
 	                              index >= nchecks is setup_check_names[index - nchecks] */
 	int nsetup_checks;
 };
+
+/* A timed event of the definition's `events`: at `at_ns` of run time the engine marks it and, with a
+   request, sends that request (its status is recorded with the marker). */
+struct plan_event {
+	int64_t at_ns;             /* since the run's start */
+	char *name;                /* 1-64 printable ASCII characters */
+	char *method;              /* NULL: a marker without a request */
+	char *url;                 /* absolute, its origin checked against the target allowlist */
+	int64_t timeout_ns;        /* the request's whole time (default 10 s) */
+};
+#define PLAN_MAX_EVENTS 100        /* timed events per definition */
+#define PLAN_EVENT_NAME_MAX 64     /* bytes of an event's name */
 
 /* Frees a plan and everything in it. NULL is a no-op. */
 void plan_free(struct plan *plan);

@@ -16,8 +16,10 @@
 
 #include "core/clock.h"
 #include "core/xmalloc.h"
+#include "testdef/step_tags.h"
 #include "testdef/template.h"
 #include "testdef/testdef_priv.h"
+#include "testdef/url_check.h"
 
 #define MAX_WEIGHT 1000000         /* so that 1000 tasks' cumulative weight fits an int */
 #define DEFAULT_TIMEOUT (60 * CLOCK_NS_PER_S)
@@ -26,7 +28,8 @@
 
 static const char *const request_keys[] = {
 	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
-	"redirects", "extract", "checks", "groupBy", "thinkTime", "when", "repeat", NULL,
+	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", "tags", "when", "repeat",
+	NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
@@ -202,6 +205,35 @@ check_target(struct walk *c, const char *key, const char *origin, size_t n)
 	free(o);
 }
 
+size_t
+request_url_origin(const char *s, size_t n, const char **why)
+{
+	return has_space_or_control(s, n) ? (*why = "a URL without spaces or control characters (write "
+	    "%20)", 0) : url_origin(s, n, 1, why);
+}
+
+void
+request_check_target(struct walk *c, const char *key, const char *origin, size_t n)
+{
+	check_target(c, key, origin, n);
+}
+
+/* The methods a request may use without "customMethod" (RFC 9110's and PATCH, less CONNECT and
+   TRACE, which a load test has no use for). */
+static const char *const standard_methods[] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL,
+};
+
+/* Whether s is one of standard_methods, in any case (the method is upper-cased). */
+static int
+is_standard_method(const char *s)
+{
+	for (const char *const *m = standard_methods; *m != NULL; m++)
+		if (strcasecmp(s, *m) == 0)
+			return 1;
+	return 0;
+}
+
 /* Whether name is an HTTP token (RFC 9110: method and header names). */
 int
 request_is_token(const char *s, size_t n)
@@ -369,6 +401,16 @@ append_json(struct walk *c, json_t *v, struct tmpl *t)
 	case JSON_STRING: {
 		struct tmpl *str = parse_tmpl_at(c, NULL, json_string_value(v), json_string_length(v),
 		    TMPL_JSON, 1);
+		if (str != NULL && tmpl_is_one_var(str)) {
+			/* "{{id}}" alone: the variable's value, a number kept a number (template.h) */
+			tmpl_free(str);
+			str = parse_tmpl_at(c, NULL, json_string_value(v), json_string_length(v),
+			    TMPL_JSON_VALUE, 1);
+			if (str != NULL)
+				tmpl_append_tmpl(t, str);
+			tmpl_free(str);
+			break;
+		}
 		tmpl_append_literal(t, "\"", 1);
 		if (str != NULL)
 			tmpl_append_tmpl(t, str);
@@ -482,14 +524,26 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	const char *method = "GET", *s, *target_src = NULL, *bodies[] = { "json", "body", "form" };
 	const char *body_key = NULL;
 	int64_t timeout, redirects;
-	int has_query_mark = 0;
+	int has_query_mark = 0, custom = 0;
 
-	/* method */
+	/* method: the standard ones, or any token with "customMethod": true (a typo like "GTE" would
+	   otherwise validate and then fail every request with a 405 and no hint) */
+	walk_get_flag(c, obj, "customMethod", &custom);
 	if (walk_get_string(c, obj, "method", 1, &s) == 1) {
-		if (request_is_token(s, strlen(s)) && strlen(s) <= 32)
-			method = s;
-		else
+		if (!request_is_token(s, strlen(s)) || strlen(s) > 32)
 			walk_expected(c, "method", "an HTTP method like \"GET\"", json_object_get(obj, "method"));
+		else if (custom || is_standard_method(s))
+			method = s;
+		else {
+			const char *const *lists[] = { standard_methods };
+			const char *hint = walk_suggest(s, lists, 1);
+			walk_err_key(c, "method", "expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, "
+			    "got \"%s\"%s%s%s (another method needs \"customMethod\": true)", s,
+			    hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+		}
+	} else if (custom && json_object_get(obj, "method") == NULL) {
+		walk_err_key(c, "customMethod", "expected with a \"method\" outside the standard ones, got "
+		    "no method");
 	}
 	r->method = xstrdup(method);
 	for (char *m = r->method; *m; m++) {
@@ -501,8 +555,10 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	if (path != NULL && url != NULL)
 		walk_err_key(c, "url", "conflicts with \"path\" (a request has one of path, url)");
 	if (path != NULL) {
-		if (!json_is_string(path) || json_string_value(path)[0] != '/') {
-			walk_expected(c, "path", "a path starting with \"/\"", path);
+		if (!json_is_string(path) || (json_string_value(path)[0] != '/' &&
+		    strncmp(json_string_value(path), "{{", 2) != 0)) {
+			walk_expected(c, "path", "a path starting with \"/\" or with a variable (\"{{next}}\")",
+			    path);
 		} else if (has_space_or_control(json_string_value(path), json_string_length(path))) {
 			walk_expected(c, "path", "a path without spaces or control characters (write %20)", path);
 		} else if (c->base_url == NULL) {
@@ -513,6 +569,20 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 			struct tmpl *p = parse_tmpl_at(c, "path", json_string_value(path),
 			    json_string_length(path), TMPL_RAW, 0);
 			target_src = json_string_value(path);
+			if (p != NULL && json_string_value(path)[0] != '/') {
+				size_t plen;
+				tmpl_prefix(p, &plen);
+				if (plen == 0) {
+					/* a runtime variable: checked for its "/" once rendered */
+					r->url_check = URL_CHECK_PATH;
+					r->url_fixed_len = strlen(c->base_url);
+				} else if (tmpl_prefix(p, &plen)[0] != '/') {
+					/* {{env.NAME}}, known now */
+					walk_expected(c, "path", "a path starting with \"/\"", path);
+					tmpl_free(p);
+					p = NULL;
+				}
+			}
 			if (p != NULL) {
 				r->url = tmpl_new();
 				tmpl_append_literal(r->url, c->base_url, strlen(c->base_url));
@@ -538,8 +608,12 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 		if (r->url != NULL) {
 			target_src = json_string_value(url);
 			prefix = tmpl_prefix(r->url, &plen);
-			olen = url_origin(prefix, plen, tmpl_nrefs(r->url) == 0, &why);
-			if (olen == 0) {
+			olen = plen == 0 && tmpl_nrefs(r->url) > 0 ? 0 : url_origin(prefix, plen,
+			    tmpl_nrefs(r->url) == 0, &why);
+			if (plen == 0 && tmpl_nrefs(r->url) > 0) {
+				/* a variable is the URL: its origin is checked once rendered (url_check.h) */
+				r->url_check = URL_CHECK_WHOLE;
+			} else if (olen == 0) {
 				walk_expected(c, "url", why, url);
 				tmpl_free(r->url);
 				r->url = NULL;
@@ -561,8 +635,18 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	} else {
 		const char *shown = target_src ? target_src : json_is_string(url) ? json_string_value(url) :
 		    json_is_string(path) ? json_string_value(path) : "?";
-		size_t n = walk_utf8_cut(shown, strlen(shown), WALK_NAME_MAX);
-		st->name = xasprintf("%s %.*s", r->method, (int)n, shown);
+		if (c->name_by_url) {
+			/* k6's default name: the URL (baseUrl + path as written; references kept, so that
+			   one step stays one endpoint, as with k6's http.url``) */
+			char *u = path != NULL && c->base_url != NULL ? xasprintf("%s%s", c->base_url, shown) :
+			    xstrdup(shown);
+			size_t n = walk_utf8_cut(u, strlen(u), WALK_NAME_MAX);
+			st->name = xstrndup(u, n);
+			free(u);
+		} else {
+			size_t n = walk_utf8_cut(shown, strlen(shown), WALK_NAME_MAX);
+			st->name = xasprintf("%s %.*s", r->method, (int)n, shown);
+		}
 	}
 
 	/* query */
@@ -575,6 +659,11 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 		else
 			append_pairs(c, "query", query, r->full_url, has_query_mark ? "&" : "?", &r->query,
 			    &r->nquery);
+	}
+	if (r->url_check != URL_CHECK_NONE && r->nquery > 0) {
+		/* a variable may bring its own '?': the worker joins the query then (render's "?" or "&") */
+		tmpl_free(r->full_url);
+		r->full_url = NULL;
 	}
 
 	/* headers: the request's, then defaults.headers not overridden */
@@ -652,6 +741,7 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 
 	st->endpoint = endpoint_of(c, st->name, r->method);
 	features_step(c, obj, st);
+	step_tags_parse(c, obj, st);
 }
 
 /* Parses one step object at the current path: a request, or a batch of them (flow.c). */
@@ -901,6 +991,7 @@ request_steps_free(struct plan_step *steps, int n)
 		free(steps[k].name);
 		request_fini(&steps[k].req);
 		features_step_fini(&steps[k]);
+		step_tags_fini(&steps[k]);
 		request_steps_free(steps[k].batch, steps[k].nbatch);
 	}
 	free(steps);

@@ -237,6 +237,7 @@ out_escaped(struct out *o, const char *s, size_t n, enum tmpl_escape esc)
 
 		switch (esc) {
 		case TMPL_JSON:
+		case TMPL_JSON_VALUE:
 			if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 				for (run = i; run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' &&
 				    u[run] != '\\'; run++)
@@ -656,10 +657,21 @@ tmpl_render(const struct tmpl *t, const struct tmpl_ctx *ctx, char *buf, size_t 
 			case SEG_TIMESTAMP_MS:
 				out_put(&o, tmp, fmt_int64(ctx->wall_ms != 0 ? ctx->wall_ms : clock_wall_ms(), tmp));
 				break;
-			case SEG_VAR:
-				if (s->slot < ctx->nvars && ctx->vars[s->slot].s != NULL)
-					out_escaped(&o, ctx->vars[s->slot].s, ctx->vars[s->slot].len, s->esc);
+			case SEG_VAR: {
+				const struct tmpl_var *v = s->slot < ctx->nvars && ctx->vars[s->slot].s != NULL ?
+				    &ctx->vars[s->slot] : NULL;
+				if (s->esc == TMPL_JSON_VALUE && v != NULL && v->json) {
+					out_put(&o, v->s, v->len);
+				} else if (s->esc == TMPL_JSON_VALUE) {
+					out_put(&o, "\"", 1);
+					if (v != NULL)
+						out_escaped(&o, v->s, v->len, TMPL_JSON);
+					out_put(&o, "\"", 1);
+				} else if (v != NULL) {
+					out_escaped(&o, v->s, v->len, s->esc);
+				}
 				break;
+			}
 			}
 		}
 	}
@@ -668,6 +680,20 @@ tmpl_render(const struct tmpl *t, const struct tmpl_ctx *ctx, char *buf, size_t 
 	if (len != NULL)
 		*len = (size_t)(o.p - buf);
 	return o.trunc ? TMPL_ETRUNC : 0;
+}
+
+int
+tmpl_is_one_var(const struct tmpl *t)
+{
+	int vars = 0;
+
+	for (int i = 0; i < t->nsegs; i++) {
+		if (t->segs[i].kind == SEG_VAR)
+			vars++;
+		else if (t->segs[i].kind != SEG_LITERAL || t->segs[i].len > 0)
+			return 0;
+	}
+	return vars == 1;
 }
 
 const char *

@@ -31,6 +31,9 @@ enum tmpl_escape {
 	                              invalid UTF-8 becomes U+FFFD) */
 	TMPL_URL,                  /* percent-encoded: all but A-Z a-z 0-9 - . _ ~ (query, form) */
 	TMPL_HEADER,               /* CR, LF and NUL become spaces (header values) */
+	TMPL_JSON_VALUE,           /* a whole JSON value (a `json` string that is one variable,
+	                              "{{id}}"): a typed value (struct tmpl_var.json) as it is, so a
+	                              number stays a number; any other as a quoted TMPL_JSON string */
 };
 
 /* What names mean while parsing. Every member may be NULL. */
@@ -47,6 +50,9 @@ struct tmpl_scope {
 struct tmpl_var {
 	const char *s;
 	size_t len;
+	int json;                  /* s is a JSON number, true or false (from a JSON value: `vars`,
+	                              inline feed rows, a JSON extraction): TMPL_JSON_VALUE writes it
+	                              unquoted */
 };
 
 /* Everything a render needs to know about the VU. Owned by the caller (the VU). */
@@ -101,5 +107,7 @@ const char *tmpl_prefix(const struct tmpl *t, size_t *len);
 int tmpl_nrefs(const struct tmpl *t);
 /* Total length of the literal text: a lower bound of any rendering's length. */
 size_t tmpl_literal_len(const struct tmpl *t);
+/* Whether t is exactly one per-VU variable reference ("{{id}}"), nothing else. */
+int tmpl_is_one_var(const struct tmpl *t);
 
 #endif

@@ -19,6 +19,7 @@
 #include "core/xmalloc.h"
 #include "testdef/feed_load.h"
 #include "testdef/pattern.h"
+#include "testdef/random_vars.h"
 #include "testdef/template.h"
 #include "testdef/testdef_priv.h"
 
@@ -26,7 +27,7 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", "setup", "teardown", NULL,
+	"thresholds", "events", "random", "defaultName", "setup", "teardown", NULL,
 };
 
 /* ---- parsing */
@@ -101,12 +102,24 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 		p->base_url = xstrdup(c->base_url);
 	features_check_root(c, def);
 	features_collect(c, def);
+	random_vars_parse(c, def);
+	{
+		static const char *const names[] = { "method-path", "url", NULL };
+		const char *dn;
+		if (walk_get_string(c, def, "defaultName", 1, &dn) == 1) {
+			if (!walk_in_list(names, dn))
+				walk_expected(c, "defaultName", "\"method-path\" (\"GET /api/users\") or \"url\" "
+				    "(k6's: the URL as written)", json_object_get(def, "defaultName"));
+			c->name_by_url = strcmp(dn, "url") == 0;
+		}
+	}
 	request_defaults(c, def);
 	walk_get_flag(c, def, "insecureSkipTLSVerify", &p->insecure_tls);
 	walk_get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);
 	c->feed_use = c->feed_use_scenario;
 
 	scenario_parse_all(c, def);
+	events_parse(c, def);
 	flow_setup(c, def);
 	feed_load_check_unique(c);
 	/* thresholds: after everything they may name (endpoints, scenarios, tasks, checks) */
@@ -211,6 +224,13 @@ plan_free(struct plan *p)
 	if (p == NULL)
 		return;
 	threshold_plan_free(p);    /* thresholds and the steps' series lists */
+	for (int i = 0; i < p->nevents; i++) {
+		free(p->events[i].name);
+		free(p->events[i].method);
+		free(p->events[i].url);
+	}
+	free(p->events);
+	random_vars_free(p);
 	for (int i = 0; i < p->nscenarios; i++) {
 		struct plan_scenario *s = &p->scenarios[i];
 		for (int j = 0; j < s->ntasks; j++) {

@@ -81,6 +81,10 @@ void testdef_errors_print(const struct testdef_errors *errs, FILE *f, const char
  * Validates a definition and builds its plan. Returns the plan (caller frees with plan_free; it
  * holds a reference to def), or NULL with at least one error added to errs. opt may be NULL.
  */
+/* Whether s (n bytes) is a valid event name (a marker of a run: the definition's `events`, and
+   POST /api/runs/{id}/events): 1-64 bytes, no control characters. 0, or -1 and *why (static). Pure. */
+int testdef_event_name_check(const char *s, size_t n, const char **why);
+
 struct plan *testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_errors *errs);
 /*
  * Decodes a definition from text (an API request body): at most max_bytes (0 = TESTDEF_MAX_BYTES),

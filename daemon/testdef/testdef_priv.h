@@ -48,6 +48,7 @@ struct walk {
 	int ndef_headers;
 	int64_t def_timeout_ns;
 	int def_redirects;         /* top-level maxRedirects, else 10 */
+	int name_by_url;           /* "defaultName": "url": an unnamed request is named by its URL */
 	int ntasks;                /* over every scenario so far */
 	json_t *var_index;         /* variable name -> slot in plan->var_names */
 	json_t *check_index;       /* check name -> index in plan->check_names */
@@ -106,6 +107,11 @@ int walk_get_name(struct walk *c, json_t *obj, const char *key, const char **out
 /* A boolean: *out 0 or 1 when present (else left alone). */
 void walk_get_flag(struct walk *c, json_t *obj, const char *key, int *out);
 
+/* ---- events.c: `events`, the timed markers (and their requests) of a run */
+
+/* Reads root's `events` into c->plan->events. */
+void events_parse(struct walk *c, json_t *root);
+
 /* ---- request.c: requests, steps, tasks */
 
 /* Reads baseUrl into c->base_url. */
@@ -123,6 +129,10 @@ void request_step(struct walk *c, json_t *e, struct plan_step *st);
 void request_steps_free(struct plan_step *steps, int n);
 /* Text of a scalar used as a value (string, number, boolean), or NULL. Caller frees. */
 char *request_scalar_text(json_t *v);
+/* The origin's length of absolute URL s (n bytes: the whole URL, no templates), or 0 and *why. */
+size_t request_url_origin(const char *s, size_t n, const char **why);
+/* Runs the target allowlist hook on an origin (n bytes); an error at member key. */
+void request_check_target(struct walk *c, const char *key, const char *origin, size_t n);
 /* Whether s (n bytes) is an HTTP token (RFC 9110: method and header names). */
 int request_is_token(const char *s, size_t n);
 

@@ -24,6 +24,7 @@
 #include "core/text.h"
 #include "core/xmalloc.h"
 #include "testdef/metric.h"
+#include "testdef/step_tags.h"
 #include "testdef/threshold_plan.h"
 #include "testdef/testdef_priv.h"
 
@@ -267,10 +268,12 @@ struct sel {
 	char *group;
 	char *method;
 	int status, expected;
+	char *tag_name, *tag_value;    /* a request's own tag (step_tags.h), or NULL */
 	int ntags;
 };
 
-static const char *const tag_names = "name, method, scenario, group, status or expected_response";
+static const char *const tag_names = "name, method, scenario, group, status, expected_response or "
+    "a tag that requests set (\"tags\")";
 
 /* Trims spaces and one pair of quotes (k6 strips " and ' around values). New string. */
 static char *
@@ -415,6 +418,18 @@ parse_tag(struct walk *c, const char *key, const char *tag, size_t n, struct sel
 			goto out;
 		}
 		s->expected = strcmp(v, "true") == 0;
+	} else if (!step_tags_builtin(k) && step_tags_used(p, k, NULL)) {
+		if (s->tag_name != NULL) {
+			walk_err(c, "expected at most one tag that requests set, got \"%s\" and \"%s\"",
+			    s->tag_name, k);
+			goto out;
+		}
+		if (!step_tags_used(p, k, v)) {
+			walk_err(c, "expected a value of tag \"%s\" that some request sets, got \"%s\"", k, v);
+			goto out;
+		}
+		s->tag_name = xstrdup(k);
+		s->tag_value = xstrdup(v);
 	} else {
 		walk_err(c, "expected a tag of %s, got \"%s\"", tag_names, k);
 		goto out;
@@ -442,7 +457,10 @@ series_of(struct threshold_plan *tp, const struct sel *s)
 		    r->expected == s->expected && (r->group == NULL) == (s->group == NULL) &&
 		    (r->group == NULL || strcmp(r->group, s->group) == 0) &&
 		    (r->method == NULL) == (s->method == NULL) &&
-		    (r->method == NULL || strcmp(r->method, s->method) == 0))
+		    (r->method == NULL || strcmp(r->method, s->method) == 0) &&
+		    (r->tag_name == NULL) == (s->tag_name == NULL) &&
+		    (r->tag_name == NULL || (strcmp(r->tag_name, s->tag_name) == 0 &&
+		    strcmp(r->tag_value, s->tag_value) == 0)))
 			return i;
 	}
 	tp->series = xreallocarray(tp->series, (size_t)tp->nseries + 1, sizeof *tp->series);
@@ -453,6 +471,8 @@ series_of(struct threshold_plan *tp, const struct sel *s)
 	r->method = s->method ? xstrdup(s->method) : NULL;
 	r->status = s->status;
 	r->expected = s->expected;
+	r->tag_name = s->tag_name ? xstrdup(s->tag_name) : NULL;
+	r->tag_value = s->tag_value ? xstrdup(s->tag_value) : NULL;
 	return tp->nseries++;
 }
 
@@ -568,6 +588,8 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 	}
 	free(s.group);
 	free(s.method);
+	free(s.tag_name);
+	free(s.tag_value);
 	return rc;
 }
 
@@ -698,7 +720,9 @@ assign_step(const struct threshold_plan *tp, int scenario, const struct plan_tas
 			    (r->endpoint >= 0 && r->endpoint != st->endpoint) ||
 			    (r->group != NULL && (task == NULL || task->name == NULL ||
 			    strcmp(r->group, task->name) != 0)) ||
-			    (r->method != NULL && (st->req.method == NULL || strcmp(r->method, st->req.method) != 0)))
+			    (r->method != NULL && (st->req.method == NULL || strcmp(r->method, st->req.method) != 0)) ||
+			    (r->tag_name != NULL && (step_tags_get(st, r->tag_name) == NULL ||
+			    strcmp(step_tags_get(st, r->tag_name), r->tag_value) != 0)))
 				continue;
 			if (pass == 1)
 				st->series[n] = (struct threshold_series_ref){ s, r->status, r->expected };
@@ -820,6 +844,8 @@ tp_free(struct threshold_plan *tp)
 	for (int i = 0; i < tp->nseries; i++) {
 		free(tp->series[i].group);
 		free(tp->series[i].method);
+		free(tp->series[i].tag_name);
+		free(tp->series[i].tag_value);
 	}
 	free(tp->series);
 	free(tp);

@@ -69,6 +69,7 @@ struct threshold_series {
 	char *method;              /* NULL: any */
 	int status;                /* -1: any */
 	int expected;              /* -1: any */
+	char *tag_name, *tag_value;/* a request's own tag ("tags": {"kind": "write"}); NULL: any */
 };
 
 /* One threshold. */

@@ -14,7 +14,7 @@ start_daemon --web-root "$WEB_ROOT"
 
 J='Content-Type: application/json'
 def() {
-	echo "{\"name\": \"compared\", \"baseUrl\": \"$1\", \"vus\": 2, \"duration\": \"3s\",
+	echo "{\"name\": \"compared\", \"baseUrl\": \"$1\", \"vus\": 2, \"duration\": \"6s\",
 		\"tasks\": [{\"name\": \"users\", \"path\": \"/api/users/1\"}]}"
 }
 finish() {

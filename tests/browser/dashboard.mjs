@@ -122,6 +122,7 @@ try {
   is(saved.data.definition.baseUrl, DEMO, "the daemon holds the definition as written");
 
   // ---- start with overrides
+  ok(await page.getByLabel("Iterations").isEnabled(), "the Iterations override is offered (a shortcut without stages takes it)");
   await page.getByLabel("VUs").fill("3");
   await page.getByLabel("Note").fill("from the browser test");
   await page.getByRole("button", { name: "Start run" }).click();

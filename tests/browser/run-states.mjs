@@ -56,6 +56,8 @@ try {
     is(head.badge, "FINISHED", `run page at ${width} px: FINISHED in the title`);
     like(head.extra || "", /^[1-9][0-9.]* % errors$/, `with its error rate beside it (${head.extra})`);
     ok(head.fits && head.extraVisible, "all of it in the window");
+    is(await page.locator("#run-controls button", { hasText: "Delete run" }).count(), 1,
+      "one Delete run button (a merge once gave it two)");
     await shot(page, `run-states-finished-${width}`, { fullPage: true });
 
     await page.goto(BASE + "/#/runs/" + STOPPED_RUN);

@@ -85,7 +85,8 @@ try {
   const fires = await page.locator(`#fires-${sid} tr[data-fire]`).count();
   const stored2 = await api(BASE, "GET", `/api/schedules/${sid}/fires?limit=500`);
   is(fires, Math.min(20, stored2.data.fires.length), "Fires lists the fire history");
-  ok(await page.locator(`#fires-${sid} tr[data-outcome="started"] .badge`).count() > 0,
+  // the live stream may redraw the list meanwhile: wait for the badge rather than look once
+  ok(await until(async () => (await page.locator(`#fires-${sid} tr[data-outcome="started"] .badge`).count()) > 0),
     "each with its run's outcome badge");
   await shot(page, "schedules-test-page");
 

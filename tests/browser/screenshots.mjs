@@ -56,7 +56,7 @@ await sleep(1000);
 await snap("run-finished", { fullPage: true });
 await page.goto(BASE + "/#/tests/" + t.id);
 await sleep(1500);
-await snap("history");
+await snap("history", { fullPage: true });   // the test page: start, schedules, trend, history
 // why requests failed: a run aimed at a closed port (9, discard), live: the banner and the panel
 const wrong = (await api(BASE, "POST", "/api/runs", { definition: { name: "wrong port", vus: 2, duration: "8s",
   tasks: [{ name: "home", url: "http://127.0.0.1:9/" }] } })).data;

@@ -4,6 +4,7 @@
 #   tests/fuzz/run.sh 600            # fuzz the definition parser for 10 minutes, one process
 #   tests/fuzz/run.sh 600 4          # 4 processes (libFuzzer -fork)
 #   tests/fuzz/run.sh 300 1 security # the security parsers (websocket head, origins, lists)
+#   tests/fuzz/run.sh 300 1 promparse # the Prometheus text format parser (metrics/promparse.h)
 #
 # Needs clang with libFuzzer (Debian: clang-14 libclang-rt-14-dev). The whole library is built with
 # -fsanitize=fuzzer-no-link,address,undefined in $FUZZ_BUILD (default: _build-fuzz at the top of the

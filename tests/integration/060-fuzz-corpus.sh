@@ -6,7 +6,7 @@
 # tests/fuzz/run.sh.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
-for h in testdef security; do
+for h in testdef security promparse; do
 	dir="$TOP_SRCDIR/tests/fuzz/corpus/$h"
 	replay="$TOP_BUILDDIR/tests/fuzz/replay_$h"
 	n=$(ls "$dir" | wc -l)

@@ -85,7 +85,7 @@ printf '{"baseUrl": "ftp://x", "vus": -1, "tasks": [{"path": "api"}, {"path": "/
 out=$($VALIDATE "$SANDBOX/many.json")
 is "$out" 'baseUrl: expected an absolute http:// or https:// URL, got "ftp://x"
 vus: expected an integer from 1 to 1000000, got -1
-tasks[0].path: expected a path starting with "/", got "api"
+tasks[0].path: expected a path starting with "/" or with a variable ("{{next}}"), got "api"
 tasks[1].weight: expected an integer from 1 to 1000000, got 0' "all errors at once (no cascade from the bad baseUrl)"
 
 # Duplicate keys are refused by the loader, not silently merged.

@@ -176,6 +176,13 @@ DOC=$(grep '"path": "/sched-hook"' "$RECEIVED" | head -1 | jq -r .body | xxd -r 
 is "$(printf '%s' "$DOC" | jq -r '[.schedule_id, .trigger, .state] | join(" ")')" "$S schedule passed" \
 	"the document names the schedule, the trigger schedule and the state"
 is "$(received /hook)" 1 "webhooks.urls (when = failure) got nothing for it"
+NS=$(curl -s "$URL/api/schedules" | jq '.schedules | length')
+B=$(curl -s -w '\n%{http_code}' -H "$J" -X POST "$URL/api/schedules" -d '{"test_id": '"$SCHED_TEST"', "cron": "0 2 * * *",
+	"notify": {"when": "always", "webhooks": ["http://127.0.0.1:'"$RPORT"'/ok", "http://10.0.0.1/hook"]}}')
+is "$(printf '%s' "$B" | tail -1) $(printf '%s' "$B" | head -1 | jq -r '.error.errors[0].path')" "400 notify.webhooks[1]" \
+	"a schedule's webhook outside webhooks.allow: 400 naming it"
+like "$(printf '%s' "$B" | head -1 | jq -r '.error.errors[0].message')" 'webhooks\.allow' "saying which list"
+is "$(curl -s "$URL/api/schedules" | jq '.schedules | length')" "$NS" "and nothing was stored"
 
 # ---- a redirect is not followed: the attempt counts as failed and is retried
 REDIR=$(save "redirected" "/api/health" "rate<0.5")

@@ -14,7 +14,7 @@ start_daemon
 J='Content-Type: application/json'
 # def BASEURL [DURATION]: a definition with one always-holding threshold (so runs end `passed`)
 def() {
-	echo "{\"name\": \"cmp\", \"baseUrl\": \"$1\", \"vus\": 2, \"duration\": \"${2:-3s}\",
+	echo "{\"name\": \"cmp\", \"baseUrl\": \"$1\", \"vus\": 2, \"duration\": \"${2:-6s}\",
 		\"thresholds\": {\"http_req_failed\": [\"rate<=1\"]},
 		\"tasks\": [{\"name\": \"users\", \"path\": \"/api/users/1\"}]}"
 }

@@ -14,6 +14,7 @@
 #include "engine/check.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
+#include "metrics/tick.h"
 #include "testdef/feed_load.h"
 #include "testdef/pattern.h"
 #include "testdef/plan.h"
@@ -158,6 +159,32 @@ headers(void *arg, const char *name, size_t *len)
 	return v;
 }
 
+/* The cookie hook of a test response: it sets csrftoken=c0ff. */
+static const char *
+cookie(void *arg, const char *name, size_t *len)
+{
+	(void)arg;
+	if (strcmp(name, "csrftoken") != 0)
+		return NULL;
+	*len = 4;
+	return "c0ffee; Path=/";
+}
+
+/* The url and protocol hooks of a test response. */
+static const char *
+final_url(void *arg)
+{
+	(void)arg;
+	return "http://127.0.0.1:8000/api/health?x=1";
+}
+
+static const char *
+protocol(void *arg)
+{
+	(void)arg;
+	return "HTTP/1.1";
+}
+
 static const char body[] = "{\"token\": \"abc123\", \"user\": {\"id\": 7, \"tags\": [\"x\", \"y\"]}, "
     "\"status\": \"ok\", \"n\": 2}";
 
@@ -212,6 +239,19 @@ test_extract(void)
 	is_str(run(&x, 64), "13:/api/users/42", "a header, any case");
 	x.header = "X-Missing";
 	is_str(run(&x, 64), "-1", "a missing header fails");
+
+	{
+		/* a cookie the response sets, by name: through the response's cookie hook */
+		struct extract_response r = { .cookie = cookie };
+		char buf[64];
+		x = (struct plan_extract){ .from = PLAN_FROM_COOKIE, .header = "csrftoken" };
+		is_int(extract_run(&x, &r, buf, sizeof buf), 4, "a cookie's value by name");
+		ok(memcmp(buf, "c0ff", 4) == 0, "... its value");
+		x.header = "sessionid";
+		is_int(extract_run(&x, &r, buf, sizeof buf), -1, "a cookie the response does not set fails");
+		r.cookie = NULL;
+		is_int(extract_run(&x, &r, buf, sizeof buf), -1, "and so does a response without the hook");
+	}
 
 	x = (struct plan_extract){ .from = PLAN_FROM_REGEX, .group = 1 };
 	x.regex = pattern_regex_new("\"id\": (\\d+)", &cause);
@@ -310,6 +350,36 @@ test_checks(void)
 	{
 		struct extract_response r = { .status = 0, .service_us = 1 };
 		is_int(check_eval(&k, &r), 0, "no response fails a response-time check");
+	}
+
+	/* a timing phase (k6's res.timings.waiting), the final URL, the protocol */
+	{
+		int64_t phases[TICK_NPHASE] = { [TICK_PHASE_CONNECTING] = 300, [TICK_PHASE_WAITING] = 900 };
+		struct extract_response r = { .status = 200, .service_us = 5000, .phase_us = phases,
+		    .url = final_url, .protocol = protocol };
+		k = (struct plan_check){ .kind = PLAN_CHECK_MAX_DURATION, .max_ns = 1000000,
+		    .phase = 1 + PLAN_PHASE_WAITING };
+		is_int(check_eval(&k, &r), 1, "timings.waiting 0.9 ms < 1 ms (the duration, 5 ms, is not)");
+		k.phase = 1 + PLAN_PHASE_CONNECTING;
+		k.max_ns = 300000;
+		is_int(check_eval(&k, &r), 0, "timings.connecting 0.3 ms is not < 0.3 ms");
+		k.phase = 0;
+		is_int(check_eval(&k, &r), 0, "phase 0: the duration, 5 ms");
+		k = (struct plan_check){ .kind = PLAN_CHECK_URL, .text = "/api/health?x=1", .path_only = 1 };
+		is_int(check_eval(&k, &r), 1, "url: the final URL's path and query");
+		k.text = "/api/health";
+		is_int(check_eval(&k, &r), 0, "url: the query is part of it");
+		k = (struct plan_check){ .kind = PLAN_CHECK_URL, .text = "http://127.0.0.1:8000/api/health?x=1" };
+		is_int(check_eval(&k, &r), 1, "url: the whole final URL");
+		k.text = "http://127.0.0.1:8000/api/redirect/1";
+		is_int(check_eval(&k, &r), 0, "url: not the first URL");
+		k = (struct plan_check){ .kind = PLAN_CHECK_PROTOCOL, .text = "HTTP/1.1" };
+		is_int(check_eval(&k, &r), 1, "protocol HTTP/1.1");
+		k.text = "HTTP/2.0";
+		is_int(check_eval(&k, &r), 0, "protocol HTTP/2.0 fails on HTTP/1.1");
+		r.status = 0;
+		k.text = "HTTP/1.1";
+		is_int(check_eval(&k, &r), 0, "no response: no protocol");
 	}
 }
 

@@ -17,7 +17,7 @@
 static void
 test_conditions(void)
 {
-	struct tmpl_var vars[3] = { { "done", 4 }, { "", 0 }, { NULL, 0 } };
+	struct tmpl_var vars[3] = { { "done", 4, 0 }, { "", 0, 0 }, { NULL, 0, 0 } };
 	int st[] = { 200, 201 };
 	struct plan_cond k = { .kind = PLAN_COND_VAR, .op = PLAN_OP_EXISTS, .slot = 0 };
 
@@ -52,7 +52,7 @@ test_conditions(void)
 static void
 test_repeat(void)
 {
-	struct tmpl_var vars[1] = { { "running", 7 } };
+	struct tmpl_var vars[1] = { { "running", 7, 0 } };
 	struct plan_cond until = { .kind = PLAN_COND_VAR, .op = PLAN_OP_EQUALS, .slot = 0, .text = "done",
 	    .text_len = 4 };
 	struct plan_repeat count = { .max = 3 }, poll = { .max = 5, .until = &until };
@@ -65,7 +65,7 @@ test_repeat(void)
 	st.repeat = &poll;
 	ok(flow_repeat_again(&st, 1, vars, 200), "until: again while it does not hold");
 	ok(!flow_repeat_again(&st, 5, vars, 200), "until: never past max");
-	vars[0] = (struct tmpl_var){ "done", 4 };
+	vars[0] = (struct tmpl_var){ "done", 4, 0 };
 	ok(!flow_repeat_again(&st, 2, vars, 200), "until: done once it holds");
 }
 

@@ -123,7 +123,7 @@ test_feed_files(void)
 
 	e = parse("{\"baseUrl\":\"http://127.0.0.1:9\",\"feeds\":{\"u\":{\"csv\":\"/etc/passwd\"}},"
 	    "\"tasks\":[{\"path\":\"/{{feed.u}}\"}]}", sec);
-	ok(contains(e, "CSV files are read only from definitions given as files"),
+	ok(contains(e, "CSV and JSON files are read only from definitions given as files"),
 	    "a CSV feed is refused (%s)", e);
 	free(e);
 	security_free(sec);

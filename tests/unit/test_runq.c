@@ -176,6 +176,26 @@ test_overrides(void)
 	APPLY("{\"scenarios\":[]}", "{\"vus\":3}", "{\"scenarios\":[]}",
 	    "a definition the validator will refuse is left for it to report");
 	APPLY("{\"duration\":\"1s\"}", "{\"note\":\"x\"}", "{\"duration\":\"1s\"}", "no override: unchanged");
+
+	/* iterations: k6's --iterations */
+	APPLY(mixed, "{\"iterations\":12}",
+	    "{\"scenarios\":{"
+	    "\"a\":{\"duration\":\"1s\",\"executor\":\"constant-vus\",\"vus\":1},"
+	    "\"b\":{\"executor\":\"ramping-vus\",\"stages\":[]},"
+	    "\"c\":{\"duration\":\"1s\",\"executor\":\"constant-arrival-rate\",\"maxVUs\":2,\"preAllocatedVUs\":1,\"rate\":5},"
+	    "\"d\":{\"executor\":\"ramping-arrival-rate\",\"maxVUs\":20,\"preAllocatedVUs\":9,\"stages\":[]},"
+	    "\"e\":{\"executor\":\"per-vu-iterations\",\"iterations\":12},"
+	    "\"f\":{\"executor\":\"shared-iterations\",\"iterations\":12}}}",
+	    "iterations lands on the iteration executors only");
+	APPLY("{\"scenarios\":{\"a\":{\"executor\":\"constant-vus\"}}}", "{\"iterations\":3}", "ERR:iterations",
+	    "iterations on constant-vus alone: an error");
+	APPLY("{\"vus\":2}", "{\"iterations\":5}", "{\"iterations\":5,\"vus\":2}",
+	    "shortcut vus alone: iterations makes it shared-iterations");
+	APPLY("{\"vus\":2,\"duration\":\"1m\"}", "{\"iterations\":5}", "{\"duration\":\"1m\",\"iterations\":5,\"vus\":2}",
+	    "shortcut duration: iterations makes it shared-iterations with duration as maxDuration (k6)");
+	APPLY("{\"stages\":[]}", "{\"iterations\":5}", "ERR:iterations", "shortcut stages: no iterations");
+	APPLY("{}", "{\"iterations\":0}", "ERR:iterations", "iterations 0 is an error at its key");
+	APPLY("{}", "{\"iterations\":1.5}", "ERR:iterations", "so is a fraction");
 }
 
 /* ---- the per-second copy and its job */

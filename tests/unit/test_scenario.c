@@ -109,12 +109,12 @@ test_variables(void)
 		is_int(p->max_regex_groups, 1, "the VUs' match data holds one group");
 		is_int(s->cookies, 1, "cookies are on by default");
 		is_int((int)p->var_cap, 4096, "values are kept up to 4 KiB");
-		vars[loc] = (struct tmpl_var){ "api/users", 9 };
-		vars[id] = (struct tmpl_var){ "42", 2 };
+		vars[loc] = (struct tmpl_var){ "api/users", 9, 0 };
+		vars[id] = (struct tmpl_var){ "42", 2, 0 };
 		is_str(render(s->tasks[1].steps[0].req.full_url, vars, p->nvars), "http://127.0.0.1:1/api/users/42",
 		    "a path built from two variables");
-		vars[token] = (struct tmpl_var){ "t\r\nX", 4 };
-		vars[page] = (struct tmpl_var){ "3", 1 };
+		vars[token] = (struct tmpl_var){ "t\r\nX", 4, 0 };
+		vars[page] = (struct tmpl_var){ "3", 1, 0 };
 		is_str(render(s->tasks[0].steps[0].req.headers[0].line, vars, p->nvars), "Authorization: Bearer t  X",
 		    "a header value (line breaks become spaces)");
 		is_str(render(s->tasks[0].steps[0].req.full_url, vars, p->nvars), "http://127.0.0.1:1/users?page=3",
@@ -140,7 +140,7 @@ test_variables(void)
 	    "tasks[0].extract.b.regex: invalid regex at offset 1: missing closing parenthesis\n"
 	    "tasks[0].extract.c.group: only goes with \"regex\"\n"
 	    "tasks[0].extract.d.group: expected a group from 0 to 1 (the pattern has 1), got 2\n"
-	    "tasks[0].extract.e: expected one of json, header, regex, got none\n", "bad extract entries");
+	    "tasks[0].extract.e: expected one of json, header, regex, cookie, got none\n", "bad extract entries");
 	invalid("{" BASE ", \"scenarios\": {\"s\": {\"executor\": \"per-vu-iterations\", \"tasks\": "
 	    "[{\"steps\": [{\"path\": \"/\"}], \"extract\": {\"a\": {\"json\": \"/a\"}}}]}}, \"vars\": {}}",
 	    "vars: conflicts with \"scenarios\" (set it inside a scenario)\n"
@@ -186,12 +186,13 @@ test_feeds(void)
 	    "feeds.users.rows[2].u: expected a string, number or boolean, got {}\n"
 	    "feeds.vu: expected a feed name that is not a built-in, got \"vu\"\n"
 	    "feeds.vu.rows: expected a non-empty array of objects like {\"username\": \"a\"}, got []\n"
-	    "feeds.x: expected one of \"csv\" (a file) and \"rows\" (inline), got both\n"
+	    "feeds.x: expected one of \"csv\" (a CSV file), \"json\" (a JSON file) and \"rows\" (inline), "
+	    "got several\n"
 	    "tasks[0].path: unknown variable \"ok.nope\" in \"{{ok.nope}}\"\n",
 	    "bad feeds (no cascade from a broken feed's columns; a good feed's unknown column is named)");
 	invalid("{" BASE ", \"feeds\": {\"users\": {\"csv\": \"users.csv\"}}, \"tasks\": [{\"path\": \"/\"}]}",
-	    "feeds.users.csv: CSV files are read only from definitions given as files (rampage run, "
-	    "rampage validate); use \"rows\"\n", "no base folder: no CSV files (definitions from the network)");
+	    "feeds.users.csv: CSV and JSON files are read only from definitions given as files "
+	    "(rampage run, rampage validate); use \"rows\"\n", "no base folder: no CSV files (definitions from the network)");
 
 	ok(mkdtemp(dir) != NULL, "a folder for CSV files");
 	snprintf(path, sizeof path, "%s/users.csv", dir);
@@ -221,6 +222,40 @@ test_feeds(void)
 	p = parse_opt("{" BASE ", \"feeds\": {\"users\": {\"csv\": \"bad.csv\"}}, \"tasks\": [{\"path\": \"/\"}]}", &opt);
 	is_str(all, "feeds.users.csv: bad.csv: line 3: expected 2 fields (as the header), got 1\n",
 	    "a CSV error names the file and the line");
+	plan_free(p);
+	unlink(path);
+	/* a JSON file: an array of row objects, typed as inline rows */
+	snprintf(path, sizeof path, "%s/users.json", dir);
+	f = fopen(path, "w");
+	fputs("[{\"name\": \"a\", \"id\": 7, \"vip\": true}, {\"name\": \"b\", \"id\": 8, \"vip\": false}]", f);
+	fclose(f);
+	p = parse_opt("{" BASE ", \"feeds\": {\"users\": {\"json\": \"users.json\", \"mode\": \"unique\"}}, "
+	    "\"tasks\": [{\"path\": \"/\", \"json\": {\"id\": \"{{users.id}}\", \"n\": \"{{users.name}}\"}}]}", &opt);
+	ok(p != NULL, "a JSON file next to the definition");
+	if (p != NULL) {
+		is_int(p->feeds[0].nrows, 2, "two rows");
+		is_str(p->feeds[0].cells[0].s, "a", "a string cell");
+		is_str(p->feeds[0].cells[1].s, "7", "a number cell, as JSON writes it");
+		ok(!p->feeds[0].cells[0].json && p->feeds[0].cells[1].json && p->feeds[0].cells[2].json,
+		    "numbers and booleans are typed, strings are not");
+		is_int(p->feeds[0].mode, PLAN_FEED_UNIQUE, "unique");
+	} else {
+		printf("# %s", all);
+	}
+	plan_free(p);
+	f = fopen(path, "w");
+	fputs("[{\"name\": \"a\"}, {\"name\": [1]}]", f);
+	fclose(f);
+	p = parse_opt("{" BASE ", \"feeds\": {\"users\": {\"json\": \"users.json\"}}, \"tasks\": [{\"path\": \"/\"}]}", &opt);
+	is_str(all, "feeds.users.json[1].name: expected a string, number or boolean, got an array\n",
+	    "a bad row of a JSON file, by its index");
+	plan_free(p);
+	f = fopen(path, "w");
+	fputs("[{\"name\": \"a\"},", f);
+	fclose(f);
+	p = parse_opt("{" BASE ", \"feeds\": {\"users\": {\"json\": \"users.json\"}}, \"tasks\": [{\"path\": \"/\"}]}", &opt);
+	ok(p == NULL && strstr(all, "feeds.users.json: users.json: not JSON: line 1: ") != NULL,
+	    "a file that is not JSON is named (%s)", all);
 	plan_free(p);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/users.csv", dir);
@@ -273,13 +308,14 @@ test_checks(void)
 	    "\"exists\": true, \"equals\": \"y\"}, {\"bodyContains\": \"x\", \"failRequest\": 1}]}]}",
 	    "tasks[0].checks[0].status: expected an HTTP status like 200, or a list like [200, 201], got 99\n"
 	    "tasks[0].checks[1].json: conflicts with \"status\" (one of status, bodyContains, json, header, "
-	    "maxDuration)\n"
+	    "maxDuration, url, protocol)\n"
 	    "tasks[0].checks[2].matches: only goes with \"header\" (use \"equals\" for a JSON value)\n"
 	    "tasks[0].checks[3].equals: only goes with \"json\" or \"header\"\n"
 	    "tasks[0].checks[4].maxDuration: expected a duration like \"30s\", got \"fast\"\n"
 	    "tasks[0].checks[5].name: expected a check name without \"::\" (k6 separates groups with it), "
 	    "got \"a::b\"\n"
-	    "tasks[0].checks[6]: expected one of status, bodyContains, json, header, maxDuration, got none\n"
+	    "tasks[0].checks[6]: expected one of status, bodyContains, json, header, maxDuration, url, "
+	    "protocol, got none\n"
 	    "tasks[0].checks[7]: expected a check like {\"status\": 200}, got 5\n"
 	    "tasks[0].checks[8]: expected at most one of exists, equals, matches (a check tests one thing)\n"
 	    "tasks[0].checks[9].failRequest: expected true or false, got 1\n", "bad checks");

@@ -93,7 +93,7 @@ int
 main(void)
 {
 	uint64_t rng = 42;
-	struct tmpl_var vars[2] = { { "abc", 3 }, { NULL, 0 } };
+	struct tmpl_var vars[2] = { { "abc", 3, 0 }, { NULL, 0, 0 } };
 	struct tmpl_ctx ctx = { .vu = 7, .iteration = 12, .rng = &rng, .wall_ms = 1700000000123LL,
 	                        .vars = vars, .nvars = 2 };
 	char *cause = NULL;
@@ -222,29 +222,53 @@ main(void)
 		struct tmpl_ctx jc = ctx;
 		jc.vars = v;
 		jc.nvars = 1;
-		v[0] = (struct tmpl_var){ "say \"hi\"\n\\ \t\x01", 13 };
+		v[0] = (struct tmpl_var){ "say \"hi\"\n\\ \t\x01", 13, 0 };
 		is_str(render("\"{{token}}\"", TMPL_JSON, &jc), "\"say \\\"hi\\\"\\n\\\\ \\t\\u0001\"",
 		    "quotes, newlines, backslashes, tabs and controls are JSON-escaped");
-		v[0] = (struct tmpl_var){ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14 };
+		v[0] = (struct tmpl_var){ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, 0 };
 		is_str(render("{{token}}", TMPL_JSON, &jc), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
 		    "valid UTF-8 passes through");
-		v[0] = (struct tmpl_var){ "a\xff" "b\xc3" "c\xed\xa0\x80" "d", 9 };
+		v[0] = (struct tmpl_var){ "a\xff" "b\xc3" "c\xed\xa0\x80" "d", 9, 0 };
 		is_str(render("{{token}}", TMPL_JSON, &jc), "a\\ufffdb\\ufffdc\\ufffd\\ufffd\\ufffdd",
 		    "invalid UTF-8 (stray, truncated, surrogate) becomes \\ufffd");
-		v[0] = (struct tmpl_var){ "a\0b", 3 };
+		v[0] = (struct tmpl_var){ "a\0b", 3, 0 };
 		is_str(render("{{token}}", TMPL_JSON, &jc), "a\\u0000b", "a NUL byte is escaped");
 		is_str(render("\"x\\n{{vu}}\"", TMPL_JSON, &jc), "\"x\\n7\"", "literal text is left as written");
 
 		/* URL encoding (query values, form fields). */
-		v[0] = (struct tmpl_var){ "a b&c=d/\xc3\xa9~-._", 14 };
+		v[0] = (struct tmpl_var){ "a b&c=d/\xc3\xa9~-._", 14, 0 };
 		is_str(render("q={{token}}", TMPL_URL, &jc), "q=a%20b%26c%3Dd%2F%C3%A9~-._",
 		    "query values are percent-encoded");
 		/* Header values. */
-		v[0] = (struct tmpl_var){ "x\r\nInjected: 1", 14 };
+		v[0] = (struct tmpl_var){ "x\r\nInjected: 1", 14, 0 };
 		is_str(render("v={{token}}", TMPL_HEADER, &jc), "v=x  Injected: 1", "CR and LF become spaces in headers");
 		/* Raw. */
-		v[0] = (struct tmpl_var){ "a\"b\n", 4 };
+		v[0] = (struct tmpl_var){ "a\"b\n", 4, 0 };
 		is_str(render("{{token}}", TMPL_RAW, &jc), "a\"b\n", "raw bodies get values as they are");
+
+		/* A whole JSON value: typed values as they are, others as JSON strings. */
+		v[0] = (struct tmpl_var){ "42", 2, 1 };
+		is_str(render("{{token}}", TMPL_JSON_VALUE, &jc), "42", "a typed number stays a number");
+		v[0] = (struct tmpl_var){ "true", 4, 1 };
+		is_str(render("{{token}}", TMPL_JSON_VALUE, &jc), "true", "a typed boolean stays a boolean");
+		v[0] = (struct tmpl_var){ "42", 2, 0 };
+		is_str(render("{{token}}", TMPL_JSON_VALUE, &jc), "\"42\"", "a string of digits stays a string");
+		v[0] = (struct tmpl_var){ "a\"b", 3, 0 };
+		is_str(render("{{token}}", TMPL_JSON_VALUE, &jc), "\"a\\\"b\"", "a string is quoted and escaped");
+		v[0] = (struct tmpl_var){ NULL, 0, 0 };
+		is_str(render("{{token}}", TMPL_JSON_VALUE, &jc), "\"\"", "an unset variable is an empty string");
+		{
+			char *why = NULL;
+			struct tmpl *one = tmpl_parse("{{ token }}", TMPL_JSON, &scope, &why);
+			struct tmpl *two = tmpl_parse("x{{token}}", TMPL_JSON, &scope, &why);
+			struct tmpl *vu = tmpl_parse("{{vu}}", TMPL_JSON, &scope, &why);
+			ok(one != NULL && tmpl_is_one_var(one), "\"{{ token }}\" is one variable");
+			ok(two != NULL && !tmpl_is_one_var(two), "\"x{{token}}\" is not");
+			ok(vu != NULL && !tmpl_is_one_var(vu), "\"{{vu}}\" is a built-in, not a variable");
+			tmpl_free(one);
+			tmpl_free(two);
+			tmpl_free(vu);
+		}
 	}
 
 	/* Literal escaping for query values and form fields. */
@@ -288,7 +312,7 @@ main(void)
 	is_str(buf, "abc", "at size - 1");
 	tmpl_free(t);
 	{
-		struct tmpl_var v[1] = { { "\"\"\"", 3 } };
+		struct tmpl_var v[1] = { { "\"\"\"", 3, 0 } };
 		struct tmpl_ctx jc = ctx;
 		jc.vars = v;
 		jc.nvars = 1;

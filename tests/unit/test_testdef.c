@@ -452,7 +452,8 @@ test_errors(void)
 	only_error(SC(CV "\"tasks\":[{\"path\":\"/\",\"url\":\"http://h/\"}]"),
 	    "scenarios.s.tasks[0].url: conflicts with \"path\" (a request has one of path, url)");
 	only_error(SC(CV "\"tasks\":[{\"path\":\"api\"}]"),
-	    "scenarios.s.tasks[0].path: expected a path starting with \"/\", got \"api\"");
+	    "scenarios.s.tasks[0].path: expected a path starting with \"/\" or with a variable "
+	    "(\"{{next}}\"), got \"api\"");
 	only_error(SC(CV "\"tasks\":[{\"path\":\"/a b\"}]"), "scenarios.s.tasks[0].path: expected a path without "
 	    "spaces or control characters (write %20), got \"/a b\"");
 	only_error("{\"tasks\":[{\"path\":\"/\"}]}", "tasks[0].path: expected \"baseUrl\" at the top level to join "

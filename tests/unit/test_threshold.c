@@ -329,8 +329,8 @@ test_validation(void)
 	expect_error("{\"http_req_duration\": [\"p(95)<5 over 90m\"]}", "expected a window of at most 3600s", "window too long");
 	expect_error("{\"http_req_duration\": [\"p(95)<5 over 1.5s\"]}", "expected a window of whole seconds", "window not whole");
 	expect_error("{\"http_req_duration{nme:login}\": [\"p(95)<5\"]}",
-	    "thresholds[\"http_req_duration{nme:login}\"]: expected a tag of name, method, scenario, group, status "
-	    "or expected_response, got \"nme\"", "an unknown tag");
+	    "thresholds[\"http_req_duration{nme:login}\"]: expected a tag of name, method, scenario, group, status, "
+	    "expected_response or a tag that requests set (\"tags\"), got \"nme\"", "an unknown tag");
 	expect_error("{\"http_req_duration{name:logout}\": [\"p(95)<5\"]}",
 	    "expected the name of an endpoint (\"home\", \"login\", \"pay\"), got \"logout\"", "an unknown endpoint");
 	expect_error("{\"http_reqs{scenario:shop}\": [\"count>1\"]}",

@@ -81,6 +81,7 @@ export class RunCharts {
       : `+${elapsed(v)} (${clockFmt.format(new Date((this.base + v) * 1000))})` };
     const onDraw = () => this.onDraw();
     this.changes = [];   // the run's changes while it ran (docs/api.md): a marker each on every chart
+    this.events = [];    // the run's events (Run.events: a reload, a deploy): a marker each too
     const marks = (u) => this.placeMarkers(u);
     const common = (title, height) => ({
       title, width: w, height, hooks: { draw: [onDraw, marks] },
@@ -196,10 +197,27 @@ export class RunCharts {
     for (const u of this.charts) this.placeMarkers(u);
   }
 
+  // The run's events (Run.events: {second, at_ms, name, source, status}): drawn like the changes.
+  setEvents(events) {
+    this.events = (events || []).slice();
+    for (const u of this.charts) this.placeMarkers(u);
+  }
+
   placeMarkers(u) {
     const over = u.over;
     if (!over) return;
-    for (const el of over.querySelectorAll(".change-marker")) el.remove();
+    for (const el of over.querySelectorAll(".change-marker, .event-marker")) el.remove();
+    for (const ev of this.events) {
+      const x = u.valToPos(ev.at_ms / 1000, "x");
+      if (!isFinite(x) || x < 0 || x > over.clientWidth) continue;
+      const req = ev.source === "definition" ? (ev.status ? ` (HTTP ${ev.status})` : ev.error ? " (request failed)" : "") : "";
+      over.append(Object.assign(document.createElement("div"), {
+        className: "event-marker",
+        title: `+${elapsed(ev.at_ms / 1000)}: ${ev.name}${req} (${ev.source === "definition" ? "timed" : ev.trigger || "api"})`,
+        textContent: ev.name,
+      }));
+      over.lastChild.style.left = x + "px";
+    }
     for (const c of this.changes) {
       // at the start of the run second it took effect in: a point at x = s is second s
       const x = u.valToPos(c.second, "x");

@@ -75,7 +75,7 @@ function connect() {
     if (msg.type === "hello") { heartbeatMs = msg.heartbeat_ms || heartbeatMs; return; }
     if (msg.type === "heartbeat") return;
     if (msg.type === "subscribed") { confirmed(msg.topics || []); return; }
-    if (msg.type === "tick" || msg.type === "run_state" || msg.type === "change") {
+    if (msg.type === "tick" || msg.type === "run_state" || msg.type === "change" || msg.type === "event") {
       // a run_state arrives once per topic it was published on: `topic` says which copy this is
       if (msg.topic) dispatch(msg.topic, msg);
       else dispatch("run:" + msg.run_id, msg);

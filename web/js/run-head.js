@@ -82,7 +82,6 @@ export class RunHead {
       btns.push(h("a", { class: "button", href: `/api/runs/${id}/samples.csv`, id: "dl-csv" }, "Samples (CSV)"));
       if (r.summary !== null) // a run that ended without a summary (error, cancelled) has no report
         btns.push(h("a", { class: "button", href: `/api/runs/${id}/report.html`, download: `run-${id}-report.html`, id: "dl-report" }, "Download report"));
-      btns.push(h("button", { type: "button", class: "danger", onclick: () => this.remove() }, "Delete run"));
     }
     if (ENDED.has(r.state))
       btns.push(h("button", { type: "button", class: "danger", onclick: () => this.remove() }, "Delete run"));

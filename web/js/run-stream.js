@@ -26,7 +26,7 @@ export class RunStream {
   // Subscribes to the run's topic. `page` is what the stream reads of the page: `run` (null until
   // the page has read it; ticks are kept until then, other messages dropped: the run read is newer)
   // and `ended` (the page shows the run as finished). `on.tick(m)` is called for each tick after
-  // the charts hold it, `on.state(m)` for a run_state message, `on.change(c)` for a change made
+  // the charts hold it, `on.state(m)` for a run_state message, `on.change(c)` for a change made (`on.event(e)` for an event marked)
   // while it runs (a `change` message), and `on.resync()` when the stream
   // cannot catch up by itself (a reconnect while the run is queued or finished: read the run again).
   constructor(id, page, on) {
@@ -81,6 +81,8 @@ export class RunStream {
       this.on.state(m);
     } else if (m.type === "change") {
       if (this.on.change) this.on.change(m.change);
+    } else if (m.type === "event") {
+      if (this.on.event) this.on.event(m.event);
     } else if (m.type === "reconnected") {
       if (this.charts && !this.page.ended) { this.inbox.push({ type: "fill" }); this.pump(); }
       else this.on.resync();

@@ -46,6 +46,11 @@ export async function runView(main, id) {
       if (!run.changes.some((x) => x.at_ms === c.at_ms && x.scenario === c.scenario)) run.changes.push(c);
       showChanges();
     },
+    event: (e) => {
+      if (!run.events) run.events = [];
+      if (!run.events.some((x) => x.at_ms === e.at_ms && x.name === e.name)) run.events.push(e);
+      if (charts) charts.setEvents(run.events);
+    },
     resync: reloadRun,
   });
   const chartsEl = h("div", { class: "charts", id: "charts" });
@@ -67,6 +72,8 @@ export async function runView(main, id) {
     get changes() { return run ? (run.changes || []).slice() : []; },
     // the change markers drawn on each chart: [chart][i] = its label
     markers: () => charts ? charts.charts.map((u) => [...u.over.querySelectorAll(".change-marker")].map((e) => e.textContent)) : [],
+    // the event markers drawn on each chart: [chart][i] = its label
+    eventMarkers: () => charts ? charts.charts.map((u) => [...u.over.querySelectorAll(".event-marker")].map((e) => e.textContent)) : [],
     endpointCharts: () => epCharts.names,
     endpointPoints: (name) => { const c = epCharts.picked.get(name); return c ? c.x.length : 0; },
   });
@@ -113,6 +120,7 @@ export async function runView(main, id) {
     if (!charts) charts = new RunCharts(chartsEl, { startedMs: run.started_ms });
     await stream.load(charts);
     charts.setChanges(run.changes);
+    charts.setEvents(run.events);
     // the picked endpoints again, at the step just read (a finished run's stored seconds)
     for (const name of epCharts.names) { await epCharts.pick(name, false); await epCharts.pick(name, true); }
     await panels.load();

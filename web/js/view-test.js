@@ -1,5 +1,5 @@
-// view-test (#/tests/12): one test: start it (with optional overrides: VUs, duration, rate, a
-// note), its schedules (schedules.js), its webhooks (notify.js), its definition, the trend of its
+// view-test (#/tests/12): one test: start it (with optional overrides: VUs, duration, rate,
+// iterations, a note), its schedules (schedules.js), its webhooks (notify.js), its definition, the trend of its
 // runs (trend.js: p95, throughput, errors, change points) and its runs (history with a state
 // filter, VUs from the trend, two ticked runs compared).
 import { get, post, del } from "./api.js";
@@ -25,6 +25,8 @@ function knobs(def) {
     vus: has("constant-vus", "constant-arrival-rate", "ramping-arrival-rate", "per-vu-iterations", "shared-iterations"),
     duration: has("constant-vus", "constant-arrival-rate", "per-vu-iterations", "shared-iterations"),
     rate: has("constant-arrival-rate"),
+    // the iteration executors, and a shortcut definition without stages (it becomes shared-iterations)
+    iterations: has("per-vu-iterations", "shared-iterations") || (!def.scenarios && !def.stages),
     executors: [...new Set(ex)],
   };
 }
@@ -55,6 +57,8 @@ export async function testView(main, id) {
         k.duration ? "how long load lasts" : "follows the stages: edit the test to change"),
       field("rate", "Rate", { type: "number", min: 0, step: "any", disabled: !k.rate },
         k.rate ? "iterations per time unit" : "only for constant-arrival-rate"),
+      field("iterations", "Iterations", { type: "number", min: 1, step: 1, inputmode: "numeric", disabled: !k.iterations },
+        k.iterations ? "iterations (per VU for per-vu-iterations)" : "only for the iteration executors"),
       field("note", "Note", { type: "text", maxlength: 4096, placeholder: "e.g. after deploy 1.2" }, "kept with the run")),
     h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary", id: "start" }, "Start run")));
   form.addEventListener("submit", async (ev) => {
@@ -65,6 +69,7 @@ export async function testView(main, id) {
     if (v("vus")) body.vus = Number(v("vus"));
     if (v("duration")) body.duration = v("duration");
     if (v("rate")) body.rate = Number(v("rate"));
+    if (v("iterations")) body.iterations = Number(v("iterations"));
     if (v("note")) body.note = v("note");
     const btn = form.querySelector("#start");
     btn.disabled = true;
