@@ -8,21 +8,22 @@
 # (Ir) per request, and the self Ir per request of the engine's and metrics' own functions (the
 # per-request ones are exact: 4,000 calls each; the per-second ones, hist_merge and the like, and
 # the whole-process figure move with the machine's load by about 1-2 %). --series adds two
-# sub-metric thresholds, so that every request is also recorded into two tagged series. --flow
+# sub-metric thresholds, so that every request is also recorded into two tagged series; --custom
+# puts the request in a group of steps and records three custom metrics from it (a trend of its
+# waiting time, a counter, a rate of a check), one of them also into a tagged sub-metric. --flow
 # measures the control-flow constructs instead: each of 1,000 iterations is a `batch` of four
 # requests (parallel 4) then a step repeated 3 times until a condition holds (`repeat` + `until`),
 # with a `when` and an extraction: 7,000 requests.
 set -u
 
 SERIES=0
+CUSTOM=0
 FLOW=0
-if [ "${1:-}" = --series ]; then
-	SERIES=1
-	shift
-elif [ "${1:-}" = --flow ]; then
-	FLOW=1
-	shift
-fi
+case "${1:-}" in
+--series) SERIES=1; shift ;;
+--custom) CUSTOM=1; shift ;;
+--flow) FLOW=1; shift ;;
+esac
 RAMPAGE=${1:-${RAMPAGE:-./rampage}}
 
 die() {
@@ -52,10 +53,19 @@ done
 thresholds=""
 [ "$SERIES" = 1 ] && thresholds=', "thresholds": { "http_req_duration{status:200}": ["p(95)<1000"],
   "http_reqs{expected_response:true}": ["count>0"] }'
+task='{ "name": "health", "path": "/api/health" }'
+if [ "$CUSTOM" = 1 ]; then
+	thresholds=', "metrics": { "wait": { "type": "trend", "unit": "ms" }, "calls": { "type": "counter" },
+  "ok": { "type": "rate" } }, "thresholds": { "wait{kind:health}": ["p(95)<1000"] }'
+	task='{ "name": "health", "steps": [ { "group": "g", "steps": [ { "name": "health", "path": "/api/health",
+  "checks": [ { "name": "up", "status": 200 } ],
+  "record": [ { "metric": "wait", "timing": "waiting", "tags": { "kind": "health" } },
+    { "metric": "calls", "value": 1 }, { "metric": "ok", "check": "up" } ] } ] } ] }'
+fi
 cat >"$work/def.json" <<JSON
 { "baseUrl": "http://127.0.0.1:$port",
   "scenarios": { "s": { "executor": "shared-iterations", "vus": 10, "iterations": 4000,
-    "maxDuration": "120s", "tasks": [ { "name": "health", "path": "/api/health" } ] } }$thresholds }
+    "maxDuration": "120s", "tasks": [ $task ] } }$thresholds }
 JSON
 [ "$FLOW" = 1 ] && cat >"$work/def.json" <<JSON
 { "baseUrl": "http://127.0.0.1:$port",
@@ -76,7 +86,7 @@ reqs=$(jq '.metrics.http_reqs.count // .metrics.http_reqs.values.count' "$work/s
 total=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/cg.out")
 callgrind_annotate --auto=no --threshold=100 "$work/cg.out" >"$work/annotate.txt" 2>/dev/null
 
-echo "rampage run, 1 worker, 10 VUs, $reqs requests$([ "$SERIES" = 1 ] && echo ", 2 threshold series")$([ "$FLOW" = 1 ] && echo ", batch + repeat"):" \
+echo "rampage run, 1 worker, 10 VUs, $reqs requests$([ "$SERIES" = 1 ] && echo ", 2 threshold series")$([ "$CUSTOM" = 1 ] && echo ", a group, a check, 3 custom metrics (4 series)")$([ "$FLOW" = 1 ] && echo ", batch + repeat"):" \
 	"$(awk -v t="$total" -v r="$reqs" 'BEGIN { printf "%.0f", t / r }') Ir per request (whole process)"
 awk -v r="$reqs" '/daemon\/(engine|metrics)\/[a-z_]+\.c:/ {
 	gsub(",", "", $1); f = $NF; if (f ~ /^\[/) f = $(NF - 1)

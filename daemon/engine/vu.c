@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "engine/check.h"
+#include "engine/custom.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
 #include "engine/flow.h"
@@ -346,7 +347,7 @@ static inline __attribute__((always_inline)) const struct plan_check *
 inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r,
     struct transport_handle *h, int *end)
 {
-	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0)
+	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0 && st->nrecords == 0)
 		return NULL;       /* before building resp: most steps inspect nothing */
 
 	struct tick *t = vu->env->tick;
@@ -357,10 +358,12 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 		.protocol = protocol_of, .phase_us = r->phase_us, .rng = &vu->rng,
 	};
 	const struct plan_check *failed = NULL;
+	uint64_t ok = 0;           /* check i passed: bit i (the first 64; `record` reads them) */
 	for (int i = 0; i < st->nchecks; i++) {
 		const struct plan_check *k = &st->checks[i];
 		if (check_eval(k, &resp)) {
 			t->checks[k->index].passes++;
+			ok |= i < 64 ? 1ULL << i : 0;
 		} else {
 			t->checks[k->index].fails++;
 			if (k->fail_request && failed == NULL)
@@ -380,6 +383,8 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 		else
 			tick_group_add(tg, value, (size_t)n < sizeof value ? (size_t)n : sizeof value, 1);
 	}
+	if (st->nrecords > 0)
+		custom_record(t, st, &resp, r, vu->vars, ok, r->done_ns);
 	extract_response_fini(&resp);
 	return failed;
 }
@@ -496,10 +501,34 @@ static void run(struct vu *vu, int64_t now_ns);
 static int batch_start(struct vu *vu, const struct plan_step *st, int64_t now_ns);
 static void batch_cancel(struct vu *vu);
 
+/* Starts the groups that begin at step st. */
+static void __attribute__((noinline))
+groups_open(struct vu *vu, const struct plan_step *st, int64_t now_ns)
+{
+	for (int i = 0; i < st->ngroup_open && vu->group_depth < PLAN_GROUP_DEPTH; i++)
+		vu->group_start_ns[vu->group_depth++] = now_ns;
+}
+
+/* Ends the groups that end after step st: each one's group_duration, from its first step's start. */
+static void __attribute__((noinline))
+groups_close(struct vu *vu, const struct plan_step *st, int64_t now_ns)
+{
+	struct tick *t = vu->env->tick;
+
+	for (int i = 0; i < st->ngroup_close && vu->group_depth > 0; i++) {
+		int64_t d = now_ns - vu->group_start_ns[--vu->group_depth];
+		uint64_t us = d > 0 ? (uint64_t)(d / CLOCK_NS_PER_US) : 0;
+		hist_record(t->group_duration[st->group_close[i]], us);
+		hist_record(t->group_duration_all, us);
+	}
+}
+
 /* Enters a phase with its steps and runs them. */
 static void
 enter(struct vu *vu, enum vu_phase phase, const struct plan_step *steps, int nsteps, int64_t now_ns)
 {
+	vu->group_depth = 0;
+	vu->pending_close = NULL;
 	vu->phase = phase;
 	vu->steps = steps;
 	vu->nsteps = nsteps;
@@ -542,20 +571,30 @@ phase_done(struct vu *vu, int64_t now_ns)
 static void
 run(struct vu *vu, int64_t now_ns)
 {
+	if (vu->pending_close != NULL) {
+		groups_close(vu, vu->pending_close, now_ns);
+		vu->pending_close = NULL;
+	}
 	while (vu->step < vu->nsteps) {
 		const struct plan_step *st = &vu->steps[vu->step];
 		struct transport_request req;
 		const char *why = "not sent: the rendered request passed a size cap (url, header or body)";
 
+		if (st->ngroup_open > 0 && vu->sends == 0)
+			groups_open(vu, st, now_ns);   /* once, not at each repeat */
 		if (st->when != NULL && vu->sends == 0 &&
 		    !flow_cond_holds(st->when, vu->vars, vu->last_status)) {
-			vu->step++;        /* skipped: nothing sent, nothing counted */
+			if (st->ngroup_close > 0)      /* skipped: nothing sent, nothing counted */
+				groups_close(vu, st, now_ns);
+			vu->step++;
 			continue;
 		}
 		if (st->nbatch > 0) {
 			if (batch_start(vu, st, now_ns) == 0)
 				return;
-			continue;          /* nothing could be sent: the step is over */
+			if (st->ngroup_close > 0)      /* nothing could be sent: the step is over */
+				groups_close(vu, st, now_ns);
+			continue;
 		}
 		if (render(vu, &vu->buf, &st->req, &req, &why) == 0) {
 			vu->state = VU_REQUEST;
@@ -565,6 +604,8 @@ run(struct vu *vu, int64_t now_ns)
 		}
 		struct transport_result r = { .error = TICK_ERR_OTHER, .error_text = why };
 		record(vu, st, &r, NULL);
+		if (st->ngroup_close > 0)
+			groups_close(vu, st, now_ns);
 		vu->step++;
 		vu->sends = 0;
 	}
@@ -667,6 +708,8 @@ vu_interrupt(struct vu *vu)
 	vu->state = VU_IDLE;
 	vu->task = NULL;
 	vu->steps = NULL;
+	vu->group_depth = 0;       /* a cut group is not timed */
+	vu->pending_close = NULL;
 	vu->in_session = 0;        /* a cut session starts afresh (onStart) if the VU runs again */
 }
 
@@ -697,6 +740,8 @@ step_done(struct vu *vu, const struct plan_step *st, int end, int64_t done_ns)
 		vu->sends = 0;
 	}
 	vu->step++;
+	if (st->ngroup_close > 0)
+		vu->pending_close = st;    /* its groups end after its think time: in run() */
 	if (st->think.kind != PLAN_THINK_NONE &&
 	    (d = think_draw_ns(&st->think, &vu->rng, done_ns - vu->step_start_ns)) > 0) {
 		think(vu, done_ns + d, 0);

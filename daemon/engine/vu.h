@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "engine/transport.h"
+#include "testdef/plan.h"   /* PLAN_GROUP_DEPTH */
 
 struct extract_match;
 struct hist;
@@ -149,6 +150,10 @@ struct vu {
 	int batch_next;            /* next request of the batch to send */
 	int batch_inflight;        /* requests in flight */
 	int batch_end;             /* a check with onFail "endIteration" failed in it */
+	/* groups of steps (plan_step.group_open/group_close): the open ones' start times */
+	int64_t group_start_ns[PLAN_GROUP_DEPTH];
+	int group_depth;
+	const struct plan_step *pending_close; /* a step whose groups end when the VU moves on */
 };
 
 /* Creates a VU of scenario ps (and its transport handle on `shard`): env and sc are the worker's.

@@ -96,6 +96,7 @@ api_handler_fn api_runs_samples, api_runs_samples_csv, api_runs_endpoints, api_r
 api_handler_fn api_runs_events_post, api_runs_events_get;
 /* api_run_failures.c: why a run's requests failed */
 api_handler_fn api_runs_failures;
+api_handler_fn api_runs_custom_metrics;
 /* api_trend.c: a test's runs as a trend, with change points */
 api_handler_fn api_tests_trend;
 /* api_compare.c: baselines and comparisons */

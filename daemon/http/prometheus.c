@@ -10,12 +10,14 @@
  */
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "core/buf.h"
 #include "http/api_priv.h"
 #include "runs/run_metrics.h"
+#include "testdef/metric.h"
 #include "runs/run_query.h"
 #include "runs/runq.h"
 
@@ -155,6 +157,82 @@ prom_run_families(struct buf *b, struct run_metrics **ms, int n)
 	}
 }
 
+/* Appends `name{run="..",test="..",metric=".."` (the caller closes the braces). */
+static void
+prom_custom(struct buf *b, const char *name, const struct run_metrics *m, const struct run_metrics_custom *c)
+{
+	prom_run(b, name, m);
+	buf_printf(b, ",metric=\"");
+	prom_value(b, c->name);
+	buf_printf(b, "\"");
+}
+
+/* Whether a running run has a custom metric of this type. */
+static bool
+prom_has(struct run_metrics **ms, int n, int type)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < ms[i]->ncustom; j++)
+			if (ms[i]->custom[j].type == type)
+				return true;
+	return false;
+}
+
+/* Appends the custom metrics (the definitions' `metrics`) of the running runs: one family per k6
+   type, only while a running run has one, the metric's name as a label (so a definition's names
+   never clash with ours). */
+static void
+prom_custom_families(struct buf *b, struct run_metrics **ms, int n)
+{
+	if (prom_has(ms, n, METRIC_COUNTER))
+		prom_family(b, "rampage_custom_total", "counter",
+		    "A custom Counter of a running run: the sum of its values so far.");
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < ms[i]->ncustom; j++)
+			if (ms[i]->custom[j].type == METRIC_COUNTER) {
+				prom_custom(b, "rampage_custom_total", ms[i], &ms[i]->custom[j]);
+				buf_printf(b, "} %.17g\n", ms[i]->custom[j].sum);
+			}
+	if (prom_has(ms, n, METRIC_GAUGE))
+		prom_family(b, "rampage_custom_value", "gauge",
+		    "A custom Gauge of a running run: its latest value (absent before the first).");
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < ms[i]->ncustom; j++)
+			if (ms[i]->custom[j].type == METRIC_GAUGE && ms[i]->custom[j].n > 0) {
+				prom_custom(b, "rampage_custom_value", ms[i], &ms[i]->custom[j]);
+				buf_printf(b, "} %.17g\n", ms[i]->custom[j].last);
+			}
+	if (prom_has(ms, n, METRIC_RATE))
+		prom_family(b, "rampage_custom_rate_total", "counter",
+		    "A custom Rate of a running run: its values so far by result (pass: not zero; fail: zero).");
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < ms[i]->ncustom; j++)
+			if (ms[i]->custom[j].type == METRIC_RATE) {
+				const struct run_metrics_custom *c = &ms[i]->custom[j];
+				prom_custom(b, "rampage_custom_rate_total", ms[i], c);
+				buf_printf(b, ",result=\"pass\"} %llu\n", (unsigned long long)c->nonzero);
+				prom_custom(b, "rampage_custom_rate_total", ms[i], c);
+				buf_printf(b, ",result=\"fail\"} %llu\n", (unsigned long long)(c->n - c->nonzero));
+			}
+	if (prom_has(ms, n, METRIC_TREND))
+		prom_family(b, "rampage_custom_trend", "summary",
+		    "A custom Trend of a running run so far: quantiles (1/256 precision), sum and count of "
+		    "its values, in the definition's unit.");
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < ms[i]->ncustom; j++)
+			if (ms[i]->custom[j].type == METRIC_TREND) {
+				const struct run_metrics_custom *c = &ms[i]->custom[j];
+				for (int q = 0; q < RUN_METRICS_NQ && c->n > 0; q++) {
+					prom_custom(b, "rampage_custom_trend", ms[i], c);
+					buf_printf(b, ",quantile=\"%g\"} %.17g\n", run_metrics_q[q], c->q[q]);
+				}
+				prom_custom(b, "rampage_custom_trend_sum", ms[i], c);
+				buf_printf(b, "} %.17g\n", c->sum);
+				prom_custom(b, "rampage_custom_trend_count", ms[i], c);
+				buf_printf(b, "} %llu\n", (unsigned long long)c->n);
+			}
+}
+
 /*
  * GET /metrics: the daemon's gauges and, for each run that is running or stopping, its counters
  * and latency histogram over the run so far. The runs' figures come from the copies the run
@@ -185,6 +263,7 @@ api_prometheus_metrics(struct api_request *req)
 	buf_printf(&b, "rampage_live_clients %d\n",
 	    req->runq != NULL ? runq_live_clients(req->runq) : 0);
 	prom_run_families(&b, ms, n);
+	prom_custom_families(&b, ms, n);
 	if (b.full)
 		api_reply_error(req, 500, "internal", "the metrics would pass %u MiB (the running runs have "
 		    "too many endpoints or checks)", PROM_MAX_BYTES >> 20);

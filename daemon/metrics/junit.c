@@ -77,11 +77,24 @@ timestamp(char *buf, size_t len, int64_t unix_s)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
+/* Appends the checks of group g and of the groups in it to all (borrowed references added). */
+static void
+collect_checks(json_t *all, const json_t *g)
+{
+	size_t i;
+	const json_t *it;
+
+	json_array_foreach(json_object_get(g, "checks"), i, it)
+		json_array_append(all, (json_t *)it);
+	json_array_foreach(json_object_get(g, "groups"), i, it)
+		collect_checks(all, it);
+}
+
 char *
 junit_xml(const json_t *summary, const struct junit_meta *meta)
 {
 	const json_t *ths = json_object_get(json_object_get(summary, "rampage"), "thresholds");
-	const json_t *checks = json_object_get(json_object_get(summary, "root_group"), "checks");
+	json_t *checks = json_array();
 	const char *suite = meta != NULL && meta->suite != NULL && meta->suite[0] != '\0' ? meta->suite :
 	    json_string_value(json_object_get(json_object_get(summary, "rampage"), "name"));
 	double dur_ms = json_number_value(json_object_get(json_object_get(summary, "state"),
@@ -140,9 +153,15 @@ junit_xml(const json_t *summary, const struct junit_meta *meta)
 		g_string_append(cases, "</failure>\n  </testcase>\n");
 	}
 
-	/* Checks. */
-	json_array_foreach((json_t *)checks, i, it) {
+	/* Checks, those of groups of steps too: named by their path there ("checkout::ok"). */
+	collect_checks(checks, json_object_get(summary, "root_group"));
+	json_array_foreach(checks, i, it) {
 		const char *name = json_string_value(json_object_get(it, "name"));
+		const char *path = json_string_value(json_object_get(it, "path"));
+
+		if (path != NULL && name != NULL && strncmp(path, "::", 2) == 0 &&
+		    strlen(path) > strlen(name) + 2)
+			name = path + 2;   /* in a group: "checkout::submit::task queued" */
 		json_int_t passes = json_integer_value(json_object_get(it, "passes"));
 		json_int_t fails = json_integer_value(json_object_get(it, "fails"));
 		json_int_t total = passes + fails;
@@ -191,6 +210,7 @@ junit_xml(const json_t *summary, const struct junit_meta *meta)
 	g_string_append(g, "</system-out>\n  <system-err></system-err>\n</testsuite>\n");
 	g_string_free(out, TRUE);
 	g_string_free(cases, TRUE);
+	json_decref(checks);
 	char *xml = xstrdup(g->str);   /* the caller free()s; GLib's memory goes back to GLib */
 	g_string_free(g, TRUE);
 	return xml;

@@ -250,6 +250,7 @@ summary_value_of(const struct summary_run *run, enum metric_id id, struct summar
 	switch (id) {
 	case METRIC_ITERATIONS: v->count = w->iterations; break;
 	case METRIC_ITERATION_DURATION: v->h = w->iteration_duration; break;
+	case METRIC_GROUP_DURATION: v->h = w->group_duration_all; break;
 	case METRIC_DROPPED_ITERATIONS: v->count = w->dropped_iterations; break;
 	case METRIC_VUS:
 		v->value = per_second ? s->vus_last : w->vus;

@@ -136,6 +136,11 @@ int summary_k6_export(const struct summary_run *run, const char *path, char **ca
    per-endpoint table, the failures by endpoint, kind and message, and the generator verdict to f. */
 void summary_print(FILE *f, const struct summary_run *run);
 
+/* The values of custom metric series `slot` (plan->metric_slots) in tick t, as k6 shapes its type's
+   (trend: avg, min, med, max, p(90), p(95), p(99); counter: count, rate per second of duration_ns;
+   rate: rate, passes, fails; gauge: value, min, max). New reference. Any thread. */
+json_t *summary_custom_values(const struct plan *plan, const struct tick *t, int slot, int64_t duration_ns);
+
 /* Formats like k6's text summary: a duration given in ms ("1.35s", "209.41ms", "7µs", "0s"), a byte
    count ("1.3 MB", "81 kB", "7 B"), a plain number with at most 6 decimals ("4.36938"). */
 void summary_fmt_ms(char *buf, size_t len, double ms);

@@ -224,20 +224,43 @@ k6_id(const char *path)
 	return id;
 }
 
-/* root_group.checks, as k6 has them: [{name, path, id, passes, fails}], in definition order. */
+/* A group's checks, as k6 has them: [{name, path, id, passes, fails}], in definition order (group:
+   the index in plan->step_groups; -1: the root group). */
 static json_t *
-checks_json(const struct summary_run *run)
+checks_json(const struct summary_run *run, int group)
 {
 	const struct plan *plan = run->plan;
 	const struct tick *w = run->whole;
 	json_t *a = json_array();
 
 	for (int i = 0; i < plan->nchecks && i < w->nchecks; i++) {
-		char *path = xasprintf("::%s", plan->check_names[i]);
+		int g = plan->check_group != NULL ? plan->check_group[i] : -1;
+		char *path;
+
+		if (g != group)
+			continue;
+		path = xasprintf("%s::%s", g >= 0 ? plan->step_groups[g].path : "", plan->check_names[i]);
 		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:I,s:I}", "name", plan->check_names[i],
 		    "path", path, "id", k6_id(path), "passes", (json_int_t)w->checks[i].passes,
 		    "fails", (json_int_t)w->checks[i].fails));
 		free(path);
+	}
+	return a;
+}
+
+/* The groups whose parent is `parent` (-1: the root), k6's shape: [{name, path, id, groups, checks}]. */
+static json_t *
+groups_tree_json(const struct summary_run *run, int parent)
+{
+	const struct plan *plan = run->plan;
+	json_t *a = json_array();
+
+	for (int i = 0; i < plan->nstep_groups; i++) {
+		const struct plan_step_group *g = &plan->step_groups[i];
+		if (g->parent != parent)
+			continue;
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:o}", "name", g->name, "path", g->path,
+		    "id", k6_id(g->path), "groups", groups_tree_json(run, i), "checks", checks_json(run, i)));
 	}
 	return a;
 }
@@ -381,10 +404,20 @@ add_sub_metric(json_t *metrics, const struct summary_run *run, int i, const stru
 	const struct tick *w = run->whole;
 	int id = metric_find(r->base, strlen(r->base));
 	struct summary_value v = { 0 };
+	int slot = r->custom;      /* the series, however its tags were spelt */
 
-	if (r->check >= 0 && r->check < w->nchecks) {
-		v.count = w->checks[r->check].passes;
-		v.total = v.count + w->checks[r->check].fails;
+	if (slot >= 0) {
+		json_object_set_new(metrics, r->metric, summary_custom_entry(run, slot));
+	} else if (r->step_group >= 0 && r->step_group < w->ngroups_dur) {
+		v.h = w->group_duration[r->step_group];
+		add_value(metrics, r->metric, METRIC_GROUP_DURATION, &v, run->duration_ns);
+	} else if (r->check >= 0 && r->check < w->nchecks) {
+		for (int k = 0; k < w->nchecks && k < run->plan->nchecks; k++) {
+			if (strcmp(run->plan->check_names[k], run->plan->check_names[r->check]) != 0)
+				continue;      /* the name in every group, as the threshold counts it */
+			v.count += w->checks[k].passes;
+			v.total += w->checks[k].passes + w->checks[k].fails;
+		}
 		add_value(metrics, r->metric, METRIC_CHECKS, &v, run->duration_ns);
 	} else if (ep != NULL && id >= 0 && metric_get(id)->per_request) {
 		summary_value_of_endpoint(ep, id, &v);
@@ -433,8 +466,8 @@ summary_json(const struct summary_run *run)
 	json_object_set_new(g, "name", json_string(""));
 	json_object_set_new(g, "path", json_string(""));
 	json_object_set_new(g, "id", k6_id(""));
-	json_object_set_new(g, "groups", json_array());
-	json_object_set_new(g, "checks", checks_json(run));
+	json_object_set_new(g, "groups", groups_tree_json(run, -1));
+	json_object_set_new(g, "checks", checks_json(run, -1));
 	json_object_set_new(root, "root_group", g);
 
 	g = json_object();
@@ -456,6 +489,8 @@ summary_json(const struct summary_run *run)
 		struct summary_value v;
 		if (i == METRIC_CHECKS && run->plan->nchecks == 0)
 			continue;      /* as k6: no checks metric in a test without checks */
+		if (i == METRIC_GROUP_DURATION && run->plan->nstep_groups == 0)
+			continue;      /* nor group_duration without groups */
 		if (!metric_measured(i))
 			continue;      /* not measured by this build: absent, never a constant */
 		summary_value_of(run, i, &v);
@@ -467,6 +502,7 @@ summary_json(const struct summary_run *run)
 	if (json_array_size(run->events) > 0)
 		json_object_set_new(json_object_get(root, "rampage"), "events",
 		    json_deep_copy(run->events));
+	summary_custom_json(json_object_get(root, "rampage"), metrics, run);
 	add_thresholds(root, metrics, run);
 	return root;
 }

@@ -6,10 +6,13 @@
 #define RAMPAGE_SUMMARY_PRIV_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
 
 #include "testdef/metric.h"
 #include "metrics/tick.h"
 
+struct plan;
 struct summary_run;
 struct summary_series;
 
@@ -38,5 +41,15 @@ void summary_checks_total(const struct tick *w, uint64_t *passes, uint64_t *fail
 /* Puts the indexes of g's values into order by count, largest first (ties: first seen first);
    returns the responses g counted (other and missing included). */
 uint64_t summary_group_order(const struct tick_group *g, int order[TICK_GROUP_MAX]);
+
+
+/* ---- summary_custom.c: custom metrics (the definition's `metrics`) */
+
+/* The handleSummary() entry of custom series `slot` ({type, contains, values}). New reference. */
+json_t *summary_custom_entry(const struct summary_run *run, int slot);
+/* Adds every custom metric's entry to metrics, and rampage.metrics: {name: {samples, missing}}. */
+void summary_custom_json(json_t *rampage, json_t *metrics, const struct summary_run *run);
+/* Prints the CUSTOM block of the text summary (nothing without custom metrics). */
+void summary_custom_print(FILE *f, const struct summary_run *run);
 
 #endif

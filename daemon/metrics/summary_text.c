@@ -289,6 +289,8 @@ text_section(struct text *tx, const struct summary_run *run, enum metric_section
 			continue;      /* closed model: only when some were */
 		if (!metric_measured(i))
 			continue;      /* not measured by this build (metric_measured) */
+		if (i == METRIC_GROUP_DURATION && run->plan->nstep_groups == 0)
+			continue;      /* as k6: only with groups */
 		text_metric(tx, run, i);
 	}
 	if (section == METRIC_SECTION_HTTP && open)
@@ -448,7 +450,7 @@ fmt_observed(char *buf, size_t len, const struct threshold_result *r)
 
 	if (!r->judged)
 		snprintf(v, sizeof v, "- (no samples)");
-	else if (strcmp(r->type, "trend") == 0)
+	else if (strcmp(r->type, "trend") == 0 && strcmp(r->contains, "time") == 0)
 		summary_fmt_ms(v, sizeof v, r->value);
 	else if (strcmp(r->type, "rate") == 0)
 		snprintf(v, sizeof v, "%.2f%%", r->value * 100.0);
@@ -495,25 +497,43 @@ print_thresholds(FILE *f, const struct summary_run *run)
 
 /* Prints the CHECKS block (k6: ✓ name, or ✗ name with its pass rate and counts) and adds the
    overall `checks` line to the metric lines. */
+/* Prints the checks of group g (-1: the root) indented by depth, then its groups, k6's way:
+   "█ checkout" above the group's own checks. */
 static void
-print_checks(FILE *f, const struct summary_run *run, struct text *tx)
+print_group_checks(FILE *f, const struct summary_run *run, int g, int depth)
 {
 	const struct plan *plan = run->plan;
 	const struct tick *w = run->whole;
+	int ind = 4 + 2 * depth;
 
-	if (plan->nchecks == 0)
-		return;
-	fprintf(f, "\n  CHECKS\n");
 	for (int i = 0; i < plan->nchecks && i < w->nchecks; i++) {
 		uint64_t p = w->checks[i].passes, n = p + w->checks[i].fails;
+		if ((plan->check_group != NULL ? plan->check_group[i] : -1) != g)
+			continue;
 		if (w->checks[i].fails == 0) {
-			fprintf(f, "    ✓ %s\n", plan->check_names[i]);
+			fprintf(f, "%*s✓ %s\n", ind, "", plan->check_names[i]);
 			continue;
 		}
-		fprintf(f, "    ✗ %s\n", plan->check_names[i]);
-		fprintf(f, "     ↳  %.0f%% — ✓ %llu / ✗ %llu\n", n > 0 ? floor(100.0 * (double)p / (double)n) : 0.0,
-		    (unsigned long long)p, (unsigned long long)w->checks[i].fails);
+		fprintf(f, "%*s✗ %s\n", ind, "", plan->check_names[i]);
+		fprintf(f, "%*s ↳  %.0f%% — ✓ %llu / ✗ %llu\n", ind, "",
+		    n > 0 ? floor(100.0 * (double)p / (double)n) : 0.0, (unsigned long long)p,
+		    (unsigned long long)w->checks[i].fails);
 	}
+	for (int k = 0; k < plan->nstep_groups; k++) {
+		if (plan->step_groups[k].parent != g)
+			continue;
+		fprintf(f, "\n%*s█ %s\n", ind, "", plan->step_groups[k].name);
+		print_group_checks(f, run, k, depth + 1);
+	}
+}
+
+static void
+print_checks(FILE *f, const struct summary_run *run, struct text *tx)
+{
+	if (run->plan->nchecks == 0)
+		return;
+	fprintf(f, "\n  CHECKS\n");
+	print_group_checks(f, run, -1, 0);
 	text_metric(tx, run, METRIC_CHECKS);
 }
 
@@ -565,6 +585,7 @@ summary_print(FILE *f, const struct summary_run *run)
 
 	text_print(f, &tx);
 	free(tx.lines);
+	summary_custom_print(f, run);
 
 	if (open)
 		fprintf(f, "\n  open model: http_req_duration counts from each iteration's intended start\n"

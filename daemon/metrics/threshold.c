@@ -110,7 +110,22 @@ struct input {
 	bool exact;                /* min_us/max_us below are exact (windows) */
 	uint64_t min_us, max_us;
 	struct gauge_track g;      /* gauges */
+	const struct tick_custom *cust;    /* a custom metric's series in a tick (NULL: a window) */
 };
+
+/* The type of d's metric, built-in or custom. */
+static enum metric_type
+type_of(const struct threshold_def *d)
+{
+	return d->custom >= 0 ? d->custom_type : metric_get(d->metric)->type;
+}
+
+/* The timing phase of d's metric, or -1 (custom metrics have none). */
+static int
+phase_of(const struct threshold_def *d)
+{
+	return d->custom >= 0 ? -1 : metric_get(d->metric)->phase;
+}
 
 static const struct tick_endpoint *
 ep_of(const struct threshold_def *d, const struct tick *t)
@@ -124,12 +139,23 @@ ep_of(const struct threshold_def *d, const struct tick *t)
 
 /* Fills in from one tick (a second or the whole run); gauges come from the caller. */
 static void
-input_of(const struct threshold_def *d, const struct tick *t, struct input *in)
+input_of(const struct plan *plan, const struct threshold_def *d, const struct tick *t, struct input *in)
 {
-	const struct metric *m = metric_get(d->metric);
-	const struct tick_endpoint *ep = ep_of(d, t);
+	const struct metric *m;
+	const struct tick_endpoint *ep;
 
 	memset(in, 0, sizeof *in);
+	if (d->custom >= 0) {
+		if (d->custom < t->ncustom) {
+			in->cust = &t->custom[d->custom];
+			in->num = in->cust->nonzero;
+			in->den = in->cust->n;
+			in->h = in->cust->h;
+		}
+		return;
+	}
+	m = metric_get(d->metric);
+	ep = ep_of(d, t);
 	if (ep == NULL)
 		return;
 	switch (d->metric) {
@@ -141,7 +167,9 @@ input_of(const struct threshold_def *d, const struct tick *t, struct input *in)
 	case METRIC_HTTP_REQ_FAILED: in->num = ep->failed; in->den = ep->requests; break;
 	case METRIC_CHECKS:
 		for (int i = 0; i < t->nchecks; i++) {
-			if (d->check >= 0 && i != d->check)
+			/* checks{check:NAME}: every check of that name, in whichever group (k6's tag) */
+			if (d->check >= 0 && i != d->check && (i >= plan->nchecks ||
+			    strcmp(plan->check_names[i], plan->check_names[d->check]) != 0))
 				continue;
 			in->num += t->checks[i].passes;
 			in->den += t->checks[i].passes + t->checks[i].fails;
@@ -149,6 +177,10 @@ input_of(const struct threshold_def *d, const struct tick *t, struct input *in)
 		break;
 	case METRIC_HTTP_REQ_DURATION: in->h = ep->duration; break;
 	case METRIC_ITERATION_DURATION: in->h = t->iteration_duration; break;
+	case METRIC_GROUP_DURATION:
+		in->h = d->step_group < 0 ? t->group_duration_all :
+		    d->step_group < t->ngroups_dur ? t->group_duration[d->step_group] : NULL;
+		break;
 	default:
 		if (m->phase >= 0) {
 			in->h = ep->phase[m->phase];
@@ -159,12 +191,65 @@ input_of(const struct threshold_def *d, const struct tick *t, struct input *in)
 	}
 }
 
+/* value_of for a custom metric: values as recorded (a trend's histogram holds thousandths). */
+static bool
+custom_value_of(const struct threshold_def *d, const struct input *in, double *out)
+{
+	const struct threshold_expr *e = &d->expr;
+	const struct tick_custom *c = in->cust;
+	double count;
+
+	switch (d->custom_type) {
+	case METRIC_COUNTER:
+		count = c != NULL ? c->sum : 0.0;
+		*out = e->agg == THRESHOLD_COUNT ? count : in->span_s > 0 ? count / in->span_s : 0.0;
+		return true;
+	case METRIC_RATE:
+		if (in->den == 0)
+			return false;
+		*out = (double)in->num / (double)in->den;
+		return true;
+	case METRIC_GAUGE:
+		if (c == NULL || c->n == 0)
+			return false;
+		*out = e->agg == THRESHOLD_MIN ? c->min : e->agg == THRESHOLD_MAX ? c->max : c->last;
+		return true;
+	case METRIC_TREND:
+		break;
+	}
+	if (c != NULL) {           /* a tick: count, sum, min and max are exact */
+		if (c->n == 0)
+			return false;
+		if (e->agg == THRESHOLD_AVG || e->agg == THRESHOLD_MIN || e->agg == THRESHOLD_MAX) {
+			*out = e->agg == THRESHOLD_AVG ? c->sum / (double)c->n :
+			    e->agg == THRESHOLD_MIN ? c->min : c->max;
+			return true;
+		}
+	} else if (in->h == NULL || hist_count(in->h) == 0) {
+		return false;
+	}
+	switch (e->agg) {
+	case THRESHOLD_AVG: *out = hist_mean(in->h); break;
+	case THRESHOLD_MIN: *out = (double)(in->exact ? in->min_us : hist_min(in->h)); break;
+	case THRESHOLD_MAX: *out = (double)(in->exact ? in->max_us : hist_max(in->h)); break;
+	case THRESHOLD_MED: *out = (double)hist_percentile(in->h, 50.0); break;
+	case THRESHOLD_PCT: *out = (double)hist_percentile(in->h, e->pct); break;
+	default: assert(!"aggregation checked at parse time"); return false;
+	}
+	*out /= 1000.0;
+	return true;
+}
+
 /* The observed value of d on in. False when there are no samples (not judged, as in k6). */
 static bool
 value_of(const struct threshold_def *d, const struct input *in, double *out)
 {
-	const struct metric *m = metric_get(d->metric);
+	const struct metric *m;
 	const struct threshold_expr *e = &d->expr;
+
+	if (d->custom >= 0)
+		return custom_value_of(d, in, out);
+	m = metric_get(d->metric);
 
 	switch (m->type) {
 	case METRIC_COUNTER:
@@ -233,13 +318,12 @@ static struct window *
 window_new(const struct threshold_def *d)
 {
 	struct window *w = xcalloc(1, sizeof *w);
-	const struct metric *m = metric_get(d->metric);
 	size_t n = (size_t)d->expr.window_s;
 
 	w->w = d->expr.window_s;
-	if (m->type == METRIC_GAUGE) {
+	if (type_of(d) == METRIC_GAUGE) {
 		w->g = xcalloc(n, sizeof *w->g);
-	} else if (m->type == METRIC_TREND && m->phase < 0) {
+	} else if (type_of(d) == METRIC_TREND && phase_of(d) < 0) {
 		w->run = hist_new();
 		w->blob = xcalloc(n, sizeof *w->blob);
 		w->blen = xcalloc(n, sizeof *w->blen);
@@ -303,7 +387,7 @@ window_push(struct threshold_set *s, const struct threshold_def *d, struct windo
 		w->mn[slot] = hist_count(h) > 0 ? hist_min(h) : UINT64_MAX;
 		w->mx[slot] = hist_count(h) > 0 ? hist_max(h) : 0;
 	} else {
-		uint64_t num = metric_get(d->metric)->type == METRIC_COUNTER ? in->count : in->num;
+		uint64_t num = type_of(d) == METRIC_COUNTER ? in->count : in->num;
 		if (full) {
 			w->sum_num -= w->num[slot];
 			w->sum_den -= w->den[slot];
@@ -443,7 +527,7 @@ add_second(struct threshold_set *s, int64_t sec, const struct tick *t, const str
 
 		if (st->win != NULL) {
 			if (t != NULL) {
-				input_of(d, t, &in);
+				input_of(s->plan, d, t, &in);
 				g.have = true;
 				g.last = d->metric == METRIC_VUS_MAX ? t->vus_max : t->vus;
 			} else {
@@ -459,12 +543,12 @@ add_second(struct threshold_set *s, int64_t sec, const struct tick *t, const str
 				}
 			}
 		} else if (whole != NULL && !st->aborted && !d->expr.relative) {
-			input_of(d, whole, &in);
+			input_of(s->plan, d, whole, &in);
 			in.span_s = (double)(sec + 1);
 			in.g = *gauges_of(s, d);
 			/* Phase histograms of the whole run are filled when it ends: only their mean is
 			   known before (parsing allows nothing else live with abortOnFail). */
-			if (metric_get(d->metric)->phase >= 0 && d->expr.agg != THRESHOLD_AVG)
+			if (phase_of(d) >= 0 && d->expr.agg != THRESHOLD_AVG)
 				continue;
 			if (value_of(d, &in, &v)) {
 				pass = compare(v, d->expr.op, d->expr.value);
@@ -515,7 +599,7 @@ threshold_final(struct threshold_set *s, const struct tick *whole, int64_t durat
 			g.have = true;
 			g.last = g.min = g.max = d->metric == METRIC_VUS_MAX ? whole->vus_max : whole->vus;
 		}
-		input_of(d, whole, &in);
+		input_of(s->plan, d, whole, &in);
 		in.span_s = (double)duration_ns / 1e9;
 		in.g = g;
 		if (d->expr.relative) {
@@ -611,12 +695,19 @@ threshold_get(const struct threshold_set *s, int i, struct threshold_result *out
 	assert(i >= 0 && i < s->n);
 	d = &s->tp->v[i];
 	st = &s->st[i];
-	m = metric_get(d->metric);
 	memset(out, 0, sizeof *out);
 	out->metric = d->key;
-	out->base = m->name;
-	out->type = metric_type_name(m->type);
-	out->contains = m->contains;
+	if (d->custom >= 0) {
+		const struct plan_metric *pm = &s->plan->metrics[s->plan->metric_slots[d->custom].metric];
+		out->base = pm->name;
+		out->type = metric_type_name(pm->type);
+		out->contains = pm->is_time ? "time" : "default";
+	} else {
+		m = metric_get(d->metric);
+		out->base = m->name;
+		out->type = metric_type_name(m->type);
+		out->contains = m->contains;
+	}
 	out->source = d->source;
 	threshold_agg_name(d->expr.agg, d->expr.pct, out->agg, sizeof out->agg);
 	out->ok = st->ok;
@@ -628,6 +719,8 @@ threshold_get(const struct threshold_set *s, int i, struct threshold_result *out
 	out->aborted = st->aborted;
 	out->final = st->final;
 	out->check = d->check;
+	out->step_group = d->step_group;
+	out->custom = d->custom;
 }
 
 const struct tick_endpoint *

@@ -101,6 +101,8 @@ struct threshold_result {
 	bool abort_on_fail, aborted;
 	bool final;                /* judged by threshold_final */
 	int check;                 /* checks{check:X}: index in plan->check_names; else -1 */
+	int step_group;            /* group_duration{group:::X}: index in plan->step_groups; else -1 */
+	int custom;                /* a custom metric's series: index in plan->metric_slots; else -1 */
 };
 /* Number of thresholds, in definition order (grouped by metric key as written). */
 int threshold_count(const struct threshold_set *s);

@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +175,16 @@ tick_new(const struct plan *plan, int whole_run)
 	t->checks = xcalloc(plan->nchecks > 0 ? (size_t)plan->nchecks : 1, sizeof *t->checks);
 	t->ngroups = plan->ngroups;
 	t->groups = xcalloc(plan->ngroups > 0 ? (size_t)plan->ngroups : 1, sizeof *t->groups);
+	t->ngroups_dur = plan->nstep_groups;
+	t->group_duration = xcalloc((size_t)plan->nstep_groups + 1, sizeof *t->group_duration);
+	for (int i = 0; i < t->ngroups_dur; i++)
+		t->group_duration[i] = hist_new();
+	t->group_duration_all = plan->nstep_groups > 0 ? hist_new() : NULL;   /* none: no cost per second */
+	t->ncustom = plan->nmetric_slots;
+	t->custom = xcalloc(plan->nmetric_slots > 0 ? (size_t)plan->nmetric_slots : 1, sizeof *t->custom);
+	for (int i = 0; i < t->ncustom; i++)
+		if (plan->metrics[plan->metric_slots[i].metric].type == METRIC_TREND)
+			t->custom[i].h = hist_new();
 	t->failures = failures_new(plan->nendpoints);
 	return t;
 }
@@ -193,6 +204,13 @@ tick_free(struct tick *t)
 	hist_free(t->iteration_duration);
 	free(t->checks);
 	free(t->groups);
+	for (int i = 0; i < t->ncustom; i++)
+		hist_free(t->custom[i].h);
+	free(t->custom);
+	for (int i = 0; i < t->ngroups_dur; i++)
+		hist_free(t->group_duration[i]);
+	free(t->group_duration);
+	hist_free(t->group_duration_all);
 	failures_free(t->failures);
 	free(t);
 }
@@ -222,7 +240,56 @@ tick_reset(struct tick *t)
 		t->groups[i].other = 0;
 		t->groups[i].missing = 0;
 	}
+	for (int i = 0; i < t->ngroups_dur; i++)
+		hist_reset(t->group_duration[i]);
+	if (t->group_duration_all != NULL)
+		hist_reset(t->group_duration_all);
+	for (int i = 0; i < t->ncustom; i++) {
+		struct hist *h = t->custom[i].h;
+		if (h != NULL)
+			hist_reset(h);
+		t->custom[i] = (struct tick_custom){ .h = h };
+	}
 	failures_reset(t->failures);
+}
+
+static void
+custom_merge(struct tick_custom *d, const struct tick_custom *s)
+{
+	if (s->n > 0) {
+		if (d->n == 0 || s->min < d->min)
+			d->min = s->min;
+		if (d->n == 0 || s->max > d->max)
+			d->max = s->max;
+		if (d->n == 0 || s->last_ns >= d->last_ns) {
+			d->last = s->last;
+			d->last_ns = s->last_ns;
+		}
+	}
+	d->n += s->n;
+	d->sum += s->sum;
+	d->nonzero += s->nonzero;
+	d->missing += s->missing;
+	if (d->h != NULL && s->h != NULL)
+		hist_merge(d->h, s->h);
+}
+
+void
+tick_custom_add(struct tick_custom *c, int type, double v, int64_t now_ns)
+{
+	if (c->n == 0 || v < c->min)
+		c->min = v;
+	if (c->n == 0 || v > c->max)
+		c->max = v;
+	c->n++;
+	c->sum += v;
+	c->last = v;
+	c->last_ns = now_ns;
+	if (v != 0)
+		c->nonzero++;
+	if (type == METRIC_TREND && c->h != NULL)
+		hist_record(c->h, v <= 0 ? 0 : v * 1000.0 >= (double)HIST_MAX_US ? HIST_MAX_US :
+		    (uint64_t)llround(v * 1000.0));
 }
 
 void
@@ -263,6 +330,14 @@ tick_merge(struct tick *dst, const struct tick *src)
 		dst->groups[i].other += g->other;
 		dst->groups[i].missing += g->missing;
 	}
+	assert(dst->ngroups_dur == src->ngroups_dur);
+	for (int i = 0; i < dst->ngroups_dur; i++)
+		hist_merge(dst->group_duration[i], src->group_duration[i]);
+	if (dst->group_duration_all != NULL && src->group_duration_all != NULL)
+		hist_merge(dst->group_duration_all, src->group_duration_all);
+	assert(dst->ncustom == src->ncustom);
+	for (int i = 0; i < dst->ncustom; i++)
+		custom_merge(&dst->custom[i], &src->custom[i]);
 	failures_merge(dst->failures, src->failures, src->second);
 }
 

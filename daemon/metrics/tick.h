@@ -100,6 +100,20 @@ struct tick_group {
 	uint64_t missing;          /* responses without the value (no such header or JSON value) */
 };
 
+/* One custom metric's series (plan->metric_slots[i]): k6's Trend, Counter, Rate or Gauge, whose
+   type says which fields mean something. */
+struct tick_custom {
+	uint64_t n;                /* values added */
+	double sum;                /* counter: its count; trend: for the mean */
+	double min, max;           /* gauge and trend (n > 0) */
+	double last;               /* gauge: the latest value ... */
+	int64_t last_ns;           /* ... added at this CLOCK_MONOTONIC time (merges keep the later) */
+	uint64_t nonzero;          /* rate: values that were not 0 (k6's passes) */
+	uint64_t missing;          /* values that could not be read (no such variable, JSON value or
+	                              header, not a number): nothing added */
+	struct hist *h;            /* trend: values in thousandths (µs for a time in ms); else NULL */
+};
+
 struct tick {
 	int64_t second;            /* whole seconds since the run started; -1 for the whole run */
 	int nendpoints;
@@ -125,6 +139,12 @@ struct tick {
 	struct tick_check *checks; /* [nchecks], indexed like plan->check_names */
 	int ngroups;
 	struct tick_group *groups; /* [ngroups], indexed like plan->groups */
+	int ngroups_dur;           /* groups of steps (plan->nstep_groups), k6's group_duration: */
+	struct hist **group_duration;      /* [ngroups_dur]: each group's, µs */
+	struct hist *group_duration_all;   /* every group's: the metric without a tag (NULL: no groups) */
+	int ncustom;
+	struct tick_custom *custom;/* [ncustom]: custom metrics and their sub-metrics, indexed like
+	                              plan->metric_slots */
 	struct failures *failures; /* why requests failed: distinct messages per endpoint (bounded);
 	                              the recorder adds each failed request (tick_record does not) */
 };
@@ -165,6 +185,11 @@ void tick_reset(struct tick *t);
 void tick_merge(struct tick *dst, const struct tick *src);
 /* Recomputes dst->total from dst->endpoints (counters and histograms). */
 void tick_sum_total(struct tick *t);
+/* Adds value v (finite) to a custom series of type `type` (enum metric_type) at now_ns (gauges).
+   A trend's count, sum, min and max are exact; its histogram (percentiles) keeps v in thousandths
+   from 0 to HIST_MAX_US (3.6e6 units). Worker thread, per record entry: no allocation. */
+void tick_custom_add(struct tick_custom *c, int type, double v, int64_t now_ns);
+
 /* Counts `count` responses with value s (len bytes; cut to TICK_GROUP_VALUE_MAX) in g: a new value
    takes a free entry, or counts as `other` when all TICK_GROUP_MAX are taken. No allocation. */
 void tick_group_add(struct tick_group *g, const char *s, size_t len, uint64_t count);

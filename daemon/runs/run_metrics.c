@@ -9,14 +9,19 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
+#include "metrics/summary.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
 #include "runs/run_failures.h"
 #include "runs/run_metrics.h"
 #include "runs/run_store.h"
+#include "testdef/metric.h"
 #include "testdef/plan.h"
+
+const double run_metrics_q[RUN_METRICS_NQ] = { 0.5, 0.9, 0.95, 0.99 };
 
 const double run_metrics_le_s[RUN_METRICS_NLE] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -58,6 +63,21 @@ run_metrics_new(int64_t run_id, const char *name, const struct plan *plan, const
 		me->count = hist_count(te->duration);
 		me->sum_us = hist_sum(te->duration);
 	}
+	m->ncustom = whole->ncustom < plan->nmetrics ? whole->ncustom : plan->nmetrics;
+	m->custom = xcalloc((size_t)m->ncustom + 1, sizeof *m->custom);
+	for (int i = 0; i < m->ncustom; i++) {
+		const struct tick_custom *c = &whole->custom[i];
+		struct run_metrics_custom *mc = &m->custom[i];
+		mc->name = xstrdup(plan->metrics[i].name);
+		mc->type = plan->metrics[i].type;
+		mc->n = c->n;
+		mc->sum = c->sum;
+		mc->last = c->last;
+		mc->nonzero = c->nonzero;
+		for (int q = 0; q < RUN_METRICS_NQ; q++)
+			mc->q[q] = c->h != NULL && hist_count(c->h) > 0 ?
+			    (double)hist_percentile(c->h, run_metrics_q[q] * 100.0) / 1000.0 : 0.0;
+	}
 	m->nchecks = whole->nchecks < plan->nchecks ? whole->nchecks : plan->nchecks;
 	m->check_names = xcalloc((size_t)m->nchecks + 1, sizeof *m->check_names);
 	m->check_passes = xcalloc((size_t)m->nchecks + 1, sizeof *m->check_passes);
@@ -81,6 +101,9 @@ run_metrics_free(struct run_metrics *m)
 	}
 	for (int i = 0; i < m->nchecks; i++)
 		free(m->check_names[i]);
+	for (int i = 0; i < m->ncustom; i++)
+		free(m->custom[i].name);
+	free(m->custom);
 	free(m->endpoints);
 	free(m->check_names);
 	free(m->check_passes);
@@ -123,6 +146,18 @@ run_metrics_tick_json(int64_t run_id, const struct plan *plan, const struct thre
 	   counts over the run so far: what a dashboard shows live */
 	if (threshold_count(th) > 0)
 		json_object_set_new(m, "thresholds", threshold_results_json(th));
+	if (plan->nmetrics > 0) {
+		/* custom metrics: this second's values and the run's so far, in the summary's shape */
+		json_t *cm = json_array();
+		for (int i = 0; i < plan->nmetrics; i++)
+			json_array_append_new(cm, json_pack("{s:s, s:s, s:s, s:o, s:o}",
+			    "name", plan->metrics[i].name,
+			    "type", metric_type_name(plan->metrics[i].type),
+			    "contains", plan->metrics[i].is_time ? "time" : "default",
+			    "second", summary_custom_values(plan, sec, i, CLOCK_NS_PER_S),
+			    "run", summary_custom_values(plan, whole, i, (rt->second + 1) * CLOCK_NS_PER_S)));
+		json_object_set_new(m, "metrics", cm);
+	}
 	if (whole->nchecks > 0) {
 		json_t *checks = json_array();
 		for (int i = 0; i < whole->nchecks && i < plan->nchecks; i++)

@@ -5,7 +5,7 @@
  *
  *   - the live tick, the JSON message published on topic "run:<id>" (docs/api.md, live stream):
  *     the second's rows (total and per endpoint), VUs, the run-so-far counts, the thresholds as
- *     judged so far and every check's counts;
+ *     judged so far, every check's counts and the custom metrics' values;
  *   - the run so far as GET /metrics shows it (struct run_metrics): per endpoint, the statuses seen
  *     and the latency histogram in Prometheus buckets; bytes; checks. The run manager installs it
  *     in the run's status cell, shares it by reference and frees it with run_metrics_free.
@@ -43,6 +43,20 @@ struct run_metrics_endpoint {
 	uint64_t sum_us;           /* of their durations */
 };
 
+#define RUN_METRICS_NQ 4           /* a custom trend's quantiles: */
+extern const double run_metrics_q[RUN_METRICS_NQ];       /* 0.5, 0.9, 0.95, 0.99 */
+
+/* A custom metric (the definition's `metrics`) over the run so far. */
+struct run_metrics_custom {
+	char *name;
+	int type;                  /* enum metric_type (testdef/metric.h) */
+	uint64_t n;                /* values recorded */
+	double sum;                /* counter: its count; trend: the values' sum */
+	double last;               /* gauge */
+	uint64_t nonzero;          /* rate: passes */
+	double q[RUN_METRICS_NQ];  /* trend: quantiles run_metrics_q */
+};
+
 /* A run so far; immutable once built, but for refs. */
 struct run_metrics {
 	int refs;                  /* 1 when built; the run queue counts them under its lock */
@@ -56,6 +70,8 @@ struct run_metrics {
 	int nchecks;
 	char **check_names;        /* [nchecks] */
 	uint64_t *check_passes, *check_fails;      /* [nchecks] */
+	int ncustom;
+	struct run_metrics_custom *custom;         /* [ncustom]: custom metrics, in plan order */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
+#include "runs/run_custom.h"
 #include "runs/run_failures.h"
 #include "runs/run_store.h"
 #include "testdef/metric.h"
@@ -166,6 +167,7 @@ run_tick_new(int64_t run_id, const struct plan *plan, const struct tick *t)
 	total->null[RUN_COL_CPU_PCT] = !isfinite(t->cpu_pct);
 	total->v[RUN_COL_LOOP_LAG] = t->loop_lag_max_us;
 	total->null[RUN_COL_LOOP_LAG] = false;
+	rt->custom = run_custom_rows_new(plan, t);
 	/* checks are counted per check name, not per endpoint: the total row holds them all */
 	for (int i = 0; i < t->nchecks; i++) {
 		total->v[RUN_COL_CHECKS_PASSED] += i64(t->checks[i].passes);
@@ -183,6 +185,7 @@ run_tick_free(struct run_tick *rt)
 		free(rt->rows[i].blob);
 	free(rt->rows);
 	run_failures_free(rt->failures);
+	run_custom_rows_free(rt->custom);
 	free(rt);
 }
 
@@ -296,6 +299,8 @@ run_store_tick(sqlite3 *db, void *arg, char **cause)
 			goto out;
 	}
 	if (rt->failures != NULL && run_failures_write(db, rt->run_id, rt->failures, cause) != 0)
+		goto out;
+	if (run_custom_write(db, rt->run_id, rt->second, rt->custom, cause) != 0)
 		goto out;
 	rc = 0;
 out:

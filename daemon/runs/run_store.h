@@ -68,6 +68,8 @@ struct run_row {
 };
 
 /* One second of a run, copied out of a tick: rows[0] is the total, rows[i] endpoint i. */
+struct run_custom_rows;
+
 struct run_tick {
 	int64_t run_id;
 	int64_t second;
@@ -75,6 +77,8 @@ struct run_tick {
 	struct run_row *rows;
 	struct run_failures *failures;     /* the failure rows the second changed (run_failures.h),
 	                                      NULL: none; set by the caller, freed with the tick */
+	struct run_custom_rows *custom;    /* the custom metrics' values of the second (run_custom.h);
+	                                      NULL: the plan has none */
 };
 
 /*

@@ -496,11 +496,27 @@ check_default_name(const struct plan_check *k, json_t *spec)
 	return xstrdup("check");
 }
 
-/* The counter index of a check name, added when new. */
+/* The counter index of a check name in the current group (c->cur_group), added when new: the same
+   name in two groups is two checks, as in k6. */
 static int
 check_index_of(struct walk *c, const char *name)
 {
-	return intern(c->check_index, &c->plan->check_names, &c->plan->nchecks, name);
+	struct plan *p = c->plan;
+	char *key = c->cur_group >= 0 ? xasprintf("%s\x1f%s", p->step_groups[c->cur_group].path, name) :
+	    xstrdup(name);
+	json_t *idx = json_object_get(c->check_index, key);
+
+	if (idx != NULL) {
+		free(key);
+		return (int)json_integer_value(idx);
+	}
+	p->check_names = xreallocarray(p->check_names, (size_t)p->nchecks + 1, sizeof *p->check_names);
+	p->check_group = xreallocarray(p->check_group, (size_t)p->nchecks + 1, sizeof *p->check_group);
+	p->check_names[p->nchecks] = xstrdup(name);
+	p->check_group[p->nchecks] = c->cur_group;
+	json_object_set_new(c->check_index, key, json_integer(p->nchecks));
+	free(key);
+	return p->nchecks++;
 }
 
 /* Parses a check of the final URL ({"url": "/api/health"}: after redirects; a text that begins with
@@ -798,6 +814,7 @@ features_step(struct walk *c, json_t *obj, struct plan_step *st)
 	parse_extract(c, obj, st);
 	parse_checks(c, obj, st);
 	parse_group_by(c, obj, st);
+	custom_metric_step(c, obj, st);
 	parse_think(c, obj, "thinkTime", &st->think);
 	flow_step(c, obj, st);
 	if (st->req.nheaders > c->plan->max_headers)
@@ -906,5 +923,8 @@ features_step_fini(struct plan_step *st)
 		json_decref(st->checks[i].equals);
 	}
 	free(st->checks);
+	custom_metric_step_fini(st);
+	free(st->group_open);
+	free(st->group_close);
 	flow_step_fini(st);
 }

@@ -239,10 +239,11 @@ parse_setup(struct walk *c, json_t *root, const char *key, struct plan_step **ou
 			walk_err_key(c, "batch", "not supported in %s (its steps run one at a time)", key);
 			walk_pop(c, old2);
 			walk_pop(c, old);
-		} else if (st->repeat != NULL || st->when != NULL || st->ends_iteration || st->group > 0) {
+		} else if (st->repeat != NULL || st->when != NULL || st->ends_iteration || st->group > 0 ||
+		    st->nrecords > 0) {
 			size_t old = walk_key(c, key), old2 = walk_index(c, (size_t)i);
 			walk_err_key(c, st->repeat != NULL ? "repeat" : st->when != NULL ? "when" :
-			    st->group > 0 ? "groupBy" : "checks",
+			    st->group > 0 ? "groupBy" : st->nrecords > 0 ? "record" : "checks",
 			    "not supported in %s (its steps run once, in order; any failure ends the run)", key);
 			walk_pop(c, old2);
 			walk_pop(c, old);
@@ -338,7 +339,7 @@ flow_batch(struct walk *c, json_t *obj, struct plan_step *st)
 					if (json_object_get(e, *k) != NULL)
 						walk_err_key(c, *k, "not inside a batch (put it on the batch step: its "
 						    "requests are sent at once)");
-				request_step(c, e, sub);
+				request_one(c, e, sub);
 				st->needs_regex |= sub->needs_regex;
 			}
 			walk_pop(c, old2);

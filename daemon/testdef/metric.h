@@ -54,6 +54,7 @@ enum metric_section {
 	X(HTTP_REQ_RECEIVING, "http_req_receiving", TREND, "time", true, 5, HTTP) \
 	X(ITERATIONS, "iterations", COUNTER, "default", false, -1, EXECUTION) \
 	X(ITERATION_DURATION, "iteration_duration", TREND, "time", false, -1, EXECUTION) \
+	X(GROUP_DURATION, "group_duration", TREND, "time", false, -1, EXECUTION) \
 	X(DROPPED_ITERATIONS, "dropped_iterations", COUNTER, "default", false, -1, EXECUTION) \
 	X(VUS, "vus", GAUGE, "default", false, -1, EXECUTION) \
 	X(VUS_MAX, "vus_max", GAUGE, "default", false, -1, EXECUTION) \

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "testdef/metric.h"    /* enum metric_type: a custom metric's type */
 #include "testdef/template.h"  /* struct tmpl: a parsed string with {{...}} references */
 
 /* Limits of a load shape (testdef validates them; the engine's executors assert them). */
@@ -199,6 +200,51 @@ struct plan_query {
 	struct tmpl *value;        /* URL-encoded when rendered */
 };
 
+/* A custom metric (`metrics`): k6's Trend, Counter, Rate or Gauge, fed by steps' `record`. */
+struct plan_metric {
+	char *name;                /* k6's rules: letters, digits, '_', at most 128 bytes */
+	enum metric_type type;     /* testdef/metric.h: k6's four types */
+	int is_time;               /* "unit": "ms": values are milliseconds (k6's isTime, contains
+	                              "time"); a Trend's histogram then holds µs, as latency's does */
+};
+
+/* A custom metric's series: the metric itself (slots 0..nmetrics-1, slot i is metric i) or a
+   sub-metric a threshold names ("time_to_done{kind:poll}"): tick->custom[slot]. */
+struct plan_metric_slot {
+	int metric;                /* index in plan->metrics */
+	char *key;                 /* "time_to_done" or the threshold's key as written */
+	json_t *tags;              /* a sub-metric's tags ({"kind": "poll"}); NULL: the metric */
+};
+
+/* Where a recorded value comes from. */
+enum plan_record_from {
+	PLAN_RECORD_VALUE,         /* a constant */
+	PLAN_RECORD_VAR,           /* a variable's value read as a number (after this step's extract) */
+	PLAN_RECORD_JSON,          /* a JSON Pointer into the body, a number (or a numeric string) */
+	PLAN_RECORD_HEADER,        /* a response header read as a number */
+	PLAN_RECORD_TIMING,        /* a timing phase of the request, in ms (phase -1: its duration) */
+	PLAN_RECORD_CHECK,         /* a check of the step: 1 passed, 0 failed */
+};
+
+/* One `record` entry of a step: after the response, a value added to a custom metric. */
+struct plan_record {
+	int metric;                /* index in plan->metrics */
+	enum metric_type type;     /* the metric's */
+	enum plan_record_from from;
+	double value;              /* VALUE */
+	int slot;                  /* VAR: variable slot */
+	struct pattern_pointer *pointer;   /* JSON */
+	char *header;              /* HEADER */
+	int phase;                 /* TIMING: enum tick_phase, or -1 for the duration */
+	int check;                 /* CHECK: index in the step's checks[] (< PLAN_RECORD_MAX_CHECKS) */
+	json_t *tags;              /* `tags` as written (an object of strings; NULL: none) */
+	int *slots;                /* the series the value is added to: the metric's own slot, then
+	                              each sub-metric whose tags this entry's tags (and its scenario)
+	                              match; set by the thresholds' parse */
+	int nslots;
+};
+#define PLAN_RECORD_MAX_CHECKS 64  /* a record entry reads one of a step's first 64 checks */
+
 /* One HTTP request template. */
 struct plan_request {
 	char *method;              /* upper case: GET, POST, ... */
@@ -245,6 +291,15 @@ struct plan_step {
 	int nseries;
 	struct plan_tag *tags;     /* `tags` (testdef/step_tags.h); read at parse time only */
 	int ntags;
+	struct plan_record *records;       /* `record`: custom metrics fed after the response */
+	int nrecords;
+	/* groups (k6's group()): the groups that begin just before this step (outermost first) and
+	   those that end after it, its think time included (innermost first); indexes in
+	   plan->step_groups. A VU times each from its first step's start to its last step's end. */
+	int *group_open;
+	int ngroup_open;
+	int *group_close;
+	int ngroup_close;
 	/* control flow (testdef/flow.c; all NULL/0 for a plain step) */
 	struct plan_cond *when;    /* `when`: the step is skipped unless it holds */
 	struct plan_repeat *repeat;        /* `repeat` */
@@ -255,6 +310,16 @@ struct plan_step {
 	struct plan_step *batch;
 	int nbatch;
 	int parallel;
+};
+
+#define PLAN_GROUP_DEPTH 8         /* groups nest at most this deep */
+
+/* A group of steps (`{"group": "checkout", "steps": [...]}` among a task's steps), k6's group():
+   its `group_duration` and the checks of its steps are reported under its path. */
+struct plan_step_group {
+	char *name;
+	char *path;                /* k6's: "::checkout::pay" */
+	int parent;                /* index of the enclosing group, -1: the root */
 };
 
 /* A weighted task: a single request (nsteps == 1) or a workflow of steps run in order. */
@@ -333,8 +398,12 @@ struct plan {
 	int nfeeds;
 	struct plan_random *randoms;       /* `random` (testdef/random_vars.h) */
 	int nrandoms;
-	char **check_names;        /* distinct check names, in order of appearance: tick->checks[i] */
+	char **check_names;        /* distinct check names, in order of appearance: tick->checks[i]
+	                              (a name in two groups is two checks, as in k6) */
+	int *check_group;          /* [nchecks]: the group (plan->step_groups) the check is in; -1: none */
 	int nchecks;
+	struct plan_step_group *step_groups;   /* groups of steps, by distinct path: tick->group_duration[i] */
+	int nstep_groups;
 	struct plan_group *groups; /* groupBy of each step that has one: tick->groups[i] */
 	int ngroups;
 	int insecure_tls;          /* insecureSkipTLSVerify: certificates and host names not checked */
@@ -344,6 +413,10 @@ struct plan {
 	int max_parallel;          /* most `parallel` of any batch step: a VU's extra handles (0: none) */
 	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
+	struct plan_metric *metrics;       /* `metrics`: custom metrics, in definition order */
+	int nmetrics;
+	struct plan_metric_slot *metric_slots; /* [nmetric_slots]: tick->custom[i] */
+	int nmetric_slots;
 	json_t *definition;        /* the definition as given (a reference is held) */
 	struct plan_event *events; /* `events`, sorted by at_ns */
 	int nevents;

@@ -28,8 +28,8 @@
 
 static const char *const request_keys[] = {
 	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
-	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", "tags", "when", "repeat",
-	NULL,
+	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", "tags", "record", "when",
+	"repeat", NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
@@ -745,18 +745,18 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 }
 
 /* Parses one step object at the current path: a request, or a batch of them (flow.c). */
-static void
-step_at(struct walk *c, json_t *e, struct plan_step *st)
+void
+request_step(struct walk *c, json_t *e, struct plan_step *st)
 {
 	if (json_object_get(e, "batch") != NULL) {
 		flow_batch(c, e, st);
 		return;
 	}
-	request_step(c, e, st);
+	request_one(c, e, st);
 }
 
 void
-request_step(struct walk *c, json_t *e, struct plan_step *st)
+request_one(struct walk *c, json_t *e, struct plan_step *st)
 {
 	const char *const *lists[] = { request_keys };
 
@@ -797,31 +797,7 @@ parse_task(struct walk *c, json_t *obj, struct plan_task *t)
 		if (strcmp(*k, "name") != 0 && json_object_get(obj, *k) != NULL)
 			walk_err_key(c, *k, "conflicts with \"steps\" (put request fields inside each step)");
 	}
-	if (!json_is_array(steps) || json_array_size(steps) == 0) {
-		walk_expected(c, "steps", "a non-empty array of requests", steps);
-	} else if (json_array_size(steps) > (size_t)c->opt.max_steps) {
-		char *what = xasprintf("at most %d steps", c->opt.max_steps);
-		walk_expected(c, "steps", what, steps);
-		free(what);
-	} else {
-		size_t old = walk_key(c, "steps"), i;
-		json_t *e;
-
-		t->nsteps = (int)json_array_size(steps);
-		t->steps = xcalloc((size_t)t->nsteps, sizeof *t->steps);
-		json_array_foreach(steps, i, e) {
-			size_t old2 = walk_index(c, i);
-			if (!json_is_object(e)) {
-				walk_expected(c, NULL, "a request object like {\"method\": \"GET\", \"path\": \"/\"}",
-				    e);
-				t->steps[i].name = xstrdup("?");
-			} else {
-				step_at(c, e, &t->steps[i]);
-			}
-			walk_pop(c, old2);
-		}
-		walk_pop(c, old);
-	}
+	step_group_steps(c, obj, "steps", &t->steps, &t->nsteps);
 	t->name = xstrdup(name ? name : t->nsteps > 0 && t->steps[0].name ? t->steps[0].name : "?");
 }
 
@@ -890,7 +866,7 @@ request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_
 			    "\"/login\"}", e);
 			(*out)[i].name = xstrdup("?");
 		} else {
-			step_at(c, e, &(*out)[i]);
+			request_step(c, e, &(*out)[i]);
 		}
 		walk_pop(c, old2);
 	}

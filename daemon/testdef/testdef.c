@@ -27,7 +27,7 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", "events", "random", "defaultName", "setup", "teardown", NULL,
+	"thresholds", "events", "random", "defaultName", "metrics", "setup", "teardown", NULL,
 };
 
 /* ---- parsing */
@@ -84,6 +84,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	c->scope = (struct tmpl_scope){ features_scope_var, scope_env, c };
 	c->var_index = json_object();
 	c->check_index = json_object();
+	c->cur_group = -1;
 	c->feed_index = json_object();
 	c->bad_feeds = json_object();
 	c->setup_names = json_object();
@@ -118,12 +119,14 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	walk_get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);
 	c->feed_use = c->feed_use_scenario;
 
+	custom_metric_parse(c, def);       /* before the steps that record into them */
 	scenario_parse_all(c, def);
 	events_parse(c, def);
 	flow_setup(c, def);
 	feed_load_check_unique(c);
 	/* thresholds: after everything they may name (endpoints, scenarios, tasks, checks) */
 	threshold_plan_parse(c, json_object_get(def, "thresholds"));
+	custom_metric_assign(p);
 
 out:
 	for (int i = 0; i < c->ndef_headers; i++) {
@@ -231,6 +234,7 @@ plan_free(struct plan *p)
 	}
 	free(p->events);
 	random_vars_free(p);
+	custom_metric_free(p);
 	for (int i = 0; i < p->nscenarios; i++) {
 		struct plan_scenario *s = &p->scenarios[i];
 		for (int j = 0; j < s->ntasks; j++) {
@@ -269,6 +273,12 @@ plan_free(struct plan *p)
 	for (int i = 0; i < p->nchecks; i++)
 		free(p->check_names[i]);
 	free(p->check_names);
+	free(p->check_group);
+	for (int i = 0; i < p->nstep_groups; i++) {
+		free(p->step_groups[i].name);
+		free(p->step_groups[i].path);
+	}
+	free(p->step_groups);
 	for (int i = 0; i < p->ngroups; i++) {
 		free(p->groups[i].name);
 		free(p->groups[i].source);

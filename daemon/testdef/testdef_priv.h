@@ -9,6 +9,7 @@
  *   flow.c        a step's control flow: when, repeat
  *   feed_load.c   feeds: the `feeds` object, CSV files, inline rows (its loaders: feed_load.h)
  *   scenario.c    scenarios and their executors, the top-level shortcuts, the caps
+ *   custom_metric.c   `metrics` (custom Trend, Counter, Rate, Gauge) and a step's `record`
  *   threshold_plan.c  `thresholds` (the types and the expression grammar: threshold_plan.h)
  * and, with their own headers, pattern.c (compiled regexes and JSON Pointers), metric.c (the k6
  * metrics thresholds may name) and template.c.
@@ -50,6 +51,7 @@ struct walk {
 	int def_redirects;         /* top-level maxRedirects, else 10 */
 	int name_by_url;           /* "defaultName": "url": an unnamed request is named by its URL */
 	int ntasks;                /* over every scenario so far */
+	int cur_group;             /* the group (plan->step_groups) of the steps being parsed; -1: none */
 	json_t *var_index;         /* variable name -> slot in plan->var_names */
 	json_t *check_index;       /* check name -> index in plan->check_names */
 	json_t *feed_index;        /* feed name -> index in plan->feeds */
@@ -120,11 +122,14 @@ void request_base_url(struct walk *c, json_t *root);
 void request_defaults(struct walk *c, json_t *root);
 /* Parses member key of obj as the tasks of scenario s. */
 void request_tasks(struct walk *c, json_t *obj, const char *key, struct plan_scenario *s);
+/* Parses one step (object obj at the current path; its keys are checked): a request, or a batch
+   of them (flow_batch). */
+void request_step(struct walk *c, json_t *obj, struct plan_step *st);
 /* Parses onStart / onStop (member key): an array of requests like a workflow's steps. */
 void request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_step **out,
     int *n);
-/* Parses one request step (object e at the current path) into st, its keys checked. */
-void request_step(struct walk *c, json_t *e, struct plan_step *st);
+/* Parses one request (object e at the current path) into st, its keys checked: never a batch. */
+void request_one(struct walk *c, json_t *e, struct plan_step *st);
 /* Frees an array of n steps (NULL: none). */
 void request_steps_free(struct plan_step *steps, int n);
 /* Text of a scalar used as a value (string, number, boolean), or NULL. Caller frees. */
@@ -188,6 +193,33 @@ void feed_load_check_unique(struct walk *c);
 void scenario_parse_all(struct walk *c, json_t *root);
 /* Writes into buf the executors that have a parameter called key ("" when none has). */
 void scenario_key_owners(const char *key, char *buf, size_t size);
+
+/* ---- custom_metric.c: `metrics` and a step's `record` */
+
+/* Parses the top-level `metrics` into plan->metrics and their own slots (before any step). */
+void custom_metric_parse(struct walk *c, json_t *root);
+/* Parses a step's `record` array (after its checks: an entry may record one). */
+void custom_metric_step(struct walk *c, json_t *obj, struct plan_step *st);
+/* Frees what custom_metric_step added to a step. */
+void custom_metric_step_fini(struct plan_step *st);
+/* Frees plan->metrics and plan->metric_slots. */
+void custom_metric_free(struct plan *p);
+/* The index in plan->metrics of the metric called name (n bytes), or -1. */
+int custom_metric_find(const struct plan *p, const char *name, size_t n);
+/* A threshold's key (n: the length of its name before any '{') when it names a custom metric:
+   -1 when it does not; 0 and *slot, its series (the metric's own, or a sub-metric's by tag,
+   added to plan->metric_slots); 1 when its tags are invalid (errors recorded). */
+int custom_metric_threshold_key(struct walk *c, const char *key, size_t n, int *slot);
+/* Fills every record entry's list of series (after the thresholds: sub-metrics by tag). */
+void custom_metric_assign(struct plan *p);
+
+/* ---- step_group.c: groups of steps (k6's group()) */
+
+/* Parses a task's `steps` (member key of obj, present), groups flattened into *out (n steps): each step
+   learns which groups it opens and closes; the groups are added to plan->step_groups. */
+void step_group_steps(struct walk *c, json_t *obj, const char *key, struct plan_step **out, int *n);
+/* The index in plan->step_groups of the group whose path is path, or -1. */
+int step_group_find(const struct plan *p, const char *path);
 
 /* ---- threshold_plan.c: thresholds */
 

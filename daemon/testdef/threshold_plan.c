@@ -489,9 +489,9 @@ parse_check_tag(struct walk *c, const char *tags, size_t n, int *check)
 		walk_err(c, "expected one tag {check:NAME} on checks (the name of a check)");
 		goto out;
 	}
-	for (int i = 0; i < c->plan->nchecks; i++)
+	for (int i = 0; i < c->plan->nchecks && *check < 0; i++)
 		if (strcmp(c->plan->check_names[i], v) == 0)
-			*check = i;
+			*check = i;    /* the first; the same name in other groups counts too (k6's tag) */
 	if (*check < 0) {
 		walk_err(c, "expected the name of a check of the definition, got \"%s\"", v);
 		goto out;
@@ -507,16 +507,52 @@ out:
  * Parses a metric key ("http_req_duration", "http_req_duration{name:login,status:200}") into the
  * metric and its selector (*endpoint or *series). 0, or -1 with errors added.
  */
+/* Parses the tags of group_duration{...}: one group:PATH naming a group of steps ("::a::b"). */
+static int
+parse_group_tag(struct walk *c, const char *tags, size_t n, int *group)
+{
+	const char *colon = memchr(tags, ':', n);
+	char *k = colon ? trimmed(tags, (size_t)(colon - tags)) : NULL;
+	char *v = colon ? trimmed(colon + 1, n - (size_t)(colon - tags) - 1) : NULL;
+	int rc = -1;
+
+	if (k == NULL || strcmp(k, "group") != 0 || memchr(tags, ',', n) != NULL) {
+		walk_err(c, "expected one tag {group:::NAME} on group_duration (a group's path, like "
+		    "::checkout or ::checkout::pay)");
+		goto out;
+	}
+	if ((*group = step_group_find(c->plan, v)) < 0) {
+		const char *best = NULL;
+		size_t bd = SIZE_MAX;
+		for (int i = 0; i < c->plan->nstep_groups; i++) {
+			size_t d = text_distance(v, c->plan->step_groups[i].path);
+			if (d < bd)
+				bd = d, best = c->plan->step_groups[i].path;
+		}
+		if (best != NULL && bd <= 3)
+			walk_err(c, "expected the path of a group of the definition, got \"%s\" (did you mean "
+			    "\"%s\"?)", v, best);
+		else
+			walk_err(c, "expected the path of a group of the definition (like ::checkout), got \"%s\"", v);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(k);
+	free(v);
+	return rc;
+}
+
 static int
 parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metric, int *endpoint,
-    int *series, int *check)
+    int *series, int *check, int *custom, int *group)
 {
 	const char *brace = strchr(key, '{'), *close;
 	size_t n = brace ? (size_t)(brace - key) : strlen(key);
 	struct sel s = { .name = -1, .scenario = -1, .status = -1, .expected = -1 };
 	int m, rc = 0;
 
-	*endpoint = *series = *check = -1;
+	*endpoint = *series = *check = *custom = *group = -1;
 	if (brace == NULL && strchr(key, '}') != NULL) {
 		walk_err(c, "expected tags in braces like {name:login}, got an unmatched \"}\"");
 		return -1;
@@ -524,6 +560,11 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 	while (n > 0 && isspace((unsigned char)key[n - 1]))
 		n--;
 	m = metric_find(key, n);
+	if (m < 0 && (rc = custom_metric_threshold_key(c, key, n, custom)) >= 0) {
+		*metric = METRIC_N;
+		return rc == 0 ? 0 : -1;
+	}
+	rc = 0;
 	if (m < 0) {
 		const char *best = NULL;
 		size_t bd = SIZE_MAX;
@@ -533,6 +574,11 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 			if (d < bd)
 				bd = d, best = metric_get(i)->name;
 		}
+		for (int i = 0; i < c->plan->nmetrics; i++) {
+			size_t d = text_distance(name, c->plan->metrics[i].name);
+			if (d < bd)
+				bd = d, best = c->plan->metrics[i].name;
+		}
 		q = quoted(name);
 		if (bd <= 3 && bd < n)
 			walk_err(c, "expected a metric of the summary (http_reqs, http_req_duration, "
@@ -541,7 +587,7 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 			walk_err(c, "expected a metric of the summary: http_reqs, http_req_duration, "
 			    "http_req_failed, http_req_blocked, http_req_connecting, http_req_tls_handshaking, "
 			    "http_req_sending, http_req_waiting, http_req_receiving, iterations, "
-			    "iteration_duration, dropped_iterations, vus, vus_max, data_sent, data_received "
+			    "iteration_duration, group_duration, dropped_iterations, vus, vus_max, data_sent, data_received "
 			    "or checks, got %s", q);
 		free(q);
 		free(name);
@@ -563,6 +609,8 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 	}
 	if (m == METRIC_CHECKS)
 		return parse_check_tag(c, brace + 1, (size_t)(close - brace - 1), check);
+	if (m == METRIC_GROUP_DURATION)
+		return parse_group_tag(c, brace + 1, (size_t)(close - brace - 1), group);
 	if (!metric_get(m)->per_request) {
 		walk_err(c, "expected no tags on %s: sub-metrics exist for the per-request metrics "
 		    "(http_reqs, http_req_*, data_sent, data_received) and checks{check:NAME}",
@@ -599,7 +647,7 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 {
 	static const char *const keys[] = { "threshold", "abortOnFail", "delayAbortEval",
 	    "baselineRequired", NULL };
-	const struct metric *m = metric_get(d->metric);
+	const struct metric *m = d->custom >= 0 ? NULL : metric_get(d->metric);
 	const char *src;
 	char *cause, agg[32];
 
@@ -679,6 +727,25 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 		return -1;
 	}
 	threshold_agg_name(d->expr.agg, d->expr.pct, agg, sizeof agg);
+	if (m == NULL) {
+		const struct plan_metric *pm = &c->plan->metrics[c->plan->metric_slots[d->custom].metric];
+		char *q = quoted(src);
+		int rc = -1;
+		d->custom_type = pm->type;
+		if (!agg_fits(pm->type, d->expr.agg))
+			walk_err(c, "expected %s on %s (a %s), got %s", type_aggs[pm->type], pm->name,
+			    metric_type_name(pm->type), q);
+		else if (d->expr.window_s > 0 && (pm->type == METRIC_COUNTER || pm->type == METRIC_GAUGE))
+			walk_err(c, "expected no window on %s (a custom %s: windows go with custom trends and "
+			    "rates), got %s", pm->name, metric_type_name(pm->type), q);
+		else if (d->expr.relative)
+			walk_err(c, "expected a number, not a baseline, on the custom metric %s, got %s",
+			    pm->name, q);
+		else
+			rc = 0;
+		free(q);
+		return rc;
+	}
 	if (!agg_fits(m->type, d->expr.agg)) {
 		char *q = quoted(src);
 		walk_err(c, "expected %s on %s (a %s), got %s", type_aggs[m->type], m->name,
@@ -777,11 +844,11 @@ threshold_plan_parse(struct walk *c, json_t *thresholds)
 	old = walk_key(c, "thresholds");
 	json_object_foreach(thresholds, key, arr) {
 		size_t old2 = walk_key(c, key);
-		int metric, endpoint, series, check;
+		int metric, endpoint, series, check, custom, group;
 		size_t i;
 		json_t *e;
 
-		if (parse_key(c, tp, key, &metric, &endpoint, &series, &check) != 0) {
+		if (parse_key(c, tp, key, &metric, &endpoint, &series, &check, &custom, &group) != 0) {
 			walk_pop(c, old2);
 			continue;
 		}
@@ -792,7 +859,7 @@ threshold_plan_parse(struct walk *c, json_t *thresholds)
 		}
 		json_array_foreach(arr, i, e) {
 			struct threshold_def d = { .metric = metric, .endpoint = endpoint, .series = series,
-			    .check = check };
+			    .check = check, .custom = custom, .step_group = group };
 			size_t old3 = walk_index(c, i);
 
 			if (parse_one(c, e, &d) != 0) {

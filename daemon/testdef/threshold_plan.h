@@ -76,10 +76,14 @@ struct threshold_series {
 struct threshold_def {
 	char *key;                 /* metric key as written */
 	char *source;              /* expression as written */
-	enum metric_id metric;
+	enum metric_id metric;     /* a built-in metric; unused when custom >= 0 */
+	int custom;                /* a custom metric's series: plan->metric_slots[custom] and
+	                              tick->custom[custom]; -1: a built-in metric */
+	enum metric_type custom_type;      /* custom >= 0: the custom metric's type */
 	int endpoint;              /* {name:X} alone: endpoint index; else -1 */
 	int series;                /* other selectors: series index; else -1 */
 	int check;                 /* checks{check:X}: plan->check_names index; else -1 */
+	int step_group;            /* group_duration{group:::X}: plan->step_groups index; else -1 */
 	struct threshold_expr expr;
 	bool abort_on_fail;
 	int64_t delay_abort_ns;    /* 0: none */

@@ -446,7 +446,7 @@ test_errors(void)
 	only_error(SC(CV "\"tasks\":[{\"path\":\"/\",\"steps\":[{\"path\":\"/\"}]}]"),
 	    "scenarios.s.tasks[0].path: conflicts with \"steps\" (put request fields inside each step)");
 	only_error(SC(CV "\"tasks\":[{\"steps\":[{\"path\":\"/\"},7]}]"),
-	    "scenarios.s.tasks[0].steps[1]: expected a request object like {\"method\": \"GET\", \"path\": \"/\"}, got 7");
+	    "scenarios.s.tasks[0].steps[1]: expected a request object like {\"method\": \"GET\", \"path\": \"/\"}, or a group like {\"group\": \"checkout\", \"steps\": [...]}, got 7");
 
 	/* URLs. */
 	only_error(SC(CV "\"tasks\":[{\"path\":\"/\",\"url\":\"http://h/\"}]"),

@@ -12,6 +12,7 @@ import { LatencySpectrum } from "./charts.js";
 import { count, rps, us, ms, pct, bytes, dur, errorText } from "./fmt.js";
 import { judgeSecond, liveWarning, GEN_WINDOW } from "./gen-health.js";
 import { RunFailures } from "./run-failures.js";
+import { customSection, customObserved } from "./run-custom.js";
 
 export class RunPanels {
   // `page` is what the panels read of the page: `run` (as the daemon last described it), `ended`
@@ -195,7 +196,9 @@ export class RunPanels {
     const items = [];
     if (list && list.length) {
       for (const t of list) {
-        const shown = t.value === null || t.value === undefined ? "no samples yet" :
+        const custom = t.value === null || t.value === undefined ? null :
+          customObserved(r.definition, t.metric, t.aggregation, t.value);
+        const shown = t.value === null || t.value === undefined ? "no samples yet" : custom !== null ? custom :
           t.aggregation && /^(p\(|avg|min|max|med)/.test(t.aggregation) && /duration|waiting|blocked|connecting|sending|receiving|tls/.test(t.metric) ? ms(t.value)
             : t.aggregation === "rate" ? pct(t.value) : count(t.value);
         items.push(h("li", { class: t.ok ? "ok" : "bad", dataset: { ok: t.ok } },
@@ -319,7 +322,7 @@ export class RunPanels {
         h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv` }, "per-second samples, total (CSV)")),
         ...((rp.endpoints || []).map((e) => h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv?endpoint=${encodeURIComponent(e.name)}` }, `per-second samples, ${e.name} (CSV)`))))));
     fill(this.el.finished, h("div", { class: "grid2" }, summary, phaseSec), this.spectrumSection(rp.endpoints || []),
-      groupSec, downloads);
+      groupSec, customSection(s), downloads);
     this.renderChecks();
   }
 

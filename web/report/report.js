@@ -83,7 +83,13 @@
     }))] : [h("p", { class: "muted" }, ["The test has no thresholds: no verdict is claimed."])]);
 
   // ---- checks
-  var checks = (sum.root_group && sum.root_group.checks) || [];
+  // a group's checks too (groups of steps), named by their path there: "checkout › task queued"
+  var checks = [];
+  (function walk(g, prefix) {
+    if (!g) return;
+    (g.checks || []).forEach(function (c) { checks.push({ name: prefix + c.name, passes: c.passes, fails: c.fails }); });
+    (g.groups || []).forEach(function (s) { walk(s, prefix + s.name + " › "); });
+  })(sum.root_group, "");
   section("checks", "Checks", checks.length ? [table(
     [{ t: "" }, { t: "Check" }, { t: "Passed", n: true }, { t: "Failed", n: true }, { t: "Pass rate", n: true }],
     checks.map(function (c) {
