@@ -494,19 +494,26 @@ create_task(struct demo_api *api, struct MHD_Connection *conn, const struct req 
 	return copied_json(api, MHD_HTTP_ACCEPTED, body, (size_t)n);
 }
 
-/* GET /api/tasks/{id}: "running" until its need-th poll, then "done". */
+/* GET /api/tasks/{id}: "running" until its need-th poll, then "done" with done_after_ms (from its
+   enqueueing to that poll). */
 static struct answer
 poll_task(struct demo_api *api, const char *id_text)
 {
-	char body[128];
+	char body[160];
 	long id;
 	int polls, need, n;
+	int64_t done_ms;
 
-	if (parse_uint(id_text, INT32_MAX, &id) != 0 || demo_tasks_poll(api->tasks, id, &polls, &need) != 0)
+	if (parse_uint(id_text, INT32_MAX, &id) != 0 ||
+	    demo_tasks_poll(api->tasks, id, &polls, &need, &done_ms) != 0)
 		return copied_json(api, MHD_HTTP_NOT_FOUND, "{\"error\":\"no such task\"}",
 		    strlen("{\"error\":\"no such task\"}"));
-	n = snprintf(body, sizeof body, "{\"task_id\":%ld,\"status\":\"%s\",\"polls\":%d}", id,
-	    polls >= need ? "done" : "running", polls);
+	if (polls >= need)
+		n = snprintf(body, sizeof body, "{\"task_id\":%ld,\"status\":\"done\",\"polls\":%d,"
+		    "\"done_after_ms\":%lld}", id, polls, (long long)done_ms);
+	else
+		n = snprintf(body, sizeof body, "{\"task_id\":%ld,\"status\":\"running\",\"polls\":%d}", id,
+		    polls);
 	return copied_json(api, MHD_HTTP_OK, body, (size_t)n);
 }
 

@@ -109,9 +109,10 @@ struct demo_tasks *demo_tasks_new(void);
 void demo_tasks_free(struct demo_tasks *t);
 /* Enqueues task id (from demo_state_task_id), done at its need-th poll. Any thread. */
 void demo_tasks_add(struct demo_tasks *t, int64_t id, int need);
-/* Polls task id: counts the poll (up to need) and gives the polls so far and need. 0, or -1 for an
-   unknown (or forgotten) task. Any thread. */
-int demo_tasks_poll(struct demo_tasks *t, int64_t id, int *polls, int *need);
+/* Polls task id: counts the poll (up to need) and gives the polls so far, need and, once done, the
+   ms from its enqueueing to the poll that found it done (-1 before). 0, or -1 for an unknown (or
+   forgotten) task. Any thread. */
+int demo_tasks_poll(struct demo_tasks *t, int64_t id, int *polls, int *need, int64_t *done_ms);
 
 /* ---- demo_timer.c: delayed answers ---- */
 

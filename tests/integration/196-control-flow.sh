@@ -33,6 +33,9 @@ ids=$(jq '.rampage.groupBy.report.values | keys | length' "$S")
 diag "distinct users picked at random: $ids of 20"
 ok $([ "$ids" -ge 4 ]; echo $?) "pick random: the 50 reports asked for several of the 20 users ($ids), not always the first"
 is "$(jq '.rampage.groupBy.report.total' "$S")" 50 "every report answered a user"
+is "$(jq -c '[.rampage.metrics.time_to_done.samples, .metrics.time_to_done.thresholds["p(95)<2000"].ok]' "$S")" '[50,true]' \
+	"a custom Trend of the time to done: one value per task (from the poll that found it done), its threshold holds"
+is "$(jq '.rampage.metrics.time_to_done.missing' "$S")" 100 "the two earlier polls of each task have no value (counted as missing)"
 
 # 2. count; an until that never holds (a task that needs 50 polls, max 4); when; endIteration; status.
 cat >"$SANDBOX/flow.json" <<JSON
