@@ -38,6 +38,7 @@
 #include "core/fdlimit.h"
 #include "core/mailbox.h"
 #include "core/opts.h"
+#include "core/segment.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
 #include "metrics/failures.h"
@@ -112,6 +113,14 @@ usage(FILE *f)
 	    "  --insecure-skip-tls-verify\n"
 	    "                         do not check https targets' certificates (k6's flag; the same as\n"
 	    "                         \"insecureSkipTLSVerify\": true in the definition)\n"
+	    "  --execution-segment SEG\n"
+	    "                         run only this share of the test, as k6 does: from:to of the\n"
+	    "                         whole (1/3:2/3; fractions, decimals or percentages)\n"
+	    "  --execution-segment-sequence SEQ\n"
+	    "                         the segments every process of the test uses (0,1/3,2/3,1):\n"
+	    "                         with it, the shares add up exactly to the whole test\n"
+	    "  --summary-histograms   add the histograms to --out summary=PATH, so that\n"
+	    "                         rampage merge can merge the shares with exact percentiles\n"
 	    "  -q, --quiet            no progress line\n"
 	    "\n"
 	    "exit status: 0 done, 1 could not start, 2 invalid definition or usage,\n"
@@ -330,6 +339,7 @@ struct end_ctx {
 	const json_t *def;         /* the definition as run (html) */
 	const struct report_series *series;   /* its seconds (html) */
 	const char *state;         /* the final state in the daemon's words (html) */
+	bool histograms;           /* --summary-histograms (summary) */
 };
 
 /* The HTML report's data for a CLI run (metrics/report_html.h). New reference. */
@@ -359,8 +369,11 @@ end_output_write(const char *spec, const struct summary_run *sr, const struct en
 	const char *kind = end_output_kind(spec), *path = strchr(spec, '=') + 1;
 	time_t started = ctx->started;
 
-	if (strcmp(kind, "summary") == 0)
-		return summary_export(sr, path, cause);
+	if (strcmp(kind, "summary") == 0) {
+		struct summary_run with = *sr;
+		with.histograms = ctx->histograms;
+		return summary_export(&with, path, cause);
+	}
 	if (strcmp(kind, "junit") == 0) {
 		json_t *rich = summary_json(sr);
 		struct junit_meta meta = { .suite = sr->plan->name, .started_unix = (int64_t)started };
@@ -394,6 +407,9 @@ run_main(int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'i' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "insecure-skip-tls-verify", no_argument, NULL, 'k' },
+		{ "execution-segment", required_argument, NULL, 'E' },
+		{ "execution-segment-sequence", required_argument, NULL, 'Q' },
+		{ "summary-histograms", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -417,7 +433,9 @@ run_main(int argc, char **argv)
 	time_t started = 0;
 	json_t *def_copy = NULL;           /* the definition, for the HTML report */
 	struct report_series series = { 0 };
-	bool want_html = false;
+	bool want_html = false, want_hists = false, want_summary = false;
+	const char *seg_text = NULL, *seq_text = NULL;
+	struct segment *segment = NULL;    /* --execution-segment; NULL: the whole plan */
 
 	memset(&r, 0, sizeof r);
 	r.efd = -1;
@@ -448,6 +466,8 @@ run_main(int argc, char **argv)
 				}
 				if (strcmp(end_output_kind(optarg), "html") == 0)
 					want_html = true;
+				if (strcmp(end_output_kind(optarg), "summary") == 0)
+					want_summary = true;
 				end_specs[nend++] = optarg;
 				break;
 			}
@@ -465,6 +485,9 @@ run_main(int argc, char **argv)
 			break;
 		case 'q': quiet = true; break;
 		case 'k': insecure = true; break;
+		case 'E': seg_text = optarg; break;
+		case 'Q': seq_text = optarg; break;
+		case 'H': want_hists = true; break;
 		case 'U': url = optarg; break;
 		case 'c':
 		case 'u':
@@ -522,6 +545,23 @@ run_main(int argc, char **argv)
 		return RUN_EXIT_USAGE;
 	}
 
+	if (want_hists && !want_summary) {
+		complain("--summary-histograms: it adds the histograms to --out summary=PATH: give one");
+		return RUN_EXIT_USAGE;
+	}
+	if (seg_text != NULL || seq_text != NULL) {
+		if (seg_text == NULL) {
+			complain("--execution-segment-sequence: give --execution-segment too (which of its "
+			    "segments this process runs)");
+			return RUN_EXIT_USAGE;
+		}
+		if ((segment = segment_new(seg_text, seq_text, &cause)) == NULL) {
+			complain("%s", cause);
+			free(cause);
+			return RUN_EXIT_USAGE;
+		}
+	}
+
 	/* The definition, through the same parser either way. */
 	testdef_errors_init(&errs);
 	if (file != NULL)
@@ -563,6 +603,7 @@ run_main(int argc, char **argv)
 		testdef_errors_print(&errs, stderr, prefix);
 		free(prefix);
 		testdef_errors_fini(&errs);
+		segment_free(segment);
 		return RUN_EXIT_USAGE;
 	}
 	testdef_errors_fini(&errs);
@@ -617,10 +658,13 @@ run_main(int argc, char **argv)
 		    plan->name != NULL ? plan->name : "", plan->nscenarios, plan->nscenarios == 1 ? "" : "s",
 		    plan->max_vus, total_ns > 0 ? "" : "at most ",
 		    duration_format(total_ns > 0 ? total_ns : plan->max_end_ns, d));
+		if (!segment_is_whole(segment))
+			fprintf(stderr, "rampage: execution segment %s of %s: this process runs that share of "
+			    "every scenario\n", segment_string(segment), segment_sequence_string(segment));
 	}
 
 	started = time(NULL);
-	struct engine_options eo = { .workers = (int)workers };
+	struct engine_options eo = { .workers = (int)workers, .segment = segment };
 	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = &r };
 	e = engine_start(plan, &eo, &sink, &cause);
 	if (e == NULL) {
@@ -728,7 +772,7 @@ run_main(int argc, char **argv)
 		.plan = plan, .whole = engine_totals(e), .series = &r.series,
 		.duration_ns = engine_elapsed_ns(e), .interrupted = interrupted,
 		.stdout_tty = isatty(STDOUT_FILENO), .stderr_tty = isatty(STDERR_FILENO),
-		.thresholds = r.thresholds, .alarm = &r.alarm,
+		.thresholds = r.thresholds, .alarm = &r.alarm, .segment = segment,
 	};
 	json_t *events = engine_events_json(e);
 	sr.events = events;
@@ -742,7 +786,8 @@ run_main(int argc, char **argv)
 	for (int i = 0; i < nend; i++) {
 		struct end_ctx ctx = { .started = started, .def = def_copy, .series = &series,
 			.state = engine_error(e) != NULL ? "error" : interrupted ? "stopped" : sr.thresholds != NULL && threshold_count(sr.thresholds) > 0 ?
-			    (threshold_passed(r.thresholds) ? "passed" : "failed") : "finished" };
+			    (threshold_passed(r.thresholds) ? "passed" : "failed") : "finished",
+			.histograms = want_hists };
 		if (end_output_write(end_specs[i], &sr, &ctx, &cause) != 0) {
 			complain("%s", cause);
 			free(cause);
@@ -777,6 +822,7 @@ out:
 	}
 	threshold_set_free(r.thresholds);
 	plan_free(plan);
+	segment_free(segment);
 	json_decref(baseline);
 	json_decref(def_copy);
 	report_series_free(&series);

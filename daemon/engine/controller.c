@@ -86,7 +86,7 @@ struct controller_event_msg {
 };
 
 struct controller *
-controller_new(const struct plan *plan, const struct engine_sink *sink)
+controller_new(const struct plan *plan, const struct segment *seg, const struct engine_sink *sink)
 {
 	struct controller *c = xcalloc(1, sizeof *c);
 
@@ -100,7 +100,7 @@ controller_new(const struct plan *plan, const struct engine_sink *sink)
 	c->scen = xcalloc(c->nscen > 0 ? (size_t)c->nscen : 1, sizeof *c->scen);
 	for (int s = 0; s < c->nscen; s++) {
 		struct cscen *cs = &c->scen[s];
-		worker_sched_init(&cs->sched, &plan->scenarios[s]);
+		worker_sched_init(&cs->sched, &plan->scenarios[s], seg);
 		cs->live_vus = -1;
 		if (plan->scenarios[s].start_time_ns + cs->sched.end_ns > c->hard_end_ns)
 			c->hard_end_ns = plan->scenarios[s].start_time_ns + cs->sched.end_ns;
@@ -153,8 +153,9 @@ steer(struct controller *c, int64_t now_ns)
 
 		if (cs->sched.model != WORKER_CLOSED || cs->finished == c->nworkers || rel < 0)
 			continue;
-		int64_t target = executor_vus_target(&cs->sched.vus, rel);
-		int64_t allowed = executor_vus_allowed(&cs->sched.vus, rel);
+		/* this segment's share of the whole run's count at rel (monotone: allowed stays >= target) */
+		int64_t target = segment_scale(cs->sched.seg, executor_vus_target(&cs->sched.vus, rel));
+		int64_t allowed = segment_scale(cs->sched.seg, executor_vus_allowed(&cs->sched.vus, rel));
 		int final = rel >= cs->sched.duration_ns;
 		if (cs->live_vus >= 0) {
 			/* as the executor holds its last stage: loop until the duration, may finish

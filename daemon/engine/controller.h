@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+struct segment;
 #include "engine/sink.h"
 
 struct controller;
@@ -22,7 +23,8 @@ struct tick;
 struct worker;
 
 /* Creates a controller (not started) for plan, reporting to sink (copied). Caller's thread. */
-struct controller *controller_new(const struct plan *plan, const struct engine_sink *sink);
+struct controller *controller_new(const struct plan *plan, const struct segment *seg,
+    const struct engine_sink *sink);
 /* Its inbox: where workers and controller_stop send messages. */
 struct mailbox *controller_inbox(struct controller *c);
 /* Starts the thread that runs the workers (already started at t0_ns; borrowed until

@@ -40,6 +40,7 @@ struct engine {
 	atomic_int blocked_logged; /* the connect guard's first refusal was logged (once per run) */
 	int64_t t0_ns;
 	int joined;
+	const struct segment *segment;     /* borrowed; NULL: the whole plan */
 	/* live VU changes (engine_set_vus), the caller's */
 	int64_t live_vus_max;
 	const char *live_vus_max_name;
@@ -67,13 +68,13 @@ curl_init(void)
 
 /* The most VUs the plan can have at once, per scenario summed (as the workers will allocate). */
 static int64_t
-plan_vus(const struct plan *plan)
+plan_vus(const struct plan *plan, const struct segment *seg)
 {
 	int64_t n = 0;
 
 	for (int s = 0; s < plan->nscenarios; s++) {
 		struct worker_sched ws;
-		worker_sched_init(&ws, &plan->scenarios[s]);
+		worker_sched_init(&ws, &plan->scenarios[s], seg);
 		n += ws.max_vus;
 	}
 	return n;
@@ -81,11 +82,11 @@ plan_vus(const struct plan *plan)
 
 /* The most VUs one scenario can have at once. */
 static int64_t
-plan_vus_of(const struct plan_scenario *ps)
+plan_vus_of(const struct plan_scenario *ps, const struct segment *seg)
 {
 	struct worker_sched ws;
 
-	worker_sched_init(&ws, ps);
+	worker_sched_init(&ws, ps, seg);
 	return ws.max_vus;
 }
 
@@ -124,10 +125,11 @@ live_init(struct engine *e, const struct plan *plan, const struct engine_options
 		const struct plan_scenario *ps = &plan->scenarios[s];
 		if (ps->executor != PLAN_CONSTANT_VUS)
 			continue;
-		e->vus_now[s] = ps->vus;
+		int64_t own = segment_scale(o->segment, ps->vus);
+		e->vus_now[s] = own;
 		if (o->live_vus_max > 0) {
-			int64_t c = o->live_vus_max - (vus - ps->vus);
-			e->ceiling[s] = c > ps->vus ? c : ps->vus;
+			int64_t c = o->live_vus_max - (vus - own);
+			e->ceiling[s] = c > own ? c : own;
 		}
 	}
 }
@@ -188,7 +190,7 @@ engine_set_vus(struct engine *e, int scenario, int64_t vus, int64_t *from, const
 	}
 	for (int s = 0; s < e->plan->nscenarios; s++)
 		total += s == scenario ? vus : e->vus_now[s] > 0 ? e->vus_now[s] :
-		    plan_vus_of(&e->plan->scenarios[s]);
+		    plan_vus_of(&e->plan->scenarios[s], e->segment);
 	if (check_fds(total, e->nworkers, cause) != 0)
 		return -2;
 	*from = e->vus_now[scenario];
@@ -294,7 +296,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 		o.vus_per_shard = DEFAULT_VUS_PER_SHARD;
 	if (o.body_cap == 0)
 		o.body_cap = DEFAULT_BODY_CAP;
-	vus = plan_vus(plan);
+	vus = plan_vus(plan, o.segment);
 	if (o.workers > vus)
 		o.workers = vus > 0 ? (int)vus : 1;
 	if (check_fds(vus, o.workers, cause) != 0)
@@ -307,12 +309,13 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 
 	e = xcalloc(1, sizeof *e);
 	e->plan = plan;
+	e->segment = o.segment;
 	e->nworkers = o.workers;
 	e->claimed = xcalloc(plan->nscenarios > 0 ? (size_t)plan->nscenarios : 1, sizeof *e->claimed);
 	for (int s = 0; s < plan->nscenarios; s++)
 		atomic_init(&e->claimed[s], 0);
 	atomic_init(&e->blocked_logged, 0);
-	e->ctl = controller_new(plan, sink);
+	e->ctl = controller_new(plan, o.segment, sink);
 	live_init(e, plan, &o, vus);
 	atomic_init(&e->stopped, 0);
 	atomic_init(&e->forced, 0);
@@ -338,6 +341,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 			.blocked_logged = &e->blocked_logged,
 			.controller = controller_inbox(e->ctl),
 			.setup_vars = e->setup != NULL ? setup_data_vars(e->setup) : NULL,
+			.segment = o.segment,
 		};
 		e->workers[w] = worker_new(&cfg, cause);
 		if (e->workers[w] == NULL)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <jansson.h>
 
+struct segment;                /* core/segment.h */
 #include "engine/sink.h"      /* enum engine_state, struct engine_sink */
 
 struct plan;
@@ -32,6 +33,9 @@ struct engine_options {
 	   errors by live_vus_max_name); 0: a plan's VU counts are fixed */
 	int64_t live_vus_max;
 	const char *live_vus_max_name;
+	/* The execution segment to run (core/segment.h: k6's --execution-segment), borrowed until
+	   engine_free; NULL: the whole plan. Every scenario is scaled to it (engine/worker.h). */
+	const struct segment *segment;
 };
 
 /* Validates the environment (fd limits, ...), starts the workers and the controller. NULL + *cause. */

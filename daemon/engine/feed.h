@@ -12,8 +12,14 @@
 #include <stdint.h>
 
 struct plan_feed;
+struct segment;
 
-/* The row the iteration of VU `vu_number` (1-based) reads; rng is the VU's generator (random). */
-int feed_pick(const struct plan_feed *f, int vu_number, uint64_t *rng);
+/*
+ * The row the iteration of VU `vu_number` (1-based, the whole run's number) reads; rng is the VU's
+ * generator (random). seg: the run's execution segment (NULL: the whole run): a sequential feed's
+ * n-th take is then the whole run's take it owns (core/segment.h), so the shares of one sequence
+ * read the rows a single run would.
+ */
+int feed_pick(const struct plan_feed *f, int vu_number, uint64_t *rng, const struct segment *seg);
 
 #endif

@@ -642,7 +642,7 @@ pick_rows(struct vu *vu)
 
 	for (int i = 0; i < ps->nfeeds; i++) {
 		const struct plan_feed *f = &plan->feeds[ps->feeds[i]];
-		const struct tmpl_var *row = &f->cells[(size_t)feed_pick(f, vu->number, &vu->rng) * (size_t)f->ncolumns];
+		const struct tmpl_var *row = &f->cells[(size_t)feed_pick(f, vu->number, &vu->rng, vu->env->segment) * (size_t)f->ncolumns];
 		for (int c = 0; c < f->ncolumns; c++)
 			vu->vars[f->slots[c]] = row[c];
 	}

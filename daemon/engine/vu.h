@@ -32,6 +32,8 @@
 #include "engine/transport.h"
 #include "testdef/plan.h"   /* PLAN_GROUP_DEPTH */
 
+struct segment;
+
 struct extract_match;
 struct hist;
 struct plan;
@@ -58,6 +60,7 @@ struct vu_env {
 	                                      histograms (per-second ticks keep only the sums) */
 	int max_headers;                   /* of any step of the plan */
 	uint64_t seed;                     /* of the VUs' random generators: differs run to run */
+	const struct segment *segment;     /* the run's execution segment (core/segment.h); NULL: whole */
 	/* vu's iteration has ended at now_ns, completed or interrupted, or its onStop steps have (no
 	   iteration is counted then): the worker decides what it does next. */
 	void (*done)(void *arg, struct vu *vu, int64_t now_ns);

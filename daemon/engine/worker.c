@@ -126,9 +126,10 @@ static void iteration_done(void *arg, struct vu *vu, int64_t now_ns);
 static bool continues(void *arg, const struct vu *vu);
 
 void
-worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
+worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps, const struct segment *seg)
 {
 	memset(s, 0, sizeof *s);
+	s->seg = seg;
 	switch (ps->executor) {
 	case PLAN_CONSTANT_VUS:
 	case PLAN_RAMPING_VUS:
@@ -144,7 +145,7 @@ worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
 		}
 		s->duration_ns = executor_vus_duration_ns(&s->vus);
 		s->end_ns = executor_vus_end_ns(&s->vus);
-		s->max_vus = executor_vus_max(&s->vus);
+		s->max_vus = segment_scale(seg, executor_vus_max(&s->vus));
 		break;
 	case PLAN_CONSTANT_ARRIVAL_RATE:
 	case PLAN_RAMPING_ARRIVAL_RATE:
@@ -162,14 +163,15 @@ worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps)
 		}
 		s->duration_ns = executor_rate_duration_ns(&s->rate);
 		s->end_ns = executor_rate_end_ns(&s->rate);
-		s->max_vus = ps->max_vus > ps->pre_allocated_vus ? ps->max_vus : ps->pre_allocated_vus;
+		s->max_vus = segment_scale(seg, ps->max_vus > ps->pre_allocated_vus ? ps->max_vus :
+		    ps->pre_allocated_vus);
 		break;
 	case PLAN_PER_VU_ITERATIONS:
 	case PLAN_SHARED_ITERATIONS:
 		s->model = WORKER_ITERS;
-		s->iters.vus = ps->vus;
-		s->iters.iterations = ps->iterations;
 		s->iters.shared = ps->executor == PLAN_SHARED_ITERATIONS;
+		s->iters.vus = segment_scale(seg, ps->vus);
+		s->iters.iterations = s->iters.shared ? segment_scale(seg, ps->iterations) : ps->iterations;
 		s->iters.max_duration_ns = ps->max_duration_ns;
 		s->iters.graceful_stop_ns = ps->graceful_stop_ns;
 		s->duration_ns = ps->max_duration_ns;
@@ -202,7 +204,9 @@ static struct vu *
 create_vu(struct worker *w, struct wscen *sc, int slot, char **cause)
 {
 	int shard = w->handles / w->vus_per_shard;
-	int number = sc->number_base + slot * sc->nparts + sc->part + 1;
+	/* the VU's number in the whole run: a segment's VU i is the whole run's VU it owns (so a
+	   unique feed's rows stay unique across the shares of a sequence) */
+	int number = sc->number_base + (int)segment_global(sc->sched.seg, (int64_t)slot * sc->nparts + sc->part) + 1;
 	struct vu *vu;
 
 	if (shard >= w->nshards)
@@ -257,7 +261,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 		struct wscen *sc = &w->scen[s];
 		sc->ps = &plan->scenarios[s];
 		sc->index = s;
-		worker_sched_init(&sc->sched, sc->ps);
+		worker_sched_init(&sc->sched, sc->ps, cfg->segment);
 		sc->nparts = worker_sched_workers(&sc->sched, w->nworkers);
 		sc->part = w->index;
 		int64_t cap = sc->sched.max_vus;
@@ -268,6 +272,11 @@ worker_new(const struct worker_config *cfg, char **cause)
 		    (int)executor_share(sc->sched.max_vus, sc->nparts, w->index) : 0;
 		sc->cap_vus = w->index < sc->nparts ? (int)executor_share(cap, sc->nparts, w->index) : 0;
 		sc->number_base = (int)number_base;
+		if (!segment_is_whole(cfg->segment)) {
+			struct worker_sched whole;     /* the whole run's numbers: each scenario's full range */
+			worker_sched_init(&whole, sc->ps, NULL);
+			cap = whole.max_vus;
+		}
 		number_base += cap;        /* {{vu}} numbers stay unique with the VUs added later */
 		sc->vus = xcalloc(sc->cap_vus > 0 ? (size_t)sc->cap_vus : 1, sizeof *sc->vus);
 		sc->interrupt_at = INT64_MAX;
@@ -303,6 +312,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 	w->timers = think_timers_new();
 
 	w->env.plan = plan;
+	w->env.segment = cfg->segment;
 	w->env.transport = w->transport;
 	w->env.timers = w->timers;
 	w->env.tick = w->live->tick;
@@ -319,7 +329,8 @@ worker_new(const struct worker_config *cfg, char **cause)
 		int n = sc->max_vus;
 		if (sc->sched.model == WORKER_OPEN) {
 			n = w->index < sc->nparts ?
-			    (int)executor_share(sc->ps->pre_allocated_vus, sc->nparts, w->index) : 0;
+			    (int)executor_share(segment_scale(cfg->segment, sc->ps->pre_allocated_vus), sc->nparts,
+			    w->index) : 0;
 			if (n > sc->max_vus)
 				n = sc->max_vus;
 		}
@@ -620,7 +631,8 @@ arrivals(struct worker *w, struct wscen *sc, int64_t now_ns)
 	const struct executor_rate *r = &sc->sched.rate;
 
 	for (;;) {
-		int64_t rel = executor_rate_time_of(r, sc->next_k);
+		/* next_k counts this segment's iterations; the schedule numbers the whole run's */
+		int64_t rel = executor_rate_time_of(r, segment_global(sc->sched.seg, sc->next_k));
 		if (rel == EXECUTOR_NEVER || rel >= sc->sched.duration_ns) {
 			sc->next_at = INT64_MAX;
 			sc->no_new = 1;

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "core/mailbox.h"
+#include "core/segment.h"
 #include "engine/executor.h"
 
 struct controller_event_msg;
@@ -75,10 +76,18 @@ struct worker_sched {
 	struct executor_rate rate;    /* OPEN */
 	int64_t duration_ns;       /* no iteration starts from here on (relative to the start) */
 	int64_t end_ns;            /* iterations still running are interrupted here */
-	int64_t max_vus;           /* VUs the scenario may use at once */
+	int64_t max_vus;           /* VUs the scenario may use at once (this segment's share) */
+	const struct segment *seg; /* the run's execution segment (core/segment.h); NULL: the whole */
 };
-/* Builds the schedule of ps into *s (which must not move afterwards: it points into itself). */
-void worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps);
+/*
+ * Builds the schedule of ps into *s (which must not move afterwards: it points into itself), scaled
+ * to the execution segment seg (NULL: the whole run) as k6 scales it: VU counts, preAllocatedVUs,
+ * maxVUs and shared iterations become segment_scale of themselves (a ramp's VU target at each
+ * instant too: the controller scales it), per-VU iterations stay, and an arrival-rate scenario runs
+ * the iterations of the whole schedule whose index belongs to seg (segment_global): so the shares of
+ * one sequence add up to the whole run.
+ */
+void worker_sched_init(struct worker_sched *s, const struct plan_scenario *ps, const struct segment *seg);
 /* Workers taking part in a scenario: all of them, or for arrival-rate at most one per VU. */
 int worker_sched_workers(const struct worker_sched *s, int nworkers);
 
@@ -96,6 +105,7 @@ struct worker_config {
 	struct mailbox *controller;/* where the worker's messages go */
 	const struct tmpl_var *setup_vars; /* [plan->nvars]: the run's setup data (engine/setup.h),
 	                              complete before the worker starts; NULL: no setup */
+	const struct segment *segment;     /* execution segment (core/segment.h); NULL: the whole run */
 };
 
 /*

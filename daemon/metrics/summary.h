@@ -25,6 +25,7 @@
 struct failures_alarm;
 struct hist;
 struct plan;
+struct segment;
 struct threshold_set;
 struct tick;
 
@@ -107,6 +108,9 @@ struct summary_run {
 	bool stdout_tty, stderr_tty;   /* reported as state.isStdOutTTY / isStdErrTTY */
 	const json_t *events;      /* the run's events with their findings (engine_events_json:
 	                              rampage.events, and a line each in the text); NULL: none */
+	const struct segment *segment; /* the execution segment run (core/segment.h); NULL: whole */
+	bool histograms;           /* add rampage.histograms (summary_histograms_json): the summary
+	                              can then be merged with others (metrics/summary_merge.h) */
 };
 
 /* True when a scenario of the plan uses an arrival-rate (open-model) executor. */
@@ -121,6 +125,15 @@ bool summary_open_model(const struct plan *plan);
  * k6; rampage.thresholds holds the full results (threshold_results_json). Returns a new reference.
  */
 json_t *summary_json(const struct summary_run *run);
+/* The encoding named in rampage.histograms.encoding. */
+#define SUMMARY_HIST_ENCODING "rampage-hist-v1+base64"
+/*
+ * rampage.histograms: every trend metric's whole-run histogram ({"metrics": {"http_req_duration":
+ * blob, ...}}), each endpoint's and the total's duration (and, with an open model, service_time)
+ * histogram ({"endpoints": {name: {...}}, "total": {...}}), each the hist_encode blob in base64, and
+ * "encoding": SUMMARY_HIST_ENCODING. What summary_merge needs for exact percentiles. New reference.
+ */
+json_t *summary_histograms_json(const struct summary_run *run);
 /* Writes summary_json to path (4-space indent, as k6). 0, or -1 and *cause. */
 int summary_export(const struct summary_run *run, const char *path, char **cause);
 /*

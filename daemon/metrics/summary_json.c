@@ -15,6 +15,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "core/segment.h"
 #include "core/xmalloc.h"
 #include "metrics/failures.h"
 #include "metrics/hist.h"
@@ -26,8 +27,8 @@
 #include "testdef/plan.h"
 
 /* Builds k6 trend values (ms) in summaryTrendStats order. */
-static json_t *
-trend_values(const struct summary_trend *t)
+json_t *
+summary_trend_values(const struct summary_trend *t)
 {
 	json_t *v = json_object();
 
@@ -76,7 +77,7 @@ add_value(json_t *metrics, const char *name, enum metric_id id, const struct sum
 			break;
 		}
 		summary_trend_of(v->h, &t);
-		o = trend_values(&t);
+		o = summary_trend_values(&t);
 		break;
 	case METRIC_COUNTER:
 		o = json_object();
@@ -196,10 +197,10 @@ endpoint_json(const struct summary_run *run, const char *name, const char *metho
 	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)ep->bytes_sent));
 	json_object_set_new(o, "bytes_received", json_integer((json_int_t)ep->bytes_received));
 	summary_trend_of(ep->duration, &t);
-	json_object_set_new(o, "duration", trend_values(&t));
+	json_object_set_new(o, "duration", summary_trend_values(&t));
 	if (open) {
 		summary_trend_of(ep->service, &t);
-		json_object_set_new(o, "service_time", trend_values(&t));
+		json_object_set_new(o, "service_time", summary_trend_values(&t));
 	}
 	json_object_set_new(o, "status", status_object(ep));
 	json_object_set_new(o, "errors", errors_object(ep));
@@ -335,6 +336,60 @@ generator_json(const struct summary_series *s)
 	return o;
 }
 
+/* A histogram as its blob (metrics/hist.h) in base64. */
+static json_t *
+hist_b64(const struct hist *h)
+{
+	size_t n = hist_encode(h, NULL, 0);
+	unsigned char *blob = xmalloc(n);
+	gchar *b64;
+	json_t *s;
+
+	hist_encode(h, blob, n);
+	b64 = g_base64_encode(blob, n);
+	s = json_string(b64);
+	g_free(b64);
+	free(blob);
+	return s;
+}
+
+/* One endpoint's histograms: duration, and service_time when the run has an open model. */
+static json_t *
+endpoint_hists(const struct tick_endpoint *ep, bool open)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "duration", hist_b64(ep->duration));
+	if (open)
+		json_object_set_new(o, "service_time", hist_b64(ep->service));
+	return o;
+}
+
+json_t *
+summary_histograms_json(const struct summary_run *run)
+{
+	const struct plan *plan = run->plan;
+	const struct tick *w = run->whole;
+	bool open = summary_open_model(plan);
+	json_t *o = json_object(), *m = json_object(), *e = json_object();
+
+	json_object_set_new(o, "encoding", json_string(SUMMARY_HIST_ENCODING));
+	for (int i = 0; i < METRIC_N; i++) {
+		struct summary_value v;
+		if (metric_get(i)->type != METRIC_TREND || !metric_measured(i))
+			continue;
+		summary_value_of(run, i, &v);
+		if (v.h != NULL)
+			json_object_set_new(m, metric_get(i)->name, hist_b64(v.h));
+	}
+	json_object_set_new(o, "metrics", m);
+	for (int i = 0; i < plan->nendpoints && i < w->nendpoints; i++)
+		json_object_set_new(e, plan->endpoints[i].name, endpoint_hists(&w->endpoints[i], open));
+	json_object_set_new(o, "endpoints", e);
+	json_object_set_new(o, "total", endpoint_hists(&w->total, open));
+	return o;
+}
+
 /* Builds the "rampage" extras. */
 static json_t *
 rampage_json(const struct summary_run *run)
@@ -385,12 +440,17 @@ rampage_json(const struct summary_run *run)
 		    "start time, so time spent waiting for a free VU counts (no coordinated omission); "
 		    "service_time is measured from the actual send"));
 		summary_trend_of(w->total.service, &t);
-		json_object_set_new(om, "service_time", trend_values(&t));
+		json_object_set_new(om, "service_time", summary_trend_values(&t));
 		json_object_set_new(om, "dropped_iterations", json_integer((json_int_t)w->dropped_iterations));
 		json_object_set_new(om, "late_starts", json_integer((json_int_t)w->late_starts));
 	}
 	json_object_set_new(o, "open_model", om);
 	json_object_set_new(o, "groupBy", groups_json(run));
+	json_object_set_new(o, "execution_segment", run->segment == NULL || segment_is_whole(run->segment) ?
+	    json_null() : json_pack("{s:s,s:s}", "segment", segment_string(run->segment),
+	    "sequence", segment_sequence_string(run->segment)));
+	if (run->histograms)
+		json_object_set_new(o, "histograms", summary_histograms_json(run));
 	return o;
 }
 

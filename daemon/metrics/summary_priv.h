@@ -15,6 +15,7 @@
 struct plan;
 struct summary_run;
 struct summary_series;
+struct summary_trend;
 
 /* One metric's values, as both forms show them; which fields hold them follows its type. */
 struct summary_value {
@@ -31,6 +32,9 @@ void summary_value_of(const struct summary_run *run, enum metric_id id, struct s
    tagged series of a whole-run tick. */
 void summary_value_of_endpoint(const struct tick_endpoint *ep, enum metric_id id,
     struct summary_value *v);
+
+/* A trend's k6 values (avg, min, med, max, p(90), p(95), p(99); ms). New reference. */
+json_t *summary_trend_values(const struct summary_trend *t);
 
 /* n per second of a run lasting duration_ns (0 when it lasted nothing). */
 double summary_per_second(double n, int64_t duration_ns);

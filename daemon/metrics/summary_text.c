@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/segment.h"
 #include "core/xmalloc.h"
 #include "metrics/failures.h"
 #include "metrics/hist.h"
@@ -618,6 +619,9 @@ summary_print(FILE *f, const struct summary_run *run)
 	fprintf(f, "\n  %s (%s), %d/%d VUs, %llu complete and %llu interrupted iterations\n",
 	    run->interrupted ? "interrupted" : "finished", b, w->vus, w->vus_max,
 	    (unsigned long long)w->iterations, (unsigned long long)w->interrupted_iterations);
+	if (!segment_is_whole(run->segment))
+		fprintf(f, "  execution segment %s of %s: this is that share of the test\n",
+		    segment_string(run->segment), segment_sequence_string(run->segment));
 	summary_verdict(run->series, verdict, sizeof verdict);
 	fprintf(f, "  %s\n", verdict);
 	if (run->thresholds != NULL && threshold_count(run->thresholds) > 0) {

@@ -446,16 +446,16 @@ test_pick(void)
 
 	feed_load_rows(&f, cols, 1, cells, lens, 3);
 	f.mode = PLAN_FEED_UNIQUE;
-	is_int(feed_pick(&f, 1, &rng), 0, "unique: VU 1 reads row 0");
-	is_int(feed_pick(&f, 3, &rng), 2, "unique: VU 3 reads row 2, every time");
-	is_int(feed_pick(&f, 3, &rng), 2, "(again)");
+	is_int(feed_pick(&f, 1, &rng, NULL), 0, "unique: VU 1 reads row 0");
+	is_int(feed_pick(&f, 3, &rng, NULL), 2, "unique: VU 3 reads row 2, every time");
+	is_int(feed_pick(&f, 3, &rng, NULL), 2, "(again)");
 	f.mode = PLAN_FEED_SEQUENTIAL;
 	for (int i = 0; i < 7; i++)
-		bad += feed_pick(&f, 1, &rng) != i % 3;
+		bad += feed_pick(&f, 1, &rng, NULL) != i % 3;
 	is_int(bad, 0, "sequential: rows in order, wrapping, whichever VU asks");
 	f.mode = PLAN_FEED_RANDOM;
 	for (int i = 0; i < 3000; i++) {
-		int r = feed_pick(&f, 1, &rng);
+		int r = feed_pick(&f, 1, &rng, NULL);
 		if (r < 0 || r > 2)
 			bad++;
 		else
