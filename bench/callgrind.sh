@@ -10,14 +10,19 @@
 # the whole-process figure move with the machine's load by about 1-2 %). --series adds two
 # sub-metric thresholds, so that every request is also recorded into two tagged series; --custom
 # puts the request in a group of steps and records three custom metrics from it (a trend of its
-# waiting time, a counter, a rate of a check), one of them also into a tagged sub-metric.
+# waiting time, a counter, a rate of a check), one of them also into a tagged sub-metric. --flow
+# measures the control-flow constructs instead: each of 1,000 iterations is a `batch` of four
+# requests (parallel 4) then a step repeated 3 times until a condition holds (`repeat` + `until`),
+# with a `when` and an extraction: 7,000 requests.
 set -u
 
 SERIES=0
 CUSTOM=0
+FLOW=0
 case "${1:-}" in
 --series) SERIES=1; shift ;;
 --custom) CUSTOM=1; shift ;;
+--flow) FLOW=1; shift ;;
 esac
 RAMPAGE=${1:-${RAMPAGE:-./rampage}}
 
@@ -62,6 +67,17 @@ cat >"$work/def.json" <<JSON
   "scenarios": { "s": { "executor": "shared-iterations", "vus": 10, "iterations": 4000,
     "maxDuration": "120s", "tasks": [ $task ] } }$thresholds }
 JSON
+[ "$FLOW" = 1 ] && cat >"$work/def.json" <<JSON
+{ "baseUrl": "http://127.0.0.1:$port",
+  "scenarios": { "s": { "executor": "shared-iterations", "vus": 10, "iterations": 1000,
+    "maxDuration": "120s", "tasks": [ { "name": "flow", "steps": [
+      { "name": "page", "parallel": 4, "batch": [ { "name": "b1", "path": "/api/health" },
+        { "name": "b2", "path": "/api/health/worker", "extract": { "node": { "json": "/node_id" } } },
+        { "name": "b3", "path": "/api/health" }, { "name": "b4", "path": "/api/health" } ] },
+      { "name": "poll", "path": "/api/health", "when": { "var": "node" },
+        "extract": { "n": { "json": "/status" } },
+        "repeat": { "until": { "var": "n", "equals": "never" }, "max": 3 } } ] } ] } } }
+JSON
 
 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$RAMPAGE" run "$work/def.json" \
 	--workers 1 -q --summary-export "$work/summary.json" >"$work/run.out" 2>"$work/valgrind.log" ||
@@ -70,7 +86,7 @@ reqs=$(jq '.metrics.http_reqs.count // .metrics.http_reqs.values.count' "$work/s
 total=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/cg.out")
 callgrind_annotate --auto=no --threshold=100 "$work/cg.out" >"$work/annotate.txt" 2>/dev/null
 
-echo "rampage run, 1 worker, 10 VUs, $reqs requests$([ "$SERIES" = 1 ] && echo ", 2 threshold series")$([ "$CUSTOM" = 1 ] && echo ", a group, a check, 3 custom metrics (4 series)"):" \
+echo "rampage run, 1 worker, 10 VUs, $reqs requests$([ "$SERIES" = 1 ] && echo ", 2 threshold series")$([ "$CUSTOM" = 1 ] && echo ", a group, a check, 3 custom metrics (4 series)")$([ "$FLOW" = 1 ] && echo ", batch + repeat"):" \
 	"$(awk -v t="$total" -v r="$reqs" 'BEGIN { printf "%.0f", t / r }') Ir per request (whole process)"
 awk -v r="$reqs" '/daemon\/(engine|metrics)\/[a-z_]+\.c:/ {
 	gsub(",", "", $1); f = $NF; if (f ~ /^\[/) f = $(NF - 1)

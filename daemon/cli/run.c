@@ -127,7 +127,8 @@ usage(FILE *f)
 	    "\n"
 	    "exit status: 0 done, 1 could not start, 2 invalid definition or usage,\n"
 	    "             99 a threshold failed (abortOnFail included),\n"
-	    "             105 stopped by SIGINT/SIGTERM (a second one stops at once)\n",
+	    "             105 stopped by SIGINT/SIGTERM (a second one stops at once),\n"
+	    "             107 the definition's setup or teardown failed\n",
 	    QUICK_DEFAULT_VUS, QUICK_MAX_VUS_FACTOR, QUICK_DEFAULT_DURATION);
 }
 
@@ -789,7 +790,7 @@ run_main(int argc, char **argv)
 	}
 	for (int i = 0; i < nend; i++) {
 		struct end_ctx ctx = { .started = started, .def = def_copy, .series = &series,
-			.state = interrupted ? "stopped" : sr.thresholds != NULL && threshold_count(sr.thresholds) > 0 ?
+			.state = engine_error(e) != NULL ? "error" : interrupted ? "stopped" : sr.thresholds != NULL && threshold_count(sr.thresholds) > 0 ?
 			    (threshold_passed(r.thresholds) ? "passed" : "failed") : "finished",
 			.histograms = want_hists };
 		if (end_output_write(end_specs[i], &sr, &ctx, &cause) != 0) {
@@ -797,6 +798,11 @@ run_main(int argc, char **argv)
 			free(cause);
 			rc = RUN_EXIT_FAILURE;
 		}
+	}
+	if (engine_error(e) != NULL) {
+		complain("%s", engine_error(e));
+		if (rc == RUN_EXIT_OK)
+			rc = RUN_EXIT_SCRIPT;
 	}
 	if (rc == RUN_EXIT_OK && interrupted)
 		rc = RUN_EXIT_INTERRUPTED;

@@ -13,6 +13,7 @@
 #define RUN_EXIT_USAGE       2     /* bad flags or an invalid definition */
 #define RUN_EXIT_THRESHOLDS  99    /* a threshold failed (an abortOnFail stop included) */
 #define RUN_EXIT_INTERRUPTED 105   /* stopped by SIGINT / SIGTERM (k6's ExternalAbort) */
+#define RUN_EXIT_SCRIPT      107   /* setup or teardown failed (k6's ScriptException) */
 
 /* Entry point of the subcommand (argv[0] is "run"); returns the exit code. */
 int run_main(int argc, char **argv);

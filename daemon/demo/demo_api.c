@@ -59,6 +59,7 @@ struct demo_api {
 	struct MHD_Daemon *mhd;
 	struct demo_state *state;
 	struct demo_timer *timer;
+	struct demo_tasks *tasks;
 	struct demo_misbehave *mb; /* reloads, leak, task worker, /metrics */
 	struct demo_capacity *capacity;    /* --capacity; NULL: no limit */
 	/* built at start, read-only afterwards */
@@ -305,6 +306,12 @@ route_of(const char *method, const char *url, const char **id, int *wrong_method
 		if (post)
 			return DEMO_ROUTE_TASKS;
 		*wrong_method = ALLOW_POST;
+	} else if (strncmp(url, "tasks/", 6) == 0 && url[6] != '\0' && strchr(url + 6, '/') == NULL) {
+		if (get) {
+			*id = url + 6;
+			return DEMO_ROUTE_TASKS_GET;
+		}
+		*wrong_method = ALLOW_GET;
 	} else if (strcmp(url, "stats") == 0) {
 		if (get)
 			return DEMO_ROUTE_STATS;
@@ -457,17 +464,59 @@ login(struct demo_api *api, struct MHD_Connection *conn, const struct req *req)
 	return copied_json(api, MHD_HTTP_OK, body, (size_t)n);
 }
 
-/* POST /api/tasks: queued (run by the task worker at --task-rate, else never). */
+/* POST /api/tasks: queued; done at its 3rd poll of GET /api/tasks/{id}, or at the body's "polls"th
+   (a JSON body is optional; any other field is ignored); also run by the task worker at --task-rate. */
 static struct answer
-create_task(struct demo_api *api)
+create_task(struct demo_api *api, struct MHD_Connection *conn, const struct req *req)
 {
-	char body[64];
-	int n = snprintf(body, sizeof body, "{\"task_id\":%lld,\"status\":\"queued\"}",
-	    (long long)demo_state_task_id(api->state));
+	char body[96];
+	long need = DEMO_TASK_POLLS;
+	int64_t id;
+	int n;
 
+	if (req->len > 0 && is_json(conn)) {
+		struct answer a;
+		json_t *root = json_body(api, conn, req, &a), *p;
+		if (root == NULL)
+			return a;
+		p = json_object_get(root, "polls");
+		if (p != NULL && (!json_is_integer(p) || json_integer_value(p) < 1 ||
+		    json_integer_value(p) > 1000)) {
+			json_decref(root);
+			return bad_request(api, "field \"polls\" must be an integer from 1 to 1000");
+		}
+		if (p != NULL)
+			need = (long)json_integer_value(p);
+		json_decref(root);
+	}
+	id = demo_state_task_id(api->state);
+	demo_tasks_add(api->tasks, id, (int)need);
 	demo_misbehave_task_queued(api->mb);
-
+	n = snprintf(body, sizeof body, "{\"task_id\":%lld,\"status\":\"queued\"}", (long long)id);
 	return copied_json(api, MHD_HTTP_ACCEPTED, body, (size_t)n);
+}
+
+/* GET /api/tasks/{id}: "running" until its need-th poll, then "done" with done_after_ms (from its
+   enqueueing to that poll). */
+static struct answer
+poll_task(struct demo_api *api, const char *id_text)
+{
+	char body[160];
+	long id;
+	int polls, need, n;
+	int64_t done_ms;
+
+	if (parse_uint(id_text, INT32_MAX, &id) != 0 ||
+	    demo_tasks_poll(api->tasks, id, &polls, &need, &done_ms) != 0)
+		return copied_json(api, MHD_HTTP_NOT_FOUND, "{\"error\":\"no such task\"}",
+		    strlen("{\"error\":\"no such task\"}"));
+	if (polls >= need)
+		n = snprintf(body, sizeof body, "{\"task_id\":%ld,\"status\":\"done\",\"polls\":%d,"
+		    "\"done_after_ms\":%lld}", id, polls, (long long)done_ms);
+	else
+		n = snprintf(body, sizeof body, "{\"task_id\":%ld,\"status\":\"running\",\"polls\":%d}", id,
+		    polls);
+	return copied_json(api, MHD_HTTP_OK, body, (size_t)n);
 }
 
 /* Decide the answer to a complete request and how long to hold it (ms); *limited: the route counts
@@ -502,7 +551,8 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 	int exempt = route == DEMO_ROUTE_HEALTH || route == DEMO_ROUTE_HEALTH_WORKER ||
 	    route == DEMO_ROUTE_STATS || route == DEMO_ROUTE_STATS_RESET;
 	int gated = route == DEMO_ROUTE_USERS_LIST || route == DEMO_ROUTE_USERS_GET ||
-	    route == DEMO_ROUTE_USERS_CREATE || route == DEMO_ROUTE_TASKS;
+	    route == DEMO_ROUTE_USERS_CREATE || route == DEMO_ROUTE_TASKS ||
+	    route == DEMO_ROUTE_TASKS_GET;
 	int authorised = gated && demo_state_token_use(api->state,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
 
@@ -531,7 +581,10 @@ decide(struct demo_api *api, struct MHD_Connection *conn, const char *url, const
 			a = login(api, conn, req);
 			break;
 		case DEMO_ROUTE_TASKS:
-			a = create_task(api);
+			a = create_task(api, conn, req);
+			break;
+		case DEMO_ROUTE_TASKS_GET:
+			a = poll_task(api, id);
 			break;
 		case DEMO_ROUTE_STATS:
 			a = taken_json(api, MHD_HTTP_OK, demo_state_stats_json(api->state));
@@ -773,6 +826,7 @@ demo_api_start(const struct demo_opts *opts, int listen_fd, char **cause)
 
 	api->state = demo_state_new();
 	api->timer = demo_timer_start();
+	api->tasks = demo_tasks_new();
 	if ((api->mb = demo_misbehave_new(opts, cause)) == NULL) {
 		demo_api_stop(api);
 		return NULL;
@@ -821,6 +875,7 @@ demo_api_stop(struct demo_api *api)
 	for (int i = 0; i < ALLOW_COUNT; i++)
 		MHD_destroy_response(api->bad_method[i]);
 	demo_state_free(api->state);
+	demo_tasks_free(api->tasks);
 	demo_misbehave_free(api->mb);
 	free(api->worker_body);
 	free(api->users_body);

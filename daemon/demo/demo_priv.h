@@ -3,6 +3,7 @@
  *   demo.c        flags, the listening socket, MHD start/stop, signals (main thread)
  *   demo_api.c    routes, per-request knobs, responses (MHD's pool threads)
  *   demo_state.c  counters, issued tokens, created users (any thread; atomics and one mutex)
+ *   demo_tasks.c  the task queue: tasks done after N polls (any thread; one mutex)
  *   demo_timer.c  delayed answers: suspended connections resumed at a deadline (its own thread)
  *   demo_misbehave.c  reloads, leak mode, the task worker, /metrics (MHD's threads; its own worker)
  *   demo_capacity.c --capacity N: at most N requests in service, the rest queued (MHD's threads)
@@ -23,6 +24,8 @@ struct MHD_Connection;
 #define DEMO_TOKENS_LISTED 10000           /* tokens listed one by one in the stats, first seen first */
 #define DEMO_USER_RING    4096             /* created users whose name and email are kept */
 #define DEMO_USER_FIELD_MAX 128            /* bytes of a user's name or email */
+#define DEMO_TASK_RING    65536            /* tasks remembered for GET /api/tasks/{id} */
+#define DEMO_TASK_POLLS   3                /* a task is done at its 3rd poll (body "polls": 1..1000) */
 #define DEMO_REDIRECT_MAX 20               /* /api/redirect/{n}: the longest chain */
 
 /* Settings from the command line; read-only once the server runs. */
@@ -55,6 +58,7 @@ enum demo_route {
 	DEMO_ROUTE_USERS_CREATE,
 	DEMO_ROUTE_LOGIN,
 	DEMO_ROUTE_TASKS,
+	DEMO_ROUTE_TASKS_GET,
 	DEMO_ROUTE_STATS,
 	DEMO_ROUTE_STATS_RESET,
 	DEMO_ROUTE_REDIRECT,
@@ -97,6 +101,20 @@ int64_t demo_state_task_id(struct demo_state *st);
 char *demo_state_stats_json(struct demo_state *st);
 /* Zeroes every counter (tokens stay valid). Any thread. */
 void demo_state_reset(struct demo_state *st);
+
+/* ---- demo_tasks.c: the task queue ---- */
+
+struct demo_tasks;
+
+struct demo_tasks *demo_tasks_new(void);
+/* NULL is a no-op. */
+void demo_tasks_free(struct demo_tasks *t);
+/* Enqueues task id (from demo_state_task_id), done at its need-th poll. Any thread. */
+void demo_tasks_add(struct demo_tasks *t, int64_t id, int need);
+/* Polls task id: counts the poll (up to need) and gives the polls so far, need and, once done, the
+   ms from its enqueueing to the poll that found it done (-1 before). 0, or -1 for an unknown (or
+   forgotten) task. Any thread. */
+int demo_tasks_poll(struct demo_tasks *t, int64_t id, int *polls, int *need, int64_t *done_ms);
 
 /* ---- demo_timer.c: delayed answers ---- */
 

@@ -30,6 +30,7 @@ static const char *const route_names[DEMO_ROUTE_COUNT] = {
 	[DEMO_ROUTE_USERS_CREATE] = "POST /api/users",
 	[DEMO_ROUTE_LOGIN] = "POST /api/auth/login",
 	[DEMO_ROUTE_TASKS] = "POST /api/tasks",
+	[DEMO_ROUTE_TASKS_GET] = "GET /api/tasks/{id}",
 	[DEMO_ROUTE_STATS] = "GET /api/stats",
 	[DEMO_ROUTE_STATS_RESET] = "POST /api/stats/reset",
 	[DEMO_ROUTE_REDIRECT] = "* /api/redirect/{n}",

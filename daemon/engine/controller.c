@@ -51,6 +51,8 @@ struct wqueue {
 
 struct controller {
 	const struct plan *plan;
+	void (*teardown)(void *arg);       /* after the workers joined, before on_done; NULL: none */
+	void *teardown_arg;
 	struct engine_sink sink;
 	struct mailbox inbox;
 	struct worker **workers;
@@ -389,12 +391,27 @@ controller_main(void *arg)
 			add_event(c, m->event);
 		free(m);
 	}
+	if (c->teardown != NULL)
+		c->teardown(c->teardown_arg);
+	controller_finish(c);
+	return NULL;
+}
+
+void
+controller_finish(struct controller *c)
+{
 	evwin_finish(c->events);
 	atomic_store(&c->end_ns, clock_now_ns());
 	atomic_store(&c->state, ENGINE_DONE);
 	if (c->sink.on_done != NULL)
 		c->sink.on_done(c->sink.arg, c->whole);
-	return NULL;
+}
+
+void
+controller_set_teardown(struct controller *c, void (*fn)(void *arg), void *arg)
+{
+	c->teardown = fn;
+	c->teardown_arg = arg;
 }
 
 int

@@ -44,6 +44,13 @@ void controller_event(struct controller *c, const struct engine_event *ev);
 const struct evwin *controller_events(const struct controller *c);
 /* Waits until the thread has ended (the run is over, on_done called). */
 void controller_join(struct controller *c);
+/* Runs fn(arg) on the controller thread after every worker has joined and before the sink's
+   on_done (the run's teardown). Before controller_start. */
+void controller_set_teardown(struct controller *c, void (*fn)(void *arg), void *arg);
+/* Ends a run that never started (its setup failed or was stopped): the state becomes done and
+   the sink's on_done is called with the empty whole-run tick, on the caller's thread. Only when
+   controller_start was not called. */
+void controller_finish(struct controller *c);
 /* RUNNING, STOPPING (a stop was asked for) or DONE. Any thread. */
 enum engine_state controller_state(const struct controller *c);
 /* The whole-run tick (complete, with phase histograms, once DONE). */

@@ -21,6 +21,7 @@
 #include "engine/controller.h"
 #include "engine/engine.h"
 #include "engine/timed.h"
+#include "engine/setup.h"
 #include "engine/worker.h"
 #include "metrics/evwin.h"
 #include "metrics/tick.h"
@@ -45,6 +46,14 @@ struct engine {
 	const char *live_vus_max_name;
 	int64_t *ceiling;          /* [nscenarios]: the most VUs each may be given, 0: fixed */
 	int64_t *vus_now;          /* [nscenarios]: the VUs each was last given (closed model) */
+	/* setup and teardown (engine/setup.h): the setup thread sends setup, then starts the clock */
+	struct setup_data *setup;  /* NULL: the plan has neither */
+	struct setup_env setup_env;
+	atomic_int stopped;        /* engine_stop was called: setup gives up */
+	atomic_int forced;         /* a forced stop: teardown gives up too */
+	pthread_t setup_thread;
+	int setup_started;
+	char *error;               /* why setup or teardown failed (written before on_done) */
 	struct timed *timed;       /* the definition's timed events; NULL: none */
 };
 
@@ -190,6 +199,84 @@ engine_set_vus(struct engine *e, int scenario, int64_t vus, int64_t *from, const
 	return 0;
 }
 
+/* Starts the workers and the controller with the clock at t0_ns; *started: workers started. */
+static int
+start_clock(struct engine *e, int64_t t0_ns, int *started, char **cause)
+{
+	for (*started = 0; *started < e->nworkers; (*started)++)
+		if (worker_start(e->workers[*started], t0_ns, cause) != 0)
+			return -1;
+	return controller_start(e->ctl, e->workers, e->nworkers, t0_ns, cause);
+}
+
+/* Stops and joins the workers that were started (a start that failed half way). */
+static void
+stop_started(struct engine *e, int started)
+{
+	for (int w = 0; w < started; w++) {
+		struct worker_msg *m = xcalloc(1, sizeof *m);
+		m->kind = WORKER_MSG_STOP;
+		m->force = 1;
+		worker_give(e->workers[w], &m);
+		m = xcalloc(1, sizeof *m);
+		m->kind = WORKER_MSG_EXIT;
+		worker_give(e->workers[w], &m);
+		worker_join(e->workers[w]);
+	}
+}
+
+/* The setup thread: sends setup, then starts the clock; or, when setup failed or the run was
+   stopped meanwhile, ends the run without a VU (teardown does not run: there was no setup). */
+static void *
+setup_main(void *arg)
+{
+	struct engine *e = arg;
+	char *cause = NULL;
+	int started = 0;
+	int rc = setup_run(e->plan, e->plan->setup, e->plan->nsetup, "setup", e->setup, &e->setup_env, &cause);
+
+	if (rc == 0 && !atomic_load(&e->stopped)) {
+		int64_t t0 = clock_now_ns();
+		if (start_clock(e, t0, &started, &cause) == 0) {
+			/* the definition's timed events, on the clock that starts now */
+			if (timed_start(e->plan, t0, e->ctl, e->setup_env.allow_addr, e->setup_env.allow_arg,
+			    &e->timed, &cause) != 0) {
+				e->error = cause;
+				controller_stop(e->ctl, 1);
+			}
+			return NULL;
+		}
+		stop_started(e, started);
+		rc = -1;
+	}
+	if (rc < 0)
+		e->error = cause;
+	controller_finish(e->ctl);
+	return NULL;
+}
+
+/* The controller's teardown hook: sends teardown after the VUs ended (a forced stop cuts it). */
+static void
+teardown(void *arg)
+{
+	struct engine *e = arg;
+	struct setup_env env = e->setup_env;
+	char *cause = NULL;
+
+	env.stop = &e->forced;
+	if (setup_run(e->plan, e->plan->teardown, e->plan->nteardown, "teardown", e->setup, &env, &cause) < 0 &&
+	    e->error == NULL)
+		e->error = cause;
+	else
+		free(cause);
+}
+
+const char *
+engine_error(const struct engine *e)
+{
+	return e->error;
+}
+
 struct engine *
 engine_start(const struct plan *plan, const struct engine_options *opt,
     const struct engine_sink *sink, char **cause)
@@ -230,6 +317,15 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 	atomic_init(&e->blocked_logged, 0);
 	e->ctl = controller_new(plan, o.segment, sink);
 	live_init(e, plan, &o, vus);
+	atomic_init(&e->stopped, 0);
+	atomic_init(&e->forced, 0);
+	if (plan->nsetup > 0 || plan->nteardown > 0) {
+		e->setup = setup_data_new(plan);
+		e->setup_env = (struct setup_env){ .allow_addr = o.allow_addr, .allow_arg = o.allow_arg,
+		    .stop = &e->stopped, .body_cap = o.body_cap };
+		if (plan->nteardown > 0)
+			controller_set_teardown(e->ctl, teardown, e);
+	}
 	e->workers = xcalloc((size_t)e->nworkers, sizeof *e->workers);
 	for (int w = 0; w < e->nworkers; w++) {
 		struct worker_config cfg = {
@@ -244,6 +340,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 			.vus_ceiling = e->ceiling,
 			.blocked_logged = &e->blocked_logged,
 			.controller = controller_inbox(e->ctl),
+			.setup_vars = e->setup != NULL ? setup_data_vars(e->setup) : NULL,
 			.segment = o.segment,
 		};
 		e->workers[w] = worker_new(&cfg, cause);
@@ -252,10 +349,16 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 	}
 
 	e->t0_ns = clock_now_ns();
-	for (started = 0; started < e->nworkers; started++)
-		if (worker_start(e->workers[started], e->t0_ns, cause) != 0)
+	if (plan->nsetup > 0) {
+		int rc = pthread_create(&e->setup_thread, NULL, setup_main, e);
+		if (rc != 0) {
+			*cause = xasprintf("cannot start the setup thread: %s", strerror(rc));
 			goto fail;
-	if (controller_start(e->ctl, e->workers, e->nworkers, e->t0_ns, cause) != 0)
+		}
+		e->setup_started = 1;
+		return e;
+	}
+	if (start_clock(e, e->t0_ns, &started, cause) != 0)
 		goto fail;
 	if (timed_start(plan, e->t0_ns, e->ctl, o.allow_addr, o.allow_arg, &e->timed, cause) != 0) {
 		controller_stop(e->ctl, 1);
@@ -266,16 +369,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 
 fail:
 	/* Workers already running: stop them at once and let them end. */
-	for (int w = 0; w < started; w++) {
-		struct worker_msg *m = xcalloc(1, sizeof *m);
-		m->kind = WORKER_MSG_STOP;
-		m->force = 1;
-		worker_give(e->workers[w], &m);
-		m = xcalloc(1, sizeof *m);
-		m->kind = WORKER_MSG_EXIT;
-		worker_give(e->workers[w], &m);
-		worker_join(e->workers[w]);
-	}
+	stop_started(e, started);
 	e->joined = 1;
 	engine_free(e);
 	return NULL;
@@ -284,12 +378,19 @@ fail:
 void
 engine_stop(struct engine *e, int force)
 {
+	atomic_store(&e->stopped, 1);
+	if (force)
+		atomic_store(&e->forced, 1);
 	controller_stop(e->ctl, force);
 }
 
 int
 engine_wait(struct engine *e)
 {
+	if (e->setup_started) {
+		pthread_join(e->setup_thread, NULL);
+		e->setup_started = 0;
+	}
 	controller_join(e->ctl);
 	timed_stop(e->timed);
 	e->timed = NULL;
@@ -343,5 +444,7 @@ engine_free(struct engine *e)
 	free(e->claimed);
 	free(e->ceiling);
 	free(e->vus_now);
+	setup_data_free(e->setup);
+	free(e->error);
 	free(e);
 }

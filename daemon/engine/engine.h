@@ -72,6 +72,9 @@ enum engine_state engine_state(const struct engine *e);
 const struct tick *engine_totals(const struct engine *e);
 /* Run duration so far / in total, in ns. */
 int64_t engine_elapsed_ns(const struct engine *e);
+/* Why the run's setup or teardown failed ("setup: step \"login\": HTTP 401"), or NULL; after
+   engine_wait (or in the sink's on_done). A failed setup ends the run before any VU starts. */
+const char *engine_error(const struct engine *e);
 /* Frees the engine (after engine_wait). NULL is a no-op. */
 void engine_free(struct engine *e);
 

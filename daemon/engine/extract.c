@@ -179,11 +179,74 @@ extract_source(enum plan_source from, const struct pattern_pointer *p, const cha
 	return -1;
 }
 
+/* A number below n (n >= 1) from an xorshift64* generator. */
+static uint64_t
+below(uint64_t *s, uint64_t n)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return (x * 0x2545f4914f6cdd1dULL) % n;
+}
+
+/* "pick": "random" over a regex: reservoir sampling over every match, left to right. */
+static int64_t
+regex_pick(const struct plan_extract *x, struct extract_response *r, char *buf, size_t size)
+{
+	const char *s = r->body != NULL ? r->body : "";
+	size_t pos = 0, off, n, best_off = 0, best_n = 0;
+	uint64_t seen = 0;
+
+	while (pos <= r->body_len) {
+		PCRE2_SIZE *ov;
+		int rc = pcre2_match(x->regex->code, (PCRE2_SPTR)s, r->body_len, pos, 0, r->match->data,
+		    r->match->ctx);
+		if (rc <= 0)
+			break;
+		ov = pcre2_get_ovector_pointer(r->match->data);
+		if (x->group < rc && ov[2 * x->group] != PCRE2_UNSET) {
+			off = ov[2 * x->group];
+			n = ov[2 * x->group + 1] - off;
+			if (below(r->rng, ++seen) == 0) {
+				best_off = off;
+				best_n = n;
+			}
+		}
+		pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;   /* an empty match moves on by one */
+	}
+	if (seen == 0)
+		return -1;
+	return (int64_t)put(buf, size, s + best_off, best_n);
+}
+
 int64_t
 extract_run(const struct plan_extract *x, struct extract_response *r, char *buf, size_t size)
 {
 	size_t off, n;
 
+	if (x->pick_random && r->rng != NULL) {
+		json_t *root, *v;
+		if (x->from == PLAN_FROM_REGEX) {
+			assert(r->match != NULL);
+			return regex_pick(x, r, buf, size);
+		}
+		if ((root = extract_response_json(r)) == NULL || (v = extract_pointer_get(x->pointer, root)) == NULL)
+			return -1;
+		if (!json_is_array(v) || json_array_size(v) == 0)
+			return -1;
+		v = json_array_get(v, (size_t)below(r->rng, json_array_size(v)));
+		n = extract_json_text(v, buf, size);
+		if (n > size && (json_is_object(v) || json_is_array(v))) {
+			char *all = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);   /* keep its start */
+			if (all != NULL)
+				memcpy(buf, all, size);
+			free(all);
+		}
+		return (int64_t)n;
+	}
 	if (x->from != PLAN_FROM_REGEX)
 		return extract_source(x->from, x->pointer, x->header, r, buf, size);
 	assert(r->match != NULL);

@@ -53,6 +53,7 @@ struct extract_response {
 	const char *(*protocol)(void *arg);
 	const int64_t *phase_us;   /* [TICK_NPHASE] of the request (metrics/tick.h), or NULL */
 	struct extract_match *match;   /* the VU's regex state (NULL when the step uses no regex) */
+	uint64_t *rng;             /* the VU's generator, for "pick": "random" (NULL: the first) */
 	json_t *json;              /* the parsed body, once asked for */
 	int typed;                 /* the last JSON source read was a number, true or false */
 	int json_state;            /* 0 not parsed yet, 1 parsed, -1 not JSON */
@@ -69,7 +70,8 @@ void extract_response_fini(struct extract_response *r);
  */
 size_t extract_json_text(json_t *v, char *buf, size_t size);
 /*
- * Runs one extraction into buf (size bytes). Returns the value's full length (> size: cut to size
+ * Runs one extraction into buf (size bytes). With "pick": "random" (and r->rng set) the value is one
+ * of all the regex's matches, or one element of the array the JSON Pointer reaches, each as likely. Returns the value's full length (> size: cut to size
  * bytes), or -1 when the response does not have it (no such header, pointer, match; not JSON).
  */
 int64_t extract_run(const struct plan_extract *x, struct extract_response *r, char *buf, size_t size);

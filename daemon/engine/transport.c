@@ -100,6 +100,8 @@ struct transport_handle {
 	uint64_t body_bytes;
 	char errbuf[CURL_ERROR_SIZE];  /* CURLOPT_ERRORBUFFER: libcurl empties it at each transfer's
 	                                  start and writes only when one fails */
+	CURLSH *share;             /* its cookie jar, shared with other handles (a VU's batch slots);
+	                              NULL: none. Freed with h, after the handles that use it. */
 };
 
 static const char expect_none[] = "Expect:";
@@ -589,6 +591,8 @@ transport_handle_free(struct transport_handle *h)
 		return;
 	transport_cancel(h);
 	curl_easy_cleanup(h->easy);
+	if (h->share != NULL)
+		curl_share_cleanup(h->share);   /* the handles sharing it were freed before */
 	curl_url_cleanup(h->uh);
 	h->t->nhandles--;
 	free(h->nodes);
@@ -805,6 +809,27 @@ void
 transport_handle_cookies(struct transport_handle *h)
 {
 	curl_easy_setopt(h->easy, CURLOPT_COOKIEFILE, "");
+}
+
+int
+transport_handle_share_cookies(struct transport_handle *h, struct transport_handle *with)
+{
+	if (with->share == NULL) {
+		if ((with->share = curl_share_init()) == NULL ||
+		    curl_share_setopt(with->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) != CURLSHE_OK ||
+		    curl_easy_setopt(with->easy, CURLOPT_SHARE, with->share) != CURLE_OK) {
+			curl_share_cleanup(with->share);
+			with->share = NULL;
+			return -1;
+		}
+		curl_easy_setopt(with->easy, CURLOPT_COOKIEFILE, "");
+	}
+	if (h != with) {
+		if (curl_easy_setopt(h->easy, CURLOPT_SHARE, with->share) != CURLE_OK)
+			return -1;
+		curl_easy_setopt(h->easy, CURLOPT_COOKIEFILE, "");
+	}
+	return 0;
 }
 
 void

@@ -110,6 +110,10 @@ int transport_busy(const struct transport_handle *h);
 /* Gives h its own cookie jar (CURLOPT_COOKIEFILE ""): cookies the target sets are sent back on h
    only, as a browser would. Once, before h's first request. */
 void transport_handle_cookies(struct transport_handle *h);
+/* Makes h use the cookie jar of `with` (h == with: gives `with` a jar that others can share, before
+   its first request): a VU's batch handles send and keep the same cookies as the VU's own. `with`
+   must be freed after every handle that shares its jar. 0, or -1 when curl refuses. Owner thread. */
+int transport_handle_share_cookies(struct transport_handle *h, struct transport_handle *with);
 /* Empties h's cookie jar (a VU starting a new session). h must be idle. */
 void transport_handle_clear_cookies(struct transport_handle *h);
 /* The first response header called name (any case) of h's last request: its value (NUL-terminated,

@@ -10,6 +10,12 @@
  * request of an open-model iteration carries the iteration's start delay in its `duration`
  * (coordinated omission: the user would have waited for it too); `service` is the request alone.
  *
+ * Control flow (engine/flow.h): run() skips a step whose `when` does not hold; step_done() ends the
+ * iteration early after a failed onFail "endIteration" check, sends a `repeat`ed step again (after
+ * its pause, a think timer), or goes on. A `batch` step sends its requests on the VU's slots (extra
+ * handles made at its first batch), at most `parallel` at once; each result is recorded as its own
+ * request (batch_done) and the step is over when the last one has answered.
+ *
  * Transitions: run() sends the next step or finishes the phase; phase_done() moves from onStart to
  * the task, from the task to the iteration's end (through the scenario's think time), from onStop to
  * the end of the session; vu_wake() resumes a thinking VU. The worker learns of an iteration's end
@@ -28,6 +34,7 @@
 #include "engine/custom.h"
 #include "engine/extract.h"
 #include "engine/feed.h"
+#include "engine/flow.h"
 #include "engine/think.h"
 #include "engine/vu.h"
 #include "metrics/failures.h"
@@ -97,16 +104,32 @@ vu_new(const struct vu_env *env, struct wscen *sc, const struct plan_scenario *p
 		regex = steps_need_regex(ps->tasks[t].steps, ps->tasks[t].nsteps);
 	if (regex)
 		vu->match = extract_match_new(plan->max_regex_groups);
-	vu->lines = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->lines);
-	vu->hdr_off = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->hdr_off);
+	vu->shard = shard;
+	vu->buf.lines = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->buf.lines);
+	vu->buf.hdr_off = xcalloc((size_t)vu->max_headers + 1, sizeof *vu->buf.hdr_off);
 	vu->h = transport_handle_new(env->transport, shard, vu->max_headers, vu, cause);
 	if (vu->h == NULL) {
 		vu_free(vu);
 		return NULL;
 	}
-	if (ps->cookies)
+	if (ps->cookies && plan->max_parallel > 0) {
+		/* a jar its batch slots can share (made later), as k6's http.batch uses the VU's */
+		if (transport_handle_share_cookies(vu->h, vu->h) != 0)
+			transport_handle_cookies(vu->h);
+	} else if (ps->cookies) {
 		transport_handle_cookies(vu->h);
+	}
 	return vu;
+}
+
+static void
+buf_fini(struct vu_buf *b)
+{
+	free(b->url);
+	free(b->hdr);
+	free(b->lines);
+	free(b->hdr_off);
+	free(b->body);
 }
 
 void
@@ -116,17 +139,18 @@ vu_free(struct vu *vu)
 		return;
 	if (vu->timer_pos >= 0)
 		think_timers_remove(vu->env->timers, &vu->timer_pos);
+	for (int i = 0; vu->slots != NULL && i < vu->env->plan->max_parallel; i++) {
+		transport_handle_free(vu->slots[i].h);     /* before vu->h: they share its jar */
+		buf_fini(&vu->slots[i].buf);
+	}
+	free(vu->slots);
 	transport_handle_free(vu->h);
 	for (int i = 0; i < vu->env->plan->nvars; i++)
 		free(vu->var_buf[i]);
 	free(vu->var_buf);
 	free(vu->vars);
 	extract_match_free(vu->match);
-	free(vu->url);
-	free(vu->hdr);
-	free(vu->lines);
-	free(vu->hdr_off);
-	free(vu->body);
+	buf_fini(&vu->buf);
 	free(vu);
 }
 
@@ -180,10 +204,12 @@ put_tmpl(char **buf, size_t *size, size_t *off, size_t cap, const struct tmpl *t
 	return 0;
 }
 
-/* Renders step st's request into the VU's buffers. 0, or -1 when it exceeds a cap or a URL that
-   began with a variable rendered to something that may not be sent (*why: the failure's text). */
-static int
-render(struct vu *vu, const struct plan_request *rq, struct transport_request *out, const char **why)
+/* Renders request rq into buffers b (the VU's or a batch slot's). 0, or -1 when it exceeds a cap or a
+   URL that began with a variable rendered to something that may not be sent (*why: the failure's
+   text). */
+static inline __attribute__((always_inline)) int
+render(struct vu *vu, struct vu_buf *b, const struct plan_request *rq, struct transport_request *out,
+    const char **why)
 {
 	struct tmpl_ctx ctx = {
 		.vu = vu->number,
@@ -196,44 +222,44 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 
 	/* URL with its query: one render when the plan precomputed it */
 	if (rq->full_url != NULL) {
-		if (put_tmpl(&vu->url, &vu->url_size, &off, URL_CAP, rq->full_url, &ctx) != 0)
+		if (put_tmpl(&b->url, &b->url_size, &off, URL_CAP, rq->full_url, &ctx) != 0)
 			return -1;
 	} else {
-		if (put_tmpl(&vu->url, &vu->url_size, &off, URL_CAP, rq->url, &ctx) != 0)
+		if (put_tmpl(&b->url, &b->url_size, &off, URL_CAP, rq->url, &ctx) != 0)
 			return -1;
 		for (int i = 0; i < rq->nquery; i++) {
 			const struct plan_query *q = &rq->query[i];
-			const char *sep = i > 0 || strchr(vu->url, '?') != NULL ? "&" : "?";
-			if (put_str(&vu->url, &vu->url_size, &off, URL_CAP, sep, 1) != 0 ||
-			    put_str(&vu->url, &vu->url_size, &off, URL_CAP, q->name, strlen(q->name)) != 0 ||
-			    put_str(&vu->url, &vu->url_size, &off, URL_CAP, "=", 1) != 0 ||
-			    put_tmpl(&vu->url, &vu->url_size, &off, URL_CAP, q->value, &ctx) != 0)
+			const char *sep = i > 0 || strchr(b->url, '?') != NULL ? "&" : "?";
+			if (put_str(&b->url, &b->url_size, &off, URL_CAP, sep, 1) != 0 ||
+			    put_str(&b->url, &b->url_size, &off, URL_CAP, q->name, strlen(q->name)) != 0 ||
+			    put_str(&b->url, &b->url_size, &off, URL_CAP, "=", 1) != 0 ||
+			    put_tmpl(&b->url, &b->url_size, &off, URL_CAP, q->value, &ctx) != 0)
 				return -1;
 		}
 	}
 	if (rq->url_check != URL_CHECK_NONE &&
-	    (*why = url_check_rendered(vu->url, rq->url_fixed_len, rq->url_check)) != NULL)
+	    (*why = url_check_rendered(b->url, rq->url_fixed_len, rq->url_check)) != NULL)
 		return -1;
 
 	/* Headers: "Name: value" lines back to back; pointers taken once the buffer stops moving. */
 	assert(rq->nheaders <= vu->max_headers);
-	size_t *start = vu->hdr_off;
+	size_t *start = b->hdr_off;
 	off = 0;
 	for (int i = 0; i < rq->nheaders; i++) {
 		const struct plan_header *h = &rq->headers[i];
 		start[i] = off;
 		if (h->line != NULL) {
-			if (put_tmpl(&vu->hdr, &vu->hdr_size, &off, HDR_CAP, h->line, &ctx) != 0)
+			if (put_tmpl(&b->hdr, &b->hdr_size, &off, HDR_CAP, h->line, &ctx) != 0)
 				return -1;
-		} else if (put_str(&vu->hdr, &vu->hdr_size, &off, HDR_CAP, h->name, strlen(h->name)) != 0 ||
-		    put_str(&vu->hdr, &vu->hdr_size, &off, HDR_CAP, ": ", 2) != 0 ||
-		    put_tmpl(&vu->hdr, &vu->hdr_size, &off, HDR_CAP, h->value, &ctx) != 0) {
+		} else if (put_str(&b->hdr, &b->hdr_size, &off, HDR_CAP, h->name, strlen(h->name)) != 0 ||
+		    put_str(&b->hdr, &b->hdr_size, &off, HDR_CAP, ": ", 2) != 0 ||
+		    put_tmpl(&b->hdr, &b->hdr_size, &off, HDR_CAP, h->value, &ctx) != 0) {
 			return -1;
 		}
 		off++;             /* keep the NUL */
 	}
 	for (int i = 0; i < rq->nheaders; i++)
-		vu->lines[i] = vu->hdr + start[i];
+		b->lines[i] = b->hdr + start[i];
 
 	/* Body: a literal one is sent from the plan itself. */
 	out->body = NULL;
@@ -246,16 +272,16 @@ render(struct vu *vu, const struct plan_request *rq, struct transport_request *o
 			out->body_len = len;
 		} else {
 			off = 0;
-			if (put_tmpl(&vu->body, &vu->body_size, &off, BODY_CAP, rq->body, &ctx) != 0)
+			if (put_tmpl(&b->body, &b->body_size, &off, BODY_CAP, rq->body, &ctx) != 0)
 				return -1;
-			out->body = vu->body;
+			out->body = b->body;
 			out->body_len = off;
 		}
 	}
 
 	out->method = rq->method;
-	out->url = vu->url;
-	out->headers = vu->lines;
+	out->url = b->url;
+	out->headers = b->lines;
 	out->nheaders = rq->nheaders;
 	out->timeout_ns = rq->timeout_ns;
 	out->max_redirects = rq->max_redirects;
@@ -316,9 +342,10 @@ extract_into(struct vu *vu, const struct plan_extract *x, struct extract_respons
 }
 
 /* Runs a step's checks, extractions and groupBy on its response. Returns the first check with
-   failRequest that failed, or NULL. */
-static const struct plan_check *
-inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r)
+   failRequest that failed, or NULL; *end is set when a check with onFail "endIteration" failed. */
+static inline __attribute__((always_inline)) const struct plan_check *
+inspect(struct vu *vu, const struct plan_step *st, const struct transport_result *r,
+    struct transport_handle *h, int *end)
 {
 	if (st->nchecks == 0 && st->nextracts == 0 && st->group == 0 && st->nrecords == 0)
 		return NULL;       /* before building resp: most steps inspect nothing */
@@ -327,8 +354,8 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 	struct tick_endpoint *ep = &t->endpoints[st->endpoint];
 	struct extract_response resp = {
 		.status = r->status, .service_us = r->service_us, .body = r->body, .body_len = r->body_len,
-		.header = header_of, .header_arg = vu->h, .match = vu->match, .cookie = cookie_of, .url = url_of,
-		.protocol = protocol_of, .phase_us = r->phase_us,
+		.header = header_of, .header_arg = h, .match = vu->match, .cookie = cookie_of, .url = url_of,
+		.protocol = protocol_of, .phase_us = r->phase_us, .rng = &vu->rng,
 	};
 	const struct plan_check *failed = NULL;
 	uint64_t ok = 0;           /* check i passed: bit i (the first 64; `record` reads them) */
@@ -341,6 +368,7 @@ inspect(struct vu *vu, const struct plan_step *st, const struct transport_result
 			t->checks[k->index].fails++;
 			if (k->fail_request && failed == NULL)
 				failed = k;
+			*end |= k->end_iteration;
 		}
 	}
 	for (int i = 0; i < st->nextracts; i++)
@@ -470,6 +498,8 @@ pick_task(struct vu *vu)
 }
 
 static void run(struct vu *vu, int64_t now_ns);
+static int batch_start(struct vu *vu, const struct plan_step *st, int64_t now_ns);
+static void batch_cancel(struct vu *vu);
 
 /* Starts the groups that begin at step st. */
 static void __attribute__((noinline))
@@ -503,6 +533,7 @@ enter(struct vu *vu, enum vu_phase phase, const struct plan_step *steps, int nst
 	vu->steps = steps;
 	vu->nsteps = nsteps;
 	vu->step = 0;
+	vu->sends = 0;
 	run(vu, now_ns);
 }
 
@@ -549,9 +580,23 @@ run(struct vu *vu, int64_t now_ns)
 		struct transport_request req;
 		const char *why = "not sent: the rendered request passed a size cap (url, header or body)";
 
-		if (st->ngroup_open > 0)
-			groups_open(vu, st, now_ns);
-		if (render(vu, &st->req, &req, &why) == 0) {
+		if (st->ngroup_open > 0 && vu->sends == 0)
+			groups_open(vu, st, now_ns);   /* once, not at each repeat */
+		if (st->when != NULL && vu->sends == 0 &&
+		    !flow_cond_holds(st->when, vu->vars, vu->last_status)) {
+			if (st->ngroup_close > 0)      /* skipped: nothing sent, nothing counted */
+				groups_close(vu, st, now_ns);
+			vu->step++;
+			continue;
+		}
+		if (st->nbatch > 0) {
+			if (batch_start(vu, st, now_ns) == 0)
+				return;
+			if (st->ngroup_close > 0)      /* nothing could be sent: the step is over */
+				groups_close(vu, st, now_ns);
+			continue;
+		}
+		if (render(vu, &vu->buf, &st->req, &req, &why) == 0) {
 			vu->state = VU_REQUEST;
 			vu->step_start_ns = now_ns;
 			transport_send(vu->h, &req);
@@ -562,6 +607,7 @@ run(struct vu *vu, int64_t now_ns)
 		if (st->ngroup_close > 0)
 			groups_close(vu, st, now_ns);
 		vu->step++;
+		vu->sends = 0;
 	}
 	phase_done(vu, now_ns);
 }
@@ -578,6 +624,10 @@ begin_session(struct vu *vu)
 		    ps->inits[i].json };
 	if (vu->env->plan->nrandoms > 0)   /* `random` per run and per VU */
 		random_vars_draw(vu->env->plan, 1, vu->vars, vu->var_buf, vu->env->plan->var_cap, &vu->rng);
+	for (int i = 0; vu->env->setup_vars != NULL && i < vu->env->plan->nsetup_slots; i++) {
+		int slot = vu->env->plan->setup_slots[i];
+		vu->vars[slot] = vu->env->setup_vars[slot];
+	}
 	if (ps->cookies && vu->iteration > 1)
 		transport_handle_clear_cookies(vu->h);
 	vu->in_session = 1;
@@ -608,6 +658,7 @@ vu_start(struct vu *vu, int64_t now_ns, int64_t intended_ns)
 	assert(vu->state == VU_IDLE);
 	vu->iteration++;
 	vu->iter_start_ns = now_ns;
+	vu->last_status = 0;
 	vu->intended_ns = intended_ns <= now_ns ? intended_ns : now_ns;
 	if (!vu->in_session) {
 		begin_session(vu);
@@ -648,6 +699,8 @@ vu_interrupt(struct vu *vu)
 		return;
 	if (vu->state == VU_THINK)
 		think_timers_remove(vu->env->timers, &vu->timer_pos);
+	else if (vu->batch_inflight > 0)
+		batch_cancel(vu);
 	else
 		transport_cancel(vu->h);
 	if (vu->phase != VU_PHASE_STOP)
@@ -660,24 +713,162 @@ vu_interrupt(struct vu *vu)
 	vu->in_session = 0;        /* a cut session starts afresh (onStart) if the VU runs again */
 }
 
-void
-vu_on_done(void *owner, const struct transport_result *r, void *arg)
+/* Step st (the current one) is over at done_ns: the iteration ends early (end), the step is sent
+   again (repeat), or the VU thinks and goes on to the next step. */
+static inline __attribute__((always_inline)) void
+step_done(struct vu *vu, const struct plan_step *st, int end, int64_t done_ns)
 {
-	struct vu *vu = owner;
-	const struct plan_step *st = &vu->steps[vu->step];
 	int64_t d;
 
-	assert(vu->state == VU_REQUEST);
-	record(vu, st, r, inspect(vu, st, r));
+	if (end) {
+		/* onFail "endIteration": k6's early return; in onStart the task is skipped too */
+		if (vu->phase == VU_PHASE_START)
+			vu->phase = VU_PHASE_TASK;
+		vu->step = vu->nsteps;
+		vu->sends = 0;
+		run(vu, done_ns);
+		return;
+	}
+	if (st->repeat != NULL) {
+		if (flow_repeat_again(st, ++vu->sends, vu->vars, vu->last_status)) {
+			if (st->repeat->pause_ns > 0)
+				think(vu, done_ns + st->repeat->pause_ns, 0);
+			else
+				run(vu, done_ns);
+			return;
+		}
+		vu->sends = 0;
+	}
 	vu->step++;
 	if (st->ngroup_close > 0)
 		vu->pending_close = st;    /* its groups end after its think time: in run() */
 	if (st->think.kind != PLAN_THINK_NONE &&
-	    (d = think_draw_ns(&st->think, &vu->rng, r->done_ns - vu->step_start_ns)) > 0) {
-		think(vu, r->done_ns + d, 0);
+	    (d = think_draw_ns(&st->think, &vu->rng, done_ns - vu->step_start_ns)) > 0) {
+		think(vu, done_ns + d, 0);
 		return;
 	}
-	run(vu, r->done_ns);
+	run(vu, done_ns);
+}
+
+/* ---- batch steps: several requests of one VU in flight at once, each on a slot's handle */
+
+/* Makes the VU's batch slots (its first batch step). 0, or -1 when a handle cannot be made. */
+static int
+slots_make(struct vu *vu)
+{
+	int n = vu->env->plan->max_parallel;
+	char *cause = NULL;
+
+	vu->slots = xcalloc((size_t)n, sizeof *vu->slots);
+	for (int i = 0; i < n; i++) {
+		struct vu_slot *sl = &vu->slots[i];
+		sl->is_slot = 1;
+		sl->vu = vu;
+		sl->buf.lines = xcalloc((size_t)vu->max_headers + 1, sizeof *sl->buf.lines);
+		sl->buf.hdr_off = xcalloc((size_t)vu->max_headers + 1, sizeof *sl->buf.hdr_off);
+		if ((sl->h = transport_handle_new(vu->env->transport, vu->shard, vu->max_headers, sl, &cause)) == NULL) {
+			free(cause);
+			return -1;
+		}
+		if (vu->ps->cookies)
+			transport_handle_share_cookies(sl->h, vu->h);  /* else (curl refused) no cookies */
+	}
+	return 0;
+}
+
+/* Sends the batch's next requests while fewer than its `parallel` are in flight; a request that
+   cannot be rendered (or sent: no handle) is counted as failed at once. */
+static void
+batch_fill(struct vu *vu, const struct plan_step *st)
+{
+	while (vu->batch_next < st->nbatch && vu->batch_inflight < st->parallel) {
+		const struct plan_step *sub = &st->batch[vu->batch_next++];
+		struct vu_slot *sl = NULL;
+		struct transport_request req;
+		const char *why = "not sent: the rendered request passed a size cap (url, header or body)";
+
+		for (int i = 0; vu->slots != NULL && i < st->parallel && sl == NULL; i++)
+			if (vu->slots[i].st == NULL && vu->slots[i].h != NULL)
+				sl = &vu->slots[i];
+		if (sl != NULL && render(vu, &sl->buf, &sub->req, &req, &why) == 0) {
+			sl->st = sub;
+			vu->batch_inflight++;
+			transport_send(sl->h, &req);
+			continue;
+		}
+		struct transport_result r = { .error = TICK_ERR_OTHER, .error_text = sl == NULL ?
+		    "not sent: no connection handle for the batch" : why };
+		record(vu, sub, &r, NULL);
+	}
+}
+
+/* Starts batch step st. 0, or -1 when nothing could be sent (the step is then over). */
+static int
+batch_start(struct vu *vu, const struct plan_step *st, int64_t now_ns)
+{
+	if (vu->slots == NULL && slots_make(vu) != 0) {
+		/* counted per request by batch_fill */
+	}
+	vu->state = VU_REQUEST;
+	vu->step_start_ns = now_ns;
+	vu->batch_next = 0;
+	vu->batch_inflight = 0;
+	vu->batch_end = 0;
+	batch_fill(vu, st);
+	if (vu->batch_inflight > 0)
+		return 0;
+	vu->step++;
+	vu->sends = 0;
+	return -1;
+}
+
+/* A batch request's result (the transport's completion of a slot's handle). */
+static void
+batch_done(struct vu_slot *sl, const struct transport_result *r)
+{
+	struct vu *vu = sl->vu;
+	const struct plan_step *sub = sl->st, *st = &vu->steps[vu->step];
+
+	assert(vu->state == VU_REQUEST && sub != NULL && vu->batch_inflight > 0);
+	sl->st = NULL;
+	vu->batch_inflight--;
+	record(vu, sub, r, inspect(vu, sub, r, sl->h, &vu->batch_end));
+	vu->last_status = r->error == TICK_ERR_NONE ? r->status : 0;
+	batch_fill(vu, st);
+	if (vu->batch_inflight == 0)
+		step_done(vu, st, vu->batch_end, r->done_ns);
+}
+
+/* Cancels the batch requests in flight. */
+static void
+batch_cancel(struct vu *vu)
+{
+	for (int i = 0; vu->slots != NULL && i < vu->env->plan->max_parallel; i++) {
+		if (vu->slots[i].st != NULL) {
+			transport_cancel(vu->slots[i].h);
+			vu->slots[i].st = NULL;
+		}
+	}
+	vu->batch_inflight = 0;
+}
+
+void
+vu_on_done(void *owner, const struct transport_result *r, void *arg)
+{
+	struct vu *vu = owner;
+	const struct plan_step *st;
+	int end = 0;
+
+	(void)arg;
+	if (vu->is_slot) {
+		batch_done(owner, r);
+		return;
+	}
+	st = &vu->steps[vu->step];
+	assert(vu->state == VU_REQUEST);
+	record(vu, st, r, inspect(vu, st, r, vu->h, &end));
+	vu->last_status = r->error == TICK_ERR_NONE ? r->status : 0;
+	step_done(vu, st, end, r->done_ns);
 }
 
 void

@@ -2,7 +2,9 @@
  * vu: one virtual user, a state machine walking its scenario: pick a weighted task, render each step's
  * request from the plan's templates into the VU's own buffers, send it on the VU's own keep-alive
  * handle; on the response run the step's checks, extractions and groupBy and record the result into
- * its worker's tick; think if the step says so; next step; at the end of the task think (the
+ * its worker's tick; think if the step says so; next step (or the same one again: `repeat`; a
+ * step whose `when` does not hold is skipped; a `batch` step's requests go out at once on the VU's
+ * extra handles); at the end of the task think (the
  * scenario's thinkTime) and tell the worker the iteration is over (which starts the next one at once,
  * or parks the VU).
  *
@@ -67,6 +69,9 @@ struct vu_env {
 	   delay it. Once per iteration, and only when the scenario has a think time. */
 	bool (*continues)(void *arg, const struct vu *vu);
 	void *arg;                         /* of both */
+	const struct tmpl_var *setup_vars; /* [plan->nvars]: the run's setup data, read-only (its
+	                                      plan->setup_slots are copied in at each session's start);
+	                                      NULL: the plan has no setup */
 };
 
 enum vu_state {
@@ -82,7 +87,31 @@ enum vu_phase {
 	VU_PHASE_STOP,             /* the scenario's onStop (not an iteration) */
 };
 
+/* Render buffers (grow up to their caps, then stay): the VU's own, and one set per batch slot (a
+   request in flight keeps its buffers until its result). */
+struct vu_buf {
+	char *url;
+	size_t url_size;
+	char *hdr;                 /* "Name: value\0" lines back to back */
+	size_t hdr_size;
+	const char **lines;        /* [max_headers] into hdr */
+	size_t *hdr_off;           /* [max_headers] offsets while rendering */
+	char *body;
+	size_t body_size;
+};
+
+/* One extra handle of a VU for a `batch` step's requests (made at its first batch, then kept). */
+struct vu_slot {
+	int is_slot;               /* 1 (first member, as struct vu's 0: the transport's owner is one
+	                              or the other) */
+	struct vu *vu;
+	struct transport_handle *h;
+	const struct plan_step *st;/* the batch request in flight on h; NULL: idle */
+	struct vu_buf buf;
+};
+
 struct vu {
+	int is_slot;               /* 0 (see struct vu_slot) */
 	const struct vu_env *env;
 	struct wscen *sc;          /* the worker's state of the scenario (opaque here) */
 	const struct plan_scenario *ps;    /* the scenario */
@@ -102,6 +131,9 @@ struct vu {
 	int end_after_think;       /* VU_THINK: the iteration ends on waking (else: the next step) */
 	int timer_pos;             /* place in the worker's timers; -1 when not thinking */
 	int64_t step_start_ns;     /* when the current step's request was sent (step pacing) */
+	int sends;                 /* sends of the current step so far (its `repeat`) */
+	int last_status;           /* of the iteration's last response (0: none, or no response):
+	                              `when` and `until` conditions on "status" */
 	struct tmpl_var *vars;     /* [plan->nvars]: the VU's variables ({{name}}) */
 	char **var_buf;            /* [plan->nvars]: storage of extracted values (var_cap bytes, made
 	                              on the slot's first extraction) */
@@ -112,16 +144,15 @@ struct vu {
 	int64_t intended_ns;       /* open model: when it should have started; else iter_start_ns */
 	struct vu *next_free;      /* open model: the worker's free list */
 
-	/* render buffers (grow up to their caps, then stay) */
-	char *url;
-	size_t url_size;
-	char *hdr;                 /* "Name: value\0" lines back to back */
-	size_t hdr_size;
-	const char **lines;        /* [max_headers] into hdr */
-	size_t *hdr_off;           /* [max_headers] offsets while rendering */
+	struct vu_buf buf;         /* render buffers */
 	int max_headers;
-	char *body;
-	size_t body_size;
+	int shard;                 /* of the VU's handles */
+
+	/* a `batch` step in progress */
+	struct vu_slot *slots;     /* [plan->max_parallel], made at the first batch; NULL before */
+	int batch_next;            /* next request of the batch to send */
+	int batch_inflight;        /* requests in flight */
+	int batch_end;             /* a check with onFail "endIteration" failed in it */
 	/* groups of steps (plan_step.group_open/group_close): the open ones' start times */
 	int64_t group_start_ns[PLAN_GROUP_DEPTH];
 	int group_depth;

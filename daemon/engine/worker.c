@@ -320,6 +320,7 @@ worker_new(const struct worker_config *cfg, char **cause)
 	w->env.done = iteration_done;
 	w->env.continues = continues;
 	w->env.arg = w;
+	w->env.setup_vars = cfg->setup_vars;
 
 	/* The VUs (and easy handles) of every slot that can be needed at once; arrival-rate
 	   scenarios start with their preallocated share and grow up to maxVUs. */

@@ -103,6 +103,8 @@ struct worker_config {
 	                              runs (engine_set_vus), its slots sized for them; NULL: its plan's */
 	atomic_int *blocked_logged;/* shared by the run's workers: the guard's refusal was logged */
 	struct mailbox *controller;/* where the worker's messages go */
+	const struct tmpl_var *setup_vars; /* [plan->nvars]: the run's setup data (engine/setup.h),
+	                              complete before the worker starts; NULL: no setup */
 	const struct segment *segment;     /* execution segment (core/segment.h); NULL: the whole run */
 };
 

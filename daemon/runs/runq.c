@@ -801,6 +801,10 @@ finish_run(struct runq *q, struct qrun *r)
 	if (r->shutdown) {
 		to = RUN_ABORTED;
 		error = xasprintf("the daemon stopped while the run was %s", run_state_name(r->state));
+	} else if (engine_error(r->engine) != NULL) {
+		/* its setup or teardown failed (engine/setup.h): the reason names the step */
+		to = RUN_ERROR;
+		error = xstrdup(engine_error(r->engine));
 	} else if (r->user_stop) {
 		to = RUN_STOPPED;
 	} else {

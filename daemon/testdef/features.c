@@ -25,9 +25,9 @@
 static const char *const builtin_names[] = {
 	"vu", "iteration", "uuid", "randomInt", "timestampMs", "env", NULL,
 };
-static const char *const extract_keys[] = { "json", "header", "regex", "group", "cookie", NULL };
+static const char *const extract_keys[] = { "json", "header", "regex", "group", "cookie", "pick", NULL };
 static const char *const check_keys_all[] = {
-	"name", "failRequest", "status", "bodyContains", "json", "header", "maxDuration", "exists",
+	"name", "failRequest", "onFail", "status", "bodyContains", "json", "header", "maxDuration", "exists",
 	"equals", "matches", "phase", "url", "protocol", NULL,
 };
 /* k6's names of the timing phases (res.timings.*), in enum plan_phase's order. */
@@ -178,6 +178,18 @@ features_collect(struct walk *c, json_t *root)
 	const char *name;
 
 	feed_load_parse(c, root);
+	collect_steps(c, json_object_get(root, "setup"));
+	if (json_is_array(json_object_get(root, "setup"))) {
+		size_t i;
+		json_array_foreach(json_object_get(root, "setup"), i, v) {
+			json_t *x = json_is_object(v) ? json_object_get(v, "extract") : NULL, *e;
+			const char *k;
+			if (json_is_object(x))
+				json_object_foreach(x, k, e)
+					json_object_set_new(c->setup_names, k, json_true());
+		}
+	}
+	collect_steps(c, json_object_get(root, "teardown"));
 	if (json_is_object(scenarios))
 		json_object_foreach(scenarios, name, v)
 			collect_scenario(c, v);
@@ -340,7 +352,7 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 {
 	static const char *const kinds[] = { "json", "header", "regex", "cookie", NULL };
 	const char *const *lists[] = { extract_keys };
-	json_t *x = json_object_get(obj, "extract"), *v;
+	json_t *x = json_object_get(obj, "extract"), *v, *pv;
 	const char *name;
 	size_t old;
 
@@ -368,6 +380,11 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 		if (!json_is_object(v)) {
 			walk_expected(c, name, "a source like {\"json\": \"/token\"}, {\"header\": \"Location\"} or "
 			    "{\"regex\": \"id=(\\\\d+)\", \"group\": 1}", v);
+			continue;
+		}
+		if (!c->in_setup && flow_is_setup_var(c, name)) {
+			walk_err_key(c, name, "the variable \"%s\" is set by setup: read-only for VUs (extract "
+			    "it under another name)", name);
 			continue;
 		}
 		old2 = walk_key(c, name);
@@ -406,6 +423,17 @@ parse_extract(struct walk *c, json_t *obj, struct plan_step *st)
 				e->group = group >= 0 && group <= groups ? (int)group : 0;
 				st->needs_regex = 1;
 			}
+		}
+		if ((pv = json_object_get(v, "pick")) != NULL) {
+			if (kind != NULL && strcmp(kind, "json") != 0 && strcmp(kind, "regex") != 0)
+				walk_err_key(c, "pick", "only goes with \"json\" (an array's elements) or \"regex\" "
+				    "(all its matches)");
+			else if (json_is_string(pv) && strcmp(json_string_value(pv), "random") == 0)
+				e->pick_random = 1;
+			else if (json_is_string(pv) && strcmp(json_string_value(pv), "first") == 0)
+				e->pick_random = 0;
+			else
+				walk_expected(c, "pick", "\"random\" (one of all matches) or \"first\"", pv);
 		}
 		walk_pop(c, old2);
 		e->var = xstrdup(name);
@@ -563,6 +591,18 @@ parse_check(struct walk *c, json_t *v, struct plan_check *k)
 			walk_expected(c, "failRequest", "true or false", json_object_get(v, "failRequest"));
 		else
 			k->fail_request = json_is_true(json_object_get(v, "failRequest"));
+	}
+	if ((ex = json_object_get(v, "onFail")) != NULL) {
+		static const char *const actions[] = { "endIteration", "continue", NULL };
+		const char *const *al[] = { actions };
+		const char *s = json_is_string(ex) ? walk_suggest(json_string_value(ex), al, 1) : NULL;
+		if (json_is_string(ex) && walk_in_list(actions, json_string_value(ex)))
+			k->end_iteration = strcmp(json_string_value(ex), "endIteration") == 0;
+		else if (s != NULL)
+			walk_err_key(c, "onFail", "expected \"endIteration\" or \"continue\", got \"%s\" (did "
+			    "you mean \"%s\"?)", json_string_value(ex), s);
+		else
+			walk_expected(c, "onFail", "\"endIteration\" or \"continue\"", ex);
 	}
 
 	if (strcmp(kind, "status") == 0) {
@@ -776,6 +816,7 @@ features_step(struct walk *c, json_t *obj, struct plan_step *st)
 	parse_group_by(c, obj, st);
 	custom_metric_step(c, obj, st);
 	parse_think(c, obj, "thinkTime", &st->think);
+	flow_step(c, obj, st);
 	if (st->req.nheaders > c->plan->max_headers)
 		c->plan->max_headers = st->req.nheaders;
 }
@@ -885,4 +926,5 @@ features_step_fini(struct plan_step *st)
 	custom_metric_step_fini(st);
 	free(st->group_open);
 	free(st->group_close);
+	flow_step_fini(st);
 }

@@ -81,6 +81,8 @@ struct plan_extract {
 	char *header;              /* HEADER */
 	struct pattern_regex *regex;       /* REGEX */
 	int group;                 /* REGEX: capture group (0: the whole match) */
+	int pick_random;           /* "pick": "random": a random one of all matches (REGEX), of the
+	                              elements of the array the pointer reaches (JSON) */
 };
 
 enum plan_check_kind {
@@ -111,6 +113,8 @@ struct plan_check {
 	enum plan_check_kind kind;
 	enum plan_check_op op;
 	int fail_request;          /* "failRequest": a failed check makes the request failed */
+	int end_iteration;         /* "onFail": "endIteration": a failed check ends the iteration
+	                              (k6's early return; the remaining steps are skipped) */
 	int *statuses;             /* STATUS */
 	int nstatuses;
 	char *text;                /* BODY_CONTAINS; HEADER + EQUALS */
@@ -122,6 +126,29 @@ struct plan_check {
 	int64_t max_ns;            /* MAX_DURATION */
 	int phase;                 /* MAX_DURATION: 0 the request's duration, else 1 + enum plan_phase */
 	int path_only;             /* URL: compare the path and query only */
+};
+
+/* A condition (`when` on a step, `until` of a repeat): on a variable or on the status of the VU's
+   last response. Evaluated by engine/flow.h. */
+enum plan_cond_kind { PLAN_COND_VAR, PLAN_COND_STATUS };
+
+struct plan_cond {
+	enum plan_cond_kind kind;
+	enum plan_check_op op;     /* VAR: EXISTS (set and not empty), ABSENT, EQUALS (text) */
+	int negate;                /* "not": true */
+	int slot;                  /* VAR: the variable */
+	char *text;                /* VAR + EQUALS */
+	size_t text_len;
+	int *statuses;             /* STATUS: one of these (0: no response yet, or a transport error) */
+	int nstatuses;
+};
+
+/* A step's `repeat`: the step is sent again until count sends, or until `until` holds after a
+   response (at most max sends); pause_ns between two sends. */
+struct plan_repeat {
+	int max;                   /* count, or the most sends with until */
+	struct plan_cond *until;   /* NULL: a count */
+	int64_t pause_ns;          /* 0: at once */
 };
 
 /* A groupBy: responses counted per distinct value (plan->groups[i]; the step's own name). */
@@ -273,6 +300,16 @@ struct plan_step {
 	int ngroup_open;
 	int *group_close;
 	int ngroup_close;
+	/* control flow (testdef/flow.c; all NULL/0 for a plain step) */
+	struct plan_cond *when;    /* `when`: the step is skipped unless it holds */
+	struct plan_repeat *repeat;        /* `repeat` */
+	int ends_iteration;        /* a check has onFail "endIteration" */
+	/* `batch` (k6's http.batch): the step sends these requests at once, at most `parallel` in
+	   flight, each its own endpoint, checks and extractions; the step has no request of its own
+	   (req empty, endpoint -1). nbatch 0: a plain step. */
+	struct plan_step *batch;
+	int nbatch;
+	int parallel;
 };
 
 #define PLAN_GROUP_DEPTH 8         /* groups nest at most this deep */
@@ -373,6 +410,7 @@ struct plan {
 	int no_connection_reuse;   /* noConnectionReuse: a new connection for every request */
 	int max_headers;           /* most headers of any step (onStart/onStop included) */
 	int max_regex_groups;      /* most capture groups of any pattern: the VUs' match data */
+	int max_parallel;          /* most `parallel` of any batch step: a VU's extra handles (0: none) */
 	struct threshold_plan *thresholds; /* `thresholds` (testdef/threshold_plan.h); NULL: none */
 	int nseries;               /* sub-metric series the thresholds need: tick->series[nseries] */
 	struct plan_metric *metrics;       /* `metrics`: custom metrics, in definition order */
@@ -384,6 +422,17 @@ struct plan {
 	json_t *definition;        /* the definition as given (a reference is held) */
 	struct plan_event *events; /* `events`, sorted by at_ns */
 	int nevents;
+	/* `setup` and `teardown` (engine/setup.h): steps run once per run, before the VUs start and
+	   after they end; the variables setup extracts (setup_slots) are read-only data for every VU */
+	struct plan_step *setup;
+	int nsetup;
+	struct plan_step *teardown;
+	int nteardown;
+	int *setup_slots;
+	int nsetup_slots;
+	char **setup_check_names;  /* checks only setup and teardown have (not measured): a check's
+	                              index >= nchecks is setup_check_names[index - nchecks] */
+	int nsetup_checks;
 };
 
 /* A timed event of the definition's `events`: at `at_ns` of run time the engine marks it and, with a

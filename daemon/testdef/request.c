@@ -28,7 +28,8 @@
 
 static const char *const request_keys[] = {
 	"name", "method", "path", "url", "headers", "query", "json", "body", "form", "timeout",
-	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", "tags", "record", NULL,
+	"redirects", "extract", "checks", "groupBy", "thinkTime", "customMethod", "tags", "record", "when",
+	"repeat", NULL,
 };
 static const char *const task_only_keys[] = { "weight", "steps", NULL };
 static const char *const defaults_keys[] = { "headers", "timeout", NULL };
@@ -743,13 +744,24 @@ parse_step(struct walk *c, json_t *obj, struct plan_step *st, int is_task, const
 	step_tags_parse(c, obj, st);
 }
 
+/* Parses one step object at the current path: a request, or a batch of them (flow.c). */
 void
-request_step(struct walk *c, json_t *obj, struct plan_step *st)
+request_step(struct walk *c, json_t *e, struct plan_step *st)
 {
-	const char *const *step_lists[] = { request_keys };
+	if (json_object_get(e, "batch") != NULL) {
+		flow_batch(c, e, st);
+		return;
+	}
+	request_one(c, e, st);
+}
 
-	walk_check_keys(c, obj, step_lists, 1, -1);
-	parse_step(c, obj, st, 0, NULL);
+void
+request_one(struct walk *c, json_t *e, struct plan_step *st)
+{
+	const char *const *lists[] = { request_keys };
+
+	walk_check_keys(c, e, lists, 1, -1);
+	parse_step(c, e, st, 0, NULL);
 }
 
 /* Parses one task (object at the current path). */
@@ -830,7 +842,6 @@ void
 request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_step **out, int *n)
 {
 	json_t *steps = json_object_get(obj, key), *e;
-	const char *const *lists[] = { request_keys };
 	size_t old, i;
 
 	if (steps == NULL)
@@ -855,8 +866,7 @@ request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_
 			    "\"/login\"}", e);
 			(*out)[i].name = xstrdup("?");
 		} else {
-			walk_check_keys(c, e, lists, 1, -1);
-			parse_step(c, e, &(*out)[i], 0, NULL);
+			request_step(c, e, &(*out)[i]);
 		}
 		walk_pop(c, old2);
 	}
@@ -958,6 +968,7 @@ request_steps_free(struct plan_step *steps, int n)
 		request_fini(&steps[k].req);
 		features_step_fini(&steps[k]);
 		step_tags_fini(&steps[k]);
+		request_steps_free(steps[k].batch, steps[k].nbatch);
 	}
 	free(steps);
 }

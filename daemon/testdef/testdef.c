@@ -27,7 +27,8 @@ static const char *const root_keys[] = {
 	"name", "baseUrl", "defaults", "scenarios", "vus", "duration", "stages", "iterations", "tasks",
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
-	"thresholds", "events", "random", "defaultName", "metrics", "driftMinSteady", NULL,
+	"thresholds", "events", "random", "defaultName", "metrics", "driftMinSteady", "setup", "teardown",
+	NULL,
 };
 
 /* ---- parsing */
@@ -87,6 +88,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	c->cur_group = -1;
 	c->feed_index = json_object();
 	c->bad_feeds = json_object();
+	c->setup_names = json_object();
 	p->var_cap = c->opt.max_var_bytes;
 
 	if (def == NULL || !json_is_object(def)) {
@@ -122,6 +124,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	custom_metric_parse(c, def);       /* before the steps that record into them */
 	scenario_parse_all(c, def);
 	events_parse(c, def);
+	flow_setup(c, def);
 	feed_load_check_unique(c);
 	/* thresholds: after everything they may name (endpoints, scenarios, tasks, checks) */
 	threshold_plan_parse(c, json_object_get(def, "thresholds"));
@@ -140,6 +143,7 @@ out:
 	json_decref(c->check_index);
 	json_decref(c->feed_index);
 	json_decref(c->bad_feeds);
+	json_decref(c->setup_names);
 	free(c->feed_use_defaults);
 	free(c->feed_use_scenario);
 	if (c->errors > 0) {
@@ -251,6 +255,12 @@ plan_free(struct plan *p)
 		free(s->name);
 	}
 	free(p->scenarios);
+	request_steps_free(p->setup, p->nsetup);
+	request_steps_free(p->teardown, p->nteardown);
+	free(p->setup_slots);
+	for (int i = 0; i < p->nsetup_checks; i++)
+		free(p->setup_check_names[i]);
+	free(p->setup_check_names);
 	for (int i = 0; i < p->nendpoints; i++) {
 		free(p->endpoints[i].name);
 		free(p->endpoints[i].method);

@@ -6,6 +6,7 @@
  *                 unknown keys (and the public error list)
  *   request.c     requests, templates and URLs, steps, tasks, onStart/onStop; baseUrl, defaults
  *   features.c    variables, extract, checks, groupBy, think time; a scenario's session keys
+ *   flow.c        a step's control flow: when, repeat
  *   feed_load.c   feeds: the `feeds` object, CSV files, inline rows (its loaders: feed_load.h)
  *   scenario.c    scenarios and their executors, the top-level shortcuts, the caps
  *   custom_metric.c   `metrics` (custom Trend, Counter, Rate, Gauge) and a step's `record`
@@ -58,6 +59,8 @@ struct walk {
 	unsigned char *feed_use;   /* [nfeeds]: feeds read by the templates being parsed: one of */
 	unsigned char *feed_use_defaults;  /* ... defaults.headers' (every scenario reads them) */
 	unsigned char *feed_use_scenario;  /* ... the current scenario's */
+	int in_setup;              /* parsing `setup` or `teardown` (flow.c) */
+	json_t *setup_names;       /* names of the variables setup extracts (pre-pass): read-only */
 };
 
 /* ---- walk.c: the path, errors, typed members */
@@ -119,11 +122,14 @@ void request_base_url(struct walk *c, json_t *root);
 void request_defaults(struct walk *c, json_t *root);
 /* Parses member key of obj as the tasks of scenario s. */
 void request_tasks(struct walk *c, json_t *obj, const char *key, struct plan_scenario *s);
-/* Parses one step (object obj at the current path; its keys are checked). */
+/* Parses one step (object obj at the current path; its keys are checked): a request, or a batch
+   of them (flow_batch). */
 void request_step(struct walk *c, json_t *obj, struct plan_step *st);
 /* Parses onStart / onStop (member key): an array of requests like a workflow's steps. */
 void request_session_steps(struct walk *c, json_t *obj, const char *key, struct plan_step **out,
     int *n);
+/* Parses one request (object e at the current path) into st, its keys checked: never a batch. */
+void request_one(struct walk *c, json_t *e, struct plan_step *st);
 /* Frees an array of n steps (NULL: none). */
 void request_steps_free(struct plan_step *steps, int n);
 /* Text of a scalar used as a value (string, number, boolean), or NULL. Caller frees. */
@@ -156,6 +162,23 @@ void features_scenario(struct walk *c, json_t *obj, struct plan_scenario *s, int
 void features_check_root(struct walk *c, json_t *root);
 /* Frees what features_step added to a step. */
 void features_step_fini(struct plan_step *st);
+
+/* ---- flow.c: a step's control flow */
+
+/* A step's `when` and `repeat` (after its checks: notes whether one ends the iteration). */
+void flow_step(struct walk *c, json_t *obj, struct plan_step *st);
+/* Frees a condition. NULL is a no-op. */
+void flow_cond_free(struct plan_cond *k);
+/* Frees what flow_step added to a step. */
+void flow_step_fini(struct plan_step *st);
+/* Parses the top-level `setup` and `teardown` (after every scenario: what only they name is not
+   measured, so their new endpoints and check names are taken out again); setup's extractions
+   become plan->setup_slots. */
+void flow_setup(struct walk *c, json_t *root);
+/* Parses a batch step (object obj with "batch") into st. */
+void flow_batch(struct walk *c, json_t *obj, struct plan_step *st);
+/* Whether variable name is one that setup extracts (read-only for VUs). */
+int flow_is_setup_var(const struct walk *c, const char *name);
 
 /* ---- feed_load.c: the `feeds` object */
 

@@ -776,6 +776,10 @@ assign_step(const struct threshold_plan *tp, int scenario, const struct plan_tas
 {
 	int n = 0;
 
+	for (int b = 0; b < st->nbatch; b++)
+		assign_step(tp, scenario, task, &st->batch[b]);
+	if (st->nbatch > 0)
+		return;            /* the batch's requests count, the step itself sends none */
 	for (int pass = 0; pass < 2; pass++) {
 		for (int s = 0; s < tp->nseries; s++) {
 			const struct threshold_series *r = &tp->series[s];
@@ -921,6 +925,7 @@ step_series_free(struct plan_step *st, int n)
 		free(st[i].series);
 		st[i].series = NULL;
 		st[i].nseries = 0;
+		step_series_free(st[i].batch, st[i].nbatch);
 	}
 }
 
