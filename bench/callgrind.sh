@@ -13,7 +13,8 @@
 # waiting time, a counter, a rate of a check), one of them also into a tagged sub-metric. --flow
 # measures the control-flow constructs instead: each of 1,000 iterations is a `batch` of four
 # requests (parallel 4) then a step repeated 3 times until a condition holds (`repeat` + `until`),
-# with a `when` and an extraction: 7,000 requests.
+# with a `when` and an extraction, each repeated request recorded into a custom trend and a counter:
+# 7,000 requests.
 set -u
 
 SERIES=0
@@ -76,7 +77,9 @@ JSON
         { "name": "b3", "path": "/api/health" }, { "name": "b4", "path": "/api/health" } ] },
       { "name": "poll", "path": "/api/health", "when": { "var": "node" },
         "extract": { "n": { "json": "/status" } },
-        "repeat": { "until": { "var": "n", "equals": "never" }, "max": 3 } } ] } ] } } }
+        "repeat": { "until": { "var": "n", "equals": "never" }, "max": 3 },
+        "record": [ { "metric": "poll_wait", "timing": "waiting" }, { "metric": "polls", "value": 1 } ] } ] } ] } },
+  "metrics": { "poll_wait": { "type": "trend", "unit": "ms" }, "polls": { "type": "counter" } } }
 JSON
 
 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$RAMPAGE" run "$work/def.json" \
@@ -86,7 +89,7 @@ reqs=$(jq '.metrics.http_reqs.count // .metrics.http_reqs.values.count' "$work/s
 total=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/cg.out")
 callgrind_annotate --auto=no --threshold=100 "$work/cg.out" >"$work/annotate.txt" 2>/dev/null
 
-echo "rampage run, 1 worker, 10 VUs, $reqs requests$([ "$SERIES" = 1 ] && echo ", 2 threshold series")$([ "$CUSTOM" = 1 ] && echo ", a group, a check, 3 custom metrics (4 series)")$([ "$FLOW" = 1 ] && echo ", batch + repeat"):" \
+echo "rampage run, 1 worker, 10 VUs, $reqs requests$([ "$SERIES" = 1 ] && echo ", 2 threshold series")$([ "$CUSTOM" = 1 ] && echo ", a group, a check, 3 custom metrics (4 series)")$([ "$FLOW" = 1 ] && echo ", batch + repeat + 2 custom metrics"):" \
 	"$(awk -v t="$total" -v r="$reqs" 'BEGIN { printf "%.0f", t / r }') Ir per request (whole process)"
 awk -v r="$reqs" '/daemon\/(engine|metrics)\/[a-z_]+\.c:/ {
 	gsub(",", "", $1); f = $NF; if (f ~ /^\[/) f = $(NF - 1)
