@@ -22,7 +22,7 @@ grep -q 'progress\|\[K' "$SANDBOX/err"; ok $([ $? -ne 0 ]; echo $?) "no progress
 
 S="$SANDBOX/s.json"
 jq -e . "$S" >/dev/null; ok $? "the export is JSON"
-is "$(jq -c 'keys_unsorted' "$S")" '["root_group","options","state","metrics","rampage"]' "top-level keys"
+is "$(jq -c 'keys_unsorted' "$S")" '["root_group","options","state","metrics","rampage","findings"]' "top-level keys"
 is "$(jq -c '.root_group' "$S")" \
 	'{"name":"","path":"","id":"d41d8cd98f00b204e9800998ecf8427e","groups":[],"checks":[]}' "root_group"
 is "$(jq -c '.options.summaryTrendStats' "$S")" '["avg","min","med","max","p(90)","p(95)","p(99)"]' \

@@ -16,7 +16,8 @@ main(void)
 {
 	int unique = 1, found = 1, time_ok = 1, per_request_ok = 1;
 
-	is_int(METRIC_N, 18, "18 metrics: the summary's 17 and group_duration (k6's, shown with groups)");
+	is_int(METRIC_N, 19, "19 metrics: the summary's 17, group_duration (k6's, shown with groups) and "
+	    "availability (Rampage's, shown when a threshold names it)");
 	for (int i = 0; i < METRIC_N; i++) {
 		const struct metric *m = metric_get(i);
 		found &= metric_find(m->name, strlen(m->name)) == i;
@@ -25,12 +26,12 @@ main(void)
 		/* k6: trends of times contain "time"; nothing else does */
 		time_ok &= (m->type == METRIC_TREND) == (strcmp(m->contains, "time") == 0);
 		per_request_ok &= m->per_request == (strncmp(m->name, "http_req", 8) == 0 ||
-		    strncmp(m->name, "data_", 5) == 0);
+		    strncmp(m->name, "data_", 5) == 0 || i == METRIC_AVAILABILITY);
 	}
 	ok(found, "every metric is found by its own name");
 	ok(unique, "names are unique");
 	ok(time_ok, "exactly the trends contain \"time\"");
-	ok(per_request_ok, "exactly http_req* and data_* are recorded per request (sub-metrics by tag)");
+	ok(per_request_ok, "exactly http_req*, data_* and availability are recorded per request (sub-metrics by tag)");
 
 	is_int(metric_find("http_req_duration", 17), METRIC_HTTP_REQ_DURATION, "find http_req_duration");
 	is_int(metric_find("http_req_duration{name:x}", 17), METRIC_HTTP_REQ_DURATION,
