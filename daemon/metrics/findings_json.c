@@ -453,7 +453,7 @@ distribution(json_t *list, const struct summary_run *run)
 		uint64_t total = 0, max = 0, min = UINT64_MAX;
 		int imax = 0;
 		char id[80];
-		json_t *shares = json_object();
+		json_t *shares;
 
 		if (g->n < 2)
 			continue;
@@ -468,6 +468,7 @@ distribution(json_t *list, const struct summary_run *run)
 		}
 		if (total == 0)
 			continue;
+		shares = json_object();    /* after the continues: a one-value group leaked it (ASan, 135) */
 		for (int k = 0; k < g->n; k++) {
 			char v[TICK_GROUP_VALUE_MAX + 1];
 			memcpy(v, g->v[k].value, g->v[k].len);
