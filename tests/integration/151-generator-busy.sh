@@ -44,13 +44,15 @@ is $? 0 "the full-speed run exits 0"
 G=$(jq -c .rampage.generator "$SANDBOX/s.json")
 diag "full speed: $G"
 ok $(echo "$G" | jq -e '.cpu_max_pct <= 100' >/dev/null; echo $?) "its worker's CPU is never above 100% of a core"
-# The premise: the one worker gets a whole core. On a shared machine (make check -j2, other builds)
-# the host can be saturated by others while the worker stays below 90%: then this run cannot show a
-# generator bottleneck, and the three checks are skipped with the figures that say why.
-if echo "$G" | jq -e '.cpu_max_pct < 90 and .host_cpu_max_pct >= 95' >/dev/null; then
+# The premise: the one worker gets a whole core, in at least the two seconds a verdict needs. On a
+# shared machine (make check -j2, other builds) the host can be saturated by others while the worker
+# reaches 90% in fewer seconds (a sanitizer build beside a full suite: 99% in 1 of 4 s, mean 85%):
+# then this run cannot show a generator bottleneck, and the three checks are skipped with the
+# figures that say why.
+if echo "$G" | jq -e '.cpu_saturated_seconds < 2 and .host_cpu_max_pct >= 95' >/dev/null; then
 	for what in "the verdict is saturated" "the worker's CPU >= 90%" "the text summary names it"; do
 		tap_n=$((tap_n + 1))
-		echo "ok $tap_n # SKIP $what: the host was saturated by other processes (worker $(echo "$G" | jq .cpu_max_pct)%, host $(echo "$G" | jq .host_cpu_max_pct)%)"
+		echo "ok $tap_n # SKIP $what: the host was saturated by other processes (worker >= 90% in $(echo "$G" | jq .cpu_saturated_seconds) s, max $(echo "$G" | jq .cpu_max_pct)%, mean $(echo "$G" | jq .cpu_mean_pct)%; host $(echo "$G" | jq .host_cpu_max_pct)%)"
 	done
 else
 	is "$(echo "$G" | jq -r .verdict)" saturated "one worker at full speed: the generator is the bottleneck"
