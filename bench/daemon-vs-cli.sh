@@ -30,7 +30,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 for i in 1 2 3; do
 	/usr/bin/time -f '%U %S' -o "$TMP/time" taskset -c 0 "$RAMPAGE" run "$TMP/test.json" --workers 1 -q \
 		--summary-export "$TMP/s.json" >/dev/null 2>&1
-	reqs=$(jq '.metrics.http_reqs.values.count' "$TMP/s.json")
+	reqs=$(jq '.metrics.http_reqs.count // .metrics.http_reqs.values.count' "$TMP/s.json")
 	awk -v r="$reqs" '{ printf "%.2f\n", ($1 + $2) * 1e6 / r }' "$TMP/time"
 done | median >"$TMP/cli"
 
