@@ -44,20 +44,21 @@ is $? 0 "the full-speed run exits 0"
 G=$(jq -c .rampage.generator "$SANDBOX/s.json")
 diag "full speed: $G"
 ok $(echo "$G" | jq -e '.cpu_max_pct <= 100' >/dev/null; echo $?) "its worker's CPU is never above 100% of a core"
-# The premise: the one worker gets a whole core, in at least the two seconds a verdict needs. On a
-# shared machine (make check -j2, other builds) the host can be saturated by others while the worker
-# reaches 90% in fewer seconds (a sanitizer build beside a full suite: 99% in 1 of 4 s, mean 85%):
-# then this run cannot show a generator bottleneck, and the three checks are skipped with the
-# figures that say why.
-if echo "$G" | jq -e '.cpu_saturated_seconds < 2 and .host_cpu_max_pct >= 95' >/dev/null; then
+# The premise: the one worker is CPU-bound, at 90% of its core in at least the two judged seconds a
+# verdict needs. It is not when something else sets the pace: other builds holding the cores, or in
+# the sanitizer build a demo target slower than the generator (seen: 99% in the unjudged first
+# second, then 85% on average). Then this run cannot show a generator bottleneck, and the three
+# checks are skipped with the figures that say why (the host figure is the pinned core, the worker's
+# own included). The verdict's rule itself is unit-tested (test_summary).
+if echo "$G" | jq -e '.cpu_saturated_seconds < 2' >/dev/null; then
 	for what in "the verdict is saturated" "the worker's CPU >= 90%" "the text summary names it"; do
 		tap_n=$((tap_n + 1))
-		echo "ok $tap_n # SKIP $what: the host was saturated by other processes (worker >= 90% in $(echo "$G" | jq .cpu_saturated_seconds) s, max $(echo "$G" | jq .cpu_max_pct)%, mean $(echo "$G" | jq .cpu_mean_pct)%; host $(echo "$G" | jq .host_cpu_max_pct)%)"
+		echo "ok $tap_n # SKIP $what: the worker was CPU-bound in $(echo "$G" | jq .cpu_saturated_seconds) of $(echo "$G" | jq .judged_seconds) judged s (max $(echo "$G" | jq .cpu_max_pct)%, mean $(echo "$G" | jq .cpu_mean_pct)%): something else set the pace"
 	done
 else
 	is "$(echo "$G" | jq -r .verdict)" saturated "one worker at full speed: the generator is the bottleneck"
-	ok $(echo "$G" | jq -e '.cpu_saturated_seconds >= 2' >/dev/null; echo $?) \
-		"its worker's own CPU >= 90% of a core"
+	ok $(echo "$G" | jq -e '.saturated_seconds >= .cpu_saturated_seconds and .host_busy_seconds == 0' >/dev/null; echo $?) \
+		"every second with its worker's own CPU >= 90% counts as the generator's, none as a busy host"
 	like "$(grep -E '^  WARNING' "$SANDBOX/s.out")" \
 		"^  WARNING: the load generator was the bottleneck in [0-9]+ of [0-9]+ s: .*a worker's own cpu >= 90% of its core in [0-9]+ s" \
 		"the text summary names the generator's CPU"
