@@ -503,6 +503,18 @@ api_need_store(struct api_request *req)
 }
 
 void
+api_reply_field(struct api_request *req, unsigned status, const char *code, const char *field,
+    const char *why)
+{
+	char *msg = xasprintf("%s: %s", field, why);
+
+	api_reply_json_new(req, status, json_pack("{s:{s:s, s:o, s:s, s:[{s:s, s:o}]}}", "error",
+	    "code", code, "message", api_json_text(msg), "field", field,
+	    "errors", "path", field, "message", api_json_text(why)));
+	free(msg);
+}
+
+void
 api_reply_db_error(struct api_request *req, const char *what, const char *cause)
 {
 	if (cause == NULL)

@@ -139,6 +139,10 @@ void api_reply_bad_param(struct api_request *req, const char *name, const char *
 /* Answers 400 {"error":{"code":code,"message":"<what>: <first error>","errors":[{path,message}]}}. */
 void api_reply_invalid(struct api_request *req, const char *code, const char *what,
     const struct testdef_errors *errs);
+/* Answers status {"error":{"code", "message":"<field>: <why>", "field", "errors":[{path,message}]}}:
+   one field of a request body that cannot be taken (PATCH /api/runs/{id}, POST .../events). */
+void api_reply_field(struct api_request *req, unsigned status, const char *code, const char *field,
+    const char *why);
 /* Answers 500 internal "<what>: <cause>"; cause NULL: the read connection's last error. */
 void api_reply_db_error(struct api_request *req, const char *what, const char *cause);
 /* Answers 200 with b's text (taken: b is left empty), labelled content_type. b must not be full

@@ -20,19 +20,6 @@
 #include "runs/runq.h"
 #include "testdef/testdef.h"
 
-/* Answers status with an error about field. */
-static void
-reply_field(struct api_request *req, unsigned status, const char *code, const char *field,
-    const char *why)
-{
-	char *msg = xasprintf("%s: %s", field, why);
-
-	api_reply_json_new(req, status, json_pack("{s:{s:s, s:o, s:s, s:[{s:s, s:o}]}}", "error",
-	    "code", code, "message", api_json_text(msg), "field", field,
-	    "errors", "path", field, "message", api_json_text(why)));
-	free(msg);
-}
-
 /* POST /api/runs/{id}/events: 201 with the event. */
 void
 api_runs_events_post(struct api_request *req)
@@ -47,24 +34,24 @@ api_runs_events_post(struct api_request *req)
 	if (!api_need_store(req) || !api_params_ok(req, no_params) || (body = api_body_json(req)) == NULL)
 		return;
 	if (!json_is_object(body)) {
-		reply_field(req, 400, "bad_request", "name", "expected an object like {\"name\": \"reload\"}");
+		api_reply_field(req, 400, "bad_request", "name", "expected an object like {\"name\": \"reload\"}");
 		goto out;
 	}
 	json_object_foreach(body, key, val) {
 		if (strcmp(key, "name") != 0) {
-			reply_field(req, 400, "bad_request", key, "unknown field (an event takes a name)");
+			api_reply_field(req, 400, "bad_request", key, "unknown field (an event takes a name)");
 			goto out;
 		}
 	}
 	val = json_object_get(body, "name");
 	if (!json_is_string(val)) {
-		reply_field(req, 400, "bad_request", "name", val == NULL ? "required: a name like \"reload\"" :
+		api_reply_field(req, 400, "bad_request", "name", val == NULL ? "required: a name like \"reload\"" :
 		    "expected a string like \"reload\"");
 		goto out;
 	}
 	if (testdef_event_name_check(json_string_value(val), json_string_length(val), &why) != 0 ||
 	    strlen(json_string_value(val)) != json_string_length(val)) {
-		reply_field(req, 400, "bad_request", "name", why != NULL ? why : "no NUL characters");
+		api_reply_field(req, 400, "bad_request", "name", why != NULL ? why : "no NUL characters");
 		goto out;
 	}
 	mk.name = json_string_value(val);
@@ -78,7 +65,7 @@ api_runs_events_post(struct api_request *req)
 		api_reply_error(req, 404, "not_found", "no run %lld", (long long)id);
 		break;
 	case RUNQ_CONFLICT:
-		reply_field(req, 409, "conflict", "run", out.cause);
+		api_reply_field(req, 409, "conflict", "run", out.cause);
 		break;
 	case RUNQ_FAILED:
 		api_reply_error(req, 500, "internal", "run %lld: the event was not recorded: %s",

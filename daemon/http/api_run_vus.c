@@ -17,19 +17,6 @@
 #include "runs/runq.h"
 #include "testdef/plan.h"
 
-/* Answers status with an error about field. */
-static void
-reply_field(struct api_request *req, unsigned status, const char *code, const char *field,
-    const char *why)
-{
-	char *msg = xasprintf("%s: %s", field, why);
-
-	api_reply_json_new(req, status, json_pack("{s:{s:s, s:o, s:s, s:[{s:s, s:o}]}}", "error",
-	    "code", code, "message", api_json_text(msg), "field", field,
-	    "errors", "path", field, "message", api_json_text(why)));
-	free(msg);
-}
-
 /* PATCH /api/runs/{id}: 200 with the run after the change. */
 void
 api_runs_patch(struct api_request *req)
@@ -45,13 +32,13 @@ api_runs_patch(struct api_request *req)
 	if (!api_need_store(req) || !api_params_ok(req, no_params) || (body = api_body_json(req)) == NULL)
 		return;
 	if (!json_is_object(body)) {
-		reply_field(req, 400, "bad_request", "vus", "expected an object like {\"vus\": 10}");
+		api_reply_field(req, 400, "bad_request", "vus", "expected an object like {\"vus\": 10}");
 		goto out;
 	}
 	json_object_foreach(body, key, val) {
 		if (strcmp(key, "vus") != 0 && strcmp(key, "scenario") != 0) {
 			why = xasprintf("unknown key (a running run takes vus and scenario)");
-			reply_field(req, 400, "bad_request", key, why);
+			api_reply_field(req, 400, "bad_request", key, why);
 			goto out;
 		}
 	}
@@ -62,13 +49,13 @@ api_runs_patch(struct api_request *req)
 		why = xasprintf("expected an integer from 1 to %d, got %s", PLAN_MAX_VUS,
 		    got != NULL ? got : "nothing");
 		free(got);
-		reply_field(req, 400, "bad_request", "vus", why);
+		api_reply_field(req, 400, "bad_request", "vus", why);
 		goto out;
 	}
 	v.vus = json_integer_value(val);
 	if ((val = json_object_get(body, "scenario")) != NULL) {
 		if (!json_is_string(val)) {
-			reply_field(req, 400, "bad_request", "scenario", "expected a scenario's name");
+			api_reply_field(req, 400, "bad_request", "scenario", "expected a scenario's name");
 			goto out;
 		}
 		v.scenario = json_string_value(val);
@@ -82,7 +69,7 @@ api_runs_patch(struct api_request *req)
 		api_reply_error(req, 404, "not_found", "no run %lld", (long long)id);
 		break;
 	case RUNQ_CONFLICT:
-		reply_field(req, out.invalid ? 400 : 409, out.invalid ? "bad_request" : "conflict",
+		api_reply_field(req, out.invalid ? 400 : 409, out.invalid ? "bad_request" : "conflict",
 		    out.field, out.cause);
 		break;
 	case RUNQ_FAILED:
