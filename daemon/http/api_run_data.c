@@ -12,7 +12,6 @@
 #include <config.h>
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "core/xmalloc.h"
 #include "http/api_priv.h"
 #include "metrics/hist.h"
+#include "metrics/summary.h"
 #include "runs/run_query.h"
 #include "runs/run_store.h"
 #include "runs/runq.h"
@@ -296,9 +296,8 @@ api_runs_summary(struct api_request *req)
 
 /*
  * GET /api/runs/{id}/latency?endpoint=NAME: the latency distribution of the whole run (or of the
- * seconds stored so far), as HdrHistogram prints it: the value at percentiles that halve the
- * remaining tail twice per halving (0, 29.3, 50, 64.6, 75, ... 99.9, ...), while at least one
- * request lies beyond, then the maximum. Charted against 1/(1-p) on a log axis, the tail is visible.
+ * seconds stored so far): summary_spectrum's percentiles. Charted against 1/(1-p) on a log axis,
+ * the tail is visible.
  */
 void
 api_runs_latency(struct api_request *req)
@@ -321,17 +320,8 @@ api_runs_latency(struct api_request *req)
 		api_reply_db_error(req, "reading the histograms", cause);
 		goto out;
 	}
-	pts = json_array();
+	pts = summary_spectrum(h);
 	n = hist_count(h);
-	for (int k = 0; n > 0; k++) {
-		double tail = pow(2.0, -k / 2.0), p = 100.0 * (1.0 - tail);
-		if (tail * (double)n < 1.0)
-			break;
-		json_array_append_new(pts, json_pack("{s:f, s:I}", "p", round(p * 1e4) / 1e4, "us",
-		    (json_int_t)(k == 0 ? hist_min(h) : hist_percentile(h, p))));
-	}
-	if (n > 0)
-		json_array_append_new(pts, json_pack("{s:f, s:I}", "p", 100.0, "us", (json_int_t)hist_max(h)));
 	api_reply_json_new(req, 200, json_pack("{s:I, s:s, s:s, s:I, s:o}", "run_id", (json_int_t)id,
 	    "endpoint", ep_name, "source", source, "count", (json_int_t)n, "percentiles", pts));
 out:

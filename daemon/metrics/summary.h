@@ -146,6 +146,15 @@ int summary_export(const struct summary_run *run, const char *path, char **cause
  * or "rampage". Returns a new reference; rich is not changed.
  */
 json_t *summary_k6_legacy(const json_t *rich);
+
+/*
+ * The latency spectrum of h, as HdrHistogram prints it: [{"p", "us"}] at percentiles that halve the
+ * remaining tail twice per halving (0, 29.3, 50, 64.6, 75, ... 99.9, ...), each p rounded to 4
+ * places and its value judged at that rounded p, while the rounded p leaves at least one request
+ * beyond it; then the maximum at p 100. Empty for an empty histogram. GET /api/runs/{id}/latency
+ * and the compare view's spectra both use it.
+ */
+json_t *summary_spectrum(const struct hist *h);
 /* Writes summary_k6_legacy(summary_json(run)) to path (4-space indent). 0, or -1 and *cause. */
 int summary_k6_export(const struct summary_run *run, const char *path, char **cause);
 /* Prints the k6-style text summary (thresholds first, marked ✓/✗ with their observed values), the

@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
@@ -583,4 +584,24 @@ summary_export(const struct summary_run *run, const char *path, char **cause)
 	}
 	json_decref(root);
 	return rc;
+}
+
+json_t *
+summary_spectrum(const struct hist *h)
+{
+	json_t *pts = json_array();
+	uint64_t n = hist_count(h);
+
+	for (int k = 0; n > 0; k++) {
+		double p = round(100.0 * (1.0 - pow(2.0, -k / 2.0)) * 1e4) / 1e4;
+		/* the stated p, not the exact power of two, must leave a request beyond it */
+		if ((1.0 - p / 100.0) * (double)n < 1.0)
+			break;
+		json_array_append_new(pts, json_pack("{s:f, s:I}", "p", p, "us",
+		    (json_int_t)(k == 0 ? hist_min(h) : hist_percentile(h, p))));
+	}
+	if (n > 0)
+		json_array_append_new(pts, json_pack("{s:f, s:I}", "p", 100.0, "us",
+		    (json_int_t)hist_max(h)));
+	return pts;
 }

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "metrics/hist.h"
+#include "metrics/summary.h"
 #include "runs/compare.h"
 #include "runs/compare_load.h"
 #include "testdef/plan.h"
@@ -179,27 +180,6 @@ steady_json(const struct run *r)
 }
 
 /* ---- reading */
-
-/* The spectrum of h: the value at percentiles halving the tail twice per halving, then the max
-   (as GET /api/runs/{id}/latency). */
-static json_t *
-spectrum(const struct hist *h)
-{
-	json_t *pts = json_array();
-	uint64_t n = hist_count(h);
-
-	for (int k = 0; n > 0; k++) {
-		double tail = pow(2.0, -k / 2.0), p = 100.0 * (1.0 - tail);
-		if (tail * (double)n < 1.0)
-			break;
-		json_array_append_new(pts, json_pack("{s:f, s:I}", "p", round(p * 1e4) / 1e4, "us",
-		    (json_int_t)(k == 0 ? hist_min(h) : hist_percentile(h, p))));
-	}
-	if (n > 0)
-		json_array_append_new(pts, json_pack("{s:f, s:I}", "p", 100.0, "us",
-		    (json_int_t)hist_max(h)));
-	return pts;
-}
 
 /* Runs a statement of blobs (column col) of run r's endpoint idx; for each row whose second
    (column 0) keep() accepts, merges (sign > 0) or subtracts (sign < 0, only when contained) the
@@ -376,7 +356,7 @@ load_endpoint(sqlite3 *db, struct run *r, struct ep *e, char **cause)
 		memcpy(e->shown, tot.v, sizeof e->shown);
 	}
 	if (e->idx == 0)
-		e->spectrum = spectrum(all);
+		e->spectrum = summary_spectrum(all);
 	hist_free(all);
 	return 0;
 }

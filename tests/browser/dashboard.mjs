@@ -225,6 +225,20 @@ try {
     `the latency distribution draws every percentile the daemon gave (${lat.data.percentiles.length})`);
   ok(sp && sp[0].every((x, i) => i === 0 || x > sp[0][i - 1]) && sp[1].every((v, i) => i === 0 || v === null || v >= sp[1][i - 1]),
     "against 1/(1-p), rising, latency never falling");
+  // a run of 4 requests: its 75th percentile sits at 1/(1-0.75) = 4 = the count, where the
+  // maximum is drawn; the maximum moves right of it rather than hiding it
+  const tiny = await page.evaluate(async () => {
+    const { LatencySpectrum } = await import("./js/charts.js");
+    const el = document.createElement("div");
+    document.body.append(el);
+    const s = new LatencySpectrum(el, 400);
+    s.set([{ label: "tiny", count: 4, percentiles: [{ p: 0, us: 1000 }, { p: 50, us: 2000 }, { p: 75, us: 3000 }, { p: 100, us: 4000 }] }]);
+    const data = s.u.data.map((c) => Array.from(c));
+    s.destroy();
+    el.remove();
+    return data;
+  });
+  is(JSON.stringify(tiny[1]), JSON.stringify([1, 2, 3, 4]), `a percentile at the count's place and the maximum are both drawn (at ${JSON.stringify(tiny[0])})`);
   await page.selectOption("#spectrum-endpoint", "health");
   await until(async () => ((await page.evaluate(() => window.rampageDebug.spectrum())) || []).length === 3, 10000);
   is(((await page.evaluate(() => window.rampageDebug.spectrum())) || []).length, 3, "an endpoint picked is drawn beside the total");

@@ -13,11 +13,11 @@ SLOW=$DEMO_URL
 start_daemon
 
 J='Content-Type: application/json'
-# def BASEURL [EXTRA THRESHOLD]
+# def BASEURL [EXTRA THRESHOLD]; $P95X and $RATEX set the factors (1.10 and 0.5)
 def() {
 	echo "{\"name\": \"relative\", \"baseUrl\": \"$1\", \"vus\": 2, \"duration\": \"2s\",
-		\"thresholds\": {\"http_req_duration\": [\"p(95) < baseline * 1.10\"],
-			\"http_reqs\": [\"rate > baseline * 0.5\"]${2:+, $2}},
+		\"thresholds\": {\"http_req_duration\": [\"p(95) < baseline * ${P95X:-1.10}\"],
+			\"http_reqs\": [\"rate > baseline * ${RATEX:-0.5}\"]${2:+, $2}},
 		\"tasks\": [{\"name\": \"users\", \"path\": \"/api/users/1\"}]}"
 }
 T=$(curl -s -H "$J" -X POST "$URL/api/tests" -d "$(def "$FAST")" | jq .id)
@@ -66,7 +66,10 @@ is "$?" 99 "rampage run --baseline: slower than the baseline file, exit 99"
 like "$out" "p\\(95\\) < baseline \\* 1.10" "the summary names the relative threshold"
 out=$("$RAMPAGE" run "$SANDBOX/slow.json" --quiet --baseline "$SANDBOX/fast-full.json" 2>&1)
 is "$?" 99 "the full summary (--out summary=) as the baseline: exit 99 too"
-"$RAMPAGE" run "$SANDBOX/fast.json" --quiet --baseline "$SANDBOX/fast-summary.json" >/dev/null 2>&1
+# the same target again passes; the factors are wide (p95 within 3x, rate above a tenth) because
+# two short runs on a shared machine can differ by more than 10% with nothing changed
+P95X=3 RATEX=0.1 def "$FAST" >"$SANDBOX/fast-again.json"
+"$RAMPAGE" run "$SANDBOX/fast-again.json" --quiet --baseline "$SANDBOX/fast-summary.json" >/dev/null 2>&1
 is "$?" 0 "as fast as the baseline file (k6's shape, values at the top): exit 0"
 "$RAMPAGE" run "$SANDBOX/fast.json" --quiet --baseline "$SANDBOX/missing.json" >/dev/null 2>&1
 is "$?" 2 "a missing baseline file: exit 2"

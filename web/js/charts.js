@@ -269,7 +269,13 @@ export class LatencySpectrum {
   // sets: [{label, percentiles: [{p, us}], count}]; the maximum (p = 100) is drawn at 1/(1/count).
   set(sets) {
     if (!uPlot) return;
-    const xsOf = (d) => d.percentiles.map((q) => q.p >= 100 ? Math.max(d.count, 2) : 1 / (1 - q.p / 100));
+    // the maximum sits at 1/(1/count), or half a step (x √2) right of the last percentile when
+    // rounding put that one at or past it: a point of its own, never on top of another
+    const xsOf = (d) => d.percentiles.reduce((xs, q) => {
+      const last = xs.length ? xs[xs.length - 1] : 1;
+      xs.push(q.p >= 100 ? (Math.max(d.count, 2) > last ? Math.max(d.count, 2) : last * Math.SQRT2) : 1 / (1 - q.p / 100));
+      return xs;
+    }, []);
     const xs = [...new Set(sets.flatMap(xsOf))].sort((a, b) => a - b);
     const data = [xs, ...sets.map((d) => {
       const at = new Map(xsOf(d).map((x, i) => [x, Math.max(d.percentiles[i].us / 1000, 0.001)]));
