@@ -111,12 +111,15 @@ struct input {
 	uint64_t min_us, max_us;
 	struct gauge_track g;      /* gauges */
 	const struct tick_custom *cust;    /* a custom metric's series in a tick (NULL: a window) */
+	const struct tick_monitor *mon;    /* a monitored value in a tick */
 };
 
 /* The type of d's metric, built-in or custom. */
 static enum metric_type
 type_of(const struct threshold_def *d)
 {
+	if (d->monitor >= 0)
+		return METRIC_GAUGE;
 	return d->custom >= 0 ? d->custom_type : metric_get(d->metric)->type;
 }
 
@@ -124,7 +127,7 @@ type_of(const struct threshold_def *d)
 static int
 phase_of(const struct threshold_def *d)
 {
-	return d->custom >= 0 ? -1 : metric_get(d->metric)->phase;
+	return d->custom >= 0 || d->monitor >= 0 ? -1 : metric_get(d->metric)->phase;
 }
 
 static const struct tick_endpoint *
@@ -145,6 +148,11 @@ input_of(const struct plan *plan, const struct threshold_def *d, const struct ti
 	const struct tick_endpoint *ep;
 
 	memset(in, 0, sizeof *in);
+	if (d->monitor >= 0) {
+		if (d->monitor < t->nmonitors)
+			in->mon = &t->monitors[d->monitor];
+		return;
+	}
 	if (d->custom >= 0) {
 		if (d->custom < t->ncustom) {
 			in->cust = &t->custom[d->custom];
@@ -248,6 +256,14 @@ value_of(const struct threshold_def *d, const struct input *in, double *out)
 	const struct metric *m;
 	const struct threshold_expr *e = &d->expr;
 
+	if (d->monitor >= 0) {
+		const struct tick_monitor *mo = in->mon;
+		if (mo == NULL || mo->n == 0)
+			return false;
+		*out = e->agg == THRESHOLD_MIN ? mo->min : e->agg == THRESHOLD_MAX ? mo->max :
+		    e->agg == THRESHOLD_AVG ? mo->sum / (double)mo->n : mo->last;
+		return true;
+	}
 	if (d->custom >= 0)
 		return custom_value_of(d, in, out);
 	m = metric_get(d->metric);
@@ -698,7 +714,11 @@ threshold_get(const struct threshold_set *s, int i, struct threshold_result *out
 	st = &s->st[i];
 	memset(out, 0, sizeof *out);
 	out->metric = d->key;
-	if (d->custom >= 0) {
+	if (d->monitor >= 0) {
+		out->base = d->key;
+		out->type = "gauge";
+		out->contains = "default";
+	} else if (d->custom >= 0) {
 		const struct plan_metric *pm = &s->plan->metrics[s->plan->metric_slots[d->custom].metric];
 		out->base = pm->name;
 		out->type = metric_type_name(pm->type);
