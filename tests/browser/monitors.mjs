@@ -23,6 +23,8 @@ try {
     "a counter's chart says it is per second, and names its monitor");
   const box = await page.locator('#monitor-charts [data-monitor="rss"] canvas').boundingBox();
   ok(box && box.width > 300 && box.height > 50, "the rss chart is drawn with a size", JSON.stringify(box));
+  await page.locator("#monitors-csv").waitFor();
+  is(await page.locator("#monitors-csv").getAttribute("href"), `/api/runs/${MON}/monitors.csv`, "the downloads offer the monitors' CSV");
   await shot(page, "monitors-1280", { fullPage: true });
   await page.goto("about:blank");
   await page.goto(`${BASE}/#/runs/${PLAIN}`);

@@ -98,6 +98,11 @@ is "$(echo "$R" | jq -c '[.summary.monitors.rss.seconds > 0, .summary.monitors.d
 	.summary.metrics["monitor:rss"].thresholds["max<100000000000"].ok]')" '[true,true,true]' \
 	"the stored summary has the monitors and the threshold's verdict"
 is "$(curl -s "$URL/api/runs/$ID/monitors?name=rss" | jq -c '.monitors | keys')" '["rss"]' "?name= picks one"
+curl -s "$URL/api/runs/$ID/monitors.csv" | tr -d '\r' >"$SANDBOX/m.csv"
+is "$(head -1 "$SANDBOX/m.csv")" "second,name,monitor,kind,value,scrapes,gaps" "the CSV export's header"
+is "$(grep -c ',rss,demo,gauge,' "$SANDBOX/m.csv")" "$n" "a CSV row per second of rss"
+is "$(grep ',dead_rss,dead,gauge,,' "$SANDBOX/m.csv" | awk -F, '$7 > 0' | wc -l | tr -d ' ')" \
+	"$(echo "$M" | jq '[.monitors.dead_rss.samples[] | select(.gaps > 0)] | length')" "the dead monitor's gaps, an empty value"
 is "$(http_status GET "$URL/api/runs/$ID/monitors?nme=x")" 400 "an unknown parameter is refused"
 is "$(http_status GET "$URL/api/runs/999999/monitors")" 404 "an unknown run is 404"
 
