@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/findings.h"
 #include "metrics/monitor.h"
 #include "metrics/threshold.h"
 #include "metrics/tick.h"
@@ -251,9 +252,36 @@ test_refusals(void)
 	    "{\"monitor:a\": [\"max<1 over 10s\"]}", "thresholds", "no window");
 }
 
+/* A memory series' drift over a steady stage: 1 MB/s of growth is 3600 MB/h; flat noise is none. */
+static void
+test_memory_drift(void)
+{
+	struct findings_second s[300];
+	struct findings_drift d[1];
+	struct findings_slope sl;
+	float grow[300], flat[300];
+	unsigned seed = 7;
+
+	for (int i = 0; i < 300; i++) {
+		s[i] = (struct findings_second){ .requests = 100, .p95_ms = 5, .load = 10 };
+		seed = seed * 1103515245u + 12345u;
+		double noise = ((seed >> 16) % 1000) / 1000.0 - 0.5;     /* +-0.5 MB */
+		grow[i] = (float)(50e6 + 1e6 * i + noise * 1e6);
+		flat[i] = (float)(50e6 + noise * 1e6);
+	}
+	grow[100] = NAN;           /* a gap */
+	is_int(findings_drift(s, 300, 60, d, 1), 1, "one steady stage");
+	ok(findings_drift_of(grow, 300, d, 1e6, &sl), "the growing series has windows");
+	ok(sl.significant && fabs(sl.slope / 1e6 - 3600) < 360, "1 MB/s: %.0f MB/h, within 10%% of 3600",
+	    sl.slope / 1e6);
+	ok(findings_drift_of(flat, 300, d, 1e6, &sl) && !sl.significant, "flat noise: no drift (%.0f MB/h)",
+	    sl.slope / 1e6);
+}
+
 int
 main(void)
 {
+	test_memory_drift();
 	test_prometheus();
 	test_series_cap();
 	test_json_and_gaps();
