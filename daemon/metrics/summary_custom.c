@@ -183,3 +183,35 @@ summary_monitors_json(json_t *root, json_t *metrics, const struct summary_run *r
 	}
 	json_object_set_new(root, "monitors", mons);
 }
+
+void
+summary_monitors_print(FILE *f, const struct summary_run *run)
+{
+	const struct plan *p = run->plan;
+
+	if (p->nmonitor_values == 0)
+		return;
+	fprintf(f, "\n  MONITORS\n");
+	for (int i = 0; i < p->nmonitor_values && i < run->whole->nmonitors; i++) {
+		const struct tick_monitor *m = &run->whole->monitors[i];
+		const char *name = p->monitor_values[i].name;
+		char dots[64], a[48], b[48], x[48], l[48];
+		int n = (int)strlen(name);
+
+		snprintf(dots, sizeof dots, "%s", n < 30 ? "..............................." + n : "");
+		fprintf(f, "    %s%s: ", name, dots);
+		if (m->n == 0) {
+			fprintf(f, "no value");
+		} else {
+			summary_fmt_num(a, sizeof a, m->sum / (double)m->n);
+			summary_fmt_num(b, sizeof b, m->min);
+			summary_fmt_num(x, sizeof x, m->max);
+			summary_fmt_num(l, sizeof l, m->last);
+			fprintf(f, "avg=%s min=%s max=%s last=%s%s", a, b, x, l, m->rate ? " (per second)" : "");
+		}
+		if (m->gaps > 0)
+			fprintf(f, " (%llu of %llu scrapes were gaps)", (unsigned long long)m->gaps,
+			    (unsigned long long)m->scrapes);
+		fprintf(f, "\n");
+	}
+}

@@ -58,6 +58,8 @@ uint64_t summary_group_order(const struct tick_group *g, int order[TICK_GROUP_MA
    values avg, min, max, last and value (k6's gauge word for the latest), so its thresholds have an
    entry. */
 void summary_monitors_json(json_t *root, json_t *metrics, const struct summary_run *run);
+/* Prints the MONITORS block: each value's avg, min, max and last, and its gaps. */
+void summary_monitors_print(FILE *f, const struct summary_run *run);
 
 /* ---- summary_custom.c: custom metrics (the definition's `metrics`) */
 

@@ -110,6 +110,8 @@ is "$(http_status GET "$URL/api/runs/999999/monitors")" 404 "an unknown run is 4
 echo "$DEF" | jq '.scenarios.load.duration = "3s" | .monitors |= .[0:1]' >"$SANDBOX/ok.json"
 "$RAMPAGE" run "$SANDBOX/ok.json" -q --out summary="$SANDBOX/ok-s.json" >"$SANDBOX/ok.out" 2>&1
 is $? 0 "rampage run: monitor thresholds hold, exit 0"
+like "$(cat "$SANDBOX/ok.out")" 'MONITORS' "the text summary has a MONITORS block"
+like "$(cat "$SANDBOX/ok.out")" 'reqs\.+: avg=[0-9.]+ min=.* \(per second\)' "a counter's line says it is per second"
 echo "$DEF" | jq '.scenarios.load.duration = "3s" | .monitors |= .[0:1] | .thresholds["monitor:rss"] = ["max<1000"]' \
 	>"$SANDBOX/fail.json"
 "$RAMPAGE" run "$SANDBOX/fail.json" -q --out summary="$SANDBOX/fail-s.json" >"$SANDBOX/fail.out" 2>&1
