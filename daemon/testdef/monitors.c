@@ -234,7 +234,6 @@ monitor_one(struct walk *c, json_t *obj)
 	struct plan_monitor m = { .interval_ns = 1000000000LL, .max_series = 100 };
 	const char *url = NULL, *name = NULL, *why;
 	int has_prom = json_object_get(obj, "prometheus") != NULL, has_json = json_object_get(obj, "json") != NULL;
-	int timeout_given;
 	int64_t n64;
 
 	if (!json_is_object(obj)) {
@@ -261,8 +260,7 @@ monitor_one(struct walk *c, json_t *obj)
 		m.interval_ns = 1000000000LL;
 	}
 	m.timeout_ns = m.interval_ns < 5000000000LL ? m.interval_ns : 5000000000LL;
-	timeout_given = walk_get_duration(c, obj, "timeout", 1, 60 * 1000000000LL, &m.timeout_ns);
-	(void)timeout_given;
+	walk_get_duration(c, obj, "timeout", 1, 60 * 1000000000LL, &m.timeout_ns);
 	if (walk_get_int(c, obj, "maxSeries", 1, PLAN_MONITOR_MAX_SERIES, &n64) == 1)
 		m.max_series = (int)n64;
 	if (has_prom == has_json) {
