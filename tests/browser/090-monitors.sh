@@ -1,7 +1,7 @@
 #!/bin/sh
 # Monitors in the dashboard (issue 14), in headless Chromium (monitors.mjs): a finished run whose
 # definition scrapes the demo target's /metrics draws one chart per monitored value under the load
-# charts, with a point per stored second; a run without monitors draws none.
+# charts, with a point per scraped second; a run without monitors draws none.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 . "$TOP_SRCDIR/tests/browser/lib.sh"
 
@@ -24,5 +24,5 @@ DEF='{ "name": "monitored", "baseUrl": "'$DEMO_URL'", "vus": 1, "duration": "3s"
     "prometheus": { "rss": "process_resident_memory_bytes", "reqs": "demo_requests_total" } } ] }'
 MON=$(run "$DEF")
 PLAIN=$(run "$(echo "$DEF" | jq -c 'del(.monitors)')")
-ROWS=$(curl -s "$URL/api/runs/$MON/monitors" | jq '.monitors.rss.samples | length')
+ROWS=$(curl -s "$URL/api/runs/$MON/monitors" | jq '[.monitors.rss.samples[] | select(.scrapes > 0)] | length')
 BASE=$URL SANDBOX=$SANDBOX MON=$MON PLAIN=$PLAIN ROWS=$ROWS node "$TOP_SRCDIR/tests/browser/monitors.mjs"

@@ -1,6 +1,6 @@
 // monitors.mjs (run by 090-monitors.sh in tests/browser): a finished run's monitored values drawn
 // under the load charts (web/js/charts.js MonitorCharts), one chart per value with a point per
-// stored second; a run without monitors has none.
+// scraped second; a run without monitors has none.
 import { launch, watchErrors, ok, is, like, doneTesting, shot } from "./lib.mjs";
 
 const { BASE, SANDBOX, MON, PLAIN, ROWS } = process.env;
@@ -14,7 +14,7 @@ try {
   is(JSON.stringify(await page.evaluate(() => window.rampageDebug.monitorCharts().sort())), JSON.stringify(["reqs", "rss"]),
     "a chart per monitored value");
   is(String(await page.evaluate(() => window.rampageDebug.monitorPoints("rss"))), ROWS,
-    `the rss chart has a point per stored second (${ROWS})`);
+    `the rss chart has a point per scraped second (${ROWS})`);
   ok(await page.evaluate(() => {
     const charts = document.querySelector("#charts"), mon = document.querySelector("#monitor-charts");
     return charts.compareDocumentPosition(mon) & Node.DOCUMENT_POSITION_FOLLOWING;

@@ -303,8 +303,9 @@ function monitorFmt(v) {
 
 // The run's monitored values (the definition's `monitors`, docs/test-definition.md "Monitors"),
 // one small chart each under the load charts: filled from GET /api/runs/{id}/monitors (a finished
-// run, or a live one's seconds so far) and then from live ticks (`monitors`). A second without a
-// value (a gap: the scrape failed) is a break in the line. The charts are made at the first data
+// run, or a live one's seconds so far) and then from live ticks (`monitors`). A second whose scrape
+// failed (a gap) is a break in the line; a second without a scrape (an interval above 1 s) is no
+// point, so the line joins the scrapes. The charts are made at the first data
 // that names values; a run without monitors shows nothing.
 export class MonitorCharts {
   constructor(container) {
@@ -366,7 +367,8 @@ export class MonitorCharts {
       const c = this.chart(name, m.kind, m.monitor);
       if (!c) continue;
       c.x.length = 0; c.y.length = 0; c.last = -1;
-      for (const s of m.samples || []) this.add(c, s.second, s.value);
+      // a second without a scrape (an interval above 1 s) is no point; a failed one is a break
+      for (const s of m.samples || []) if (s.scrapes > 0) this.add(c, s.second, s.value);
       c.u.setData([c.x, c.y]);
     }
   }
@@ -375,7 +377,7 @@ export class MonitorCharts {
   tick(m) {
     for (const v of m.monitors || []) {
       const c = this.chart(v.name, v.kind, v.monitor);
-      if (!c) continue;
+      if (!c || !(v.scrapes > 0)) continue;
       this.add(c, m.second, v.value);
       c.u.setData([c.x, c.y]);
     }
