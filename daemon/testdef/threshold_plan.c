@@ -734,11 +734,12 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 	if (d->monitor >= 0) {
 		char *q = quoted(src);
 		int rc = -1;
-		if (d->expr.agg != THRESHOLD_AVG && d->expr.agg != THRESHOLD_MIN &&
-		    d->expr.agg != THRESHOLD_MAX && d->expr.agg != THRESHOLD_LAST &&
-		    d->expr.agg != THRESHOLD_VALUE)
-			walk_err(c, "expected max, min, avg or last (over the seconds' values) on a monitored "
-			    "value, got %s", q);
+		if (d->expr.agg == THRESHOLD_RATE || d->expr.agg == THRESHOLD_COUNT)
+			walk_err(c, "expected max, min, avg, last, med or p(N) (over the seconds' values) on a "
+			    "monitored value, got %s", q);
+		else if ((d->expr.agg == THRESHOLD_PCT || d->expr.agg == THRESHOLD_MED) && d->abort_on_fail)
+			walk_err(c, "a percentile of a monitored value is judged at the end of the run: it "
+			    "cannot abortOnFail, got %s", q);
 		else if (d->expr.window_s > 0 || d->expr.relative)
 			walk_err(c, "expected no window and no baseline on a monitored value, got %s", q);
 		else

@@ -143,7 +143,7 @@ test_json_and_gaps(void)
 	struct testdef_errors errs;
 	struct plan *p = parse("[{\"name\": \"app\", \"url\": \"http://127.0.0.1:9/stats\", \"json\": "
 	    "{\"depth\": \"/queue/depth\", \"second\": \"/workers/1/busy\", \"text\": \"/name\"}}]",
-	    "{\"monitor:depth\": [\"max<10\", \"last>=4\", \"avg<5\"]}", &errs);
+	    "{\"monitor:depth\": [\"max<10\", \"last>=4\", \"avg<5\", \"p(50)<5\", \"p(95)<10\"]}", &errs);
 	const char *doc = "{\"queue\": {\"depth\": 4}, \"workers\": [{\"busy\": 0}, {\"busy\": 3.5}], \"name\": \"x\"}";
 	struct monitor_read r[3];
 	struct monitor_reader *rd;
@@ -173,6 +173,7 @@ test_json_and_gaps(void)
 	monitor_read(rd, doc, strlen(doc), S, r);
 	monitor_acc_add(acc, 0, 3, r);
 	monitor_acc_take(acc, sec, 0);
+	sec->second = 0;
 	is_int(sec->monitors[0].n, 1, "second 0 has depth");
 	is_int(sec->monitors[0].gaps, 0, "and no gap");
 	is_int(sec->monitors[2].gaps, 1, "a value not found is a gap");
@@ -182,6 +183,7 @@ test_json_and_gaps(void)
 	tick_reset(sec);
 	monitor_acc_add(acc, 0, 3, NULL);              /* the scrape failed */
 	monitor_acc_take(acc, sec, 1);
+	sec->second = 1;
 	is_int(sec->monitors[0].n, 0, "a failed scrape leaves no value");
 	is_int(sec->monitors[0].gaps, 1, "and counts a gap");
 	is_int(sec->monitors[0].scrapes, 1, "as a scrape");
@@ -192,6 +194,7 @@ test_json_and_gaps(void)
 	r[0].value = 12;
 	monitor_acc_add(acc, 0, 3, r);
 	monitor_acc_take(acc, sec, 2);
+	sec->second = 2;
 	tick_merge(whole, sec);
 	threshold_tick(ts, sec, whole);
 	is_int(whole->monitors[0].n, 2, "whole run: two seconds with a value");
@@ -206,6 +209,11 @@ test_json_and_gaps(void)
 		threshold_get(ts, 2, &tr);
 		ok(!tr.ok && tr.value == 8, "avg<5 fails: the mean over seconds with a value is 8 (got %g)",
 		    tr.value);
+		threshold_get(ts, 3, &tr);
+		ok(tr.ok && tr.judged && tr.value == 4, "p(50)<5 passes: the nearest rank of (4, 12) is 4 (got %g)",
+		    tr.value);
+		threshold_get(ts, 4, &tr);
+		ok(!tr.ok && tr.value == 12, "p(95)<10 fails on 12 (got %g)", tr.value);
 	}
 	threshold_set_free(ts);
 	tick_free(sec);
@@ -246,8 +254,10 @@ test_refusals(void)
 	    "{\"url\": \"http://127.0.0.1:9/n\", \"json\": {\"a\": \"/b\"}}]", NULL, "monitors[1].json.a", "twice");
 	refused("[{\"url\": \"http://127.0.0.1:9/m\", \"json\": {\"a\": \"/a\"}}]", "{\"monitor:b\": [\"max<1\"]}",
 	    "thresholds", "monitor:");
-	refused("[{\"url\": \"http://127.0.0.1:9/m\", \"json\": {\"a\": \"/a\"}}]", "{\"monitor:a\": [\"p(95)<1\"]}",
-	    "thresholds", "max, min, avg or last");
+	refused("[{\"url\": \"http://127.0.0.1:9/m\", \"json\": {\"a\": \"/a\"}}]", "{\"monitor:a\": [\"rate<1\"]}",
+	    "thresholds", "max, min, avg, last, med or p(N)");
+	refused("[{\"url\": \"http://127.0.0.1:9/m\", \"json\": {\"a\": \"/a\"}}]",
+	    "{\"monitor:a\": [{\"threshold\": \"p(95)<1\", \"abortOnFail\": true}]}", "thresholds", "cannot abortOnFail");
 	refused("[{\"url\": \"http://127.0.0.1:9/m\", \"json\": {\"a\": \"/a\"}}]",
 	    "{\"monitor:a\": [\"max<1 over 10s\"]}", "thresholds", "no window");
 }
