@@ -23,7 +23,7 @@ DEF='{ "name": "monitors", "baseUrl": "'$DEMO_URL'",
     { "name": "stats", "url": "'$DEMO_URL'/api/stats", "json": { "seen": "/requests/total" } },
     { "name": "dead", "url": "http://127.0.0.1:1/metrics", "timeout": "500ms",
       "prometheus": { "dead_rss": "process_resident_memory_bytes" } } ],
-  "thresholds": { "monitor:rss": ["max<100000000000"], "monitor:reqs": ["avg>0"] } }'
+  "thresholds": { "monitor:rss": ["max<100000000000", "p(90)>1000"], "monitor:reqs": ["avg>0"] } }'
 
 # --- validation: a monitor outside allow_targets is refused, naming the field
 BAD=$(echo "$DEF" | jq -c '.monitors[0].url = "http://10.1.2.3:9100/metrics"')
@@ -118,4 +118,6 @@ echo "$DEF" | jq '.scenarios.load.duration = "3s" | .monitors |= .[0:1] | .thres
 is $? 99 "rampage run: RSS above max<1000 fails the threshold, exit 99"
 is "$(jq -c '[.rampage.thresholds[] | select(.metric == "monitor:rss") | .ok, (.value > 1000)]' "$SANDBOX/fail-s.json")" \
 	'[false,true]' "the summary gives the observed max"
+is "$(jq -c '[.rampage.thresholds[] | select(.source == "p(90)>1000") | .ok, (.value > 1000000)]' "$SANDBOX/ok-s.json")" \
+	'[true,true]' "a p(90) threshold over the seconds' RSS is judged at the end"
 done_testing
