@@ -24,6 +24,7 @@
 #include "engine/health.h"
 #include "engine/worker.h"
 #include "metrics/evwin.h"
+#include "metrics/monitor.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 
@@ -77,6 +78,13 @@ struct controller {
 	int64_t nhost, host_cap;
 	double cpu_sum;            /* of the seconds' busiest-worker CPU */
 	struct evwin *events;      /* the run's markers and their findings */
+	struct monitor_acc *monitors;      /* the monitors' readings of the second being gathered */
+};
+
+/* A scrape's readings on their way to the controller (controller_monitor). */
+struct controller_monitor_msg {
+	int first, n;
+	struct monitor_read *reads;        /* NULL: the scrape failed */
 };
 
 /* A marker on its way to the controller (controller_event). */
@@ -109,6 +117,7 @@ controller_new(const struct plan *plan, const struct segment *seg, const struct 
 	c->second = tick_new(plan, 0);
 	c->whole = tick_new(plan, 1);
 	c->events = evwin_new();
+	c->monitors = monitor_acc_new(plan);
 	return c;
 }
 
@@ -271,6 +280,7 @@ emit(struct controller *c, int64_t now_ns)
 		sample_host(c, s);
 		t->host_cpu_pct = c->host_pct[s];  /* t->cpu_pct: the busiest worker's, merged above */
 		t->loop_lag_over_10ms = t->loop_lag_max_us > LAG_LIMIT_US;
+		monitor_acc_take(c->monitors, t, s);
 
 		struct tick *wr = c->whole;
 		tick_merge(wr, t);
@@ -305,6 +315,15 @@ add_event(struct controller *c, struct controller_event_msg *em)
 	free(em);
 }
 
+/* A scrape's readings into the second being gathered. Frees mm. */
+static void
+add_monitor(struct controller *c, struct controller_monitor_msg *mm)
+{
+	monitor_acc_add(c->monitors, mm->first, mm->n, mm->reads);
+	free(mm->reads);
+	free(mm);
+}
+
 /* Handles the inbox. */
 static void
 handle_inbox(struct controller *c, struct mailbox_msg *all, int64_t now_ns)
@@ -331,6 +350,9 @@ handle_inbox(struct controller *c, struct mailbox_msg *all, int64_t now_ns)
 			break;
 		case WORKER_MSG_EVENT:
 			add_event(c, m->event);
+			break;
+		case WORKER_MSG_MONITOR:
+			add_monitor(c, m->monitor);
 			break;
 		default:
 			assert(!"unexpected message for the controller");
@@ -389,6 +411,8 @@ controller_main(void *arg)
 		assert(m->kind != WORKER_MSG_TICK);
 		if (m->kind == WORKER_MSG_EVENT)
 			add_event(c, m->event);
+		if (m->kind == WORKER_MSG_MONITOR)
+			add_monitor(c, m->monitor);   /* after the last second: not shown */
 		free(m);
 	}
 	if (c->teardown != NULL)
@@ -484,6 +508,23 @@ controller_event(struct controller *c, const struct engine_event *ev)
 	mailbox_give(&c->inbox, (struct mailbox_msg **)&m);
 }
 
+void
+controller_monitor(struct controller *c, int first, int n, const struct monitor_read *reads)
+{
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+	struct controller_monitor_msg *mm = xcalloc(1, sizeof *mm);
+
+	mm->first = first;
+	mm->n = n;
+	if (reads != NULL) {
+		mm->reads = xcalloc((size_t)n + 1, sizeof *mm->reads);
+		memcpy(mm->reads, reads, (size_t)n * sizeof *reads);
+	}
+	m->kind = WORKER_MSG_MONITOR;
+	m->monitor = mm;
+	mailbox_give(&c->inbox, (struct mailbox_msg **)&m);
+}
+
 const struct evwin *
 controller_events(const struct controller *c)
 {
@@ -535,11 +576,16 @@ controller_free(struct controller *c)
 			free(m->event->error);
 			free(m->event);
 		}
+		if (m->kind == WORKER_MSG_MONITOR) {
+			free(m->monitor->reads);
+			free(m->monitor);
+		}
 		if (m->kind != WORKER_MSG_TICK)
 			free(m);
 	}
 	mailbox_fini(&c->inbox);
 	evwin_free(c->events);
+	monitor_acc_free(c->monitors);
 	for (int s = 0; s < c->nscen; s++)
 		free(c->scen[s].sent);
 	free(c->scen);

@@ -40,6 +40,11 @@ void controller_set_vus(struct controller *c, int scenario, int64_t vus);
    its finding, from the seconds around it) and, for a timed one (source "definition"), tells the
    sink's on_event. Events after the run's end are dropped. Any thread. */
 void controller_event(struct controller *c, const struct engine_event *ev);
+/* One scrape of a monitor (engine/scrape.h) whose values are plan->monitor_values[first .. +n):
+   its readings (copied), or NULL when it failed (a gap). They go into the second being gathered
+   (metrics/monitor.h). Any thread. */
+struct monitor_read;
+void controller_monitor(struct controller *c, int first, int n, const struct monitor_read *reads);
 /* The run's events and their findings (after controller_join). */
 const struct evwin *controller_events(const struct controller *c);
 /* Waits until the thread has ended (the run is over, on_done called). */

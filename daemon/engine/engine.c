@@ -21,6 +21,7 @@
 #include "engine/controller.h"
 #include "engine/engine.h"
 #include "engine/timed.h"
+#include "engine/scrape.h"
 #include "engine/setup.h"
 #include "engine/worker.h"
 #include "metrics/evwin.h"
@@ -55,6 +56,7 @@ struct engine {
 	int setup_started;
 	char *error;               /* why setup or teardown failed (written before on_done) */
 	struct timed *timed;       /* the definition's timed events; NULL: none */
+	struct scrape *scrape;     /* the definition's monitors; NULL: none */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -240,7 +242,9 @@ setup_main(void *arg)
 		if (start_clock(e, t0, &started, &cause) == 0) {
 			/* the definition's timed events, on the clock that starts now */
 			if (timed_start(e->plan, t0, e->ctl, e->setup_env.allow_addr, e->setup_env.allow_arg,
-			    &e->timed, &cause) != 0) {
+			    &e->timed, &cause) != 0 ||
+			    scrape_start(e->plan, t0, e->ctl, e->setup_env.allow_addr, e->setup_env.allow_arg,
+			    &e->scrape, &cause) != 0) {
 				e->error = cause;
 				controller_stop(e->ctl, 1);
 			}
@@ -360,7 +364,8 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 	}
 	if (start_clock(e, e->t0_ns, &started, cause) != 0)
 		goto fail;
-	if (timed_start(plan, e->t0_ns, e->ctl, o.allow_addr, o.allow_arg, &e->timed, cause) != 0) {
+	if (timed_start(plan, e->t0_ns, e->ctl, o.allow_addr, o.allow_arg, &e->timed, cause) != 0 ||
+	    scrape_start(plan, e->t0_ns, e->ctl, o.allow_addr, o.allow_arg, &e->scrape, cause) != 0) {
 		controller_stop(e->ctl, 1);
 		engine_free(e);
 		return NULL;
@@ -394,6 +399,8 @@ engine_wait(struct engine *e)
 	controller_join(e->ctl);
 	timed_stop(e->timed);
 	e->timed = NULL;
+	scrape_stop(e->scrape);
+	e->scrape = NULL;
 	e->joined = 1;
 	return 0;
 }

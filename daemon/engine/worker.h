@@ -45,6 +45,7 @@ enum worker_msg_kind {
 	WORKER_MSG_SET_VUS,        /* constant-vus `scenario` runs `target` VUs from now on */
 	/* timed events, engine_mark -> controller */
 	WORKER_MSG_EVENT,          /* `event`: a marker (controller_event) */
+	WORKER_MSG_MONITOR,        /* `monitor`: a scrape's readings (controller_monitor) */
 };
 
 struct worker_msg {
@@ -59,6 +60,7 @@ struct worker_msg {
 	int64_t second;            /* TICK */
 	int last;                  /* TICK */
 	struct controller_event_msg *event;   /* EVENT (owned by the message) */
+	struct controller_monitor_msg *monitor;   /* MONITOR (owned by the message) */
 };
 
 /* How a scenario is scheduled, from the pure sched functions (each thread builds its own copy). */

@@ -97,6 +97,8 @@ api_handler_fn api_runs_events_post, api_runs_events_get;
 /* api_run_failures.c: why a run's requests failed */
 api_handler_fn api_runs_failures;
 api_handler_fn api_runs_custom_metrics;
+api_handler_fn api_runs_monitors;
+api_handler_fn api_runs_monitors_csv;
 api_handler_fn api_runs_findings;     /* api_run_findings.c */
 /* api_trend.c: a test's runs as a trend, with change points */
 api_handler_fn api_tests_trend;

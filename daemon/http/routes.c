@@ -66,6 +66,8 @@ const struct api_route api_routes[] = {
 	{ "POST",   "/api/runs/{id}/events",            api_runs_events_post },
 	{ "GET",    "/api/runs/{id}/events",            api_runs_events_get },
 	{ "GET",    "/api/runs/{id}/custom-metrics",    api_runs_custom_metrics },
+	{ "GET",    "/api/runs/{id}/monitors",          api_runs_monitors },
+	{ "GET",    "/api/runs/{id}/monitors.csv",      api_runs_monitors_csv },
 	{ "GET",    "/api/runs/{id}/compare",           api_runs_compare },
 	{ "GET",    "/api/schedules",                   api_schedules_list },
 	{ "POST",   "/api/schedules",                   api_schedules_create },

@@ -405,3 +405,34 @@ findings_drift(const struct findings_second *s, int64_t n, int64_t min_steady_s,
 	}
 	return found;
 }
+
+bool
+findings_drift_of(const float *v, int64_t n, const struct findings_drift *d, double min_change,
+    struct findings_slope *out)
+{
+	int64_t from = d->start + 5;
+	double *x = xcalloc((size_t)d->points + 1, sizeof *x), *y = xcalloc((size_t)d->points + 1, sizeof *y);
+	int np = 0;
+
+	memset(out, 0, sizeof *out);
+	for (int i = 0; i < d->points; i++) {
+		double sum = 0;
+		int k = 0;
+		for (int64_t t = from + (int64_t)i * d->window_s; t < from + (int64_t)(i + 1) * d->window_s &&
+		    t < n; t++) {
+			if (!isnan(v[t])) {
+				sum += v[t];
+				k++;
+			}
+		}
+		if (k == 0)
+			continue;
+		x[np] = (double)from + (i + 0.5) * d->window_s;
+		y[np++] = sum / k;
+	}
+	if (np >= 3)
+		findings_theil_sen(x, y, np, min_change, out);
+	free(x);
+	free(y);
+	return np >= 3;
+}

@@ -98,6 +98,12 @@ struct findings_drift {
 int findings_drift(const struct findings_second *s, int64_t n, int64_t min_steady_s,
     struct findings_drift *out, int max);
 
+/* The drift of one more series over stage d (as findings_drift found it): Theil-Sen over the same
+   windows' means of v's seconds that have a value (NaN: none in that second; n: v's length). False,
+   *out zeroed, when fewer than 3 windows have one. min_change as findings_theil_sen's. */
+bool findings_drift_of(const float *v, int64_t n, const struct findings_drift *d, double min_change,
+    struct findings_slope *out);
+
 /* ---- the series kept during a run */
 
 struct findings_series;

@@ -23,13 +23,30 @@
 
 #define NS 1000000000.0
 #define MAX_STAGES 8               /* steady stages whose drift is reported */
+#define MAX_MEMORY 4               /* monitored memory series whose drift is judged */
 
 struct findings_series {
 	const struct plan *plan;
 	struct findings_second *s;
 	int64_t n, cap;
 	int64_t dropped;           /* seconds past FINDINGS_MAX_SECONDS */
+	int nmem;                  /* monitored memory series (plan->monitor_values[mem[i]]) */
+	int mem[MAX_MEMORY];
+	float *memv[MAX_MEMORY];   /* [cap]: each second's value, NaN: none */
 };
+
+/* Whether a monitored value looks like memory: its name or selector says rss, memory, heap or
+   bytes (process_resident_memory_bytes, go_memstats_heap_inuse_bytes, node_memory_...). */
+static bool
+is_memory(const struct plan_monitor_value *v)
+{
+	static const char *const words[] = { "rss", "memory", "heap", "bytes", NULL };
+
+	for (int i = 0; words[i] != NULL; i++)
+		if (strcasestr(v->name, words[i]) != NULL || strcasestr(v->selector, words[i]) != NULL)
+			return true;
+	return false;
+}
 
 struct findings_series *
 findings_series_new(const struct plan *plan)
@@ -37,6 +54,9 @@ findings_series_new(const struct plan *plan)
 	struct findings_series *fs = xcalloc(1, sizeof *fs);
 
 	fs->plan = plan;
+	for (int i = 0; i < plan->nmonitor_values && fs->nmem < MAX_MEMORY; i++)
+		if (is_memory(&plan->monitor_values[i]))
+			fs->mem[fs->nmem++] = i;
 	return fs;
 }
 
@@ -46,6 +66,8 @@ findings_series_free(struct findings_series *fs)
 	if (fs == NULL)
 		return;
 	free(fs->s);
+	for (int i = 0; i < fs->nmem; i++)
+		free(fs->memv[i]);
 	free(fs);
 }
 
@@ -124,6 +146,11 @@ findings_series_add(struct findings_series *fs, const struct tick *sec)
 			cap = FINDINGS_MAX_SECONDS;
 		fs->s = xrealloc(fs->s, (size_t)cap * sizeof *fs->s);
 		memset(fs->s + fs->cap, 0, (size_t)(cap - fs->cap) * sizeof *fs->s);
+		for (int i = 0; i < fs->nmem; i++) {
+			fs->memv[i] = xreallocarray(fs->memv[i], (size_t)cap, sizeof *fs->memv[i]);
+			for (int64_t k = fs->cap; k < cap; k++)
+				fs->memv[i][k] = NAN;
+		}
 		fs->cap = cap;
 	}
 	/* seconds without a tick keep their zeros but get their load */
@@ -136,6 +163,10 @@ findings_series_add(struct findings_series *fs, const struct tick *sec)
 	o->failed = (uint32_t)(t->failed > UINT32_MAX ? UINT32_MAX : t->failed);
 	o->unavailable = (uint32_t)(unavail > UINT32_MAX ? UINT32_MAX : unavail);
 	o->p95_ms = t->duration != NULL ? (float)(hist_percentile(t->duration, 95) / 1000.0) : 0;
+	for (int i = 0; i < fs->nmem; i++) {
+		const struct tick_monitor *m = fs->mem[i] < sec->nmonitors ? &sec->monitors[fs->mem[i]] : NULL;
+		fs->memv[i][sec->second] = m != NULL && m->n > 0 ? (float)m->last : NAN;
+	}
 }
 
 /* ---- wording */
@@ -349,6 +380,33 @@ slope_json(const struct findings_slope *s)
 	    "significant", s->significant);
 }
 
+/* The drift of each monitored memory series over steady stage x (the i-th). */
+static void
+drift_memory(json_t *list, const struct findings_series *fs, const struct plan *plan,
+    const struct findings_drift *x, int i)
+{
+	for (int k = 0; k < fs->nmem; k++) {
+		const char *name = plan->monitor_values[fs->mem[k]].name;
+		struct findings_slope sl;
+		char id[96];
+
+		/* at least 1 MB over the stage, besides 10% of the level */
+		if (!findings_drift_of(fs->memv[k], fs->n, x, 1e6, &sl))
+			continue;
+		snprintf(id, sizeof id, "drift-%d-%s", i + 1, name);
+		json_t *num = json_pack("{s:s, s:I, s:I, s:o}", "monitor", name, "start_s", (json_int_t)x->start,
+		    "end_s", (json_int_t)x->end, "value", slope_json(&sl));
+		if (sl.significant && sl.slope > 0)
+			add(list, id, "drift", SEV_WARN, num, "Over the steady stage at %.0f %s (%lld-%lld s) "
+			    "%s grows %.1f MB/h (from about %.1f MB): possible leak.", x->load, load_unit(plan),
+			    (long long)x->start, (long long)x->end, name, sl.slope / 1e6, sl.level / 1e6);
+		else
+			add(list, id, "drift", SEV_GOOD, num, "Over the steady stage at %.0f %s (%lld-%lld s) "
+			    "%s stays within noise (about %.1f MB).", x->load, load_unit(plan),
+			    (long long)x->start, (long long)x->end, name, sl.level / 1e6);
+	}
+}
+
 static void
 drift(json_t *list, const struct findings_series *fs, const struct plan *plan)
 {
@@ -393,6 +451,7 @@ drift(json_t *list, const struct findings_series *fs, const struct plan *plan)
 			add(list, id, "drift", sev, num, "Over the steady stage at %.0f %s (%lld-%lld s) %s: "
 			    "gradual degradation.", x->load, load_unit(plan), (long long)x->start,
 			    (long long)x->end, what);
+		drift_memory(list, fs, plan, x, i);
 	}
 }
 

@@ -9,7 +9,10 @@
 #include <config.h>
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/xmalloc.h"
 
 #include "metrics/hist.h"
 #include "metrics/summary.h"
@@ -144,5 +147,71 @@ summary_custom_print(FILE *f, const struct summary_run *run)
 		}
 		if (c->missing > 0)
 			fprintf(f, "      (%llu values could not be read)\n", (unsigned long long)c->missing);
+	}
+}
+
+void
+summary_monitors_json(json_t *root, json_t *metrics, const struct summary_run *run)
+{
+	const struct plan *p = run->plan;
+	json_t *mons;
+
+	if (p->nmonitor_values == 0)
+		return;
+	mons = json_object();
+	for (int i = 0; i < p->nmonitor_values && i < run->whole->nmonitors; i++) {
+		const struct tick_monitor *m = &run->whole->monitors[i];
+		const struct plan_monitor_value *pv = &p->monitor_values[i];
+		json_t *avg = m->n > 0 ? json_real(m->sum / (double)m->n) : json_null();
+		json_t *mn = m->n > 0 ? json_real(m->min) : json_null();
+		json_t *mx = m->n > 0 ? json_real(m->max) : json_null();
+		json_t *last = m->n > 0 ? json_real(m->last) : json_null();
+		char *key = xasprintf("monitor:%s", pv->name);
+
+		json_object_set_new(mons, pv->name, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:O, s:O, s:O, s:O}",
+		    "monitor", p->monitors[pv->monitor].name,
+		    "selector", pv->selector,
+		    "kind", m->rate ? "rate" : "gauge",
+		    "seconds", (json_int_t)m->n,
+		    "scrapes", (json_int_t)m->scrapes,
+		    "gaps", (json_int_t)m->gaps,
+		    "avg", avg, "min", mn, "max", mx, "last", last));
+		json_object_set_new(metrics, key, json_pack("{s:s, s:s, s:{s:o, s:o, s:o, s:o, s:O}}",
+		    "type", "gauge", "contains", "default", "values",
+		    "avg", avg, "min", mn, "max", mx, "last", last, "value", last));
+		free(key);
+	}
+	json_object_set_new(root, "monitors", mons);
+}
+
+void
+summary_monitors_print(FILE *f, const struct summary_run *run)
+{
+	const struct plan *p = run->plan;
+
+	if (p->nmonitor_values == 0)
+		return;
+	fprintf(f, "\n  MONITORS\n");
+	for (int i = 0; i < p->nmonitor_values && i < run->whole->nmonitors; i++) {
+		const struct tick_monitor *m = &run->whole->monitors[i];
+		const char *name = p->monitor_values[i].name;
+		char dots[64], a[48], b[48], x[48], l[48];
+		int n = (int)strlen(name);
+
+		snprintf(dots, sizeof dots, "%s", n < 30 ? "..............................." + n : "");
+		fprintf(f, "    %s%s: ", name, dots);
+		if (m->n == 0) {
+			fprintf(f, "no value");
+		} else {
+			summary_fmt_num(a, sizeof a, m->sum / (double)m->n);
+			summary_fmt_num(b, sizeof b, m->min);
+			summary_fmt_num(x, sizeof x, m->max);
+			summary_fmt_num(l, sizeof l, m->last);
+			fprintf(f, "avg=%s min=%s max=%s last=%s%s", a, b, x, l, m->rate ? " (per second)" : "");
+		}
+		if (m->gaps > 0)
+			fprintf(f, " (%llu of %llu scrapes were gaps)", (unsigned long long)m->gaps,
+			    (unsigned long long)m->scrapes);
+		fprintf(f, "\n");
 	}
 }

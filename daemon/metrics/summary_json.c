@@ -566,6 +566,7 @@ summary_json(const struct summary_run *run)
 		json_object_set_new(json_object_get(root, "rampage"), "events",
 		    json_deep_copy(run->events));
 	summary_custom_json(json_object_get(root, "rampage"), metrics, run);
+	summary_monitors_json(root, metrics, run);
 	add_thresholds(root, metrics, run);
 	json_object_set_new(root, "findings", findings_json(run->findings, run));
 	return root;

@@ -51,6 +51,16 @@ void summary_checks_total(const struct tick *w, uint64_t *passes, uint64_t *fail
 uint64_t summary_group_order(const struct tick_group *g, int order[TICK_GROUP_MAX]);
 
 
+/* ---- summary_custom.c: monitored values (the definition's `monitors`) */
+
+/* Adds "monitors" to the summary (top level: {"<name>": {"monitor", "kind", "seconds", "scrapes",
+   "gaps", "avg", "min", "max", "last"}}) and each value as a gauge metric "monitor:<name>" with
+   values avg, min, max, last and value (k6's gauge word for the latest), so its thresholds have an
+   entry. */
+void summary_monitors_json(json_t *root, json_t *metrics, const struct summary_run *run);
+/* Prints the MONITORS block: each value's avg, min, max and last, and its gaps. */
+void summary_monitors_print(FILE *f, const struct summary_run *run);
+
 /* ---- summary_custom.c: custom metrics (the definition's `metrics`) */
 
 /* The handleSummary() entry of custom series `slot` ({type, contains, values}). New reference. */

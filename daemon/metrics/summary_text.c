@@ -588,6 +588,7 @@ summary_print(FILE *f, const struct summary_run *run)
 	text_print(f, &tx);
 	free(tx.lines);
 	summary_custom_print(f, run);
+	summary_monitors_print(f, run);
 
 	if (open)
 		fprintf(f, "\n  open model: http_req_duration counts from each iteration's intended start\n"

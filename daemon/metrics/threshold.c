@@ -20,6 +20,7 @@
 #include <config.h>
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,7 +84,41 @@ struct tstate {
 	bool have_base;            /* relative: the baseline's value is known */
 	double base;               /* relative: the baseline's value (ms for times) */
 	bool skipped;              /* relative: judged without a baseline (not required): skipped */
+	double *vals;              /* a monitored value's p(N) or med: each second's value, judged at
+	                              the end (at most MONITOR_MAX_SECONDS) */
+	int64_t nvals, capvals;
 };
+
+#define MONITOR_MAX_SECONDS (48 * 3600)    /* 1.4 MB per such threshold */
+
+/* Whether d is a percentile of a monitored value (kept per second, judged at the end). */
+static bool
+monitor_pct(const struct threshold_def *d)
+{
+	return d->monitor >= 0 && (d->expr.agg == THRESHOLD_PCT || d->expr.agg == THRESHOLD_MED);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile (nearest rank) of st's values; false when there are none. */
+static bool
+vals_percentile(struct tstate *st, double p, double *out)
+{
+	int64_t k;
+
+	if (st->nvals == 0)
+		return false;
+	qsort(st->vals, (size_t)st->nvals, sizeof *st->vals, cmp_double);
+	k = (int64_t)ceil(p / 100.0 * (double)st->nvals) - 1;
+	*out = st->vals[k < 0 ? 0 : k >= st->nvals ? st->nvals - 1 : k];
+	return true;
+}
 
 struct gauge_track {
 	bool have;
@@ -111,12 +146,15 @@ struct input {
 	uint64_t min_us, max_us;
 	struct gauge_track g;      /* gauges */
 	const struct tick_custom *cust;    /* a custom metric's series in a tick (NULL: a window) */
+	const struct tick_monitor *mon;    /* a monitored value in a tick */
 };
 
 /* The type of d's metric, built-in or custom. */
 static enum metric_type
 type_of(const struct threshold_def *d)
 {
+	if (d->monitor >= 0)
+		return METRIC_GAUGE;
 	return d->custom >= 0 ? d->custom_type : metric_get(d->metric)->type;
 }
 
@@ -124,7 +162,7 @@ type_of(const struct threshold_def *d)
 static int
 phase_of(const struct threshold_def *d)
 {
-	return d->custom >= 0 ? -1 : metric_get(d->metric)->phase;
+	return d->custom >= 0 || d->monitor >= 0 ? -1 : metric_get(d->metric)->phase;
 }
 
 static const struct tick_endpoint *
@@ -145,6 +183,11 @@ input_of(const struct plan *plan, const struct threshold_def *d, const struct ti
 	const struct tick_endpoint *ep;
 
 	memset(in, 0, sizeof *in);
+	if (d->monitor >= 0) {
+		if (d->monitor < t->nmonitors)
+			in->mon = &t->monitors[d->monitor];
+		return;
+	}
 	if (d->custom >= 0) {
 		if (d->custom < t->ncustom) {
 			in->cust = &t->custom[d->custom];
@@ -248,6 +291,14 @@ value_of(const struct threshold_def *d, const struct input *in, double *out)
 	const struct metric *m;
 	const struct threshold_expr *e = &d->expr;
 
+	if (d->monitor >= 0) {
+		const struct tick_monitor *mo = in->mon;
+		if (mo == NULL || mo->n == 0)
+			return false;
+		*out = e->agg == THRESHOLD_MIN ? mo->min : e->agg == THRESHOLD_MAX ? mo->max :
+		    e->agg == THRESHOLD_AVG ? mo->sum / (double)mo->n : mo->last;
+		return true;
+	}
 	if (d->custom >= 0)
 		return custom_value_of(d, in, out);
 	m = metric_get(d->metric);
@@ -459,6 +510,8 @@ threshold_set_free(struct threshold_set *s)
 		return;
 	for (int i = 0; i < s->n; i++)
 		window_free(s->st[i].win);
+	for (int i = 0; i < s->n; i++)
+		free(s->st[i].vals);
 	free(s->st);
 	hist_free(s->scratch);
 	hist_free(s->empty);
@@ -526,6 +579,18 @@ add_second(struct threshold_set *s, int64_t sec, const struct tick *t, const str
 		double v;
 		bool pass = true, judged = false;
 
+		if (monitor_pct(d)) {
+			const struct tick_monitor *mo = t != NULL && d->monitor < t->nmonitors ?
+			    &t->monitors[d->monitor] : NULL;
+			if (mo != NULL && mo->n > 0 && st->nvals < MONITOR_MAX_SECONDS) {
+				if (st->nvals == st->capvals) {
+					st->capvals = st->capvals ? st->capvals * 2 : 64;
+					st->vals = xreallocarray(st->vals, (size_t)st->capvals, sizeof *st->vals);
+				}
+				st->vals[st->nvals++] = mo->last;
+			}
+			continue;      /* judged at the end */
+		}
 		if (st->win != NULL) {
 			if (t != NULL) {
 				input_of(s->plan, d, t, &in);
@@ -615,7 +680,8 @@ threshold_final(struct threshold_set *s, const struct tick *whole, int64_t durat
 				st->ok = !st->judged || compare(v, d->expr.op, st->base * d->expr.value);
 			continue;
 		}
-		if (value_of(d, &in, &v)) {
+		if (monitor_pct(d) ? vals_percentile(st, d->expr.agg == THRESHOLD_MED ? 50.0 : d->expr.pct, &v) :
+		    value_of(d, &in, &v)) {
 			st->judged = true;
 			st->value = v;
 			st->start = st->win != NULL ? 0 : -1;
@@ -698,7 +764,11 @@ threshold_get(const struct threshold_set *s, int i, struct threshold_result *out
 	st = &s->st[i];
 	memset(out, 0, sizeof *out);
 	out->metric = d->key;
-	if (d->custom >= 0) {
+	if (d->monitor >= 0) {
+		out->base = d->key;
+		out->type = "gauge";
+		out->contains = "default";
+	} else if (d->custom >= 0) {
 		const struct plan_metric *pm = &s->plan->metrics[s->plan->metric_slots[d->custom].metric];
 		out->base = pm->name;
 		out->type = metric_type_name(pm->type);

@@ -185,6 +185,8 @@ tick_new(const struct plan *plan, int whole_run)
 	for (int i = 0; i < t->ncustom; i++)
 		if (plan->metrics[plan->metric_slots[i].metric].type == METRIC_TREND)
 			t->custom[i].h = hist_new();
+	t->nmonitors = plan->nmonitor_values;
+	t->monitors = xcalloc((size_t)plan->nmonitor_values + 1, sizeof *t->monitors);
 	t->failures = failures_new(plan->nendpoints);
 	return t;
 }
@@ -207,6 +209,7 @@ tick_free(struct tick *t)
 	for (int i = 0; i < t->ncustom; i++)
 		hist_free(t->custom[i].h);
 	free(t->custom);
+	free(t->monitors);
 	for (int i = 0; i < t->ngroups_dur; i++)
 		hist_free(t->group_duration[i]);
 	free(t->group_duration);
@@ -250,6 +253,7 @@ tick_reset(struct tick *t)
 			hist_reset(h);
 		t->custom[i] = (struct tick_custom){ .h = h };
 	}
+	memset(t->monitors, 0, (size_t)t->nmonitors * sizeof *t->monitors);
 	failures_reset(t->failures);
 }
 
@@ -272,6 +276,38 @@ custom_merge(struct tick_custom *d, const struct tick_custom *s)
 	d->missing += s->missing;
 	if (d->h != NULL && s->h != NULL)
 		hist_merge(d->h, s->h);
+}
+
+static void
+monitor_merge(struct tick_monitor *d, const struct tick_monitor *s)
+{
+	if (s->n > 0) {
+		if (d->n == 0 || s->min < d->min)
+			d->min = s->min;
+		if (d->n == 0 || s->max > d->max)
+			d->max = s->max;
+		if (d->n == 0 || s->last_second >= d->last_second) {
+			d->last = s->last;
+			d->last_second = s->last_second;
+		}
+		d->rate = s->rate;
+	}
+	d->n += s->n;
+	d->sum += s->sum;
+	d->scrapes += s->scrapes;
+	d->gaps += s->gaps;
+}
+
+void
+tick_monitor_set(struct tick_monitor *m, int64_t second, bool has_value, double v, bool rate,
+    uint64_t scrapes, uint64_t gaps)
+{
+	*m = (struct tick_monitor){ .scrapes = scrapes, .gaps = gaps, .last_second = second };
+	if (has_value) {
+		m->n = 1;
+		m->sum = m->min = m->max = m->last = v;
+		m->rate = rate;
+	}
 }
 
 void
@@ -338,6 +374,9 @@ tick_merge(struct tick *dst, const struct tick *src)
 	assert(dst->ncustom == src->ncustom);
 	for (int i = 0; i < dst->ncustom; i++)
 		custom_merge(&dst->custom[i], &src->custom[i]);
+	assert(dst->nmonitors == src->nmonitors);
+	for (int i = 0; i < dst->nmonitors; i++)
+		monitor_merge(&dst->monitors[i], &src->monitors[i]);
 	failures_merge(dst->failures, src->failures, src->second);
 }
 

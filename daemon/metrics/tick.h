@@ -114,6 +114,19 @@ struct tick_custom {
 	struct hist *h;            /* trend: values in thousandths (µs for a time in ms); else NULL */
 };
 
+/* One monitored value (plan->monitor_values[i], engine/scrape.h): per second its value as the
+   latest scrape in that second read it (n 0 or 1); merged over seconds, their count, sum, min, max
+   and latest. */
+struct tick_monitor {
+	uint64_t n;                /* seconds with a value */
+	double sum, min, max;
+	double last;               /* the latest second's value ... */
+	int64_t last_second;       /* ... and that second */
+	uint64_t scrapes;          /* scrapes that read it */
+	uint64_t gaps;             /* scrapes that failed (no answer, not 2xx, unreadable) or lacked it */
+	bool rate;                 /* a counter's per-second rate (else the value as read) */
+};
+
 struct tick {
 	int64_t second;            /* whole seconds since the run started; -1 for the whole run */
 	int nendpoints;
@@ -145,6 +158,9 @@ struct tick {
 	int ncustom;
 	struct tick_custom *custom;/* [ncustom]: custom metrics and their sub-metrics, indexed like
 	                              plan->metric_slots */
+	int nmonitors;
+	struct tick_monitor *monitors;     /* [nmonitors]: plan->monitor_values; filled by the
+	                                      controller, never by a worker */
 	struct failures *failures; /* why requests failed: distinct messages per endpoint (bounded);
 	                              the recorder adds each failed request (tick_record does not) */
 };
@@ -192,6 +208,11 @@ void tick_sum_total(struct tick *t);
    A trend's count, sum, min and max are exact; its histogram (percentiles) keeps v in thousandths
    from 0 to HIST_MAX_US (3.6e6 units). Worker thread, per record entry: no allocation. */
 void tick_custom_add(struct tick_custom *c, int type, double v, int64_t now_ns);
+
+/* Sets second t's value of monitored value m (tick_reset left it empty): v when has_value, with
+   the scrapes and gaps counted in that second. Controller thread. */
+void tick_monitor_set(struct tick_monitor *m, int64_t second, bool has_value, double v, bool rate,
+    uint64_t scrapes, uint64_t gaps);
 
 /* Counts `count` responses with value s (len bytes; cut to TICK_GROUP_VALUE_MAX) in g: a new value
    takes a free entry, or counts as `other` when all TICK_GROUP_MAX are taken. No allocation. */

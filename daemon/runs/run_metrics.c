@@ -17,6 +17,7 @@
 #include "metrics/tick.h"
 #include "runs/run_failures.h"
 #include "runs/run_metrics.h"
+#include "runs/run_monitors.h"
 #include "runs/run_store.h"
 #include "testdef/metric.h"
 #include "testdef/plan.h"
@@ -158,6 +159,8 @@ run_metrics_tick_json(int64_t run_id, const struct plan *plan, const struct thre
 			    "run", summary_custom_values(plan, whole, i, (rt->second + 1) * CLOCK_NS_PER_S)));
 		json_object_set_new(m, "metrics", cm);
 	}
+	if (plan->nmonitor_values > 0)
+		json_object_set_new(m, "monitors", run_monitors_tick_json(plan, sec));
 	if (whole->nchecks > 0) {
 		json_t *checks = json_array();
 		for (int i = 0; i < whole->nchecks && i < plan->nchecks; i++)

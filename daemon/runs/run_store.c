@@ -18,6 +18,7 @@
 #include "metrics/hist.h"
 #include "metrics/tick.h"
 #include "runs/run_custom.h"
+#include "runs/run_monitors.h"
 #include "runs/run_failures.h"
 #include "runs/run_store.h"
 #include "testdef/metric.h"
@@ -168,6 +169,7 @@ run_tick_new(int64_t run_id, const struct plan *plan, const struct tick *t)
 	total->v[RUN_COL_LOOP_LAG] = t->loop_lag_max_us;
 	total->null[RUN_COL_LOOP_LAG] = false;
 	rt->custom = run_custom_rows_new(plan, t);
+	rt->monitors = run_monitor_rows_new(plan, t);
 	/* checks are counted per check name, not per endpoint: the total row holds them all */
 	for (int i = 0; i < t->nchecks; i++) {
 		total->v[RUN_COL_CHECKS_PASSED] += i64(t->checks[i].passes);
@@ -186,6 +188,7 @@ run_tick_free(struct run_tick *rt)
 	free(rt->rows);
 	run_failures_free(rt->failures);
 	run_custom_rows_free(rt->custom);
+	run_monitor_rows_free(rt->monitors);
 	free(rt);
 }
 
@@ -299,6 +302,8 @@ run_store_tick(sqlite3 *db, void *arg, char **cause)
 			goto out;
 	}
 	if (rt->failures != NULL && run_failures_write(db, rt->run_id, rt->failures, cause) != 0)
+		goto out;
+	if (run_monitor_write(db, rt->run_id, rt->second, rt->monitors, cause) != 0)
 		goto out;
 	if (run_custom_write(db, rt->run_id, rt->second, rt->custom, cause) != 0)
 		goto out;

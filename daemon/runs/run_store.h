@@ -69,6 +69,7 @@ struct run_row {
 
 /* One second of a run, copied out of a tick: rows[0] is the total, rows[i] endpoint i. */
 struct run_custom_rows;
+struct run_monitor_rows;
 
 struct run_tick {
 	int64_t run_id;
@@ -78,6 +79,8 @@ struct run_tick {
 	struct run_failures *failures;     /* the failure rows the second changed (run_failures.h),
 	                                      NULL: none; set by the caller, freed with the tick */
 	struct run_custom_rows *custom;    /* the custom metrics' values of the second (run_custom.h);
+	                                      NULL: the plan has none */
+	struct run_monitor_rows *monitors; /* the monitored values of the second (run_monitors.h);
 	                                      NULL: the plan has none */
 };
 

@@ -422,6 +422,11 @@ struct plan {
 	json_t *definition;        /* the definition as given (a reference is held) */
 	struct plan_event *events; /* `events`, sorted by at_ns */
 	int nevents;
+	struct plan_monitor *monitors;     /* `monitors`: the target's metrics scraped during the run */
+	int nmonitors;
+	struct plan_monitor_value *monitor_values; /* every monitor's named values, monitor by monitor:
+	                                              tick->monitors[i] */
+	int nmonitor_values;
 	/* `setup` and `teardown` (engine/setup.h): steps run once per run, before the VUs start and
 	   after they end; the variables setup extracts (setup_slots) are read-only data for every VU */
 	struct plan_step *setup;
@@ -445,6 +450,43 @@ struct plan_event {
 	int64_t timeout_ns;        /* the request's whole time (default 10 s) */
 };
 #define PLAN_MAX_EVENTS 100        /* timed events per definition */
+
+/* A label matcher of a Prometheus selector: label="v", label!="v", label=~"re", label!~"re". */
+enum plan_match_op { PLAN_MATCH_EQ, PLAN_MATCH_NE, PLAN_MATCH_RE, PLAN_MATCH_NRE };
+struct plan_label_matcher {
+	char *label;
+	enum plan_match_op op;
+	char *value;               /* EQ, NE: the value; RE, NRE: the regex as written */
+	struct pattern_regex *re;  /* RE, NRE: compiled, anchored at both ends as Prometheus does */
+};
+
+/* One named value of a monitor: a Prometheus selector (the matching series summed; counters as
+   per-second rates) or a JSON Pointer into a JSON document. */
+struct plan_monitor_value {
+	char *name;                /* unique in the definition: "monitor:NAME" in thresholds */
+	int monitor;               /* index in plan->monitors */
+	char *selector;            /* as written: the series name and its matchers, or the pointer */
+	char *metric;              /* Prometheus: the series name */
+	struct plan_label_matcher *matchers;
+	int nmatchers;
+	struct pattern_pointer *pointer;   /* JSON */
+};
+
+enum plan_monitor_kind { PLAN_MONITOR_PROMETHEUS, PLAN_MONITOR_JSON };
+
+/* A monitor: one URL scraped every `interval_ns` during the run (engine/scrape.h). */
+struct plan_monitor {
+	char *name;                /* as given, or the URL */
+	char *url;                 /* absolute, its origin checked against the target allowlist */
+	enum plan_monitor_kind kind;
+	int64_t interval_ns;       /* default 1 s */
+	int64_t timeout_ns;        /* of one scrape (default: the interval, at most 5 s) */
+	int max_series;            /* Prometheus: distinct series kept (default 100): the rest dropped */
+	int first_value, nvalues;  /* plan->monitor_values[first_value .. + nvalues) */
+};
+#define PLAN_MAX_MONITORS 16
+#define PLAN_MAX_MONITOR_VALUES 64         /* named values over every monitor */
+#define PLAN_MONITOR_MAX_SERIES 10000
 #define PLAN_EVENT_NAME_MAX 64     /* bytes of an event's name */
 
 /* Frees a plan and everything in it. NULL is a no-op. */

@@ -28,6 +28,7 @@ static const char *const root_keys[] = {
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
 	"thresholds", "events", "random", "defaultName", "metrics", "driftMinSteady", "setup", "teardown",
+	"monitors",
 	NULL,
 };
 
@@ -124,6 +125,7 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	custom_metric_parse(c, def);       /* before the steps that record into them */
 	scenario_parse_all(c, def);
 	events_parse(c, def);
+	monitors_parse(c, def);            /* before the thresholds that name their values */
 	flow_setup(c, def);
 	feed_load_check_unique(c);
 	/* thresholds: after everything they may name (endpoints, scenarios, tasks, checks) */
@@ -229,6 +231,7 @@ plan_free(struct plan *p)
 	if (p == NULL)
 		return;
 	threshold_plan_free(p);    /* thresholds and the steps' series lists */
+	monitors_free(p);
 	for (int i = 0; i < p->nevents; i++) {
 		free(p->events[i].name);
 		free(p->events[i].method);

@@ -114,6 +114,19 @@ void walk_get_flag(struct walk *c, json_t *obj, const char *key, int *out);
 /* Reads root's `events` into c->plan->events. */
 void events_parse(struct walk *c, json_t *root);
 
+/* ---- monitors.c: `monitors`, the target's metrics scraped during the run */
+
+/* Reads root's `monitors` into c->plan->monitors and ->monitor_values. */
+void monitors_parse(struct walk *c, json_t *root);
+/* A threshold's key (n: the length of its name before any '{') when it names a monitored value
+   ("monitor:NAME"): -1 when it does not begin so; 0 and *value (index in plan->monitor_values);
+   1 when it names none or has tags (error recorded). */
+int monitors_threshold_key(struct walk *c, const char *key, size_t n, int *value);
+/* Frees what one value holds. */
+void monitors_value_fini(struct plan_monitor_value *v);
+/* Frees plan->monitors and plan->monitor_values. */
+void monitors_free(struct plan *p);
+
 /* ---- request.c: requests, steps, tasks */
 
 /* Reads baseUrl into c->base_url. */

@@ -58,7 +58,7 @@ static const char *const type_aggs[] = {
 static const char *const agg_words[] = {
 	[THRESHOLD_AVG] = "avg", [THRESHOLD_MIN] = "min", [THRESHOLD_MAX] = "max",
 	[THRESHOLD_MED] = "med", [THRESHOLD_PCT] = "p", [THRESHOLD_RATE] = "rate",
-	[THRESHOLD_COUNT] = "count", [THRESHOLD_VALUE] = "value",
+	[THRESHOLD_COUNT] = "count", [THRESHOLD_VALUE] = "value", [THRESHOLD_LAST] = "last",
 };
 static const char *const op_names[] = {
 	[THRESHOLD_LT] = "<", [THRESHOLD_LE] = "<=", [THRESHOLD_GT] = ">", [THRESHOLD_GE] = ">=",
@@ -181,11 +181,11 @@ threshold_expr_parse(const char *src, struct threshold_expr *out, char **cause)
 		for (w = p; (*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z'); w++)
 			;
 		n = (size_t)(w - p);
-		for (i = 0; i <= THRESHOLD_VALUE; i++) {
+		for (i = 0; i <= THRESHOLD_LAST; i++) {
 			if (i != THRESHOLD_PCT && strlen(agg_words[i]) == n && strncmp(agg_words[i], p, n) == 0)
 				break;
 		}
-		if (i > THRESHOLD_VALUE)
+		if (i > THRESHOLD_LAST)
 			return fail(cause, src, "expected " LIKE);
 		e.agg = (enum threshold_agg)i;
 		p = w;
@@ -545,7 +545,7 @@ out:
 
 static int
 parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metric, int *endpoint,
-    int *series, int *check, int *custom, int *group)
+    int *series, int *check, int *custom, int *group, int *monitor)
 {
 	const char *brace = strchr(key, '{'), *close;
 	size_t n = brace ? (size_t)(brace - key) : strlen(key);
@@ -559,6 +559,10 @@ parse_key(struct walk *c, struct threshold_plan *tp, const char *key, int *metri
 	}
 	while (n > 0 && isspace((unsigned char)key[n - 1]))
 		n--;
+	if ((rc = monitors_threshold_key(c, key, n, monitor)) >= 0) {
+		*metric = METRIC_N;
+		return rc == 0 ? 0 : -1;
+	}
 	m = metric_find(key, n);
 	if (m < 0 && (rc = custom_metric_threshold_key(c, key, n, custom)) >= 0) {
 		*metric = METRIC_N;
@@ -647,7 +651,7 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 {
 	static const char *const keys[] = { "threshold", "abortOnFail", "delayAbortEval",
 	    "baselineRequired", NULL };
-	const struct metric *m = d->custom >= 0 ? NULL : metric_get(d->metric);
+	const struct metric *m = d->custom >= 0 || d->monitor >= 0 ? NULL : metric_get(d->metric);
 	const char *src;
 	char *cause, agg[32];
 
@@ -727,6 +731,22 @@ parse_one(struct walk *c, json_t *e, struct threshold_def *d)
 		return -1;
 	}
 	threshold_agg_name(d->expr.agg, d->expr.pct, agg, sizeof agg);
+	if (d->monitor >= 0) {
+		char *q = quoted(src);
+		int rc = -1;
+		if (d->expr.agg == THRESHOLD_RATE || d->expr.agg == THRESHOLD_COUNT)
+			walk_err(c, "expected max, min, avg, last, med or p(N) (over the seconds' values) on a "
+			    "monitored value, got %s", q);
+		else if ((d->expr.agg == THRESHOLD_PCT || d->expr.agg == THRESHOLD_MED) && d->abort_on_fail)
+			walk_err(c, "a percentile of a monitored value is judged at the end of the run: it "
+			    "cannot abortOnFail, got %s", q);
+		else if (d->expr.window_s > 0 || d->expr.relative)
+			walk_err(c, "expected no window and no baseline on a monitored value, got %s", q);
+		else
+			rc = 0;
+		free(q);
+		return rc;
+	}
 	if (m == NULL) {
 		const struct plan_metric *pm = &c->plan->metrics[c->plan->metric_slots[d->custom].metric];
 		char *q = quoted(src);
@@ -844,11 +864,12 @@ threshold_plan_parse(struct walk *c, json_t *thresholds)
 	old = walk_key(c, "thresholds");
 	json_object_foreach(thresholds, key, arr) {
 		size_t old2 = walk_key(c, key);
-		int metric, endpoint, series, check, custom, group;
+		int metric, endpoint, series, check, custom, group, monitor = -1;
 		size_t i;
 		json_t *e;
 
-		if (parse_key(c, tp, key, &metric, &endpoint, &series, &check, &custom, &group) != 0) {
+		if (parse_key(c, tp, key, &metric, &endpoint, &series, &check, &custom, &group,
+		    &monitor) != 0) {
 			walk_pop(c, old2);
 			continue;
 		}
@@ -859,7 +880,7 @@ threshold_plan_parse(struct walk *c, json_t *thresholds)
 		}
 		json_array_foreach(arr, i, e) {
 			struct threshold_def d = { .metric = metric, .endpoint = endpoint, .series = series,
-			    .check = check, .custom = custom, .step_group = group };
+			    .check = check, .custom = custom, .step_group = group, .monitor = monitor };
 			size_t old3 = walk_index(c, i);
 
 			if (parse_one(c, e, &d) != 0) {

@@ -33,6 +33,7 @@
 enum threshold_agg {
 	THRESHOLD_AVG, THRESHOLD_MIN, THRESHOLD_MAX, THRESHOLD_MED, THRESHOLD_PCT,
 	THRESHOLD_RATE, THRESHOLD_COUNT, THRESHOLD_VALUE,
+	THRESHOLD_LAST,            /* a monitored value's latest second (monitors only) */
 };
 enum threshold_op { THRESHOLD_LT, THRESHOLD_LE, THRESHOLD_GT, THRESHOLD_GE, THRESHOLD_EQ, THRESHOLD_NE };
 
@@ -80,6 +81,8 @@ struct threshold_def {
 	int custom;                /* a custom metric's series: plan->metric_slots[custom] and
 	                              tick->custom[custom]; -1: a built-in metric */
 	enum metric_type custom_type;      /* custom >= 0: the custom metric's type */
+	int monitor;               /* "monitor:NAME": plan->monitor_values[monitor] and
+	                              tick->monitors[monitor]; -1: not a monitored value */
 	int endpoint;              /* {name:X} alone: endpoint index; else -1 */
 	int series;                /* other selectors: series index; else -1 */
 	int check;                 /* checks{check:X}: plan->check_names index; else -1 */

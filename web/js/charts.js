@@ -300,3 +300,99 @@ export class LatencySpectrum {
 
   destroy() { if (this.u) this.u.destroy(); this.u = null; }
 }
+
+// Plain numbers with a short suffix: 1.2k, 41M (bytes, counts, rates alike).
+const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 2 });
+function monitorFmt(v) {
+  return v === null || v === undefined || !isFinite(v) ? "–" : compact.format(v);
+}
+
+// The run's monitored values (the definition's `monitors`, docs/test-definition.md "Monitors"),
+// one small chart each under the load charts: filled from GET /api/runs/{id}/monitors (a finished
+// run, or a live one's seconds so far) and then from live ticks (`monitors`). A second whose scrape
+// failed (a gap) is a break in the line; a second without a scrape (an interval above 1 s) is no
+// point, so the line joins the scrapes. The charts are made at the first data
+// that names values; a run without monitors shows nothing.
+export class MonitorCharts {
+  constructor(container) {
+    this.container = container;
+    this.charts = new Map();   // name -> { u, x, y, last }
+    this.ro = null;
+  }
+
+  get names() { return [...this.charts.keys()]; }
+
+  // Points of a value so far.
+  points(name) { const c = this.charts.get(name); return c ? c.x.length : 0; }
+
+  chart(name, kind, monitor) {
+    let c = this.charts.get(name);
+    if (c || !uPlot) return c;
+    const el = document.createElement("div");
+    el.className = "chart chart-monitor";
+    el.dataset.monitor = name;
+    this.container.append(el);
+    const unit = kind === "rate" ? "/s" : "";
+    const w = Math.max(320, this.container.clientWidth - 8);
+    const u = new uPlot({
+      title: `${name}${kind === "rate" ? " (per second)" : ""} · ${monitor}`, width: w, height: 150,
+      cursor: { sync: { key: "run" } }, legend: { live: true },
+      scales: { x: { time: false } },
+      axes: [{ stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, space: 70,
+        incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400],
+        values: (uu, vals) => vals.map((v) => v === null ? "" : elapsed(v)) },
+      { stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") }, size: 70,
+        values: (uu, vals) => vals.map((v) => v === null ? "" : monitorFmt(v) + unit) }],
+      series: [{ label: "time", value: (uu, v) => v === null || v === undefined ? "–" : "+" + elapsed(v) },
+        { label: name, stroke: css("--c-p95"), width: 2, spanGaps: false,
+          value: (uu, v) => v === null || v === undefined ? "–" : monitorFmt(v) + unit }],
+    }, [[], []], el);
+    c = { u, x: [], y: [], last: -1 };
+    this.charts.set(name, c);
+    if (!this.ro) {
+      this.ro = new ResizeObserver(() => {
+        const ww = Math.max(320, this.container.clientWidth - 8);
+        for (const m of this.charts.values()) if (Math.abs(ww - m.u.width) >= 4) m.u.setSize({ width: ww, height: m.u.height });
+      });
+      this.ro.observe(this.container);
+    }
+    return c;
+  }
+
+  add(c, second, value) {
+    if (second <= c.last) return;
+    c.last = second;
+    c.x.push(second);
+    c.y.push(value === undefined ? null : value);
+  }
+
+  // The stored seconds (GET /api/runs/{id}/monitors): replaces what was drawn.
+  load(doc) {
+    const mons = (doc && doc.monitors) || {};
+    for (const [name, m] of Object.entries(mons)) {
+      const c = this.chart(name, m.kind, m.monitor);
+      if (!c) continue;
+      c.x.length = 0; c.y.length = 0; c.last = -1;
+      // a second without a scrape (an interval above 1 s) is no point; a failed one is a break
+      for (const s of m.samples || []) if (s.scrapes > 0) this.add(c, s.second, s.value);
+      c.u.setData([c.x, c.y]);
+    }
+  }
+
+  // One live tick.
+  tick(m) {
+    for (const v of m.monitors || []) {
+      const c = this.chart(v.name, v.kind, v.monitor);
+      if (!c || !(v.scrapes > 0)) continue;
+      this.add(c, m.second, v.value);
+      c.u.setData([c.x, c.y]);
+    }
+  }
+
+  destroy() {
+    if (this.ro) this.ro.disconnect();
+    for (const c of this.charts.values()) c.u.destroy();
+    this.charts.clear();
+    this.container.replaceChildren();
+  }
+}

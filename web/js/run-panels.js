@@ -321,7 +321,8 @@ export class RunPanels {
       h("ul", {},
         h("li", {}, h("a", { href: `/api/runs/${this.id}/summary`, download: `run-${this.id}-summary.json` }, "k6 summary JSON"), " (handleSummary shape)"),
         h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv` }, "per-second samples, total (CSV)")),
-        ...((rp.endpoints || []).map((e) => h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv?endpoint=${encodeURIComponent(e.name)}` }, `per-second samples, ${e.name} (CSV)`))))));
+        ...((rp.endpoints || []).map((e) => h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv?endpoint=${encodeURIComponent(e.name)}` }, `per-second samples, ${e.name} (CSV)`)))),
+        ...(s && s.monitors ? [h("li", {}, h("a", { href: `/api/runs/${this.id}/monitors.csv`, id: "monitors-csv" }, "monitored values per second (CSV)"))] : [])));
     fill(this.el.finished, findingsSection(s.findings), h("div", { class: "grid2" }, summary, phaseSec),
       this.spectrumSection(rp.endpoints || []), groupSec, customSection(s), downloads);
     this.renderChecks();

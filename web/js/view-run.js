@@ -10,7 +10,7 @@
 import { get, ENDED } from "./api.js";
 import { h, fill, banner } from "./dom.js";
 import { errorText } from "./fmt.js";
-import { RunCharts } from "./charts.js";
+import { RunCharts, MonitorCharts } from "./charts.js";
 import { RunHead } from "./run-head.js";
 import { RunStream } from "./run-stream.js";
 import { RunPanels } from "./run-panels.js";
@@ -38,7 +38,7 @@ export async function runView(main, id) {
   const users = new RunUsers(id, page, { changed: (r) => { run.changes = r.changes; showChanges(); } });
   const notes = new NotificationsPanel(id);
   const stream = new RunStream(id, page, {
-    tick: (m) => { panels.tick(m); head.tick(m); epCharts.tick(m); },
+    tick: (m) => { panels.tick(m); head.tick(m); epCharts.tick(m); monCharts.tick(m); },
     state: onState,
     change: (c) => {
       // the answer to our own Apply may have brought it already
@@ -54,6 +54,9 @@ export async function runView(main, id) {
     resync: reloadRun,
   });
   const chartsEl = h("div", { class: "charts", id: "charts" });
+  // the target's own metrics (the definition's monitors), under the load charts
+  const monEl = h("div", { class: "charts", id: "monitor-charts" });
+  const monCharts = new MonitorCharts(monEl);
   // what a run measured: panels and charts; hidden for a run that never ran (cancelled)
   const bodyEl = h("div", { id: "run-body" });
   const baselineEl = h("div", { class: "baseline-bar", id: "baseline-bar" });
@@ -75,6 +78,8 @@ export async function runView(main, id) {
     // the event markers drawn on each chart: [chart][i] = its label
     eventMarkers: () => charts ? charts.charts.map((u) => [...u.over.querySelectorAll(".event-marker")].map((e) => e.textContent)) : [],
     endpointCharts: () => epCharts.names,
+    monitorCharts: () => monCharts.names,
+    monitorPoints: (name) => monCharts.points(name),
     endpointPoints: (name) => { const c = epCharts.picked.get(name); return c ? c.x.length : 0; },
   });
 
@@ -89,7 +94,7 @@ export async function runView(main, id) {
     return;
   }
   if (destroyed) return;
-  fill(bodyEl, panels.el.health, chartsEl, epCharts.el, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks),
+  fill(bodyEl, panels.el.health, chartsEl, monEl, epCharts.el, h("div", { class: "grid2" }, panels.el.thresholds, panels.el.checks),
     panels.el.endpoints, panels.failures.el.panel, panels.el.finished, notes.el);
   fill(main, head.el.head, head.el.shape, head.el.meta, baselineEl, head.el.controls, users.el, head.el.progress,
     panels.failures.el.alarm, bodyEl);
@@ -107,6 +112,7 @@ export async function runView(main, id) {
     clearInterval(clock);
     notes.destroy();
     if (charts) charts.destroy();
+    monCharts.destroy();
     epCharts.destroy();
     if (panels.spectrum) panels.spectrum.destroy();
   }
@@ -121,6 +127,9 @@ export async function runView(main, id) {
     await stream.load(charts);
     charts.setChanges(run.changes);
     charts.setEvents(run.events);
+    if (run.definition && run.definition.monitors) {
+      try { monCharts.load(await get(`/api/runs/${id}/monitors`)); } catch (err) { /* drawn from the ticks */ }
+    }
     // the picked endpoints again, at the step just read (a finished run's stored seconds)
     for (const name of epCharts.names) { await epCharts.pick(name, false); await epCharts.pick(name, true); }
     await panels.load();
