@@ -75,7 +75,7 @@ usage(FILE *f)
 	    "  compare A B [--server URL] [--json]\n"
 	    "                       compare run B with run A (ids on a daemon, or two summary files\n"
 	    "                       of --summary-export): exit 0, 99 a regression, 2 cannot compare\n"
-	    "  agent --listen ADDR:PORT --token-file PATH [--config PATH]\n"
+	    "  agent --listen ADDR:PORT --token-file PATH [--config PATH] [--tls-cert P --tls-key P]\n"
 	    "                       run shares of tests for a controller (docs/agent-protocol.md)\n"
 	    "  merge A.json B.json ... [-o OUT]\n"
 	    "                       merge the summaries of shares run with --execution-segment (and\n"

@@ -711,6 +711,8 @@ usage(FILE *f)
 	    "                         one a line; not readable by every user\n"
 	    "  --config PATH          a rampage config: its [security] allow_targets narrows what the\n"
 	    "                         controller allows, its env_allow and [limits] apply\n"
+	    "  --tls-cert PATH, --tls-key PATH\n"
+	    "                         serve wss:// with this certificate chain and key (PEM)\n"
 	    "  --workers N            engine worker threads (default: one per usable core)\n"
 	    "  --log-level LEVEL      error, warning, notice, info (default) or debug\n"
 	    "\n"
@@ -725,11 +727,13 @@ agent_main(int argc, char **argv)
 		{ "token-file", required_argument, NULL, 't' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen = NULL, *token_file = NULL, *config = NULL;
+	const char *listen = NULL, *token_file = NULL, *config = NULL, *cert = NULL, *key = NULL;
 	struct agent a;
 	struct conf cfg;
 	struct lws_context_creation_info info;
@@ -744,6 +748,8 @@ agent_main(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 't': token_file = optarg; break;
 		case 'c': config = optarg; break;
+		case 'C': cert = optarg; break;
+		case 'K': key = optarg; break;
 		case 'w':
 			a.workers = atoi(optarg);
 			if (a.workers < 1 || a.workers > 1024) {
@@ -767,6 +773,10 @@ agent_main(int argc, char **argv)
 		fprintf(stderr, "rampage agent: %s\n", optind < argc ? "unexpected argument" :
 		    "--listen and --token-file are required");
 		usage(stderr);
+		return 2;
+	}
+	if ((cert == NULL) != (key == NULL)) {
+		fprintf(stderr, "rampage agent: --tls-cert and --tls-key go together\n");
 		return 2;
 	}
 	conf_init(&cfg);
@@ -806,6 +816,12 @@ agent_main(int argc, char **argv)
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if (strchr(host, ':') == NULL)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	if (cert != NULL) {
+		/* lws reads both files now: a bad one fails lws_create_context below */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cert;
+		info.ssl_private_key_filepath = key;
+	}
 	info.protocols = protocols;
 	info.gid = -1;
 	info.uid = -1;
@@ -813,7 +829,8 @@ agent_main(int argc, char **argv)
 	info.timeout_secs = 5;
 	a.ctx = lws_create_context(&info);
 	if (a.ctx == NULL) {
-		cause = xasprintf("--listen %s: cannot listen (libwebsockets)", listen);
+		cause = xasprintf("--listen %s: cannot listen%s (libwebsockets; see its lines above)",
+		    listen, cert != NULL ? ", or --tls-cert/--tls-key cannot be used" : "");
 		goto fail_mb;
 	}
 	a.vh = lws_get_vhost_by_name(a.ctx, "default");
@@ -824,7 +841,8 @@ agent_main(int argc, char **argv)
 		goto fail_ctx;
 	}
 	pthread_setname_np(a.service, "agent");
-	log_notice("agent: listening on ws://%s%s%s:%d (%d cores usable)", strchr(host, ':') ? "[" : "",
+	log_notice("agent: listening on %s://%s%s%s:%d (%d cores usable)", cert != NULL ? "wss" : "ws",
+	    strchr(host, ':') ? "[" : "",
 	    host, strchr(host, ':') ? "]" : "", port, a.cores);
 
 	while (sigwait(&set, &sig) != 0 || (sig != SIGINT && sig != SIGTERM))

@@ -245,4 +245,36 @@ if [ -f "$SANDBOX/done3.json" ]; then
 		"the merged http_reqs is the sum of the shares'"
 	is "$(jq -c .rampage.merge.complete "$SANDBOX/m.json")" true "and the segments make up the whole"
 fi
+# TLS: --tls-cert/--tls-key serve wss://; the hello comes over TLS checked against the certificate,
+# and a plain ws:// client gets no hello.
+if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$SANDBOX/key.pem" -out "$SANDBOX/cert.pem" -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+	"$RAMPAGE" agent --listen 127.0.0.1:0 --token-file "$SANDBOX/tokens" --tls-cert "$SANDBOX/cert.pem" \
+		--tls-key "$SANDBOX/key.pem" >"$SANDBOX/agent-tls.log" 2>&1 &
+	PIDS="$PIDS $!"
+	port=$(wait_for_log "$SANDBOX/agent-tls.log" 'listening on wss://127\.0\.0\.1:[0-9]+' | grep -Eo '[0-9]+$') ||
+		bail "the TLS agent did not start"
+	cat >"$SANDBOX/tls.py" <<'EOF'
+import asyncio, json, ssl, sys, websockets
+port, token, ca = sys.argv[1:4]
+async def main():
+    ctx = ssl.create_default_context(cafile=ca)
+    ws = await websockets.connect("wss://127.0.0.1:%s/" % port, ssl=ctx,
+                                  extra_headers={"Authorization": "Bearer " + token})
+    print("tls", json.loads(await asyncio.wait_for(ws.recv(), 10))["type"])
+    await ws.close()
+    try:
+        ws = await websockets.connect("ws://127.0.0.1:%s/" % port, open_timeout=5,
+                                      extra_headers={"Authorization": "Bearer " + token})
+        print("plain", json.loads(await asyncio.wait_for(ws.recv(), 5))["type"])
+    except Exception:
+        print("plain refused")
+asyncio.run(main())
+EOF
+	out=$(/usr/bin/python3 "$SANDBOX/tls.py" "$port" "$TOKEN" "$SANDBOX/cert.pem" 2>&1)
+	like "$out" '^tls hello' "TLS: wss:// with the agent's certificate gets the hello"
+	like "$out" 'plain refused' "and a plain ws:// client does not"
+else
+	ok 0 "# SKIP openssl cannot make a certificate"
+fi
 done_testing
