@@ -43,6 +43,7 @@
 #include "core/segment.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
+#include "engine/setup.h"
 #include "metrics/summary.h"
 #include "metrics/tick.h"
 #include "security/security.h"
@@ -80,6 +81,7 @@ struct run {
 	struct plan *plan;
 	struct segment *segment;
 	struct security *ctrl;     /* the controller's allow_targets */
+	struct setup_data *setup;  /* the controller ran setup: its variables; NULL: setup runs here */
 	const struct security *own;/* the agent's own policy (narrows the controller's) */
 	int64_t start_mono_ns;     /* CLOCK_MONOTONIC instant to start at */
 	pthread_t thread;
@@ -197,7 +199,7 @@ runner(void *arg)
 {
 	struct run *r = arg;
 	struct engine_options eo = { .workers = r->agent->workers, .allow_addr = allow_addr,
-		.allow_arg = r, .segment = r->segment };
+		.allow_arg = r, .segment = r->segment, .setup_data = r->setup };
 	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .arg = r };
 	struct timespec ts = clock_ts(r->start_mono_ns);
 	struct engine *e;
@@ -257,6 +259,7 @@ run_free(struct run *r)
 	engine_free(r->engine);
 	plan_free(r->plan);
 	segment_free(r->segment);
+	setup_data_free(r->setup);
 	security_free(r->ctrl);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
@@ -354,6 +357,70 @@ env(void *arg, const char *name)
 	return security_env(r->own, name);
 }
 
+/* The slot of setup's variable `name` (one that a setup step extracts), or -1. */
+static int
+setup_slot(const struct plan *plan, const char *name)
+{
+	for (int i = 0; i < plan->nsetup; i++)
+		for (int j = 0; j < plan->setup[i].nextracts; j++)
+			if (strcmp(plan->setup[i].extracts[j].var, name) == 0)
+				return plan->setup[i].extracts[j].slot;
+	return -1;
+}
+
+/*
+ * prepare's setup_data: the variables the controller's run of setup extracted, into r->setup (the
+ * engine then sends neither setup nor teardown). Every variable setup extracts must be given, as a
+ * string, number or boolean. 0, or -1 with *field ("setup_data.NAME") and *cause.
+ */
+static int
+setup_given(struct run *r, json_t *given, const char **field, char **cause)
+{
+	static char field_buf[160];   /* service thread only */
+	const char *name;
+	json_t *v;
+
+	*field = "setup_data";
+	if (r->plan->nsetup == 0) {
+		*cause = xstrdup("the definition has no setup: leave setup_data out");
+		return -1;
+	}
+	r->setup = setup_data_new(r->plan);
+	json_object_foreach(given, name, v) {
+		int slot = setup_slot(r->plan, name), rc;
+		snprintf(field_buf, sizeof field_buf, "setup_data.%s", name);
+		*field = field_buf;
+		if (slot < 0) {
+			*cause = xstrdup("not a variable the definition's setup extracts");
+			return -1;
+		}
+		if (json_is_string(v))
+			rc = setup_data_set(r->setup, slot, json_string_value(v), json_string_length(v), 0);
+		else if (json_is_number(v) || json_is_boolean(v)) {
+			char *s = json_dumps(v, JSON_ENCODE_ANY);
+			rc = setup_data_set(r->setup, slot, s, strlen(s), 1);
+			free(s);
+		} else {
+			*cause = xstrdup("expected a string, a number or a boolean");
+			return -1;
+		}
+		if (rc != 0) {
+			*cause = xstrdup("longer than the definition's variable cap");
+			return -1;
+		}
+	}
+	for (int i = 0; i < r->plan->nsetup; i++)
+		for (int j = 0; j < r->plan->setup[i].nextracts; j++)
+			if (json_object_get(given, r->plan->setup[i].extracts[j].var) == NULL) {
+				snprintf(field_buf, sizeof field_buf, "setup_data.%s",
+				    r->plan->setup[i].extracts[j].var);
+				*field = field_buf;
+				*cause = xstrdup("missing: setup extracts it, and the controller ran setup");
+				return -1;
+			}
+	return 0;
+}
+
 /* A prepare message: validate, build the plan and the segment, answer prepared or an error. */
 static void
 prepare(struct agent *a, json_t *msg)
@@ -370,12 +437,6 @@ prepare(struct agent *a, json_t *msg)
 	}
 	if (agent_msg_prepare_parse(msg, &p, &field, &cause) != 0)
 		goto refuse;
-	if (p.setup_data != NULL) {
-		field = "setup_data";
-		cause = xstrdup("not supported yet by this agent: leave it out (each agent then runs the "
-		    "definition's setup itself)");
-		goto refuse;
-	}
 	r = xcalloc(1, sizeof *r);
 	r->agent = a;
 	r->own = a->sec;
@@ -421,6 +482,10 @@ prepare(struct agent *a, json_t *msg)
 			return;
 		}
 		testdef_errors_fini(&errs);
+	}
+	if (p.setup_data != NULL && setup_given(r, p.setup_data, &field, &cause) != 0) {
+		run_free(r);
+		goto refuse;
 	}
 	summary_series_init(&r->series, a->workers > 0 ? a->workers : a->cores);
 	run_free(a->run);

@@ -6,8 +6,9 @@
 # start instant, each second's tick carries blobs that decode to its counts, the shares' requests
 # add up to what the demo target counted itself and to what `rampage merge` makes of their done
 # summaries; an arrival rate's shares add up to the asked total; stop and force_stop reach every
-# agent (each sends done, interrupted, within a tick or two); the narrower agent refuses a target
-# its own policy does not allow, at prepare. No wall-clock asserts: orders and counts only.
+# agent (each sends done, interrupted, within a tick or two); setup data the controller sends
+# replaces the agent's setup; the narrower agent refuses a target its own policy does not allow, at
+# prepare; --tls-cert/--tls-key serve wss://. No wall-clock asserts: orders and counts only.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -198,6 +199,38 @@ async def main():
         await ws.send(json.dumps({"type": "stop"}))
         m = await recv(ws)
     check(m.get("type") == "error" and m.get("code") == "not_running", "stop with no run: an error", m)
+
+    # setup data: the controller ran setup; the agent sends neither setup nor teardown (each would
+    # fail here, a 404, and say so in done's error), and its VUs read the variables given
+    st = {"baseUrl": demo, "setup": [{"name": "log in", "path": "/no-such-path",
+          "extract": {"what": {"json": "/what"}}}],
+          "teardown": [{"name": "clean up", "path": "/no-such-teardown"}],
+          "scenarios": {"s": {"executor": "per-vu-iterations", "vus": 1, "iterations": 3,
+                              "tasks": [{"name": "use", "path": "/api/{{what}}", "checks": [{"status": 200}]}]}}}
+    async def run_one(ws, msg):
+        await ws.send(json.dumps(msg))
+        m = await recv(ws)
+        if m["type"] != "prepared":
+            return m
+        await ws.send(json.dumps({"type": "start", "at_ns": time.time_ns()}))
+        while m["type"] != "done":
+            m = await recv(ws)
+        return m
+    ws = wss[0]
+    prep = {"type": "prepare", "definition": st, "allow_targets": "127.0.0.0/8"}
+    m = await run_one(ws, dict(prep, setup_data={"what": "health"}))
+    checks = (m.get("summary") or {}).get("metrics", {}).get("checks", {}).get("values", {})
+    check(m["type"] == "done" and m["error"] is None and checks.get("passes") == 3 and checks.get("fails") == 0,
+          "setup_data: neither setup nor teardown is sent, and the VUs read its variables (3 checks pass)", m.get("error") or checks)
+    m = await run_one(ws, prep)
+    check(m["type"] == "done" and "setup" in (m["error"] or ""),
+          "without setup_data the agent runs setup itself (here it fails)", m.get("error"))
+    m = await run_one(ws, dict(prep, setup_data={"nope": "x"}))
+    check(m.get("type") == "error" and m.get("field") == "setup_data.nope",
+          "setup_data naming a variable setup does not extract is refused, naming it", m)
+    m = await run_one(ws, dict(prep, setup_data={}))
+    check(m.get("type") == "error" and m.get("field") == "setup_data.what",
+          "setup_data missing a variable setup extracts is refused, naming it", m)
 
     # the agent's own allow_targets narrows the controller's
     ws = await connect(3)
