@@ -52,6 +52,7 @@
 
 #define RX_CAP          (4 * 1024 * 1024)   /* bytes of one controller message (a definition) */
 #define CLOSE_TRY_LATER 1013                /* RFC 6455 registry: "Try Again Later" */
+#define QUEUE_MAX       600                 /* messages unsent to the controller (10 min of ticks) */
 #define CLOSE_UNAUTHORIZED 4401             /* private range (RFC 6455 7.4.2): no or wrong token */
 
 enum agent_state {
@@ -108,6 +109,7 @@ struct agent {
 	enum agent_state state;
 	struct lws *ctrl;          /* the attached controller, or NULL */
 	struct out *q_head, *q_tail;
+	int qlen;
 	unsigned char *rx;
 	size_t rxlen;
 	struct run *run;           /* prepared or running; NULL when idle */
@@ -299,14 +301,29 @@ set_state(struct agent *a, enum agent_state to)
 	a->state = to;
 }
 
-/* Queues a message for the controller (dropped when none is attached). */
+/* Queues a message for the controller (dropped when none is attached). A controller that leaves
+   QUEUE_MAX messages unread is closed (1008): our memory must not follow a stalled reader. */
 static void
 send_out(struct agent *a, struct out *o)
 {
+	struct conn *c;
+
 	if (a->ctrl == NULL) {
 		free(o);
 		return;
 	}
+	c = lws_wsi_user(a->ctrl);
+	if (a->qlen >= QUEUE_MAX) {
+		free(o);
+		if (c->close_code == 0) {
+			log_warn("agent: the controller reads too slowly (%d messages unsent): closing", a->qlen);
+			c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+			c->close_reason = "too slow: messages unsent piled up";
+			lws_callback_on_writable(a->ctrl);
+		}
+		return;
+	}
+	a->qlen++;
 	if (a->q_tail != NULL)
 		a->q_tail->next = o;
 	else
@@ -634,6 +651,7 @@ detach(struct agent *a)
 		free(o);
 	}
 	a->q_tail = NULL;
+	a->qlen = 0;
 	a->rxlen = 0;
 	if (a->state == AGENT_STARTING || a->state == AGENT_RUNNING) {
 		log_warn("agent: the controller left during a run: force-stopping it");
@@ -708,6 +726,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		a->q_head = o->next;
 		if (a->q_head == NULL)
 			a->q_tail = NULL;
+		a->qlen--;
 		n = lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
 		free(o);
 		if (n < 0)
