@@ -9,6 +9,7 @@
 
 #include "agent/agent_msg.h"
 #include "core/xmalloc.h"
+#include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
@@ -219,6 +220,18 @@ agent_msg_tick(const struct plan *plan, const struct tick *t)
 		json_array_append_new(a, m);
 	}
 	json_object_set_new(o, "custom", a);
+	a = json_array();
+	for (int i = 0; i < t->nseries; i++)
+		json_array_append_new(a, endpoint_json(NULL, &t->series[i]));
+	json_object_set_new(o, "series", a);
+	a = json_array();
+	for (int i = 0; t->failures != NULL && i < failures_n(t->failures); i++) {
+		const struct failure *f = failures_get(t->failures, i);
+		json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:s, s:I}", "endpoint", f->endpoint,
+		    "kind", failure_kind_name(f->kind), "other", f->other, "message", f->message,
+		    "count", (json_int_t)f->count));
+	}
+	json_object_set_new(o, "failures", a);
 	a = json_array();
 	for (int i = 0; i < t->ngroups_dur; i++)
 		json_array_append_new(a, agent_msg_hist(t->group_duration[i]));

@@ -52,7 +52,8 @@ json_t *agent_msg_error(const char *code, const char *field, const char *message
 /*
  * One second of the run as a tick message: the second, VUs, iterations, every endpoint's and the
  * total's counters with their histograms (hist_encode blobs in base64), checks, custom metrics
- * (trends with their histograms) and group durations: what a controller needs to merge the second
+ * (trends with their histograms), the thresholds' sub-metric series, the failure messages and group
+ * durations: what a controller needs to merge the second
  * of every agent exactly. New reference.
  */
 json_t *agent_msg_tick(const struct plan *plan, const struct tick *t);

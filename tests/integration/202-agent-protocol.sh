@@ -83,7 +83,8 @@ async def refused(i, tok):
         return (e.code, e.reason)
 
 def definition(sc):
-    return {"baseUrl": demo, "scenarios": {"s": dict(sc, tasks=[{"name": "health", "path": "/api/health"}])}}
+    return {"baseUrl": demo, "scenarios": {"s": dict(sc, tasks=[{"name": "health", "path": "/api/health"}])},
+            "thresholds": {"http_req_duration{status:200}": ["p(95)<60000"]}}
 
 async def run_shares(wss, sc, stop=None):
     """prepare + start the three shares; collects every agent's ticks and done."""
@@ -161,6 +162,10 @@ async def main():
                    blob_count(t["endpoints"][0]["duration"]) == t["endpoints"][0]["requests"]
                    for r in res for t in r["ticks"])
     check(blobs_ok, "every tick's histogram blobs decode to its request counts")
+    series_ok = all(len(t["series"]) == 1 and t["series"][0]["requests"] == t["endpoints"][0]["requests"] and
+                    blob_count(t["series"][0]["duration"]) == t["series"][0]["requests"]
+                    for r in res for t in r["ticks"])
+    check(series_ok, "every tick carries the threshold's sub-metric series with its blob")
     tick_sums = [sum(t["total"]["requests"] for t in r["ticks"]) for r in res]
     done_counts = [r["done"]["summary"]["metrics"]["http_reqs"]["values"]["count"] for r in res]
     check(all(c > 0 for c in done_counts), "every share sent requests", done_counts)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "agent/agent_msg.h"
+#include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
@@ -150,6 +151,7 @@ test_tick(void)
 		tick_record(&t->endpoints[0], NULL, &s);
 	}
 	tick_sum_total(t);
+	failures_add(t->failures, 0, FAILURE_REFUSED, "connection refused", 18, 2, -1, -1);
 	m = agent_msg_tick(plan, t);
 	is_str(json_string_value(json_object_get(m, "type")), "tick", "tick: type");
 	is_int(json_integer_value(json_object_get(m, "second")), 4, "tick: second");
@@ -164,6 +166,11 @@ test_tick(void)
 	    "tick: the endpoint's duration blob decodes to its 5 requests");
 	is_int(blob_count(json_string_value(json_object_get(json_object_get(m, "total"), "duration"))), 5,
 	    "tick: the total's duration blob decodes");
+	ep = json_array_get(json_object_get(m, "failures"), 0);
+	is_str(json_string_value(json_object_get(ep, "message")), "connection refused", "tick: a failure message");
+	is_int(json_integer_value(json_object_get(ep, "count")), 2, "tick: its count");
+	is_str(json_string_value(json_object_get(ep, "kind")), failure_kind_name(FAILURE_REFUSED), "tick: its kind");
+	ok(json_is_array(json_object_get(m, "series")), "tick: the thresholds' series (none here)");
 	is_int(blob_count(json_string_value(json_object_get(m, "iteration_duration"))), 0,
 	    "tick: the iteration blob decodes (empty)");
 	json_decref(m);
