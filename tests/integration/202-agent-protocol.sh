@@ -1,14 +1,15 @@
 #!/bin/sh
 # rampage agent and its protocol (docs/agent-protocol.md), driven by a controller written here in
 # Python: three agents and one with a narrower allow_targets of its own, all on loopback. A missing
-# or wrong token and a second controller are closed before any message, with a code and reason; hello and time answers
-# carry their fields; the three run the shares 0:1/3, 1/3:2/3, 2/3:1 of one sequence from one
-# start instant, each second's tick carries blobs that decode to its counts, the shares' requests
-# add up to what the demo target counted itself and to what `rampage merge` makes of their done
-# summaries; an arrival rate's shares add up to the asked total; stop and force_stop reach every
-# agent (each sends done, interrupted, within a tick or two); setup data the controller sends
-# replaces the agent's setup; the narrower agent refuses a target its own policy does not allow, at
-# prepare; --tls-cert/--tls-key serve wss://. No wall-clock asserts: orders and counts only.
+# or wrong token and a second controller are closed before any message, with a code and reason;
+# hello and time answers carry their fields; the three run the shares 0:1/3, 1/3:2/3, 2/3:1 of one
+# sequence from one start instant, each second's tick carries blobs that decode to its counts, the
+# shares' requests add up to what the demo target counted itself and to what `rampage merge` makes
+# of their done summaries; an arrival rate's shares add up to the asked total; stop and force_stop
+# reach every agent (each sends done, interrupted, within a tick or two); setup data the controller
+# sends replaces the agent's setup; the connect guard applies the controller's list; the narrower
+# agent refuses a target its own policy does not allow, at prepare; --tls-cert/--tls-key serve
+# wss://. No wall-clock asserts: orders and counts only.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 start_demo demo
 
@@ -236,6 +237,19 @@ async def main():
     m = await run_one(ws, dict(prep, setup_data={}))
     check(m.get("type") == "error" and m.get("field") == "setup_data.what",
           "setup_data missing a variable setup extracts is refused, naming it", m)
+
+    # the connect guard applies the controller's list too: "localhost" lets the name through at
+    # prepare, but the address it resolves to is in none of the list's networks, so every connect
+    # is refused (counted as "blocked", never sent)
+    before = demo_count(); idle = demo_count() - before; before = demo_count()
+    lh = {"baseUrl": demo.replace("127.0.0.1", "localhost"), "scenarios": {"s": {"executor": "per-vu-iterations",
+          "vus": 1, "iterations": 3, "tasks": [{"name": "h", "path": "/api/health"}]}}}
+    m = await run_one(ws, {"type": "prepare", "definition": lh, "allow_targets": "localhost"})
+    total = (m.get("summary") or {}).get("rampage", {}).get("total", {})
+    blocked = total.get("errors", {})
+    check(m["type"] == "done" and total.get("requests") == 3 and blocked.get("blocked") == 3 and
+          demo_count() - before - idle == 0,
+          "at connect, an address outside the controller's allow_targets is refused (blocked, nothing sent)", total)
 
     # the agent's own allow_targets narrows the controller's
     ws = await connect(3)
