@@ -613,8 +613,9 @@ peer_name(struct lws *wsi, char *buf, size_t len)
  * Whether the upgrade's request may be the controller: a configured token in its Authorization
  * header, and no controller attached. Refused: the close code and reason are set in c (sent
  * before any message) and the refusal logged. Judged at ESTABLISHED, where lws still holds the
- * request's headers: lws 4.1.6's FILTER_PROTOCOL_CONNECTION cannot answer with a status of ours
- * without the relay http/live.c needs, and HTTP_CONFIRM_UPGRADE has a use-after-free there.
+ * request's headers: on our own listen socket a status written from lws 4.1.6's
+ * FILTER_PROTOCOL_CONNECTION did not reach the client (it read no HTTP response), and
+ * HTTP_CONFIRM_UPGRADE has a use-after-free there (http/live.c).
  */
 static bool
 attach_ok(struct agent *a, struct lws *wsi, struct conn *c)
