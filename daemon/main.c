@@ -20,6 +20,7 @@
 
 #include "cli/client.h"
 #include "cli/compare.h"
+#include "agent/agent.h"
 #include "cli/merge.h"
 #include "cli/run.h"
 #include "cli/mark.h"
@@ -74,6 +75,8 @@ usage(FILE *f)
 	    "  compare A B [--server URL] [--json]\n"
 	    "                       compare run B with run A (ids on a daemon, or two summary files\n"
 	    "                       of --summary-export): exit 0, 99 a regression, 2 cannot compare\n"
+	    "  agent --listen ADDR:PORT --token-file PATH [--config PATH] [--tls-cert P --tls-key P]\n"
+	    "                       run shares of tests for a controller (docs/agent-protocol.md)\n"
 	    "  merge A.json B.json ... [-o OUT]\n"
 	    "                       merge the summaries of shares run with --execution-segment (and\n"
 	    "                       --summary-histograms) into one, with exact percentiles\n"
@@ -245,7 +248,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const commands[] = { "serve", "run", "demo-target", "validate", "tests",
-		"test", "runs", "start", "stop", "vus", "show", "compare", "merge", "schedules", "schedule", "config-defaults", "version", "help", NULL };
+		"test", "runs", "start", "stop", "vus", "show", "compare", "merge", "agent", "schedules", "schedule", "config-defaults", "version", "help", NULL };
 	const char *cmd = argc > 1 ? argv[1] : NULL, *hint;
 
 	opterr = 0;   /* every command says itself which option it refused (core/opts.h) */
@@ -269,6 +272,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "show") == 0) return client_show_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "compare") == 0) return compare_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "merge") == 0) return merge_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "agent") == 0) return agent_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "schedules") == 0) return client_schedules_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "schedule") == 0) return client_schedule_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "validate") == 0)

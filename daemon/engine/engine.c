@@ -323,7 +323,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 	live_init(e, plan, &o, vus);
 	atomic_init(&e->stopped, 0);
 	atomic_init(&e->forced, 0);
-	if (plan->nsetup > 0 || plan->nteardown > 0) {
+	if (o.setup_data == NULL && (plan->nsetup > 0 || plan->nteardown > 0)) {
 		e->setup = setup_data_new(plan);
 		e->setup_env = (struct setup_env){ .allow_addr = o.allow_addr, .allow_arg = o.allow_arg,
 		    .stop = &e->stopped, .body_cap = o.body_cap };
@@ -344,7 +344,8 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 			.vus_ceiling = e->ceiling,
 			.blocked_logged = &e->blocked_logged,
 			.controller = controller_inbox(e->ctl),
-			.setup_vars = e->setup != NULL ? setup_data_vars(e->setup) : NULL,
+			.setup_vars = o.setup_data != NULL ? setup_data_vars(o.setup_data) :
+			    e->setup != NULL ? setup_data_vars(e->setup) : NULL,
 			.segment = o.segment,
 		};
 		e->workers[w] = worker_new(&cfg, cause);
@@ -353,7 +354,7 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 	}
 
 	e->t0_ns = clock_now_ns();
-	if (plan->nsetup > 0) {
+	if (plan->nsetup > 0 && o.setup_data == NULL) {
 		int rc = pthread_create(&e->setup_thread, NULL, setup_main, e);
 		if (rc != 0) {
 			*cause = xasprintf("cannot start the setup thread: %s", strerror(rc));

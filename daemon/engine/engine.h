@@ -36,6 +36,10 @@ struct engine_options {
 	/* The execution segment to run (core/segment.h: k6's --execution-segment), borrowed until
 	   engine_free; NULL: the whole plan. Every scenario is scaled to it (engine/worker.h). */
 	const struct segment *segment;
+	/* Setup ran elsewhere (an agent's controller): its variables (engine/setup.h), borrowed until
+	   engine_free. The engine then sends neither setup nor teardown (whoever ran setup runs
+	   teardown); NULL: the plan's own setup and teardown run here. */
+	const struct setup_data *setup_data;
 };
 
 /* Validates the environment (fd limits, ...), starts the workers and the controller. NULL + *cause. */

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <assert.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -41,6 +42,19 @@ setup_data_new(const struct plan *plan)
 	d->vars = xcalloc((size_t)plan->nvars + 1, sizeof *d->vars);
 	d->buf = xcalloc((size_t)plan->nvars + 1, sizeof *d->buf);
 	return d;
+}
+
+int
+setup_data_set(struct setup_data *d, int slot, const char *s, size_t len, int json)
+{
+	assert(slot >= 0 && slot < d->nvars);
+	if (len > d->var_cap)
+		return -1;
+	if (d->buf[slot] == NULL)
+		d->buf[slot] = xmalloc(d->var_cap);
+	memcpy(d->buf[slot], s, len);
+	d->vars[slot] = (struct tmpl_var){ d->buf[slot], len, json };
+	return 0;
 }
 
 void

@@ -29,6 +29,12 @@ struct setup_data *setup_data_new(const struct plan *plan);
 void setup_data_free(struct setup_data *d);
 /* The variable table ([plan->nvars]; slots setup did not set are unset). Valid until freed. */
 const struct tmpl_var *setup_data_vars(const struct setup_data *d);
+/*
+ * Sets variable `slot` to the len bytes at s (json: a JSON number, true or false, rendered unquoted):
+ * setup data made elsewhere (an agent's controller ran setup: engine_options.setup_data). Before the
+ * engine starts; the caller's thread. 0, or -1 when the value is longer than the plan's variable cap.
+ */
+int setup_data_set(struct setup_data *d, int slot, const char *s, size_t len, int json);
 
 /* What the steps run with. */
 struct setup_env {
