@@ -18,6 +18,7 @@
 #include "core/xmalloc.h"
 #include "engine/controller.h"
 #include "engine/scrape.h"
+#include "engine/side.h"
 #include "metrics/monitor.h"
 #include "testdef/plan.h"
 
@@ -35,35 +36,11 @@ struct target {
 struct scrape {
 	const struct plan *plan;
 	int64_t t0_ns;
-	struct controller *ctl;
-	int (*allow)(void *arg, const struct sockaddr *sa);
-	void *allow_arg;
-	atomic_int stop;
+	struct side_guard g;       /* the controller, the connect guard, the stop flag */
 	pthread_t thread;
 	struct target *t;
 	int n;
 };
-
-/* Refuses a connection the run's guard refuses. */
-static curl_socket_t
-open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	struct scrape *s = arg;
-
-	if (purpose == CURLSOCKTYPE_IPCXN && s->allow != NULL && s->allow(s->allow_arg, &a->addr) != 0)
-		return CURL_SOCKET_BAD;
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
-/* Abandons the scrape when the run ends. */
-static int
-progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	struct scrape *s = arg;
-
-	(void)dt, (void)dn, (void)ut, (void)un;
-	return atomic_load(&s->stop) || controller_state(s->ctl) == ENGINE_DONE;
-}
 
 /* Keeps the body, up to BODY_MAX (beyond: the transfer fails, a gap). */
 static size_t
@@ -77,7 +54,7 @@ body_cb(char *p, size_t size, size_t n, void *arg)
 static int
 alive(struct scrape *s)
 {
-	return !atomic_load(&s->stop) && controller_state(s->ctl) != ENGINE_DONE;
+	return !atomic_load(&s->g.stop) && controller_state(s->g.ctl) != ENGINE_DONE;
 }
 
 /* Scrapes t once and gives the readings to the controller. */
@@ -96,7 +73,7 @@ scrape_one(struct scrape *s, struct target *t)
 	    monitor_read(t->reader, t->body.p != NULL ? t->body.p : "", t->body.len, clock_now_ns(),
 	    reads) == 0;
 	if (alive(s))
-		controller_monitor(s->ctl, t->m->first_value, t->m->nvalues, ok ? reads : NULL);
+		controller_monitor(s->g.ctl, t->m->first_value, t->m->nvalues, ok ? reads : NULL);
 	free(reads);
 }
 
@@ -142,21 +119,10 @@ target_init(struct scrape *s, struct target *t, int i)
 	t->h = curl_easy_init();
 	if (t->h == NULL)
 		return;
-	curl_easy_setopt(t->h, CURLOPT_URL, m->url);
-	curl_easy_setopt(t->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->h, CURLOPT_PROXY, "");
-	curl_easy_setopt(t->h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(t->h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(t->h, CURLOPT_TIMEOUT_MS, (long)(m->timeout_ns / CLOCK_NS_PER_MS));
+	side_easy(t->h, &s->g, m->url, m->timeout_ns, "monitor");
 	curl_easy_setopt(t->h, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(t->h, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(t->h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(t->h, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl_easy_setopt(t->h, CURLOPT_XFERINFODATA, s);
-	curl_easy_setopt(t->h, CURLOPT_OPENSOCKETFUNCTION, open_cb);
-	curl_easy_setopt(t->h, CURLOPT_OPENSOCKETDATA, s);
 	curl_easy_setopt(t->h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(t->h, CURLOPT_USERAGENT, "rampage (monitor)");
 }
 
 static void
@@ -186,10 +152,7 @@ scrape_start(const struct plan *plan, int64_t t0_ns, struct controller *c,
 	s = xcalloc(1, sizeof *s);
 	s->plan = plan;
 	s->t0_ns = t0_ns;
-	s->ctl = c;
-	s->allow = allow_addr;
-	s->allow_arg = allow_arg;
-	atomic_init(&s->stop, 0);
+	side_guard_init(&s->g, c, allow_addr, allow_arg);
 	s->n = plan->nmonitors;
 	s->t = xcalloc((size_t)s->n, sizeof *s->t);
 	for (int i = 0; i < s->n; i++) {
@@ -214,7 +177,7 @@ scrape_stop(struct scrape *s)
 {
 	if (s == NULL)
 		return;
-	atomic_store(&s->stop, 1);
+	atomic_store(&s->g.stop, 1);
 	pthread_join(s->thread, NULL);
 	scrape_free(s);
 }

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "engine/controller.h"
+#include "engine/side.h"
 #include "engine/timed.h"
 #include "engine/sink.h"
 #include "testdef/plan.h"
@@ -23,33 +24,9 @@
 struct timed {
 	const struct plan *plan;
 	int64_t t0_ns;
-	struct controller *ctl;
-	int (*allow)(void *arg, const struct sockaddr *sa);
-	void *allow_arg;
-	atomic_int stop;
+	struct side_guard g;       /* the controller, the connect guard, the stop flag */
 	pthread_t thread;
 };
-
-/* Refuses a connection the run's guard refuses. */
-static curl_socket_t
-open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	struct timed *t = arg;
-
-	if (purpose == CURLSOCKTYPE_IPCXN && t->allow != NULL && t->allow(t->allow_arg, &a->addr) != 0)
-		return CURL_SOCKET_BAD;
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
-/* Abandons the request when the run stops. */
-static int
-progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	struct timed *t = arg;
-
-	(void)dt, (void)dn, (void)ut, (void)un;
-	return atomic_load(&t->stop) || controller_state(t->ctl) == ENGINE_DONE;
-}
 
 /* Drops the response body. */
 static size_t
@@ -72,23 +49,12 @@ send_request(struct timed *t, const struct plan_event *ev, char **error)
 		*error = xstrdup("cannot create a libcurl handle");
 		return 0;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, ev->url);
+	side_easy(h, &t->g, ev->url, ev->timeout_ns, "timed event");
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, ev->method);
 	if (strcmp(ev->method, "HEAD") == 0)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROXY, "");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(ev->timeout_ns / CLOCK_NS_PER_MS));
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, t);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cb);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, t);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "rampage (timed event)");
 	rc = curl_easy_perform(h);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -107,13 +73,13 @@ timed_main(void *arg)
 		const struct plan_event *ev = &t->plan->events[i];
 		int64_t due = t->t0_ns + ev->at_ns, now;
 
-		while (!atomic_load(&t->stop) && controller_state(t->ctl) == ENGINE_RUNNING &&
+		while (!atomic_load(&t->g.stop) && controller_state(t->g.ctl) == ENGINE_RUNNING &&
 		    (now = clock_now_ns()) < due) {
 			int64_t step = due - now < STEP_NS ? due - now : STEP_NS;
 			struct timespec ts = { step / CLOCK_NS_PER_S, step % CLOCK_NS_PER_S };
 			nanosleep(&ts, NULL);
 		}
-		if (atomic_load(&t->stop) || controller_state(t->ctl) != ENGINE_RUNNING)
+		if (atomic_load(&t->g.stop) || controller_state(t->g.ctl) != ENGINE_RUNNING)
 			break;
 		struct engine_event out = {
 			.at_ms = (clock_now_ns() - t->t0_ns) / CLOCK_NS_PER_MS,
@@ -125,8 +91,8 @@ timed_main(void *arg)
 		if (ev->url != NULL)
 			out.status = send_request(t, ev, &error);
 		out.error = error;
-		if (!atomic_load(&t->stop))
-			controller_event(t->ctl, &out);
+		if (!atomic_load(&t->g.stop))
+			controller_event(t->g.ctl, &out);
 		free(error);
 	}
 	return NULL;
@@ -146,10 +112,7 @@ timed_start(const struct plan *plan, int64_t t0_ns, struct controller *c,
 	t = xcalloc(1, sizeof *t);
 	t->plan = plan;
 	t->t0_ns = t0_ns;
-	t->ctl = c;
-	t->allow = allow_addr;
-	t->allow_arg = allow_arg;
-	atomic_init(&t->stop, 0);
+	side_guard_init(&t->g, c, allow_addr, allow_arg);
 	if ((rc = pthread_create(&t->thread, NULL, timed_main, t)) != 0) {
 		*cause = xasprintf("cannot start the thread of the timed events: %s", strerror(rc));
 		free(t);
@@ -164,7 +127,7 @@ timed_stop(struct timed *t)
 {
 	if (t == NULL)
 		return;
-	atomic_store(&t->stop, 1);
+	atomic_store(&t->g.stop, 1);
 	pthread_join(t->thread, NULL);
 	free(t);
 }
