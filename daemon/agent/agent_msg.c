@@ -5,12 +5,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <glib.h>
 
 #include "agent/agent_msg.h"
 #include "core/xmalloc.h"
 #include "metrics/failures.h"
 #include "metrics/hist.h"
+#include "metrics/summary.h"
 #include "metrics/tick.h"
 #include "testdef/plan.h"
 
@@ -130,22 +130,6 @@ agent_msg_error(const char *code, const char *field, const char *message)
 	    field != NULL ? json_string(field) : json_null(), "message", message);
 }
 
-json_t *
-agent_msg_hist(const struct hist *h)
-{
-	size_t n = hist_encode(h, NULL, 0);
-	unsigned char *blob = xmalloc(n);
-	gchar *b64;
-	json_t *s;
-
-	hist_encode(h, blob, n);
-	b64 = g_base64_encode(blob, n);
-	s = json_string(b64);
-	g_free(b64);
-	free(blob);
-	return s;
-}
-
 /* One endpoint's counters and histograms. */
 static json_t *
 endpoint_json(const char *name, const struct tick_endpoint *ep)
@@ -177,8 +161,8 @@ endpoint_json(const char *name, const struct tick_endpoint *ep)
 	json_object_set_new(o, "phase_sum_us", ph);
 	json_object_set_new(o, "extract_failures", json_integer((json_int_t)ep->extract_failures));
 	json_object_set_new(o, "extract_truncated", json_integer((json_int_t)ep->extract_truncated));
-	json_object_set_new(o, "duration", agent_msg_hist(ep->duration));
-	json_object_set_new(o, "service", agent_msg_hist(ep->service));
+	json_object_set_new(o, "duration", summary_hist_b64(ep->duration));
+	json_object_set_new(o, "service", summary_hist_b64(ep->service));
 	return o;
 }
 
@@ -196,7 +180,7 @@ agent_msg_tick(const struct plan *plan, const struct tick *t)
 	    json_integer((json_int_t)t->interrupted_iterations));
 	json_object_set_new(o, "dropped_iterations", json_integer((json_int_t)t->dropped_iterations));
 	json_object_set_new(o, "late_starts", json_integer((json_int_t)t->late_starts));
-	json_object_set_new(o, "iteration_duration", agent_msg_hist(t->iteration_duration));
+	json_object_set_new(o, "iteration_duration", summary_hist_b64(t->iteration_duration));
 	json_object_set_new(o, "cpu_pct", json_real(t->cpu_pct));
 	json_object_set_new(o, "loop_lag_max_us", json_integer((json_int_t)t->loop_lag_max_us));
 	json_object_set_new(o, "total", endpoint_json(NULL, &t->total));
@@ -216,7 +200,7 @@ agent_msg_tick(const struct plan *plan, const struct tick *t)
 		    "key", plan->metric_slots[i].key, "n", (json_int_t)c->n, "sum", c->sum,
 		    "min", c->n > 0 ? c->min : 0.0, "max", c->n > 0 ? c->max : 0.0, "last", c->last,
 		    "nonzero", (json_int_t)c->nonzero, "missing", (json_int_t)c->missing);
-		json_object_set_new(m, "h", c->h != NULL ? agent_msg_hist(c->h) : json_null());
+		json_object_set_new(m, "h", c->h != NULL ? summary_hist_b64(c->h) : json_null());
 		json_array_append_new(a, m);
 	}
 	json_object_set_new(o, "custom", a);
@@ -234,7 +218,7 @@ agent_msg_tick(const struct plan *plan, const struct tick *t)
 	json_object_set_new(o, "failures", a);
 	a = json_array();
 	for (int i = 0; i < t->ngroups_dur; i++)
-		json_array_append_new(a, agent_msg_hist(t->group_duration[i]));
+		json_array_append_new(a, summary_hist_b64(t->group_duration[i]));
 	json_object_set_new(o, "group_duration", a);
 	return o;
 }

@@ -11,7 +11,6 @@
 
 struct plan;
 struct tick;
-struct hist;
 
 #define AGENT_PROTOCOL_VERSION 1
 
@@ -57,7 +56,5 @@ json_t *agent_msg_error(const char *code, const char *field, const char *message
  * of every agent exactly. New reference.
  */
 json_t *agent_msg_tick(const struct plan *plan, const struct tick *t);
-/* A histogram blob in base64 (what the store and summaries keep). New reference (a string). */
-json_t *agent_msg_hist(const struct hist *h);
 
 #endif

@@ -155,6 +155,10 @@ json_t *summary_k6_legacy(const json_t *rich);
  * and the compare view's spectra both use it.
  */
 json_t *summary_spectrum(const struct hist *h);
+
+/* A histogram as its blob (metrics/hist.h) in base64: the summary's histograms, a merge's, an
+   agent's tick. */
+json_t *summary_hist_b64(const struct hist *h);
 /* Writes summary_k6_legacy(summary_json(run)) to path (4-space indent). 0, or -1 and *cause. */
 int summary_k6_export(const struct summary_run *run, const char *path, char **cause);
 /* Prints the k6-style text summary (thresholds first, marked ✓/✗ with their observed values), the

@@ -338,9 +338,8 @@ generator_json(const struct summary_series *s)
 	return o;
 }
 
-/* A histogram as its blob (metrics/hist.h) in base64. */
-static json_t *
-hist_b64(const struct hist *h)
+json_t *
+summary_hist_b64(const struct hist *h)
 {
 	size_t n = hist_encode(h, NULL, 0);
 	unsigned char *blob = xmalloc(n);
@@ -361,9 +360,9 @@ endpoint_hists(const struct tick_endpoint *ep, bool open)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "duration", hist_b64(ep->duration));
+	json_object_set_new(o, "duration", summary_hist_b64(ep->duration));
 	if (open)
-		json_object_set_new(o, "service_time", hist_b64(ep->service));
+		json_object_set_new(o, "service_time", summary_hist_b64(ep->service));
 	return o;
 }
 
@@ -382,7 +381,7 @@ summary_histograms_json(const struct summary_run *run)
 			continue;
 		summary_value_of(run, i, &v);
 		if (v.h != NULL)
-			json_object_set_new(m, metric_get(i)->name, hist_b64(v.h));
+			json_object_set_new(m, metric_get(i)->name, summary_hist_b64(v.h));
 	}
 	json_object_set_new(o, "metrics", m);
 	for (int i = 0; i < plan->nendpoints && i < w->nendpoints; i++)

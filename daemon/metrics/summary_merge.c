@@ -67,23 +67,6 @@ add_blob(struct merge *m, struct hist *h, json_t *s, int i, const char *what)
 	return 0;
 }
 
-/* A histogram as base64. */
-static json_t *
-b64_of(const struct hist *h)
-{
-	size_t n = hist_encode(h, NULL, 0);
-	unsigned char *blob = xmalloc(n);
-	gchar *b64;
-	json_t *s;
-
-	hist_encode(h, blob, n);
-	b64 = g_base64_encode(blob, n);
-	s = json_string(b64);
-	g_free(b64);
-	free(blob);
-	return s;
-}
-
 /* Adds every integer member of src into dst (status codes, errors, groupBy values). */
 static void
 add_counts(json_t *dst, json_t *src)
@@ -115,7 +98,7 @@ merge_trend(struct merge *m, json_t *(*sel)(json_t *doc, void *arg), void *arg, 
 	if (rc == 0) {
 		summary_trend_of(h, &t);
 		*out_trend = summary_trend_values(&t);
-		json_object_set_new(hists, key, b64_of(h));
+		json_object_set_new(hists, key, summary_hist_b64(h));
 	}
 	hist_free(h);
 	return rc;
