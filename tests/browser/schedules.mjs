@@ -82,8 +82,14 @@ try {
     "and offers Resume");
   await page.locator(`#schedules tr[data-schedule="${sid}"] [data-act="fires"]`).click();
   await until(async () => (await page.locator(`#fires-${sid} tr[data-fire]`).count()) > 0);
-  const fires = await page.locator(`#fires-${sid} tr[data-fire]`).count();
-  const stored2 = await api(BASE, "GET", `/api/schedules/${sid}/fires?limit=500`);
+  // the live stream redraws the list when a queued fire's run changes state: compare the rows with
+  // the stored history until both agree (bounded), rather than count once mid-redraw
+  let fires = 0, stored2 = null;
+  await until(async () => {
+    stored2 = await api(BASE, "GET", `/api/schedules/${sid}/fires?limit=500`);
+    fires = await page.locator(`#fires-${sid} tr[data-fire]`).count();
+    return fires === Math.min(20, stored2.data.fires.length);
+  });
   is(fires, Math.min(20, stored2.data.fires.length), "Fires lists the fire history");
   // the live stream may redraw the list meanwhile: wait for the badge rather than look once
   ok(await until(async () => (await page.locator(`#fires-${sid} tr[data-outcome="started"] .badge`).count()) > 0),

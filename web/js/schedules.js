@@ -167,15 +167,18 @@ async function fireHistory(el, id) {
         h("td", { class: "note-cell" }, f.reason || ""))));
       more.hidden = !cursor;
       if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: 3, class: "muted" }, "No fires yet.")));
+      return true;
     } catch (err) {
       fill(el, h("p", { class: "error" }, "Cannot read the fires: " + errorText(err)));
+      return false;
     }
   }
   more.addEventListener("click", () => load(true));
+  // the table replaces the old one only once its rows are read: a redraw never shows an empty list
+  if (!(await load(false))) return;
   fill(el, h("div", { class: "table-wrap" }, h("table", { class: "fires", id: "fires-" + id },
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Due"), h("th", { scope: "col" }, "Outcome"),
       h("th", { scope: "col" }, "Reason"))), body)), more);
-  await load(false);
 }
 
 // Pauses or resumes, runs now, deletes: the row's actions. reload() after each.
@@ -277,11 +280,16 @@ export function testSchedules(el, testId) {
     showFires();
   }
 
+  // the history is read into a detached box and swapped in once read, and only by the newest redraw:
+  // a live redraw never leaves the list empty in between
+  let firesDraw = 0;
   function showFires() {
+    const draw = ++firesDraw;
     if (shownFires === null) { fill(firesEl); return; }
-    const box = h("div");
-    fill(firesEl, h("h3", {}, `Fires of schedule #${shownFires}`), box);
-    fireHistory(box, shownFires);
+    const id = shownFires, box = h("div");
+    fireHistory(box, id).then(() => {
+      if (draw === firesDraw) fill(firesEl, h("h3", {}, `Fires of schedule #${id}`), box);
+    });
   }
 
   fill(el,
