@@ -33,7 +33,7 @@
 #include <jansson.h>
 
 #include "agent/agent.h"
-#include "agent/agent_msg.h"
+#include "engine/agent_msg.h"
 #include "core/clock.h"
 #include "core/conf.h"
 #include "core/fdlimit.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent_msg.h"
+#include "engine/agent_msg.h"
 #include "core/xmalloc.h"
 #include "metrics/failures.h"
 #include "metrics/hist.h"
