@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <jansson.h>
 
-#include "agent/agent_msg.h"
+#include "engine/agent_msg.h"
 #include "metrics/failures.h"
 #include "metrics/hist.h"
 #include "metrics/tick.h"
