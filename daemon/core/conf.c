@@ -36,6 +36,8 @@ enum key_type {
 	KEY_OPTTARGETS,            /* KEY_OPTSTRING checked by checks.targets (webhooks.allow) */
 	KEY_URL,                   /* KEY_OPTSTRING: one http(s) URL (conf_check_url) */
 	KEY_URLS,                  /* KEY_OPTSTRING: comma-separated http(s) URLs */
+	KEY_WSURLS,                /* KEY_OPTSTRING: comma-separated ws(s) URLs (agents.urls) */
+	KEY_HOSTPORT,              /* KEY_OPTSTRING: NAME:PORT (agents.dns) */
 	KEY_WHEN,                  /* always, failure or change (webhooks.when) */
 };
 
@@ -119,6 +121,24 @@ static const struct key keys[] = {
 	  "Bytes of an API request body; larger bodies get 413." },
 	{ "limits", "max_definition_bytes", KEY_INT, F(max_definition_bytes), 1024, 1073741824, "1048576",
 	  "Bytes of a test definition." },
+	{ "agents", "urls", KEY_WSURLS, F(agent_urls), 0, 0, "",
+	  "Comma-separated agents (`rampage agent --listen`) this daemon may run tests over, as ws://HOST:PORT "
+	  "or wss://HOST:PORT (wss checks the agent's certificate). A test asks for some with `agents: N` "
+	  "or `\"all\"` (docs/scale-out.md). Empty: none." },
+	{ "agents", "dns", KEY_HOSTPORT, F(agent_dns), 0, 0, "",
+	  "NAME:PORT whose every A/AAAA record is an agent (a Kubernetes headless Service), resolved when "
+	  "a run starts; added to urls. Empty: none." },
+	{ "agents", "token_file", KEY_OPTSTRING, F(agent_token_file), 0, 0, "",
+	  "File whose first line is the token the agents accept (their --token-file); refused if readable "
+	  "by every user (chmod 600)." },
+	{ "agents", "ca_file", KEY_OPTSTRING, F(agent_ca_file), 0, 0, "",
+	  "CA bundle (PEM) that wss:// agents' certificates are checked against. Empty: the system's." },
+	{ "agents", "late_ms", KEY_INT, F(agent_late_ms), 100, 60000, "2000",
+	  "Milliseconds a second of a run over agents waits for a late agent's share before it is stored "
+	  "without it, marked incomplete (the share still counts in the run's totals)." },
+	{ "agents", "connect_timeout_ms", KEY_INT, F(agent_connect_timeout_ms), 100, 600000, "10000",
+	  "Milliseconds from a run's start until every agent has connected, measured its clock and "
+	  "prepared; beyond, the run ends as error naming the agent." },
 	{ "webhooks", "urls", KEY_URLS, F(webhook_urls), 0, 0, "",
 	  "Comma-separated http(s) URLs that get a JSON document (signed, see secret) when a run ends, "
 	  "as `when` says; each must pass webhooks.allow. Saved tests may add their own (PATCH "
@@ -281,6 +301,54 @@ check_urls(const char *list, char **why)
 	return rc;
 }
 
+/* agents.urls: ws:// or wss:// URLs with a host (and an optional port and path), at most 256. */
+static int
+check_ws_urls(const char *list, char **why)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int n = 0, rc = 0;
+
+	for (char *u = strtok_r(copy, ", \t", &save); u != NULL; u = strtok_r(NULL, ", \t", &save)) {
+		const char *host = strncmp(u, "ws://", 5) == 0 ? u + 5 : strncmp(u, "wss://", 6) == 0 ?
+		    u + 6 : NULL;
+		if (++n > 256) {
+			*why = xstrdup("expected at most 256 agents");
+			rc = -1;
+			break;
+		}
+		if (host == NULL || host[0] == '\0' || host[0] == '/' || host[0] == ':' ||
+		    strpbrk(u, " \"'<>\\@") != NULL) {
+			*why = xasprintf("\"%s\": expected ws://HOST:PORT or wss://HOST:PORT (an agent's "
+			    "--listen)", u);
+			rc = -1;
+			break;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+/* agents.dns: NAME:PORT, the port 1-65535. */
+static int
+check_hostport(const char *v, char **why)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == v || strpbrk(v, " /@") != NULL) {
+		*why = xasprintf("\"%s\": expected NAME:PORT (a headless Service's name and the agents' port)",
+		    v);
+		return -1;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535) {
+		*why = xasprintf("\"%s\": the port must be 1-65535", v);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse and store one value; on error *cause says why (without the key's name). */
 static int
 apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
@@ -297,6 +365,8 @@ apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
 	case KEY_OPTTARGETS:
 	case KEY_URL:
 	case KEY_URLS:
+	case KEY_WSURLS:
+	case KEY_HOSTPORT:
 		if (value[0] == '\0' && (k->type == KEY_STRING || k->type == KEY_TARGETS)) {
 			*cause = xstrdup("expected a non-empty value");
 			return -1;
@@ -306,6 +376,10 @@ apply(struct conf *cfg, const struct key *k, const char *value, char **cause)
 		if (k->type == KEY_URL && value[0] != '\0' && conf_check_url(value, cause) != 0)
 			return -1;
 		if (k->type == KEY_URLS && check_urls(value, cause) != 0)
+			return -1;
+		if (k->type == KEY_WSURLS && check_ws_urls(value, cause) != 0)
+			return -1;
+		if (k->type == KEY_HOSTPORT && value[0] != '\0' && check_hostport(value, cause) != 0)
 			return -1;
 		if ((k->type == KEY_TARGETS || (k->type == KEY_OPTTARGETS && value[0] != '\0')) &&
 		    cfg->checks.targets != NULL &&
@@ -405,7 +479,8 @@ conf_fini(struct conf *cfg)
 		    keys[i].type == KEY_TOKENS || keys[i].type == KEY_TARGETS ||
 		    keys[i].type == KEY_ENVNAMES || keys[i].type == KEY_HOSTS ||
 		    keys[i].type == KEY_LISTEN || keys[i].type == KEY_OPTTARGETS ||
-		    keys[i].type == KEY_URL || keys[i].type == KEY_URLS || keys[i].type == KEY_WHEN) {
+		    keys[i].type == KEY_URL || keys[i].type == KEY_URLS || keys[i].type == KEY_WHEN ||
+		    keys[i].type == KEY_WSURLS || keys[i].type == KEY_HOSTPORT) {
 			char **p = (char **)((char *)cfg + keys[i].off);
 			free(*p);
 			*p = NULL;

@@ -66,6 +66,13 @@ struct conf {
 	int webhook_timeout_s;     /* one attempt */
 	int webhook_max_attempts;
 	int webhook_retry_base_ms; /* the unit of the retry schedule */
+	/* [agents] (see engine/fleet.h) */
+	char *agent_urls;          /* comma-separated ws(s):// URLs, or NULL */
+	char *agent_dns;           /* NAME:PORT, or NULL */
+	char *agent_token_file;    /* the agents' token, or NULL */
+	char *agent_ca_file;       /* wss: CA bundle, or NULL: the system's */
+	int agent_late_ms;
+	int agent_connect_timeout_ms;
 };
 
 #define CONF_URL_MAX 2048          /* bytes of a webhook or public URL */

@@ -20,6 +20,7 @@
 #include "core/xmalloc.h"
 #include "engine/controller.h"
 #include "engine/engine.h"
+#include "engine/fleet.h"
 #include "engine/timed.h"
 #include "engine/scrape.h"
 #include "engine/setup.h"
@@ -33,6 +34,7 @@
 #define FD_RESERVE 64              /* for the daemon itself: listening socket, database, logs */
 
 struct engine {
+	struct fleet *fleet;       /* a run over agents: every call below goes to it */
 	const struct plan *plan;
 	struct controller *ctl;
 	struct worker **workers;
@@ -144,6 +146,11 @@ engine_set_vus(struct engine *e, int scenario, int64_t vus, int64_t *from, const
 	int64_t rel, total = 0;
 
 	*field = "scenario";
+	if (e->fleet != NULL) {
+		*field = "vus";
+		*cause = xstrdup("the run is spread over agents: its VUs cannot be changed while it runs");
+		return -1;
+	}
 	if (scenario < 0 || scenario >= e->plan->nscenarios) {
 		*cause = xasprintf("no scenario %d", scenario);
 		return -1;
@@ -278,6 +285,8 @@ teardown(void *arg)
 const char *
 engine_error(const struct engine *e)
 {
+	if (e->fleet != NULL)
+		return fleet_error(e->fleet);
 	return e->error;
 }
 
@@ -292,6 +301,17 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 
 	if (opt != NULL)
 		o = *opt;
+	if (o.fleet != NULL) {
+		struct setup_env env = { .allow_addr = o.allow_addr, .allow_arg = o.allow_arg,
+		    .body_cap = o.body_cap > 0 ? o.body_cap : DEFAULT_BODY_CAP };
+		e = xcalloc(1, sizeof *e);
+		e->plan = plan;
+		if ((e->fleet = fleet_start(plan, o.fleet, sink, &env, cause)) == NULL) {
+			free(e);
+			return NULL;
+		}
+		return e;
+	}
 	if (o.workers <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		o.workers = n > 0 ? (int)n : 1;
@@ -384,6 +404,10 @@ fail:
 void
 engine_stop(struct engine *e, int force)
 {
+	if (e->fleet != NULL) {
+		fleet_stop(e->fleet, force);
+		return;
+	}
 	atomic_store(&e->stopped, 1);
 	if (force)
 		atomic_store(&e->forced, 1);
@@ -393,6 +417,11 @@ engine_stop(struct engine *e, int force)
 int
 engine_wait(struct engine *e)
 {
+	if (e->fleet != NULL) {
+		fleet_wait(e->fleet);
+		e->joined = 1;
+		return 0;
+	}
 	if (e->setup_started) {
 		pthread_join(e->setup_thread, NULL);
 		e->setup_started = 0;
@@ -409,32 +438,43 @@ engine_wait(struct engine *e)
 void
 engine_mark(struct engine *e, const struct engine_event *ev)
 {
+	if (e->fleet != NULL)
+		return;   /* the daemon stores the mark; a fleet has no findings window for it */
 	controller_event(e->ctl, ev);
 }
 
 json_t *
 engine_events_json(const struct engine *e)
 {
+	if (e->fleet != NULL)
+		return json_array();
 	return evwin_json(controller_events(e->ctl));
 }
 
 enum engine_state
 engine_state(const struct engine *e)
 {
+	if (e->fleet != NULL)
+		return fleet_state(e->fleet);
 	return controller_state(e->ctl);
 }
 
 const struct tick *
 engine_totals(const struct engine *e)
 {
+	if (e->fleet != NULL)
+		return fleet_totals(e->fleet);
 	return controller_totals(e->ctl);
 }
 
 int64_t
 engine_elapsed_ns(const struct engine *e)
 {
-	int64_t end = controller_end_ns(e->ctl);
+	int64_t end;
 
+	if (e->fleet != NULL)
+		return fleet_elapsed_ns(e->fleet);
+	end = controller_end_ns(e->ctl);
 	return (end != 0 ? end : clock_now_ns()) - e->t0_ns;
 }
 
@@ -443,6 +483,11 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	if (e->fleet != NULL) {
+		fleet_free(e->fleet);
+		free(e);
+		return;
+	}
 	if (!e->joined)
 		engine_wait(e);
 	controller_free(e->ctl);
@@ -455,4 +500,10 @@ engine_free(struct engine *e)
 	setup_data_free(e->setup);
 	free(e->error);
 	free(e);
+}
+
+json_t *
+engine_agents_json(const struct engine *e)
+{
+	return e->fleet != NULL ? fleet_summary_json(e->fleet) : NULL;
 }

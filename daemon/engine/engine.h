@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 struct segment;                /* core/segment.h */
+struct fleet_options;          /* engine/fleet.h */
 #include "engine/sink.h"      /* enum engine_state, struct engine_sink */
 
 struct plan;
@@ -40,6 +41,9 @@ struct engine_options {
 	   engine_free. The engine then sends neither setup nor teardown (whoever ran setup runs
 	   teardown); NULL: the plan's own setup and teardown run here. */
 	const struct setup_data *setup_data;
+	/* Run the plan over agents (engine/fleet.h), not on this machine's workers; NULL: here. The
+	   engine's calls then act on the fleet: its sink gets every agent's seconds added up. */
+	const struct fleet_options *fleet;
 };
 
 /* Validates the environment (fd limits, ...), starts the workers and the controller. NULL + *cause. */
@@ -79,6 +83,9 @@ int64_t engine_elapsed_ns(const struct engine *e);
 /* Why the run's setup or teardown failed ("setup: step \"login\": HTTP 401"), or NULL; after
    engine_wait (or in the sink's on_done). A failed setup ends the run before any VU starts. */
 const char *engine_error(const struct engine *e);
+/* A run over agents: the summary's rampage.agents (fleet_summary_json); NULL for a run here. After
+   engine_wait. */
+json_t *engine_agents_json(const struct engine *e);
 /* Frees the engine (after engine_wait). NULL is a no-op. */
 void engine_free(struct engine *e);
 

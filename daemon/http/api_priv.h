@@ -81,6 +81,9 @@ extern const size_t api_nroutes;
 
 /* ---- the handlers (the table in routes.c) */
 
+/* api_agents.c: the configured agents, probed */
+api_handler_fn api_agents_list;
+
 /* api_tests.c: saved tests */
 api_handler_fn api_tests_list, api_tests_create, api_tests_validate, api_tests_get, api_tests_put,
     api_tests_delete;

@@ -98,9 +98,9 @@ struct start {
 static int
 read_start(struct api_request *req, json_t *body, bool with_definition, struct start *s)
 {
-	static const char *const keys[] = { "vus", "duration", "rate", "iterations", "tags", "note",
-	    "definition" };
-	size_t nkeys = with_definition ? 7 : 6;
+	static const char *const keys[] = { "vus", "duration", "rate", "iterations", "agents", "tags",
+	    "note", "definition" };
+	size_t nkeys = with_definition ? 8 : 7;
 	struct testdef_errors errs;
 	const char *key;
 	json_t *v, *tags;
@@ -113,8 +113,8 @@ read_start(struct api_request *req, json_t *body, bool with_definition, struct s
 			;
 		if (i == nkeys)
 			testdef_errors_add(&errs, key, "unknown key (a start request takes %s)",
-			    with_definition ? "definition, vus, duration, rate, iterations, tags, note" :
-			    "vus, duration, rate, iterations, tags, note");
+			    with_definition ? "definition, vus, duration, rate, iterations, agents, tags, note" :
+			    "vus, duration, rate, iterations, agents, tags, note");
 	}
 	overrides_parse(body, &s->ov, &errs);
 	if ((v = json_object_get(body, "note")) != NULL) {

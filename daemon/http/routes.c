@@ -38,6 +38,7 @@ get_health(struct api_request *req)
 
 const struct api_route api_routes[] = {
 	{ "GET", "/api/health", get_health },
+	{ "GET",    "/api/agents",                      api_agents_list },
 	{ "GET",    "/api/tests",                       api_tests_list },
 	{ "POST",   "/api/tests",                       api_tests_create },
 	{ "POST",   "/api/tests/validate",              api_tests_validate },

@@ -77,13 +77,23 @@ overrides_parse(json_t *obj, struct overrides *ov, struct testdef_errors *errs)
 			ov->iterations = json_integer_value(v);
 		}
 	}
+	if ((v = json_object_get(obj, "agents")) != NULL) {
+		if ((json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 256) ||
+		    (json_is_string(v) && strcmp(json_string_value(v), "all") == 0)) {
+			ov->has_agents = true;
+			ov->agents = v;
+		} else {
+			testdef_errors_add(errs, "agents", "expected an integer from 0 (run on the daemon) to 256, "
+			    "or \"all\" (every configured agent)");
+		}
+	}
 	return errs->n + errs->dropped == before ? 0 : -1;
 }
 
 bool
 overrides_any(const struct overrides *ov)
 {
-	return ov->has_vus || ov->has_duration || ov->has_rate || ov->has_iterations;
+	return ov->has_vus || ov->has_duration || ov->has_rate || ov->has_iterations || ov->has_agents;
 }
 
 /* Sets what ov says on one scenario object (or the top level, for shortcuts); counts what applied. */
@@ -123,6 +133,12 @@ overrides_apply(json_t *def, const struct overrides *ov, struct testdef_errors *
 
 	if (!json_is_object(def))
 		return 0;
+	if (ov->has_agents) {
+		if (json_is_integer(ov->agents) && json_integer_value(ov->agents) == 0)
+			json_object_del(def, "agents");
+		else
+			json_object_set(def, "agents", ov->agents);
+	}
 	scenarios = json_object_get(def, "scenarios");
 	if (json_is_object(scenarios)) {
 		json_object_foreach(scenarios, name, sc) {

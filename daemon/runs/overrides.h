@@ -35,15 +35,17 @@ struct testdef_errors;
 #define OVERRIDES_MAX_ITERATIONS 1000000000
 
 struct overrides {
-	bool has_vus, has_duration, has_rate, has_iterations;
+	bool has_vus, has_duration, has_rate, has_iterations, has_agents;
 	json_int_t vus;            /* 1..OVERRIDES_MAX_VUS */
 	const char *duration;      /* a duration > 0 ("30s"); borrowed from the parsed body */
 	double rate;               /* > 0, finite: iterations per the scenario's timeUnit */
 	json_int_t iterations;     /* 1..OVERRIDES_MAX_ITERATIONS */
+	json_t *agents;            /* the definition's `agents` to set (borrowed): 1..256, "all", or 0
+	                              (run here: the key is removed) */
 };
 
 /*
- * Reads "vus", "duration", "rate" and "iterations" from obj (other keys are the caller's), checking each value's
+ * Reads "vus", "duration", "rate", "iterations" and "agents" from obj (other keys are the caller's), checking each value's
  * type and range; each problem is added to errs at the key's path ("vus"). 0, or -1 with errors.
  */
 int overrides_parse(json_t *obj, struct overrides *ov, struct testdef_errors *errs);

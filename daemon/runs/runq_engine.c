@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "engine/fleet.h"
 #include "metrics/tick.h"
 #include "runs/baseline.h"
 #include "runs/run_changes.h"
@@ -213,16 +214,33 @@ start_run(struct runq *q, struct qrun *r)
 	struct engine_sink sink = { .on_tick = on_tick, .on_done = on_done, .on_event = on_event,
 	    .arg = r };
 	struct run_store_state with = { 0 };
-	char *cause = NULL;
+	struct fleet_options fo = { 0 };
+	char *cause = NULL, *token = NULL;
 
 	assert(r->state == RUN_QUEUED && r->engine == NULL);
 	r->plan = load_plan(q, r->id, &cause);
-	if (r->plan != NULL) {
+	if (r->plan != NULL && r->plan->agents != 0) {
+		/* a run over agents (engine/fleet.h): the same engine calls, its seconds added up */
+		if (r->plan->nmonitors > 0 || r->plan->nevents > 0) {
+			cause = xasprintf("%s: not yet with agents (they would run on every agent; the daemon "
+			    "does not run them once for a fleet yet)", r->plan->nmonitors > 0 ? "monitors" :
+			    "events");
+		} else if ((token = fleet_read_token(q->cfg->agent_token_file, &cause)) != NULL) {
+			fo = (struct fleet_options){ .urls = q->cfg->agent_urls, .dns = q->cfg->agent_dns,
+			    .token = token, .ca_file = q->cfg->agent_ca_file,
+			    .allow_targets = q->cfg->allow_targets, .want = r->plan->agents,
+			    .loss_fails = r->plan->agent_loss_fails != 0, .late_ms = q->cfg->agent_late_ms,
+			    .connect_timeout_ms = q->cfg->agent_connect_timeout_ms };
+			eo.fleet = &fo;
+		}
+	}
+	if (r->plan != NULL && cause == NULL) {
 		summary_series_init(&r->series, workers_used(q, r->plan));
 		r->findings = findings_series_new(r->plan);
 		r->thresholds = threshold_set_new(r->plan);
 		r->engine = engine_start(r->plan, &eo, &sink, &cause);
 	}
+	free(token);
 	if (r->engine == NULL) {
 		with.error = cause;
 		rq_transition(q, r, RUN_ERROR, &with);
@@ -321,6 +339,14 @@ rq_finish_run(struct runq *q, struct qrun *r)
 	sj = summary_json(&sr);
 	json_decref(events);
 	note_changes(q, r, sj);
+	{
+		/* a run over agents: which agents ran which share, incomplete seconds, lost agents */
+		json_t *agents = engine_agents_json(r->engine), *extra = json_object_get(sj, "rampage");
+		if (agents != NULL && json_is_object(extra))
+			json_object_set_new(extra, "agents", agents);
+		else
+			json_decref(agents);
+	}
 	summary = json_dumps(sj, JSON_COMPACT);
 	json_decref(sj);
 	if (threshold_count(r->thresholds) > 0) {

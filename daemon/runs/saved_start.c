@@ -24,7 +24,8 @@
 int
 saved_start_check(json_t *ov, const char *prefix, struct testdef_errors *errs)
 {
-	static const char *const keys[] = { "vus", "duration", "rate", "iterations", "tags", "note", NULL };
+	static const char *const keys[] = { "vus", "duration", "rate", "iterations", "agents", "tags",
+	    "note", NULL };
 	struct testdef_errors local;
 	struct overrides parsed;
 	const char *key;
@@ -42,7 +43,7 @@ saved_start_check(json_t *ov, const char *prefix, struct testdef_errors *errs)
 			;
 		if (keys[i] == NULL)
 			testdef_errors_add(errs, prefix, "unknown key \"%s\" (overrides take vus, duration, "
-			    "rate, iterations, tags, note)", key);
+			    "rate, iterations, agents, tags, note)", key);
 	}
 	/* overrides_parse names keys without a prefix: copy its errors over */
 	testdef_errors_init(&local);

@@ -380,6 +380,9 @@ struct plan_endpoint {
 	char *method;              /* of the first step with this name */
 };
 
+#define PLAN_MAX_AGENTS 256
+#define PLAN_AGENTS_ALL (-1)
+
 struct plan {
 	char *name;
 	char *base_url;            /* may be NULL when every task has an absolute url */
@@ -420,6 +423,9 @@ struct plan {
 	int64_t drift_min_steady_ns;       /* driftMinSteady: the shortest steady stage whose drift the
 	                                      findings measure (metrics/findings.h); 0: the default */
 	json_t *definition;        /* the definition as given (a reference is held) */
+	int agents;                /* `agents`: 0 (run here), 1..PLAN_MAX_AGENTS, or PLAN_AGENTS_ALL:
+	                              the daemon runs it over that many agents (engine/fleet.h) */
+	int agent_loss_fails;      /* `agentLoss: "fail"`: a lost agent ends the run as error */
 	struct plan_event *events; /* `events`, sorted by at_ns */
 	int nevents;
 	struct plan_monitor *monitors;     /* `monitors`: the target's metrics scraped during the run */

@@ -28,7 +28,7 @@ static const char *const root_keys[] = {
 	"feeds", "onStart", "onStop", "thinkTime", "vars", "cookies", "maxRedirects",
 	"insecureSkipTLSVerify", "noConnectionReuse",
 	"thresholds", "events", "random", "defaultName", "metrics", "driftMinSteady", "setup", "teardown",
-	"monitors",
+	"monitors", "agents", "agentLoss",
 	NULL,
 };
 
@@ -120,6 +120,26 @@ testdef_parse(json_t *def, const struct testdef_options *opt, struct testdef_err
 	walk_get_flag(c, def, "insecureSkipTLSVerify", &p->insecure_tls);
 	walk_get_flag(c, def, "noConnectionReuse", &p->no_connection_reuse);
 	walk_get_duration(c, def, "driftMinSteady", 1, PLAN_MAX_STAGE_NS, &p->drift_min_steady_ns);
+	{
+		/* a run of the daemon over its agents (engine/fleet.h); `rampage run` runs it here */
+		json_t *ag = json_object_get(def, "agents");
+		const char *loss;
+		if (ag != NULL && json_is_string(ag) && strcmp(json_string_value(ag), "all") == 0)
+			p->agents = PLAN_AGENTS_ALL;
+		else if (ag != NULL && json_is_integer(ag) && json_integer_value(ag) >= 1 &&
+		    json_integer_value(ag) <= PLAN_MAX_AGENTS)
+			p->agents = (int)json_integer_value(ag);
+		else if (ag != NULL)
+			walk_expected(c, "agents", "an integer from 1 to 256, or \"all\": the daemon splits the "
+			    "run over that many of its agents", ag);
+		if (walk_get_string(c, def, "agentLoss", 1, &loss) == 1) {
+			if (strcmp(loss, "fail") == 0)
+				p->agent_loss_fails = 1;
+			else if (strcmp(loss, "continue") != 0)
+				walk_expected(c, "agentLoss", "\"continue\" (the run goes on, degraded) or \"fail\" "
+				    "(it ends as error)", json_object_get(def, "agentLoss"));
+		}
+	}
 	c->feed_use = c->feed_use_scenario;
 
 	custom_metric_parse(c, def);       /* before the steps that record into them */

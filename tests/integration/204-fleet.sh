@@ -1,0 +1,181 @@
+#!/bin/sh
+# A run over agents (issue 17): the daemon drives three `rampage agent` processes on loopback
+# (engine/fleet.c). GET /api/agents lists them with version, cores and clock offset; a run asking for
+# `agents: 3` is split into the segments of 0,1/3,2/3,1 and its seconds are added up: the agents'
+# requests add up to the run's count and to the demo target's own count, an arrival rate's shares to
+# the asked total, a threshold on a count only the three together reach passes (judged on merged
+# numbers) and an abortOnFail threshold ends the run when the merged count crosses it; stop reaches
+# every agent; setup runs once, on the daemon, and its data reaches every agent's VUs; an agent
+# killed with SIGKILL mid-run leaves the run degraded (agentLoss continue) or ends it as error
+# (agentLoss fail), the loss recorded; an agent with another token is refused, naming it. Orders and
+# counts only: no wall-clock asserts.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+command -v jq >/dev/null || bail "jq is needed"
+start_demo demo
+J='Content-Type: application/json'
+
+TOKEN=fleet-token-0123456789abcdef
+printf '%s\n' "$TOKEN" >"$SANDBOX/tokens"
+printf 'other-token-0123456789abcdef\n' >"$SANDBOX/other"
+chmod 600 "$SANDBOX/tokens" "$SANDBOX/other"
+printf '[security]\n' >"$SANDBOX/plain.conf"
+
+# start_agent N ADDR TOKENFILE [PORT]: sets AGENT_PORT and AGENT_PID_N
+start_agent() {
+	"$RAMPAGE" agent --listen "$2:${4:-0}" --token-file "$3" --config "$SANDBOX/plain.conf" --workers 1 \
+		>>"$SANDBOX/agent$1.log" 2>&1 &
+	eval "AGENT_PID_$1=$!"
+	PIDS="$PIDS $!"
+	AGENT_PORT=$(wait_for_log "$SANDBOX/agent$1.log" "listening on ws://$2:[0-9]+" | tail -n 1 | grep -Eo '[0-9]+$') ||
+		bail "agent $1 did not start"
+}
+URLS=""
+for n in 1 2 3; do
+	start_agent $n 127.0.0.1 "$SANDBOX/tokens"
+	eval "PORT_$n=$AGENT_PORT"
+	URLS="$URLS${URLS:+, }ws://127.0.0.1:$AGENT_PORT/"
+done
+# the fourth, with a token the daemon does not have, on 127.0.0.2 so that it sorts last
+start_agent 4 127.0.0.2 "$SANDBOX/other"
+BAD_URL="ws://127.0.0.2:$AGENT_PORT/"
+
+cat >"$SANDBOX/d.conf" <<CONF
+[agents]
+urls = $URLS, $BAD_URL
+token_file = $SANDBOX/tokens
+late_ms = 3000
+CONF
+start_daemon --config "$SANDBOX/d.conf"
+
+# ---- the agent list
+L=$(curl -s "$URL/api/agents")
+is "$(echo "$L" | jq '.agents | length')" 4 "GET /api/agents lists the four configured agents"
+is "$(echo "$L" | jq -c '[.agents[:3][] | .state == "idle" and (.cores >= 1) and (.version | length > 0)
+	and (.clock_offset_ms | type == "number") and (.protocol == 1)] | all')" true \
+	"each reachable one idle, with its version, cores, protocol and measured clock offset"
+is "$(echo "$L" | jq -r '.agents[3] | .url + " " + .state')" "$BAD_URL unauthorized" \
+	"the agent with another token: unauthorized"
+
+wait_end() { # wait_end ID: waits (bounded) until the run has ended; prints the run
+	for i in $(seq 200); do
+		r=$(curl -s "$URL/api/runs/$1")
+		case "$(echo "$r" | jq -r .state)" in queued|running|stopping) sleep 0.3 ;; *) break ;; esac
+	done
+	curl -s "$URL/api/runs/$1"
+}
+demo_count() { curl -s "$DEMO_URL/metrics" | awk '$1 == "demo_requests_total" { print $2 }'; }
+
+# ---- one run over three agents: counts add up, an arrival rate holds, thresholds on merged numbers
+DEF='{ "name": "fleet", "baseUrl": "'$DEMO_URL'", "agents": 3,
+  "scenarios": { "s": { "executor": "constant-arrival-rate", "rate": 150, "duration": "4s",
+    "preAllocatedVUs": 6, "maxVUs": 30, "gracefulStop": "2s",
+    "tasks": [ { "name": "health", "path": "/api/health", "checks": [ { "status": 200 } ] } ] } },
+  "thresholds": { "http_reqs": ["count>=550"], "checks": ["rate==1"] } }'
+before=$(demo_count)
+ID=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF}" | jq .id)
+like "$ID" '^[0-9]+$' "a run asking for agents: 3 is accepted ($ID)"
+R=$(wait_end "$ID")
+after=$(demo_count)
+S=$(curl -s "$URL/api/runs/$ID/summary")
+is "$(echo "$R" | jq -r .state)" passed "it ends passed: count>=550 holds only for the three shares together (150/s x 4 s)"
+is "$(echo "$S" | jq -c '[.rampage.agents.agents[].segment]')" '["0:1/3","1/3:2/3","2/3:1"]' \
+	"the three agents ran the segments of 0,1/3,2/3,1"
+is "$(echo "$S" | jq -r .rampage.agents.sequence)" "0,1/3,2/3,1" "of one sequence"
+REQS=$(echo "$S" | jq .metrics.http_reqs.values.count)
+is "$(echo "$S" | jq '[.rampage.agents.agents[].requests] | add')" "$REQS" "the agents' requests add up to the run's ($REQS)"
+ok "$(echo "$S" | jq '[.rampage.agents.agents[].requests] | all(. > 0)' | grep -qx true; echo $?)" "every agent sent some"
+# the demo counts its own requests (the agents' probes do not reach it); nothing else loads it now
+is "$((after - before))" "$REQS" "and to what the demo target counted itself"
+ok "$([ "$REQS" -ge 594 ] && [ "$REQS" -le 606 ]; echo $?)" "the arrival rate's shares add up to the asked 600 within 1% ($REQS)"
+ITER=$(echo "$S" | jq '.metrics.iterations.values.count + (.metrics.dropped_iterations.values.count // 0)')
+is "$ITER" 600 "iterations started or dropped: exactly the 600 the schedule asks for"
+SEC=$(curl -s "$URL/api/runs/$ID/samples?endpoint=total" | jq '[.samples[]?.requests // empty] | add // 0')
+[ "$SEC" = 0 ] && SEC=$(curl -s "$URL/api/runs/$ID/samples" | jq '[.. | objects | select(has("requests")) | .requests] | add // 0')
+diag "stored per-second requests: $SEC"
+is "$(echo "$S" | jq -r '.rampage.agents | "\(.incomplete_count) \(.degraded) \(.lost | length)"')" "0 false 0" \
+	"no second was incomplete, no agent lost"
+P50=$(echo "$S" | jq '.metrics.http_req_duration.values.med'); P99=$(echo "$S" | jq '.metrics.http_req_duration.values["p(99)"]')
+ok "$(echo "$P50 $P99" | awk '{ exit !($1 > 0 && $2 >= $1) }'; echo $?)" "merged percentiles are ordered (p50 $P50 <= p99 $P99 ms)"
+
+# ---- abortOnFail on the merged count: 150/s together crosses 200 in the 2nd second, one share would not for 4 s
+DEF2=$(echo "$DEF" | jq -c '.scenarios.s.duration = "20s" | .thresholds = {"http_reqs": [{"threshold": "count<200", "abortOnFail": true}]}')
+ID2=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF2}" | jq .id)
+R2=$(wait_end "$ID2")
+S2=$(curl -s "$URL/api/runs/$ID2/summary")
+is "$(echo "$R2" | jq -r .state)" failed "abortOnFail on the merged count ends the run failed"
+ok "$([ "$(echo "$S2" | jq .metrics.http_reqs.values.count)" -lt 1500 ]; echo $?)" \
+	"long before its 20 s (3000 requests): $(echo "$S2" | jq .metrics.http_reqs.values.count) requests"
+is "$(echo "$S2" | jq -c '[.rampage.agents.agents[].state] | unique')" '["done"]' "every agent was stopped and said done"
+
+# ---- stop reaches every agent
+DEF3=$(echo "$DEF" | jq -c '.scenarios.s.duration = "60s" | del(.thresholds)')
+ID3=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF3}" | jq .id)
+for i in $(seq 100); do
+	[ "$(curl -s "$URL/api/runs/$ID3" | jq '.live.second // .seconds // 0')" -ge 1 ] 2>/dev/null && break
+	sleep 0.2
+done
+curl -s -X POST "$URL/api/runs/$ID3/stop" >/dev/null
+R3=$(wait_end "$ID3")
+S3=$(curl -s "$URL/api/runs/$ID3/summary")
+is "$(echo "$R3" | jq -r .state)" stopped "Stop: the run ends stopped"
+is "$(echo "$S3" | jq -c '[.rampage.agents.agents[] | .state == "done" and .interrupted] | all')" true \
+	"every agent was told and ended interrupted"
+ok "$([ "$(echo "$S3" | jq .metrics.http_reqs.values.count)" -lt 6000 ]; echo $?)" "well before its 60 s"
+
+# ---- setup once, on the daemon: its data reaches every agent's VUs
+DEF4='{ "name": "fleet-setup", "baseUrl": "'$DEMO_URL'", "agents": 3,
+  "setup": [ { "name": "who", "path": "/api/health", "extract": { "status_text": { "json": "/status" } } } ],
+  "scenarios": { "s": { "executor": "shared-iterations", "vus": 3, "iterations": 30, "maxDuration": "20s",
+    "tasks": [ { "name": "echo", "path": "/api/health?from={{status_text}}" } ] } } }'
+before=$(demo_count)
+ID4=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF4}" | jq .id)
+R4=$(wait_end "$ID4")
+after=$(demo_count)
+S4=$(curl -s "$URL/api/runs/$ID4/summary")
+is "$(echo "$R4" | jq -r .state)" finished "a run with setup over three agents finishes ($(echo "$R4" | jq -r .error))"
+is "$(echo "$S4" | jq -r .rampage.agents.setup)" daemon "setup ran on the daemon"
+is "$((after - before))" 31 "once: the 30 iterations plus one setup request reached the demo target"
+is "$(echo "$S4" | jq .metrics.http_req_failed.values.passes // 0)" 0 "and every VU request that used its data succeeded"
+
+# ---- an agent killed mid-run: agentLoss continue (the default) and fail
+kill_mid_run() { # kill_mid_run DEF: starts it, kills agent 3 in its 2nd second, restarts it; prints the id
+	id=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $1}" | jq .id)
+	for i in $(seq 100); do
+		[ "$(curl -s "$URL/api/runs/$id" | jq -r .state)" = running ] && break
+		sleep 0.1
+	done
+	sleep 2
+	kill -9 "$AGENT_PID_3"
+	wait "$AGENT_PID_3" 2>/dev/null
+	echo "$id"
+}
+DEF5=$(echo "$DEF" | jq -c '.scenarios.s.duration = "6s" | del(.thresholds)')
+ID5=$(kill_mid_run "$DEF5")
+R5=$(wait_end "$ID5")
+S5=$(curl -s "$URL/api/runs/$ID5/summary")
+is "$(echo "$R5" | jq -r .state)" finished "agentLoss continue: the run goes on to its end"
+is "$(echo "$S5" | jq -r '.rampage.agents | "\(.degraded) \(.lost | length) \(.lost[0].url)"')" "true 1 ws://127.0.0.1:$PORT_3/" \
+	"marked degraded, the lost agent named"
+ok "$(echo "$S5" | jq '.rampage.agents.incomplete_count > 0' | grep -qx true; echo $?)" \
+	"the seconds after the loss are marked incomplete ($(echo "$S5" | jq -c .rampage.agents.incomplete_seconds))"
+start_agent 3 127.0.0.1 "$SANDBOX/tokens" "$PORT_3"
+ID6=$(kill_mid_run "$(echo "$DEF5" | jq -c '.agentLoss = "fail"')")
+R6=$(wait_end "$ID6")
+is "$(echo "$R6" | jq -r .state)" error "agentLoss fail: the run ends as error"
+like "$(echo "$R6" | jq -r .error)" "agent ws://127.0.0.1:$PORT_3/ was lost at second [0-9]+" "naming the agent and the second"
+start_agent 3 127.0.0.1 "$SANDBOX/tokens" "$PORT_3"
+
+# ---- an agent with another token is refused; asking for more agents than there are is an error
+ID7=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $(echo "$DEF5" | jq -c '.agents = "all"')}" | jq .id)
+R7=$(wait_end "$ID7")
+is "$(echo "$R7" | jq -r .state)" error "agents: all includes the agent with another token: the run ends as error"
+like "$(echo "$R7" | jq -r .error)" "agent ws://127\.0\.0\.2:[0-9]+/: closed by the agent \(4401 unauthorized" "naming it and its refusal"
+ID8=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $(echo "$DEF5" | jq -c '.agents = 9')}" | jq .id)
+like "$(wait_end "$ID8" | jq -r .error)" "agents: 9 asked, 4 configured" "asking for 9 of 4 agents: an error saying so"
+st=$(curl -s -o "$SANDBOX/bad" -w '%{http_code}' -H "$J" -X POST "$URL/api/tests/validate" -d "$(echo "$DEF" | jq -c '.agents = "some"')")
+like "$(cat "$SANDBOX/bad")" '"agents"' "agents: \"some\" is refused at validation, naming the field"
+
+# the agents are free again for the next controller
+L=$(curl -s "$URL/api/agents")
+is "$(echo "$L" | jq -c '[.agents[:3][].state] | unique')" '["idle"]' "afterwards every agent is idle again"
+done_testing
