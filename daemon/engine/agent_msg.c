@@ -3,8 +3,13 @@
  */
 #include <config.h>
 
+#include <assert.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 
 #include "engine/agent_msg.h"
 #include "core/xmalloc.h"
@@ -221,4 +226,406 @@ agent_msg_tick(const struct plan *plan, const struct tick *t)
 		json_array_append_new(a, summary_hist_b64(t->group_duration[i]));
 	json_object_set_new(o, "group_duration", a);
 	return o;
+}
+
+/*
+ * Reading a tick back. Every field is checked before it is added: the message comes over the
+ * network from an agent, so a wrong type, a negative count or a blob that is not one is refused
+ * with the field's path ("endpoints[2].duration") rather than trusted.
+ */
+
+/* Sets *cause to "<at>.<key>: <why>" (or "<key>: <why>" at the top) and returns -1. */
+static int
+bad(char **cause, const char *at, const char *key, const char *why)
+{
+	*cause = xasprintf("%s%s%s: %s", at != NULL ? at : "", at != NULL ? "." : "", key, why);
+	return -1;
+}
+
+/* A count: a non-negative integer, required. */
+static int
+get_count(const json_t *o, const char *at, const char *key, uint64_t *out, char **cause)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return bad(cause, at, key, "missing");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return bad(cause, at, key, "expected a non-negative integer");
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+/* A number (integer or real), finite, required. */
+static int
+get_number(const json_t *o, const char *at, const char *key, double *out, char **cause)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return bad(cause, at, key, "missing");
+	if (!json_is_number(v) || !isfinite(json_number_value(v)))
+		return bad(cause, at, key, "expected a number");
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* Adds the base64 blob v (the field at.key) into h, and into also when not NULL (the same
+   samples). */
+static int
+add_blob(const json_t *v, const char *at, const char *key, struct hist *h, struct hist *also,
+    char **cause)
+{
+	gsize len = 0;
+	guchar *blob;
+	char *why = NULL;
+	int rc = 0;
+
+	if (!json_is_string(v))
+		return bad(cause, at, key, "not a histogram blob (expected a base64 string)");
+	/* GLib skips what is not base64; hist_merge_blob's checksum then refuses the rest */
+	blob = g_base64_decode(json_string_value(v), &len);
+	if (hist_merge_blob(h, blob, len, &why) != 0) {
+		*cause = xasprintf("%s%s%s: not a histogram blob (%s)", at != NULL ? at : "",
+		    at != NULL ? "." : "", key, why != NULL ? why : "refused");
+		rc = -1;
+	} else if (also != NULL)
+		(void)hist_merge_blob(also, blob, len, NULL);   /* the same blob: it decodes again */
+	free(why);
+	g_free(blob);
+	return rc;
+}
+
+/* The error kind named s (not "none"); -1 for none. */
+static int
+error_of_name(const char *s)
+{
+	for (int k = TICK_ERR_NONE + 1; k < TICK_NERR; k++)
+		if (strcmp(tick_error_name((enum tick_error)k), s) == 0)
+			return k;
+	return -1;
+}
+
+/* The status code of key s: "0".."599" in plain decimal; -1 for anything else. */
+static int
+status_of_key(const char *s)
+{
+	int v = 0;
+
+	if (*s == '\0' || strlen(s) > 3 || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v < TICK_NSTATUS ? v : -1;
+}
+
+/* A uint64_t count of a struct, by its key in the message. */
+struct count_field {
+	const char *key;
+	size_t off;
+};
+
+/* Adds the counts fields[0..n-1] of o into the struct at base. */
+static int
+add_counts(const json_t *o, const char *at, void *base, const struct count_field *fields, size_t n,
+    char **cause)
+{
+	uint64_t v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (get_count(o, at, fields[i].key, &v, cause) != 0)
+			return -1;
+		*(uint64_t *)(void *)((char *)base + fields[i].off) += v;
+	}
+	return 0;
+}
+
+/* Adds endpoint_json's object (o, at its path `at`) into ep. */
+static int
+endpoint_add(struct tick_endpoint *ep, const json_t *o, const char *at, char **cause)
+{
+	static const struct count_field counts[] = {
+		{ "requests", offsetof(struct tick_endpoint, requests) },
+		{ "failed", offsetof(struct tick_endpoint, failed) },
+		{ "failed_status", offsetof(struct tick_endpoint, failed_status) },
+		{ "status_other", offsetof(struct tick_endpoint, status_other) },
+		{ "bytes_sent", offsetof(struct tick_endpoint, bytes_sent) },
+		{ "bytes_received", offsetof(struct tick_endpoint, bytes_received) },
+		{ "extract_failures", offsetof(struct tick_endpoint, extract_failures) },
+		{ "extract_truncated", offsetof(struct tick_endpoint, extract_truncated) },
+	};
+	char sub[96];
+	const char *k;
+	json_t *m, *v;
+	uint64_t n;
+
+	if (!json_is_object(o)) {
+		*cause = xasprintf("%s: %s", at, o == NULL ? "missing" : "expected an endpoint object");
+		return -1;
+	}
+	if (add_counts(o, at, ep, counts, sizeof counts / sizeof counts[0], cause) != 0)
+		return -1;
+	if (!json_is_object(m = json_object_get(o, "errors")))
+		return bad(cause, at, "errors", "expected an object (kind: count)");
+	snprintf(sub, sizeof sub, "%s.errors", at);
+	json_object_foreach(m, k, v) {
+		int e = error_of_name(k);
+		if (e < 0)
+			return bad(cause, sub, k, "not an error kind");
+		if (get_count(m, sub, k, &n, cause) != 0)
+			return -1;
+		ep->errors[e] += n;
+	}
+	if (!json_is_object(m = json_object_get(o, "status")))
+		return bad(cause, at, "status", "expected an object (code: count)");
+	snprintf(sub, sizeof sub, "%s.status", at);
+	json_object_foreach(m, k, v) {
+		int s = status_of_key(k);
+		if (s < 0)
+			return bad(cause, sub, k, "not a status code (0..599)");
+		if (get_count(m, sub, k, &n, cause) != 0)
+			return -1;
+		ep->status[s] += n;
+	}
+	if (!json_is_object(m = json_object_get(o, "phase_sum_us")))
+		return bad(cause, at, "phase_sum_us", "expected an object (phase: µs)");
+	snprintf(sub, sizeof sub, "%s.phase_sum_us", at);
+	for (int p = 0; p < TICK_NPHASE; p++) {
+		if (get_count(m, sub, phase_names[p], &n, cause) != 0)
+			return -1;
+		ep->phase_sum_us[p] += (int64_t)n;
+	}
+	if (add_blob(json_object_get(o, "duration"), at, "duration", ep->duration, NULL, cause) != 0 ||
+	    add_blob(json_object_get(o, "service"), at, "service", ep->service, NULL, cause) != 0)
+		return -1;
+	return 0;
+}
+
+/* msg[key] as an array of exactly want entries. */
+static const json_t *
+get_array(const json_t *msg, const char *key, int want, char **cause)
+{
+	json_t *a = json_object_get(msg, key);
+
+	if (!json_is_array(a)) {
+		bad(cause, NULL, key, "expected an array");
+		return NULL;
+	}
+	if (json_array_size(a) != (size_t)want) {
+		*cause = xasprintf("%s: %zu entries, the plan has %d", key, json_array_size(a), want);
+		return NULL;
+	}
+	return a;
+}
+
+/* a[i] is an object whose `key` is the string `want` (the plan's name for index i). */
+static int
+check_name(const json_t *a, int i, const char *what, const char *key, const char *want,
+    char **cause)
+{
+	json_t *o = json_array_get(a, (size_t)i);
+	const char *got = json_string_value(json_object_get(o, key));
+
+	if (!json_is_object(o)) {
+		*cause = xasprintf("%s[%d]: expected an object", what, i);
+		return -1;
+	}
+	if (got == NULL || strcmp(got, want) != 0) {
+		*cause = xasprintf("%s[%d].%s: \"%s\", the plan's is \"%s\"", what, i, key,
+		    got != NULL ? got : "(not a string)", want);
+		return -1;
+	}
+	return 0;
+}
+
+/* Adds a custom entry of the message (o, at its path `at`) into c. */
+static int
+custom_add(struct tick_custom *c, const json_t *o, const char *at, char **cause)
+{
+	uint64_t n, nonzero, missing;
+	double sum, min, max, last;
+	json_t *h = json_object_get(o, "h");
+
+	if (get_count(o, at, "n", &n, cause) != 0 || get_count(o, at, "nonzero", &nonzero, cause) != 0 ||
+	    get_count(o, at, "missing", &missing, cause) != 0 ||
+	    get_number(o, at, "sum", &sum, cause) != 0 || get_number(o, at, "min", &min, cause) != 0 ||
+	    get_number(o, at, "max", &max, cause) != 0 || get_number(o, at, "last", &last, cause) != 0)
+		return -1;
+	if (c->h != NULL) {
+		if (add_blob(h, at, "h", c->h, NULL, cause) != 0)
+			return -1;
+	} else if (h != NULL && !json_is_null(h))
+		return bad(cause, at, "h", "expected null (the plan's metric is not a trend)");
+	/* min and max mean something only when the message counted values (agent_msg_tick sends 0) */
+	if (n > 0) {
+		if (c->n == 0 || min < c->min)
+			c->min = min;
+		if (c->n == 0 || max > c->max)
+			c->max = max;
+	}
+	c->n += n;
+	c->sum += sum;
+	c->nonzero += nonzero;
+	c->missing += missing;
+	c->last += last;    /* a gauge: the agents' shares side by side (last_ns is not sent) */
+	return 0;
+}
+
+/* Adds the failures array of the message into f, the unknown seconds taken as `second`. */
+static int
+failures_add_msg(struct failures *f, const struct plan *plan, const json_t *a, int64_t second,
+    char **cause)
+{
+	char at[32];
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(a))
+		return bad(cause, NULL, "failures", "expected an array");
+	json_array_foreach(a, i, o) {
+		json_t *ep = json_object_get(o, "endpoint"), *other = json_object_get(o, "other");
+		json_t *m = json_object_get(o, "message");
+		const char *kname = json_string_value(json_object_get(o, "kind"));
+		int kind = kname != NULL ? failure_kind_from_name(kname) : -1;
+		uint64_t count;
+
+		snprintf(at, sizeof at, "failures[%zu]", i);
+		if (!json_is_object(o)) {
+			*cause = xasprintf("%s: expected an object", at);
+			return -1;
+		}
+		if (!json_is_integer(ep) || json_integer_value(ep) < 0 ||
+		    json_integer_value(ep) >= plan->nendpoints)
+			return bad(cause, at, "endpoint", "expected an index into endpoints");
+		if (kind < 0)
+			return bad(cause, at, "kind", "not a failure kind");
+		if (!json_is_boolean(other))
+			return bad(cause, at, "other", "expected a boolean");
+		if (!json_is_string(m))
+			return bad(cause, at, "message", "expected a string");
+		if (get_count(o, at, "count", &count, cause) != 0)
+			return -1;
+		if (count == 0)
+			continue;
+		if (json_is_true(other))
+			failures_add_other(f, (int)json_integer_value(ep), (enum failure_kind)kind, count,
+			    second, second);
+		else
+			failures_add(f, (int)json_integer_value(ep), (enum failure_kind)kind,
+			    json_string_value(m), json_string_length(m), count, second, second);
+	}
+	return 0;
+}
+
+/* A gauge that adds across agents: a non-negative int, the sum bounded by INT_MAX. */
+static int
+add_int_gauge(const json_t *msg, const char *key, int *dst, char **cause)
+{
+	json_t *v = json_object_get(msg, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > INT_MAX - *dst)
+		return bad(cause, NULL, key, v == NULL ? "missing" : "expected a non-negative integer");
+	*dst += (int)json_integer_value(v);
+	return 0;
+}
+
+int
+agent_msg_tick_add(const struct plan *plan, const json_t *msg, struct tick *dst, char **cause)
+{
+	static const struct count_field counts[] = {
+		{ "iterations", offsetof(struct tick, iterations) },
+		{ "interrupted_iterations", offsetof(struct tick, interrupted_iterations) },
+		{ "dropped_iterations", offsetof(struct tick, dropped_iterations) },
+		{ "late_starts", offsetof(struct tick, late_starts) },
+	}, check_counts[] = {
+		{ "passes", offsetof(struct tick_check, passes) },
+		{ "fails", offsetof(struct tick_check, fails) },
+	};
+	const json_t *a;
+	char at[32];
+	uint64_t n;
+	double cpu;
+	json_t *sec = json_object_get(msg, "second");
+
+	assert(dst->nendpoints == plan->nendpoints && dst->nchecks == plan->nchecks &&
+	    dst->ncustom == plan->nmetric_slots && dst->nseries == plan->nseries &&
+	    dst->ngroups_dur == plan->nstep_groups);
+	*cause = NULL;
+	if (!json_is_object(msg)) {
+		*cause = xstrdup("expected a tick message (an object)");
+		return -1;
+	}
+	if (!json_is_string(json_object_get(msg, "type")) ||
+	    strcmp(json_string_value(json_object_get(msg, "type")), "tick") != 0)
+		return bad(cause, NULL, "type", "expected \"tick\"");
+	if (!json_is_integer(sec) || json_integer_value(sec) < 0)
+		return bad(cause, NULL, "second", "expected a non-negative integer");
+	dst->second = (int64_t)json_integer_value(sec);
+	if (add_int_gauge(msg, "vus", &dst->vus, cause) != 0 ||
+	    add_int_gauge(msg, "vus_max", &dst->vus_max, cause) != 0)
+		return -1;
+	if (add_counts(msg, NULL, dst, counts, sizeof counts / sizeof counts[0], cause) != 0)
+		return -1;
+	if (add_blob(json_object_get(msg, "iteration_duration"), NULL, "iteration_duration",
+	    dst->iteration_duration, NULL, cause) != 0)
+		return -1;
+	if (get_number(msg, NULL, "cpu_pct", &cpu, cause) != 0)
+		return -1;
+	if (cpu < 0)
+		return bad(cause, NULL, "cpu_pct", "expected a non-negative number");
+	if (cpu > dst->cpu_pct)
+		dst->cpu_pct = cpu;
+	if (get_count(msg, NULL, "loop_lag_max_us", &n, cause) != 0)
+		return -1;
+	if ((int64_t)n > dst->loop_lag_max_us)
+		dst->loop_lag_max_us = (int64_t)n;
+	if (endpoint_add(&dst->total, json_object_get(msg, "total"), "total", cause) != 0)
+		return -1;
+	if ((a = get_array(msg, "endpoints", plan->nendpoints, cause)) == NULL)
+		return -1;
+	for (int i = 0; i < plan->nendpoints; i++) {
+		snprintf(at, sizeof at, "endpoints[%d]", i);
+		if (check_name(a, i, "endpoints", "name", plan->endpoints[i].name, cause) != 0 ||
+		    endpoint_add(&dst->endpoints[i], json_array_get(a, (size_t)i), at, cause) != 0)
+			return -1;
+	}
+	if ((a = get_array(msg, "checks", plan->nchecks, cause)) == NULL)
+		return -1;
+	for (int i = 0; i < plan->nchecks; i++) {
+		snprintf(at, sizeof at, "checks[%d]", i);
+		if (check_name(a, i, "checks", "name", plan->check_names[i], cause) != 0 ||
+		    add_counts(json_array_get(a, (size_t)i), at, &dst->checks[i], check_counts, 2,
+		    cause) != 0)
+			return -1;
+	}
+	if ((a = get_array(msg, "custom", plan->nmetric_slots, cause)) == NULL)
+		return -1;
+	for (int i = 0; i < plan->nmetric_slots; i++) {
+		snprintf(at, sizeof at, "custom[%d]", i);
+		if (check_name(a, i, "custom", "key", plan->metric_slots[i].key, cause) != 0 ||
+		    custom_add(&dst->custom[i], json_array_get(a, (size_t)i), at, cause) != 0)
+			return -1;
+	}
+	if ((a = get_array(msg, "series", plan->nseries, cause)) == NULL)
+		return -1;
+	for (int i = 0; i < plan->nseries; i++) {
+		snprintf(at, sizeof at, "series[%d]", i);
+		if (endpoint_add(&dst->series[i], json_array_get(a, (size_t)i), at, cause) != 0)
+			return -1;
+	}
+	if ((a = get_array(msg, "group_duration", plan->nstep_groups, cause)) == NULL)
+		return -1;
+	for (int i = 0; i < plan->nstep_groups; i++) {
+		/* every group's duration is also the untagged metric's (vu.c records both) */
+		snprintf(at, sizeof at, "group_duration[%d]", i);
+		if (add_blob(json_array_get(a, (size_t)i), NULL, at, dst->group_duration[i],
+		    dst->group_duration_all, cause) != 0)
+			return -1;
+	}
+	return failures_add_msg(dst->failures, plan, json_object_get(msg, "failures"), dst->second,
+	    cause);
 }

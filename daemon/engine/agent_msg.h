@@ -56,5 +56,19 @@ json_t *agent_msg_error(const char *code, const char *field, const char *message
  * of every agent exactly. New reference.
  */
 json_t *agent_msg_tick(const struct plan *plan, const struct tick *t);
+/*
+ * Adds the tick message msg (agent_msg_tick's, from an agent running the same plan) into dst
+ * (tick_new(plan, 0), or a tick this already added to): how the daemon merges the same second of
+ * several agents. Counters add; histograms merge (group_duration also into group_duration_all);
+ * checks, custom series and series by index; failure messages as failures_merge, their seconds
+ * msg's. Gauges: vus and vus_max add (the agents' shares run side by side); cpu_pct and
+ * loop_lag_max_us keep the max; a custom gauge's `last` becomes the sum of the messages' `last`
+ * (not the latest: last_ns is not sent), its min and max the min and max. dst->second is msg's.
+ * Not in the message, so left to the caller: groupBy counts, host_cpu_pct, loop_lag_over_10ms,
+ * monitors. 0, or -1 and *cause (caller frees) naming the field ("endpoints[2].duration: not a
+ * histogram blob (...)", "checks: 3 entries, the plan has 2") when msg does not fit the plan;
+ * dst may then be partly added (discard it). Any JSON is safe to pass. Any thread.
+ */
+int agent_msg_tick_add(const struct plan *plan, const json_t *msg, struct tick *dst, char **cause);
 
 #endif

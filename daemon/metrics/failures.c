@@ -244,6 +244,17 @@ failures_add(struct failures *f, int endpoint, enum failure_kind kind, const cha
 }
 
 void
+failures_add_other(struct failures *f, int endpoint, enum failure_kind kind, uint64_t count,
+    int64_t first, int64_t last)
+{
+	assert(endpoint >= 0 && endpoint < f->nendpoints && kind >= 0 && kind < FAILURE_NKIND);
+	if (count == 0)
+		return;    /* other_of lists an entry again while its count is 0 */
+	f->total += count;
+	bump(other_of(f, endpoint, kind), count, first, last);
+}
+
+void
 failures_merge(struct failures *dst, const struct failures *src, int64_t second)
 {
 	assert(dst->nendpoints == src->nendpoints);
@@ -252,8 +263,7 @@ failures_merge(struct failures *dst, const struct failures *src, int64_t second)
 		int64_t first = e->first >= 0 ? e->first : second;
 		int64_t last = e->last >= 0 ? e->last : second;
 		if (e->other) {
-			dst->total += e->count;
-			bump(other_of(dst, e->endpoint, e->kind), e->count, first, last);
+			failures_add_other(dst, e->endpoint, e->kind, e->count, first, last);
 		} else {
 			failures_add(dst, e->endpoint, e->kind, e->message, e->len, e->count, first, last);
 		}

@@ -81,6 +81,10 @@ void failures_reset(struct failures *f);
  */
 void failures_add(struct failures *f, int endpoint, enum failure_kind kind, const char *msg,
     size_t len, uint64_t count, int64_t first, int64_t last);
+/* Counts `count` failures of endpoint and kind under their "(other messages)" entry: an entry
+   read back from elsewhere (an agent's tick message) that had found no room there. */
+void failures_add_other(struct failures *f, int endpoint, enum failure_kind kind, uint64_t count,
+    int64_t first, int64_t last);
 /* Adds src into dst (same endpoints), as failures_add would each entry; an entry's unknown
    seconds (-1) become `second`. */
 void failures_merge(struct failures *dst, const struct failures *src, int64_t second);
