@@ -727,12 +727,12 @@ fleet_main(void *arg)
 		f->error = cause;
 		goto done;
 	}
-	f->n = f->want == FLEET_ALL ? f->nlist : f->want;
-	if (f->n > f->nlist) {
+	if (f->want != FLEET_ALL && f->want > f->nlist) {
 		f->error = xasprintf("agents: %d asked, %d configured (agents.urls, agents.dns)", f->want,
 		    f->nlist);
 		goto done;
 	}
+	f->n = f->want == FLEET_ALL ? f->nlist : f->want;
 	f->a = xcalloc((size_t)f->n, sizeof *f->a);
 	for (int i = 0; i < f->n; i++) {
 		f->a[i].url = f->list[i];

@@ -114,7 +114,8 @@ for i in $(seq 100); do
 	[ "$(curl -s "$URL/api/runs/$ID3" | jq '.live.second // .seconds // 0')" -ge 1 ] 2>/dev/null && break
 	sleep 0.2
 done
-curl -s -X POST "$URL/api/runs/$ID3/stop" >/dev/null
+curl -s -H "$J" -X POST "$URL/api/runs/$ID3/stop" -d '{}' >"$SANDBOX/stop.out"
+diag "stop: $(cat "$SANDBOX/stop.out")"
 R3=$(wait_end "$ID3")
 S3=$(curl -s "$URL/api/runs/$ID3/summary")
 is "$(echo "$R3" | jq -r .state)" stopped "Stop: the run ends stopped"
@@ -135,7 +136,7 @@ S4=$(curl -s "$URL/api/runs/$ID4/summary")
 is "$(echo "$R4" | jq -r .state)" finished "a run with setup over three agents finishes ($(echo "$R4" | jq -r .error))"
 is "$(echo "$S4" | jq -r .rampage.agents.setup)" daemon "setup ran on the daemon"
 is "$((after - before))" 31 "once: the 30 iterations plus one setup request reached the demo target"
-is "$(echo "$S4" | jq .metrics.http_req_failed.values.passes // 0)" 0 "and every VU request that used its data succeeded"
+is "$(echo "$S4" | jq '.metrics.http_req_failed.values.passes // 0')" 0 "and every VU request that used its data succeeded"
 
 # ---- an agent killed mid-run: agentLoss continue (the default) and fail
 kill_mid_run() { # kill_mid_run DEF: starts it, kills agent 3 in its 2nd second, restarts it; prints the id
