@@ -127,7 +127,8 @@ ok "$([ "$(echo "$S3" | jq .metrics.http_reqs.values.count)" -lt 6000 ]; echo $?
 DEF4='{ "name": "fleet-setup", "baseUrl": "'$DEMO_URL'", "agents": 3,
   "setup": [ { "name": "who", "path": "/api/health", "extract": { "status_text": { "json": "/status" } } } ],
   "scenarios": { "s": { "executor": "shared-iterations", "vus": 3, "iterations": 30, "maxDuration": "20s",
-    "tasks": [ { "name": "echo", "path": "/api/health?from={{status_text}}" } ] } } }'
+    "tasks": [ { "name": "echo", "method": "POST", "path": "/api/echo", "json": { "v": "{{status_text}}" },
+      "checks": [ { "json": "/v", "equals": "ok", "name": "setup data" } ] } ] } } }'
 before=$(demo_count)
 ID4=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF4}" | jq .id)
 R4=$(wait_end "$ID4")
@@ -136,7 +137,8 @@ S4=$(curl -s "$URL/api/runs/$ID4/summary")
 is "$(echo "$R4" | jq -r .state)" finished "a run with setup over three agents finishes ($(echo "$R4" | jq -r .error))"
 is "$(echo "$S4" | jq -r .rampage.agents.setup)" daemon "setup ran on the daemon"
 is "$((after - before))" 31 "once: the 30 iterations plus one setup request reached the demo target"
-is "$(echo "$S4" | jq '.metrics.http_req_failed.values.passes // 0')" 0 "and every VU request that used its data succeeded"
+is "$(echo "$S4" | jq -c '[.metrics.checks.values.passes, .metrics.checks.values.fails]')" "[30,0]" \
+	"every agent's VUs sent setup's value (\"ok\", echoed back): 30 checks passed, none failed"
 
 # ---- an agent killed mid-run: agentLoss continue (the default) and fail
 kill_mid_run() { # kill_mid_run DEF: starts it, kills agent 3 in its 2nd second, restarts it; prints the id
