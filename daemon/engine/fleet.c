@@ -82,8 +82,9 @@ struct fleet {
 	atomic_llong start_mono, end_mono;
 	atomic_int setup_stop;     /* setup_env.stop */
 
+	/* set once by the fleet thread; fleet_stop (any thread) reads it to wake the loop */
+	_Atomic(struct link *) link;
 	/* the fleet thread's */
-	struct link *link;
 	struct agent *a;
 	int n;
 	char **list;
@@ -751,16 +752,23 @@ fleet_main(void *arg)
 		/* what runs once runs once: setup here, its data to every agent */
 		f->setup = setup_data_new(f->plan);
 		f->env.stop = &f->setup_stop;
-		if (setup_run(f->plan, f->plan->setup, f->plan->nsetup, "setup", f->setup, &f->env,
-		    &cause) != 0) {
-			f->error = cause != NULL ? cause : xstrdup("setup: stopped");
+		int rc = setup_run(f->plan, f->plan->setup, f->plan->nsetup, "setup", f->setup, &f->env,
+		    &cause);
+		if (rc < 0) {
+			f->error = cause;
 			goto done;
 		}
+		if (rc > 0)
+			goto done;   /* stopped during setup: nothing ran */
 		setup_ok = true;
 	}
-	if ((f->link = link_new(f->list, f->n, f->token, f->ca_file, &ops, &cause)) == NULL) {
-		f->error = cause;
-		goto done;
+	{
+		struct link *l = link_new(f->list, f->n, f->token, f->ca_file, &ops, &cause);
+		if (l == NULL) {
+			f->error = cause;
+			goto done;
+		}
+		atomic_store(&f->link, l);
 	}
 	log_info("fleet: a run over %d agent%s (sequence %s)", f->n, f->n == 1 ? "" : "s", f->sequence);
 	link_connect_all(f->link);
@@ -833,8 +841,9 @@ fleet_stop(struct fleet *f, int force)
 		;
 	atomic_store(&f->setup_stop, 1);
 	atomic_store(&f->state, ENGINE_STOPPING);
-	if (f->link != NULL)
-		link_wake(f->link);
+	struct link *l = atomic_load(&f->link);
+	if (l != NULL)
+		link_wake(l);   /* before the link exists, the fleet thread reads stop_req itself */
 }
 
 void
