@@ -22,6 +22,18 @@ printf '[server]\nlisten = 127.0.0.1:0\nlistne = 1\n' >"$SANDBOX/typo.conf"
 is $? 2 "an unknown key exits 2"
 like "$(cat "$SANDBOX/out")" "typo.conf:3: server.listne: unknown key" "and names it"
 
+# [agents]: the agents' URLs and DNS name are checked when the file is read
+printf '[agents]\nurls = ws://10.0.0.5:7000, http://10.0.0.6:7000\n' >"$SANDBOX/agents.conf"
+"$RAMPAGE" serve --config "$SANDBOX/agents.conf" >"$SANDBOX/out" 2>&1
+is $? 2 "an agent URL that is not ws:// or wss:// exits 2"
+like "$(cat "$SANDBOX/out")" 'agents.conf:2: agents.urls: "http://10.0.0.6:7000": expected ws://HOST:PORT' "naming it"
+printf '[agents]\ndns = rampage-agents\n' >"$SANDBOX/agents.conf"
+"$RAMPAGE" serve --config "$SANDBOX/agents.conf" >"$SANDBOX/out" 2>&1
+like "$(cat "$SANDBOX/out")" 'agents.conf:2: agents.dns: "rampage-agents": expected NAME:PORT' "a DNS name without its port is refused"
+printf '[agents]\ndns = rampage-agents:70000\n' >"$SANDBOX/agents.conf"
+"$RAMPAGE" serve --config "$SANDBOX/agents.conf" >"$SANDBOX/out" 2>&1
+like "$(cat "$SANDBOX/out")" 'agents.dns: "rampage-agents:70000": the port must be 1-65535' "and one with a port out of range"
+
 "$RAMPAGE" serve --config "$SANDBOX/missing.conf" >"$SANDBOX/out" 2>&1
 is $? 2 "a missing --config file exits 2"
 like "$(cat "$SANDBOX/out")" "missing.conf: No such file" "and says so"

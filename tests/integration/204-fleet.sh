@@ -168,6 +168,25 @@ is "$(echo "$R6" | jq -r .state)" error "agentLoss fail: the run ends as error"
 like "$(echo "$R6" | jq -r .error)" "agent ws://127.0.0.1:$PORT_3/ was lost at second [0-9]+" "naming the agent and the second"
 start_agent 3 127.0.0.1 "$SANDBOX/tokens" "$PORT_3"
 
+# ---- a late agent: SIGSTOP for 5 s (late_ms is 3 s): its seconds go out without it, marked
+# incomplete; its shares, once it resumes, still count in the run's totals
+IDL=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $(echo "$DEF5" | jq -c '.scenarios.s.duration = "10s"')}" | jq .id)
+for i in $(seq 100); do
+	[ "$(curl -s "$URL/api/runs/$IDL" | jq '.live.second // -1')" -ge 1 ] 2>/dev/null && break
+	sleep 0.1
+done
+kill -STOP "$AGENT_PID_1"
+sleep 5
+kill -CONT "$AGENT_PID_1"
+RL=$(wait_end "$IDL")
+SL=$(curl -s "$URL/api/runs/$IDL/summary")
+is "$(echo "$RL" | jq -r .state)" finished "a run with an agent stopped for 5 s finishes"
+is "$(echo "$SL" | jq -r '.rampage.agents | "\(.degraded) \(.lost | length)"')" "false 0" "the late agent is not lost"
+ok "$(echo "$SL" | jq '.rampage.agents.incomplete_count > 0 and .rampage.agents.late_shares > 0' | grep -qx true; echo $?)" \
+	"seconds went out without its share ($(echo "$SL" | jq -c .rampage.agents.incomplete_seconds)), its late shares came after ($(echo "$SL" | jq .rampage.agents.late_shares))"
+is "$(echo "$SL" | jq '[.rampage.agents.agents[].requests] | add')" "$(echo "$SL" | jq .metrics.http_reqs.values.count)" \
+	"the late shares count in the whole run: the agents' requests still add up to the run's"
+
 # ---- an agent with another token is refused; asking for more agents than there are is an error
 ID7=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $(echo "$DEF5" | jq -c '.agents = "all"')}" | jq .id)
 R7=$(wait_end "$ID7")

@@ -176,6 +176,15 @@ test_overrides(void)
 	APPLY("{\"scenarios\":[]}", "{\"vus\":3}", "{\"scenarios\":[]}",
 	    "a definition the validator will refuse is left for it to report");
 	APPLY("{\"duration\":\"1s\"}", "{\"note\":\"x\"}", "{\"duration\":\"1s\"}", "no override: unchanged");
+	APPLY("{\"duration\":\"1s\"}", "{\"agents\":3}", "{\"agents\":3,\"duration\":\"1s\"}",
+	    "agents: sets the definition's agents");
+	APPLY("{\"agents\":3,\"duration\":\"1s\"}", "{\"agents\":\"all\"}", "{\"agents\":\"all\",\"duration\":\"1s\"}",
+	    "agents: \"all\" replaces a count");
+	APPLY("{\"agents\":3,\"duration\":\"1s\"}", "{\"agents\":0}", "{\"duration\":\"1s\"}",
+	    "agents: 0 removes it (the run is on the daemon)");
+	APPLY("{}", "{\"agents\":-1}", "ERR:agents", "agents: a negative count is an error at its key");
+	APPLY("{}", "{\"agents\":\"most\"}", "ERR:agents", "agents: a word other than all is an error");
+	APPLY("{}", "{\"agents\":257}", "ERR:agents", "agents: more than 256 is an error");
 
 	/* iterations: k6's --iterations */
 	APPLY(mixed, "{\"iterations\":12}",
