@@ -1,5 +1,5 @@
 // Rampage dashboard: the page's entry point. A hash router (#/tests, #/tests/new,
-// #/tests/12, #/tests/12/edit, #/runs, #/runs/34, #/schedules) mounts one view at a time into <main>; each view
+// #/tests/12, #/tests/12/edit, #/runs, #/runs/34, #/schedules, #/agents) mounts one view at a time into <main>; each view
 // is a function (main, params) that may return a cleanup function (close subscriptions, timers,
 // charts). The header holds the live connection state and the API token form; a 401 from any call
 // opens that form with an explanation.
@@ -14,6 +14,7 @@ import { runsView } from "./js/view-runs.js";
 import { runView } from "./js/view-run.js";
 import { compareView } from "./js/view-compare.js";
 import { schedulesView } from "./js/schedules.js";
+import { agentsView } from "./js/view-agents.js";
 
 const routes = [
   [/^#?\/?$/, () => testsView, "tests"],
@@ -27,6 +28,7 @@ const routes = [
   [/^#\/runs\/(\d+)\/compare\/baseline$/, () => (main, id) => compareView(main, id, "baseline"), "runs"],
   [/^#\/runs\/(\d+)\/compare\/previous$/, () => (main, id) => compareView(main, id, "previous"), "runs"],
   [/^#\/schedules$/, () => schedulesView, "schedules"],
+  [/^#\/agents$/, () => agentsView, "agents"],
 ];
 
 const main = document.getElementById("main");

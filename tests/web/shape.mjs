@@ -31,6 +31,10 @@ is(shapeOf({ tasks: [{ url: "http://127.0.0.1:9000/a" }, { url: "http://127.0.0.
   "http://127.0.0.1:9000, http://127.0.0.1:9001", "absolute urls: each host once");
 is(shapeOf({ baseUrl: "http://127.0.0.1:8000", tasks: [{ url: "{{host}}/x" }] }).target, "http://127.0.0.1:8000",
   "a templated url is not a host");
+is(shapeOf({ ...base, vus: 2, duration: "1m", agents: 3 }).load, "constant-vus, 2 VUs for 1 min 00 s · split over 3 agents",
+  "a run over agents says how many");
+is(shapeOf({ ...base, vus: 2, duration: "1m", agents: "all" }).load, "constant-vus, 2 VUs for 1 min 00 s · split over every agent",
+  "or every agent");
 is(shapeOf(null).target, "–", "no definition: a dash, not an exception");
 console.log(`1..${n}`);
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 // run-panels: what a run's page shows below its charts: the generator's health, thresholds, checks,
-// the endpoint table, and a finished run's summary (totals, timing phases, groupBy distributions,
-// downloads).
+// the endpoint table, and a finished run's summary (a run over agents: its agents (run-agents.js);
+// totals, timing phases, groupBy distributions, downloads).
 //
 // While the run is live, each tick updates them in place. The endpoint table adds the ticks'
 // counts to the last GET .../endpoints (whole-run percentiles, refreshed every few seconds),
@@ -14,6 +14,7 @@ import { count, rps, us, ms, pct, bytes, dur, errorText } from "./fmt.js";
 import { judgeSecond, liveWarning, GEN_WINDOW } from "./gen-health.js";
 import { RunFailures } from "./run-failures.js";
 import { customSection, customObserved } from "./run-custom.js";
+import { agentsSection } from "./run-agents.js";
 
 export class RunPanels {
   // `page` is what the panels read of the page: `run` (as the daemon last described it), `ended`
@@ -323,7 +324,7 @@ export class RunPanels {
         h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv` }, "per-second samples, total (CSV)")),
         ...((rp.endpoints || []).map((e) => h("li", {}, h("a", { href: `/api/runs/${this.id}/samples.csv?endpoint=${encodeURIComponent(e.name)}` }, `per-second samples, ${e.name} (CSV)`)))),
         ...(s && s.monitors ? [h("li", {}, h("a", { href: `/api/runs/${this.id}/monitors.csv`, id: "monitors-csv" }, "monitored values per second (CSV)"))] : [])));
-    fill(this.el.finished, findingsSection(s.findings), h("div", { class: "grid2" }, summary, phaseSec),
+    fill(this.el.finished, agentsSection(s), findingsSection(s.findings), h("div", { class: "grid2" }, summary, phaseSec),
       this.spectrumSection(rp.endpoints || []), groupSec, customSection(s), downloads);
     this.renderChecks();
   }

@@ -47,12 +47,18 @@ function targets(def, scen) {
   return [...hosts];
 }
 
+// Where it runs, when not on the daemon: " · split over 3 agents", " · split over every agent".
+function overAgents(a) {
+  if (a === "all") return " · split over every agent";
+  return Number.isInteger(a) && a > 0 ? ` · split over ${plural(a, "agent", "agents")}` : "";
+}
+
 // {target: "http://127.0.0.1:8000", load: "browse: 0 → 20 → 50 → 0 VUs over 2 min 00 s"}.
 export function shapeOf(def) {
   if (!def || typeof def !== "object") return { target: "–", load: "–" };
   const scen = scenarios(def);
   const t = targets(def, scen);
   const load = scen.map(([name, s]) => (scen.length > 1 || name !== "default" ? name + ": " : "") +
-    (s.executor ? s.executor + ", " : "") + loadOf(s)).join(" · ");
+    (s.executor ? s.executor + ", " : "") + loadOf(s)).join(" · ") + overAgents(def.agents);
   return { target: t.length ? t.join(", ") : "–", load };
 }

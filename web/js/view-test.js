@@ -1,5 +1,5 @@
 // view-test (#/tests/12): one test: start it (with optional overrides: VUs, duration, rate,
-// iterations, a note), its schedules (schedules.js), its webhooks (notify.js), its definition, the trend of its
+// iterations, agents, a note), its schedules (schedules.js), its webhooks (notify.js), its definition, the trend of its
 // runs (trend.js: p95, throughput, errors, change points) and its runs (history with a state
 // filter, VUs from the trend, two ticked runs compared).
 import { get, post, del } from "./api.js";
@@ -31,6 +31,12 @@ function knobs(def) {
   };
 }
 
+// What the definition says about agents, as the Agents field's placeholder.
+function agentsAsDefined(def) {
+  const a = def && def.agents;
+  return a === undefined || a === null ? "none: this daemon" : a === "all" ? "all (as defined)" : `${a} (as defined)`;
+}
+
 export async function testView(main, id) {
   let test;
   try {
@@ -59,6 +65,9 @@ export async function testView(main, id) {
         k.rate ? "iterations per time unit" : "only for constant-arrival-rate"),
       field("iterations", "Iterations", { type: "number", min: 1, step: 1, inputmode: "numeric", disabled: !k.iterations },
         k.iterations ? "iterations (per VU for per-vu-iterations)" : "only for the iteration executors"),
+      field("agents", "Agents", { type: "text", autocomplete: "off", spellcheck: "false",
+        placeholder: agentsAsDefined(test.definition) },
+        "how many of the daemon's agents run it: 1–256, all, or 0 (on the daemon itself)"),
       field("note", "Note", { type: "text", maxlength: 4096, placeholder: "e.g. after deploy 1.2" }, "kept with the run")),
     h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary", id: "start" }, "Start run")));
   form.addEventListener("submit", async (ev) => {
@@ -70,6 +79,8 @@ export async function testView(main, id) {
     if (v("duration")) body.duration = v("duration");
     if (v("rate")) body.rate = Number(v("rate"));
     if (v("iterations")) body.iterations = Number(v("iterations"));
+    // "all", or a number (the daemon says why an out-of-range one is refused, under the field)
+    if (v("agents")) body.agents = /^all$/i.test(v("agents")) ? "all" : /^\d+$/.test(v("agents")) ? Number(v("agents")) : v("agents");
     if (v("note")) body.note = v("note");
     const btn = form.querySelector("#start");
     btn.disabled = true;
