@@ -868,37 +868,39 @@ test_root_dot(void)
 }
 
 /* `agents` and `agentLoss`: a daemon run over agents (engine/fleet.h). */
+#define TA "\"baseUrl\":\"http://h\",\"tasks\":[{\"path\":\"/\"}]"
 static void
 test_agents(void)
 {
 	struct plan *p;
 
-	p = valid("{" T "}", "no agents");
+	p = valid("{" TA "}", "no agents");
 	if (p) {
 		ok(p->agents == 0 && p->agent_loss_fails == 0, "runs here, a loss would not fail it");
 		plan_free(p);
 	}
-	p = valid("{" T ",\"agents\":3,\"agentLoss\":\"fail\"}", "agents: 3, agentLoss fail");
+	p = valid("{" TA ",\"agents\":3,\"agentLoss\":\"fail\"}", "agents: 3, agentLoss fail");
 	if (p) {
 		ok(p->agents == 3 && p->agent_loss_fails == 1, "three agents, a loss fails the run");
 		plan_free(p);
 	}
-	p = valid("{" T ",\"agents\":\"all\",\"agentLoss\":\"continue\"}", "agents: all");
+	p = valid("{" TA ",\"agents\":\"all\",\"agentLoss\":\"continue\"}", "agents: all");
 	if (p) {
 		ok(p->agents == PLAN_AGENTS_ALL && p->agent_loss_fails == 0, "every agent, a loss goes on");
 		plan_free(p);
 	}
-	p = valid("{" T ",\"agents\":256}", "agents: 256, the most");
+	p = valid("{" TA ",\"agents\":256}", "agents: 256, the most");
 	plan_free(p);
-	only_error("{" T ",\"agents\":0}", "agents: expected an integer from 1 to 256, or \"all\": the "
+	only_error("{" TA ",\"agents\":0}", "agents: expected an integer from 1 to 256, or \"all\": the "
 	    "daemon splits the run over that many of its agents, got 0");
-	only_error("{" T ",\"agents\":257}", "agents: expected an integer from 1 to 256, or \"all\": the "
+	only_error("{" TA ",\"agents\":257}", "agents: expected an integer from 1 to 256, or \"all\": the "
 	    "daemon splits the run over that many of its agents, got 257");
-	only_error("{" T ",\"agents\":\"some\"}", "agents: expected an integer from 1 to 256, or \"all\": "
+	only_error("{" TA ",\"agents\":\"some\"}", "agents: expected an integer from 1 to 256, or \"all\": "
 	    "the daemon splits the run over that many of its agents, got \"some\"");
-	only_error("{" T ",\"agentLoss\":\"maybe\"}", "agentLoss: expected \"continue\" (the run goes on, "
+	only_error("{" TA ",\"agentLoss\":\"maybe\"}", "agentLoss: expected \"continue\" (the run goes on, "
 	    "degraded) or \"fail\" (it ends as error), got \"maybe\"");
 }
+#undef TA
 
 int
 main(void)
