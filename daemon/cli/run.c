@@ -666,6 +666,12 @@ run_main(int argc, char **argv)
 			fprintf(stderr, "rampage: execution segment %s of %s: this process runs that share of "
 			    "every scenario\n", segment_string(segment), segment_sequence_string(segment));
 	}
+	if (plan->agents != 0)
+		/* said even with --quiet: the load is not what the definition asks for */
+		fprintf(stderr, "rampage: the definition asks for agents (%s%.0d): rampage run runs the "
+		    "whole test here; the daemon splits it over its agents\n",
+		    plan->agents == PLAN_AGENTS_ALL ? "all" : "", plan->agents == PLAN_AGENTS_ALL ? 0 :
+		    plan->agents);
 
 	started = time(NULL);
 	struct engine_options eo = { .workers = (int)workers, .segment = segment };

@@ -196,6 +196,10 @@ ID8=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $(echo "$DEF5
 like "$(wait_end "$ID8" | jq -r .error)" "agents: 9 asked, 4 configured" "asking for 9 of 4 agents: an error saying so"
 st=$(curl -s -o "$SANDBOX/bad" -w '%{http_code}' -H "$J" -X POST "$URL/api/tests/validate" -d "$(echo "$DEF" | jq -c '.agents = "some"')")
 like "$(cat "$SANDBOX/bad")" '"agents"' "agents: \"some\" is refused at validation, naming the field"
+echo "$DEF" | jq '.scenarios.s.duration = "1s"' >"$SANDBOX/local.json"
+"$RAMPAGE" run "$SANDBOX/local.json" --quiet >/dev/null 2>"$SANDBOX/local.err"
+like "$(cat "$SANDBOX/local.err")" 'asks for agents \(3\): rampage run runs the whole test here' \
+	"rampage run of a definition with agents says it runs the whole test here (even with --quiet)"
 
 # the agents are free again for the next controller
 L=$(curl -s "$URL/api/agents")
