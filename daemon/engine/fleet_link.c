@@ -215,20 +215,6 @@ timer(lws_sorted_usec_list_t *sul)
 		lws_sul_schedule(l->ctx, 0, &l->sul, timer, TIMER_US);
 }
 
-/* lws's own lines: problems as warnings, the rest as debug. */
-static void
-lws_log(int level, const char *line)
-{
-	size_t n = strlen(line);
-
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	if (level & LLL_ERR)
-		log_warn("libwebsockets (fleet): %.*s", (int)n, line);
-	else
-		log_debug("libwebsockets (fleet): %.*s", (int)n, line);
-}
-
 struct link *
 link_new(char **urls, int n, const char *token, const char *ca_file, const struct link_ops *ops,
     char **cause)
@@ -245,7 +231,8 @@ link_new(char **urls, int n, const char *token, const char *ca_file, const struc
 		l->c[i].l = l;
 		l->c[i].index = i;
 	}
-	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+	/* lws's log level and routing are process-wide: the daemon's live stream (http/live.c) set
+	   them, and its lines name no module; not set again here */
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
