@@ -12,7 +12,6 @@
 
 #include <libwebsockets.h>
 
-#include "core/log.h"
 #include "core/xmalloc.h"
 #include "engine/fleet_link.h"
 
