@@ -543,7 +543,12 @@ start(struct agent *a, json_t *msg)
 	if ((err = pthread_create(&a->run->thread, NULL, runner, a->run)) != 0) {
 		char *why = xasprintf("cannot start a thread: %s", strerror(err));
 		send_out(a, out_json(agent_msg_error("start_failed", NULL, why)));
+		/* as the protocol says, done follows: the controller waits for nothing more */
+		send_out(a, done_empty(why));
 		free(why);
+		run_free(a->run);
+		a->run = NULL;
+		set_state(a, AGENT_IDLE);
 		return;
 	}
 	pthread_setname_np(a->run->thread, "agent-run");

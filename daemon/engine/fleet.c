@@ -1,6 +1,9 @@
 /*
  * fleet: see fleet.h. The fleet thread is the only thread that touches the fleet's agents, pending
- * seconds and totals; other threads only set stop_req and read the atomics (state, start, end).
+ * seconds and totals. Other threads (the run manager's: fleet_stop, fleet_state, fleet_elapsed_ns)
+ * set stop_req, move the state from running to stopping, read the atomics (state, start, end), and
+ * wake the loop through the link under link_lock, which the fleet thread holds to take the link
+ * down.
  *
  * A second s goes to the sink once no agent that is still running owes it (each agent sends its
  * seconds in order, none skipped: an agent whose next second is past s has sent s, one that is done
@@ -11,6 +14,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -37,7 +41,10 @@
 
 #define PEND_MAX 64                /* seconds awaiting shares at once; an older one goes out */
 #define SILENT_NS (30 * CLOCK_NS_PER_S)  /* a running agent silent this long is lost */
-#define STOP_WAIT_NS (60 * CLOCK_NS_PER_S) /* after a stop, agents not done by then are lost */
+#define STOP_WAIT_NS (60 * CLOCK_NS_PER_S) /* after a stop, agents not done by then (plus the
+                                              plan's longest gracefulStop) are lost */
+#define RETRY_NS (250 * CLOCK_NS_PER_MS)   /* before the start, a busy agent is asked again after */
+#define CLOCK_SANE_NS (86400LL * CLOCK_NS_PER_S)  /* an agent's clock this far off is not believed */
 #define INCOMPLETE_KEPT 1000       /* incomplete seconds listed in the summary (all are counted) */
 
 enum ag_state { AG_CONNECTING, AG_HELLO, AG_TIMING, AG_PREPARING, AG_PREPARED, AG_STARTING,
@@ -55,6 +62,7 @@ struct agent {
 	int64_t t0, offset_ns, delay_ns;
 	int64_t next_second;       /* the next second it owes */
 	int64_t last_msg_ns;       /* monotonic */
+	int64_t retry_ns;          /* monotonic: connect again then (a busy agent, before the start) */
 	uint64_t requests;         /* its share, from its ticks */
 	bool started, interrupted;
 	json_t *summary;           /* its done summary */
@@ -64,6 +72,7 @@ struct agent {
 
 struct pend {
 	bool used;
+	bool short_share;          /* an agent's share of it could not be read */
 	int64_t second;
 	struct tick *acc;
 	int64_t first_ns;          /* monotonic: when its first share arrived */
@@ -82,8 +91,10 @@ struct fleet {
 	atomic_llong start_mono, end_mono;
 	atomic_int setup_stop;     /* setup_env.stop */
 
-	/* set once by the fleet thread; fleet_stop (any thread) reads it to wake the loop */
-	_Atomic(struct link *) link;
+	/* the fleet thread sets it, and takes it down (under link_lock) when the agents are done, so
+	   that they are free for the next run at once; fleet_stop wakes the loop through it */
+	pthread_mutex_t link_lock;
+	struct link *link;
 	/* the fleet thread's */
 	struct agent *a;
 	int n;
@@ -92,7 +103,7 @@ struct fleet {
 	char *sequence;
 	bool start_sent, stop_sent, finished;
 	int stop_sent_level;
-	int64_t begin_ns, stop_ns;
+	int64_t begin_ns, stop_ns, stop_wait_ns;
 	struct pend pend[PEND_MAX];
 	int64_t emit_next;
 	struct tick *whole, *scratch;
@@ -138,13 +149,11 @@ fleet_agents(const char *urls, const char *dns, int *n, char **cause)
 
 	*n = 0;
 	if (urls != NULL) {
-		gchar **parts = g_strsplit(urls, ",", -1);
-		for (gchar **p = parts; *p != NULL; p++) {
-			char *u = g_strstrip(*p);
-			if (u[0] == '\0')
-				continue;
+		/* separated as the config's check separates them: commas, spaces, tabs */
+		char *copy = xstrdup(urls), *save = NULL;
+		for (char *u = strtok_r(copy, ", \t", &save); u != NULL; u = strtok_r(NULL, ", \t", &save)) {
 			if (fleet_check_url(u, cause) != 0) {
-				g_strfreev(parts);
+				free(copy);
 				fleet_agents_free(list, k);
 				return NULL;
 			}
@@ -152,7 +161,7 @@ fleet_agents(const char *urls, const char *dns, int *n, char **cause)
 				list = xreallocarray(list, (size_t)(cap = cap ? cap * 2 : 8), sizeof *list);
 			list[k++] = xstrdup(u);
 		}
-		g_strfreev(parts);
+		free(copy);
 	}
 	if (dns != NULL && dns[0] != '\0') {
 		char *host = xstrdup(dns), *port = strrchr(host, ':');
@@ -263,6 +272,7 @@ pend_of(struct fleet *f, int64_t s)
 	if (p->used)
 		return NULL;   /* an older second still waits in its place */
 	p->used = true;
+	p->short_share = false;
 	p->second = s;
 	p->first_ns = clock_now_ns();
 	if (p->acc == NULL)
@@ -286,6 +296,7 @@ emit(struct fleet *f, bool incomplete)
 	struct pend *p = &f->pend[f->emit_next % PEND_MAX];
 
 	p->acc->second = f->emit_next;
+	incomplete = incomplete || p->short_share;
 	tick_merge(f->whole, p->acc);
 	f->whole->second = f->emit_next;
 	for (int i = 0; i < f->n && !incomplete; i++)
@@ -324,56 +335,56 @@ try_emit(struct fleet *f, bool all)
 	}
 }
 
-/* Agent i's tick. */
+static void lose(struct fleet *f, int i, const char *why);
+
+/* Agent i's tick. One that is out of order or cannot be read breaks the protocol: the agent is
+   dropped (lost, by the test's agentLoss) rather than believed for any later second. */
 static void
 got_tick(struct fleet *f, int i, json_t *msg)
 {
 	struct agent *x = &f->a[i];
-	json_t *sv = json_object_get(msg, "second");
+	json_t *sv = json_object_get(msg, "second"), *r;
 	int64_t s;
-	char *cause = NULL;
-	struct tick *into;
+	char *cause = NULL, *why;
 	struct pend *p = NULL;
 
 	if (!json_is_integer(sv) || (s = json_integer_value(sv)) != x->next_second) {
-		log_warn("fleet: agent %s: tick out of order (expected second %lld); ignored", x->url,
-		    (long long)x->next_second);
+		why = xasprintf("sent a tick out of order (second %lld was due)", (long long)x->next_second);
+		lose(f, i, why);
+		free(why);
+		return;
+	}
+	/* read into the scratch tick first: a message that fails half-way adds nothing */
+	tick_reset(f->scratch);
+	if (agent_msg_tick_add(f->plan, msg, f->scratch, &cause) != 0) {
+		if (s >= f->emit_next && (p = pend_of(f, s)) != NULL)
+			p->short_share = true;
+		why = xasprintf("sent second %lld unreadable (%s)", (long long)s, cause);
+		free(cause);
+		lose(f, i, why);
+		free(why);
 		return;
 	}
 	if (s >= f->emit_next + PEND_MAX)
 		while (f->emit_next + PEND_MAX <= s)
 			emit(f, true);   /* the others are far behind: the oldest seconds go out */
 	if (s < f->emit_next) {
-		tick_reset(f->scratch);
-		into = f->scratch;
-	} else if ((p = pend_of(f, s)) != NULL) {
-		into = p->acc;
-	} else {
-		log_warn("fleet: agent %s: no room for second %lld; its share is missing", x->url,
-		    (long long)s);
-		x->next_second = s + 1;
-		return;
-	}
-	if (agent_msg_tick_add(f->plan, msg, into, &cause) != 0) {
-		log_warn("fleet: agent %s: second %lld cannot be read (%s); its share is missing", x->url,
-		    (long long)s, cause);
-		free(cause);
-		x->next_second = s + 1;
-		return;
-	}
-	if (p == NULL) {
 		/* the second went out without it: it still counts in the whole run */
 		tick_merge(f->whole, f->scratch);
 		f->late_ticks++;
+	} else if ((p = pend_of(f, s)) != NULL) {
+		/* again, into the second's sum: agent_msg_tick_add adds gauges (VUs) where tick_merge
+		   would keep the larger */
+		if (agent_msg_tick_add(f->plan, msg, p->acc, &cause) != 0) {
+			free(cause);   /* cannot happen: the same message read once already */
+			p->short_share = true;
+		}
 	}
 	x->next_second = s + 1;
 	x->st = AG_RUNNING;
-	{
-		json_t *t = json_object_get(msg, "total");
-		json_t *r = json_object_get(t, "requests");
-		if (json_is_integer(r))
-			x->requests += (uint64_t)json_integer_value(r);
-	}
+	r = json_object_get(json_object_get(msg, "total"), "requests");
+	if (json_is_integer(r))
+		x->requests += (uint64_t)json_integer_value(r);
 }
 
 /* ---- the run's course */
@@ -391,7 +402,8 @@ finish(struct fleet *f)
 	link_quit(f->link);
 }
 
-/* The run cannot start: why (taken). */
+/* The run fails: why (taken; the first reason is kept, and the run manager logs it with the run's
+   end). Before the start nothing has run: the loop ends; after it every agent is told to stop. */
 static void
 fail(struct fleet *f, char *why)
 {
@@ -399,7 +411,6 @@ fail(struct fleet *f, char *why)
 		f->error = why;
 	else
 		free(why);
-	log_warn("fleet: %s", f->error);
 	if (!f->start_sent) {
 		finish(f);
 		return;
@@ -412,12 +423,12 @@ fail(struct fleet *f, char *why)
 		f->stop_ns = clock_now_ns();
 }
 
-/* Whether every agent is in state st or past it (done and lost count as past everything). */
+/* Whether every agent has prepared (and none is lost: a lost one fails the run before the start). */
 static bool
-all_at(const struct fleet *f, enum ag_state st)
+all_prepared(const struct fleet *f)
 {
 	for (int i = 0; i < f->n; i++)
-		if (f->a[i].st < st)
+		if (f->a[i].st != AG_PREPARED)
 			return false;
 	return true;
 }
@@ -503,7 +514,8 @@ on_open(void *arg, int i)
 {
 	struct fleet *f = arg;
 
-	f->a[i].st = AG_HELLO;
+	if (!f->finished && f->a[i].st == AG_CONNECTING)
+		f->a[i].st = AG_HELLO;
 }
 
 /* An error message from agent i. */
@@ -537,6 +549,8 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 	struct agent *x = &f->a[i];
 	const char *type = json_string_value(json_object_get(msg, "type"));
 
+	if (f->finished || x->st == AG_LOST)
+		return;   /* the loop is ending, or the agent was dropped: nothing more from it counts */
 	x->last_msg_ns = clock_now_ns();
 	if (strcmp(type, "hello") == 0 && x->st == AG_HELLO) {
 		json_t *pv = json_object_get(msg, "protocol");
@@ -559,7 +573,17 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 			fail(f, xasprintf("agent %s: a time answer without t1 and t2", x->url));
 			return;
 		}
+		if (json_integer_value(t2) < json_integer_value(t1) ||
+		    llabs(json_integer_value(t1) - x->t0) > CLOCK_SANE_NS ||
+		    llabs(json_integer_value(t2) - t3) > CLOCK_SANE_NS) {
+			fail(f, xasprintf("agent %s: its clock answer is not believable (t1 %lld, t2 %lld: "
+			    "more than a day off, or answered before asked)", x->url,
+			    (long long)json_integer_value(t1), (long long)json_integer_value(t2)));
+			return;
+		}
 		agent_clock_offset(x->t0, json_integer_value(t1), json_integer_value(t2), t3, &off, &delay);
+		if (delay < 0)
+			delay = 0;   /* the clocks' resolution: the answer was as fast as can be told */
 		if (x->ntime == 0 || delay < x->delay_ns) {
 			x->offset_ns = off;
 			x->delay_ns = delay;
@@ -585,7 +609,7 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 		free(x->segment);
 		x->segment = xstrdup(json_string_value(json_object_get(msg, "segment")) ?: "0:1");
 		x->st = AG_PREPARED;
-		if (all_at(f, AG_PREPARED) && !f->start_sent && atomic_load(&f->stop_req) == 0)
+		if (all_prepared(f) && !f->start_sent && atomic_load(&f->stop_req) == 0)
 			start_all(f);
 	} else if (strcmp(type, "starting") == 0) {
 		/* the agent sleeps until the instant; its ticks follow */
@@ -608,18 +632,25 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 	}
 }
 
+/* Agent i is gone (its connection closed, or it broke the protocol and was dropped). Before the
+   start: a busy agent (1013: another controller, or a probe, holds it) is asked again until
+   connect_timeout_ms; any other end fails the run. After it: the agent is lost, by agentLoss. */
 static void
-on_close(void *arg, int i, int code, const char *why)
+gone(struct fleet *f, int i, int code, const char *why)
 {
-	struct fleet *f = arg;
 	struct agent *x = &f->a[i];
+	int lost = 0;
 
-	(void)code;
-	if (x->st == AG_DONE || x->st == AG_LOST)
+	if (x->st == AG_DONE || x->st == AG_LOST || f->finished)
 		return;
 	free(x->why);
 	x->why = xstrdup(why);
 	if (!f->start_sent) {
+		if (code == 1013 && x->st <= AG_HELLO) {
+			x->st = AG_CONNECTING;
+			x->retry_ns = clock_now_ns() + RETRY_NS;
+			return;
+		}
 		x->st = AG_LOST;
 		fail(f, xasprintf("agent %s: %s", x->url, why));
 		return;
@@ -629,13 +660,31 @@ on_close(void *arg, int i, int code, const char *why)
 	json_array_append_new(f->lost, json_pack("{s:s, s:I, s:s}", "url", x->url, "second",
 	    (json_int_t)x->next_second, "why", why));
 	log_warn("fleet: agent %s lost at second %lld: %s", x->url, (long long)x->next_second, why);
-	if (f->loss_fails)
+	for (int k = 0; k < f->n; k++)
+		lost += f->a[k].st == AG_LOST;
+	if (lost == f->n)
+		fail(f, xasprintf("every agent was lost (the last, %s, at second %lld: %s)", x->url,
+		    (long long)x->next_second, why));
+	else if (f->loss_fails)
 		fail(f, xasprintf("agent %s was lost at second %lld (%s); the test's agentLoss is \"fail\"",
 		    x->url, (long long)x->next_second, why));
-	else
-		f->degraded = true;
+	f->degraded = true;
 	try_emit(f, false);
 	maybe_done(f);
+}
+
+static void
+on_close(void *arg, int i, int code, const char *why)
+{
+	gone(arg, i, code, why);
+}
+
+/* Drops agent i for breaking the protocol: closes it, and it is lost. */
+static void
+lose(struct fleet *f, int i, const char *why)
+{
+	link_close(f->link, i);
+	gone(f, i, 0, why);
 }
 
 static void
@@ -659,28 +708,30 @@ on_timer(void *arg)
 		f->stop_sent_level = stop;
 		if (f->stop_ns == 0)
 			f->stop_ns = now;
-		atomic_store(&f->state, ENGINE_STOPPING);
 	}
 	if (!f->start_sent && now - f->begin_ns > (int64_t)f->connect_timeout_ms * CLOCK_NS_PER_MS) {
 		for (int i = 0; i < f->n; i++)
 			if (f->a[i].st < AG_PREPARED) {
-				fail(f, xasprintf("agent %s did not prepare within %d ms (it was %s)", f->a[i].url,
-				    f->connect_timeout_ms, ag_state_names[f->a[i].st]));
+				fail(f, xasprintf("agent %s did not prepare within %d ms (it was %s%s%s)", f->a[i].url,
+				    f->connect_timeout_ms, ag_state_names[f->a[i].st], f->a[i].why != NULL ? ": " : "",
+				    f->a[i].why != NULL ? f->a[i].why : ""));
 				return;
 			}
 	}
+	for (int i = 0; i < f->n && !f->start_sent; i++)
+		if (f->a[i].retry_ns != 0 && now >= f->a[i].retry_ns) {
+			f->a[i].retry_ns = 0;
+			link_connect(f->link, i);
+		}
 	if (f->start_sent) {
 		for (int i = 0; i < f->n; i++) {
 			struct agent *x = &f->a[i];
 			bool silent = (x->st == AG_STARTING || x->st == AG_RUNNING) &&
 			    now - x->last_msg_ns > SILENT_NS + (x->st == AG_STARTING ? 5 * CLOCK_NS_PER_S : 0);
-			bool overdue = f->stop_ns != 0 && now - f->stop_ns > STOP_WAIT_NS &&
+			bool overdue = f->stop_ns != 0 && now - f->stop_ns > f->stop_wait_ns &&
 			    x->st != AG_DONE && x->st != AG_LOST;
-			if (silent || overdue) {
-				link_close(f->link, i);
-				on_close(f, i, 0, silent ? "sent nothing for 30 s" :
-				    "not done 60 s after the stop");
-			}
+			if (silent || overdue)
+				lose(f, i, silent ? "sent nothing for 30 s" : "not done in time after the stop");
 		}
 		try_emit(f, false);
 	}
@@ -733,7 +784,21 @@ fleet_main(void *arg)
 		    f->nlist);
 		goto done;
 	}
+	if (f->want == FLEET_ALL && f->nlist > FLEET_MAX_AGENTS) {
+		f->error = xasprintf("agents: \"all\" is %d agents; a run may use at most %d", f->nlist,
+		    FLEET_MAX_AGENTS);
+		goto done;
+	}
 	f->n = f->want == FLEET_ALL ? f->nlist : f->want;
+	/* a stop waits for the agents' own gracefulStop before it counts them lost */
+	f->stop_wait_ns = STOP_WAIT_NS;
+	for (int i = 0; i < f->plan->nscenarios; i++) {
+		const struct plan_scenario *sc = &f->plan->scenarios[i];
+		int64_t g = sc->graceful_stop_ns > sc->graceful_ramp_down_ns ? sc->graceful_stop_ns :
+		    sc->graceful_ramp_down_ns;
+		if (STOP_WAIT_NS + g > f->stop_wait_ns)
+			f->stop_wait_ns = STOP_WAIT_NS + g;
+	}
 	f->a = xcalloc((size_t)f->n, sizeof *f->a);
 	for (int i = 0; i < f->n; i++) {
 		f->a[i].url = f->list[i];
@@ -768,11 +833,31 @@ fleet_main(void *arg)
 			f->error = cause;
 			goto done;
 		}
-		atomic_store(&f->link, l);
+		pthread_mutex_lock(&f->link_lock);
+		f->link = l;
+		pthread_mutex_unlock(&f->link_lock);
 	}
 	log_info("fleet: a run over %d agent%s (sequence %s)", f->n, f->n == 1 ? "" : "s", f->sequence);
+	f->begin_ns = clock_now_ns();   /* connect_timeout_ms counts from here, not from before setup */
 	link_connect_all(f->link);
 	link_run(f->link);
+	if (!f->finished) {
+		/* the service loop broke (libwebsockets failed): whatever came is kept, the run fails */
+		if (f->error == NULL)
+			f->error = xstrdup("libwebsockets' service failed: the agents were left");
+		f->finished = true;
+		try_emit(f, true);
+		if (f->start_sent)
+			atomic_store(&f->end_mono, clock_now_ns());
+	}
+	{
+		/* the agents are free for the next controller now, not when the run is recorded */
+		struct link *l = f->link;
+		pthread_mutex_lock(&f->link_lock);
+		f->link = NULL;
+		pthread_mutex_unlock(&f->link_lock);
+		link_free(l);
+	}
 	if (f->start_sent)
 		merge_phases(f);
 	if (setup_ok && f->plan->nteardown > 0) {
@@ -818,6 +903,7 @@ fleet_start(const struct plan *plan, const struct fleet_options *opt, const stru
 	atomic_init(&f->start_mono, 0);
 	atomic_init(&f->end_mono, 0);
 	atomic_init(&f->setup_stop, 0);
+	pthread_mutex_init(&f->link_lock, NULL);
 	f->whole = tick_new(plan, 1);
 	f->scratch = tick_new(plan, 0);
 	f->incomplete = json_array();
@@ -839,11 +925,14 @@ fleet_stop(struct fleet *f, int force)
 
 	while (cur < want && !atomic_compare_exchange_weak(&f->stop_req, &cur, want))
 		;
+	int running = ENGINE_RUNNING;
+
 	atomic_store(&f->setup_stop, 1);
-	atomic_store(&f->state, ENGINE_STOPPING);
-	struct link *l = atomic_load(&f->link);
-	if (l != NULL)
-		link_wake(l);   /* before the link exists, the fleet thread reads stop_req itself */
+	atomic_compare_exchange_strong(&f->state, &running, ENGINE_STOPPING);   /* never over DONE */
+	pthread_mutex_lock(&f->link_lock);
+	if (f->link != NULL)
+		link_wake(f->link);   /* without a link, the fleet thread reads stop_req itself */
+	pthread_mutex_unlock(&f->link_lock);
 }
 
 void
@@ -922,7 +1011,8 @@ fleet_free(struct fleet *f)
 	if (f == NULL)
 		return;
 	fleet_wait(f);
-	link_free(f->link);
+	link_free(f->link);   /* NULL unless fleet_main failed before taking it down */
+	pthread_mutex_destroy(&f->link_lock);
 	for (int i = 0; i < f->n; i++) {
 		free(f->a[i].segment);
 		free(f->a[i].version);

@@ -17,6 +17,7 @@
 
 #define RX_CAP (16u * 1024 * 1024) /* a message over this closes the connection (ticks of many
                                       endpoints are big; the agent's own cap is 4 MiB inbound) */
+#define RX_KEEP (256u * 1024)     /* a receive buffer larger than this is freed after its message */
 #define TIMER_US (100 * LWS_US_PER_MS)
 
 struct out {
@@ -91,6 +92,12 @@ got_message(struct conn *c, int64_t t)
 	json_t *msg = json_loadb(c->rx, c->rxlen, 0, &je);
 
 	c->rxlen = 0;
+	if (c->rxcap > RX_KEEP) {
+		/* one big message does not keep its buffer for the rest of the run */
+		free(c->rx);
+		c->rx = NULL;
+		c->rxcap = 0;
+	}
 	if (!json_is_object(msg) || !json_is_string(json_object_get(msg, "type"))) {
 		snprintf(c->why, sizeof c->why, "the agent sent something that is not a protocol message%s%.60s",
 		    msg == NULL ? ": " : "", msg == NULL ? je.text : "");
@@ -130,7 +137,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		}
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		if (c == NULL)
+		if (c == NULL || l->quit)
 			return -1;
 		c->open = true;
 		l->ops.on_open(l->ops.arg, c->index);
@@ -153,7 +160,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		}
 		memcpy(c->rx + c->rxlen, in, len);
 		c->rxlen += len;
-		if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0)
+		if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0 && !l->quit)
 			got_message(c, t);
 		return c->wsi == NULL ? -1 : 0;
 	}
@@ -179,6 +186,10 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		if (c != NULL && len >= 2) {
 			const unsigned char *b = in;
 			c->close_code = b[0] << 8 | b[1];
+			/* lws 4.1.6's client reports the agent's 1013 (Try Again Later) as 1002; the agent's
+			   reason for it begins with "busy" (docs/agent-protocol.md) */
+			if (c->close_code == 1002 && len >= 6 && memcmp(b + 2, "busy", 4) == 0)
+				c->close_code = 1013;
 			snprintf(c->why, sizeof c->why, "closed by the agent (%d %.*s)", c->close_code,
 			    (int)(len - 2 > 120 ? 120 : len - 2), (const char *)b + 2);
 		}
@@ -250,14 +261,16 @@ link_new(char **urls, int n, const char *token, const char *ca_file, const struc
 }
 
 void
-link_connect_all(struct link *l)
+link_connect(struct link *l, int i)
 {
-	for (int i = 0; i < l->n; i++) {
+	{
 		struct conn *c = &l->c[i];
 		struct lws_client_connect_info ci;
 		const char *prot, *ads, *path;
 		int port;
 
+		if (c->wsi != NULL)
+			return;
 		memset(&ci, 0, sizeof ci);
 		free(c->url_copy);
 		c->url_copy = xstrdup(l->urls[i]);
@@ -266,7 +279,7 @@ link_connect_all(struct link *l)
 		c->close_code = 0;
 		if (lws_parse_uri(c->url_copy, &prot, &ads, &port, &path) != 0) {
 			told_closed(c, "not a ws:// or wss:// URL");
-			continue;
+			return;
 		}
 		free(c->path);
 		c->path = xasprintf("/%s", path);
@@ -283,6 +296,13 @@ link_connect_all(struct link *l)
 		if (lws_client_connect_via_info(&ci) == NULL && !c->closed_told)
 			told_closed(c, "cannot connect");
 	}
+}
+
+void
+link_connect_all(struct link *l)
+{
+	for (int i = 0; i < l->n; i++)
+		link_connect(l, i);
 	lws_sul_schedule(l->ctx, 0, &l->sul, timer, TIMER_US);
 }
 
@@ -359,7 +379,7 @@ link_free(struct link *l)
 	l->quit = 1;
 	if (l->ctx != NULL) {
 		lws_sul_cancel(&l->sul);
-		lws_context_destroy(l->ctx);   /* closes every connection: on_close runs here */
+		lws_context_destroy(l->ctx);   /* closes every connection; the owner is not told (quit) */
 	}
 	for (int i = 0; i < l->n; i++) {
 		struct conn *c = &l->c[i];

@@ -31,11 +31,14 @@ struct link_ops {
    start a client context. Connects nothing yet. */
 struct link *link_new(char **urls, int n, const char *token, const char *ca_file,
     const struct link_ops *ops, char **cause);
-/* Starts connecting to every agent. */
+/* Starts connecting to every agent, and the timer. */
 void link_connect_all(struct link *l);
+/* Connects to agent i again (after its on_close); nothing when it is connected or connecting. */
+void link_connect(struct link *l, int agent);
 /* Serves until link_quit. */
 void link_run(struct link *l);
-/* Ends link_run after the current callback. link_run's thread. */
+/* Ends link_run after the current service pass; from then on the owner is told nothing (no
+   open, message or close). link_run's thread. */
 void link_quit(struct link *l);
 /* Makes on_timer run soon. Any thread (lws_cancel_service). */
 void link_wake(struct link *l);

@@ -78,7 +78,7 @@ overrides_parse(json_t *obj, struct overrides *ov, struct testdef_errors *errs)
 		}
 	}
 	if ((v = json_object_get(obj, "agents")) != NULL) {
-		if ((json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 256) ||
+		if ((json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= PLAN_MAX_AGENTS) ||
 		    (json_is_string(v) && strcmp(json_string_value(v), "all") == 0)) {
 			ov->has_agents = true;
 			ov->agents = v;
