@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,25 @@ endpoint_json(const char *name, const struct tick_endpoint *ep)
 	return o;
 }
 
+/* A groupBy value: {"value": string} when its bytes are UTF-8, else {"value_b64": base64} (a value
+   cut at TICK_GROUP_VALUE_MAX bytes may end inside a character); the bytes go over exactly, so the
+   same value from two agents is one value on the controller. */
+static json_t *
+group_value_json(const struct tick_group_value *v)
+{
+	json_t *s = json_stringn(v->value, v->len);
+	json_t *o;
+
+	if (s != NULL)
+		return json_pack("{s:o, s:I}", "value", s, "count", (json_int_t)v->count);
+	{
+		gchar *b = g_base64_encode((const guchar *)v->value, v->len);
+		o = json_pack("{s:s, s:I}", "value_b64", b, "count", (json_int_t)v->count);
+		g_free(b);
+	}
+	return o;
+}
+
 json_t *
 agent_msg_tick(const struct plan *plan, const struct tick *t)
 {
@@ -225,6 +245,16 @@ agent_msg_tick(const struct plan *plan, const struct tick *t)
 	for (int i = 0; i < t->ngroups_dur; i++)
 		json_array_append_new(a, summary_hist_b64(t->group_duration[i]));
 	json_object_set_new(o, "group_duration", a);
+	a = json_array();
+	for (int i = 0; i < t->ngroups && i < plan->ngroups; i++) {
+		const struct tick_group *g = &t->groups[i];
+		json_t *vals = json_array();
+		for (int k = 0; k < g->n; k++)
+			json_array_append_new(vals, group_value_json(&g->v[k]));
+		json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:I}", "name", plan->groups[i].name,
+		    "values", vals, "other", (json_int_t)g->other, "missing", (json_int_t)g->missing));
+	}
+	json_object_set_new(o, "groups", a);
 	return o;
 }
 
@@ -520,6 +550,90 @@ failures_add_msg(struct failures *f, const struct plan *plan, const json_t *a, i
 	return 0;
 }
 
+/* Standard base64 with its padding, nothing else (GLib's decoder skips what is not base64). */
+static bool
+is_base64(const char *s, size_t n)
+{
+	size_t pad = 0;
+
+	if (n % 4 != 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '=') {
+			if (i + 2 < n)
+				return false;
+			pad++;
+		} else if (pad > 0 || !(g_ascii_isalnum(s[i]) || s[i] == '+' || s[i] == '/'))
+			return false;
+	}
+	return true;
+}
+
+/* Reads the groups entry o (at its path `at`: "groups[1]"): every field checked; added into g when g
+   is not NULL (the caller's second pass, after a first with NULL found every entry valid), each value
+   as tick_merge adds one: tick_group_add (a value with no room left counts as `other`). */
+static int
+group_read(const json_t *o, const char *at, struct tick_group *g, char **cause)
+{
+	json_t *vals = json_object_get(o, "values"), *e;
+	uint64_t other, missing, count;
+	char sub[64];
+	size_t k;
+
+	if (get_count(o, at, "other", &other, cause) != 0 ||
+	    get_count(o, at, "missing", &missing, cause) != 0)
+		return -1;
+	if (!json_is_array(vals))
+		return bad(cause, at, "values", vals == NULL ? "missing" : "expected an array");
+	if (json_array_size(vals) > TICK_GROUP_MAX) {
+		*cause = xasprintf("%s.values: %zu entries, at most %d", at, json_array_size(vals),
+		    TICK_GROUP_MAX);
+		return -1;
+	}
+	json_array_foreach(vals, k, e) {
+		json_t *v = json_object_get(e, "value"), *b = json_object_get(e, "value_b64");
+		const char *bytes;
+		size_t len;
+		guchar *dec = NULL;
+		gsize dlen = 0;
+
+		snprintf(sub, sizeof sub, "%s.values[%zu]", at, k);
+		if (!json_is_object(e)) {
+			*cause = xasprintf("%s: expected an object", sub);
+			return -1;
+		}
+		if (get_count(e, sub, "count", &count, cause) != 0)
+			return -1;
+		if ((v != NULL) == (b != NULL))
+			return bad(cause, sub, "value", "expected either value (a string) or value_b64");
+		if (v != NULL) {
+			if (!json_is_string(v))
+				return bad(cause, sub, "value", "expected a string");
+			bytes = json_string_value(v);
+			len = json_string_length(v);
+		} else {
+			if (!json_is_string(b) || !is_base64(json_string_value(b), json_string_length(b)))
+				return bad(cause, sub, "value_b64", "expected a base64 string");
+			dec = g_base64_decode(json_string_value(b), &dlen);
+			bytes = (const char *)dec;
+			len = dlen;
+		}
+		if (len > TICK_GROUP_VALUE_MAX) {
+			g_free(dec);
+			return bad(cause, sub, v != NULL ? "value" : "value_b64",
+			    "longer than a groupBy value's 64 bytes");
+		}
+		if (g != NULL && count > 0)
+			tick_group_add(g, bytes, len, count);
+		g_free(dec);
+	}
+	if (g != NULL) {
+		g->other += other;
+		g->missing += missing;
+	}
+	return 0;
+}
+
 /* A gauge that adds across agents: a non-negative int, the sum bounded by INT_MAX. */
 static int
 add_int_gauge(const json_t *msg, const char *key, int *dst, char **cause)
@@ -553,7 +667,7 @@ agent_msg_tick_add(const struct plan *plan, const json_t *msg, struct tick *dst,
 
 	assert(dst->nendpoints == plan->nendpoints && dst->nchecks == plan->nchecks &&
 	    dst->ncustom == plan->nmetric_slots && dst->nseries == plan->nseries &&
-	    dst->ngroups_dur == plan->nstep_groups);
+	    dst->ngroups_dur == plan->nstep_groups && dst->ngroups == plan->ngroups);
 	*cause = NULL;
 	if (!json_is_object(msg)) {
 		*cause = xstrdup("expected a tick message (an object)");
@@ -625,6 +739,22 @@ agent_msg_tick_add(const struct plan *plan, const json_t *msg, struct tick *dst,
 		if (add_blob(json_array_get(a, (size_t)i), NULL, at, dst->group_duration[i],
 		    dst->group_duration_all, cause) != 0)
 			return -1;
+	}
+	/* groupBy counts: absent from an older agent's tick (then none); else checked whole before
+	   any is added */
+	if (json_object_get(msg, "groups") != NULL) {
+		if ((a = get_array(msg, "groups", plan->ngroups, cause)) == NULL)
+			return -1;
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = 0; i < plan->ngroups; i++) {
+				snprintf(at, sizeof at, "groups[%d]", i);
+				if (pass == 0 && check_name(a, i, "groups", "name", plan->groups[i].name,
+				    cause) != 0)
+					return -1;
+				if (group_read(json_array_get(a, (size_t)i), at,
+				    pass == 1 ? &dst->groups[i] : NULL, cause) != 0)
+					return -1;
+			}
 	}
 	return failures_add_msg(dst->failures, plan, json_object_get(msg, "failures"), dst->second,
 	    cause);

@@ -51,9 +51,9 @@ json_t *agent_msg_error(const char *code, const char *field, const char *message
 /*
  * One second of the run as a tick message: the second, VUs, iterations, every endpoint's and the
  * total's counters with their histograms (hist_encode blobs in base64), checks, custom metrics
- * (trends with their histograms), the thresholds' sub-metric series, the failure messages and group
- * durations: what a controller needs to merge the second
- * of every agent exactly. New reference.
+ * (trends with their histograms), the thresholds' sub-metric series, the failure messages, group
+ * durations and groupBy counts (`groups`: each value's exact bytes, as `value_b64` when they are not
+ * UTF-8): what a controller needs to merge the second of every agent exactly. New reference.
  */
 json_t *agent_msg_tick(const struct plan *plan, const struct tick *t);
 /*
@@ -63,9 +63,10 @@ json_t *agent_msg_tick(const struct plan *plan, const struct tick *t);
  * checks, custom series and series by index; failure messages as failures_merge, their seconds
  * msg's. Gauges: vus and vus_max add (the agents' shares run side by side); cpu_pct and
  * loop_lag_max_us keep the max; a custom gauge's `last` becomes the sum of the messages' `last`
- * (not the latest: last_ns is not sent), its min and max the min and max. dst->second is msg's.
- * Not in the message, so left to the caller: groupBy counts, host_cpu_pct, loop_lag_over_10ms,
- * monitors. 0, or -1 and *cause (caller frees) naming the field ("endpoints[2].duration: not a
+ * (not the latest: last_ns is not sent), its min and max the min and max. groupBy counts (msg's
+ * `groups`) as tick_merge adds them: each value by tick_group_add (no room left: `other`), `other`
+ * and `missing` add; a message without `groups` (an older agent's) adds none. dst->second is msg's.
+ * Not in the message, so left to the caller: host_cpu_pct, loop_lag_over_10ms, monitors. 0, or -1 and *cause (caller frees) naming the field ("endpoints[2].duration: not a
  * histogram blob (...)", "checks: 3 entries, the plan has 2") when msg does not fit the plan;
  * dst may then be partly added (discard it). Any JSON is safe to pass. Any thread.
  */

@@ -109,6 +109,10 @@ got_message(struct conn *c, int64_t t)
 	json_decref(msg);
 }
 
+/* Why lws's certificate check refused the last peer on this thread ("self-signed certificate"), from
+   its log line; "" when none since the last connection error. */
+static __thread char tls_refusal[64];
+
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -130,9 +134,16 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 	}
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (c != NULL) {
-			char why[140];
-			snprintf(why, sizeof why, "cannot connect: %s",
-			    in != NULL && len > 0 ? (const char *)in : "no answer");
+			char why[sizeof c->why];
+			/* lws's own text for a refused certificate is OpenSSL's bare error code; its log
+			   line from the verification (just before, on this thread) says why */
+			if (tls_refusal[0] != '\0')
+				snprintf(why, sizeof why, "cannot connect: the agent's TLS certificate was "
+				    "refused (%s; agents.ca_file)", tls_refusal);
+			else
+				snprintf(why, sizeof why, "cannot connect: %s",
+				    in != NULL && len > 0 ? (const char *)in : "no answer");
+			tls_refusal[0] = '\0';
 			told_closed(c, why);
 		}
 		return 0;
@@ -225,6 +236,23 @@ timer(lws_sorted_usec_list_t *sul)
 		lws_sul_schedule(l->ctx, 0, &l->sul, timer, TIMER_US);
 }
 
+void
+link_lws_line(const char *line, size_t n)
+{
+	/* "SSL error: self-signed certificate (preverify_ok=0;err=18;depth=0)" */
+	const char *e = strstr(line, "SSL error: ");
+	size_t k;
+
+	if (e == NULL || e >= line + n)
+		return;
+	e += strlen("SSL error: ");
+	for (k = 0; e + k < line + n && e[k] != '(' && k + 1 < sizeof tls_refusal; k++)
+		;
+	while (k > 0 && e[k - 1] == ' ')
+		k--;
+	snprintf(tls_refusal, sizeof tls_refusal, "%.*s", (int)k, e);
+}
+
 struct link *
 link_new(char **urls, int n, const char *token, const char *ca_file, const struct link_ops *ops,
     char **cause)
@@ -263,6 +291,7 @@ link_new(char **urls, int n, const char *token, const char *ca_file, const struc
 void
 link_connect(struct link *l, int i)
 {
+	tls_refusal[0] = '\0';
 	{
 		struct conn *c = &l->c[i];
 		struct lws_client_connect_info ci;

@@ -9,6 +9,7 @@
 #define RAMPAGE_FLEET_LINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -51,6 +52,10 @@ bool link_open(const struct link *l, int agent);
 /* Closes every connection and frees l. */
 void link_free(struct link *l);
 
+/* One of libwebsockets' log lines (n bytes), from the process's log routing (http/live.c sets it,
+   process-wide): a TLS refusal's reason is noted for the connection being made on this thread, so
+   that its on_close says why ("self-signed certificate") instead of OpenSSL's bare error code. */
+void link_lws_line(const char *line, size_t n);
 /* The wall clock (CLOCK_REALTIME) in ns: the protocol's times. */
 int64_t link_wall_ns(void);
 

@@ -4,7 +4,8 @@
 # `agents: 3` is split into the segments of 0,1/3,2/3,1 and its seconds are added up: the agents'
 # requests add up to the run's count and to the demo target's own count, an arrival rate's shares to
 # the asked total, a threshold on a count only the three together reach passes (judged on merged
-# numbers) and an abortOnFail threshold ends the run when the merged count crosses it; stop reaches
+# numbers) and an abortOnFail threshold ends the run when the merged count crosses it; a groupBy's
+# per-value counts come through the agents' ticks and add up to the run's requests; stop reaches
 # every agent; setup runs once, on the daemon, and its data reaches every agent's VUs; an agent
 # killed with SIGKILL mid-run leaves the run degraded (agentLoss continue) or ends it as error
 # (agentLoss fail), the loss recorded; an agent with another token is refused, naming it. Orders and
@@ -12,6 +13,7 @@
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 command -v jq >/dev/null || bail "jq is needed"
 start_demo demo
+BASE_DEMO_URL=$DEMO_URL
 J='Content-Type: application/json'
 
 TOKEN=fleet-token-0123456789abcdef
@@ -98,6 +100,27 @@ is "$(echo "$S" | jq -r '.rampage.agents | "\(.incomplete_count) \(.degraded) \(
 	"no second was incomplete, no agent lost"
 P50=$(echo "$S" | jq '.metrics.http_req_duration.values.med'); P99=$(echo "$S" | jq '.metrics.http_req_duration.values["p(99)"]')
 ok "$(echo "$P50 $P99" | awk '{ exit !($1 > 0 && $2 >= $1) }'; echo $?)" "merged percentiles are ordered (p50 $P50 <= p99 $P99 ms)"
+
+# ---- groupBy over three agents: each agent's per-value counts reach the daemon in its ticks and add up
+# (two demo targets stand in for two backends: X-Served-By is each one's --node-id)
+start_demo demo-b --node-id node-b; B_URL=$DEMO_URL; DEMO_URL=$BASE_DEMO_URL
+DEFG='{ "name": "fleet-groupby", "baseUrl": "'$DEMO_URL'", "agents": 3,
+  "scenarios": { "s": { "executor": "shared-iterations", "vus": 3, "iterations": 90, "maxDuration": "20s",
+    "tasks": [
+      { "name": "node", "url": "'$DEMO_URL'/api/health", "groupBy": { "header": "X-Served-By" } },
+      { "name": "node", "url": "'$B_URL'/api/health", "groupBy": { "header": "X-Served-By" } } ] } } }'
+IDG=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEFG}" | jq .id)
+RG=$(wait_end "$IDG")
+SG=$(curl -s "$URL/api/runs/$IDG/summary")
+G=$(echo "$SG" | jq -c .rampage.groupBy.node)
+diag "groupBy: $G"
+REQSG=$(echo "$SG" | jq .metrics.http_reqs.values.count)
+is "$(echo "$RG" | jq -r .state)" finished "a run with a groupBy over three agents finishes"
+ok "$(echo "$SG" | jq '[.rampage.agents.agents[].requests] | length == 3 and all(. > 0)' | grep -qx true; echo $?)" \
+	"every agent sent some"
+is "$(echo "$G" | jq '[.values[]] | add')" "$REQSG" "the groupBy's values add up to the run's requests ($REQSG)"
+is "$(echo "$G" | jq -c '[.total, .other, .missing]')" "[$REQSG,0,0]" "its total is the run's; nothing other or missing"
+is "$(echo "$G" | jq '.values["node-b"] > 0 and (.values | length) == 2')" true "both backends' values, node-b's among them"
 
 # ---- abortOnFail on the merged count: 150/s together crosses 200 in the 2nd second, one share would not for 4 s
 DEF2=$(echo "$DEF" | jq -c '.scenarios.s.duration = "20s" | .thresholds = {"http_reqs": [{"threshold": "count<200", "abortOnFail": true}]}')

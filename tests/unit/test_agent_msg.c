@@ -2,8 +2,9 @@
  * test_agent_msg: the agent protocol's pure parts: NTP-style offset and delay, the wall-to-monotonic
  * conversion of the start instant, the hello and time answers, prepare's field errors, and a tick
  * message whose histogram blobs decode to the counts recorded, and agent_msg_tick_add reading tick
- * messages back: a round trip, three agents' seconds added as tick_merge would (vus summed), and
- * messages that do not fit the plan or are not ticks at all refused with the field named.
+ * messages back: a round trip, three agents' seconds added as tick_merge would (vus summed; groupBy
+ * values past the table's bound as `other`), and messages that do not fit the plan or are not ticks
+ * at all refused with the field named; a tick without groups (an older agent's) is still added.
  */
 #include <config.h>
 
@@ -186,16 +187,18 @@ test_tick(void)
 /* ---- agent_msg_tick_add */
 
 /* Two endpoints outside groups, two in groups g1 and g2 (group_duration), two checks, the four
-   custom metric types and a trend's sub-metric, and a threshold's series. */
+   custom metric types and a trend's sub-metric, a threshold's series, and two groupBy (home's by a
+   header, list's by a JSON value). */
 #define RICH_DEF "{\"baseUrl\": \"http://127.0.0.1:9\", \"vus\": 1, \"duration\": \"1s\"," \
 	" \"metrics\": {\"wait\": {\"type\": \"trend\", \"unit\": \"ms\"}, \"polls\": {\"type\": \"counter\"}," \
 	"   \"depth\": {\"type\": \"gauge\"}, \"done_rate\": {\"type\": \"rate\"}}," \
 	" \"tasks\": [{\"name\": \"t\", \"steps\": [" \
-	"  {\"name\": \"home\", \"path\": \"/a\", \"checks\": [{\"name\": \"ok\", \"status\": 200}]," \
+	"  {\"name\": \"home\", \"path\": \"/a\", \"groupBy\": {\"header\": \"X-Served-By\"}," \
+	"   \"checks\": [{\"name\": \"ok\", \"status\": 200}]," \
 	"   \"record\": [{\"metric\": \"polls\", \"value\": 1}, {\"metric\": \"wait\", \"value\": 5," \
 	"   \"tags\": {\"kind\": \"poll\"}}, {\"metric\": \"depth\", \"value\": 3}," \
 	"   {\"metric\": \"done_rate\", \"value\": 1}]}," \
-	"  {\"name\": \"list\", \"path\": \"/l\"}," \
+	"  {\"name\": \"list\", \"path\": \"/l\", \"groupBy\": {\"json\": \"/shard\"}}," \
 	"  {\"group\": \"g1\", \"steps\": [{\"name\": \"login\", \"path\": \"/b\"," \
 	"   \"checks\": [{\"name\": \"body\", \"status\": 200}]}]}," \
 	"  {\"group\": \"g2\", \"steps\": [{\"name\": \"pay\", \"path\": \"/c\"}]}]}]," \
@@ -295,6 +298,25 @@ fill_tick(const struct plan *plan, struct tick *t, uint64_t seed, int64_t second
 			hist_record(t->group_duration[i], us);
 			hist_record(t->group_duration_all, us);
 		}
+	/* groupBy: home's a few values, one not UTF-8 and one of the full 64 bytes; list's many, so
+	   that three agents' together pass TICK_GROUP_MAX (the rest then count as `other`) */
+	for (int k = 0; k < 4; k++) {
+		char v[16];
+		int len = snprintf(v, sizeof v, "node-%c", 'a' + (int)(rnd(&seed) % 3));
+		tick_group_add(&t->groups[0], v, (size_t)len, 1 + rnd(&seed) % 50);
+	}
+	tick_group_add(&t->groups[0], "\xff\xfe" " bin\0ary", 10, 1 + rnd(&seed) % 5);
+	tick_group_add(&t->groups[0], "0123456789012345678901234567890123456789012345678901234567890123",
+	    TICK_GROUP_VALUE_MAX, 2);
+	for (int k = 0; k < 60; k++) {
+		char v[24];
+		int len = snprintf(v, sizeof v, "shard-%llu", (unsigned long long)(rnd(&seed) % 150));
+		tick_group_add(&t->groups[1], v, (size_t)len, 1 + rnd(&seed) % 9);
+	}
+	for (int i = 0; i < t->ngroups; i++) {
+		t->groups[i].other += rnd(&seed) % 4;
+		t->groups[i].missing += rnd(&seed) % 6;
+	}
 	/* more distinct messages than an endpoint keeps: the rest go to "(other messages)" */
 	for (int i = 0; i < FAILURES_ENDPOINT_MAX + 5; i++) {
 		char m[64];
@@ -407,6 +429,19 @@ tick_diff(const struct tick *got, const struct tick *want, int64_t second)
 		hist_diff(d, what, got->group_duration[i], want->group_duration[i]);
 	}
 	hist_diff(d, "group_duration_all", got->group_duration_all, want->group_duration_all);
+	for (int i = 0; i < want->ngroups; i++) {
+		const struct tick_group *g = &got->groups[i], *w = &want->groups[i];
+		if (g->n != w->n || g->other != w->other || g->missing != w->missing)
+			diff(d, "groups[%d]: n %d/%d other %llu/%llu missing %llu/%llu", i, g->n, w->n,
+			    (unsigned long long)g->other, (unsigned long long)w->other,
+			    (unsigned long long)g->missing, (unsigned long long)w->missing);
+		for (int k = 0; k < g->n && k < w->n; k++)
+			if (g->v[k].len != w->v[k].len || g->v[k].count != w->v[k].count ||
+			    memcmp(g->v[k].value, w->v[k].value, w->v[k].len) != 0)
+				diff(d, "groups[%d].values[%d]: \"%.*s\" %llu/\"%.*s\" %llu", i, k,
+				    (int)g->v[k].len, g->v[k].value, (unsigned long long)g->v[k].count,
+				    (int)w->v[k].len, w->v[k].value, (unsigned long long)w->v[k].count);
+	}
 	if (failures_n(got->failures) != failures_n(want->failures) ||
 	    failures_total(got->failures) != failures_total(want->failures))
 		diff(d, "failures: %d/%d entries, %llu/%llu counted", failures_n(got->failures),
@@ -437,16 +472,31 @@ test_tick_round_trip(void)
 		return;
 	/* the plan has what the test means to carry, so no field is compared empty to empty */
 	ok(plan->nendpoints == 4 && plan->nchecks == 2 && plan->nmetric_slots == 5 &&
-	    plan->nseries >= 1 && plan->nstep_groups == 2, "round trip: the plan's shape "
-	    "(endpoints %d, checks %d, custom %d, series %d, groups %d)", plan->nendpoints,
-	    plan->nchecks, plan->nmetric_slots, plan->nseries, plan->nstep_groups);
+	    plan->nseries >= 1 && plan->nstep_groups == 2 && plan->ngroups == 2, "round trip: the "
+	    "plan's shape (endpoints %d, checks %d, custom %d, series %d, groups %d, groupBy %d)",
+	    plan->nendpoints, plan->nchecks, plan->nmetric_slots, plan->nseries, plan->nstep_groups,
+	    plan->ngroups);
 	t = tick_new(plan, 0);
 	fill_tick(plan, t, 42, 17);
 	for (int i = 0; i < failures_n(t->failures); i++)
 		others += failures_get(t->failures, i)->other;
 	ok(others > 0 && t->total.requests > 100 && t->custom[0].n > 0,
 	    "round trip: the tick has \"(other messages)\", many requests, custom values");
+	ok(t->groups[0].n >= 3 && t->groups[1].n >= 40 && t->groups[0].missing + t->groups[1].missing > 0,
+	    "round trip: groupBy values in both (%d, %d), some missing", t->groups[0].n, t->groups[1].n);
 	m = agent_msg_tick(plan, t);
+	{
+		/* in plan order, by step name; the value that is not UTF-8 goes as base64 */
+		json_t *g = json_object_get(m, "groups"), *v0 = json_object_get(json_array_get(g, 0), "values");
+		size_t k;
+		json_t *e;
+		int b64 = 0;
+		json_array_foreach(v0, k, e)
+			b64 += json_object_get(e, "value_b64") != NULL;
+		is_str(json_string_value(json_object_get(json_array_get(g, 1), "name")), "list",
+		    "round trip: groups[1] is list's groupBy");
+		is_int(b64, 1, "round trip: one value sent as value_b64 (not UTF-8)");
+	}
 	back = tick_new(plan, 0);
 	is_int(agent_msg_tick_add(plan, m, back, &cause), 0, "round trip: the message is added");
 	is_str(cause, NULL, "round trip: no cause");
@@ -507,6 +557,23 @@ test_tick_three_agents(void)
 	d = tick_diff(got, want, 9);
 	is_str(d, "", "three agents: the rest equals tick_merge of the three ticks");
 	g_free(d);
+	{
+		/* list's values of the three agents pass the table's 100: the rest count as other, as a
+		   merge counts them; nothing is lost */
+		uint64_t sent = 0, kept = got->groups[1].other;
+		for (int a = 0; a < 3; a++) {
+			sent += t[a]->groups[1].other;
+			for (int k = 0; k < t[a]->groups[1].n; k++)
+				sent += t[a]->groups[1].v[k].count;
+		}
+		for (int k = 0; k < got->groups[1].n; k++)
+			kept += got->groups[1].v[k].count;
+		ok(got->groups[1].n == TICK_GROUP_MAX && got->groups[1].other >
+		    t[0]->groups[1].other + t[1]->groups[1].other + t[2]->groups[1].other,
+		    "three agents: groupBy full (%d values), the values without room counted as other (%llu)",
+		    got->groups[1].n, (unsigned long long)got->groups[1].other);
+		is_int(kept, sent, "three agents: groupBy counts add up (%llu)", (unsigned long long)sent);
+	}
 	for (int a = 0; a < 3; a++)
 		tick_free(t[a]);
 	tick_free(want);
@@ -600,7 +667,7 @@ test_tick_malformed(void)
 	struct tick *t;
 	json_t *good, *m;
 	char *cause;
-	int calls = 0, odd = 0;
+	int calls = 0, odd = 0, rc;
 
 	if (plan == NULL) {
 		ok(0, "malformed: a plan");
@@ -674,6 +741,107 @@ test_tick_malformed(void)
 	m = COPY();
 	json_object_set_new(json_array_get(json_object_get(m, "failures"), 0), "kind", json_string("x"));
 	refused(plan, m, "failures[0].kind", "a failure of no kind");
+
+	/* groupBy */
+#define GR(m, i) json_array_get(json_object_get((m), "groups"), (i))
+#define GV(m, i, k) json_array_get(json_object_get(GR(m, i), "values"), (k))
+	m = COPY();
+	json_object_set_new(GR(m, 1), "name", json_string("home"));
+	refused(plan, m, "groups[1].name: \"home\", the plan's is \"list\"", "a groupBy of another step");
+	m = COPY();
+	json_array_remove(json_object_get(m, "groups"), 1);
+	refused(plan, m, "groups: 1 entries, the plan has 2", "a groupBy too few");
+	m = COPY();
+	json_object_set_new(m, "groups", json_object());
+	refused(plan, m, "groups: expected an array", "groups an object");
+	m = COPY();
+	json_object_set_new(GR(m, 0), "values", json_string("x"));
+	refused(plan, m, "groups[0].values: expected an array", "a groupBy's values a string");
+	m = COPY();
+	json_object_del(GR(m, 1), "missing");
+	refused(plan, m, "groups[1].missing: missing", "a groupBy without missing");
+	m = COPY();
+	json_object_set_new(GR(m, 0), "other", json_integer(-4));
+	refused(plan, m, "groups[0].other: expected a non-negative integer", "a negative other");
+	m = COPY();
+	json_object_set_new(GV(m, 0, 0), "count", json_integer(-1));
+	refused(plan, m, "groups[0].values[0].count: expected a non-negative integer", "a negative value count");
+	m = COPY();
+	json_object_set_new(GV(m, 0, 1), "value", json_integer(7));
+	refused(plan, m, "groups[0].values[1].value: expected a string", "a value that is a number");
+	m = COPY();
+	json_object_set_new(GV(m, 0, 0), "value_b64", json_string("AAAA"));
+	refused(plan, m, "groups[0].values[0].value: expected either", "both value and value_b64");
+	m = COPY();
+	json_object_del(GV(m, 0, 0), "value");
+	refused(plan, m, "groups[0].values[0].value: expected either", "neither value nor value_b64");
+	m = COPY();
+	json_object_set_new(GV(m, 1, 2), "value", json_string("0123456789012345678901234567890123456789"
+	    "0123456789012345678901234"));
+	refused(plan, m, "groups[1].values[2].value: longer than", "a value of 65 bytes");
+	m = COPY();
+	json_array_set_new(json_object_get(GR(m, 0), "values"), 0, json_pack("{s:s, s:i}", "value_b64",
+	    "not base64!", "count", 1));
+	refused(plan, m, "groups[0].values[0].value_b64: expected a base64 string", "value_b64 not base64");
+	{
+		char big[TICK_GROUP_VALUE_MAX + 1];
+		gchar *b;
+		memset(big, 'z', sizeof big);
+		b = g_base64_encode((const guchar *)big, sizeof big);
+		m = COPY();
+		json_array_set_new(json_object_get(GR(m, 0), "values"), 0, json_pack("{s:s, s:i}",
+		    "value_b64", b, "count", 1));
+		g_free(b);
+		refused(plan, m, "groups[0].values[0].value_b64: longer than", "value_b64 of 65 bytes");
+	}
+	m = COPY();
+	for (int k = 0; k < TICK_GROUP_MAX + 1; k++)
+		json_array_append_new(json_object_get(GR(m, 1), "values"), json_pack("{s:s, s:i}", "value",
+		    "v", "count", 1));
+	refused(plan, m, "groups[1].values: ", "more values than a groupBy keeps");
+	m = COPY();
+	json_array_set_new(json_object_get(m, "groups"), 1, json_integer(1));
+	refused(plan, m, "groups[1]: expected an object", "a groupBy that is a number");
+	/* refused whole: a bad groups[1] leaves groups[0] unadded */
+	m = COPY();
+	json_object_set_new(GV(m, 1, 0), "count", json_string("1"));
+	t = tick_new(plan, 0);
+	cause = NULL;
+	rc = agent_msg_tick_add(plan, m, t, &cause);
+	ok(rc != 0 && t->groups[0].n == 0 && t->groups[0].missing == 0,
+	    "malformed: a bad groups[1] adds nothing of groups[0] (%s)", cause != NULL ? cause : "accepted");
+	free(cause);
+	tick_free(t);
+	json_decref(m);
+	/* the same value as text and as base64 is one value */
+	m = COPY();
+	json_object_set_new(GR(m, 0), "values", json_pack("[{s:s, s:i}, {s:s, s:i}]", "value_b64",
+	    "bm9kZS1h", "count", 3, "value", "node-a", "count", 2));
+	t = tick_new(plan, 0);
+	cause = NULL;
+	rc = agent_msg_tick_add(plan, m, t, &cause);
+	ok(rc == 0 && t->groups[0].n == 1 && t->groups[0].v[0].count == 5 &&
+	    t->groups[0].v[0].len == 6 && memcmp(t->groups[0].v[0].value, "node-a", 6) == 0,
+	    "malformed: value_b64 \"bm9kZS1h\" and value \"node-a\" count as one value (5)");
+	free(cause);
+	tick_free(t);
+	json_decref(m);
+	/* an older agent's tick, without groups: accepted, no groupBy counts */
+	m = COPY();
+	json_object_del(m, "groups");
+	t = tick_new(plan, 0);
+	cause = NULL;
+	rc = agent_msg_tick_add(plan, m, t, &cause);
+	ok(rc == 0 && t->groups[0].n == 0 && t->groups[1].n == 0 &&
+	    t->groups[1].missing == 0 && t->total.requests > 0,
+	    "malformed: a tick without groups (an older agent's) is added, with no groupBy counts (%s)",
+	    cause != NULL ? cause : "no cause");
+	free(cause);
+	tick_free(t);
+	json_decref(m);
+#undef GV
+#undef GR
+
 	m = COPY();
 	json_object_set_new(m, "vus", json_integer(INT_MAX));
 	t = tick_new(plan, 0);
