@@ -22,6 +22,7 @@
 #include "core/xmalloc.h"
 #include "engine/controller.h"
 #include "engine/health.h"
+#include "engine/side.h"
 #include "engine/worker.h"
 #include "metrics/evwin.h"
 #include "metrics/monitor.h"
@@ -523,6 +524,31 @@ controller_monitor(struct controller *c, int first, int n, const struct monitor_
 	m->kind = WORKER_MSG_MONITOR;
 	m->monitor = mm;
 	mailbox_give(&c->inbox, (struct mailbox_msg **)&m);
+}
+
+static void
+side_monitor(void *arg, int first, int n, const struct monitor_read *reads)
+{
+	controller_monitor(arg, first, n, reads);
+}
+
+static void
+side_event(void *arg, const struct engine_event *ev)
+{
+	controller_event(arg, ev);
+}
+
+static enum engine_state
+side_state(void *arg)
+{
+	return controller_state(arg);
+}
+
+void
+controller_side(struct controller *c, struct side_sink *out)
+{
+	*out = (struct side_sink){ .monitor = side_monitor, .event = side_event,
+	    .state = side_state, .arg = c };
 }
 
 const struct evwin *

@@ -45,6 +45,10 @@ void controller_event(struct controller *c, const struct engine_event *ev);
    (metrics/monitor.h). Any thread. */
 struct monitor_read;
 void controller_monitor(struct controller *c, int first, int n, const struct monitor_read *reads);
+/* The side sink (engine/side.h) that gives the scrape and timed threads' reports to
+   controller_monitor and controller_event, and tells them controller_state. */
+struct side_sink;
+void controller_side(struct controller *c, struct side_sink *out);
 /* The run's events and their findings (after controller_join). */
 const struct evwin *controller_events(const struct controller *c);
 /* Waits until the thread has ended (the run is over, on_done called). */

@@ -24,6 +24,7 @@
 #include "engine/timed.h"
 #include "engine/scrape.h"
 #include "engine/setup.h"
+#include "engine/side.h"
 #include "engine/worker.h"
 #include "metrics/evwin.h"
 #include "metrics/tick.h"
@@ -248,9 +249,11 @@ setup_main(void *arg)
 		int64_t t0 = clock_now_ns();
 		if (start_clock(e, t0, &started, &cause) == 0) {
 			/* the definition's timed events, on the clock that starts now */
-			if (timed_start(e->plan, t0, e->ctl, e->setup_env.allow_addr, e->setup_env.allow_arg,
+			struct side_sink side;
+			controller_side(e->ctl, &side);
+			if (timed_start(e->plan, t0, &side, e->setup_env.allow_addr, e->setup_env.allow_arg,
 			    &e->timed, &cause) != 0 ||
-			    scrape_start(e->plan, t0, e->ctl, e->setup_env.allow_addr, e->setup_env.allow_arg,
+			    scrape_start(e->plan, t0, &side, e->setup_env.allow_addr, e->setup_env.allow_arg,
 			    &e->scrape, &cause) != 0) {
 				e->error = cause;
 				controller_stop(e->ctl, 1);
@@ -296,11 +299,17 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 {
 	struct engine_options o = { 0 };
 	struct engine *e;
+	struct side_sink side;
 	int64_t vus;
 	int started = 0;
 
 	if (opt != NULL)
 		o = *opt;
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK) {
+		*cause = xasprintf("curl_global_init: %s", curl_easy_strerror(curl_init_rc));
+		return NULL;
+	}
 	if (o.fleet != NULL) {
 		struct setup_env env = { .allow_addr = o.allow_addr, .allow_arg = o.allow_arg,
 		    .body_cap = o.body_cap > 0 ? o.body_cap : DEFAULT_BODY_CAP };
@@ -325,11 +334,6 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 		o.workers = vus > 0 ? (int)vus : 1;
 	if (check_fds(vus, o.workers, cause) != 0)
 		return NULL;
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK) {
-		*cause = xasprintf("curl_global_init: %s", curl_easy_strerror(curl_init_rc));
-		return NULL;
-	}
 
 	e = xcalloc(1, sizeof *e);
 	e->plan = plan;
@@ -385,8 +389,9 @@ engine_start(const struct plan *plan, const struct engine_options *opt,
 	}
 	if (start_clock(e, e->t0_ns, &started, cause) != 0)
 		goto fail;
-	if (timed_start(plan, e->t0_ns, e->ctl, o.allow_addr, o.allow_arg, &e->timed, cause) != 0 ||
-	    scrape_start(plan, e->t0_ns, e->ctl, o.allow_addr, o.allow_arg, &e->scrape, cause) != 0) {
+	controller_side(e->ctl, &side);
+	if (timed_start(plan, e->t0_ns, &side, o.allow_addr, o.allow_arg, &e->timed, cause) != 0 ||
+	    scrape_start(plan, e->t0_ns, &side, o.allow_addr, o.allow_arg, &e->scrape, cause) != 0) {
 		controller_stop(e->ctl, 1);
 		engine_free(e);
 		return NULL;
@@ -438,8 +443,10 @@ engine_wait(struct engine *e)
 void
 engine_mark(struct engine *e, const struct engine_event *ev)
 {
-	if (e->fleet != NULL)
-		return;   /* the daemon stores the mark; a fleet has no findings window for it */
+	if (e->fleet != NULL) {
+		fleet_event(e->fleet, ev);
+		return;
+	}
 	controller_event(e->ctl, ev);
 }
 
@@ -447,7 +454,7 @@ json_t *
 engine_events_json(const struct engine *e)
 {
 	if (e->fleet != NULL)
-		return json_array();
+		return evwin_json(fleet_events(e->fleet));
 	return evwin_json(controller_events(e->ctl));
 }
 

@@ -9,6 +9,14 @@
  * seconds in order, none skipped: an agent whose next second is past s has sent s, one that is done
  * or lost owes nothing more), or once late_ms have passed since its first share arrived: then it goes
  * out without the missing shares and is listed as incomplete. Seconds go out in order.
+ *
+ * The definition's monitors and timed events run here, once (engine/scrape.h, engine/timed.h, on
+ * the fleet's clock: t0 is the common start instant), never on the agents: their copy of the
+ * definition has no `monitors`, `events` or `monitor:` thresholds. The side threads report through
+ * the fleet's side sink (side.h) into a mutex-protected list (side_mu); the fleet thread takes it:
+ * a scrape's readings into the second it was taken in (the merged tick's monitors, as the
+ * controller does), an event into the run's events (metrics/evwin.h, fed the merged seconds) and to
+ * the sink's on_event.
  */
 #include <config.h>
 
@@ -33,8 +41,13 @@
 #include "engine/agent_msg.h"
 #include "engine/fleet.h"
 #include "engine/fleet_link.h"
+#include "engine/scrape.h"
 #include "engine/setup.h"
+#include "engine/side.h"
+#include "engine/timed.h"
+#include "metrics/evwin.h"
 #include "metrics/hist.h"
+#include "metrics/monitor.h"
 #include "metrics/tick.h"
 #include "testdef/metric.h"
 #include "testdef/plan.h"
@@ -78,8 +91,22 @@ struct pend {
 	int64_t first_ns;          /* monotonic: when its first share arrived */
 };
 
+/* A side thread's report on its way to the fleet thread (side_mu). */
+struct side_item {
+	struct side_item *next;
+	bool is_event;
+	/* a scrape: the second it was taken in, its monitor's values, its readings (NULL: a gap) */
+	int64_t second;
+	int first, n;
+	struct monitor_read *reads;
+	/* an event: strings below */
+	struct engine_event ev;
+	char *name, *source, *error;
+};
+
 struct fleet {
 	const struct plan *plan;
+	json_t *agent_def;         /* the agents' definition: without monitors and events */
 	struct engine_sink sink;
 	struct setup_env env;
 	char *urls, *dns, *token, *ca_file, *allow_targets;
@@ -114,6 +141,13 @@ struct fleet {
 	int64_t nincomplete;
 	int64_t late_ticks;
 	json_t *lost;              /* [{"url", "second", "why"}] */
+	/* the definition's monitors and timed events, run here (started with the agents) */
+	struct scrape *scrape;
+	struct timed *timed;
+	pthread_mutex_t side_mu;
+	struct side_item *side_head, **side_tail;  /* side_mu: reports not taken yet, in order */
+	struct monitor_acc *monitors;      /* the fleet thread's: the readings of the next second */
+	struct evwin *events;      /* the fleet thread's: the run's events and their findings */
 };
 
 /* ---- the agents from config */
@@ -259,6 +293,154 @@ fleet_agents_free(char **list, int n)
 	free(list);
 }
 
+/* ---- the side threads' reports (any thread in; the fleet thread takes them) */
+
+static void fail(struct fleet *f, char *why);
+
+static void
+side_put(struct fleet *f, struct side_item *it)
+{
+	pthread_mutex_lock(&f->side_mu);
+	*f->side_tail = it;
+	f->side_tail = &it->next;
+	pthread_mutex_unlock(&f->side_mu);
+}
+
+static void
+side_item_free(struct side_item *it)
+{
+	free(it->reads);
+	free(it->name);
+	free(it->source);
+	free(it->error);
+	free(it);
+}
+
+/* side_sink.monitor: a scrape, filed under the second of the fleet's clock it was taken in. */
+static void
+side_monitor(void *arg, int first, int n, const struct monitor_read *reads)
+{
+	struct fleet *f = arg;
+	struct side_item *it = xcalloc(1, sizeof *it);
+	int64_t start = atomic_load(&f->start_mono), now = clock_now_ns();
+
+	it->second = start != 0 && now > start ? (now - start) / CLOCK_NS_PER_S : 0;
+	it->first = first;
+	it->n = n;
+	if (reads != NULL) {
+		it->reads = xcalloc((size_t)n + 1, sizeof *it->reads);
+		memcpy(it->reads, reads, (size_t)n * sizeof *reads);
+	}
+	side_put(f, it);
+}
+
+/* side_sink.event, and fleet_event: a marker (strings copied). */
+static void
+side_event(void *arg, const struct engine_event *ev)
+{
+	struct fleet *f = arg;
+	struct side_item *it = xcalloc(1, sizeof *it);
+
+	it->is_event = true;
+	it->ev = *ev;
+	it->name = xstrdup(ev->name);
+	it->source = xstrdup(ev->source);
+	it->error = ev->error != NULL ? xstrdup(ev->error) : NULL;
+	it->ev.name = it->name;
+	it->ev.source = it->source;
+	it->ev.error = it->error;
+	side_put(f, it);
+}
+
+static enum engine_state
+side_state(void *arg)
+{
+	return fleet_state(arg);
+}
+
+void
+fleet_event(struct fleet *f, const struct engine_event *ev)
+{
+	side_event(f, ev);
+}
+
+const struct evwin *
+fleet_events(const struct fleet *f)
+{
+	return f->events;
+}
+
+/*
+ * The fleet thread takes the side threads' reports: every event (into the run's events; a timed
+ * one to the sink), and the scrapes of seconds up to `upto` into the monitors' accumulator (later
+ * ones stay for their second; upto < 0: none). drop_scrapes: the run is over, scrapes left are
+ * dropped (after the last second: not shown).
+ */
+static void
+side_take(struct fleet *f, int64_t upto, bool drop_scrapes)
+{
+	struct side_item *all, *keep = NULL, **keep_tail = &keep;
+
+	pthread_mutex_lock(&f->side_mu);
+	all = f->side_head;
+	f->side_head = NULL;
+	f->side_tail = &f->side_head;
+	pthread_mutex_unlock(&f->side_mu);
+	while (all != NULL) {
+		struct side_item *it = all;
+		all = it->next;
+		it->next = NULL;
+		if (it->is_event) {
+			struct evwin_event ev = { .at_ms = it->ev.at_ms, .name = it->name,
+			    .source = it->source, .status = it->ev.status, .error = it->error };
+			if (evwin_add(f->events, &ev) == 0 &&
+			    strcmp(it->source, "definition") == 0 && f->sink.on_event != NULL)
+				f->sink.on_event(f->sink.arg, &it->ev);
+		} else if (!drop_scrapes && it->second > upto) {
+			*keep_tail = it;
+			keep_tail = &it->next;
+			continue;
+		} else if (!drop_scrapes) {
+			monitor_acc_add(f->monitors, it->first, it->n, it->reads);
+		}
+		side_item_free(it);
+	}
+	if (keep != NULL) {
+		/* back in front of whatever came meanwhile, in order */
+		pthread_mutex_lock(&f->side_mu);
+		*keep_tail = f->side_head;
+		if (f->side_head == NULL)
+			f->side_tail = keep_tail;
+		f->side_head = keep;
+		pthread_mutex_unlock(&f->side_mu);
+	}
+}
+
+/* Starts the timed events and monitors on the fleet's clock (t0: the start instant). */
+static void
+side_start(struct fleet *f, int64_t t0)
+{
+	struct side_sink side = { .monitor = side_monitor, .event = side_event, .state = side_state,
+	    .arg = f };
+	char *cause = NULL;
+
+	if (timed_start(f->plan, t0, &side, f->env.allow_addr, f->env.allow_arg, &f->timed,
+	    &cause) != 0 ||
+	    scrape_start(f->plan, t0, &side, f->env.allow_addr, f->env.allow_arg, &f->scrape,
+	    &cause) != 0)
+		fail(f, cause);
+}
+
+/* Stops and joins them (the fleet thread, once the agents are done). */
+static void
+side_stop(struct fleet *f)
+{
+	timed_stop(f->timed);
+	f->timed = NULL;
+	scrape_stop(f->scrape);
+	f->scrape = NULL;
+}
+
 /* ---- seconds */
 
 /* The pending entry of second s, created if absent; NULL when s is too far ahead. */
@@ -297,6 +479,11 @@ emit(struct fleet *f, bool incomplete)
 
 	p->acc->second = f->emit_next;
 	incomplete = incomplete || p->short_share;
+	/* the daemon's part of the second: the monitors' readings taken in it, the events' window */
+	side_take(f, f->emit_next, false);
+	monitor_acc_take(f->monitors, p->acc, f->emit_next);
+	evwin_second(f->events, f->emit_next, p->acc->total.requests, p->acc->total.failed,
+	    p->acc->total.duration);
 	tick_merge(f->whole, p->acc);
 	f->whole->second = f->emit_next;
 	for (int i = 0; i < f->n && !incomplete; i++)
@@ -505,6 +692,7 @@ start_all(struct fleet *f)
 	}
 	f->start_sent = true;
 	atomic_store(&f->start_mono, mono + lead);
+	side_start(f, mono + lead);
 	log_info("fleet: %d agent%s start in %lld ms", f->n, f->n == 1 ? "" : "s",
 	    (long long)(lead / CLOCK_NS_PER_MS));
 }
@@ -595,7 +783,7 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 		}
 		char *seg = segment_of(f, i);
 		json_t *prep = json_pack("{s:s, s:O, s:s}", "type", "prepare", "definition",
-		    f->plan->definition, "allow_targets", f->allow_targets);
+		    f->agent_def, "allow_targets", f->allow_targets);
 		if (seg != NULL) {
 			json_object_set_new(prep, "segment", json_string(seg));
 			json_object_set_new(prep, "sequence", json_string(f->sequence));
@@ -696,6 +884,7 @@ on_timer(void *arg)
 
 	if (f->finished)
 		return;
+	side_take(f, -1, false);   /* events now; scrapes wait for their second */
 	if (stop > 0 && !f->start_sent) {
 		/* stopped before the start: nothing ran */
 		finish(f);
@@ -850,6 +1039,9 @@ fleet_main(void *arg)
 		if (f->start_sent)
 			atomic_store(&f->end_mono, clock_now_ns());
 	}
+	/* the agents are done: so are the monitors and timed events; what they gave meanwhile */
+	side_stop(f);
+	side_take(f, -1, true);
 	{
 		/* the agents are free for the next controller now, not when the run is recorded */
 		struct link *l = f->link;
@@ -871,11 +1063,37 @@ fleet_main(void *arg)
 		}
 	}
 done:
+	side_stop(f);
+	side_take(f, -1, true);
+	evwin_finish(f->events);
 	if (atomic_load(&f->end_mono) == 0 && atomic_load(&f->start_mono) != 0)
 		atomic_store(&f->end_mono, clock_now_ns());
 	atomic_store(&f->state, ENGINE_DONE);
 	f->sink.on_done(f->sink.arg, f->whole);
 	return NULL;
+}
+
+/* The definition the agents get: def without what the daemon runs once for them (its monitors,
+   its timed events, the thresholds on the monitors' values: the agent would refuse those without
+   the monitors; the daemon judges them on the merged seconds). New reference. */
+static json_t *
+agent_definition(const json_t *def)
+{
+	json_t *d = json_deep_copy(def), *th;
+	const char *key;
+	void *tmp;
+	json_t *v;
+
+	if (!json_is_object(d))
+		return d;
+	json_object_del(d, "monitors");
+	json_object_del(d, "events");
+	th = json_object_get(d, "thresholds");
+	if (json_is_object(th))
+		json_object_foreach_safe(th, tmp, key, v)
+			if (strncmp(key, "monitor:", 8) == 0)
+				json_object_del(th, key);
+	return d;
 }
 
 struct fleet *
@@ -906,6 +1124,11 @@ fleet_start(const struct plan *plan, const struct fleet_options *opt, const stru
 	pthread_mutex_init(&f->link_lock, NULL);
 	f->whole = tick_new(plan, 1);
 	f->scratch = tick_new(plan, 0);
+	f->agent_def = agent_definition(plan->definition);
+	pthread_mutex_init(&f->side_mu, NULL);
+	f->side_tail = &f->side_head;
+	f->monitors = monitor_acc_new(plan);
+	f->events = evwin_new();
 	f->incomplete = json_array();
 	f->lost = json_array();
 	if ((rc = pthread_create(&f->thread, NULL, fleet_main, f)) != 0) {
@@ -1026,6 +1249,15 @@ fleet_free(struct fleet *f)
 	tick_free(f->whole);
 	tick_free(f->scratch);
 	setup_data_free(f->setup);
+	while (f->side_head != NULL) {
+		struct side_item *it = f->side_head;
+		f->side_head = it->next;
+		side_item_free(it);
+	}
+	pthread_mutex_destroy(&f->side_mu);
+	monitor_acc_free(f->monitors);
+	evwin_free(f->events);
+	json_decref(f->agent_def);
 	json_decref(f->incomplete);
 	json_decref(f->lost);
 	free(f->sequence);

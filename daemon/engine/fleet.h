@@ -14,6 +14,11 @@
  * within late_ms goes out without that agent's share and is listed as incomplete (the share, when it
  * comes, still counts in the whole run). A lost agent is in the summary; by the test's policy the run
  * goes on (degraded) or ends as error. Teardown runs here once every agent is done.
+ *
+ * What runs once runs here: the definition's monitors and timed events (scrape.h, timed.h) run on
+ * threads of this daemon from the common start instant, and the agents get the definition without
+ * them; their readings go into the merged seconds, their events to the sink's on_event and into the
+ * run's events (with findings from the merged seconds, as a local run's).
  */
 #ifndef RAMPAGE_FLEET_H
 #define RAMPAGE_FLEET_H
@@ -81,6 +86,13 @@ const char *fleet_error(const struct fleet *f);
 /* The agents' part of the summary (rampage.agents): each agent's URL, segment, clock offset,
    requests and state, incomplete seconds, lost agents, `degraded`. New reference; after fleet_wait. */
 json_t *fleet_summary_json(const struct fleet *f);
+/* A marker of the run (engine_mark; strings copied): into the run's events with their findings.
+   Any thread. */
+struct engine_event;
+void fleet_event(struct fleet *f, const struct engine_event *ev);
+/* The run's events, timed and marked, and their findings (after fleet_wait). */
+struct evwin;
+const struct evwin *fleet_events(const struct fleet *f);
 /* Frees f (after fleet_wait). NULL is a no-op. */
 void fleet_free(struct fleet *f);
 

@@ -1,8 +1,8 @@
 /*
  * scrape: see scrape.h. Its own thread: it sleeps in steps of at most 50 ms (CLOCK_MONOTONIC) so a
  * stop is seen at once. Monitor i is scraped at t0 + k x interval + interval / 2: the middle of a
- * second, so that its reading reaches the controller before that second is merged, and lands in the
- * second it was taken in.
+ * second, so that its reading reaches the controller (or the fleet) before that second is merged,
+ * and lands in the second it was taken in.
  */
 #include <config.h>
 
@@ -16,7 +16,6 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/xmalloc.h"
-#include "engine/controller.h"
 #include "engine/scrape.h"
 #include "engine/side.h"
 #include "metrics/monitor.h"
@@ -36,7 +35,7 @@ struct target {
 struct scrape {
 	const struct plan *plan;
 	int64_t t0_ns;
-	struct side_guard g;       /* the controller, the connect guard, the stop flag */
+	struct side_guard g;       /* the side sink, the connect guard, the stop flag */
 	pthread_t thread;
 	struct target *t;
 	int n;
@@ -54,10 +53,10 @@ body_cb(char *p, size_t size, size_t n, void *arg)
 static int
 alive(struct scrape *s)
 {
-	return !atomic_load(&s->g.stop) && controller_state(s->g.ctl) != ENGINE_DONE;
+	return !atomic_load(&s->g.stop) && s->g.sink.state(s->g.sink.arg) != ENGINE_DONE;
 }
 
-/* Scrapes t once and gives the readings to the controller. */
+/* Scrapes t once and gives the readings to the side sink. */
 static void
 scrape_one(struct scrape *s, struct target *t)
 {
@@ -73,7 +72,8 @@ scrape_one(struct scrape *s, struct target *t)
 	    monitor_read(t->reader, t->body.p != NULL ? t->body.p : "", t->body.len, clock_now_ns(),
 	    reads) == 0;
 	if (alive(s))
-		controller_monitor(s->g.ctl, t->m->first_value, t->m->nvalues, ok ? reads : NULL);
+		s->g.sink.monitor(s->g.sink.arg, t->m->first_value, t->m->nvalues,
+		    ok ? reads : NULL);
 	free(reads);
 }
 
@@ -139,7 +139,7 @@ scrape_free(struct scrape *s)
 }
 
 int
-scrape_start(const struct plan *plan, int64_t t0_ns, struct controller *c,
+scrape_start(const struct plan *plan, int64_t t0_ns, const struct side_sink *sink,
     int (*allow_addr)(void *arg, const struct sockaddr *sa), void *allow_arg, struct scrape **out,
     char **cause)
 {
@@ -152,7 +152,7 @@ scrape_start(const struct plan *plan, int64_t t0_ns, struct controller *c,
 	s = xcalloc(1, sizeof *s);
 	s->plan = plan;
 	s->t0_ns = t0_ns;
-	side_guard_init(&s->g, c, allow_addr, allow_arg);
+	side_guard_init(&s->g, sink, allow_addr, allow_arg);
 	s->n = plan->nmonitors;
 	s->t = xcalloc((size_t)s->n, sizeof *s->t);
 	for (int i = 0; i < s->n; i++) {

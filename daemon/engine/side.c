@@ -7,14 +7,13 @@
 #include <curl/curl.h>
 
 #include "core/clock.h"
-#include "engine/controller.h"
 #include "engine/side.h"
 
 void
-side_guard_init(struct side_guard *g, struct controller *c,
+side_guard_init(struct side_guard *g, const struct side_sink *sink,
     int (*allow)(void *arg, const struct sockaddr *sa), void *allow_arg)
 {
-	g->ctl = c;
+	g->sink = *sink;
 	g->allow = allow;
 	g->allow_arg = allow_arg;
 	atomic_init(&g->stop, 0);
@@ -38,7 +37,7 @@ progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	struct side_guard *g = arg;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return atomic_load(&g->stop) || controller_state(g->ctl) == ENGINE_DONE;
+	return atomic_load(&g->stop) || g->sink.state(g->sink.arg) == ENGINE_DONE;
 }
 
 void

@@ -13,7 +13,6 @@
 
 #include "core/clock.h"
 #include "core/xmalloc.h"
-#include "engine/controller.h"
 #include "engine/side.h"
 #include "engine/timed.h"
 #include "engine/sink.h"
@@ -24,7 +23,7 @@
 struct timed {
 	const struct plan *plan;
 	int64_t t0_ns;
-	struct side_guard g;       /* the controller, the connect guard, the stop flag */
+	struct side_guard g;       /* the side sink, the connect guard, the stop flag */
 	pthread_t thread;
 };
 
@@ -73,13 +72,13 @@ timed_main(void *arg)
 		const struct plan_event *ev = &t->plan->events[i];
 		int64_t due = t->t0_ns + ev->at_ns, now;
 
-		while (!atomic_load(&t->g.stop) && controller_state(t->g.ctl) == ENGINE_RUNNING &&
+		while (!atomic_load(&t->g.stop) && t->g.sink.state(t->g.sink.arg) == ENGINE_RUNNING &&
 		    (now = clock_now_ns()) < due) {
 			int64_t step = due - now < STEP_NS ? due - now : STEP_NS;
 			struct timespec ts = { step / CLOCK_NS_PER_S, step % CLOCK_NS_PER_S };
 			nanosleep(&ts, NULL);
 		}
-		if (atomic_load(&t->g.stop) || controller_state(t->g.ctl) != ENGINE_RUNNING)
+		if (atomic_load(&t->g.stop) || t->g.sink.state(t->g.sink.arg) != ENGINE_RUNNING)
 			break;
 		struct engine_event out = {
 			.at_ms = (clock_now_ns() - t->t0_ns) / CLOCK_NS_PER_MS,
@@ -92,14 +91,14 @@ timed_main(void *arg)
 			out.status = send_request(t, ev, &error);
 		out.error = error;
 		if (!atomic_load(&t->g.stop))
-			controller_event(t->g.ctl, &out);
+			t->g.sink.event(t->g.sink.arg, &out);
 		free(error);
 	}
 	return NULL;
 }
 
 int
-timed_start(const struct plan *plan, int64_t t0_ns, struct controller *c,
+timed_start(const struct plan *plan, int64_t t0_ns, const struct side_sink *sink,
     int (*allow_addr)(void *arg, const struct sockaddr *sa), void *allow_arg, struct timed **out,
     char **cause)
 {
@@ -112,7 +111,7 @@ timed_start(const struct plan *plan, int64_t t0_ns, struct controller *c,
 	t = xcalloc(1, sizeof *t);
 	t->plan = plan;
 	t->t0_ns = t0_ns;
-	side_guard_init(&t->g, c, allow_addr, allow_arg);
+	side_guard_init(&t->g, sink, allow_addr, allow_arg);
 	if ((rc = pthread_create(&t->thread, NULL, timed_main, t)) != 0) {
 		*cause = xasprintf("cannot start the thread of the timed events: %s", strerror(rc));
 		free(t);

@@ -9,8 +9,8 @@
  * second of its window has been added (or at evwin_finish, with what there is), so no event holds a
  * histogram of its own. At most EVWIN_MAX events per run.
  *
- * Threads: one thread at a time (the engine's controller thread, which adds the seconds and the
- * events it is given); pure otherwise: no clock, no I/O, so tests feed synthetic seconds.
+ * Threads: one thread at a time (the engine's controller thread, or a fleet's, which adds the
+ * seconds and the events it is given); pure otherwise: no clock, no I/O, so tests feed synthetic seconds.
  */
 #ifndef RAMPAGE_EVWIN_H
 #define RAMPAGE_EVWIN_H

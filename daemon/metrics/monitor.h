@@ -12,7 +12,7 @@
  * it with literal texts.
  *
  * Threads: a reader is used by the scrape thread that owns it (engine/scrape.c); an accumulator by
- * the controller thread.
+ * the controller thread (or a fleet's, for a run over agents).
  */
 #ifndef RAMPAGE_MONITOR_H
 #define RAMPAGE_MONITOR_H

@@ -160,7 +160,7 @@ struct tick {
 	                              plan->metric_slots */
 	int nmonitors;
 	struct tick_monitor *monitors;     /* [nmonitors]: plan->monitor_values; filled by the
-	                                      controller, never by a worker */
+	                                      controller (or a fleet), never by a worker */
 	struct failures *failures; /* why requests failed: distinct messages per endpoint (bounded);
 	                              the recorder adds each failed request (tick_record does not) */
 };

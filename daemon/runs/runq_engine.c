@@ -220,12 +220,9 @@ start_run(struct runq *q, struct qrun *r)
 	assert(r->state == RUN_QUEUED && r->engine == NULL);
 	r->plan = load_plan(q, r->id, &cause);
 	if (r->plan != NULL && r->plan->agents != 0) {
-		/* a run over agents (engine/fleet.h): the same engine calls, its seconds added up */
-		if (r->plan->nmonitors > 0 || r->plan->nevents > 0) {
-			cause = xasprintf("%s: not yet with agents (they would run on every agent; the daemon "
-			    "does not run them once for a fleet yet)", r->plan->nmonitors > 0 ? "monitors" :
-			    "events");
-		} else if ((token = fleet_read_token(q->cfg->agent_token_file, &cause)) != NULL) {
+		/* a run over agents (engine/fleet.h): the same engine calls, its seconds added up; its
+		   monitors and timed events run once, here */
+		if ((token = fleet_read_token(q->cfg->agent_token_file, &cause)) != NULL) {
 			fo = (struct fleet_options){ .urls = q->cfg->agent_urls, .dns = q->cfg->agent_dns,
 			    .token = token, .ca_file = q->cfg->agent_ca_file,
 			    .allow_targets = q->cfg->allow_targets, .want = r->plan->agents,

@@ -6,9 +6,11 @@
 # the asked total, a threshold on a count only the three together reach passes (judged on merged
 # numbers) and an abortOnFail threshold ends the run when the merged count crosses it; a groupBy's
 # per-value counts come through the agents' ticks and add up to the run's requests; stop reaches
-# every agent; setup runs once, on the daemon, and its data reaches every agent's VUs; an agent
-# killed with SIGKILL mid-run leaves the run degraded (agentLoss continue) or ends it as error
-# (agentLoss fail), the loss recorded; an agent with another token is refused, naming it. Orders and
+# every agent; setup runs once, on the daemon, and its data reaches every agent's VUs; so do the
+# definition's monitors and timed events (scraped and fired once, on the daemon's clock, their values
+# in the merged seconds, the event once, with its finding); an agent killed with SIGKILL mid-run
+# leaves the run degraded (agentLoss continue) or ends it as error (agentLoss fail), the loss
+# recorded; an agent with another token is refused, naming it. Orders and
 # counts only: no wall-clock asserts.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 command -v jq >/dev/null || bail "jq is needed"
@@ -164,6 +166,62 @@ is "$(echo "$S4" | jq -r .rampage.agents.setup)" daemon "setup ran on the daemon
 is "$((after - before))" 31 "once: the 30 iterations plus one setup request reached the demo target"
 is "$(echo "$S4" | jq -c '[.metrics.checks.values.passes, .metrics.checks.values.fails]')" "[30,0]" \
 	"every agent's VUs sent setup's value (\"ok\", echoed back): 30 checks passed, none failed"
+
+# ---- monitors and timed events run once, on the daemon (not on each agent): the agents get the
+# definition without them. The monitor on /api/stats is counted by the demo per route, the timed
+# event's request is the only one to GET /api/users/{id}: both counts would triple if every agent ran them.
+routes() { # the demo's own counts of the three routes (one read of /api/stats, counted itself)
+	curl -s "$DEMO_URL/api/stats" | jq -r '.requests.by_route | "\(.["GET /api/health"]) \(.["GET /api/users/{id}"]) \(.["GET /api/stats"])"'
+}
+DEFM='{ "name": "fleet-once", "baseUrl": "'$DEMO_URL'", "agents": 3,
+  "scenarios": { "s": { "executor": "constant-arrival-rate", "rate": 60, "duration": "5s",
+    "preAllocatedVUs": 6, "maxVUs": 30, "gracefulStop": "2s",
+    "tasks": [ { "name": "health", "path": "/api/health" } ] } },
+  "monitors": [
+    { "name": "demo", "url": "'$DEMO_URL'/metrics", "prometheus": { "reqs": "demo_requests_total" } },
+    { "name": "stats", "url": "'$DEMO_URL'/api/stats", "json": { "seen": "/requests/total" } } ],
+  "events": [ { "at": "1s", "name": "poke", "request": { "method": "GET", "url": "'$DEMO_URL'/api/users/4242" } } ],
+  "thresholds": { "monitor:reqs": ["avg>0"] } }'
+read -r h0 u0 s0 <<EOF
+$(routes)
+EOF
+IDM=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEFM}" | jq .id)
+like "$IDM" '^[0-9]+$' "a run over 3 agents with monitors and a timed event is accepted ($IDM)"
+for i in $(seq 100); do
+	[ "$(curl -s "$URL/api/runs/$IDM" | jq '.live.second // -1')" -ge 2 ] 2>/dev/null && break
+	sleep 0.1
+done
+MK=$(curl -s -H "$J" -X POST "$URL/api/runs/$IDM/events" -d '{"name": "deploy"}')
+RM=$(wait_end "$IDM")
+read -r h1 u1 s1 <<EOF
+$(routes)
+EOF
+SM=$(curl -s "$URL/api/runs/$IDM/summary")
+is "$(echo "$RM" | jq -r .state)" passed "it ends passed, its monitor:reqs threshold judged on the daemon ($(echo "$RM" | jq -r .error))"
+REQM=$(echo "$SM" | jq .metrics.http_reqs.values.count)
+is "$(echo "$SM" | jq '[.rampage.agents.agents[].requests] | add')" "$REQM" "the agents' requests add up to the run's ($REQM)"
+is "$((h1 - h0))" "$REQM" "and are all the load the demo saw: no agent sent anything else to /api/health"
+is "$(echo "$RM" | jq -c '[.summary.monitors.reqs.seconds > 0, .summary.monitors.seen.seconds > 0]')" '[true,true]' \
+	"the stored summary has the monitors' values"
+MM=$(curl -s "$URL/api/runs/$IDM/monitors")
+SECS=$(echo "$MM" | jq '.monitors.reqs.samples | length')
+ok "$([ "$SECS" -ge 4 ]; echo $?)" "GET .../monitors: one row per merged second ($SECS)"
+is "$(echo "$MM" | jq '[.monitors.reqs.samples[1:-1][] | .value != null and .value > 0] | all')" true \
+	"the target's request rate has a value in every full second: $(echo "$MM" | jq -c '[.monitors.reqs.samples[].value]')"
+is "$(echo "$MM" | jq '[.monitors.seen.samples[] | .scrapes] | all(. <= 1)')" true \
+	"scraped once a second, not once per agent: $(echo "$MM" | jq -c '[.monitors.seen.samples[].scrapes]')"
+SCR=$(echo "$MM" | jq '[.monitors.seen.samples[].scrapes] | add')
+# the demo counts our own second read of /api/stats too; a scrape after the last second is not shown
+ok "$(d=$((s1 - s0 - 1)); [ "$d" -ge "$SCR" ] && [ "$d" -le $((SCR + 1)) ]; echo $?)" \
+	"the demo saw the monitor's $SCR scrapes of /api/stats once each ($((s1 - s0 - 1)) requests), not three times"
+is "$((u1 - u0))" 1 "the timed event's request reached the demo target once"
+EV=$(curl -s "$URL/api/runs/$IDM/events")
+diag "events: $(echo "$EV" | jq -c '[.events[] | [.name, .source, .at_ms, .status, .error]]'); routes $u0 -> $u1"
+is "$(echo "$EV" | jq -c '[.events[] | select(.source == "definition") | [.name, .status]]')" '[["poke",404]]' \
+	"GET .../events: the timed event once, with its request's status"
+is "$(echo "$MK" | jq -r .source)" api "a mark posted while it ran is accepted"
+is "$(echo "$SM" | jq -c '[.rampage.events[] | [.name, (.finding.requests > 0)]]')" '[["poke",true],["deploy",true]]' \
+	"the summary's events have their findings from the merged seconds"
 
 # ---- an agent killed mid-run: agentLoss continue (the default) and fail
 kill_mid_run() { # kill_mid_run DEF: starts it, kills agent 3 in its 2nd second, restarts it; prints the id
