@@ -5,573 +5,54 @@
  * wake the loop through the link under link_lock, which the fleet thread holds to take the link
  * down.
  *
- * A second s goes to the sink once no agent that is still running owes it (each agent sends its
- * seconds in order, none skipped: an agent whose next second is past s has sent s, one that is done
- * or lost owes nothing more), or once late_ms have passed since its first share arrived: then it goes
- * out without the missing shares and is listed as incomplete. Seconds go out in order.
- *
- * The definition's monitors and timed events run here, once (engine/scrape.h, engine/timed.h, on
- * the fleet's clock: t0 is the common start instant), never on the agents: their copy of the
- * definition has no `monitors`, `events` or `monitor:` thresholds. The side threads report through
- * the fleet's side sink (side.h) into a mutex-protected list (side_mu); the fleet thread takes it:
- * a scrape's readings into the second it was taken in (the merged tick's monitors, as the
- * controller does), an event into the run's events (metrics/evwin.h, fed the merged seconds) and to
- * the sink's on_event.
+ * The seconds are added up in fleet_merge.c, the definition's monitors and timed events run in
+ * fleet_side.c (the agents' copy of the definition has no `monitors`, `events` or `monitor:`
+ * thresholds), the agents come from config in fleet_agents.c.
  */
 #include <config.h>
 
-#include <errno.h>
-#include <netdb.h>
+#include <assert.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <arpa/inet.h>
 
 #include <glib.h>
-#include <libwebsockets.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "engine/agent_msg.h"
-#include "engine/fleet.h"
-#include "engine/fleet_link.h"
-#include "engine/scrape.h"
-#include "engine/setup.h"
-#include "engine/side.h"
-#include "engine/timed.h"
+#include "engine/fleet_priv.h"
 #include "metrics/evwin.h"
-#include "metrics/hist.h"
 #include "metrics/monitor.h"
 #include "metrics/tick.h"
-#include "testdef/metric.h"
 #include "testdef/plan.h"
 
-#define PEND_MAX 64                /* seconds awaiting shares at once; an older one goes out */
-#define SILENT_NS (30 * CLOCK_NS_PER_S)  /* a running agent silent this long is lost */
-#define STOP_WAIT_NS (60 * CLOCK_NS_PER_S) /* after a stop, agents not done by then (plus the
-                                              plan's longest gracefulStop) are lost */
-#define RETRY_NS (250 * CLOCK_NS_PER_MS)   /* before the start, a busy agent is asked again after */
-#define CLOCK_SANE_NS (86400LL * CLOCK_NS_PER_S)  /* an agent's clock this far off is not believed */
-#define INCOMPLETE_KEPT 1000       /* incomplete seconds listed in the summary (all are counted) */
-
-enum ag_state { AG_CONNECTING, AG_HELLO, AG_TIMING, AG_PREPARING, AG_PREPARED, AG_STARTING,
-    AG_RUNNING, AG_DONE, AG_LOST };
 static const char *const ag_state_names[] = { "connecting", "hello", "timing", "preparing",
     "prepared", "starting", "running", "done", "lost" };
 
-struct agent {
-	char *url;
-	enum ag_state st;
-	char *segment;             /* as the agent said in prepared */
-	char *version;
-	int cores;
-	int ntime;
-	int64_t t0, offset_ns, delay_ns;
-	int64_t next_second;       /* the next second it owes */
-	int64_t last_msg_ns;       /* monotonic */
-	int64_t retry_ns;          /* monotonic: connect again then (a busy agent, before the start) */
-	uint64_t requests;         /* its share, from its ticks */
-	bool started, interrupted;
-	json_t *summary;           /* its done summary */
-	char *why;                 /* lost or failed: why */
-	int64_t lost_second;
+/* Which moves an agent's state may make (from the row's state to the column's): the protocol's
+   order, a busy agent back to connecting before the start, and done or lost as the end. */
+static const bool ag_legal[AG_LOST + 1][AG_LOST + 1] = {
+	[AG_CONNECTING] = { [AG_CONNECTING] = true, [AG_HELLO] = true, [AG_LOST] = true },
+	[AG_HELLO] = { [AG_TIMING] = true, [AG_CONNECTING] = true, [AG_LOST] = true },
+	[AG_TIMING] = { [AG_PREPARING] = true, [AG_LOST] = true },
+	[AG_PREPARING] = { [AG_PREPARED] = true, [AG_LOST] = true },
+	[AG_PREPARED] = { [AG_STARTING] = true, [AG_LOST] = true },
+	[AG_STARTING] = { [AG_RUNNING] = true, [AG_DONE] = true, [AG_LOST] = true },
+	[AG_RUNNING] = { [AG_RUNNING] = true, [AG_DONE] = true, [AG_LOST] = true },
 };
-
-struct pend {
-	bool used;
-	bool short_share;          /* an agent's share of it could not be read */
-	int64_t second;
-	struct tick *acc;
-	int64_t first_ns;          /* monotonic: when its first share arrived */
-};
-
-/* A side thread's report on its way to the fleet thread (side_mu). */
-struct side_item {
-	struct side_item *next;
-	bool is_event;
-	/* a scrape: the second it was taken in, its monitor's values, its readings (NULL: a gap) */
-	int64_t second;
-	int first, n;
-	struct monitor_read *reads;
-	/* an event: strings below */
-	struct engine_event ev;
-	char *name, *source, *error;
-};
-
-struct fleet {
-	const struct plan *plan;
-	json_t *agent_def;         /* the agents' definition: without monitors and events */
-	struct engine_sink sink;
-	struct setup_env env;
-	char *urls, *dns, *token, *ca_file, *allow_targets;
-	int want, late_ms, connect_timeout_ms;
-	bool loss_fails;
-	pthread_t thread;
-	atomic_int stop_req;       /* 0, 1 graceful, 2 force */
-	atomic_int state;          /* enum engine_state */
-	atomic_llong start_mono, end_mono;
-	atomic_int setup_stop;     /* setup_env.stop */
-
-	/* the fleet thread sets it, and takes it down (under link_lock) when the agents are done, so
-	   that they are free for the next run at once; fleet_stop wakes the loop through it */
-	pthread_mutex_t link_lock;
-	struct link *link;
-	/* the fleet thread's */
-	struct agent *a;
-	int n;
-	char **list;
-	int nlist;
-	char *sequence;
-	bool start_sent, stop_sent, finished;
-	int stop_sent_level;
-	int64_t begin_ns, stop_ns, stop_wait_ns;
-	struct pend pend[PEND_MAX];
-	int64_t emit_next;
-	struct tick *whole, *scratch;
-	struct setup_data *setup;
-	char *error;
-	bool degraded;
-	json_t *incomplete;        /* [second, ...] (the first INCOMPLETE_KEPT) */
-	int64_t nincomplete;
-	int64_t late_ticks;
-	json_t *lost;              /* [{"url", "second", "why"}] */
-	/* the definition's monitors and timed events, run here (started with the agents) */
-	struct scrape *scrape;
-	struct timed *timed;
-	pthread_mutex_t side_mu;
-	struct side_item *side_head, **side_tail;  /* side_mu: reports not taken yet, in order */
-	struct monitor_acc *monitors;      /* the fleet thread's: the readings of the next second */
-	struct evwin *events;      /* the fleet thread's: the run's events and their findings */
-};
-
-/* ---- the agents from config */
-
-int
-fleet_check_url(const char *url, char **cause)
-{
-	char *copy = xstrdup(url);
-	const char *prot, *ads, *path;
-	int port, rc = 0;
-
-	if (lws_parse_uri(copy, &prot, &ads, &port, &path) != 0 ||
-	    (strcmp(prot, "ws") != 0 && strcmp(prot, "wss") != 0) || ads[0] == '\0') {
-		*cause = xasprintf("\"%s\": expected a ws:// or wss:// URL with a host (ws://10.0.0.5:7000)",
-		    url);
-		rc = -1;
-	}
-	free(copy);
-	return rc;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-char **
-fleet_agents(const char *urls, const char *dns, int *n, char **cause)
-{
-	char **list = NULL;
-	int cap = 0, k = 0;
-
-	*n = 0;
-	if (urls != NULL) {
-		/* separated as the config's check separates them: commas, spaces, tabs */
-		char *copy = xstrdup(urls), *save = NULL;
-		for (char *u = strtok_r(copy, ", \t", &save); u != NULL; u = strtok_r(NULL, ", \t", &save)) {
-			if (fleet_check_url(u, cause) != 0) {
-				free(copy);
-				fleet_agents_free(list, k);
-				return NULL;
-			}
-			if (k == cap)
-				list = xreallocarray(list, (size_t)(cap = cap ? cap * 2 : 8), sizeof *list);
-			list[k++] = xstrdup(u);
-		}
-		free(copy);
-	}
-	if (dns != NULL && dns[0] != '\0') {
-		char *host = xstrdup(dns), *port = strrchr(host, ':');
-		struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
-		int rc;
-		if (port == NULL || port[1] == '\0') {
-			*cause = xasprintf("agents.dns \"%s\": expected NAME:PORT", dns);
-			free(host);
-			fleet_agents_free(list, k);
-			return NULL;
-		}
-		*port++ = '\0';
-		if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-			*cause = xasprintf("agents.dns \"%s\": %s", dns, gai_strerror(rc));
-			free(host);
-			fleet_agents_free(list, k);
-			return NULL;
-		}
-		for (ai = res; ai != NULL; ai = ai->ai_next) {
-			char addr[INET6_ADDRSTRLEN];
-			const void *src = ai->ai_family == AF_INET6 ?
-			    (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr :
-			    (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-			if (inet_ntop(ai->ai_family, src, addr, sizeof addr) == NULL)
-				continue;
-			if (k == cap)
-				list = xreallocarray(list, (size_t)(cap = cap ? cap * 2 : 8), sizeof *list);
-			list[k++] = ai->ai_family == AF_INET6 ? xasprintf("ws://[%s]:%s/", addr, port) :
-			    xasprintf("ws://%s:%s/", addr, port);
-		}
-		freeaddrinfo(res);
-		free(host);
-	}
-	if (k == 0) {
-		*cause = xstrdup("no agent is configured (agents.urls, agents.dns)");
-		free(list);
-		return NULL;
-	}
-	/* sorted, so that the same agents get the same segments whatever order DNS answers in */
-	qsort(list, (size_t)k, sizeof *list, cmp_str);
-	int w = 0;
-	for (int i = 0; i < k; i++) {
-		if (w > 0 && strcmp(list[w - 1], list[i]) == 0) {
-			free(list[i]);
-			continue;
-		}
-		list[w++] = list[i];
-	}
-	*n = w;
-	return list;
-}
-
-char *
-fleet_read_token(const char *path, char **cause)
-{
-	FILE *fp;
-	struct stat st;
-	char line[1024];
-	char *tok = NULL;
-
-	if (path == NULL) {
-		*cause = xstrdup("agents.token_file is not set: the agents need a token");
-		return NULL;
-	}
-	if ((fp = fopen(path, "r")) == NULL) {
-		*cause = xasprintf("agents.token_file %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IROTH)) {
-		*cause = xasprintf("agents.token_file %s is readable by every user (chmod 600)", path);
-		fclose(fp);
-		return NULL;
-	}
-	while (tok == NULL && fgets(line, sizeof line, fp) != NULL) {
-		char *b = line, *e;
-		while (*b == ' ' || *b == '\t')
-			b++;
-		e = b + strlen(b);
-		while (e > b && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (*b != '\0' && *b != '#')
-			tok = xstrdup(b);
-	}
-	fclose(fp);
-	if (tok == NULL)
-		*cause = xasprintf("agents.token_file %s holds no token", path);
-	return tok;
-}
 
 void
-fleet_agents_free(char **list, int n)
+fl_agent_to(struct agent *x, enum ag_state to)
 {
-	for (int i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
-}
-
-/* ---- the side threads' reports (any thread in; the fleet thread takes them) */
-
-static void fail(struct fleet *f, char *why);
-
-static void
-side_put(struct fleet *f, struct side_item *it)
-{
-	pthread_mutex_lock(&f->side_mu);
-	*f->side_tail = it;
-	f->side_tail = &it->next;
-	pthread_mutex_unlock(&f->side_mu);
-}
-
-static void
-side_item_free(struct side_item *it)
-{
-	free(it->reads);
-	free(it->name);
-	free(it->source);
-	free(it->error);
-	free(it);
-}
-
-/* side_sink.monitor: a scrape, filed under the second of the fleet's clock it was taken in. */
-static void
-side_monitor(void *arg, int first, int n, const struct monitor_read *reads)
-{
-	struct fleet *f = arg;
-	struct side_item *it = xcalloc(1, sizeof *it);
-	int64_t start = atomic_load(&f->start_mono), now = clock_now_ns();
-
-	it->second = start != 0 && now > start ? (now - start) / CLOCK_NS_PER_S : 0;
-	it->first = first;
-	it->n = n;
-	if (reads != NULL) {
-		it->reads = xcalloc((size_t)n + 1, sizeof *it->reads);
-		memcpy(it->reads, reads, (size_t)n * sizeof *reads);
-	}
-	side_put(f, it);
-}
-
-/* side_sink.event, and fleet_event: a marker (strings copied). */
-static void
-side_event(void *arg, const struct engine_event *ev)
-{
-	struct fleet *f = arg;
-	struct side_item *it = xcalloc(1, sizeof *it);
-
-	it->is_event = true;
-	it->ev = *ev;
-	it->name = xstrdup(ev->name);
-	it->source = xstrdup(ev->source);
-	it->error = ev->error != NULL ? xstrdup(ev->error) : NULL;
-	it->ev.name = it->name;
-	it->ev.source = it->source;
-	it->ev.error = it->error;
-	side_put(f, it);
-}
-
-static enum engine_state
-side_state(void *arg)
-{
-	return fleet_state(arg);
-}
-
-void
-fleet_event(struct fleet *f, const struct engine_event *ev)
-{
-	side_event(f, ev);
-}
-
-const struct evwin *
-fleet_events(const struct fleet *f)
-{
-	return f->events;
-}
-
-/*
- * The fleet thread takes the side threads' reports: every event (into the run's events; a timed
- * one to the sink), and the scrapes of seconds up to `upto` into the monitors' accumulator (later
- * ones stay for their second; upto < 0: none). drop_scrapes: the run is over, scrapes left are
- * dropped (after the last second: not shown).
- */
-static void
-side_take(struct fleet *f, int64_t upto, bool drop_scrapes)
-{
-	struct side_item *all, *keep = NULL, **keep_tail = &keep;
-
-	pthread_mutex_lock(&f->side_mu);
-	all = f->side_head;
-	f->side_head = NULL;
-	f->side_tail = &f->side_head;
-	pthread_mutex_unlock(&f->side_mu);
-	while (all != NULL) {
-		struct side_item *it = all;
-		all = it->next;
-		it->next = NULL;
-		if (it->is_event) {
-			struct evwin_event ev = { .at_ms = it->ev.at_ms, .name = it->name,
-			    .source = it->source, .status = it->ev.status, .error = it->error };
-			if (evwin_add(f->events, &ev) == 0 &&
-			    strcmp(it->source, "definition") == 0 && f->sink.on_event != NULL)
-				f->sink.on_event(f->sink.arg, &it->ev);
-		} else if (!drop_scrapes && it->second > upto) {
-			*keep_tail = it;
-			keep_tail = &it->next;
-			continue;
-		} else if (!drop_scrapes) {
-			monitor_acc_add(f->monitors, it->first, it->n, it->reads);
-		}
-		side_item_free(it);
-	}
-	if (keep != NULL) {
-		/* back in front of whatever came meanwhile, in order */
-		pthread_mutex_lock(&f->side_mu);
-		*keep_tail = f->side_head;
-		if (f->side_head == NULL)
-			f->side_tail = keep_tail;
-		f->side_head = keep;
-		pthread_mutex_unlock(&f->side_mu);
-	}
-}
-
-/* Starts the timed events and monitors on the fleet's clock (t0: the start instant). */
-static void
-side_start(struct fleet *f, int64_t t0)
-{
-	struct side_sink side = { .monitor = side_monitor, .event = side_event, .state = side_state,
-	    .arg = f };
-	char *cause = NULL;
-
-	if (timed_start(f->plan, t0, &side, f->env.allow_addr, f->env.allow_arg, &f->timed,
-	    &cause) != 0 ||
-	    scrape_start(f->plan, t0, &side, f->env.allow_addr, f->env.allow_arg, &f->scrape,
-	    &cause) != 0)
-		fail(f, cause);
-}
-
-/* Stops and joins them (the fleet thread, once the agents are done). */
-static void
-side_stop(struct fleet *f)
-{
-	timed_stop(f->timed);
-	f->timed = NULL;
-	scrape_stop(f->scrape);
-	f->scrape = NULL;
-}
-
-/* ---- seconds */
-
-/* The pending entry of second s, created if absent; NULL when s is too far ahead. */
-static struct pend *
-pend_of(struct fleet *f, int64_t s)
-{
-	struct pend *p = &f->pend[s % PEND_MAX];
-
-	if (p->used && p->second == s)
-		return p;
-	if (p->used)
-		return NULL;   /* an older second still waits in its place */
-	p->used = true;
-	p->short_share = false;
-	p->second = s;
-	p->first_ns = clock_now_ns();
-	if (p->acc == NULL)
-		p->acc = tick_new(f->plan, 0);
-	else
-		tick_reset(p->acc);
-	return p;
-}
-
-/* Whether agent x still owes second s. */
-static bool
-owes(const struct agent *x, int64_t s)
-{
-	return (x->st == AG_STARTING || x->st == AG_RUNNING) && x->next_second <= s;
-}
-
-/* Gives second emit_next to the sink (incomplete: some share missing) and moves on. */
-static void
-emit(struct fleet *f, bool incomplete)
-{
-	struct pend *p = &f->pend[f->emit_next % PEND_MAX];
-
-	p->acc->second = f->emit_next;
-	incomplete = incomplete || p->short_share;
-	/* the daemon's part of the second: the monitors' readings taken in it, the events' window */
-	side_take(f, f->emit_next, false);
-	monitor_acc_take(f->monitors, p->acc, f->emit_next);
-	evwin_second(f->events, f->emit_next, p->acc->total.requests, p->acc->total.failed,
-	    p->acc->total.duration);
-	tick_merge(f->whole, p->acc);
-	f->whole->second = f->emit_next;
-	for (int i = 0; i < f->n && !incomplete; i++)
-		if (f->a[i].st == AG_LOST && f->a[i].next_second <= f->emit_next)
-			incomplete = true;   /* a lost agent's share of this second is missing */
-	if (incomplete) {
-		if (f->nincomplete < INCOMPLETE_KEPT)
-			json_array_append_new(f->incomplete, json_integer(f->emit_next));
-		f->nincomplete++;
-	}
-	f->sink.on_tick(f->sink.arg, p->acc, f->whole);
-	p->used = false;
-	f->emit_next++;
-}
-
-/* Emits every second that is complete, late beyond late_ms, or (all = true) whatever is left. */
-static void
-try_emit(struct fleet *f, bool all)
-{
-	int64_t now = clock_now_ns();
-
-	for (;;) {
-		struct pend *p = &f->pend[f->emit_next % PEND_MAX];
-		bool waiting = false;
-		if (!p->used || p->second != f->emit_next)
-			return;
-		for (int i = 0; i < f->n; i++)
-			if (owes(&f->a[i], f->emit_next))
-				waiting = true;
-		if (!waiting)
-			emit(f, false);
-		else if (all || now - p->first_ns > (int64_t)f->late_ms * CLOCK_NS_PER_MS)
-			emit(f, true);
-		else
-			return;
-	}
-}
-
-static void lose(struct fleet *f, int i, const char *why);
-
-/* Agent i's tick. One that is out of order or cannot be read breaks the protocol: the agent is
-   dropped (lost, by the test's agentLoss) rather than believed for any later second. */
-static void
-got_tick(struct fleet *f, int i, json_t *msg)
-{
-	struct agent *x = &f->a[i];
-	json_t *sv = json_object_get(msg, "second"), *r;
-	int64_t s;
-	char *cause = NULL, *why;
-	struct pend *p = NULL;
-
-	if (!json_is_integer(sv) || (s = json_integer_value(sv)) != x->next_second) {
-		why = xasprintf("sent a tick out of order (second %lld was due)", (long long)x->next_second);
-		lose(f, i, why);
-		free(why);
-		return;
-	}
-	/* read into the scratch tick first: a message that fails half-way adds nothing */
-	tick_reset(f->scratch);
-	if (agent_msg_tick_add(f->plan, msg, f->scratch, &cause) != 0) {
-		if (s >= f->emit_next && (p = pend_of(f, s)) != NULL)
-			p->short_share = true;
-		why = xasprintf("sent second %lld unreadable (%s)", (long long)s, cause);
-		free(cause);
-		lose(f, i, why);
-		free(why);
-		return;
-	}
-	if (s >= f->emit_next + PEND_MAX)
-		while (f->emit_next + PEND_MAX <= s)
-			emit(f, true);   /* the others are far behind: the oldest seconds go out */
-	if (s < f->emit_next) {
-		/* the second went out without it: it still counts in the whole run */
-		tick_merge(f->whole, f->scratch);
-		f->late_ticks++;
-	} else if ((p = pend_of(f, s)) != NULL) {
-		/* again, into the second's sum: agent_msg_tick_add adds gauges (VUs) where tick_merge
-		   would keep the larger */
-		if (agent_msg_tick_add(f->plan, msg, p->acc, &cause) != 0) {
-			free(cause);   /* cannot happen: the same message read once already */
-			p->short_share = true;
-		}
-	}
-	x->next_second = s + 1;
-	x->st = AG_RUNNING;
-	r = json_object_get(json_object_get(msg, "total"), "requests");
-	if (json_is_integer(r))
-		x->requests += (uint64_t)json_integer_value(r);
+	assert(ag_legal[x->st][to]);
+	if (x->st != to)
+		log_debug("fleet: agent %s: %s -> %s", x->url, ag_state_names[x->st], ag_state_names[to]);
+	x->st = to;
 }
 
 /* ---- the run's course */
@@ -583,16 +64,16 @@ finish(struct fleet *f)
 	if (f->finished)
 		return;
 	f->finished = true;
-	try_emit(f, true);
+	fl_try_emit(f, true);
 	if (f->start_sent)
 		atomic_store(&f->end_mono, clock_now_ns());
-	link_quit(f->link);
+	fleet_link_quit(f->link);
 }
 
 /* The run fails: why (taken; the first reason is kept, and the run manager logs it with the run's
    end). Before the start nothing has run: the loop ends; after it every agent is told to stop. */
-static void
-fail(struct fleet *f, char *why)
+void
+fl_fail(struct fleet *f, char *why)
 {
 	if (f->error == NULL)
 		f->error = why;
@@ -605,7 +86,7 @@ fail(struct fleet *f, char *why)
 	/* started: every agent is told to stop at once; the run ends when they are done */
 	for (int i = 0; i < f->n; i++)
 		if (f->a[i].st != AG_DONE && f->a[i].st != AG_LOST)
-			link_send(f->link, i, json_pack("{s:s}", "type", "force_stop"));
+			fleet_link_send(f->link, i, json_pack("{s:s}", "type", "force_stop"));
 	if (f->stop_ns == 0)
 		f->stop_ns = clock_now_ns();
 }
@@ -682,17 +163,17 @@ start_all(struct fleet *f)
 	lead = 200 * CLOCK_NS_PER_MS + 2 * worst;
 	if (lead > 5 * CLOCK_NS_PER_S)
 		lead = 5 * CLOCK_NS_PER_S;
-	wall = link_wall_ns();
+	wall = fleet_link_wall_ns();
 	mono = clock_now_ns();
 	for (int i = 0; i < f->n; i++) {
-		link_send(f->link, i, json_pack("{s:s, s:I}", "type", "start",
+		fleet_link_send(f->link, i, json_pack("{s:s, s:I}", "type", "start",
 		    "at_ns", (json_int_t)(wall + lead + f->a[i].offset_ns)));
-		f->a[i].st = AG_STARTING;
+		fl_agent_to(&f->a[i], AG_STARTING);
 		f->a[i].last_msg_ns = mono;
 	}
 	f->start_sent = true;
 	atomic_store(&f->start_mono, mono + lead);
-	side_start(f, mono + lead);
+	fl_side_start(f, mono + lead);
 	log_info("fleet: %d agent%s start in %lld ms", f->n, f->n == 1 ? "" : "s",
 	    (long long)(lead / CLOCK_NS_PER_MS));
 }
@@ -703,7 +184,7 @@ on_open(void *arg, int i)
 	struct fleet *f = arg;
 
 	if (!f->finished && f->a[i].st == AG_CONNECTING)
-		f->a[i].st = AG_HELLO;
+		fl_agent_to(&f->a[i], AG_HELLO);
 }
 
 /* An error message from agent i. */
@@ -720,13 +201,13 @@ got_error(struct fleet *f, int i, json_t *msg)
 		return;   /* a stop that crossed its done */
 	if (json_array_size(errs) > 0) {
 		json_t *e0 = json_array_get(errs, 0);
-		fail(f, xasprintf("agent %s refused the definition: %s: %s%s", x->url,
+		fl_fail(f, xasprintf("agent %s refused the definition: %s: %s%s", x->url,
 		    json_string_value(json_object_get(e0, "field")) ?: "definition",
 		    json_string_value(json_object_get(e0, "message")) ?: "invalid",
 		    json_array_size(errs) > 1 ? " (and more)" : ""));
 		return;
 	}
-	fail(f, xasprintf("agent %s: %s%s%s", x->url, field != NULL ? field : "",
+	fl_fail(f, xasprintf("agent %s: %s%s%s", x->url, field != NULL ? field : "",
 	    field != NULL ? ": " : "", text != NULL ? text : code != NULL ? code : "error"));
 }
 
@@ -743,7 +224,7 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 	if (strcmp(type, "hello") == 0 && x->st == AG_HELLO) {
 		json_t *pv = json_object_get(msg, "protocol");
 		if (!json_is_integer(pv) || json_integer_value(pv) != AGENT_PROTOCOL_VERSION) {
-			fail(f, xasprintf("agent %s speaks protocol %lld; this daemon speaks %d", x->url,
+			fl_fail(f, xasprintf("agent %s speaks protocol %lld; this daemon speaks %d", x->url,
 			    json_is_integer(pv) ? (long long)json_integer_value(pv) : -1LL,
 			    AGENT_PROTOCOL_VERSION));
 			return;
@@ -751,20 +232,20 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 		free(x->version);
 		x->version = xstrdup(json_string_value(json_object_get(msg, "version")) ?: "?");
 		x->cores = (int)json_integer_value(json_object_get(msg, "cores"));
-		x->st = AG_TIMING;
-		x->t0 = link_wall_ns();
-		link_send(f->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
+		fl_agent_to(x, AG_TIMING);
+		x->t0 = fleet_link_wall_ns();
+		fleet_link_send(f->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
 	} else if (strcmp(type, "time") == 0 && x->st == AG_TIMING) {
 		int64_t off, delay;
 		json_t *t1 = json_object_get(msg, "t1"), *t2 = json_object_get(msg, "t2");
 		if (!json_is_integer(t1) || !json_is_integer(t2)) {
-			fail(f, xasprintf("agent %s: a time answer without t1 and t2", x->url));
+			fl_fail(f, xasprintf("agent %s: a time answer without t1 and t2", x->url));
 			return;
 		}
 		if (json_integer_value(t2) < json_integer_value(t1) ||
 		    llabs(json_integer_value(t1) - x->t0) > CLOCK_SANE_NS ||
 		    llabs(json_integer_value(t2) - t3) > CLOCK_SANE_NS) {
-			fail(f, xasprintf("agent %s: its clock answer is not believable (t1 %lld, t2 %lld: "
+			fl_fail(f, xasprintf("agent %s: its clock answer is not believable (t1 %lld, t2 %lld: "
 			    "more than a day off, or answered before asked)", x->url,
 			    (long long)json_integer_value(t1), (long long)json_integer_value(t2)));
 			return;
@@ -777,8 +258,8 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 			x->delay_ns = delay;
 		}
 		if (++x->ntime < FLEET_TIME_EXCHANGES) {
-			x->t0 = link_wall_ns();
-			link_send(f->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
+			x->t0 = fleet_link_wall_ns();
+			fleet_link_send(f->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
 			return;
 		}
 		char *seg = segment_of(f, i);
@@ -791,29 +272,29 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 		if (f->setup != NULL)
 			json_object_set_new(prep, "setup_data", setup_json(f));
 		free(seg);
-		x->st = AG_PREPARING;
-		link_send(f->link, i, prep);
+		fl_agent_to(x, AG_PREPARING);
+		fleet_link_send(f->link, i, prep);
 	} else if (strcmp(type, "prepared") == 0 && x->st == AG_PREPARING) {
 		free(x->segment);
 		x->segment = xstrdup(json_string_value(json_object_get(msg, "segment")) ?: "0:1");
-		x->st = AG_PREPARED;
+		fl_agent_to(x, AG_PREPARED);
 		if (all_prepared(f) && !f->start_sent && atomic_load(&f->stop_req) == 0)
 			start_all(f);
 	} else if (strcmp(type, "starting") == 0) {
 		/* the agent sleeps until the instant; its ticks follow */
 	} else if (strcmp(type, "tick") == 0 && (x->st == AG_STARTING || x->st == AG_RUNNING)) {
-		got_tick(f, i, msg);
-		try_emit(f, false);
+		fl_got_tick(f, i, msg);
+		fl_try_emit(f, false);
 	} else if (strcmp(type, "done") == 0 && f->start_sent) {
 		const char *err = json_string_value(json_object_get(msg, "error"));
 		x->started = json_is_true(json_object_get(msg, "started"));
 		x->interrupted = json_is_true(json_object_get(msg, "interrupted"));
 		json_decref(x->summary);
 		x->summary = json_incref(json_object_get(msg, "summary"));
-		x->st = AG_DONE;
+		fl_agent_to(x, AG_DONE);
 		if (err != NULL)
-			fail(f, xasprintf("agent %s: %s", x->url, err));
-		try_emit(f, false);
+			fl_fail(f, xasprintf("agent %s: %s", x->url, err));
+		fl_try_emit(f, false);
 		maybe_done(f);
 	} else if (strcmp(type, "error") == 0) {
 		got_error(f, i, msg);
@@ -835,15 +316,15 @@ gone(struct fleet *f, int i, int code, const char *why)
 	x->why = xstrdup(why);
 	if (!f->start_sent) {
 		if (code == 1013 && x->st <= AG_HELLO) {
-			x->st = AG_CONNECTING;
+			fl_agent_to(x, AG_CONNECTING);
 			x->retry_ns = clock_now_ns() + RETRY_NS;
 			return;
 		}
-		x->st = AG_LOST;
-		fail(f, xasprintf("agent %s: %s", x->url, why));
+		fl_agent_to(x, AG_LOST);
+		fl_fail(f, xasprintf("agent %s: %s", x->url, why));
 		return;
 	}
-	x->st = AG_LOST;
+	fl_agent_to(x, AG_LOST);
 	x->lost_second = x->next_second;
 	json_array_append_new(f->lost, json_pack("{s:s, s:I, s:s}", "url", x->url, "second",
 	    (json_int_t)x->next_second, "why", why));
@@ -851,13 +332,13 @@ gone(struct fleet *f, int i, int code, const char *why)
 	for (int k = 0; k < f->n; k++)
 		lost += f->a[k].st == AG_LOST;
 	if (lost == f->n)
-		fail(f, xasprintf("every agent was lost (the last, %s, at second %lld: %s)", x->url,
+		fl_fail(f, xasprintf("every agent was lost (the last, %s, at second %lld: %s)", x->url,
 		    (long long)x->next_second, why));
 	else if (f->loss_fails)
-		fail(f, xasprintf("agent %s was lost at second %lld (%s); the test's agentLoss is \"fail\"",
+		fl_fail(f, xasprintf("agent %s was lost at second %lld (%s); the test's agentLoss is \"fail\"",
 		    x->url, (long long)x->next_second, why));
 	f->degraded = true;
-	try_emit(f, false);
+	fl_try_emit(f, false);
 	maybe_done(f);
 }
 
@@ -868,10 +349,10 @@ on_close(void *arg, int i, int code, const char *why)
 }
 
 /* Drops agent i for breaking the protocol: closes it, and it is lost. */
-static void
-lose(struct fleet *f, int i, const char *why)
+void
+fl_lose(struct fleet *f, int i, const char *why)
 {
-	link_close(f->link, i);
+	fleet_link_close(f->link, i);
 	gone(f, i, 0, why);
 }
 
@@ -884,7 +365,7 @@ on_timer(void *arg)
 
 	if (f->finished)
 		return;
-	side_take(f, -1, false);   /* events now; scrapes wait for their second */
+	fl_side_take(f, -1, false);   /* events now; scrapes wait for their second */
 	if (stop > 0 && !f->start_sent) {
 		/* stopped before the start: nothing ran */
 		finish(f);
@@ -893,7 +374,7 @@ on_timer(void *arg)
 	if (stop > f->stop_sent_level) {
 		for (int i = 0; i < f->n; i++)
 			if (f->a[i].st == AG_STARTING || f->a[i].st == AG_RUNNING)
-				link_send(f->link, i, json_pack("{s:s}", "type", stop == 2 ? "force_stop" : "stop"));
+				fleet_link_send(f->link, i, json_pack("{s:s}", "type", stop == 2 ? "force_stop" : "stop"));
 		f->stop_sent_level = stop;
 		if (f->stop_ns == 0)
 			f->stop_ns = now;
@@ -901,7 +382,7 @@ on_timer(void *arg)
 	if (!f->start_sent && now - f->begin_ns > (int64_t)f->connect_timeout_ms * CLOCK_NS_PER_MS) {
 		for (int i = 0; i < f->n; i++)
 			if (f->a[i].st < AG_PREPARED) {
-				fail(f, xasprintf("agent %s did not prepare within %d ms (it was %s%s%s)", f->a[i].url,
+				fl_fail(f, xasprintf("agent %s did not prepare within %d ms (it was %s%s%s)", f->a[i].url,
 				    f->connect_timeout_ms, ag_state_names[f->a[i].st], f->a[i].why != NULL ? ": " : "",
 				    f->a[i].why != NULL ? f->a[i].why : ""));
 				return;
@@ -910,7 +391,7 @@ on_timer(void *arg)
 	for (int i = 0; i < f->n && !f->start_sent; i++)
 		if (f->a[i].retry_ns != 0 && now >= f->a[i].retry_ns) {
 			f->a[i].retry_ns = 0;
-			link_connect(f->link, i);
+			fleet_link_connect(f->link, i);
 		}
 	if (f->start_sent) {
 		for (int i = 0; i < f->n; i++) {
@@ -920,36 +401,9 @@ on_timer(void *arg)
 			bool overdue = f->stop_ns != 0 && now - f->stop_ns > f->stop_wait_ns &&
 			    x->st != AG_DONE && x->st != AG_LOST;
 			if (silent || overdue)
-				lose(f, i, silent ? "sent nothing for 30 s" : "not done in time after the stop");
+				fl_lose(f, i, silent ? "sent nothing for 30 s" : "not done in time after the stop");
 		}
-		try_emit(f, false);
-	}
-}
-
-/* The agents' phase histograms (in their done summaries) into the whole run's. */
-static void
-merge_phases(struct fleet *f)
-{
-	for (int i = 0; i < f->n; i++) {
-		json_t *metrics = json_object_get(json_object_get(json_object_get(f->a[i].summary,
-		    "rampage"), "histograms"), "metrics");
-		if (!json_is_object(metrics))
-			continue;
-		for (int p = 0; p < TICK_NPHASE; p++) {
-			const char *name = metric_get(metric_of_phase(p))->name;
-			const char *b64 = json_string_value(json_object_get(metrics, name));
-			guchar *blob;
-			gsize len;
-			char *cause = NULL;
-			if (b64 == NULL || f->whole->total.phase[p] == NULL)
-				continue;
-			blob = g_base64_decode(b64, &len);
-			if (hist_merge_blob(f->whole->total.phase[p], blob, len, &cause) != 0) {
-				log_warn("fleet: agent %s: %s in its summary: %s", f->a[i].url, name, cause);
-				free(cause);
-			}
-			g_free(blob);
-		}
+		fl_try_emit(f, false);
 	}
 }
 
@@ -959,7 +413,7 @@ fleet_main(void *arg)
 {
 	struct fleet *f = arg;
 	char *cause = NULL;
-	struct link_ops ops = { .on_open = on_open, .on_message = on_message, .on_close = on_close,
+	struct fleet_link_ops ops = { .on_open = on_open, .on_message = on_message, .on_close = on_close,
 	    .on_timer = on_timer, .arg = f };
 	bool setup_ok = false;
 
@@ -1017,7 +471,7 @@ fleet_main(void *arg)
 		setup_ok = true;
 	}
 	{
-		struct link *l = link_new(f->list, f->n, f->token, f->ca_file, &ops, &cause);
+		struct fleet_link *l = fleet_link_new(f->list, f->n, f->token, f->ca_file, &ops, &cause);
 		if (l == NULL) {
 			f->error = cause;
 			goto done;
@@ -1028,30 +482,30 @@ fleet_main(void *arg)
 	}
 	log_info("fleet: a run over %d agent%s (sequence %s)", f->n, f->n == 1 ? "" : "s", f->sequence);
 	f->begin_ns = clock_now_ns();   /* connect_timeout_ms counts from here, not from before setup */
-	link_connect_all(f->link);
-	link_run(f->link);
+	fleet_link_connect_all(f->link);
+	fleet_link_run(f->link);
 	if (!f->finished) {
 		/* the service loop broke (libwebsockets failed): whatever came is kept, the run fails */
 		if (f->error == NULL)
 			f->error = xstrdup("libwebsockets' service failed: the agents were left");
 		f->finished = true;
-		try_emit(f, true);
+		fl_try_emit(f, true);
 		if (f->start_sent)
 			atomic_store(&f->end_mono, clock_now_ns());
 	}
 	/* the agents are done: so are the monitors and timed events; what they gave meanwhile */
-	side_stop(f);
-	side_take(f, -1, true);
+	fl_side_stop(f);
+	fl_side_take(f, -1, true);
 	{
 		/* the agents are free for the next controller now, not when the run is recorded */
-		struct link *l = f->link;
+		struct fleet_link *l = f->link;
 		pthread_mutex_lock(&f->link_lock);
 		f->link = NULL;
 		pthread_mutex_unlock(&f->link_lock);
-		link_free(l);
+		fleet_link_free(l);
 	}
 	if (f->start_sent)
-		merge_phases(f);
+		fl_merge_phases(f);
 	if (setup_ok && f->plan->nteardown > 0) {
 		atomic_store(&f->setup_stop, 0);
 		if (setup_run(f->plan, f->plan->teardown, f->plan->nteardown, "teardown", f->setup, &f->env,
@@ -1063,8 +517,8 @@ fleet_main(void *arg)
 		}
 	}
 done:
-	side_stop(f);
-	side_take(f, -1, true);
+	fl_side_stop(f);
+	fl_side_take(f, -1, true);
 	evwin_finish(f->events);
 	if (atomic_load(&f->end_mono) == 0 && atomic_load(&f->start_mono) != 0)
 		atomic_store(&f->end_mono, clock_now_ns());
@@ -1154,7 +608,7 @@ fleet_stop(struct fleet *f, int force)
 	atomic_compare_exchange_strong(&f->state, &running, ENGINE_STOPPING);   /* never over DONE */
 	pthread_mutex_lock(&f->link_lock);
 	if (f->link != NULL)
-		link_wake(f->link);   /* without a link, the fleet thread reads stop_req itself */
+		fleet_link_wake(f->link);   /* without a link, the fleet thread reads stop_req itself */
 	pthread_mutex_unlock(&f->link_lock);
 }
 
@@ -1234,7 +688,7 @@ fleet_free(struct fleet *f)
 	if (f == NULL)
 		return;
 	fleet_wait(f);
-	link_free(f->link);   /* NULL unless fleet_main failed before taking it down */
+	fleet_link_free(f->link);   /* NULL unless fleet_main failed before taking it down */
 	pthread_mutex_destroy(&f->link_lock);
 	for (int i = 0; i < f->n; i++) {
 		free(f->a[i].segment);
@@ -1249,12 +703,7 @@ fleet_free(struct fleet *f)
 	tick_free(f->whole);
 	tick_free(f->scratch);
 	setup_data_free(f->setup);
-	while (f->side_head != NULL) {
-		struct side_item *it = f->side_head;
-		f->side_head = it->next;
-		side_item_free(it);
-	}
-	pthread_mutex_destroy(&f->side_mu);
+	fl_side_free(f);
 	monitor_acc_free(f->monitors);
 	evwin_free(f->events);
 	json_decref(f->agent_def);

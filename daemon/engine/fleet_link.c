@@ -1,6 +1,6 @@
 /*
  * fleet_link: see fleet_link.h. A client context of its own per link (lws contexts are not shared
- * between threads), served by the thread that calls link_run; link_wake is the one call from
+ * between threads), served by the thread that calls fleet_link_run; fleet_link_wake is the one call from
  * elsewhere (lws_cancel_service is lws's one thread-safe call).
  */
 #include <config.h>
@@ -27,7 +27,7 @@ struct out {
 };
 
 struct conn {
-	struct link *l;
+	struct fleet_link *l;
 	int index;
 	struct lws *wsi;
 	bool open, closed_told;
@@ -40,9 +40,9 @@ struct conn {
 	char why[160];
 };
 
-struct link {
+struct fleet_link {
 	struct lws_context *ctx;
-	struct link_ops ops;
+	struct fleet_link_ops ops;
 	char **urls;
 	int n;
 	char *auth;                /* "Bearer <token>" */
@@ -52,7 +52,7 @@ struct link {
 };
 
 int64_t
-link_wall_ns(void)
+fleet_link_wall_ns(void)
 {
 	struct timespec ts;
 
@@ -64,7 +64,7 @@ link_wall_ns(void)
 static void
 told_closed(struct conn *c, const char *why)
 {
-	struct link *l = c->l;
+	struct fleet_link *l = c->l;
 
 	c->wsi = NULL;
 	c->open = false;
@@ -79,7 +79,7 @@ told_closed(struct conn *c, const char *why)
 	c->tail = NULL;
 	if (c->why[0] == '\0')
 		snprintf(c->why, sizeof c->why, "%s", why);
-	if (!l->quit)              /* after link_quit (and in link_free) the owner is not listening */
+	if (!l->quit)              /* after fleet_link_quit (and in fleet_link_free) the owner is not listening */
 		l->ops.on_close(l->ops.arg, c->index, c->close_code, c->why);
 }
 
@@ -87,7 +87,7 @@ told_closed(struct conn *c, const char *why)
 static void
 got_message(struct conn *c, int64_t t)
 {
-	struct link *l = c->l;
+	struct fleet_link *l = c->l;
 	json_error_t je;
 	json_t *msg = json_loadb(c->rx, c->rxlen, 0, &je);
 
@@ -102,7 +102,7 @@ got_message(struct conn *c, int64_t t)
 		snprintf(c->why, sizeof c->why, "the agent sent something that is not a protocol message%s%.60s",
 		    msg == NULL ? ": " : "", msg == NULL ? je.text : "");
 		json_decref(msg);
-		link_close(l, c->index);
+		fleet_link_close(l, c->index);
 		return;
 	}
 	l->ops.on_message(l->ops.arg, c->index, msg, t);
@@ -117,7 +117,7 @@ static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct lws_context *ctx = lws_get_context(wsi);
-	struct link *l = ctx != NULL ? lws_context_user(ctx) : NULL;
+	struct fleet_link *l = ctx != NULL ? lws_context_user(ctx) : NULL;
 	struct conn *c = user;
 
 	switch (reason) {
@@ -154,7 +154,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		l->ops.on_open(l->ops.arg, c->index);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE: {
-		int64_t t = link_wall_ns();
+		int64_t t = fleet_link_wall_ns();
 		if (c == NULL || !c->open)
 			return -1;
 		if (lws_frame_is_binary(wsi)) {
@@ -227,7 +227,7 @@ static const struct lws_protocols protocols[] = {
 static void
 timer(lws_sorted_usec_list_t *sul)
 {
-	struct link *l = lws_container_of(sul, struct link, sul);
+	struct fleet_link *l = lws_container_of(sul, struct fleet_link, sul);
 
 	if (l->quit)
 		return;
@@ -237,7 +237,7 @@ timer(lws_sorted_usec_list_t *sul)
 }
 
 void
-link_lws_line(const char *line, size_t n)
+fleet_link_lws_line(const char *line, size_t n)
 {
 	/* "SSL error: self-signed certificate (preverify_ok=0;err=18;depth=0)" */
 	const char *e = strstr(line, "SSL error: ");
@@ -253,12 +253,12 @@ link_lws_line(const char *line, size_t n)
 	snprintf(tls_refusal, sizeof tls_refusal, "%.*s", (int)k, e);
 }
 
-struct link *
-link_new(char **urls, int n, const char *token, const char *ca_file, const struct link_ops *ops,
+struct fleet_link *
+fleet_link_new(char **urls, int n, const char *token, const char *ca_file, const struct fleet_link_ops *ops,
     char **cause)
 {
 	struct lws_context_creation_info info;
-	struct link *l = xcalloc(1, sizeof *l);
+	struct fleet_link *l = xcalloc(1, sizeof *l);
 
 	l->ops = *ops;
 	l->urls = urls;
@@ -282,14 +282,14 @@ link_new(char **urls, int n, const char *token, const char *ca_file, const struc
 	info.client_ssl_ca_filepath = ca_file;
 	if ((l->ctx = lws_create_context(&info)) == NULL) {
 		*cause = xstrdup("libwebsockets cannot start a client context");
-		link_free(l);
+		fleet_link_free(l);
 		return NULL;
 	}
 	return l;
 }
 
 void
-link_connect(struct link *l, int i)
+fleet_link_connect(struct fleet_link *l, int i)
 {
 	tls_refusal[0] = '\0';
 	{
@@ -328,15 +328,15 @@ link_connect(struct link *l, int i)
 }
 
 void
-link_connect_all(struct link *l)
+fleet_link_connect_all(struct fleet_link *l)
 {
 	for (int i = 0; i < l->n; i++)
-		link_connect(l, i);
+		fleet_link_connect(l, i);
 	lws_sul_schedule(l->ctx, 0, &l->sul, timer, TIMER_US);
 }
 
 void
-link_run(struct link *l)
+fleet_link_run(struct fleet_link *l)
 {
 	while (!l->quit)
 		if (lws_service(l->ctx, 0) < 0)
@@ -344,20 +344,20 @@ link_run(struct link *l)
 }
 
 void
-link_quit(struct link *l)
+fleet_link_quit(struct fleet_link *l)
 {
 	l->quit = 1;
 	lws_cancel_service(l->ctx);
 }
 
 void
-link_wake(struct link *l)
+fleet_link_wake(struct fleet_link *l)
 {
 	lws_cancel_service(l->ctx);
 }
 
 void
-link_send(struct link *l, int agent, json_t *msg)
+fleet_link_send(struct fleet_link *l, int agent, json_t *msg)
 {
 	struct conn *c = &l->c[agent];
 	char *text = json_dumps(msg, JSON_COMPACT);
@@ -383,7 +383,7 @@ link_send(struct link *l, int agent, json_t *msg)
 }
 
 void
-link_close(struct link *l, int agent)
+fleet_link_close(struct fleet_link *l, int agent)
 {
 	struct conn *c = &l->c[agent];
 
@@ -395,13 +395,13 @@ link_close(struct link *l, int agent)
 }
 
 bool
-link_open(const struct link *l, int agent)
+fleet_link_open(const struct fleet_link *l, int agent)
 {
 	return l->c[agent].open;
 }
 
 void
-link_free(struct link *l)
+fleet_link_free(struct fleet_link *l)
 {
 	if (l == NULL)
 		return;

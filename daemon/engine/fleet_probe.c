@@ -24,7 +24,7 @@ struct probe_agent {
 };
 
 struct probe {
-	struct link *link;
+	struct fleet_link *link;
 	struct probe_agent *a;
 	int n;
 	int64_t deadline;
@@ -38,7 +38,7 @@ settle(struct probe *p, int i)
 	for (int k = 0; k < p->n; k++)
 		if (!p->a[k].finished)
 			return;
-	link_quit(p->link);
+	fleet_link_quit(p->link);
 }
 
 static void
@@ -62,8 +62,8 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 		json_object_set(x->row, "version", json_object_get(msg, "version"));
 		json_object_set(x->row, "cores", json_object_get(msg, "cores"));
 		json_object_set(x->row, "protocol", json_object_get(msg, "protocol"));
-		x->t0 = link_wall_ns();
-		link_send(p->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
+		x->t0 = fleet_link_wall_ns();
+		fleet_link_send(p->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
 	} else if (strcmp(type, "time") == 0) {
 		int64_t off, delay;
 		json_t *t1 = json_object_get(msg, "t1"), *t2 = json_object_get(msg, "t2");
@@ -75,13 +75,13 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 			x->delay = delay;
 		}
 		if (++x->ntime < PROBE_EXCHANGES) {
-			x->t0 = link_wall_ns();
-			link_send(p->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
+			x->t0 = fleet_link_wall_ns();
+			fleet_link_send(p->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
 			return;
 		}
 		json_object_set_new(x->row, "clock_offset_ms", json_real((double)x->offset / 1e6));
 		json_object_set_new(x->row, "delay_ms", json_real((double)x->delay / 1e6));
-		link_close(p->link, i);
+		fleet_link_close(p->link, i);
 		settle(p, i);
 	}
 }
@@ -115,7 +115,7 @@ on_timer(void *arg)
 			json_object_set_new(p->a[i].row, "error", json_string("no answer in time"));
 			p->a[i].finished = true;
 		}
-	link_quit(p->link);
+	fleet_link_quit(p->link);
 }
 
 json_t *
@@ -123,7 +123,7 @@ fleet_probe(const char *urls, const char *dns, const char *token, const char *ca
     int timeout_ms, char **cause)
 {
 	struct probe p = { 0 };
-	struct link_ops ops = { .on_open = on_open, .on_message = on_message, .on_close = on_close,
+	struct fleet_link_ops ops = { .on_open = on_open, .on_message = on_message, .on_close = on_close,
 	    .on_timer = on_timer, .arg = &p };
 	char **list;
 	int n;
@@ -140,14 +140,14 @@ fleet_probe(const char *urls, const char *dns, const char *token, const char *ca
 		json_array_append(rows, p.a[i].row);
 	}
 	p.deadline = clock_now_ns() + (int64_t)timeout_ms * CLOCK_NS_PER_MS;
-	if ((p.link = link_new(list, n, token, ca_file, &ops, cause)) == NULL) {
+	if ((p.link = fleet_link_new(list, n, token, ca_file, &ops, cause)) == NULL) {
 		json_decref(rows);
 		out = NULL;
 		goto done;
 	}
-	link_connect_all(p.link);
-	link_run(p.link);
-	link_free(p.link);
+	fleet_link_connect_all(p.link);
+	fleet_link_run(p.link);
+	fleet_link_free(p.link);
 	out = json_pack("{s:o}", "agents", rows);
 done:
 	for (int i = 0; i < n; i++)

@@ -909,7 +909,7 @@ lws_log(int level, const char *line)
 
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	link_lws_line(line, n);   /* the routing is process-wide: runs over agents read theirs too */
+	fleet_link_lws_line(line, n);   /* the routing is process-wide: runs over agents read theirs too */
 	if (level & LLL_ERR)
 		log_warn("libwebsockets: %.*s", (int)n, line);
 	else
