@@ -16,14 +16,6 @@ printf '%s\n' "$TOKEN" >"$SANDBOX/tokens"
 chmod 600 "$SANDBOX/tokens"
 printf '[security]\n' >"$SANDBOX/plain.conf"
 
-# start_agent N: starts agent N on 127.0.0.1 (a free port); sets AGENT_PORT (as 204-fleet.sh)
-start_agent() {
-	"$RAMPAGE" agent --listen 127.0.0.1:0 --token-file "$SANDBOX/tokens" --config "$SANDBOX/plain.conf" --workers 1 \
-		>>"$SANDBOX/agent$1.log" 2>&1 &
-	PIDS="$PIDS $!"
-	AGENT_PORT=$(wait_for_log "$SANDBOX/agent$1.log" "listening on ws://127\.0\.0\.1:[0-9]+" | tail -n 1 | grep -Eo '[0-9]+$') ||
-		bail "agent $1 did not start"
-}
 URLS=""
 for n in 1 2; do
 	start_agent $n

@@ -24,17 +24,6 @@ printf 'other-token-0123456789abcdef\n' >"$SANDBOX/other"
 chmod 600 "$SANDBOX/tokens" "$SANDBOX/other"
 printf '[security]\n' >"$SANDBOX/plain.conf"
 
-# start_agent N ADDR TOKENFILE [PORT]: sets AGENT_PORT and AGENT_PID_N
-starts=0
-start_agent() { # a log of its own per start: a restarted agent's line is its own
-	starts=$((starts + 1))
-	"$RAMPAGE" agent --listen "$2:${4:-0}" --token-file "$3" --config "$SANDBOX/plain.conf" --workers 1 \
-		>"$SANDBOX/agent$1.$starts.log" 2>&1 &
-	eval "AGENT_PID_$1=$!"
-	PIDS="$PIDS $!"
-	AGENT_PORT=$(wait_for_log "$SANDBOX/agent$1.$starts.log" "listening on ws://$2:[0-9]+" | tail -n 1 | grep -Eo '[0-9]+$') ||
-		bail "agent $1 did not start"
-}
 URLS=""
 for n in 1 2 3; do
 	start_agent $n 127.0.0.1 "$SANDBOX/tokens"

@@ -23,11 +23,8 @@ printf '%s\n' "$TOKEN" >"$SANDBOX/tokens"
 chmod 600 "$SANDBOX/tokens"
 printf '[security]\n' >"$SANDBOX/plain.conf"
 
-"$RAMPAGE" agent --listen 127.0.0.1:0 --token-file "$SANDBOX/tokens" --config "$SANDBOX/plain.conf" \
-	--workers 1 --tls-cert "$SANDBOX/cert.pem" --tls-key "$SANDBOX/key.pem" >"$SANDBOX/agent.log" 2>&1 &
-PIDS="$PIDS $!"
-APORT=$(wait_for_log "$SANDBOX/agent.log" 'listening on wss://127\.0\.0\.1:[0-9]+' | tail -n 1 | grep -Eo '[0-9]+$') ||
-	bail "the TLS agent did not start"
+start_agent 1 127.0.0.1 "$SANDBOX/tokens" 0 --tls-cert "$SANDBOX/cert.pem" --tls-key "$SANDBOX/key.pem"
+APORT=$AGENT_PORT
 AURL="wss://127.0.0.1:$APORT/"
 
 wait_end() { # wait_end ID: waits (bounded) until the run has ended; prints the run

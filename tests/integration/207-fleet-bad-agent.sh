@@ -17,14 +17,6 @@ TOKEN=fleet-token-0123456789abcdef
 printf '%s\n' "$TOKEN" >"$SANDBOX/tokens"
 chmod 600 "$SANDBOX/tokens"
 printf '[security]\n' >"$SANDBOX/plain.conf"
-start_agent() { # start_agent N: sets AGENT_PORT, AGENT_PID_N
-	"$RAMPAGE" agent --listen 127.0.0.1:0 --token-file "$SANDBOX/tokens" --config "$SANDBOX/plain.conf" \
-		--workers 1 >>"$SANDBOX/agent$1.log" 2>&1 &
-	eval "AGENT_PID_$1=$!"
-	PIDS="$PIDS $!"
-	AGENT_PORT=$(wait_for_log "$SANDBOX/agent$1.log" 'listening on ws://127\.0\.0\.1:[0-9]+' | tail -n 1 | grep -Eo '[0-9]+$') ||
-		bail "agent $1 did not start"
-}
 start_agent 1; A1=$AGENT_PORT
 start_agent 2; A2=$AGENT_PORT
 

@@ -60,6 +60,25 @@ wait_for_log() {
 	return 1
 }
 
+# start_agent N [ADDR [TOKEN_FILE [PORT [AGENT FLAGS...]]]]: starts `rampage agent` number N on ADDR
+# (127.0.0.1) and PORT (0: a free one) with the tokens of TOKEN_FILE ($SANDBOX/tokens), one worker and
+# $SANDBOX/plain.conf (written as an empty [security] when missing), a log of its own per start (so a
+# restarted agent's listening line is its own); sets AGENT_PORT, AGENT_LOG and AGENT_PID_N.
+agent_starts=0
+start_agent() {
+	local n=$1 addr=${2:-127.0.0.1} tokens=${3:-$SANDBOX/tokens} port=${4:-0} k
+	for k in 1 2 3 4; do [ $# -gt 0 ] && shift; done
+	[ -f "$SANDBOX/plain.conf" ] || printf '[security]\n' >"$SANDBOX/plain.conf"
+	agent_starts=$((agent_starts + 1))
+	AGENT_LOG="$SANDBOX/agent$n.$agent_starts.log"
+	"$RAMPAGE" agent --listen "$addr:$port" --token-file "$tokens" --config "$SANDBOX/plain.conf" \
+		--workers 1 "$@" >"$AGENT_LOG" 2>&1 &
+	eval "AGENT_PID_$n=$!"
+	PIDS="$PIDS $!"
+	AGENT_PORT=$(wait_for_log "$AGENT_LOG" "listening on wss?://$addr:[0-9]+" | grep -Eo '[0-9]+$') ||
+		{ cat "$AGENT_LOG" >&2; bail "agent $n did not start"; }
+}
+
 # start_demo NAME [ARGS...]: start a demo target on a free port; sets DEMO_URL and DEMO_PID.
 start_demo() {
 	local name=$1; shift
