@@ -3,8 +3,9 @@
  * sockets: for each of A agents, one second of a plan with E endpoints at R requests per endpoint
  * per second (log-normal latencies, a few errors), encoded as the agent encodes it (agent_msg_tick,
  * then the text) once; then, S times over, what the fleet thread does with each agent's message
- * of a second: parse the text (json_loadb) and add it into that second's tick
- * (agent_msg_tick_add), then merge the second into the whole run (tick_merge). Prints the bytes of
+ * of a second: parse the text (json_loads), read it into a scratch tick (agent_msg_tick_add) and
+ * add that into the second's sum (agent_msg_tick_sum), then merge the second into the whole run
+ * (tick_merge). Prints the bytes of
  * one message, the CPU per agent-second (CLOCK_THREAD_CPUTIME_ID: the fleet thread's own time) and
  * the most agents whose seconds one daemon merges within its one-second budget.
  *
@@ -54,7 +55,7 @@ main(int argc, char **argv)
 	int secs = argc > 4 ? atoi(argv[4]) : 30;
 	struct testdef_errors errs;
 	struct plan *plan;
-	struct tick *t, *acc, *whole;
+	struct tick *t, *acc, *whole, *scratch;
 	char **texts;
 	size_t len = 0, cap = 1 << 16, bytes = 0;
 	char *def_text;
@@ -113,6 +114,7 @@ main(int argc, char **argv)
 	tick_free(t);
 
 	acc = tick_new(plan, 0);
+	scratch = tick_new(plan, 0);
 	whole = tick_new(plan, 1);
 	for (int s = 0; s < secs; s++) {
 		tick_reset(acc);
@@ -123,10 +125,12 @@ main(int argc, char **argv)
 			msg = json_loads(texts[a], 0, NULL);
 			parse_ns += cpu_ns() - t0;
 			t0 = cpu_ns();
-			if (agent_msg_tick_add(plan, msg, acc, &cause) != 0) {
+			tick_reset(scratch);
+			if (agent_msg_tick_add(plan, msg, scratch, &cause) != 0) {
 				fprintf(stderr, "bench: %s\n", cause);
 				return 1;
 			}
+			agent_msg_tick_sum(acc, scratch);
 			add_ns += cpu_ns() - t0;
 			json_decref(msg);
 		}
@@ -151,6 +155,7 @@ main(int argc, char **argv)
 	free(texts);
 	free(def_text);
 	tick_free(acc);
+	tick_free(scratch);
 	tick_free(whole);
 	plan_free(plan);
 	return 0;

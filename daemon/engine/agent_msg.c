@@ -759,3 +759,21 @@ agent_msg_tick_add(const struct plan *plan, const json_t *msg, struct tick *dst,
 	return failures_add_msg(dst->failures, plan, json_object_get(msg, "failures"), dst->second,
 	    cause);
 }
+
+void
+agent_msg_tick_sum(struct tick *dst, const struct tick *src)
+{
+	int64_t vus = (int64_t)dst->vus + src->vus, vus_max = (int64_t)dst->vus_max + src->vus_max;
+	double *last = xcalloc((size_t)dst->ncustom + 1, sizeof *last);
+
+	for (int i = 0; i < dst->ncustom; i++)
+		last[i] = dst->custom[i].last + src->custom[i].last;
+	tick_merge(dst, src);
+	/* side by side: tick_merge keeps the larger or the latest of these */
+	dst->second = src->second;
+	dst->vus = vus > INT_MAX ? INT_MAX : (int)vus;
+	dst->vus_max = vus_max > INT_MAX ? INT_MAX : (int)vus_max;
+	for (int i = 0; i < dst->ncustom; i++)
+		dst->custom[i].last = last[i];
+	free(last);
+}

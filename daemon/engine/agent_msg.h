@@ -71,5 +71,12 @@ json_t *agent_msg_tick(const struct plan *plan, const struct tick *t);
  * dst may then be partly added (discard it). Any JSON is safe to pass. Any thread.
  */
 int agent_msg_tick_add(const struct plan *plan, const json_t *msg, struct tick *dst, char **cause);
+/*
+ * Adds src, one agent's second read by agent_msg_tick_add, into dst, the same second of other agents,
+ * by the same rules: tick_merge, except that what runs side by side adds (vus, vus_max, a custom
+ * gauge's `last`), and dst->second is src's. So the daemon reads each message once, into a scratch tick, and adds it only
+ * when the whole message was read. Any thread.
+ */
+void agent_msg_tick_sum(struct tick *dst, const struct tick *src);
 
 #endif

@@ -112,7 +112,7 @@ void
 fl_got_tick(struct fleet *f, int i, json_t *msg)
 {
 	struct agent *x = &f->a[i];
-	json_t *sv = json_object_get(msg, "second"), *r;
+	json_t *sv = json_object_get(msg, "second");
 	int64_t s;
 	char *cause = NULL, *why;
 	struct pend *p = NULL;
@@ -142,18 +142,11 @@ fl_got_tick(struct fleet *f, int i, json_t *msg)
 		tick_merge(f->whole, f->scratch);
 		f->late_ticks++;
 	} else if ((p = pend_of(f, s)) != NULL) {
-		/* again, into the second's sum: agent_msg_tick_add adds gauges (VUs) where tick_merge
-		   would keep the larger */
-		if (agent_msg_tick_add(f->plan, msg, p->acc, &cause) != 0) {
-			free(cause);   /* cannot happen: the same message read once already */
-			p->short_share = true;
-		}
+		agent_msg_tick_sum(p->acc, f->scratch);
 	}
 	x->next_second = s + 1;
 	fl_agent_to(x, AG_RUNNING);
-	r = json_object_get(json_object_get(msg, "total"), "requests");
-	if (json_is_integer(r))
-		x->requests += (uint64_t)json_integer_value(r);
+	x->requests += f->scratch->total.requests;
 }
 
 /* The agents' phase histograms (in their done summaries) into the whole run's. */

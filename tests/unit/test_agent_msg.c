@@ -514,7 +514,7 @@ static void
 test_tick_three_agents(void)
 {
 	struct plan *plan = rich_plan();
-	struct tick *t[3], *want, *got;
+	struct tick *t[3], *want, *got, *summed, *one;
 	char *cause = NULL, *d;
 	int rc = 0, vus = 0, vus_max = 0;
 
@@ -524,6 +524,8 @@ test_tick_three_agents(void)
 	}
 	want = tick_new(plan, 0);
 	got = tick_new(plan, 0);
+	summed = tick_new(plan, 0);
+	one = tick_new(plan, 0);
 	for (int a = 0; a < 3; a++) {
 		json_t *m;
 		t[a] = tick_new(plan, 0);
@@ -540,6 +542,10 @@ test_tick_three_agents(void)
 		tick_merge(want, t[a]);
 		m = agent_msg_tick(plan, t[a]);
 		rc |= agent_msg_tick_add(plan, m, got, &cause);
+		/* the daemon's way: each message read alone, then summed */
+		tick_reset(one);
+		rc |= agent_msg_tick_add(plan, m, one, &cause);
+		agent_msg_tick_sum(summed, one);
 		json_decref(m);
 	}
 	is_int(rc, 0, "three agents: each message added");
@@ -556,6 +562,9 @@ test_tick_three_agents(void)
 		want->custom[i].last = t[0]->custom[i].last + t[1]->custom[i].last + t[2]->custom[i].last;
 	d = tick_diff(got, want, 9);
 	is_str(d, "", "three agents: the rest equals tick_merge of the three ticks");
+	g_free(d);
+	d = tick_diff(summed, got, 9);
+	is_str(d, "", "three agents: each read alone and summed (agent_msg_tick_sum) equals them added");
 	g_free(d);
 	{
 		/* list's values of the three agents pass the table's 100: the rest count as other, as a
@@ -578,6 +587,8 @@ test_tick_three_agents(void)
 		tick_free(t[a]);
 	tick_free(want);
 	tick_free(got);
+	tick_free(summed);
+	tick_free(one);
 	plan_free(plan);
 }
 
