@@ -55,6 +55,31 @@ agent_clock_offset(int64_t t0, int64_t t1, int64_t t2, int64_t t3, int64_t *offs
 	*delay_ns = (t3 - t0) - (t2 - t1);
 }
 
+int
+agent_msg_time_read(const json_t *msg, int64_t t0, int64_t t3, int64_t *offset_ns, int64_t *delay_ns,
+    char **cause)
+{
+	json_t *j1 = json_object_get(msg, "t1"), *j2 = json_object_get(msg, "t2");
+	int64_t t1, t2;
+
+	if (!json_is_integer(j1) || !json_is_integer(j2)) {
+		*cause = xstrdup("a time answer without t1 and t2 (integers, ns)");
+		return -1;
+	}
+	t1 = json_integer_value(j1);
+	t2 = json_integer_value(j2);
+	if (t2 < t1 || t1 < t0 - AGENT_CLOCK_SANE_NS || t1 > t0 + AGENT_CLOCK_SANE_NS ||
+	    t2 < t3 - AGENT_CLOCK_SANE_NS || t2 > t3 + AGENT_CLOCK_SANE_NS) {
+		*cause = xasprintf("its clock answer is not believable (t1 %lld, t2 %lld: more than a day "
+		    "off, or answered before asked)", (long long)t1, (long long)t2);
+		return -1;
+	}
+	agent_clock_offset(t0, t1, t2, t3, offset_ns, delay_ns);
+	if (*delay_ns < 0)
+		*delay_ns = 0;   /* the clocks' resolution: the answer was as fast as can be told */
+	return 0;
+}
+
 int64_t
 agent_mono_of_wall(int64_t at_wall_ns, int64_t now_wall_ns, int64_t now_mono_ns)
 {

@@ -29,6 +29,16 @@ json_t *agent_msg_time_reply(const json_t *req, int64_t t1_ns, int64_t t2_ns, ch
  */
 void agent_clock_offset(int64_t t0, int64_t t1, int64_t t2, int64_t t3, int64_t *offset_ns,
     int64_t *delay_ns);
+/*
+ * Reads a time answer to the request sent at t0 (received at t3, both the controller's wall clock)
+ * into the offset and delay of agent_clock_offset. The answer must carry integer t1 and t2 with
+ * t1 <= t2, each within AGENT_CLOCK_SANE_NS of the controller's clock (a clock further off is not
+ * believed: the sums would overflow and the start instant mean nothing); a negative delay (the
+ * clocks' resolution) reads as 0. 0, or -1 and *cause (caller frees).
+ */
+#define AGENT_CLOCK_SANE_NS (86400LL * 1000000000LL)
+int agent_msg_time_read(const json_t *msg, int64_t t0, int64_t t3, int64_t *offset_ns,
+    int64_t *delay_ns, char **cause);
 /* The CLOCK_MONOTONIC instant of the wall-clock instant at_wall_ns, given one reading of both
    clocks taken together (now_wall_ns, now_mono_ns). */
 int64_t agent_mono_of_wall(int64_t at_wall_ns, int64_t now_wall_ns, int64_t now_mono_ns);

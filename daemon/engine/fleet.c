@@ -237,22 +237,12 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 		fleet_link_send(f->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
 	} else if (strcmp(type, "time") == 0 && x->st == AG_TIMING) {
 		int64_t off, delay;
-		json_t *t1 = json_object_get(msg, "t1"), *t2 = json_object_get(msg, "t2");
-		if (!json_is_integer(t1) || !json_is_integer(t2)) {
-			fl_fail(f, xasprintf("agent %s: a time answer without t1 and t2", x->url));
+		char *why = NULL;
+		if (agent_msg_time_read(msg, x->t0, t3, &off, &delay, &why) != 0) {
+			fl_fail(f, xasprintf("agent %s: %s", x->url, why));
+			free(why);
 			return;
 		}
-		if (json_integer_value(t2) < json_integer_value(t1) ||
-		    llabs(json_integer_value(t1) - x->t0) > CLOCK_SANE_NS ||
-		    llabs(json_integer_value(t2) - t3) > CLOCK_SANE_NS) {
-			fl_fail(f, xasprintf("agent %s: its clock answer is not believable (t1 %lld, t2 %lld: "
-			    "more than a day off, or answered before asked)", x->url,
-			    (long long)json_integer_value(t1), (long long)json_integer_value(t2)));
-			return;
-		}
-		agent_clock_offset(x->t0, json_integer_value(t1), json_integer_value(t2), t3, &off, &delay);
-		if (delay < 0)
-			delay = 0;   /* the clocks' resolution: the answer was as fast as can be told */
 		if (x->ntime == 0 || delay < x->delay_ns) {
 			x->offset_ns = off;
 			x->delay_ns = delay;

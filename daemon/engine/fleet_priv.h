@@ -31,7 +31,6 @@ struct timed;
 #define STOP_WAIT_NS (60 * CLOCK_NS_PER_S) /* after a stop, agents not done by then (plus the
                                               plan's longest gracefulStop) are lost */
 #define RETRY_NS (250 * CLOCK_NS_PER_MS)   /* before the start, a busy agent is asked again after */
-#define CLOCK_SANE_NS (86400LL * CLOCK_NS_PER_S)  /* an agent's clock this far off is not believed */
 #define INCOMPLETE_KEPT 1000       /* incomplete seconds listed in the summary (all are counted) */
 
 enum ag_state { AG_CONNECTING, AG_HELLO, AG_TIMING, AG_PREPARING, AG_PREPARED, AG_STARTING,

@@ -66,10 +66,15 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 		fleet_link_send(p->link, i, json_pack("{s:s, s:I}", "type", "time", "t0", (json_int_t)x->t0));
 	} else if (strcmp(type, "time") == 0) {
 		int64_t off, delay;
-		json_t *t1 = json_object_get(msg, "t1"), *t2 = json_object_get(msg, "t2");
-		if (!json_is_integer(t1) || !json_is_integer(t2))
+		char *why = NULL;
+		if (agent_msg_time_read(msg, x->t0, t3, &off, &delay, &why) != 0) {
+			/* the same answer would end a run: say so here rather than show a made-up offset */
+			json_object_set_new(x->row, "error", json_string(why));
+			free(why);
+			fleet_link_close(p->link, i);
+			settle(p, i);
 			return;
-		agent_clock_offset(x->t0, json_integer_value(t1), json_integer_value(t2), t3, &off, &delay);
+		}
 		if (x->ntime == 0 || delay < x->delay) {
 			x->offset = off;
 			x->delay = delay;

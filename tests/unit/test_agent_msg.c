@@ -66,6 +66,46 @@ test_offset(void)
 	is_int(agent_mono_of_wall(3000, 5000, 10000), 8000, "an instant in the past is in the past");
 }
 
+/* agent_msg_time_read: the answer read, checked, and turned into offset and delay. */
+static int
+time_read(const char *text, int64_t t0, int64_t t3, int64_t *off, int64_t *delay, char **cause)
+{
+	json_t *m = json_loads(text, 0, NULL);
+	int rc = agent_msg_time_read(m, t0, t3, off, delay, cause);
+
+	json_decref(m);
+	return rc;
+}
+
+static void
+test_time_read(void)
+{
+	int64_t off = -1, delay = -1;
+	char *cause = NULL;
+
+	is_int(time_read("{\"type\":\"time\",\"t1\":1006000000,\"t2\":1008000000}", 1000000000, 1004000000,
+	    &off, &delay, &cause), 0, "time read: a good answer");
+	ok(off == 5000000 && delay == 2000000, "time read: as agent_clock_offset (%lld, %lld)",
+	    (long long)off, (long long)delay);
+	is_int(time_read("{\"t1\":1000000000,\"t2\":1000000000}", 1000000000, 999000000, &off, &delay,
+	    &cause), 0, "time read: an answer faster than the clocks can tell");
+	is_int(delay, 0, "time read: its negative delay reads as 0");
+	is_int(time_read("{\"t1\":5}", 1000000000, 1004000000, &off, &delay, &cause), -1,
+	    "time read: without t2 refused");
+	ok(cause != NULL && strstr(cause, "without t1 and t2") != NULL, "saying so (%s)", cause);
+	free(cause);
+	cause = NULL;
+	is_int(time_read("{\"t1\":1008000000,\"t2\":1006000000}", 1000000000, 1004000000, &off, &delay,
+	    &cause), -1, "time read: answered before asked (t2 < t1) refused");
+	free(cause);
+	cause = NULL;
+	is_int(time_read("{\"t1\":1,\"t2\":2}", INT64_C(1700000000000000000),
+	    INT64_C(1700000000000000100), &off, &delay, &cause), -1,
+	    "time read: a clock decades off refused (no overflow)");
+	ok(cause != NULL && strstr(cause, "not believable") != NULL, "saying it is not believed");
+	free(cause);
+}
+
 static void
 test_messages(void)
 {
@@ -883,6 +923,7 @@ int
 main(void)
 {
 	test_offset();
+	test_time_read();
 	test_messages();
 	test_tick();
 	test_tick_round_trip();
