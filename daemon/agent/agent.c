@@ -43,6 +43,7 @@
 #include "core/segment.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
+#include "engine/fleet_link.h"
 #include "engine/setup.h"
 #include "metrics/summary.h"
 #include "metrics/tick.h"
@@ -766,20 +767,6 @@ service(void *arg)
 	return NULL;
 }
 
-/* lws's own log lines: problems as warnings, the rest as debug (as http/live.c routes them). */
-static void
-lws_log(int level, const char *line)
-{
-	size_t n = strlen(line);
-
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	if (level & LLL_ERR)
-		log_warn("libwebsockets: %.*s", (int)n, line);
-	else
-		log_debug("libwebsockets: %.*s", (int)n, line);
-}
-
 /* The mailbox's wake hook. */
 static void
 wake(void *arg)
@@ -898,7 +885,8 @@ agent_main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	lws_set_log_level(LLL_ERR | LLL_WARN | (log_level >= LOG_DEBUG ? LLL_NOTICE : 0), lws_log);
+	lws_set_log_level(LLL_ERR | LLL_WARN | (log_level >= LOG_DEBUG ? LLL_NOTICE : 0),
+	    fleet_link_lws_log);
 	mailbox_init(&a.inbox, wake, &a);
 	memset(&info, 0, sizeof info);
 	info.port = port;

@@ -12,6 +12,7 @@
 
 #include <libwebsockets.h>
 
+#include "core/log.h"
 #include "core/xmalloc.h"
 #include "engine/fleet_link.h"
 
@@ -236,8 +237,8 @@ timer(lws_sorted_usec_list_t *sul)
 		lws_sul_schedule(l->ctx, 0, &l->sul, timer, TIMER_US);
 }
 
-void
-fleet_link_lws_line(const char *line, size_t n)
+static void
+note_tls_refusal(const char *line, size_t n)
 {
 	/* "SSL error: self-signed certificate (preverify_ok=0;err=18;depth=0)" */
 	const char *e = strstr(line, "SSL error: ");
@@ -251,6 +252,20 @@ fleet_link_lws_line(const char *line, size_t n)
 	while (k > 0 && e[k - 1] == ' ')
 		k--;
 	snprintf(tls_refusal, sizeof tls_refusal, "%.*s", (int)k, e);
+}
+
+void
+fleet_link_lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	note_tls_refusal(line, n);
+	if (level & LLL_ERR)
+		log_warn("libwebsockets: %.*s", (int)n, line);
+	else
+		log_debug("libwebsockets: %.*s", (int)n, line);
 }
 
 struct fleet_link *

@@ -52,10 +52,11 @@ bool fleet_link_open(const struct fleet_link *l, int agent);
 /* Closes every connection and frees l. */
 void fleet_link_free(struct fleet_link *l);
 
-/* One of libwebsockets' log lines (n bytes), from the process's log routing (http/live.c sets it,
-   process-wide): a TLS refusal's reason is noted for the connection being made on this thread, so
-   that its on_close says why ("self-signed certificate") instead of OpenSSL's bare error code. */
-void fleet_link_lws_line(const char *line, size_t n);
+/* libwebsockets' log lines, routed as the process's (lws_set_log_level; the daemon's live stream
+   and the agent set it, process-wide): problems as warnings, the rest as debug. On the way, a TLS
+   refusal's reason is noted for the connection being made on this thread, so that its on_close
+   says why ("self-signed certificate") instead of OpenSSL's bare error code. */
+void fleet_link_lws_log(int level, const char *line);
 /* The wall clock (CLOCK_REALTIME) in ns: the protocol's times. */
 int64_t fleet_link_wall_ns(void);
 

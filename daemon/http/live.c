@@ -901,21 +901,6 @@ service(void *arg)
 	return NULL;
 }
 
-/* lws's own log lines: problems as warnings, the rest as debug. */
-static void
-lws_log(int level, const char *line)
-{
-	size_t n = strlen(line);
-
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	fleet_link_lws_line(line, n);   /* the routing is process-wide: runs over agents read theirs too */
-	if (level & LLL_ERR)
-		log_warn("libwebsockets: %.*s", (int)n, line);
-	else
-		log_debug("libwebsockets: %.*s", (int)n, line);
-}
-
 /* The mailbox's wake hook. */
 static void
 wake(void *arg)
@@ -934,7 +919,8 @@ live_start(const struct conf *cfg, const struct security *sec, size_t max_head, 
 	struct lws_context_creation_info info;
 	int err;
 
-	lws_set_log_level(LLL_ERR | LLL_WARN | (log_level >= LOG_DEBUG ? LLL_NOTICE : 0), lws_log);
+	lws_set_log_level(LLL_ERR | LLL_WARN | (log_level >= LOG_DEBUG ? LLL_NOTICE : 0),
+	    fleet_link_lws_log);
 	lv->sec = sec;
 	lv->heartbeat_ms = cfg->live_heartbeat_ms;
 	lv->max_clients = cfg->live_max_clients;
