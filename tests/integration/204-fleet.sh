@@ -51,13 +51,6 @@ is "$(echo "$L" | jq -c '[.agents[:3][] | .state == "idle" and (.cores >= 1) and
 is "$(echo "$L" | jq -r '.agents[3] | .url + " " + .state')" "$BAD_URL unauthorized" \
 	"the agent with another token: unauthorized"
 
-wait_end() { # wait_end ID: waits (bounded) until the run has ended; prints the run
-	for i in $(seq 200); do
-		r=$(curl -s "$URL/api/runs/$1")
-		case "$(echo "$r" | jq -r .state)" in queued|running|stopping) sleep 0.3 ;; *) break ;; esac
-	done
-	curl -s "$URL/api/runs/$1"
-}
 demo_count() { curl -s "$DEMO_URL/metrics" | awk '$1 == "demo_requests_total" { print $2 }'; }
 
 # ---- one run over three agents: counts add up, an arrival rate holds, thresholds on merged numbers
@@ -69,7 +62,7 @@ DEF='{ "name": "fleet", "baseUrl": "'$DEMO_URL'", "agents": 3,
 before=$(demo_count)
 ID=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF}" | jq .id)
 like "$ID" '^[0-9]+$' "a run asking for agents: 3 is accepted ($ID)"
-R=$(wait_end "$ID")
+R=$(wait_run_end "$ID")
 after=$(demo_count)
 S=$(curl -s "$URL/api/runs/$ID/summary")
 is "$(echo "$R" | jq -r .state)" passed "it ends passed: count>=550 holds only for the three shares together (150/s x 4 s)"
@@ -101,7 +94,7 @@ DEFG='{ "name": "fleet-groupby", "baseUrl": "'$DEMO_URL'", "agents": 3,
       { "name": "node", "url": "'$DEMO_URL'/api/health", "groupBy": { "header": "X-Served-By" } },
       { "name": "node", "url": "'$B_URL'/api/health", "groupBy": { "header": "X-Served-By" } } ] } } }'
 IDG=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEFG}" | jq .id)
-RG=$(wait_end "$IDG")
+RG=$(wait_run_end "$IDG")
 SG=$(curl -s "$URL/api/runs/$IDG/summary")
 G=$(echo "$SG" | jq -c .rampage.groupBy.node)
 diag "groupBy: $G"
@@ -116,7 +109,7 @@ is "$(echo "$G" | jq '.values["node-b"] > 0 and (.values | length) == 2')" true 
 # ---- abortOnFail on the merged count: 150/s together crosses 200 in the 2nd second, one share would not for 4 s
 DEF2=$(echo "$DEF" | jq -c '.scenarios.s.duration = "20s" | .thresholds = {"http_reqs": [{"threshold": "count<200", "abortOnFail": true}]}')
 ID2=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF2}" | jq .id)
-R2=$(wait_end "$ID2")
+R2=$(wait_run_end "$ID2")
 S2=$(curl -s "$URL/api/runs/$ID2/summary")
 is "$(echo "$R2" | jq -r .state)" failed "abortOnFail on the merged count ends the run failed"
 ok "$([ "$(echo "$S2" | jq .metrics.http_reqs.values.count)" -lt 1500 ]; echo $?)" \
@@ -132,7 +125,7 @@ for i in $(seq 100); do
 done
 curl -s -H "$J" -X POST "$URL/api/runs/$ID3/stop" -d '{}' >"$SANDBOX/stop.out"
 diag "stop: $(cat "$SANDBOX/stop.out")"
-R3=$(wait_end "$ID3")
+R3=$(wait_run_end "$ID3")
 S3=$(curl -s "$URL/api/runs/$ID3/summary")
 is "$(echo "$R3" | jq -r .state)" stopped "Stop: the run ends stopped"
 is "$(echo "$S3" | jq -c '[.rampage.agents.agents[] | .state == "done" and .interrupted] | all')" true \
@@ -147,7 +140,7 @@ DEF4='{ "name": "fleet-setup", "baseUrl": "'$DEMO_URL'", "agents": 3,
       "checks": [ { "json": "/v", "equals": "ok", "name": "setup data" } ] } ] } } }'
 before=$(demo_count)
 ID4=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF4}" | jq .id)
-R4=$(wait_end "$ID4")
+R4=$(wait_run_end "$ID4")
 after=$(demo_count)
 S4=$(curl -s "$URL/api/runs/$ID4/summary")
 is "$(echo "$R4" | jq -r .state)" finished "a run with setup over three agents finishes ($(echo "$R4" | jq -r .error))"
@@ -181,7 +174,7 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 MK=$(curl -s -H "$J" -X POST "$URL/api/runs/$IDM/events" -d '{"name": "deploy"}')
-RM=$(wait_end "$IDM")
+RM=$(wait_run_end "$IDM")
 read -r h1 u1 s1 <<EOF
 $(routes)
 EOF
@@ -226,7 +219,7 @@ kill_mid_run() { # kill_mid_run DEF: starts it, kills agent 3 in its 2nd second,
 }
 DEF5=$(echo "$DEF" | jq -c '.scenarios.s.duration = "6s" | del(.thresholds)')
 ID5=$(kill_mid_run "$DEF5")
-R5=$(wait_end "$ID5")
+R5=$(wait_run_end "$ID5")
 S5=$(curl -s "$URL/api/runs/$ID5/summary")
 is "$(echo "$R5" | jq -r .state)" finished "agentLoss continue: the run goes on to its end"
 is "$(echo "$S5" | jq -r '.rampage.agents | "\(.degraded) \(.lost | length) \(.lost[0].url)"')" "true 1 ws://127.0.0.1:$PORT_3/" \
@@ -235,7 +228,7 @@ ok "$(echo "$S5" | jq '.rampage.agents.incomplete_count > 0' | grep -qx true; ec
 	"the seconds after the loss are marked incomplete ($(echo "$S5" | jq -c .rampage.agents.incomplete_seconds))"
 start_agent 3 127.0.0.1 "$SANDBOX/tokens" "$PORT_3"
 ID6=$(kill_mid_run "$(echo "$DEF5" | jq -c '.agentLoss = "fail"')")
-R6=$(wait_end "$ID6")
+R6=$(wait_run_end "$ID6")
 is "$(echo "$R6" | jq -r .state)" error "agentLoss fail: the run ends as error"
 like "$(echo "$R6" | jq -r .error)" "agent ws://127.0.0.1:$PORT_3/ was lost at second [0-9]+" "naming the agent and the second"
 start_agent 3 127.0.0.1 "$SANDBOX/tokens" "$PORT_3"
@@ -250,7 +243,7 @@ done
 kill -STOP "$AGENT_PID_1"
 sleep 5
 kill -CONT "$AGENT_PID_1"
-RL=$(wait_end "$IDL")
+RL=$(wait_run_end "$IDL")
 SL=$(curl -s "$URL/api/runs/$IDL/summary")
 is "$(echo "$RL" | jq -r .state)" finished "a run with an agent stopped for 5 s finishes"
 is "$(echo "$SL" | jq -r '.rampage.agents | "\(.degraded) \(.lost | length)"')" "false 0" "the late agent is not lost"
@@ -261,11 +254,11 @@ is "$(echo "$SL" | jq '[.rampage.agents.agents[].requests] | add')" "$(echo "$SL
 
 # ---- an agent with another token is refused; asking for more agents than there are is an error
 ID7=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $(echo "$DEF5" | jq -c '.agents = "all"')}" | jq .id)
-R7=$(wait_end "$ID7")
+R7=$(wait_run_end "$ID7")
 is "$(echo "$R7" | jq -r .state)" error "agents: all includes the agent with another token: the run ends as error"
 like "$(echo "$R7" | jq -r .error)" "agent ws://127\.0\.0\.2:[0-9]+/: closed by the agent \(4401 unauthorized" "naming it and its refusal"
 ID8=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $(echo "$DEF5" | jq -c '.agents = 9')}" | jq .id)
-like "$(wait_end "$ID8" | jq -r .error)" "agents: 9 asked, 4 configured" "asking for 9 of 4 agents: an error saying so"
+like "$(wait_run_end "$ID8" | jq -r .error)" "agents: 9 asked, 4 configured" "asking for 9 of 4 agents: an error saying so"
 st=$(curl -s -o "$SANDBOX/bad" -w '%{http_code}' -H "$J" -X POST "$URL/api/tests/validate" -d "$(echo "$DEF" | jq -c '.agents = "some"')")
 like "$(cat "$SANDBOX/bad")" '"agents"' "agents: \"some\" is refused at validation, naming the field"
 echo "$DEF" | jq '.scenarios.s.duration = "1s"' >"$SANDBOX/local.json"

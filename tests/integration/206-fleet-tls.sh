@@ -27,13 +27,6 @@ start_agent 1 127.0.0.1 "$SANDBOX/tokens" 0 --tls-cert "$SANDBOX/cert.pem" --tls
 APORT=$AGENT_PORT
 AURL="wss://127.0.0.1:$APORT/"
 
-wait_end() { # wait_end ID: waits (bounded) until the run has ended; prints the run
-	for i in $(seq 200); do
-		r=$(curl -s "$URL/api/runs/$1")
-		case "$(echo "$r" | jq -r .state)" in queued|running|stopping) sleep 0.3 ;; *) break ;; esac
-	done
-	curl -s "$URL/api/runs/$1"
-}
 DEF='{ "name": "fleet-tls", "baseUrl": "'$DEMO_URL'", "agents": 1,
   "scenarios": { "s": { "executor": "shared-iterations", "vus": 2, "iterations": 40, "maxDuration": "20s",
     "tasks": [ { "name": "health", "path": "/api/health" } ] } } }'
@@ -52,7 +45,7 @@ is "$(echo "$L" | jq -r '.agents[0] | .url + " " + .state')" "$AURL idle" \
 	"with ca_file: GET /api/agents reaches the agent over wss:// (idle)"
 is "$(echo "$L" | jq '.agents[0].protocol')" 1 "its hello came over TLS (protocol 1)"
 ID=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF}" | jq .id)
-R=$(wait_end "$ID")
+R=$(wait_run_end "$ID")
 S=$(curl -s "$URL/api/runs/$ID/summary")
 is "$(echo "$R" | jq -r .state)" finished "a run with agents: 1 over wss:// finishes ($(echo "$R" | jq -r .error))"
 ok "$(echo "$S" | jq '.metrics.http_reqs.values.count > 0' | grep -qx true; echo $?)" \
@@ -75,7 +68,7 @@ ok "$(echo "$L" | jq '.agents[0].state != "idle" and .agents[0].protocol == null
 like "$(echo "$L" | jq -r '.agents[0].error')" "TLS certificate was refused \\(self[- ]signed" \
 	"the probe says the certificate was refused, and why"
 ID=$(curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $DEF}" | jq .id)
-R=$(wait_end "$ID")
+R=$(wait_run_end "$ID")
 is "$(echo "$R" | jq -r .state)" error "a run over it ends as error"
 like "$(echo "$R" | jq -r .error)" "agent wss://127\.0\.0\.1:$APORT/: cannot connect: the agent's TLS certificate was refused" \
 	"naming the agent and the refused certificate ($(echo "$R" | jq -r .error))"

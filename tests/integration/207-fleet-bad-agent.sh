@@ -86,12 +86,6 @@ start_daemon --config "$SANDBOX/d.conf"
 L=$(curl -s "$URL/api/agents")
 is "$(echo "$L" | jq '.agents | length')" 2 "agents separated by a space are two agents"
 
-wait_end() {
-	for i in $(seq 200); do
-		case "$(curl -s "$URL/api/runs/$1" | jq -r .state)" in queued|running|stopping) sleep 0.3 ;; *) break ;; esac
-	done
-	curl -s "$URL/api/runs/$1"
-}
 start() { curl -s -H "$J" -X POST "$URL/api/runs" -d "{\"definition\": $1}" | jq .id; }
 DEF='{ "name": "bad", "baseUrl": "'$DEMO_URL'", "agents": 2,
   "scenarios": { "s": { "executor": "constant-arrival-rate", "rate": 40, "duration": "5s",
@@ -100,7 +94,7 @@ DEF='{ "name": "bad", "baseUrl": "'$DEMO_URL'", "agents": 2,
 RELAY_URL=$(echo "$L" | jq -r --arg p ":$RP/" '.agents[] | select(.url | endswith($p)) | .url')
 
 # ---- an agent that skips second 2
-ID=$(start "$DEF"); R=$(wait_end "$ID"); S=$(curl -s "$URL/api/runs/$ID/summary")
+ID=$(start "$DEF"); R=$(wait_run_end "$ID"); S=$(curl -s "$URL/api/runs/$ID/summary")
 is "$(echo "$R" | jq -r .state)" finished "an agent that skips a second: the run goes on (agentLoss continue)"
 is "$(echo "$S" | jq -r --arg u "$RELAY_URL" '.rampage.agents.lost[0] | "\(.url == $u) \(.second)"')" "true 2" \
 	"the agent is dropped as lost at the second it skipped"
@@ -110,7 +104,7 @@ is "$(echo "$S" | jq '[.rampage.agents.agents[].requests] | add')" "$(echo "$S" 
 
 # ---- an agent whose second 2 carries a garbage histogram
 echo garbage >"$SANDBOX/mode"
-ID=$(start "$DEF"); R=$(wait_end "$ID"); S=$(curl -s "$URL/api/runs/$ID/summary")
+ID=$(start "$DEF"); R=$(wait_run_end "$ID"); S=$(curl -s "$URL/api/runs/$ID/summary")
 is "$(echo "$S" | jq -r '.rampage.agents.lost[0].second')" 2 "a second that cannot be read: the agent is dropped there"
 like "$(echo "$S" | jq -r '.rampage.agents.lost[0].why')" 'second 2 unreadable \(endpoints\[0\]\.duration' "naming the field"
 ok "$(echo "$S" | jq '.rampage.agents.incomplete_seconds | index(2) != null' | grep -qx true; echo $?)" \
@@ -121,7 +115,7 @@ is "$(echo "$S" | jq '[.rampage.agents.agents[].requests] | add')" "$(echo "$S" 
 # ---- an absurd clock answer: the run ends before any load
 echo clock >"$SANDBOX/mode"
 before=$(curl -s "$DEMO_URL/metrics" | awk '$1 == "demo_requests_total" { print $2 }')
-ID=$(start "$DEF"); R=$(wait_end "$ID")
+ID=$(start "$DEF"); R=$(wait_run_end "$ID")
 after=$(curl -s "$DEMO_URL/metrics" | awk '$1 == "demo_requests_total" { print $2 }')
 is "$(echo "$R" | jq -r .state)" error "an agent with an absurd clock answer: error"
 like "$(echo "$R" | jq -r .error)" 'clock answer is not believable' "saying so"
@@ -138,7 +132,7 @@ RP2=$(cat "$SANDBOX/relay.port")
 stop_daemon
 sed -i "s#ws://127.0.0.1:$RP/#ws://127.0.0.1:$RP2/#" "$SANDBOX/d.conf"
 start_daemon --config "$SANDBOX/d.conf"
-ID=$(start "$DEF"); R=$(wait_end "$ID")
+ID=$(start "$DEF"); R=$(wait_run_end "$ID")
 is "$(echo "$R" | jq -r .state)" finished "an agent busy at the first try is asked again: the run finishes ($(echo "$R" | jq -r .error))"
 
 # ---- the only agent lost ends the run as error, even under agentLoss continue
@@ -148,7 +142,7 @@ start_daemon --config "$SANDBOX/d1.conf"
 ID=$(start "$(echo "$DEF" | jq -c '.agents = 1 | .scenarios.s.duration = "8s"')")
 for i in $(seq 100); do [ "$(curl -s "$URL/api/runs/$ID" | jq '.live.second // -1')" -ge 1 ] 2>/dev/null && break; sleep 0.1; done
 kill -9 "$AGENT_PID_1"
-R=$(wait_end "$ID")
+R=$(wait_run_end "$ID")
 is "$(echo "$R" | jq -r .state)" error "the only agent lost: error, not finished"
 like "$(echo "$R" | jq -r .error)" 'every agent was lost' "saying every agent was lost"
 start_agent 3; A1b=$AGENT_PORT
@@ -158,6 +152,6 @@ stop_daemon
 sed -i "s#^urls = .*#urls = ws://127.0.0.1:$A1b/#" "$SANDBOX/d1.conf"
 start_daemon --config "$SANDBOX/d1.conf"
 SLOW=$(echo "$DEF" | jq -c '.agents = 1 | .setup = [{"name": "slow", "path": "/api/users?delay_ms=2500"}]')
-ID=$(start "$SLOW"); R=$(wait_end "$ID")
+ID=$(start "$SLOW"); R=$(wait_run_end "$ID")
 is "$(echo "$R" | jq -r .state)" finished "a 2.5 s setup with a 1.5 s connect timeout: the run finishes ($(echo "$R" | jq -r .error))"
 done_testing

@@ -79,6 +79,16 @@ start_agent() {
 		{ cat "$AGENT_LOG" >&2; bail "agent $n did not start"; }
 }
 
+# wait_run_end ID: waits, bounded (60 s), until run ID of the daemon at $URL has ended; prints the
+# run (its JSON). Needs jq.
+wait_run_end() {
+	local i
+	for i in $(seq 200); do
+		case "$(curl -s "$URL/api/runs/$1" | jq -r .state)" in queued|running|stopping) sleep 0.3 ;; *) break ;; esac
+	done
+	curl -s "$URL/api/runs/$1"
+}
+
 # start_demo NAME [ARGS...]: start a demo target on a free port; sets DEMO_URL and DEMO_PID.
 start_demo() {
 	local name=$1; shift
