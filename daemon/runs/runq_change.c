@@ -31,6 +31,25 @@ stored_state(struct runq *q, int64_t id)
 	return s;
 }
 
+/*
+ * A change asked of run id that is not running (r: the manager's, or NULL): the answer's state and
+ * "the run is <state>: only a running run's <what>" into *state and *cause, and RUNQ_CONFLICT; or
+ * RUNQ_NOT_FOUND when there is no such run. VUS and MARK answer so.
+ */
+static enum runq_result
+not_running(struct runq *q, struct qrun *r, int64_t id, const char *what, enum run_state *state,
+    char **cause)
+{
+	int s = r != NULL ? (int)r->state : (r = rq_find_unrecorded(q, id)) != NULL ? (int)r->state :
+	    stored_state(q, id);
+
+	if (s < 0)
+		return RUNQ_NOT_FOUND;
+	*state = (enum run_state)s;
+	*cause = xasprintf("the run is %s: only a running run's %s", run_state_name(*state), what);
+	return RUNQ_CONFLICT;
+}
+
 /* SUBMIT: insert the row, queue the run. */
 void
 rq_handle_submit(struct runq *q, struct msg *m)
@@ -130,20 +149,12 @@ rq_handle_vus(struct runq *q, struct msg *m)
 	const struct runq_vus *v = m->vus;
 	struct runq_vus_reply *out = m->w->vus;
 	struct run_change c = { .run_id = m->id, .to = v->vus, .trigger = v->trigger };
-	int sc = -1, s, rc;
+	int sc = -1, rc;
 
 	m->w->result = RUNQ_CONFLICT;
 	out->field = "vus";
 	if (r == NULL || r->state != RUN_RUNNING) {
-		s = r != NULL ? (int)r->state : (r = rq_find_unrecorded(q, m->id)) != NULL ? (int)r->state :
-		    stored_state(q, m->id);
-		if (s < 0) {
-			m->w->result = RUNQ_NOT_FOUND;
-			return;
-		}
-		out->state = (enum run_state)s;
-		out->cause = xasprintf("the run is %s: only a running run's VUs can be changed",
-		    run_state_name(out->state));
+		m->w->result = not_running(q, r, m->id, "VUs can be changed", &out->state, &out->cause);
 		return;
 	}
 	out->state = r->state;
@@ -201,19 +212,10 @@ rq_handle_mark(struct runq *q, struct msg *m)
 	struct runq_mark_reply *out = m->w->mark;
 	struct run_event ev = { .run_id = m->id, .name = m->mark->name, .source = "api",
 	    .trigger = m->mark->trigger };
-	int s;
 
 	m->w->result = RUNQ_CONFLICT;
 	if (r == NULL || r->state != RUN_RUNNING || r->engine == NULL) {
-		s = r != NULL ? (int)r->state : (r = rq_find_unrecorded(q, m->id)) != NULL ? (int)r->state :
-		    stored_state(q, m->id);
-		if (s < 0) {
-			m->w->result = RUNQ_NOT_FOUND;
-			return;
-		}
-		out->state = (enum run_state)s;
-		out->cause = xasprintf("the run is %s: only a running run's moments can be marked",
-		    run_state_name(out->state));
+		m->w->result = not_running(q, r, m->id, "moments can be marked", &out->state, &out->cause);
 		return;
 	}
 	out->state = r->state;
