@@ -277,7 +277,6 @@ on_message(void *arg, int i, json_t *msg, int64_t t3)
 		fl_try_emit(f, false);
 	} else if (strcmp(type, "done") == 0 && f->start_sent) {
 		const char *err = json_string_value(json_object_get(msg, "error"));
-		x->started = json_is_true(json_object_get(msg, "started"));
 		x->interrupted = json_is_true(json_object_get(msg, "interrupted"));
 		json_decref(x->summary);
 		x->summary = json_incref(json_object_get(msg, "summary"));
@@ -315,7 +314,6 @@ gone(struct fleet *f, int i, int code, const char *why)
 		return;
 	}
 	fl_agent_to(x, AG_LOST);
-	x->lost_second = x->next_second;
 	json_array_append_new(f->lost, json_pack("{s:s, s:I, s:s}", "url", x->url, "second",
 	    (json_int_t)x->next_second, "why", why));
 	log_warn("fleet: agent %s lost at second %lld: %s", x->url, (long long)x->next_second, why);
@@ -433,10 +431,8 @@ fleet_main(void *arg)
 			f->stop_wait_ns = STOP_WAIT_NS + g;
 	}
 	f->a = xcalloc((size_t)f->n, sizeof *f->a);
-	for (int i = 0; i < f->n; i++) {
+	for (int i = 0; i < f->n; i++)
 		f->a[i].url = f->list[i];
-		f->a[i].lost_second = -1;
-	}
 	{
 		/* one sequence of n equal segments */
 		GString *s = g_string_new("0");

@@ -48,10 +48,9 @@ struct agent {
 	int64_t last_msg_ns;       /* monotonic */
 	int64_t retry_ns;          /* monotonic: connect again then (a busy agent, before the start) */
 	uint64_t requests;         /* its share, from its ticks */
-	bool started, interrupted;
+	bool interrupted;
 	json_t *summary;           /* its done summary */
 	char *why;                 /* lost or failed: why */
-	int64_t lost_second;
 };
 
 struct pend {
@@ -99,7 +98,7 @@ struct fleet {
 	char **list;
 	int nlist;
 	char *sequence;
-	bool start_sent, stop_sent, finished;
+	bool start_sent, finished;
 	int stop_sent_level;
 	int64_t begin_ns, stop_ns, stop_wait_ns;
 	struct pend pend[PEND_MAX];
